@@ -1,0 +1,119 @@
+# parbench — see README.md. The two commands: `make bench` and `make test`.
+#
+#   make                 build bench/parbench
+#   make bench           install what is missing, build, run the default profile, plot
+#   make bench PROFILE=quick PIN=compact MACHINE=name
+#   make test            install what is missing, build, run every cmocka suite
+#   make SANITIZE=address,undefined test   (or SANITIZE=thread)
+#   make plots RUN=results/<machine>/<stamp>
+#   make lint            clang-format and cppcheck
+#   make CC=clang CXX=clang++
+
+# make's built-in defaults (cc, g++) count as unset here.
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+ifeq ($(origin CXX),default)
+CXX := $(if $(findstring clang,$(CC)),clang++,g++)
+endif
+PROFILE ?= default
+PIN ?= none
+MACHINE ?=
+SANITIZE ?=
+
+# Each build flavour has its own object tree, so a sanitizer build never
+# mixes with the release one.
+comma := ,
+FLAVOUR := $(if $(SANITIZE),san-$(subst $(comma),-,$(SANITIZE)),release)-$(notdir $(CC))
+BUILD := build/$(FLAVOUR)
+
+PKGS := hwloc benchmark
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) cmocka 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+GB_VERSION = $(shell pkg-config --modversion benchmark 2>/dev/null || echo 0.0.0)
+GIT_REV = $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+SAN_FLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+	$(if $(findstring undefined,$(SANITIZE)),-fno-sanitize-recover=undefined),)
+WARN := -Wall -Wextra -Werror
+OPT := -O2 -g
+CFLAGS_ALL = -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -pthread -Ilib -Ibench $(SAN_FLAGS) \
+	$(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+CXXFLAGS_ALL = -std=c++17 $(OPT) $(WARN) -pthread -Ilib $(SAN_FLAGS) $(PKG_CFLAGS) -MMD -MP \
+	-DGB_VERSION='"$(GB_VERSION)"' -DGB_VERSION_MAJOR=$(word 1,$(subst ., ,$(GB_VERSION))) \
+	-DGB_VERSION_MINOR=$(word 2,$(subst ., ,$(GB_VERSION))) $(CXXFLAGS)
+LDLIBS_ALL = $(SAN_FLAGS) -pthread $(PKG_LIBS) -lm $(LDLIBS)
+
+LIB_SRC := $(wildcard lib/*.c)
+LIB_CXX := $(wildcard lib/*.cc)
+BENCH_SRC := $(filter-out bench/main.c,$(wildcard bench/*.c))
+TEST_SRC := $(wildcard tests/test_*.c)
+
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
+BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+PARBENCH := $(BUILD)/parbench
+
+.PHONY: all build bench test plots lint clean deps-build deps-test deps-bench _bench _test
+all: build
+build: deps-build
+	@$(MAKE) --no-print-directory $(PARBENCH) bench/parbench
+
+# The top-level commands install what is missing first, then run a second
+# make so that pkg-config is asked only once the packages are there.
+bench: deps-bench
+	@$(MAKE) --no-print-directory _bench
+test: deps-test
+	@$(MAKE) --no-print-directory _test
+deps-build deps-test deps-bench:
+	@scripts/deps.sh $(@:deps-%=%)
+
+$(BUILD)/lib/runner.o: CFLAGS_ALL += -DPB_GIT_REV='"$(GIT_REV)"' \
+	-DPB_CFLAGS='"$(CC) -std=gnu11 $(OPT) $(WARN) $(SAN_FLAGS)"'
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
+
+$(PARBENCH): $(BUILD)/bench/main.o $(BENCH_OBJ) $(LIB_OBJ)
+	$(CXX) $^ -o $@ $(LDLIBS_ALL)
+# bench/parbench is the build of the current flavour (the release build,
+# unless SANITIZE is set).
+bench/parbench: $(PARBENCH)
+	cp $< $@
+
+$(BUILD)/tests/%: tests/%.c $(BENCH_OBJ) $(LIB_OBJ) $(PARBENCH)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $< $(BENCH_OBJ) $(LIB_OBJ) -o $@ -lstdc++ $(CMOCKA_LIBS) $(LDLIBS_ALL)
+
+_bench: $(PARBENCH) bench/parbench
+	@rc=0; bench/parbench --profile $(PROFILE) --pin $(PIN) \
+		$(if $(MACHINE),--machine $(MACHINE)) $(ARGS) || rc=$$?; \
+	if [ $$rc -ne 2 ] && [ $$rc -ne 130 ]; then scripts/plot.sh || rc=1; fi; \
+	exit $$rc
+
+# Every suite runs even when one fails; the last line counts them.
+_test: $(TEST_BIN)
+	@passed=0; failed=0; \
+	for t in $(TEST_BIN); do \
+		echo "== $$t"; \
+		if PARBENCH_BIN=$(PARBENCH) $$t; then passed=$$((passed+1)); \
+		else failed=$$((failed+1)); echo "FAILED: $$t"; fi; \
+	done; \
+	echo "suites: $$passed passed, $$failed failed"; \
+	[ $$failed -eq 0 ]
+
+plots:
+	scripts/plot.sh $(RUN)
+
+lint:
+	scripts/lint.sh
+
+clean:
+	rm -rf build bench/parbench
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tasks — the first experiment: N independent tasks, each io (sleep
+ * task_ms) or cpu (compute task_ms), run by a model with W workers. The
+ * seeds' own case: 5 IO tasks of 1 s take 5.01 s one after another and 1.04 s
+ * with a process each.
+ *
+ * A model of this experiment is one function, tasks_model_fn; tasks_plan
+ * turns it into the experiment's sweep and tasks.c measures it.
+ */
+#ifndef PB_TASKS_H
+#define PB_TASKS_H
+
+#include <stdint.h>
+
+#include "harness.h"
+#include "topo.h"
+#include "workload.h"
+
+struct tasks_spec {
+	enum workload_kind workload;
+	int ntasks;
+	int workers; /* at most this many tasks run at once */
+	double task_ms;
+	const struct topo *topo;	   /* NULL: no pinning */
+	const struct placement *placement; /* worker slot i -> PU; NULL: no pinning */
+	int crash_task;			   /* test hook: this task dies of SIGSEGV (-1: none) */
+	int fail_task;			   /* test hook: this task exits with status 3 (-1: none) */
+};
+
+struct tasks_result {
+	uint64_t *value; /* ntasks: what each task returned */
+	int *ran_on;	 /* ntasks: the PU each task last ran on (-1: unknown) */
+	char error[256]; /* why the run failed */
+};
+
+/* Run every task of s; fill r. 0, or -1 with r->error. */
+typedef int (*tasks_model_fn)(const struct tasks_spec *s, struct tasks_result *r);
+
+/* What task i must return (its seed, for io; a checksum for cpu). */
+uint64_t tasks_seed(int i);
+/* Do task i of s in the calling thread, honouring the test hooks. */
+uint64_t tasks_do_one(const struct tasks_spec *s, int i);
+
+/* Add the experiment's cases for one model. */
+void tasks_plan(struct pb_plan *plan, const struct pb_config *cfg, const char *model,
+		tasks_model_fn fn, bool sweep_workers);
+
+/* The models of this experiment in this file set. */
+int serial_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
+int fork_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
+
+#endif

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli.h"
+
+#include <limits.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char cli_usage[] =
+	"usage: parbench [options] [--benchmark_*=...]\n"
+	"\n"
+	"Re-creates the concurrency models of Python's multiprocessing and threading\n"
+	"tutorials in C and measures them. Results go to results/<machine>/<UTC>/.\n"
+	"\n"
+	"  --help               this text\n"
+	"  --list               list the cases (after --filter) and exit\n"
+	"  --topo               print the machine's topology and exit\n"
+	"  --filter REGEX       run only cases whose name matches (POSIX extended regex)\n"
+	"  --reps N             repetitions of each case (1..1000; profile default:\n"
+	"                       quick 3, default 5, full 10)\n"
+	"  --pin POLICY         none | compact | scatter | single (default none)\n"
+	"  --profile NAME       quick | default | full (default default)\n"
+	"  --machine NAME       the CSV's machine column (default: host name;\n"
+	"                       letters, digits, '.', '_', '-')\n"
+	"  --csv FILE           write the raw CSV to FILE ('-': stdout) instead of a\n"
+	"                       run directory\n"
+	"  --results DIR        where run directories go (default results)\n"
+	"  --benchmark_*        passed to google-benchmark (e.g. --benchmark_out=F.json)\n"
+	"\n"
+	"Exit status: 0 all cases passed, 1 a case failed, 2 bad usage, 130 interrupted.\n";
+
+static const char allowed[] = "allowed: --help --list --topo --filter REGEX --reps N "
+			      "--pin none|compact|scatter|single --profile quick|default|full "
+			      "--machine NAME --csv FILE --results DIR --benchmark_*";
+
+int cli_default_reps(enum pb_profile p)
+{
+	return p == PROFILE_QUICK ? 3 : p == PROFILE_DEFAULT ? 5 : 10;
+}
+
+/* "--name VALUE" or "--name=VALUE": the value, or NULL when it is missing. */
+static const char *take_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t len = strlen(name);
+	const char *a = argv[*i];
+
+	if (a[len] == '=')
+		return a + len + 1;
+	if (*i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+static bool flag_is(const char *arg, const char *name)
+{
+	size_t len = strlen(name);
+
+	return strncmp(arg, name, len) == 0 && (arg[len] == '\0' || arg[len] == '=');
+}
+
+static bool parse_reps(const char *s, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < 1 || v > 1000)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+static bool machine_ok(const char *s)
+{
+	if (!*s || strlen(s) > 64 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (; *s; s++)
+		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
+		    !(*s >= '0' && *s <= '9') && *s != '.' && *s != '_' && *s != '-')
+			return false;
+	return true;
+}
+
+static int bad(char *err, size_t len, const char *fmt, const char *what)
+{
+	snprintf(err, len, fmt, what);
+	return 2;
+}
+
+static int parse_value_flag(int argc, char **argv, int *i, struct pb_options *o, char *err,
+			    size_t errlen)
+{
+	const char *a = argv[*i], *name = a, *v;
+	char flag[32];
+	regex_t re;
+
+	snprintf(flag, sizeof(flag), "%.*s", (int)strcspn(a, "="), a);
+	name = flag;
+	v = take_value(argc, argv, i, name);
+	if (!v)
+		return bad(err, errlen, "option '%s' needs a value", name);
+	if (strcmp(name, "--filter") == 0) {
+		if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
+			return bad(err, errlen,
+				   "--filter: '%s' is not a valid POSIX extended regular expression",
+				   v);
+		regfree(&re);
+		o->filter = v;
+	} else if (strcmp(name, "--reps") == 0) {
+		if (!parse_reps(v, &o->reps))
+			return bad(err, errlen, "--reps: '%s' is not a whole number from 1 to 1000",
+				   v);
+	} else if (strcmp(name, "--pin") == 0) {
+		if (!pin_policy_parse(v, &o->pin))
+			return bad(err, errlen,
+				   "--pin: unknown policy '%s'; allowed: none, compact, scatter, single",
+				   v);
+	} else if (strcmp(name, "--profile") == 0) {
+		if (!pb_profile_parse(v, &o->profile))
+			return bad(err, errlen,
+				   "--profile: unknown profile '%s'; allowed: quick, default, full",
+				   v);
+	} else if (strcmp(name, "--machine") == 0) {
+		if (!machine_ok(v))
+			return bad(err, errlen,
+				   "--machine: '%s' is not allowed; use 1-64 letters, digits, '.', '_', '-'",
+				   v);
+		o->machine = v;
+	} else if (strcmp(name, "--csv") == 0) {
+		if (!*v)
+			return bad(err, errlen, "%s: needs a file name or '-'", name);
+		o->csv = v;
+	} else {
+		if (!*v)
+			return bad(err, errlen, "%s: needs a directory", name);
+		o->results = v;
+	}
+	return 0;
+}
+
+static int pass_to_gbench(const char *a, struct pb_options *o, char *err, size_t errlen)
+{
+	if (o->gb_argc + 1 >= CLI_MAX_GB_ARGS)
+		return bad(err, errlen, "too many --benchmark_* flags (at most %s)", "62");
+	o->gb_argv[o->gb_argc++] = (char *)a;
+	o->gb_argv[o->gb_argc] = NULL;
+	if (flag_is(a, "--benchmark_out"))
+		o->gb_has_out = true;
+	if (flag_is(a, "--benchmark_repetitions")) {
+		o->gb_has_reps = true;
+		if (!a[23] || !parse_reps(a + 24, &o->reps))
+			return bad(err, errlen,
+				   "'%s': --benchmark_repetitions needs =N with N from 1 to 1000",
+				   a);
+	}
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct pb_options *o, char *err, size_t errlen)
+{
+	static const char *const value_flags[] = { "--filter",	"--reps", "--pin",    "--profile",
+						   "--machine", "--csv",  "--results" };
+
+	*o = (struct pb_options){
+		.pin = PIN_NONE, .profile = PROFILE_DEFAULT, .results = "results", .gb_argc = 1
+	};
+	o->gb_argv[0] = argc > 0 ? argv[0] : "parbench";
+	err[0] = '\0';
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool known = false;
+		int rc;
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			o->help = true;
+			continue;
+		}
+		if (strcmp(a, "--list") == 0 || strcmp(a, "--topo") == 0) {
+			*(a[2] == 'l' ? &o->list : &o->topo) = true;
+			continue;
+		}
+		if (strncmp(a, "--benchmark_", 12) == 0) {
+			if ((rc = pass_to_gbench(a, o, err, errlen)))
+				return rc;
+			continue;
+		}
+		for (size_t f = 0; f < sizeof(value_flags) / sizeof(value_flags[0]); f++) {
+			if (!flag_is(a, value_flags[f]))
+				continue;
+			known = true;
+			if ((rc = parse_value_flag(argc, argv, &i, o, err, errlen)))
+				return rc;
+			break;
+		}
+		if (!known) {
+			snprintf(err, errlen, "unknown option '%s'; %s", a, allowed);
+			return 2;
+		}
+	}
+	return 0;
+}

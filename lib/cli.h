@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* cli — bench/parbench's command line. Bad input is an error with exit 2. */
+#ifndef PB_CLI_H
+#define PB_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "harness.h"
+
+#define CLI_MAX_GB_ARGS 64
+
+struct pb_options {
+	bool help, list, topo;
+	const char *filter; /* POSIX extended regex over case names; NULL: all */
+	int reps;	    /* 0: the profile's default */
+	enum pin_policy pin;
+	enum pb_profile profile;
+	const char *machine; /* NULL: the host name */
+	const char *csv;     /* raw CSV to this file ("-": stdout) instead of a run directory */
+	const char *results; /* where run directories go: "results" */
+	int gb_argc;	     /* google-benchmark's flags, passed through */
+	char *gb_argv[CLI_MAX_GB_ARGS];
+	bool gb_has_out;  /* the user named --benchmark_out */
+	bool gb_has_reps; /* the user named --benchmark_repetitions */
+};
+
+extern const char cli_usage[];
+
+/* Parse argv into o. Returns 0, or 2 with err saying what was wrong and
+ * what is allowed. */
+int cli_parse(int argc, char **argv, struct pb_options *o, char *err, size_t errlen);
+/* The profile's default repetitions: quick 3, default 5, full 10. */
+int cli_default_reps(enum pb_profile p);
+
+#endif

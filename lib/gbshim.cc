@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+// The only C++ in parbench: google-benchmark's API behind lib/gbshim.h.
+#include "gbshim.h"
+
+#include <benchmark/benchmark.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#ifndef GB_VERSION
+#define GB_VERSION "unknown"
+#endif
+#ifndef GB_VERSION_MAJOR
+#define GB_VERSION_MAJOR 1
+#define GB_VERSION_MINOR 7
+#endif
+// 1.8 replaced Run::error_occurred/error_message with skipped/skip_message.
+#define GB_HAS_SKIPPED (GB_VERSION_MAJOR > 1 || GB_VERSION_MINOR >= 8)
+
+static benchmark::State &state_of(gb_state *st)
+{
+	return *reinterpret_cast<benchmark::State *>(st);
+}
+
+extern "C" void gb_register(const char *name, gb_fn fn, void *arg, struct gb_options opt)
+{
+	auto *b = benchmark::RegisterBenchmark(name, [fn, arg](benchmark::State &st) {
+		fn(reinterpret_cast<gb_state *>(&st), arg);
+	});
+	if (opt.manual_time)
+		b->UseManualTime();
+	if (opt.iterations > 0)
+		b->Iterations(opt.iterations);
+	b->Unit(benchmark::kMillisecond);
+}
+
+extern "C" bool gb_keep_running(gb_state *st)
+{
+	return state_of(st).KeepRunning();
+}
+
+extern "C" void gb_set_iteration_time(gb_state *st, double seconds)
+{
+	state_of(st).SetIterationTime(seconds);
+}
+
+extern "C" void gb_counter(gb_state *st, const char *name, double value)
+{
+	state_of(st).counters[name] = benchmark::Counter(value);
+}
+
+extern "C" void gb_skip_with_error(gb_state *st, const char *msg)
+{
+	state_of(st).SkipWithError(msg);
+}
+
+extern "C" int64_t gb_iterations(gb_state *st)
+{
+	return static_cast<int64_t>(state_of(st).iterations());
+}
+
+namespace
+{
+// Hands each finished repetition to C. Aggregates (mean, median, ...) are
+// left to the JSON file; parbench's summary is computed from the raw rows.
+class CallbackReporter : public benchmark::BenchmarkReporter {
+    public:
+	CallbackReporter(gb_run_cb cb, void *arg) : cb_(cb), arg_(arg)
+	{
+	}
+	bool ReportContext(const Context &) override
+	{
+		return true;
+	}
+	void ReportRuns(const std::vector<Run> &runs) override
+	{
+		for (const Run &r : runs)
+			if (r.run_type == Run::RT_Iteration)
+				report(r);
+	}
+
+    private:
+	void report(const Run &r)
+	{
+		std::vector<const char *> names;
+		std::vector<double> values;
+		for (const auto &kv : r.counters) {
+			names.push_back(kv.first.c_str());
+			values.push_back(kv.second.value);
+		}
+		std::string name = r.benchmark_name();
+		// benchmark_name() appends "/manual_time" and "/iterations:N".
+		for (const char *suffix : { "/manual_time", "/real_time" }) {
+			auto pos = name.find(suffix);
+			if (pos != std::string::npos)
+				name.erase(pos, std::string(suffix).size());
+		}
+		auto pos = name.find("/iterations:");
+		if (pos != std::string::npos)
+			name.erase(pos);
+		struct gb_run run = {};
+		run.name = name.c_str();
+		run.rep = r.repetition_index < 0 ? 0 : r.repetition_index;
+#if GB_HAS_SKIPPED
+		run.failed = r.skipped != benchmark::internal::NotSkipped;
+		run.error = r.skip_message.c_str();
+#else
+		run.failed = r.error_occurred;
+		run.error = r.error_message.c_str();
+#endif
+		run.iterations = static_cast<int64_t>(r.iterations);
+		run.real_time_s =
+			r.iterations ? r.real_accumulated_time / static_cast<double>(r.iterations) :
+				       0;
+		run.ncounters = static_cast<int>(names.size());
+		run.counter_names = names.data();
+		run.counter_values = values.data();
+		cb_(&run, arg_);
+	}
+	gb_run_cb cb_;
+	void *arg_;
+};
+} // namespace
+
+extern "C" void gb_initialize(int *argc, char **argv)
+{
+	benchmark::Initialize(argc, argv);
+}
+
+extern "C" int gb_run(gb_run_cb on_run, void *arg)
+{
+	CallbackReporter display(on_run, arg);
+	return static_cast<int>(benchmark::RunSpecifiedBenchmarks(&display));
+}
+
+extern "C" void gb_shutdown(void)
+{
+	benchmark::Shutdown();
+}
+
+extern "C" const char *gb_version(void)
+{
+	return GB_VERSION;
+}
+
+// The library's build type is only published in its JSON context, so ask
+// the JSON reporter for a context into a string and read it back.
+extern "C" const char *gb_build_type(void)
+{
+	static std::string type;
+	if (!type.empty())
+		return type.c_str();
+	std::ostringstream out, err;
+	benchmark::JSONReporter json;
+	json.SetOutputStream(&out);
+	json.SetErrorStream(&err);
+	json.ReportContext(benchmark::BenchmarkReporter::Context());
+	const std::string key = "\"library_build_type\": \"";
+	std::string s = out.str();
+	auto pos = s.find(key);
+	type = pos == std::string::npos ?
+		       "unknown" :
+		       s.substr(pos + key.size(), s.find('"', pos + key.size()) - pos - key.size());
+	return type.c_str();
+}

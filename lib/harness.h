@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * harness — runs cases and knows nothing about any of them.
+ *
+ * A model file in bench/ describes its cases (struct pb_case) from a plan
+ * function and measures them in a run function; the harness names them,
+ * filters them, hands them to google-benchmark, runs each repetition in a
+ * case process of its own (its own process group, under a watchdog), and
+ * writes every metric as a raw CSV row as soon as the case finishes.
+ *
+ * Inside a run function a case uses only this API: pb_cfg, pb_placement,
+ * pb_timer_start/stop, pb_metric, pb_fail (and pb_keep_running for
+ * in-process micro-benchmarks).
+ */
+#ifndef PB_HARNESS_H
+#define PB_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "stats.h"
+#include "topo.h"
+
+enum pb_profile { PROFILE_QUICK, PROFILE_DEFAULT, PROFILE_FULL };
+const char *pb_profile_name(enum pb_profile p);
+bool pb_profile_parse(const char *name, enum pb_profile *out);
+
+/* The run's settings: one per run, read-only for cases. */
+struct pb_config {
+	enum pb_profile profile; /* how much work: quick, default or full */
+	enum pin_policy pin;	 /* where workers are born (--pin) */
+	int reps;		 /* repetitions of every case (--reps) */
+	const char *machine;	 /* the CSV's machine column (--machine) */
+	struct topo *topo;	 /* this machine's topology */
+	int pus;		 /* topo_pus(topo), for sweeps */
+};
+
+/* Pick a value by profile: PB_PICK(cfg, quick, default, full). */
+#define PB_PICK(cfg, q, d, f) \
+	((cfg)->profile == PROFILE_QUICK ? (q) : (cfg)->profile == PROFILE_DEFAULT ? (d) : (f))
+
+struct pb_ctx;
+struct pb_case;
+typedef int (*pb_run_fn)(struct pb_ctx *ctx, const struct pb_case *c);
+
+/* One case: one point of one experiment's sweep for one model. */
+struct pb_case {
+	const char *experiment; /* "tasks" */
+	const char *model;	/* "fork" */
+	const char *workload;	/* "io", "cpu", or "-" */
+	char extra[64];		/* further arguments that belong in the name, "n:5" */
+	int workers;
+	const char *param; /* the swept parameter ("task_ms"), NULL for none */
+	double param_value;
+	int64_t arg[4];	  /* model-specific numbers */
+	const void *data; /* model-specific static data */
+	pb_run_fn run;
+	double budget_s;     /* watchdog budget of one repetition; 0: the profile's default */
+	bool in_process;     /* a micro-benchmark timed by google-benchmark's own loop */
+	bool pin_fixed;	     /* the case chooses its placement itself ... */
+	enum pin_policy pin; /* ... this one, whatever --pin says */
+	char name[192]; /* "experiment/model/workload[/extra]/w:N[/param:value]", set by pb_plan_add */
+};
+
+/* A plan is the list of cases a run may execute. */
+struct pb_plan;
+void pb_plan_add(struct pb_plan *plan, const struct pb_case *c);
+
+struct pb_report;
+
+/* A registry entry: one per model or experiment file. */
+struct pb_suite {
+	const char *name;
+	const char *summary;						 /* one line, for --list */
+	void (*plan)(struct pb_plan *plan, const struct pb_config *cfg); /* may be NULL */
+	void (*summarize)(struct pb_report *rep);			 /* may be NULL */
+};
+
+/* ---- inside a case ---- */
+const struct pb_config *pb_cfg(struct pb_ctx *ctx);
+/* Where the case's c->workers workers go under the case's pin policy. */
+const struct placement *pb_placement(struct pb_ctx *ctx);
+/* Bracket the measured work: stop records wall_s (also the case's time for
+ * google-benchmark), cpu_user_s, cpu_sys_s, ctxsw_voluntary and
+ * ctxsw_involuntary (this process and every child it reaped). A case that
+ * never calls them is timed around its whole run function. */
+void pb_timer_start(struct pb_ctx *ctx);
+void pb_timer_stop(struct pb_ctx *ctx);
+/* A metric of this repetition; its name carries its unit (wall_s,
+ * latency_ns_p50) and unit says it again for the CSV ("s", "ns", "count").
+ * Safe to call from any thread or process of the case. */
+void pb_metric(struct pb_ctx *ctx, const char *name, double value, const char *unit);
+/* Record why the case failed; returns -1 so that `return pb_fail(...)`. */
+int pb_fail(struct pb_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* In-process cases only: google-benchmark's KeepRunning. */
+bool pb_keep_running(struct pb_ctx *ctx);
+/* Report which PU each worker last ran on: adds pus_used (distinct PUs) and
+ * pin_misses (workers not on their placement's PU). */
+void pb_report_pus(struct pb_ctx *ctx, const int *ran_on, int n);
+
+/* Names for POSIX named IPC objects (shm_open, mq_open, sem_open): they all
+ * start with "/parbench.<run pid>." so the harness can remove whatever a
+ * case left behind. */
+void pb_ipc_name(char *buf, size_t len, const char *what);
+/* Unlink every named IPC object of run_pid (0: this process's run); returns
+ * how many there were. */
+int pb_ipc_cleanup(pid_t run_pid);
+/* How many named IPC objects of run_pid exist now (for tests). */
+int pb_ipc_count(pid_t run_pid);
+
+/* ---- after the run: derived figures ---- */
+const struct pb_config *pb_report_cfg(const struct pb_report *rep);
+size_t pb_report_ncases(const struct pb_report *rep);
+const struct pb_case *pb_report_case(const struct pb_report *rep, size_t i);
+/* Summary of metric over the successful repetitions of case_name; false
+ * when there is none. */
+bool pb_report_stat(const struct pb_report *rep, const char *case_name, const char *metric,
+		    struct stats_summary *out);
+/* A derived row in summary.csv, described like case `like` but for model
+ * (NULL: like's model), e.g. speedup against serial, or an ideal line. */
+void pb_report_row(struct pb_report *rep, const struct pb_case *like, const char *model,
+		   const char *metric, struct stats_summary s, const char *unit);
+/* A sentence for summary.md and the end of the run's output. */
+void pb_report_note(struct pb_report *rep, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

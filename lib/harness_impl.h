@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* The harness's insides, shared by harness.c (cases, case processes) and
+ * runner.c (the run: CLI, google-benchmark, CSV, summary). Not for bench/. */
+#ifndef PB_HARNESS_IMPL_H
+#define PB_HARNESS_IMPL_H
+
+#include <signal.h>
+
+#include "clock.h"
+#include "gbshim.h"
+#include "harness.h"
+
+struct pb_plan {
+	struct pb_case *cases;
+	size_t n, cap;
+};
+void plan_free(struct pb_plan *plan);
+
+struct metric_value {
+	char name[64];
+	char unit[48];
+	double value;
+};
+
+/* What one repetition of a case produced. */
+struct rep_result {
+	bool failed;
+	char reason[256];
+	double time_s; /* the case's measured time (wall_s), or NAN */
+	struct metric_value *metrics;
+	size_t nmetrics, cap;
+};
+void rep_result_add(struct rep_result *r, const char *name, double value, const char *unit);
+void rep_result_free(struct rep_result *r);
+
+/* Run one repetition of an isolated case in a case process of its own,
+ * stopping it after budget_s. Never leaves a process, zombie or named IPC
+ * object behind. */
+void caseproc_run(const struct pb_config *cfg, const struct pb_case *c, double budget_s,
+		  struct rep_result *out);
+/* Run one in-process case under google-benchmark's state st. */
+void inproc_run(const struct pb_config *cfg, const struct pb_case *c, gb_state *st,
+		struct rep_result *out);
+
+/* Set by SIGINT/SIGTERM: stop the case in flight and skip the rest. */
+extern volatile sig_atomic_t pb_interrupted;
+/* The pid of the parbench process that owns the run (for IPC names). */
+extern pid_t pb_run_pid;
+
+struct pb_report {
+	const struct pb_config *cfg;
+	const struct pb_plan *plan;
+	/* per case, per repetition results (NULL where a case did not run) */
+	struct rep_result **reps;
+	int *nreps;
+	/* derived rows and notes, written by the runner */
+	struct derived_row {
+		struct pb_case c;
+		char metric[64], unit[48];
+		struct stats_summary s;
+	} * rows;
+	size_t nrows, caprows;
+	char **notes;
+	size_t nnotes;
+};
+
+#endif

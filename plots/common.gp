@@ -1,0 +1,79 @@
+# common.gp — shared settings for parbench plots (not a plot itself).
+#
+# Every plots/*.gp starts with:   load plotdir.'/common.gp'
+# and is run by scripts/plot.sh with these variables (gnuplot -e):
+#   summary  path of the run's summary.csv
+#   raw      path of the run's raw.csv
+#   outdir   directory to write <name>.png and <name>.svg into
+#   machine  machine name (from raw.csv metadata)
+#   cpu      CPU model (from raw.csv metadata)
+#   plotdir  this directory
+#
+# summary.csv columns: 1 machine, 2 case, 3 experiment, 4 model, 5 workload,
+# 6 workers, 7 param, 8 param_value, 9 pin, 10 metric, 11 n, 12 min,
+# 13 median, 14 max, 15 unit.
+# raw.csv columns: 1 machine, 2 case, 3 experiment, 4 model, 5 workload,
+# 6 workers, 7 param, 8 param_value, 9 pin, 10 rep, 11 metric, 12 value,
+# 13 unit.
+#
+# Output: draw each figure once per format inside
+#   do for [fmt in out_formats] {
+#       eval term_cmd(fmt, width, height)
+#       set output out_path('name', fmt)
+#       ... plot ...
+#       set output
+#       print 'wrote ', out_path('name', fmt)
+#   }
+# A script with nothing to draw prints "<name>: skipped: no data" and exits
+# (status 0) before setting any output.
+
+if (!exists("summary")) summary = 'summary.csv'
+if (!exists("raw")) raw = 'raw.csv'
+if (!exists("outdir")) outdir = '.'
+if (!exists("machine")) machine = 'unknown machine'
+if (!exists("cpu")) cpu = 'unknown cpu'
+
+# --- data ------------------------------------------------------------------
+set datafile separator ','
+set datafile commentschars '#'
+# Rows are selected with ternaries that return NaN for the rows not wanted,
+# e.g.  using (want() ? $6 : NaN):13.  By default gnuplot 5.4 treats such a
+# point as undefined and BREAKS the line there; with "missing NaN" the point
+# is skipped as missing data and lines connect the selected points.
+set datafile missing NaN
+
+# Column tests (use inside using-expressions).
+is(col, val) = strcol(col) eq val
+
+# --- models: one fixed colour/point per model across all plots --------------
+models = "serial fork threads threads-gil pool"
+model_ls(m) = sum [i = 1:words(models)] (word(models, i) eq m ? i : 0)
+
+set style line 1 lc rgb '#1b1b1b' lw 2 pt 6 ps 2.2   # serial: open ring, stays visible under others at w=1
+set style line 2 lc rgb '#0072b2' lw 2 pt 5 ps 1.0   # fork
+set style line 3 lc rgb '#d55e00' lw 2 pt 9 ps 1.2   # threads
+set style line 4 lc rgb '#cc79a7' lw 2 pt 11 ps 1.2  # threads-gil
+set style line 5 lc rgb '#009e73' lw 2 pt 13 ps 1.2  # pool
+set style line 9 lc rgb '#e69f00' lw 2 pt 3 ps 1.0   # anything else
+set style line 10 lc rgb '#8c8c8c' lw 2 dt 2 pt -1   # ideal: dashed grey
+ls_of(m) = model_ls(m) > 0 ? model_ls(m) : 9
+ideal_ls = 10
+
+set style line 100 lc rgb '#d9d9d9' lw 1 dt 3        # grid
+set grid xtics ytics ls 100
+set border 3 lc rgb '#404040'
+set tics nomirror out scale 0.6
+set key opaque box lc rgb '#bfbfbf' samplen 3.5 spacing 1.1
+set errorbars small
+set offsets graph 0.04, graph 0.04, graph 0.06, 0
+
+# --- output ----------------------------------------------------------------
+out_formats = "png svg"
+font_name = 'DejaVu Sans'
+term_cmd(fmt, w, h) = (fmt eq 'svg') \
+    ? sprintf("set terminal svg size %d,%d dynamic noenhanced font '%s,12' background rgb 'white'", w, h, font_name) \
+    : sprintf("set terminal pngcairo size %d,%d noenhanced font '%s,11' background rgb 'white'", w, h, font_name)
+out_path(name, fmt) = outdir.'/'.name.'.'.fmt
+
+# Integer x tics for worker counts up to maxw (about 12 tics at most).
+xtic_step(maxw) = maxw <= 12 ? 1 : ceil(maxw / 12.0)

@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# deps.sh [build|test|bench ...] — install the system packages parbench needs.
+#
+#   build  compilers, make, pkg-config, hwloc and google-benchmark headers
+#   test   build + cmocka
+#   bench  build + gnuplot, lstopo, perf, stress-ng, hyperfine
+#
+# Default: build. Several modes may be given. Checks first and stays quiet
+# (no apt call at all) when everything is present; otherwise installs the
+# missing packages with apt-get (Debian 12 / Ubuntu 22.04+), printing one line
+# per package. Without apt-get it lists what is missing and exits 1.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+usage() {
+	echo "usage: $0 [build|test|bench ...]" >&2
+	exit 2
+}
+
+want_build=0 want_test=0 want_bench=0
+[ $# -eq 0 ] && set -- build
+for mode in "$@"; do
+	case "$mode" in
+	build) want_build=1 ;;
+	test) want_build=1 want_test=1 ;;
+	bench) want_build=1 want_bench=1 ;;
+	-h | --help) usage ;;
+	*)
+		echo "deps: unknown mode '$mode'" >&2
+		usage
+		;;
+	esac
+done
+
+distro=unknown
+if [ -r /etc/os-release ]; then
+	# shellcheck disable=SC1091
+	distro_id=$(. /etc/os-release && echo "${ID:-} ${ID_LIKE:-}")
+	case " $distro_id " in
+	*" ubuntu "*) distro=ubuntu ;;
+	*" debian "*) distro=debian ;;
+	esac
+fi
+
+missing_pkgs=() # packages to install (deduplicated)
+missing_what=() # "thing (package)" for messages
+optional_pkgs=() # best effort: failure to install is only a note
+
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+have_pc() { have_cmd pkg-config && pkg-config --exists "$1" 2>/dev/null; }
+
+# need WHAT PACKAGE: record PACKAGE as needed for WHAT
+need() {
+	local p
+	missing_what+=("$1 ($2)")
+	for p in "${missing_pkgs[@]+"${missing_pkgs[@]}"}"; do
+		[ "$p" = "$2" ] && return 0
+	done
+	missing_pkgs+=("$2")
+}
+
+check_cmd() { # check_cmd PACKAGE CMD [ALT_CMD...]
+	local pkg=$1 c
+	shift
+	for c in "$@"; do
+		have_cmd "$c" && return 0
+	done
+	need "command $1" "$pkg"
+}
+
+check_pc() { # check_pc PACKAGE MODULE
+	have_pc "$2" || need "pkg-config module $2" "$1"
+}
+
+perf_works() {
+	# Ubuntu's /usr/bin/perf is a wrapper that fails without the package for
+	# the running kernel, so run it instead of only looking it up.
+	have_cmd perf && perf --version >/dev/null 2>&1
+}
+
+if [ "$want_build" = 1 ]; then
+	check_cmd build-essential cc gcc
+	check_cmd build-essential c++ g++
+	check_cmd build-essential make
+	check_cmd pkg-config pkg-config
+	check_pc libhwloc-dev hwloc
+	check_pc libbenchmark-dev benchmark
+fi
+if [ "$want_test" = 1 ]; then
+	check_pc libcmocka-dev cmocka
+fi
+perf_note=""
+if [ "$want_bench" = 1 ]; then
+	check_cmd gnuplot-nox gnuplot
+	check_cmd hwloc lstopo
+	check_cmd stress-ng stress-ng
+	check_cmd hyperfine hyperfine
+	if ! perf_works; then
+		if [ "$distro" = ubuntu ]; then
+			kpkg="linux-tools-$(uname -r)"
+			perf_note="perf: linux-tools-common + $kpkg (best effort)"
+			if dpkg -s linux-tools-common >/dev/null 2>&1; then
+				# Tried before (or a kernel without its tools package,
+				# e.g. a container): don't call apt every time.
+				echo "deps: note: perf does not work for kernel $(uname -r)" \
+					"(install $kpkg if it exists); benchmarks run without perf" >&2
+			else
+				optional_pkgs+=(linux-tools-common "$kpkg")
+			fi
+		else
+			need "command perf" linux-perf
+		fi
+	fi
+fi
+
+# Nothing to do: stay quiet.
+if [ ${#missing_pkgs[@]} -eq 0 ] && [ ${#optional_pkgs[@]} -eq 0 ]; then
+	exit 0
+fi
+
+if ! have_cmd apt-get; then
+	echo "deps: no apt-get on this system; install these yourself:" >&2
+	for w in "${missing_what[@]+"${missing_what[@]}"}"; do
+		echo "  missing: $w" >&2
+	done
+	[ -n "$perf_note" ] && echo "  missing: command perf ($perf_note)" >&2
+	echo "deps: (package names are Debian/Ubuntu's; use your distribution's equivalents)" >&2
+	exit 1
+fi
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+	if have_cmd sudo; then
+		SUDO=(sudo)
+	else
+		all=("${missing_pkgs[@]+"${missing_pkgs[@]}"}" "${optional_pkgs[@]+"${optional_pkgs[@]}"}")
+		echo "deps: need to install: ${all[*]}" >&2
+		echo "deps: not root and sudo is not available; run as root:" >&2
+		echo "  apt-get update && apt-get install -y --no-install-recommends ${all[*]}" >&2
+		exit 1
+	fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp "${TMPDIR:-/tmp}/parbench-deps.XXXXXX")
+trap 'rm -f "$log"' EXIT
+
+run_apt() {
+	"${SUDO[@]+"${SUDO[@]}"}" env DEBIAN_FRONTEND=noninteractive apt-get "$@"
+}
+
+if ! run_apt -q update >"$log" 2>&1; then
+	echo "deps: apt-get update failed:" >&2
+	tail -n 20 "$log" >&2
+	exit 1
+fi
+
+install_pkgs() {
+	run_apt -y -q --no-install-recommends install "$@" >"$log" 2>&1
+}
+
+if [ ${#missing_pkgs[@]} -gt 0 ]; then
+	if ! install_pkgs "${missing_pkgs[@]}"; then
+		echo "deps: apt-get install failed for: ${missing_pkgs[*]}" >&2
+		tail -n 20 "$log" >&2
+		exit 1
+	fi
+	for p in "${missing_pkgs[@]}"; do
+		echo "deps: installed $p"
+	done
+fi
+
+if [ ${#optional_pkgs[@]} -gt 0 ]; then
+	if install_pkgs "${optional_pkgs[@]}" && perf_works; then
+		for p in "${optional_pkgs[@]}"; do
+			echo "deps: installed $p"
+		done
+	else
+		echo "deps: note: perf is not available (tried ${optional_pkgs[*]});" \
+			"benchmarks run without perf counters" >&2
+	fi
+fi
+
+# Verify: everything that was missing must be there now.
+still=()
+have_cmd cc || have_cmd gcc || [ "$want_build" = 0 ] || still+=(cc)
+have_cmd c++ || have_cmd g++ || [ "$want_build" = 0 ] || still+=(c++)
+have_cmd make || [ "$want_build" = 0 ] || still+=(make)
+if [ "$want_build" = 1 ]; then
+	have_pc hwloc || still+=("pkg-config hwloc")
+	have_pc benchmark || still+=("pkg-config benchmark")
+fi
+if [ "$want_test" = 1 ]; then
+	have_pc cmocka || still+=("pkg-config cmocka")
+fi
+if [ "$want_bench" = 1 ]; then
+	for c in gnuplot lstopo stress-ng hyperfine; do
+		have_cmd "$c" || still+=("$c")
+	done
+	[ "$distro" = ubuntu ] || perf_works || still+=(perf)
+fi
+if [ ${#still[@]} -gt 0 ]; then
+	echo "deps: still missing after install: ${still[*]}" >&2
+	exit 1
+fi

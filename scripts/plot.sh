@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# plot.sh [RUN_DIR] — draw a run's plots with every plots/*.gp.
+#
+# RUN_DIR holds raw.csv and summary.csv; it defaults to the newest
+# results/<machine>/<timestamp>/ (newest by timestamp name). Plots go to
+# plots/<machine>/ (machine from raw.csv's "# machine=" line), or to
+# $PARBENCH_PLOTS_OUT when set. Each plots/*.gp except plots/common.gp is run
+# with gnuplot and these variables:
+#   summary='<run>/summary.csv' raw='<run>/raw.csv' outdir='<out dir>'
+#   machine='<machine>' cpu='<cpu_model>' plotdir='plots'
+# and writes <outdir>/<name>.png and .svg. A failing .gp is reported and the
+# others still run; the exit status is 1 if any failed.
+set -euo pipefail
+
+die() {
+	local code=$1
+	shift
+	echo "plot.sh: $*" >&2
+	exit "$code"
+}
+
+# Resolve paths given relative to the caller's directory before moving.
+abspath() {
+	case "$1" in
+	/*) printf '%s\n' "$1" ;;
+	*) printf '%s\n' "$PWD/$1" ;;
+	esac
+}
+
+[ $# -le 1 ] || die 2 "usage: scripts/plot.sh [RUN_DIR]"
+run_dir=""
+[ $# -eq 1 ] && run_dir=$(abspath "$1")
+out_override=""
+[ -n "${PARBENCH_PLOTS_OUT:-}" ] && out_override=$(abspath "$PARBENCH_PLOTS_OUT")
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+command -v gnuplot >/dev/null 2>&1 ||
+	die 1 "gnuplot not found; install it (Debian/Ubuntu: gnuplot-nox, or run scripts/deps.sh bench)"
+
+if [ -z "$run_dir" ]; then
+	# Newest results/<machine>/<timestamp>/ by timestamp name (then path).
+	run_dir=$(
+		for d in results/*/*/; do
+			[ -d "$d" ] || continue
+			d=${d%/}
+			printf '%s\t%s\n' "${d##*/}" "$d"
+		done | LC_ALL=C sort | tail -n 1 | cut -f 2
+	)
+	[ -n "$run_dir" ] || die 2 "no run directory under $root/results/*/*/; pass RUN_DIR"
+	run_dir="$root/$run_dir"
+fi
+run_dir=${run_dir%/}
+
+[ -d "$run_dir" ] || die 2 "run directory not found: $run_dir"
+summary="$run_dir/summary.csv"
+raw="$run_dir/raw.csv"
+[ -f "$summary" ] || die 2 "no summary.csv in $run_dir"
+[ -s "$summary" ] || die 2 "summary.csv is empty: $summary"
+[ -f "$raw" ] || echo "plot.sh: warning: no raw.csv in $run_dir" >&2
+
+# meta FILE KEY: value of a "# KEY=value" line among FILE's leading # lines.
+meta() {
+	[ -f "$1" ] || return 0
+	awk -v key="$2" '
+		!/^#/ { exit }
+		{
+			line = $0
+			sub(/^#[ \t]*/, "", line)
+			eq = index(line, "=")
+			if (eq && substr(line, 1, eq - 1) == key) {
+				val = substr(line, eq + 1)
+				sub(/[ \t\r]+$/, "", val)
+				print val
+				exit
+			}
+		}' "$1"
+}
+
+machine=$(meta "$raw" machine)
+[ -n "$machine" ] || machine=$(meta "$summary" machine)
+if [ -z "$machine" ]; then
+	# first data row's machine column
+	machine=$(awk -F, '!/^#/ && !/^machine,/ && NF { print $1; exit }' "$summary")
+fi
+[ -n "$machine" ] || die 2 "cannot tell the machine: no '# machine=' in $raw"
+cpu=$(meta "$raw" cpu_model)
+[ -n "$cpu" ] || cpu=$(meta "$summary" cpu_model)
+[ -n "$cpu" ] || cpu="unknown CPU"
+
+# Directory name from the machine name: keep it a single safe component.
+machine_dir=$(printf '%s' "$machine" | tr -c 'A-Za-z0-9._-' '_')
+case "$machine_dir" in .* | "") machine_dir="_$machine_dir" ;; esac
+outdir=${out_override:-plots/$machine_dir}
+mkdir -p "$outdir"
+
+# gnuplot single-quoted string: a quote is written twice.
+gq() { printf "'%s'" "${1//\'/\'\'}"; }
+
+vars="summary=$(gq "$summary"); raw=$(gq "$raw"); outdir=$(gq "$outdir")"
+vars="$vars; machine=$(gq "$machine"); cpu=$(gq "$cpu"); plotdir='plots'"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/parbench-plot.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+echo "plot.sh: run $run_dir ($machine, $cpu) -> $outdir/"
+failed=()
+ran=0
+for gp in plots/*.gp; do
+	[ -f "$gp" ] || continue
+	name=$(basename "$gp" .gp)
+	[ "$name" = common ] && continue
+	ran=$((ran + 1))
+	touch "$tmp/marker"
+	sleep 0.01 # let "newer than marker" be strict even on coarse clocks
+	status=0
+	gnuplot -e "$vars" "$gp" >"$tmp/out" 2>&1 || status=$?
+	written=()
+	for ext in png svg; do
+		f="$outdir/$name.$ext"
+		[ -f "$f" ] && [ "$f" -nt "$tmp/marker" ] && written+=("$f")
+	done
+	if [ "$status" -ne 0 ]; then
+		echo "  $gp: FAILED (gnuplot exit $status)" >&2
+		sed 's/^/    /' "$tmp/out" >&2
+		failed+=("$gp")
+		continue
+	fi
+	if grep -q 'skipped' "$tmp/out" && [ ${#written[@]} -eq 0 ]; then
+		echo "  $gp: $(grep -m1 'skipped' "$tmp/out")"
+		continue
+	fi
+	if [ ${#written[@]} -eq 0 ]; then
+		echo "  $gp: FAILED (wrote neither $outdir/$name.png nor .svg)" >&2
+		sed 's/^/    /' "$tmp/out" >&2
+		failed+=("$gp")
+		continue
+	fi
+	# Pass on gnuplot's warnings, not its "wrote" lines.
+	grep -v '^wrote ' "$tmp/out" | sed "s|^|  $gp: |" >&2 || true
+	for f in "${written[@]}"; do
+		echo "  wrote $f"
+	done
+done
+
+[ "$ran" -gt 0 ] || die 1 "no plots/*.gp scripts found in $root/plots"
+if [ ${#failed[@]} -gt 0 ]; then
+	die 1 "${#failed[@]} of $ran plot script(s) failed: ${failed[*]}"
+fi
