@@ -7,12 +7,10 @@
 #include "runner.h"
 
 extern const struct pb_suite tasks_suite, serial_suite, fork_suite;
+extern const struct pb_suite threads_suite;
 
 static const struct pb_suite *const suites[] = {
-	&tasks_suite,
-	&serial_suite,
-	&fork_suite,
-	NULL,
+	&tasks_suite, &serial_suite, &fork_suite, &threads_suite, NULL,
 };
 
 int main(int argc, char **argv)
