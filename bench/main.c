@@ -9,9 +9,16 @@
 extern const struct pb_suite tasks_suite, serial_suite, fork_suite;
 extern const struct pb_suite threads_suite;
 
+/* one suite a line, so that adding one is a one-line change */
+/* clang-format off */
 static const struct pb_suite *const suites[] = {
-	&tasks_suite, &serial_suite, &fork_suite, &threads_suite, NULL,
+	&tasks_suite,
+	&serial_suite,
+	&fork_suite,
+	&threads_suite,
+	NULL,
 };
+/* clang-format on */
 
 int main(int argc, char **argv)
 {
