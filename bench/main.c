@@ -7,7 +7,7 @@
 #include "runner.h"
 
 extern const struct pb_suite tasks_suite, serial_suite, fork_suite;
-extern const struct pb_suite threads_suite;
+extern const struct pb_suite threads_suite, gil_suite;
 
 /* one suite a line, so that adding one is a one-line change */
 /* clang-format off */
@@ -16,6 +16,7 @@ static const struct pb_suite *const suites[] = {
 	&serial_suite,
 	&fork_suite,
 	&threads_suite,
+	&gil_suite,
 	NULL,
 };
 /* clang-format on */
