@@ -6,13 +6,11 @@
  */
 #include "runner.h"
 
-extern const struct pb_suite tasks_suite, serial_suite, fork_suite;
+extern const struct pb_suite calibration_suite, tasks_suite, serial_suite, fork_suite,
+	selftest_suite;
 
 static const struct pb_suite *const suites[] = {
-	&tasks_suite,
-	&serial_suite,
-	&fork_suite,
-	NULL,
+	&calibration_suite, &tasks_suite, &serial_suite, &fork_suite, &selftest_suite, NULL,
 };
 
 int main(int argc, char **argv)

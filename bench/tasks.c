@@ -25,8 +25,12 @@ uint64_t tasks_seed(int i)
 
 uint64_t tasks_do_one(const struct tasks_spec *s, int i)
 {
-	if (i == s->crash_task)
+	if (i == s->crash_task) {
+		/* a real crash: a test framework's inherited handler must not
+		 * catch it and carry on in the child */
+		signal(SIGSEGV, SIG_DFL);
 		raise(SIGSEGV);
+	}
 	if (i == s->fail_task)
 		_exit(3);
 	return workload_run(s->workload, s->task_ms, tasks_seed(i));
