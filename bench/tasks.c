@@ -112,6 +112,12 @@ static int tasks_case_run(struct pb_ctx *ctx, const struct pb_case *c)
 	if (rc == 0) {
 		pb_metric(ctx, "tasks_done", done, "count");
 		pb_report_pus(ctx, r.ran_on, s.ntasks);
+		for (int i = 0; i < s.ntasks && i < 64; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "task%d_pu", i);
+			pb_metric(ctx, name, r.ran_on[i], "pu");
+		}
 	}
 	free(r.value);
 	free(r.ran_on);

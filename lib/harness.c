@@ -349,6 +349,8 @@ child_main(const struct pb_config *cfg, const struct pb_case *c, int fd)
 		_exit(1);
 	}
 	ctx.fd = fd;
+	/* more workers than PUs: some share one, and the CSV says so */
+	pb_metric(&ctx, "pin_wrapped", ctx.placement.wrapped, "flag");
 	pb_timer_start(&ctx); /* a case that starts its own timer restarts it */
 	ctx.timer_started = false;
 	rc = c->run(&ctx, c);

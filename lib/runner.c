@@ -159,7 +159,11 @@ static void write_metadata(const struct run *r, FILE *f, const char *started, in
 	csv_meta(f, "kernel", "%s %s %s", u.sysname, u.release, u.machine);
 	os_pretty_name(buf, sizeof(buf));
 	csv_meta(f, "os", "%s", buf);
-	csv_meta(f, "compiler", "%s", __VERSION__);
+#ifdef __clang__
+	csv_meta(f, "compiler", "clang %s", __clang_version__);
+#else
+	csv_meta(f, "compiler", "gcc %s", __VERSION__);
+#endif
 	csv_meta(f, "cflags", "%s", PB_CFLAGS);
 	csv_meta(f, "gbench_version", "%s", gb_version());
 	csv_meta(f, "gbench_build_type", "%s", gb_build_type());
