@@ -637,6 +637,23 @@ static int open_outputs(struct run *r, const char *stamp)
 	return 0;
 }
 
+/* Say where the results are, naming only the files that were written. */
+static void list_outputs(const struct run *r)
+{
+	static const char *const files[] = { "raw.csv",	    "summary.csv", "summary.md",
+					     "gbench.json", "topo.xml",	   "topo.png" };
+	char path[700], list[256] = "";
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", r->dir, files[i]);
+		if (stat(path, &st) == 0)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 list[0] ? ", " : "", files[i]);
+	}
+	fprintf(stderr, "parbench: results in %s/ (%s)\n", r->dir, list);
+}
+
 /* ---- main ---- */
 
 static bool keep_case(const regex_t *re, const struct pb_case *c)
@@ -807,9 +824,7 @@ static int run_all(struct run *r, int argc, char **argv)
 	free(slots);
 	pb_ipc_cleanup(0);
 	if (r->dir[0])
-		fprintf(stderr,
-			"parbench: results in %s/ (raw.csv, summary.csv, summary.md, gbench.json, topo.xml, topo.png)\n",
-			r->dir);
+		list_outputs(r);
 	if (pb_interrupted) {
 		fprintf(stderr, "parbench: interrupted; the cases that finished are in the CSV\n");
 		return 130;
