@@ -20,6 +20,8 @@ PROFILE ?= default
 PIN ?= none
 MACHINE ?=
 SANITIZE ?=
+# V=1 shows every command.
+Q := $(if $(V),,@)
 
 # Each build flavour has its own object tree, so a sanitizer build never
 # mixes with the release one.
@@ -74,21 +76,25 @@ $(BUILD)/lib/runner.o: CFLAGS_ALL += -DPB_GIT_REV='"$(GIT_REV)"' \
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 $(BUILD)/%.o: %.cc
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
+	@$(if $(Q),echo "  CXX     $<")
+	$(Q)$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
 
 $(PARBENCH): $(BUILD)/bench/main.o $(BENCH_OBJ) $(LIB_OBJ)
-	$(CXX) $^ -o $@ $(LDLIBS_ALL)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CXX) $^ -o $@ $(LDLIBS_ALL)
 # bench/parbench is the build of the current flavour (the release build,
 # unless SANITIZE is set).
 bench/parbench: $(PARBENCH)
-	cp $< $@
+	$(Q)cp $< $@
 
 $(BUILD)/tests/%: tests/%.c $(BENCH_OBJ) $(LIB_OBJ) $(PARBENCH)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $< $(BENCH_OBJ) $(LIB_OBJ) -o $@ -lstdc++ $(CMOCKA_LIBS) $(LDLIBS_ALL)
+	@$(if $(Q),echo "  CC+LD   $@")
+	$(Q)$(CC) $(CFLAGS_ALL) $< $(BENCH_OBJ) $(LIB_OBJ) -o $@ -lstdc++ $(CMOCKA_LIBS) $(LDLIBS_ALL)
 
 _bench: $(PARBENCH) bench/parbench
 	@rc=0; bench/parbench --profile $(PROFILE) --pin $(PIN) \
@@ -96,16 +102,22 @@ _bench: $(PARBENCH) bench/parbench
 	if [ $$rc -ne 2 ] && [ $$rc -ne 130 ]; then scripts/plot.sh || rc=1; fi; \
 	exit $$rc
 
-# Every suite runs even when one fails; the last line counts them.
+# Every suite runs even when one fails; the last line adds up their tests
+# (a suite that dies before cmocka's summary counts as one failure).
 _test: $(TEST_BIN)
-	@passed=0; failed=0; \
+	@passed=0; failed=0; bad=""; \
 	for t in $(TEST_BIN); do \
 		echo "== $$t"; \
-		if PARBENCH_BIN=$(PARBENCH) $$t; then passed=$$((passed+1)); \
-		else failed=$$((failed+1)); echo "FAILED: $$t"; fi; \
+		out=$$(PARBENCH_BIN=$(PARBENCH) $$t 2>&1); rc=$$?; echo "$$out"; \
+		p=$$(echo "$$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p'); \
+		f=$$(echo "$$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p'); \
+		[ $$rc -ne 0 ] && [ -z "$$f" ] && f=1; \
+		passed=$$((passed + $${p:-0})); failed=$$((failed + $${f:-0})); \
+		[ $$rc -ne 0 ] && bad="$$bad $$(basename $$t)"; \
 	done; \
-	echo "suites: $$passed passed, $$failed failed"; \
-	[ $$failed -eq 0 ]
+	[ -z "$$bad" ] || echo "failed suites:$$bad"; \
+	echo "tests: $$passed passed, $$failed failed"; \
+	[ -z "$$bad" ]
 
 plots:
 	scripts/plot.sh $(RUN)

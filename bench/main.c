@@ -6,20 +6,13 @@
  */
 #include "runner.h"
 
-extern const struct pb_suite tasks_suite, serial_suite, fork_suite;
-extern const struct pb_suite threads_suite, gil_suite;
+extern const struct pb_suite calibration_suite, tasks_suite, serial_suite, fork_suite,
+	selftest_suite, threads_suite, gil_suite;
 
-/* one suite a line, so that adding one is a one-line change */
-/* clang-format off */
 static const struct pb_suite *const suites[] = {
-	&tasks_suite,
-	&serial_suite,
-	&fork_suite,
-	&threads_suite,
-	&gil_suite,
-	NULL,
+	&calibration_suite, &tasks_suite,   &serial_suite, &fork_suite,
+	&selftest_suite,    &threads_suite, &gil_suite,	   NULL,
 };
-/* clang-format on */
 
 int main(int argc, char **argv)
 {

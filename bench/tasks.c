@@ -6,6 +6,7 @@
  */
 #include "tasks.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +26,12 @@ uint64_t tasks_seed(int i)
 
 uint64_t tasks_do_one(const struct tasks_spec *s, int i)
 {
-	if (i == s->crash_task)
+	if (i == s->crash_task) {
+		/* a real crash: a test framework's inherited handler must not
+		 * catch it and carry on in the child */
+		signal(SIGSEGV, SIG_DFL);
 		raise(SIGSEGV);
+	}
 	if (i == s->fail_task)
 		_exit(3);
 	return workload_run(s->workload, s->task_ms, tasks_seed(i));
@@ -107,6 +112,12 @@ static int tasks_case_run(struct pb_ctx *ctx, const struct pb_case *c)
 	if (rc == 0) {
 		pb_metric(ctx, "tasks_done", done, "count");
 		pb_report_pus(ctx, r.ran_on, s.ntasks);
+		for (int i = 0; i < s.ntasks && i < 64; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "task%d_pu", i);
+			pb_metric(ctx, name, r.ran_on[i], "pu");
+		}
 	}
 	free(r.value);
 	free(r.ran_on);
@@ -170,15 +181,16 @@ static const struct pb_case *serial_of(const struct pb_report *rep, const struct
 	return NULL;
 }
 
-/* What a perfect model reaches: every worker busy, and for cpu work no more
- * at once than there are PUs. */
+/* What a perfect model reaches with equal tasks: W workers need
+ * ceil(n / W) rounds, and cpu work cannot finish before n tasks' worth of
+ * work is spread over the PUs: speedup = n / max(ceil(n / W), n / PUs). */
 static double ideal_speedup(const struct pb_config *cfg, const struct pb_case *c)
 {
-	double x = c->workers < c->arg[1] ? c->workers : (double)c->arg[1];
+	double n = (double)c->arg[1], rounds = ceil(n / c->workers);
 
-	if (c->arg[0] == WL_CPU && x > cfg->pus)
-		x = cfg->pus;
-	return x;
+	if (c->arg[0] == WL_CPU && n / cfg->pus > rounds)
+		rounds = n / cfg->pus;
+	return n / rounds;
 }
 
 static void add_ideal(struct pb_report *rep, const struct pb_case *c, double serial_median)
@@ -217,7 +229,7 @@ static void tasks_summarize(struct pb_report *rep)
 		if (c != base && c->workers == c->arg[1])
 			pb_report_note(
 				rep,
-				"tasks %s, %s: %d tasks of %g ms with %d workers take %.3f s (%.3f–%.3f), serial %.3f s: speedup %.2f× (ideal %.0f×)",
+				"tasks %s, %s: %d tasks of %g ms with %d workers take %.3f s (%.3f–%.3f), serial %.3f s: speedup %.2f× (ideal %.2f×)",
 				c->model, c->workload, (int)c->arg[1], c->param_value, c->workers,
 				m.median, m.min, m.max, b.median, sp.median,
 				ideal_speedup(pb_report_cfg(rep), c));

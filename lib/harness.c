@@ -338,14 +338,19 @@ child_main(const struct pb_config *cfg, const struct pb_case *c, int fd)
 	int rc;
 
 	setpgid(0, 0);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	/* Default dispositions: a crash in a case is a crash (not caught by a
+	 * handler the caller installed), and Ctrl-C is parbench's to handle. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGPIPE && sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 	if (ctx_init(&ctx, cfg, c, err, sizeof(err)) < 0) {
 		ctx.fd = fd;
 		pb_fail(&ctx, "placement: %s", err);
 		_exit(1);
 	}
 	ctx.fd = fd;
+	/* more workers than PUs: some share one, and the CSV says so */
+	pb_metric(&ctx, "pin_wrapped", ctx.placement.wrapped, "flag");
 	pb_timer_start(&ctx); /* a case that starts its own timer restarts it */
 	ctx.timer_started = false;
 	rc = c->run(&ctx, c);

@@ -159,7 +159,11 @@ static void write_metadata(const struct run *r, FILE *f, const char *started, in
 	csv_meta(f, "kernel", "%s %s %s", u.sysname, u.release, u.machine);
 	os_pretty_name(buf, sizeof(buf));
 	csv_meta(f, "os", "%s", buf);
-	csv_meta(f, "compiler", "%s", __VERSION__);
+#ifdef __clang__
+	csv_meta(f, "compiler", "clang %s", __clang_version__);
+#else
+	csv_meta(f, "compiler", "gcc %s", __VERSION__);
+#endif
 	csv_meta(f, "cflags", "%s", PB_CFLAGS);
 	csv_meta(f, "gbench_version", "%s", gb_version());
 	csv_meta(f, "gbench_build_type", "%s", gb_build_type());
@@ -229,37 +233,63 @@ static struct rep_result *new_rep(struct run *r, size_t idx)
 	return &r->report.reps[idx][n];
 }
 
+static void set_counters(struct run *r, gb_state *st, const struct rep_result *res)
+{
+	for (size_t m = 0; m < res->nmetrics; m++) {
+		gb_counter(st, res->metrics[m].name, res->metrics[m].value);
+		remember_unit(r, res->metrics[m].name, res->metrics[m].unit);
+	}
+}
+
+/* google-benchmark calls an in-process case several times per repetition
+ * while it finds an iteration count; only the reported run counts, so its
+ * result is taken from the report (on_run), not from here. */
+static void bench_inproc(struct run *r, const struct pb_case *c, gb_state *st)
+{
+	struct rep_result scratch;
+
+	inproc_run(&r->cfg, c, st, &scratch);
+	if (scratch.failed)
+		gb_skip_with_error(st, scratch.reason);
+	else
+		set_counters(r, st, &scratch);
+	rep_result_free(&scratch);
+}
+
+/* An isolated case runs exactly once per repetition (one fixed iteration),
+ * in a case process; its result is kept for the summary. */
+static void bench_isolated(struct run *r, size_t idx, gb_state *st)
+{
+	const struct pb_case *c = &r->plan.cases[idx];
+	struct rep_result *res = new_rep(r, idx);
+
+	while (gb_keep_running(st)) {
+		caseproc_run(&r->cfg, c, case_budget(r, c), res);
+		if (!res->failed)
+			gb_set_iteration_time(st, isnan(res->time_s) ? 0 : res->time_s);
+	}
+	if (res->failed)
+		gb_skip_with_error(st, res->reason);
+	else
+		set_counters(r, st, res);
+}
+
 static void bench_fn(gb_state *st, void *arg)
 {
 	struct slot *slot = arg;
 	struct run *r = slot->r;
 	const struct pb_case *c = &r->plan.cases[slot->idx];
-	struct rep_result *res;
 
 	if (pb_interrupted) {
 		gb_skip_with_error(st, "interrupted");
 		return;
 	}
 	progress(r, c, r->report.nreps[slot->idx]);
-	res = new_rep(r, slot->idx);
-	if (c->in_process) {
-		inproc_run(&r->cfg, c, st, res);
-	} else {
-		while (gb_keep_running(st)) {
-			caseproc_run(&r->cfg, c, case_budget(r, c), res);
-			if (!res->failed)
-				gb_set_iteration_time(st, isnan(res->time_s) ? 0 : res->time_s);
-		}
-	}
+	if (c->in_process)
+		bench_inproc(r, c, st);
+	else
+		bench_isolated(r, slot->idx, st);
 	r->reps_done++;
-	if (res->failed) {
-		gb_skip_with_error(st, res->reason);
-		return;
-	}
-	for (size_t m = 0; m < res->nmetrics; m++) {
-		gb_counter(st, res->metrics[m].name, res->metrics[m].value);
-		remember_unit(r, res->metrics[m].name, res->metrics[m].unit);
-	}
 }
 
 /* ---- the reporter: raw rows as soon as a case finishes ---- */
@@ -301,6 +331,9 @@ static const char *key_metric(const struct rep_result *res)
 	for (size_t m = 0; m < res->nmetrics; m++)
 		if (strcmp(res->metrics[m].name, "wall_s") == 0)
 			return "wall_s";
+	for (size_t m = 0; m < res->nmetrics; m++)
+		if (strcmp(res->metrics[m].name, "iteration_ns") == 0)
+			return "iteration_ns";
 	return res->nmetrics ? res->metrics[0].name : NULL;
 }
 
@@ -334,19 +367,42 @@ static void print_case_line(struct run *r, size_t idx)
 	fflush(r->human);
 }
 
+/* An in-process case's repetition, as google-benchmark reported it. */
+static struct rep_result *inproc_rep(struct run *r, size_t idx, const struct gb_run *run)
+{
+	struct rep_result *res = new_rep(r, idx);
+
+	*res = (struct rep_result){ .failed = run->failed, .time_s = run->real_time_s };
+	snprintf(res->reason, sizeof(res->reason), "%s", run->error);
+	for (int i = 0; i < run->ncounters && !run->failed; i++)
+		rep_result_add(res, run->counter_names[i], run->counter_values[i],
+			       unit_of(r, run->counter_names[i]));
+	if (!run->failed) {
+		rep_result_add(res, "iteration_ns", run->real_time_s * 1e9, "ns");
+		remember_unit(r, "iteration_ns", "ns");
+	}
+	return res;
+}
+
 static void on_run(const struct gb_run *run, void *arg)
 {
 	struct run *r = arg;
 	size_t idx = case_index(r, run->name);
 	struct rep_result *res;
 
-	if (idx == (size_t)-1 || run->rep >= r->report.nreps[idx])
+	if (idx == (size_t)-1)
+		return;
+	if (r->plan.cases[idx].in_process) {
+		if (pb_interrupted)
+			return;
+		res = inproc_rep(r, idx, run);
+	} else if (run->rep < r->report.nreps[idx]) {
+		res = &r->report.reps[idx][run->rep];
+	} else {
 		return; /* skipped before it ran (interrupted): nothing measured */
-	res = &r->report.reps[idx][run->rep];
-	if (r->plan.cases[idx].in_process && !res->failed)
-		rep_result_add(res, "iteration_ns", run->real_time_s * 1e9, "ns");
+	}
 	write_rep(r, &r->plan.cases[idx], (int)run->rep, res);
-	if (run->rep + 1 == r->report.nreps[idx]) {
+	if (run->rep + 1 == r->reps) {
 		fflush(r->csv);
 		r->cases_done++;
 		for (int i = 0; i < r->report.nreps[idx]; i++)
@@ -581,6 +637,23 @@ static int open_outputs(struct run *r, const char *stamp)
 	return 0;
 }
 
+/* Say where the results are, naming only the files that were written. */
+static void list_outputs(const struct run *r)
+{
+	static const char *const files[] = { "raw.csv",	    "summary.csv", "summary.md",
+					     "gbench.json", "topo.xml",	   "topo.png" };
+	char path[700], list[256] = "";
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", r->dir, files[i]);
+		if (stat(path, &st) == 0)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 list[0] ? ", " : "", files[i]);
+	}
+	fprintf(stderr, "parbench: results in %s/ (%s)\n", r->dir, list);
+}
+
 /* ---- main ---- */
 
 static bool keep_case(const regex_t *re, const struct pb_case *c)
@@ -751,9 +824,7 @@ static int run_all(struct run *r, int argc, char **argv)
 	free(slots);
 	pb_ipc_cleanup(0);
 	if (r->dir[0])
-		fprintf(stderr,
-			"parbench: results in %s/ (raw.csv, summary.csv, summary.md, gbench.json, topo.xml, topo.png)\n",
-			r->dir);
+		list_outputs(r);
 	if (pb_interrupted) {
 		fprintf(stderr, "parbench: interrupted; the cases that finished are in the CSV\n");
 		return 130;

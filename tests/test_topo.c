@@ -4,7 +4,6 @@
  * logical order: in "pack:2 core:4 pu:2" core c holds PUs 2c and 2c+1 and
  * package p holds PUs 8p..8p+7. No timing assertions anywhere.
  */
-#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/* Options: every bad input is exit 2 with a message that names it and says
+ * what is allowed; the binary itself behaves the same. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "cli.h"
+
+static int parse(int argc, char **argv, struct pb_options *o, char *err)
+{
+	return cli_parse(argc, argv, o, err, 512);
+}
+
+static void defaults(void **state)
+{
+	struct pb_options o;
+	char err[512];
+	char *argv[] = { "parbench", NULL };
+
+	(void)state;
+	assert_int_equal(parse(1, argv, &o, err), 0);
+	assert_int_equal(o.profile, PROFILE_DEFAULT);
+	assert_int_equal(o.pin, PIN_NONE);
+	assert_int_equal(o.reps, 0);
+	assert_null(o.filter);
+	assert_string_equal(o.results, "results");
+	assert_int_equal(cli_default_reps(PROFILE_QUICK), 3);
+}
+
+static void good_flags(void **state)
+{
+	struct pb_options o;
+	char err[512];
+	char *v[] = { "parbench",
+		      "--reps",
+		      "7",
+		      "--pin=scatter",
+		      "--profile",
+		      "quick",
+		      "--filter",
+		      "^tasks/(fork|serial)",
+		      "--machine=lab-1",
+		      "--csv",
+		      "-",
+		      "--benchmark_min_time=0.01",
+		      "--list",
+		      "--topo",
+		      "--benchmark_repetitions=4",
+		      NULL };
+
+	(void)state;
+	assert_int_equal(parse((int)(sizeof(v) / sizeof(v[0])) - 1, v, &o, err), 0);
+	assert_int_equal(o.reps, 4); /* google-benchmark's own flag wins */
+	assert_true(o.gb_has_reps);
+	assert_int_equal(o.pin, PIN_SCATTER);
+	assert_int_equal(o.profile, PROFILE_QUICK);
+	assert_string_equal(o.filter, "^tasks/(fork|serial)");
+	assert_string_equal(o.machine, "lab-1");
+	assert_string_equal(o.csv, "-");
+	assert_true(o.list && o.topo);
+	assert_int_equal(o.gb_argc, 3);
+	assert_string_equal(o.gb_argv[1], "--benchmark_min_time=0.01");
+}
+
+/* Each bad command line, and a word its message must contain. */
+static const struct {
+	const char *args[3];
+	const char *says;
+} bad_inputs[] = {
+	{ { "--bogus" }, "unknown option '--bogus'" },
+	{ { "-x" }, "allowed:" },
+	{ { "positional" }, "unknown option 'positional'" },
+	{ { "--reps", "0" }, "1 to 1000" },
+	{ { "--reps", "abc" }, "'abc'" },
+	{ { "--reps", "5x" }, "'5x'" },
+	{ { "--reps=1001" }, "1 to 1000" },
+	{ { "--reps" }, "needs a value" },
+	{ { "--pin", "diagonal" }, "none, compact, scatter, single" },
+	{ { "--profile", "huge" }, "quick, default, full" },
+	{ { "--filter", "(" }, "regular expression" },
+	{ { "--machine", "a/b" }, "letters, digits" },
+	{ { "--machine", ".." }, "'..'" },
+	{ { "--csv=" }, "file name" },
+	{ { "--results=" }, "directory" },
+	{ { "--benchmark_repetitions" }, "=N" },
+	{ { "--benchmark_repetitions=0" }, "1 to 1000" },
+};
+
+static void bad_flags_exit_2(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_inputs) / sizeof(bad_inputs[0]); i++) {
+		char *argv[4] = { "parbench" };
+		struct pb_options o;
+		char err[512];
+		int argc = 1;
+
+		for (int k = 0; k < 3 && bad_inputs[i].args[k]; k++)
+			argv[argc++] = (char *)bad_inputs[i].args[k];
+		argv[argc] = NULL;
+		assert_int_equal(parse(argc, argv, &o, err), 2);
+		if (!strstr(err, bad_inputs[i].says))
+			fail_msg("'%s': message '%s' lacks '%s'", argv[1], err, bad_inputs[i].says);
+	}
+}
+
+/* The binary: exit status 2 and the message on stderr. */
+static int run_binary(const char *args, char *out, size_t len)
+{
+	const char *bin = getenv("PARBENCH_BIN");
+	char cmd[1024];
+	size_t got;
+	FILE *p;
+
+	if (!bin)
+		bin = "bench/parbench";
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", bin, args);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	got = fread(out, 1, len - 1, p);
+	out[got] = '\0';
+	return WEXITSTATUS(pclose(p));
+}
+
+static void binary_rejects_bad_input(void **state)
+{
+	char out[4096];
+
+	(void)state;
+	assert_int_equal(run_binary("--pin diagonal", out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "--pin: unknown policy 'diagonal'"));
+	assert_int_equal(run_binary("--frobnicate", out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "unknown option '--frobnicate'"));
+	assert_int_equal(run_binary("--filter no-such-case-anywhere", out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "no case matches"));
+	assert_int_equal(run_binary("--benchmark_frobnicate=1 --filter calibration --csv /dev/null",
+				    out, sizeof(out)),
+			 2);
+	assert_non_null(strstr(out, "--benchmark_frobnicate"));
+	assert_int_equal(run_binary("--help", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "--pin POLICY"));
+	assert_int_equal(run_binary("--list --profile quick", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "tasks/fork/io/n:5/w:1/task_ms:100"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults),
+		cmocka_unit_test(good_flags),
+		cmocka_unit_test(bad_flags_exit_2),
+		cmocka_unit_test(binary_rejects_bad_input),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

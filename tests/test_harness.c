@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/* The harness's case process: a case that crashes, hangs, fails or leaves a
+ * worker behind is recorded with its reason, and nothing survives it: no
+ * process, no zombie, no named IPC object. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness_impl.h"
+
+static struct pb_config cfg;
+
+static int setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	cfg = (struct pb_config){
+		.profile = PROFILE_QUICK, .pin = PIN_NONE, .reps = 1, .machine = "test"
+	};
+	cfg.topo = topo_load(NULL, err, sizeof(err));
+	cfg.pus = topo_pus(cfg.topo);
+	pb_run_pid = getpid();
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	return cfg.topo ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	topo_free(cfg.topo);
+	return 0;
+}
+
+static void assert_nothing_left(void)
+{
+	usleep(20000); /* orphans need a moment to be reparented to us */
+	errno = 0;
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	assert_int_equal(pb_ipc_count(0), 0);
+}
+
+static int case_ok(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	pb_timer_start(ctx);
+	pb_metric(ctx, "answer", (double)c->arg[0], "count");
+	pb_metric(ctx, "tab\tin name", 1, "count");
+	pb_timer_stop(ctx);
+	return 0;
+}
+
+static int case_crash(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	(void)ctx, (void)c;
+	raise(SIGSEGV);
+	return 0;
+}
+
+static int case_hang(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	(void)ctx, (void)c;
+	if (fork() == 0) /* a worker that hangs too */
+		for (;;)
+			pause();
+	for (;;)
+		pause();
+	return 0;
+}
+
+static int case_fail(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	(void)c;
+	return pb_fail(ctx, "no luck with %d", 7);
+}
+
+static int case_silent_error(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	(void)ctx, (void)c;
+	return 5;
+}
+
+static int case_orphan(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	(void)ctx, (void)c;
+	if (fork() == 0)
+		for (;;)
+			pause();
+	return 0;
+}
+
+static int case_leaks_shm(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	char name[128];
+	int fd;
+
+	(void)c;
+	pb_ipc_name(name, sizeof(name), "leak");
+	fd = shm_open(name, O_CREAT | O_RDWR, 0600);
+	if (fd < 0)
+		return pb_fail(ctx, "shm_open: %s", strerror(errno));
+	close(fd);
+	return 0;
+}
+
+static struct rep_result run_case(pb_run_fn fn, double budget)
+{
+	struct pb_plan plan = { 0 };
+	struct pb_case c = {
+		.experiment = "t", .model = "m", .workers = 2, .run = fn, .arg = { 42 }
+	};
+	struct rep_result out;
+
+	pb_plan_add(&plan, &c);
+	caseproc_run(&cfg, &plan.cases[0], budget, &out);
+	plan_free(&plan);
+	return out;
+}
+
+static double metric(const struct rep_result *r, const char *name)
+{
+	for (size_t i = 0; i < r->nmetrics; i++)
+		if (strcmp(r->metrics[i].name, name) == 0)
+			return r->metrics[i].value;
+	return NAN;
+}
+
+static void ok_case_reports_metrics(void **state)
+{
+	struct rep_result r = run_case(case_ok, 10);
+
+	(void)state;
+	assert_false(r.failed);
+	assert_float_equal(metric(&r, "answer"), 42, 0);
+	assert_float_equal(metric(&r, "tab in name"), 1, 0);
+	assert_true(metric(&r, "wall_s") >= 0);
+	assert_false(isnan(metric(&r, "cpu_user_s")));
+	assert_false(isnan(metric(&r, "ctxsw_voluntary")));
+	assert_float_equal(r.time_s, metric(&r, "wall_s"), 0);
+	rep_result_free(&r);
+	assert_nothing_left();
+}
+
+static void crash_is_recorded(void **state)
+{
+	struct rep_result r = run_case(case_crash, 10);
+
+	(void)state;
+	assert_true(r.failed);
+	assert_non_null(strstr(r.reason, "killed by signal 11"));
+	rep_result_free(&r);
+	assert_nothing_left();
+}
+
+static void watchdog_ends_a_hang(void **state)
+{
+	struct rep_result r = run_case(case_hang, 0.3);
+
+	(void)state;
+	assert_true(r.failed);
+	assert_non_null(strstr(r.reason, "watchdog"));
+	rep_result_free(&r);
+	assert_nothing_left();
+}
+
+static void failure_reason_travels(void **state)
+{
+	struct rep_result r = run_case(case_fail, 10);
+
+	(void)state;
+	assert_true(r.failed);
+	assert_string_equal(r.reason, "no luck with 7");
+	rep_result_free(&r);
+	r = run_case(case_silent_error, 10);
+	assert_true(r.failed);
+	assert_non_null(strstr(r.reason, "returned 5"));
+	rep_result_free(&r);
+	assert_nothing_left();
+}
+
+static void leftover_worker_is_killed_and_reported(void **state)
+{
+	struct rep_result r = run_case(case_orphan, 10);
+
+	(void)state;
+	assert_true(r.failed);
+	assert_non_null(strstr(r.reason, "left 1 process"));
+	rep_result_free(&r);
+	assert_nothing_left();
+}
+
+static void leaked_named_ipc_is_removed(void **state)
+{
+	struct rep_result r = run_case(case_leaks_shm, 10);
+
+	(void)state;
+	assert_false(r.failed);
+	assert_float_equal(metric(&r, "ipc_objects_left"), 1, 0);
+	rep_result_free(&r);
+	assert_nothing_left();
+}
+
+static void interrupt_stops_the_case(void **state)
+{
+	struct rep_result r;
+
+	(void)state;
+	pb_interrupted = 1;
+	r = run_case(case_hang, 10);
+	pb_interrupted = 0;
+	assert_true(r.failed);
+	assert_string_equal(r.reason, "interrupted");
+	rep_result_free(&r);
+	assert_nothing_left();
+}
+
+static void case_names_hold_every_argument(void **state)
+{
+	struct pb_plan plan = { 0 };
+	struct pb_case c = { .experiment = "tasks",
+			     .model = "fork",
+			     .workload = "io",
+			     .workers = 3,
+			     .param = "task_ms",
+			     .param_value = 0.5 };
+
+	(void)state;
+	snprintf(c.extra, sizeof(c.extra), "n:5");
+	pb_plan_add(&plan, &c);
+	c.param = NULL;
+	c.extra[0] = '\0';
+	c.workload = NULL;
+	pb_plan_add(&plan, &c);
+	assert_string_equal(plan.cases[0].name, "tasks/fork/io/n:5/w:3/task_ms:0.5");
+	assert_string_equal(plan.cases[1].name, "tasks/fork/-/w:3");
+	plan_free(&plan);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(case_names_hold_every_argument),
+		cmocka_unit_test(ok_case_reports_metrics),
+		cmocka_unit_test(crash_is_recorded),
+		cmocka_unit_test(watchdog_ends_a_hang),
+		cmocka_unit_test(failure_reason_travels),
+		cmocka_unit_test(leftover_worker_is_killed_and_reported),
+		cmocka_unit_test(leaked_named_ipc_is_removed),
+		cmocka_unit_test(interrupt_stops_the_case),
+	};
+
+	return cmocka_run_group_tests_name("harness", tests, setup, teardown);
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+
+#include "stats.h"
+
+static void median_odd_even_single(void **state)
+{
+	double odd[] = { 5, 1, 3 }, even[] = { 4, 1, 3, 2 }, one[] = { 7 };
+
+	(void)state;
+	assert_float_equal(stats_median(odd, 3), 3, 0);
+	assert_float_equal(stats_median(even, 4), 2.5, 0);
+	assert_float_equal(stats_median(one, 1), 7, 0);
+	assert_true(isnan(stats_median(NULL, 0)));
+}
+
+static void percentiles_interpolate(void **state)
+{
+	double v[101];
+
+	(void)state;
+	for (int i = 0; i <= 100; i++)
+		v[i] = 100 - i; /* reversed: percentile must sort */
+	assert_float_equal(stats_percentile(v, 101, 0), 0, 0);
+	assert_float_equal(stats_percentile(v, 101, 100), 100, 0);
+	assert_float_equal(stats_percentile(v, 101, 99), 99, 1e-9);
+	assert_float_equal(stats_percentile(v, 101, 12.5), 12.5, 1e-9);
+	double two[] = { 10, 20 };
+	assert_float_equal(stats_percentile(two, 2, 90), 19, 1e-9);
+	assert_true(isnan(stats_percentile(v, 101, 101)));
+	assert_true(isnan(stats_percentile(v, 101, -1)));
+}
+
+static void summarize_leaves_input_alone(void **state)
+{
+	double v[] = { 3, 1, 2, 10 };
+	struct stats_summary s = stats_summarize(v, 4);
+
+	(void)state;
+	assert_int_equal(s.n, 4);
+	assert_float_equal(s.min, 1, 0);
+	assert_float_equal(s.max, 10, 0);
+	assert_float_equal(s.median, 2.5, 0);
+	assert_float_equal(s.mean, 4, 0);
+	assert_float_equal(s.stddev, sqrt(((1.0 + 9 + 4 + 36)) / 3), 1e-12);
+	assert_float_equal(v[0], 3, 0); /* untouched */
+	s = stats_summarize(v, 1);
+	assert_float_equal(s.stddev, 0, 0);
+	s = stats_summarize(v, 0);
+	assert_int_equal(s.n, 0);
+	assert_true(isnan(s.median));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(median_odd_even_single),
+		cmocka_unit_test(percentiles_interpolate),
+		cmocka_unit_test(summarize_leaves_input_alone),
+	};
+
+	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
+}
