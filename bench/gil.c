@@ -165,7 +165,7 @@ static double budget(int trips, unsigned long switch_us)
 /* gil-convoy: K = 0 .. PUs CPU threads next to the IO thread. */
 static void plan_convoy(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	int n = PB_PICK(cfg, 20, 500, 1000), kmax = PB_PICK(cfg, 1, cfg->pus, cfg->pus);
+	int n = PB_PICK(cfg, 20, 300, 1000), kmax = PB_PICK(cfg, 1, cfg->pus, cfg->pus);
 	struct pb_case c = {
 		.experiment = "gil-convoy",
 		.workload = "io",
