@@ -18,10 +18,10 @@
 #include "workload.h"
 
 #define WARMUP 2 /* round trips not recorded: the threads' start */
-/* How long the echo takes to answer: about a LAN round trip. Shorter than
- * the time a waiting thread needs to wake up, and the IO thread would
- * re-take the GIL before the CPU thread can, most of the time (see
- * docs/gil.md); this long, the read really blocks, as Beazley's did. */
+/* How long the echo takes to answer, about a LAN round trip. With an
+ * instant echo the IO thread is mostly back before the CPU thread, woken
+ * when the GIL was dropped, has been scheduled, and re-takes the free GIL
+ * (docs/gil.md); this long, the read really blocks, as Beazley's did. */
 static const double echo_us = 100;
 #define SLICE_CAP 65536 /* time slices recorded per thread */
 
