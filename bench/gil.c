@@ -61,6 +61,8 @@ static void gil_metrics(struct pb_ctx *ctx, const struct gilexp_spec *s,
 	pb_metric(ctx, "gil_switches_per_s", (double)r->switches / r->wall_s, "1/s");
 	pb_metric(ctx, "gil_wait_s", wait, "s");
 	pb_metric(ctx, "gil_hold_s", hold, "s");
+	if (first_cpu) /* the IO thread's own wait: the convoy, summed */
+		pb_metric(ctx, "io_gil_wait_s", (double)r->threads[0].wait_ns / 1e9, "s");
 	slices = malloc((cap + 1) * sizeof(*slices));
 	if (!slices)
 		return;
