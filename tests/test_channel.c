@@ -434,39 +434,271 @@ static void test_threads_share_a_handle(void **state)
 	}
 }
 
-/* ---- a peer that dies ---- */
+/* ---- a peer that dies, and timeouts ---- */
 
-static int idle_child(void *arg)
+/* One direction of a variant: the channel, and the roles on each side. */
+static struct channel *one_way(const struct variant *v, int *tx_role, int *rx_role)
 {
-	(void)arg;
-	pause();
-	return 0;
+	bool duplex = channel_kind_duplex(v->kind);
+
+	*tx_role = duplex ? CH_END_B : CH_SEND;
+	*rx_role = duplex ? CH_END_A : CH_RECV;
+	return make(v);
 }
 
-/* A sender killed before sending anything: end of stream. A receiver
- * killed: the next send says EPIPE (or, for a full queue, ...). */
-static void test_peer_death(void **state)
+struct idle {
+	struct channel *ch;
+	int role;
+	size_t send_len; /* > 0: send one message of this many bytes first */
+};
+
+/* Take a role, maybe start sending something too big to fit anywhere, and
+ * wait to be killed. */
+static int idle_child(void *arg)
 {
-	unsigned char buf[64] = { 0 };
+	struct idle *c = arg;
+	unsigned char *buf;
+
+	if (channel_open(c->ch, c->role) < 0)
+		return 10;
+	if (c->send_len && (buf = calloc(1, c->send_len)))
+		channel_send(c->ch, buf, c->send_len, -1);
+	for (;;)
+		pause();
+}
+
+static void kill_and_reap(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+}
+
+/* A live sender that sends nothing: timeouts. Then it dies: end of stream. */
+static void test_timeout_then_sender_death(void **state)
+{
+	unsigned char buf[64];
 
 	(void)state;
 	for (size_t k = 0; k < NVARIANTS; k++) {
-		const struct variant *v = &variants[k];
-		struct link l;
+		struct idle c;
+		int rx;
 		pid_t pid;
-		ssize_t n;
-		int rc;
 
-		link_make(&l, v);
-		pid = spawn(idle_child, NULL);
-		assert_int_equal(link_open(&l, 0), 0); /* the child holds side 1 */
-		kill(pid, SIGKILL);
-		expect_exit(pid, -1 + 1, v->name); /* placeholder replaced below */
-		(void)n;
-		(void)rc;
-		(void)buf;
-		link_close(&l);
+		c.ch = one_way(&variants[k], &c.role, &rx);
+		c.send_len = 0;
+		pid = spawn(idle_child, &c);
+		assert_int_equal(channel_open(c.ch, rx), 0);
+		assert_int_equal(channel_recv(c.ch, buf, sizeof(buf), 30), -ETIMEDOUT);
+		assert_int_equal(channel_recv(c.ch, buf, sizeof(buf), 0), -EAGAIN);
+		assert_true(channel_empty(c.ch));
+		kill_and_reap(pid);
+		if (channel_recv(c.ch, buf, sizeof(buf), T_MS) != -EPIPE)
+			fail_msg("%s: a dead sender is not seen as end of stream", variants[k].name);
+		channel_close(c.ch);
 	}
+}
+
+/* A receiver that dies: sending fails with EPIPE (at once, or when the
+ * buffers are full; queue's feeder reports it on a later put). */
+static void test_receiver_death(void **state)
+{
+	unsigned char buf[512] = { 0 };
+
+	(void)state;
+	for (size_t k = 0; k < NVARIANTS; k++) {
+		struct idle c;
+		int tx, rc = 0;
+		pid_t pid;
+
+		c.ch = one_way(&variants[k], &tx, &c.role);
+		c.send_len = 0;
+		pid = spawn(idle_child, &c);
+		assert_int_equal(channel_open(c.ch, tx), 0);
+		kill_and_reap(pid);
+		for (int i = 0; i < 100000 && rc == 0; i++) {
+			rc = channel_send(c.ch, buf, sizeof(buf), T_MS);
+			if (rc == 0 && variants[k].kind == CH_QUEUE)
+				usleep(100); /* let the feeder meet the closed pipe */
+		}
+		if (rc != -EPIPE)
+			fail_msg("%s: send to a dead receiver returned %d", variants[k].name, rc);
+		channel_close(c.ch);
+	}
+}
+
+/* A sender killed in the middle of a message too long for any buffer: the
+ * receiver gets -ECONNRESET, not half a message and not a hang. */
+static void test_sender_death_mid_message(void **state)
+{
+	unsigned char *buf = malloc(BIG);
+
+	(void)state;
+	for (size_t k = 0; k < NVARIANTS; k++) {
+		struct idle c;
+		ssize_t n;
+		int rx;
+		pid_t pid;
+
+		c.ch = one_way(&variants[k], &c.role, &rx);
+		c.send_len = BIG;
+		pid = spawn(idle_child, &c);
+		assert_int_equal(channel_open(c.ch, rx), 0);
+		while (channel_empty(c.ch))
+			usleep(1000); /* until its first bytes are in */
+		kill_and_reap(pid);
+		n = channel_recv(c.ch, buf, BIG, T_MS);
+		if (n != -ECONNRESET)
+			fail_msg("%s: a sender dead mid-message gave %zd", variants[k].name, n);
+		channel_close(c.ch);
+	}
+	free(buf);
+}
+
+/* ---- queue: put does not block, maxsize, empty and get_nowait ---- */
+
+struct drain {
+	struct channel *ch;
+	int go[2];
+	uint32_t count;
+};
+
+static int drain_child(void *arg)
+{
+	struct drain *d = arg;
+	uint32_t v, want = 0;
+	char c;
+
+	if (channel_open(d->ch, CH_RECV) < 0)
+		return 10;
+	close(d->go[1]);
+	if (read(d->go[0], &c, 1) != 1) /* no consumer runs until told */
+		return 11;
+	while (channel_recv(d->ch, &v, sizeof(v), T_MS) == (ssize_t)sizeof(v))
+		if (v != want++)
+			return 12;
+	channel_close(d->ch);
+	close(d->go[0]);
+	return want == d->count ? 0 : 13;
+}
+
+static void test_queue_put_does_not_block(void **state)
+{
+	struct drain d = { .ch = make(&variants[2]), .count = 10000 };
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(d.go), 0);
+	pid = spawn(drain_child, &d);
+	close(d.go[0]);
+	assert_int_equal(channel_open(d.ch, CH_SEND), 0);
+	/* 10,000 x 8 bytes is far more than the pipe holds: the feeder holds
+	 * the rest, and every put returns. */
+	for (uint32_t i = 0; i < d.count; i++)
+		assert_int_equal(channel_send(d.ch, &i, sizeof(i), -1), 0);
+	assert_int_equal(write(d.go[1], "g", 1), 1);
+	close(d.go[1]);
+	assert_int_equal(channel_flush(d.ch), 0);
+	channel_close(d.ch);
+	expect_exit(pid, 0, "queue drain");
+}
+
+static void test_queue_maxsize(void **state)
+{
+	struct variant v = variants[2];
+	struct channel *ch;
+	uint32_t x = 0;
+
+	(void)state;
+	v.opts.maxsize = 100;
+	ch = make(&v);
+	for (uint32_t i = 0; i < 100; i++)
+		assert_int_equal(channel_send(ch, &i, sizeof(i), 0), 0);
+	assert_int_equal(channel_send(ch, &x, sizeof(x), 0), -EAGAIN);	    /* Full */
+	assert_int_equal(channel_send(ch, &x, sizeof(x), 20), -ETIMEDOUT); /* put(timeout) */
+	assert_int_equal(channel_flush(ch), 0);
+	assert_false(channel_empty(ch));
+	assert_int_equal(channel_recv(ch, &x, sizeof(x), 0), sizeof(x)); /* get_nowait */
+	assert_int_equal(x, 0);
+	x = 100;
+	assert_int_equal(channel_send(ch, &x, sizeof(x), 0), 0); /* a place came free */
+	assert_int_equal(channel_flush(ch), 0);
+	for (uint32_t i = 1; i <= 100; i++) {
+		assert_int_equal(channel_recv(ch, &x, sizeof(x), 0), sizeof(x));
+		assert_int_equal(x, i);
+	}
+	assert_true(channel_empty(ch));
+	assert_int_equal(channel_recv(ch, &x, sizeof(x), 0), -EAGAIN); /* queue.Empty */
+	channel_close(ch);
+}
+
+/* ---- bad input, short buffers, limits ---- */
+
+static void test_bad_input(void **state)
+{
+	struct channel_opts spsc = { .senders = 1, .receivers = 1 };
+	char err[256] = "";
+	struct channel *ch;
+
+	(void)state;
+	assert_null(channel_create((enum channel_kind)99, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "unknown kind"));
+	assert_null(channel_create(CH_NKINDS, NULL, NULL, 0));
+	ch = make(&variants[0]);
+	assert_int_equal(channel_open(ch, CH_END_A), -EINVAL);
+	assert_int_equal(channel_open(ch, 0), -EINVAL);
+	assert_int_equal(channel_send(ch, NULL, 5, 0), -EINVAL);
+	assert_int_equal(channel_send(ch, "x", (size_t)UINT32_MAX + 1, 0), -EMSGSIZE);
+	assert_int_equal(channel_open(ch, CH_RECV), 0);
+	assert_int_equal(channel_open(ch, CH_SEND), -EINVAL); /* given up: gone for good */
+	assert_int_equal(channel_send(ch, "x", 1, 0), -EINVAL);
+	channel_close(ch);
+	ch = make(&variants[1]);
+	assert_int_equal(channel_open(ch, CH_SEND), -EINVAL);
+	channel_close(ch);
+	ch = channel_create(CH_SHM, &spsc, err, sizeof(err));
+	assert_non_null(ch);
+	assert_int_equal(channel_open(ch, CH_SEND | CH_RECV), 0);
+	channel_close(ch);
+	assert_true(channel_kind_parse("mqueue", &(enum channel_kind){ 0 }));
+	assert_false(channel_kind_parse("carrier-pigeon", &(enum channel_kind){ 0 }));
+	assert_string_equal(channel_kind_name(CH_SHM), "shm");
+}
+
+/* A buffer too short: -EMSGSIZE, its first bytes, and the next message
+ * arrives intact (the stream stays in step). Same process, both roles. */
+static void test_short_buffer(void **state)
+{
+	unsigned char out[10000], in[100];
+
+	(void)state;
+	fill(out, sizeof(out), 3);
+	for (size_t k = 0; k < NVARIANTS; k++) {
+		struct channel *ch = make(&variants[k]);
+
+		assert_int_equal(channel_send(ch, out, sizeof(out), T_MS), 0);
+		assert_int_equal(channel_send(ch, out, 7, T_MS), 0);
+		if (channel_kind_duplex(variants[k].kind))
+			assert_int_equal(channel_open(ch, CH_END_B), 0); /* A sent; B reads */
+		assert_int_equal(channel_recv(ch, in, sizeof(in), T_MS), -EMSGSIZE);
+		assert_memory_equal(in, out, sizeof(in));
+		assert_int_equal(channel_recv(ch, in, sizeof(in), T_MS), 7);
+		assert_memory_equal(in, out, 7);
+		channel_close(ch);
+	}
+}
+
+static void test_mqueue_limits_are_explained(void **state)
+{
+	struct channel_opts o = { .mq_depth = 1000000, .mq_msgsize = 64 };
+	char err[512] = "";
+
+	(void)state;
+	assert_null(channel_create(CH_MQUEUE, &o, err, sizeof(err)));
+	assert_non_null(strstr(err, "fs.mqueue.msg_max"));
+	assert_non_null(strstr(err, "sysctl"));
 }
 
 int main(void)
@@ -475,8 +707,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_senders_receivers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_share_a_handle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeout_then_sender_death, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_receiver_death, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sender_death_mid_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_put_does_not_block, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_maxsize, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_short_buffer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mqueue_limits_are_explained, setup, teardown),
 	};
 
-	(void)test_peer_death;
 	return cmocka_run_group_tests_name("channel", tests, NULL, NULL);
 }
