@@ -161,12 +161,19 @@ static int queue_open(struct channel *ch, int role)
 static int take_slot(struct queue *q, uint64_t deadline)
 {
 	for (;;) {
-		uint64_t at = ch_now() + ch_left(deadline, CH_SLICE_NS);
-		struct timespec ts = { .tv_sec = (time_t)(at / 1000000000ull),
-				       .tv_nsec = (long)(at % 1000000000ull) };
-		int rc = deadline == CH_NOWAIT ? sem_trywait(&q->sh->slots) :
-						 sem_clockwait(&q->sh->slots, CLOCK_MONOTONIC, &ts);
+		uint64_t ns = ch_left(deadline, CH_SLICE_NS);
+		struct timespec ts;
+		int rc;
 
+		/* sem_timedwait wants CLOCK_REALTIME; a slice is short enough
+		 * that a clock step does no harm */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += (time_t)(ns / 1000000000ull);
+		ts.tv_nsec += (long)(ns % 1000000000ull);
+		if (ts.tv_nsec >= 1000000000L)
+			ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+		rc = deadline == CH_NOWAIT ? sem_trywait(&q->sh->slots) :
+					     sem_timedwait(&q->sh->slots, &ts);
 		if (rc == 0)
 			return 0;
 		if (errno == EINTR)

@@ -78,14 +78,14 @@ static int mark_broken(struct shm *s)
 	return -ECONNRESET;
 }
 
-/* Make [.., pos) visible to the other side and wake it if it sleeps. The
- * seq_cst fence pairs with the one in wait_for(): either the sleeper sees
- * the new counter, or we see its flag. */
+/* Make [.., pos) visible to the other side and wake it if it sleeps. Store
+ * the counter, then load the flag; the sleeper stores the flag, then loads
+ * the counter: all four seq_cst, so one of us sees the other's store
+ * (Dekker), and no wake-up is lost. */
 static void publish(uint64_t *counter, uint64_t pos, uint32_t *seq, uint32_t *wait_flag)
 {
-	STORE(counter, pos);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(wait_flag, __ATOMIC_RELAXED)) {
+	__atomic_store_n(counter, pos, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(wait_flag, __ATOMIC_SEQ_CST)) {
 		__atomic_add_fetch(seq, 1, __ATOMIC_SEQ_CST);
 		ch_futex_wake(seq);
 	}
@@ -128,9 +128,8 @@ static int wait_for(struct shm *s, bool sender, uint64_t from, bool started, uin
 		uint32_t v = LOAD(seq);
 		int rc;
 
-		__atomic_store_n(flag, 1, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (LOAD(counter) == from)
+		__atomic_store_n(flag, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(counter, __ATOMIC_SEQ_CST) == from)
 			ch_futex_wait(seq, v, ch_left(deadline, CH_SLICE_NS));
 		__atomic_store_n(flag, 0, __ATOMIC_RELAXED);
 		if (LOAD(counter) != from)
