@@ -264,7 +264,8 @@ static ssize_t get_locked(struct queue *q, void *buf, size_t cap, uint64_t deadl
 
 	if (is_broken(q))
 		return -ECONNRESET;
-	ev = ch_poll(q->rd, POLLIN, deadline);
+	/* get() without a timeout just reads (as Python's does) */
+	ev = deadline == CH_FOREVER ? POLLIN : ch_poll(q->rd, POLLIN, deadline);
 	if (ev == 0)
 		return -ETIMEDOUT;
 	if (ev < 0)

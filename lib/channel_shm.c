@@ -24,8 +24,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define DEFAULT_RING (256u * 1024u)
-#define DEFAULT_SPIN_NS 20000u
+#define DEFAULT_RING (1024u * 1024u)
+#define DEFAULT_SPIN_NS 50000u
 
 struct ring {
 	/* the sender's line */
