@@ -530,10 +530,10 @@ static double parse_usecs(const char *text)
 	return p ? strtod(p, NULL) : NAN;
 }
 
-static int perf_case(struct pb_ctx *ctx, const struct pb_case *c)
+/* One run of perf bench sched pipe -l loops: its total time in us. */
+static int perf_run(struct pb_ctx *ctx, long loops, double *total_us, double *delay_us)
 {
 	char text[4096] = "";
-	double delay_us = 0, us;
 	size_t used = 0;
 	int out[2], st, rc;
 	ssize_t r;
@@ -541,9 +541,9 @@ static int perf_case(struct pb_ctx *ctx, const struct pb_case *c)
 
 	if (pipe(out) < 0)
 		return pb_fail(ctx, "pipe: %s", strerror(errno));
-	pid = exec_perf(ctx, out, (long)c->arg[1]);
+	pid = exec_perf(ctx, out, loops);
 	close(out[1]);
-	rc = pid < 0 ? pb_fail(ctx, "fork: %s", strerror(errno)) : move_perf_child(ctx, pid, &delay_us);
+	rc = pid < 0 ? pb_fail(ctx, "fork: %s", strerror(errno)) : move_perf_child(ctx, pid, delay_us);
 	while ((r = read(out[0], text + used, sizeof(text) - 1 - used)) > 0 ||
 	       (r < 0 && errno == EINTR))
 		used += r > 0 ? (size_t)r : 0;
@@ -553,16 +553,31 @@ static int perf_case(struct pb_ctx *ctx, const struct pb_case *c)
 		;
 	if (rc < 0 || pid < 0)
 		return -1;
-	us = parse_usecs(text);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || isnan(us)) {
+	*total_us = parse_usecs(text) * (double)loops;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || isnan(*total_us)) {
 		text[strcspn(text, "\n")] = '\0';
 		return pb_fail(ctx, "perf bench sched pipe failed (%s); install linux-perf "
 				    "(scripts/deps.sh bench) or allow it to run",
 			       text[0] ? text : "no output");
 	}
-	pb_metric(ctx, "latency_ns_mean", us * 1000.0, "ns");
-	pb_metric(ctx, "round_trips", (double)c->arg[1], "count");
-	pb_metric(ctx, "pin_delay_us", delay_us, "us");
+	return 0;
+}
+
+/* perf's time includes forking its second process and reaping it (about
+ * 2 ms here: 5 us per op over 400 loops). A run of one loop measures that
+ * fixed cost, and (total(n) - total(1)) / (n - 1) is one round trip alone. */
+static int perf_case(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	long n = (long)c->arg[1];
+	double t1, tn, d1 = 0, dn = 0;
+
+	if (perf_run(ctx, 1, &t1, &d1) < 0 || perf_run(ctx, n, &tn, &dn) < 0)
+		return -1;
+	pb_metric(ctx, "latency_ns_mean", (tn - t1) / (double)(n - 1) * 1000.0, "ns");
+	pb_metric(ctx, "perf_usecs_per_op", tn / (double)n, "us");
+	pb_metric(ctx, "perf_fixed_us", t1, "us");
+	pb_metric(ctx, "round_trips", (double)n, "count");
+	pb_metric(ctx, "pin_delay_us", dn, "us");
 	return 0;
 }
 
@@ -815,7 +830,7 @@ static void plan_throughput(struct pb_plan *plan, const struct pb_config *cfg)
 			c.model = models[stream_models[m]].name;
 			c.param_value = sizes[i];
 			c.arg[0] = stream_models[m];
-			c.arg[1] = PB_PICK(cfg, 25, 150, 500); /* ms of sending */
+			c.arg[1] = PB_PICK(cfg, 15, 150, 500); /* ms of sending */
 			c.run = throughput_case;
 			c.budget_s = 30;
 			pb_plan_add(plan, &c);
@@ -839,7 +854,7 @@ static void plan_latency(struct pb_plan *plan, const struct pb_config *cfg)
 	for (int p = 0; p < 2; p++) {
 		c.pin = pins[p];
 		snprintf(c.extra, sizeof(c.extra), "pin:%s", pin_policy_name(pins[p]));
-		c.arg[1] = PB_PICK(cfg, 1000, 10000, 20000); /* timed round trips */
+		c.arg[1] = PB_PICK(cfg, 400, 10000, 20000); /* timed round trips */
 		for (int m = 0; m < NMODELS; m++) {
 			c.model = models[m].name;
 			c.arg[0] = m;
@@ -871,7 +886,7 @@ static void plan_scaling(struct pb_plan *plan, const struct pb_config *cfg)
 				c.workers = pc[pi] + pc[ci];
 				snprintf(c.extra, sizeof(c.extra), "c:%d", pc[ci]);
 				c.arg[0] = scaled[m];
-				c.arg[1] = PB_PICK(cfg, 25, 150, 500);
+				c.arg[1] = PB_PICK(cfg, 15, 150, 500);
 				c.arg[2] = pc[ci];
 				c.workload = "64B";
 				pb_plan_add(plan, &c);
