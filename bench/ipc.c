@@ -28,9 +28,8 @@ struct ipc_model {
 };
 
 static const struct ipc_model models[] = {
-	{ "pipe", CH_PIPE, false },   { "duplex", CH_DUPLEX, false },
-	{ "unix", CH_UNIX, false },   { "queue", CH_QUEUE, false },
-	{ "mqueue", CH_MQUEUE, false }, { "shm", CH_SHM, false },
+	{ "pipe", CH_PIPE, false },   { "duplex", CH_DUPLEX, false }, { "unix", CH_UNIX, false },
+	{ "queue", CH_QUEUE, false }, { "mqueue", CH_MQUEUE, false }, { "shm", CH_SHM, false },
 	{ "shm-mpmc", CH_SHM, true },
 };
 #define NMODELS (int)(sizeof(models) / sizeof(models[0]))
@@ -56,7 +55,8 @@ static struct shared *shared_new(void)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static int worker_fail(struct shared *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int worker_fail(struct shared *sh, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static int worker_fail(struct shared *sh, const char *fmt, ...)
 {
 	va_list ap;
@@ -101,7 +101,8 @@ static int reap(struct pb_ctx *ctx, const pid_t *pids, int n, struct shared *sh)
 		while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
 			;
 		if (!why[0] && WIFSIGNALED(st))
-			snprintf(why, sizeof(why), "worker %d killed by signal %d", i, WTERMSIG(st));
+			snprintf(why, sizeof(why), "worker %d killed by signal %d", i,
+				 WTERMSIG(st));
 		else if (!why[0] && WEXITSTATUS(st) != 0)
 			snprintf(why, sizeof(why), "worker %d exited with status %d", i,
 				 WEXITSTATUS(st));
@@ -133,7 +134,6 @@ static struct channel *make(struct pb_ctx *ctx, int m, struct channel_opts o)
 		pb_fail(ctx, "%s", err);
 	return ch;
 }
-
 
 /* ---- ipc-throughput and ipc-scaling: producers stream, consumers count ---- */
 
@@ -199,8 +199,10 @@ static int consumer(void *arg)
 		if (j->msg_bytes >= 8) {
 			memcpy(tag, buf, 8);
 			if (tag[0] >= (uint32_t)j->producers || (int64_t)tag[1] <= last[tag[0]])
-				return worker_fail(j->sh, "consumer: producer %u's message %u "
-							  "out of order", tag[0], tag[1]);
+				return worker_fail(j->sh,
+						   "consumer: producer %u's message %u "
+						   "out of order",
+						   tag[0], tag[1]);
 			last[tag[0]] = tag[1];
 			sum += tag[1];
 		}
@@ -309,7 +311,10 @@ static int memcpy_case(struct pb_ctx *ctx, const struct pb_case *c)
 	do {
 		for (size_t b = 0; b < batch; b++) {
 			memcpy(dst, src, len);
-			__asm__ volatile("" : : "r"(dst), "r"(src) : "memory"); /* keep every copy */
+			__asm__ volatile(""
+					 :
+					 : "r"(dst), "r"(src)
+					 : "memory"); /* keep every copy */
 		}
 		copies += batch;
 	} while ((now = clock_now_ns()) < end);
@@ -543,7 +548,8 @@ static int perf_run(struct pb_ctx *ctx, long loops, double *total_us, double *de
 		return pb_fail(ctx, "pipe: %s", strerror(errno));
 	pid = exec_perf(ctx, out, loops);
 	close(out[1]);
-	rc = pid < 0 ? pb_fail(ctx, "fork: %s", strerror(errno)) : move_perf_child(ctx, pid, delay_us);
+	rc = pid < 0 ? pb_fail(ctx, "fork: %s", strerror(errno)) :
+		       move_perf_child(ctx, pid, delay_us);
 	while ((r = read(out[0], text + used, sizeof(text) - 1 - used)) > 0 ||
 	       (r < 0 && errno == EINTR))
 		used += r > 0 ? (size_t)r : 0;
@@ -556,8 +562,9 @@ static int perf_run(struct pb_ctx *ctx, long loops, double *total_us, double *de
 	*total_us = parse_usecs(text) * (double)loops;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || isnan(*total_us)) {
 		text[strcspn(text, "\n")] = '\0';
-		return pb_fail(ctx, "perf bench sched pipe failed (%s); install linux-perf "
-				    "(scripts/deps.sh bench) or allow it to run",
+		return pb_fail(ctx,
+			       "perf bench sched pipe failed (%s); install linux-perf "
+			       "(scripts/deps.sh bench) or allow it to run",
 			       text[0] ? text : "no output");
 	}
 	return 0;
@@ -682,8 +689,8 @@ static int pingpong_case(struct pb_ctx *ctx, const struct pb_case *c)
 	int rc, st = 0;
 
 	j.sh = shared_new();
-	j.log = mmap(NULL, sizeof(*j.log), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		     -1, 0);
+	j.log = mmap(NULL, sizeof(*j.log), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+		     0);
 	if (!j.sh || j.log == MAP_FAILED)
 		return pb_fail(ctx, "mmap: %s", strerror(errno));
 	if (!global && !(j.q = make(ctx, M_QUEUE, (struct channel_opts){ 0 })))
@@ -837,9 +844,13 @@ static void plan_throughput(struct pb_plan *plan, const struct pb_config *cfg)
 		}
 	}
 	for (size_t i = 0; i < nsizes; i++) {
-		struct pb_case m = { .experiment = "ipc-throughput", .model = "memcpy",
-				     .param = "msg_bytes", .param_value = sizes[i], .workers = 1,
-				     .run = memcpy_case, .arg = { 0, PB_PICK(cfg, 10, 50, 200) } };
+		struct pb_case m = { .experiment = "ipc-throughput",
+				     .model = "memcpy",
+				     .param = "msg_bytes",
+				     .param_value = sizes[i],
+				     .workers = 1,
+				     .run = memcpy_case,
+				     .arg = { 0, PB_PICK(cfg, 10, 50, 200) } };
 
 		pb_plan_add(plan, &m);
 	}
@@ -848,8 +859,12 @@ static void plan_throughput(struct pb_plan *plan, const struct pb_config *cfg)
 static void plan_latency(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const enum pin_policy pins[] = { PIN_SINGLE, PIN_SCATTER };
-	struct pb_case c = { .experiment = "ipc-latency", .param = "msg_bytes",
-			     .param_value = 64, .workers = 2, .pin_fixed = true, .budget_s = 60 };
+	struct pb_case c = { .experiment = "ipc-latency",
+			     .param = "msg_bytes",
+			     .param_value = 64,
+			     .workers = 2,
+			     .pin_fixed = true,
+			     .budget_s = 60 };
 
 	for (int p = 0; p < 2; p++) {
 		c.pin = pins[p];
@@ -873,8 +888,10 @@ static void plan_scaling(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const int pc[] = { 1, 2, 4 };
 	static const int scaled[] = { M_QUEUE, M_SHM };
-	struct pb_case c = { .experiment = "ipc-scaling", .param = "producers",
-			     .run = scaling_case, .budget_s = 30 };
+	struct pb_case c = { .experiment = "ipc-scaling",
+			     .param = "producers",
+			     .run = scaling_case,
+			     .budget_s = 30 };
 
 	for (int m = 0; m < 2; m++)
 		for (int ci = 0; ci < 3; ci++)
@@ -895,12 +912,19 @@ static void plan_scaling(struct pb_plan *plan, const struct pb_config *cfg)
 
 static void ipc_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	struct pb_case pp = { .experiment = "ipc-pingpong", .workers = 2, .param = "sleep_ms",
-			      .param_value = PB_PICK(cfg, 1, 10, 10), .run = pingpong_case,
+	struct pb_case pp = { .experiment = "ipc-pingpong",
+			      .workers = 2,
+			      .param = "sleep_ms",
+			      .param_value = PB_PICK(cfg, 1, 10, 10),
+			      .run = pingpong_case,
 			      .budget_s = 30 };
-	struct pb_case pc = { .experiment = "ipc-prodcons", .model = "queue", .workers = 4,
-			      .param = "task_ms", .param_value = PB_PICK(cfg, 20, 500, 500),
-			      .run = prodcons_case, .budget_s = 60 };
+	struct pb_case pc = { .experiment = "ipc-prodcons",
+			      .model = "queue",
+			      .workers = 4,
+			      .param = "task_ms",
+			      .param_value = PB_PICK(cfg, 20, 500, 500),
+			      .run = prodcons_case,
+			      .budget_s = 60 };
 
 	plan_throughput(plan, cfg);
 	plan_latency(plan, cfg);
@@ -938,8 +962,10 @@ static bool ratio(const struct pb_report *rep, const struct pb_case *a, const st
 	if (!a || !b || !pb_report_stat(rep, a->name, metric, &x) ||
 	    !pb_report_stat(rep, b->name, metric, &y) || y.median <= 0 || y.min <= 0)
 		return false;
-	*out = (struct stats_summary){ .n = x.n < y.n ? x.n : y.n, .min = x.min / y.max,
-				       .median = x.median / y.median, .max = x.max / y.min };
+	*out = (struct stats_summary){ .n = x.n < y.n ? x.n : y.n,
+				       .min = x.min / y.max,
+				       .median = x.median / y.median,
+				       .max = x.max / y.min };
 	return true;
 }
 
@@ -969,7 +995,8 @@ static void summarize_latency(struct pb_report *rep)
 static void summarize_throughput(struct pb_report *rep)
 {
 	for (size_t i = 0; i < sizeof(sizes_all) / sizeof(sizes_all[0]); i++) {
-		const struct pb_case *shm = find_case(rep, "ipc-throughput", "shm", "", sizes_all[i]);
+		const struct pb_case *shm =
+			find_case(rep, "ipc-throughput", "shm", "", sizes_all[i]);
 		const struct pb_case *pipe =
 			find_case(rep, "ipc-throughput", "pipe", "", sizes_all[i]);
 		const struct pb_case *mc =

@@ -238,9 +238,9 @@ void ch_futex_wake(uint32_t *word)
 /* ---- the stream kinds: pipe, duplex, unix ---- */
 
 struct stream {
-	int fd[2];	/* pipe: [0] read, [1] write; socketpair: [0] A/sender, [1] B/receiver */
-	int rd, wr;	/* this process's ends (aliases into fd[]) */
-	bool sock;	/* send with MSG_NOSIGNAL */
+	int fd[2];  /* pipe: [0] read, [1] write; socketpair: [0] A/sender, [1] B/receiver */
+	int rd, wr; /* this process's ends (aliases into fd[]) */
+	bool sock;  /* send with MSG_NOSIGNAL */
 	unsigned char *rbuf;
 	size_t roff, rlen; /* unread bytes are rbuf[roff, rlen) */
 };

@@ -67,11 +67,11 @@ struct channel_opts {
 	size_t ring_bytes; /* shm: ring capacity, rounded up to a power of two; 0: 1 MiB */
 	int senders;	   /* shm: 1 with receivers == 1 selects the lock-free ring */
 	int receivers;
-	bool mpmc;	  /* shm: the locked ring even for one sender and one receiver */
-	long mq_depth;	  /* mqueue: messages; 0: min(10, fs.mqueue.msg_max) */
-	long mq_msgsize;  /* mqueue: bytes per message; 0: min(8192, fs.mqueue.msgsize_max) */
-	int spin_us;	  /* shm: how long a waiter polls before it sleeps; 0: 50 us (none
-			   * when this process may run on one PU only); < 0: never */
+	bool mpmc;	 /* shm: the locked ring even for one sender and one receiver */
+	long mq_depth;	 /* mqueue: messages; 0: min(10, fs.mqueue.msg_max) */
+	long mq_msgsize; /* mqueue: bytes per message; 0: min(8192, fs.mqueue.msgsize_max) */
+	int spin_us;	 /* shm: the most a waiter polls before it sleeps (it learns to poll
+			   * less when polls fail); 0: 50 us (none on one PU); < 0: never */
 };
 
 struct channel;

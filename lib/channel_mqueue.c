@@ -283,7 +283,8 @@ static struct mq_attr attr_of(const struct channel_opts *o)
 	long size_max = read_limit("/proc/sys/fs/mqueue/msgsize_max", DEFAULT_MSGSIZE);
 	struct mq_attr a = { 0 };
 
-	a.mq_maxmsg = o->mq_depth ? o->mq_depth : (msg_max < DEFAULT_DEPTH ? msg_max : DEFAULT_DEPTH);
+	a.mq_maxmsg = o->mq_depth ? o->mq_depth :
+				    (msg_max < DEFAULT_DEPTH ? msg_max : DEFAULT_DEPTH);
 	a.mq_msgsize = o->mq_msgsize ? o->mq_msgsize :
 				       (size_max < DEFAULT_MSGSIZE ? size_max : DEFAULT_MSGSIZE);
 	return a;

@@ -39,7 +39,7 @@ struct ring {
 	/* the locked variant */
 	pthread_mutex_t slock __attribute__((aligned(64)));
 	pthread_mutex_t rlock;
-	int broken;	 /* a peer died in the middle of a message */
+	int broken;	    /* a peer died in the middle of a message */
 	int senders_opened; /* the lock-free ring allows one of each */
 	int receivers_opened;
 	unsigned char data[] __attribute__((aligned(64)));
@@ -50,7 +50,9 @@ struct shm {
 	size_t map_len;
 	uint64_t cap, chunk;
 	uint64_t tail_seen, head_seen; /* the other side's counter, last seen */
-	uint64_t spin_ns;
+	uint64_t spin_ns;	       /* the current polling budget (adapt_spin) */
+	uint64_t spin_max;	       /* what it may grow to */
+	unsigned probe;
 	int spin_us; /* as asked at create */
 	bool mpmc;
 	struct ch_lifeline life;
@@ -108,6 +110,29 @@ static int check_peers(struct shm *s, bool sender, bool started, uint64_t deadli
 	return 0;
 }
 
+/* How long to poll before sleeping, learnt per handle: polling pays when
+ * the other side runs on another PU and answers within microseconds; when
+ * it shares our PU it cannot run while we poll, every poll fails, and the
+ * budget halves down to nothing (with a short probe every 32nd wait, should
+ * things change). outcome: 0 asks, 1 the poll saw progress, -1 it did not. */
+static uint64_t adapt_spin(struct shm *s, int outcome)
+{
+	uint64_t b = __atomic_load_n(&s->spin_ns, __ATOMIC_RELAXED);
+
+	if (outcome == 0)
+		return b ? b :
+			   (__atomic_add_fetch(&s->probe, 1, __ATOMIC_RELAXED) % 32 == 0 &&
+					    s->spin_max ?
+				    2000 :
+				    0);
+	if (outcome > 0)
+		b = b * 2 + 1000 < s->spin_max ? b * 2 + 1000 : s->spin_max;
+	else
+		b /= 2;
+	__atomic_store_n(&s->spin_ns, b, __ATOMIC_RELAXED);
+	return b;
+}
+
 /* Wait until *counter != from (data for a receiver, room for a sender:
  * the caller passes the value meaning "nothing yet"). */
 static int wait_for(struct shm *s, bool sender, uint64_t from, bool started, uint64_t deadline)
@@ -115,15 +140,18 @@ static int wait_for(struct shm *s, bool sender, uint64_t from, bool started, uin
 	uint64_t *counter = sender ? &s->r->tail : &s->r->head;
 	uint32_t *seq = sender ? &s->r->space_seq : &s->r->data_seq;
 	uint32_t *flag = sender ? &s->r->sender_wait : &s->r->receiver_wait;
-	uint64_t spin_until = s->spin_ns ? ch_now() + s->spin_ns : 0;
+	uint64_t budget = adapt_spin(s, 0), spin_until = budget ? ch_now() + budget : 0;
 
 	for (unsigned i = 1; spin_until; i++) {
-		if (LOAD(counter) != from)
+		if (LOAD(counter) != from) {
+			adapt_spin(s, 1);
 			return 0;
+		}
 		cpu_relax();
 		if (i % 64 == 0 && ch_now() > spin_until)
 			break;
 	}
+	adapt_spin(s, -1);
 	for (;;) {
 		uint32_t v = LOAD(seq);
 		int rc;
@@ -295,17 +323,14 @@ static ssize_t shm_recv(struct channel *ch, void *buf, size_t cap, uint64_t dead
 
 /* ---- the rest ---- */
 
-/* Polling only helps when the other side can run meanwhile. */
+/* Polling only helps when the other side can run meanwhile: never on a
+ * machine with one PU. */
 static uint64_t spin_of(const struct channel_opts *o)
 {
-	cpu_set_t set;
-
-	if (o->spin_us < 0)
+	if (o->spin_us < 0 || sysconf(_SC_NPROCESSORS_ONLN) <= 1)
 		return 0;
 	if (o->spin_us > 0)
 		return (uint64_t)o->spin_us * 1000u;
-	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) <= 1)
-		return 0;
 	return DEFAULT_SPIN_NS;
 }
 
@@ -323,7 +348,7 @@ static int shm_open_role(struct channel *ch, int role)
 	ch_lifeline_role(&s->life, role);
 	/* a child may have been born elsewhere: decide again whether to spin,
 	 * and start from the counters as they are */
-	s->spin_ns = spin_of(&(struct channel_opts){ .spin_us = s->spin_us });
+	s->spin_ns = s->spin_max = spin_of(&(struct channel_opts){ .spin_us = s->spin_us });
 	s->tail_seen = LOAD(&s->r->tail);
 	s->head_seen = LOAD(&s->r->head);
 	return 0;
@@ -382,7 +407,7 @@ int ch_shm_create(struct channel *ch, const struct channel_opts *o, char *err, s
 	s->chunk = cap / 4;
 	s->mpmc = o->mpmc || o->senders != 1 || o->receivers != 1;
 	s->spin_us = o->spin_us;
-	s->spin_ns = spin_of(o);
+	s->spin_ns = s->spin_max = spin_of(o);
 	s->map_len = sizeof(struct ring) + cap;
 	s->r = ch_shared_alloc(s->map_len);
 	if (!s->r) {

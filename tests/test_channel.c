@@ -218,7 +218,8 @@ static void test_round_trip(void **state)
 			if (n != (ssize_t)sizes[i] || !check(in, sizes[i], (unsigned)k))
 				fail_msg("%s: %zu bytes came back as %zd (intact: %d)",
 					 variants[k].name, sizes[i], n,
-					 n == (ssize_t)sizes[i] && check(in, sizes[i], (unsigned)k));
+					 n == (ssize_t)sizes[i] &&
+						 check(in, sizes[i], (unsigned)k));
 		}
 		link_close(&l);
 		expect_exit(pid, 0, variants[k].name);
@@ -417,7 +418,8 @@ static void test_threads_share_a_handle(void **state)
 
 		for (int i = 0; i < 4; i++) {
 			t[i] = (struct tmany){ .ch = ch, .id = i % 2, .seen = &seen[i % 2][0][0] };
-			pthread_create(&th[i], NULL, i < 2 ? sender_thread : receiver_thread, &t[i]);
+			pthread_create(&th[i], NULL, i < 2 ? sender_thread : receiver_thread,
+				       &t[i]);
 		}
 		pthread_join(th[0], NULL);
 		pthread_join(th[1], NULL);
@@ -496,7 +498,8 @@ static void test_timeout_then_sender_death(void **state)
 		assert_true(channel_empty(c.ch));
 		kill_and_reap(pid);
 		if (channel_recv(c.ch, buf, sizeof(buf), T_MS) != -EPIPE)
-			fail_msg("%s: a dead sender is not seen as end of stream", variants[k].name);
+			fail_msg("%s: a dead sender is not seen as end of stream",
+				 variants[k].name);
 		channel_close(c.ch);
 	}
 }
@@ -616,7 +619,7 @@ static void test_queue_maxsize(void **state)
 	ch = make(&v);
 	for (uint32_t i = 0; i < 100; i++)
 		assert_int_equal(channel_send(ch, &i, sizeof(i), 0), 0);
-	assert_int_equal(channel_send(ch, &x, sizeof(x), 0), -EAGAIN);	    /* Full */
+	assert_int_equal(channel_send(ch, &x, sizeof(x), 0), -EAGAIN);	   /* Full */
 	assert_int_equal(channel_send(ch, &x, sizeof(x), 20), -ETIMEDOUT); /* put(timeout) */
 	assert_int_equal(channel_flush(ch), 0);
 	assert_false(channel_empty(ch));
