@@ -246,8 +246,8 @@ static int run_stream(struct pb_ctx *ctx, const struct pb_case *c, int p, int nc
 	double s;
 	int rc;
 
-	/* the feeder buffers without bound: keep a flood to ~16 MiB in flight */
-	o.maxsize = (16u << 20) / (j.msg_bytes + 1) + 4;
+	/* the feeder buffers without bound: keep a flood to ~1 MiB in flight */
+	o.maxsize = (1u << 20) / (j.msg_bytes + 1) + 4;
 	j.duration_ns = (uint64_t)c->arg[1] * 1000000ull;
 	if (!(j.sh = shared_new()) || pipe(j.go) < 0)
 		return pb_fail(ctx, "setup: %s", strerror(errno));
@@ -432,13 +432,17 @@ static int latency_case(struct pb_ctx *ctx, const struct pb_case *c)
 	pid_t pid;
 	int rc;
 
-	if (!ns || !(l.sh = shared_new()))
+	if (!ns || !(l.sh = shared_new())) {
+		free(ns);
 		return pb_fail(ctx, "out of memory");
-	if (!(l.ab = make(ctx, (int)c->arg[0], o)))
-		return -1;
-	l.ba = channel_kind_duplex(models[c->arg[0]].kind) ? l.ab : make(ctx, (int)c->arg[0], o);
-	if (!l.ba)
-		return -1;
+	}
+	l.ab = make(ctx, (int)c->arg[0], o);
+	l.ba = !l.ab || channel_kind_duplex(models[c->arg[0]].kind) ? l.ab :
+								      make(ctx, (int)c->arg[0], o);
+	if (!l.ab || !l.ba) {
+		free(ns);
+		return -1; /* make() said why */
+	}
 	pid = spawn(ctx, 1, ponger, &l);
 	if (bind_self(ctx, 0) < 0 || link_open(&l, 0) < 0)
 		rc = pb_fail(ctx, "binding or opening the pinger's side failed");

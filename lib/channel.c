@@ -362,6 +362,7 @@ static int take(struct stream *s, unsigned char *dst, size_t n)
 			continue;
 		}
 		k = dst ? n : (n < sizeof(sink) ? n : sizeof(sink));
+		// cppcheck-suppress legacyUninitvar ; sink is written, never read
 		r = read(s->rd, dst ? dst : sink, k);
 		if (r < 0 && errno == EINTR)
 			continue;

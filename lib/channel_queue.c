@@ -244,6 +244,7 @@ static int read_rest(struct queue *q, unsigned char *dst, size_t n)
 				return mark_broken(q);
 			continue;
 		}
+		// cppcheck-suppress legacyUninitvar ; sink is written, never read
 		r = read(q->rd, dst ? dst : sink, k);
 		if (r < 0 && errno == EINTR)
 			continue;
