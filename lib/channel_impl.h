@@ -72,6 +72,7 @@ int ch_futex_wait(uint32_t *word, uint32_t val, uint64_t timeout_ns);
 void ch_futex_wake(uint32_t *word);
 
 /* ---- the kinds ---- */
+int ch_stream_create(struct channel *ch, char *err, size_t errlen);
 int ch_queue_create(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen);
 int ch_mqueue_create(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen);
 int ch_shm_create(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen);
