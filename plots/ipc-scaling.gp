@@ -35,6 +35,7 @@ do for [fmt in out_formats] {
     set title sprintf('parbench ipc-scaling (64 B) — %s — %s', machine, cpu)
     plot for [w in lines] summary using (sel(kind_of(w), cons_of(w)) ? column(8) : NaN):13:12:14 \
         with yerrorlines ls ipc_ls(kind_of(w)) lw (0.5 + 0.5 * cons_of(w)) \
+        pt (cons_of(w) eq '1' ? 6 : (cons_of(w) eq '2' ? 4 : 8)) ps 1.5 \
         title sprintf('%s, %s consumer%s', kind_of(w), cons_of(w), cons_of(w) eq '1' ? '' : 's')
     set output
     print 'wrote ', out_path(name, fmt)
