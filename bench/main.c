@@ -6,13 +6,29 @@
  */
 #include "runner.h"
 
-extern const struct pb_suite calibration_suite, tasks_suite, serial_suite, fork_suite,
-	selftest_suite, threads_suite, gil_suite;
+/* One suite per line, in the order the run goes. */
+// clang-format off
+extern const struct pb_suite calibration_suite;
+extern const struct pb_suite tasks_suite;
+extern const struct pb_suite serial_suite;
+extern const struct pb_suite fork_suite;
+extern const struct pb_suite threads_suite;
+extern const struct pb_suite gil_suite;
+extern const struct pb_suite ipc_suite;
+extern const struct pb_suite selftest_suite;
 
 static const struct pb_suite *const suites[] = {
-	&calibration_suite, &tasks_suite,   &serial_suite, &fork_suite,
-	&selftest_suite,    &threads_suite, &gil_suite,	   NULL,
+	&calibration_suite,
+	&tasks_suite,
+	&serial_suite,
+	&fork_suite,
+	&threads_suite,
+	&gil_suite,
+	&ipc_suite,
+	&selftest_suite,
+	NULL,
 };
+// clang-format on
 
 int main(int argc, char **argv)
 {

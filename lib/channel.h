@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * channel — one message-passing interface over six kinds of IPC, so that
+ * experiments can put Python's Pipe and Queue next to a socket, a POSIX
+ * message queue and a shared-memory ring and compare like with like.
+ *
+ * A channel carries whole messages of any length (0 bytes to 4 GiB - 1):
+ * every message sent is received exactly once, and the messages of one
+ * sender arrive in the order it sent them. A peer that dies is reported
+ * (EOF, EPIPE, or a timeout) instead of hanging.
+ *
+ *   pipe    a pipe with length-prefixed messages, like multiprocessing's
+ *           Pipe(duplex=False): one sender and one receiver.
+ *   duplex  the same framing over a socketpair, like Pipe(duplex=True): two
+ *           ends, A and B, each of which sends to and receives from the other.
+ *   queue   multiprocessing.Queue: a pipe, a writer lock shared by all
+ *           senders, a reader lock shared by all receivers, a feeder thread
+ *           per sending process that writes what put() buffered (so put does
+ *           not block on a full pipe), and maxsize (a semaphore: put blocks
+ *           when maxsize messages are in flight). Many senders, many receivers.
+ *   unix    a Unix-domain stream socket pair used one way, like pipe.
+ *   mqueue  a POSIX message queue; a message longer than the queue's message
+ *           size goes in pieces under a writer lock. Many senders/receivers.
+ *   shm     a bounded byte ring in shared memory mapped before fork. With one
+ *           sender and one receiver (opts.senders = opts.receivers = 1) it is
+ *           lock-free; otherwise (or with opts.mpmc) one sender and one
+ *           receiver at a time hold a process-shared lock. Waiting spins
+ *           briefly, then sleeps on a futex. Long messages stream in pieces.
+ *
+ * Use: create before fork(); in every process that uses it, call
+ * channel_open() with its role (this closes the ends it does not use, which
+ * is what makes a dead peer visible as EOF/EPIPE); channel_close() before the
+ * process leaves (for queue it writes out what the feeder still holds, as
+ * Python does at exit). A process that keeps both roles of a one-way channel
+ * cannot see its peers die and relies on timeouts, as with Python's Queue.
+ *
+ * Errors are negative errno values:
+ *   -EPIPE       send: no receiver left; recv: no sender left and nothing
+ *                left to receive (end of stream)
+ *   -ECONNRESET  a peer died in the middle of a message: the channel is broken
+ *   -ETIMEDOUT   nothing arrived (recv) or no room came free (send) in time
+ *   -EAGAIN      timeout 0 and nothing to receive / no room (queue's
+ *                get_nowait raising Empty, put_nowait raising Full)
+ *   -EMSGSIZE    recv: the message was longer than the buffer (it is
+ *                consumed; the buffer holds its first bytes)
+ *   -EINVAL      a role or argument that does not fit the kind
+ * A process that uses channels ignores SIGPIPE (channel_create sets it when
+ * it is at its default): a dead receiver is reported as -EPIPE instead.
+ */
+#ifndef PB_CHANNEL_H
+#define PB_CHANNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+enum channel_kind { CH_PIPE, CH_DUPLEX, CH_QUEUE, CH_UNIX, CH_MQUEUE, CH_SHM, CH_NKINDS };
+
+const char *channel_kind_name(enum channel_kind k);
+/* "pipe", "duplex", ...; false when the name is unknown. */
+bool channel_kind_parse(const char *name, enum channel_kind *out);
+/* Two-ended kinds (duplex): roles are CH_END_A and CH_END_B. */
+bool channel_kind_duplex(enum channel_kind k);
+
+struct channel_opts {
+	size_t maxsize;	   /* queue: messages in flight before put blocks; 0: unbounded */
+	size_t ring_bytes; /* shm: ring capacity, rounded up to a power of two; 0: 1 MiB */
+	int senders;	   /* shm: 1 with receivers == 1 selects the lock-free ring */
+	int receivers;
+	bool mpmc;	 /* shm: the locked ring even for one sender and one receiver */
+	long mq_depth;	 /* mqueue: messages; 0: min(10, fs.mqueue.msg_max) */
+	long mq_msgsize; /* mqueue: bytes per message; 0: min(8192, fs.mqueue.msgsize_max) */
+	int spin_us;	 /* shm: the most a waiter polls before it sleeps (it learns to poll
+			   * less when polls fail); 0: 50 us (none on one PU); < 0: never */
+};
+
+struct channel;
+
+/* Create a channel of kind (opts may be NULL). NULL with err filled on
+ * failure; for mqueue the message says which system limit was hit and how
+ * to raise it. */
+struct channel *channel_create(enum channel_kind kind, const struct channel_opts *opts, char *err,
+			       size_t errlen);
+
+/* Roles: CH_SEND, CH_RECV or both for one-way kinds; CH_END_A or CH_END_B
+ * for duplex. */
+enum { CH_SEND = 1, CH_RECV = 2, CH_END_A = 4, CH_END_B = 8 };
+/* Take a role in this process (after fork). 0 or -EINVAL. */
+int channel_open(struct channel *ch, int role);
+
+/* timeout_ms: -1 waits for ever, 0 does not wait, > 0 milliseconds. The
+ * timeout covers waiting for the message to start (recv) or for room
+ * (send, and queue's maxsize); once a message has started it is finished or
+ * the peer's death is reported. */
+int channel_send(struct channel *ch, const void *buf, size_t len, int timeout_ms);
+/* The message's length (>= 0), or a negative errno (see above). */
+ssize_t channel_recv(struct channel *ch, void *buf, size_t cap, int timeout_ms);
+
+/* Is there nothing to receive right now? A hint, as Queue.empty() is: a
+ * message still in a sender's feeder buffer is not seen, and another
+ * receiver may take the message this one saw before it calls recv. */
+bool channel_empty(struct channel *ch);
+/* queue: wait until everything this process put has been written into the
+ * pipe (Python's close() + join_thread()). Other kinds: 0 at once. */
+int channel_flush(struct channel *ch);
+
+/* Leave the channel in this process: flush (queue), wake waiters, close
+ * this process's ends and free the handle. Other processes keep theirs. */
+void channel_close(struct channel *ch);
+
+#endif

@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * queue — multiprocessing.Queue, part for part: a pipe; a writer lock that
+ * senders hold while a message goes into the pipe, a reader lock that
+ * receivers hold while one comes out (so messages of several processes never
+ * interleave); a BoundedSemaphore(maxsize) that put takes and get gives back;
+ * and in each sending process a feeder thread: put only appends to a local
+ * buffer, the feeder writes the buffer into the pipe. That is why put does
+ * not block on a full pipe, why empty() cannot see what is still buffered in
+ * another process, and why a process must flush (close) before it leaves.
+ */
+#include "channel_impl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <semaphore.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What all processes share: the locks and the semaphore. */
+struct queue_shared {
+	pthread_mutex_t rlock, wlock;
+	sem_t slots; /* maxsize: free places; unused when unbounded */
+	bool bounded;
+	int broken; /* a process died holding a lock mid-message (atomic) */
+};
+
+struct qnode {
+	struct qnode *next;
+	size_t len;
+	unsigned char data[];
+};
+
+struct queue {
+	struct queue_shared *sh;
+	int rd, wr;  /* the pipe's ends this process holds */
+	pid_t owner; /* the process the feeder state below belongs to */
+	pthread_mutex_t mu;
+	pthread_cond_t more, drained;
+	struct qnode *head, *tail;
+	size_t pending; /* buffered or being written */
+	bool running, closing;
+	int error; /* the feeder's first write error (-EPIPE, -ECONNRESET) */
+	pthread_t thread;
+};
+
+static bool is_broken(const struct queue *q)
+{
+	return __atomic_load_n(&q->sh->broken, __ATOMIC_ACQUIRE);
+}
+
+static int mark_broken(struct queue *q)
+{
+	__atomic_store_n(&q->sh->broken, 1, __ATOMIC_RELEASE);
+	return -ECONNRESET;
+}
+
+/* ---- the feeder ---- */
+
+static int write_message(struct queue *q, struct qnode *n)
+{
+	ch_len_t hdr = (ch_len_t)n->len;
+	struct iovec iov[2] = { { &hdr, sizeof(hdr) }, { n->data, n->len } }, *v = iov;
+	int cnt = n->len ? 2 : 1, rc = ch_mutex_lock(&q->sh->wlock, CH_FOREVER);
+
+	if (rc < 0)
+		return rc == -ECONNRESET ? mark_broken(q) : rc;
+	while (cnt > 0) {
+		ssize_t w = writev(q->wr, v, cnt);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rc = errno == EPIPE ? -EPIPE : -errno;
+			break;
+		}
+		while (cnt > 0 && (size_t)w >= v->iov_len)
+			w -= (ssize_t)v->iov_len, v++, cnt--;
+		if (cnt > 0)
+			v->iov_base = (char *)v->iov_base + w, v->iov_len -= (size_t)w;
+	}
+	pthread_mutex_unlock(&q->sh->wlock);
+	return rc;
+}
+
+static void *feeder(void *arg)
+{
+	struct queue *q = arg;
+	struct qnode *n;
+	int rc;
+
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		while (!q->head && !q->closing)
+			pthread_cond_wait(&q->more, &q->mu);
+		if (!q->head)
+			break;
+		n = q->head;
+		q->head = n->next;
+		if (!q->head)
+			q->tail = NULL;
+		pthread_mutex_unlock(&q->mu);
+		/* after an error the rest is dropped, as Python's feeder does */
+		rc = q->error ? 0 : write_message(q, n);
+		free(n);
+		pthread_mutex_lock(&q->mu);
+		if (rc < 0 && !q->error)
+			q->error = rc;
+		if (--q->pending == 0)
+			pthread_cond_broadcast(&q->drained);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+/* A forked child inherits a copy of the parent's buffer and no feeder
+ * thread: start from nothing (the parent sends what it buffered). */
+static void after_fork(struct queue *q)
+{
+	while (q->head) {
+		struct qnode *n = q->head;
+
+		q->head = n->next;
+		free(n);
+	}
+	q->tail = NULL;
+	q->pending = 0;
+	q->running = q->closing = false;
+	q->error = 0;
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->more, NULL);
+	pthread_cond_init(&q->drained, NULL);
+	q->owner = getpid();
+}
+
+static int queue_open(struct channel *ch, int role)
+{
+	struct queue *q = ch->priv;
+
+	if (role < CH_SEND || role > (CH_SEND | CH_RECV))
+		return -EINVAL;
+	if (q->owner != getpid())
+		after_fork(q);
+	if (!(role & CH_SEND))
+		ch_close_fd(&q->wr);
+	if (!(role & CH_RECV))
+		ch_close_fd(&q->rd);
+	return 0;
+}
+
+/* ---- put ---- */
+
+/* Take one of maxsize places, waking every slice to see whether any
+ * receiver is left. */
+static int take_slot(struct queue *q, uint64_t deadline)
+{
+	for (;;) {
+		uint64_t ns = ch_left(deadline, CH_SLICE_NS);
+		struct timespec ts;
+		int rc;
+
+		/* sem_timedwait wants CLOCK_REALTIME; a slice is short enough
+		 * that a clock step does no harm */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += (time_t)(ns / 1000000000ull);
+		ts.tv_nsec += (long)(ns % 1000000000ull);
+		if (ts.tv_nsec >= 1000000000L)
+			ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+		rc = deadline == CH_NOWAIT ? sem_trywait(&q->sh->slots) :
+					     sem_timedwait(&q->sh->slots, &ts);
+		if (rc == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != ETIMEDOUT && errno != EAGAIN)
+			return -errno;
+		if (ch_poll(q->wr, POLLOUT, CH_NOWAIT) & POLLERR)
+			return -EPIPE;
+		if (ch_left(deadline, 1) == 0)
+			return -ETIMEDOUT;
+	}
+}
+
+static int queue_send(struct channel *ch, const void *buf, size_t len, uint64_t deadline)
+{
+	struct queue *q = ch->priv;
+	struct qnode *n;
+	int rc;
+
+	if (q->wr < 0)
+		return -EINVAL;
+	if (q->owner != getpid())
+		after_fork(q);
+	if (is_broken(q))
+		return -ECONNRESET;
+	if (q->sh->bounded && (rc = take_slot(q, deadline)) < 0)
+		return rc;
+	n = malloc(sizeof(*n) + len);
+	if (!n)
+		return -ENOMEM;
+	n->next = NULL;
+	n->len = len;
+	if (len)
+		memcpy(n->data, buf, len);
+	pthread_mutex_lock(&q->mu);
+	rc = q->error;
+	if (rc == 0 && !q->running) {
+		rc = -pthread_create(&q->thread, NULL, feeder, q);
+		q->running = rc == 0;
+	}
+	if (rc == 0) {
+		*(q->tail ? &q->tail->next : &q->head) = n;
+		q->tail = n;
+		q->pending++;
+		pthread_cond_signal(&q->more);
+	}
+	pthread_mutex_unlock(&q->mu);
+	if (rc < 0)
+		free(n);
+	return rc;
+}
+
+/* ---- get ---- */
+
+/* Read exactly n bytes of a message already started (dst NULL: discard).
+ * A sender that dies half-way holds the writer lock: see it as broken. */
+static int read_rest(struct queue *q, unsigned char *dst, size_t n)
+{
+	unsigned char sink[4096];
+
+	while (n > 0) {
+		size_t k = dst ? n : (n < sizeof(sink) ? n : sizeof(sink));
+		int ev = ch_poll(q->rd, POLLIN, ch_now() + CH_SLICE_NS);
+		ssize_t r;
+
+		if (ev == 0) {
+			if (ch_mutex_owner_died(&q->sh->wlock))
+				return mark_broken(q);
+			continue;
+		}
+		// cppcheck-suppress legacyUninitvar ; sink is written, never read
+		r = read(q->rd, dst ? dst : sink, k);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return mark_broken(q);
+		if (dst)
+			dst += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static ssize_t get_locked(struct queue *q, void *buf, size_t cap, uint64_t deadline)
+{
+	ch_len_t len;
+	ssize_t r;
+	int ev, rc;
+
+	if (is_broken(q))
+		return -ECONNRESET;
+	/* get() without a timeout just reads (as Python's does) */
+	ev = deadline == CH_FOREVER ? POLLIN : ch_poll(q->rd, POLLIN, deadline);
+	if (ev == 0)
+		return -ETIMEDOUT;
+	if (ev < 0)
+		return ev;
+	do
+		r = read(q->rd, &len, sizeof(len));
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return -EPIPE; /* every sender has gone and the pipe is empty */
+	if (r < 0)
+		return -errno;
+	if ((size_t)r < sizeof(len) &&
+	    (rc = read_rest(q, (unsigned char *)&len + r, sizeof(len) - (size_t)r)) < 0)
+		return rc;
+	rc = read_rest(q, buf, len < cap ? len : cap);
+	if (rc == 0 && len > cap)
+		rc = read_rest(q, NULL, len - cap);
+	if (rc < 0)
+		return rc;
+	if (q->sh->bounded)
+		sem_post(&q->sh->slots);
+	return len > cap ? -EMSGSIZE : (ssize_t)len;
+}
+
+/* get(block, timeout): the reader lock first (with timeout 0 a busy lock is
+ * "Empty", as in Python's get_nowait), then wait for the pipe. */
+static ssize_t queue_recv(struct channel *ch, void *buf, size_t cap, uint64_t deadline)
+{
+	struct queue *q = ch->priv;
+	ssize_t r;
+	int rc;
+
+	if (q->rd < 0)
+		return -EINVAL;
+	rc = ch_mutex_lock(&q->sh->rlock, deadline);
+	if (rc == -ECONNRESET)
+		return mark_broken(q);
+	if (rc < 0)
+		return rc;
+	r = get_locked(q, buf, cap, deadline);
+	pthread_mutex_unlock(&q->sh->rlock);
+	return r;
+}
+
+static bool queue_empty(struct channel *ch)
+{
+	struct queue *q = ch->priv;
+
+	return !(ch_poll(q->rd, POLLIN, CH_NOWAIT) > 0);
+}
+
+static int queue_flush(struct channel *ch)
+{
+	struct queue *q = ch->priv;
+	int rc;
+
+	if (q->owner != getpid())
+		return 0;
+	pthread_mutex_lock(&q->mu);
+	while (q->pending > 0)
+		pthread_cond_wait(&q->drained, &q->mu);
+	rc = q->error;
+	pthread_mutex_unlock(&q->mu);
+	return rc;
+}
+
+static void queue_close(struct channel *ch)
+{
+	struct queue *q = ch->priv;
+
+	if (q->owner == getpid() && q->running) {
+		pthread_mutex_lock(&q->mu);
+		q->closing = true;
+		pthread_cond_signal(&q->more);
+		pthread_mutex_unlock(&q->mu);
+		pthread_join(q->thread, NULL); /* writes out what is buffered */
+	}
+	if (q->owner != getpid())
+		after_fork(q);
+	ch_close_fd(&q->rd);
+	ch_close_fd(&q->wr);
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->more);
+	pthread_cond_destroy(&q->drained);
+	munmap(q->sh, sizeof(*q->sh));
+	free(q);
+}
+
+static const struct channel_ops queue_ops = {
+	.open = queue_open,
+	.send = queue_send,
+	.recv = queue_recv,
+	.empty = queue_empty,
+	.flush = queue_flush,
+	.close = queue_close,
+};
+
+int ch_queue_create(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen)
+{
+	struct queue *q = calloc(1, sizeof(*q));
+	int fd[2];
+
+	if (!q || !(q->sh = ch_shared_alloc(sizeof(*q->sh)))) {
+		ch_err(err, errlen, "queue: out of memory");
+		free(q);
+		return -ENOMEM;
+	}
+	if (o->maxsize > (size_t)SEM_VALUE_MAX) {
+		ch_err(err, errlen, "queue: maxsize %zu is above SEM_VALUE_MAX (%d)", o->maxsize,
+		       SEM_VALUE_MAX);
+	} else if (pipe2(fd, O_CLOEXEC) < 0) {
+		ch_err(err, errlen, "queue: pipe2: %s", strerror(errno));
+	} else {
+		q->rd = fd[0];
+		q->wr = fd[1];
+		q->sh->bounded = o->maxsize > 0;
+		ch_mutex_init(&q->sh->rlock);
+		ch_mutex_init(&q->sh->wlock);
+		sem_init(&q->sh->slots, 1, q->sh->bounded ? (unsigned)o->maxsize : 0);
+		q->owner = -1;
+		after_fork(q); /* initialises the feeder state for this process */
+		ch->priv = q;
+		ch->ops = &queue_ops;
+		return 0;
+	}
+	munmap(q->sh, sizeof(*q->sh));
+	free(q);
+	return -EINVAL;
+}

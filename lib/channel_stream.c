@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The byte-stream kinds: pipe (pipe2), duplex and unix (socketpair).
+ * Framing: a 4-byte length, then the payload, in one write (writev for long
+ * payloads); the receiver reads into a 64 KiB buffer, so a burst of small
+ * messages costs one read, and copies long payloads straight into the
+ * caller's buffer. A closed or dead peer is EOF/EPIPE from the kernel.
+ */
+#include "channel_impl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define RBUF_BYTES 65536
+
+/* ---- the stream kinds: pipe, duplex, unix ---- */
+
+struct stream {
+	int fd[2];  /* pipe: [0] read, [1] write; socketpair: [0] A/sender, [1] B/receiver */
+	int rd, wr; /* this process's ends (aliases into fd[]) */
+	bool sock;  /* send with MSG_NOSIGNAL */
+	unsigned char *rbuf;
+	size_t roff, rlen; /* unread bytes are rbuf[roff, rlen) */
+};
+
+static int stream_open(struct channel *ch, int role)
+{
+	struct stream *s = ch->priv;
+
+	if (ch->kind == CH_DUPLEX) {
+		if (role != CH_END_A && role != CH_END_B)
+			return -EINVAL;
+		ch_close_fd(&s->fd[role == CH_END_A ? 1 : 0]);
+		s->rd = s->wr = s->fd[role == CH_END_A ? 0 : 1];
+		return 0;
+	}
+	if (role < CH_SEND || role > (CH_SEND | CH_RECV))
+		return -EINVAL;
+	/* pipe: fd[0] is the read end; unix: fd[1] is the receiver's socket */
+	if (!(role & CH_SEND))
+		ch_close_fd(&s->fd[ch->kind == CH_PIPE ? 1 : 0]);
+	if (!(role & CH_RECV))
+		ch_close_fd(&s->fd[ch->kind == CH_PIPE ? 0 : 1]);
+	s->rd = s->fd[ch->kind == CH_PIPE ? 0 : 1];
+	s->wr = s->fd[ch->kind == CH_PIPE ? 1 : 0];
+	return 0;
+}
+
+/* Write all of iov, resuming after short writes. */
+static int write_all(struct stream *s, struct iovec *iov, int n)
+{
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+
+	while (n > 0) {
+		ssize_t w = s->sock ? sendmsg(s->wr, &mh, MSG_NOSIGNAL) :
+			    n == 1  ? write(s->wr, iov->iov_base, iov->iov_len) :
+				      writev(s->wr, iov, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errno == EPIPE || errno == ECONNRESET ? -EPIPE : -errno;
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+		mh.msg_iov = iov;
+		mh.msg_iovlen = (size_t)n;
+	}
+	return 0;
+}
+
+#define SMALL_MSG 1024
+
+static int stream_send(struct channel *ch, const void *buf, size_t len, uint64_t deadline)
+{
+	struct stream *s = ch->priv;
+	ch_len_t hdr = (ch_len_t)len;
+	struct iovec iov[2] = { { &hdr, sizeof(hdr) }, { (void *)buf, len } };
+	unsigned char one[sizeof(hdr) + SMALL_MSG];
+
+	if (s->wr < 0)
+		return -EINVAL;
+	if (deadline != CH_FOREVER) {
+		int ev = ch_poll(s->wr, POLLOUT, deadline);
+
+		if (ev == 0)
+			return -ETIMEDOUT;
+		if (ev < 0)
+			return ev;
+	}
+	if (len <= SMALL_MSG) { /* one plain write: cheaper than writev's iovecs */
+		memcpy(one, &hdr, sizeof(hdr));
+		if (len)
+			memcpy(one + sizeof(hdr), buf, len);
+		iov[0] = (struct iovec){ one, sizeof(hdr) + len };
+		return write_all(s, iov, 1);
+	}
+	return write_all(s, iov, 2);
+}
+
+/* Read more into rbuf. 1: got bytes, 0: EOF, < 0: error or timeout. */
+static int fill(struct stream *s, uint64_t deadline)
+{
+	ssize_t r;
+
+	if (s->roff == s->rlen)
+		s->roff = s->rlen = 0;
+	if (s->rlen == RBUF_BYTES) {
+		memmove(s->rbuf, s->rbuf + s->roff, s->rlen - s->roff);
+		s->rlen -= s->roff;
+		s->roff = 0;
+	}
+	if (deadline != CH_FOREVER) {
+		int ev = ch_poll(s->rd, POLLIN, deadline);
+
+		if (ev == 0)
+			return -ETIMEDOUT;
+		if (ev < 0)
+			return ev;
+	}
+	do
+		r = read(s->rd, s->rbuf + s->rlen, RBUF_BYTES - s->rlen);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno == ECONNRESET ? 0 : -errno;
+	s->rlen += (size_t)r;
+	return r > 0;
+}
+
+/* Take n bytes of the current message: from rbuf first, then straight from
+ * the fd into dst (NULL: discard). */
+static int take(struct stream *s, unsigned char *dst, size_t n)
+{
+	unsigned char sink[4096];
+
+	while (n > 0) {
+		size_t have = s->rlen - s->roff, k;
+		ssize_t r;
+
+		if (have) {
+			k = have < n ? have : n;
+			if (dst)
+				memcpy(dst, s->rbuf + s->roff, k), dst += k;
+			s->roff += k;
+			n -= k;
+			continue;
+		}
+		k = dst ? n : (n < sizeof(sink) ? n : sizeof(sink));
+		// cppcheck-suppress legacyUninitvar ; sink is written, never read
+		r = read(s->rd, dst ? dst : sink, k);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -ECONNRESET; /* the sender died in the middle of it */
+		if (dst)
+			dst += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static ssize_t stream_recv(struct channel *ch, void *buf, size_t cap, uint64_t deadline)
+{
+	struct stream *s = ch->priv;
+	ch_len_t len;
+	int rc;
+
+	if (s->rd < 0)
+		return -EINVAL;
+	while (s->rlen - s->roff < sizeof(len)) {
+		bool started = s->rlen > s->roff;
+
+		rc = fill(s, started ? CH_FOREVER : deadline);
+		if (rc == 0)
+			return started ? -ECONNRESET : -EPIPE;
+		if (rc < 0)
+			return rc;
+	}
+	memcpy(&len, s->rbuf + s->roff, sizeof(len));
+	s->roff += sizeof(len);
+	rc = take(s, buf, len < cap ? len : cap);
+	if (rc == 0 && len > cap)
+		rc = take(s, NULL, len - cap);
+	if (rc < 0)
+		return rc;
+	return len > cap ? -EMSGSIZE : (ssize_t)len;
+}
+
+static bool stream_empty(struct channel *ch)
+{
+	struct stream *s = ch->priv;
+
+	return s->rlen == s->roff && ch_poll(s->rd, POLLIN, CH_NOWAIT) <= 0;
+}
+
+static int no_flush(struct channel *ch)
+{
+	(void)ch;
+	return 0;
+}
+
+static void stream_close(struct channel *ch)
+{
+	struct stream *s = ch->priv;
+
+	ch_close_fd(&s->fd[0]);
+	ch_close_fd(&s->fd[1]);
+	free(s->rbuf);
+	free(s);
+}
+
+static const struct channel_ops stream_ops = {
+	.open = stream_open,
+	.send = stream_send,
+	.recv = stream_recv,
+	.empty = stream_empty,
+	.flush = no_flush,
+	.close = stream_close,
+};
+
+int ch_stream_create(struct channel *ch, char *err, size_t errlen)
+{
+	struct stream *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s || !(s->rbuf = malloc(RBUF_BYTES))) {
+		free(s);
+		ch_err(err, errlen, "%s: out of memory", channel_kind_name(ch->kind));
+		return -ENOMEM;
+	}
+	s->sock = ch->kind != CH_PIPE;
+	rc = s->sock ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s->fd) :
+		       pipe2(s->fd, O_CLOEXEC);
+	if (rc < 0) {
+		rc = -errno;
+		ch_err(err, errlen, "%s: %s", s->sock ? "socketpair" : "pipe2", strerror(errno));
+		free(s->rbuf);
+		free(s);
+		return rc;
+	}
+	/* Before any open: pipe reads fd[0] and writes fd[1]; a socketpair
+	 * sends on fd[0] and receives on fd[1] (duplex: as end A would). */
+	s->rd = ch->kind == CH_DUPLEX ? s->fd[0] : s->fd[ch->kind == CH_PIPE ? 0 : 1];
+	s->wr = ch->kind == CH_PIPE ? s->fd[1] : s->fd[0];
+	ch->priv = s;
+	ch->ops = &stream_ops;
+	return 0;
+}

@@ -1,0 +1,42 @@
+# ipc-scaling.gp — total messages/s (64 B) against producers, one line per
+# channel kind and number of consumers. Writes <outdir>/ipc-scaling.{png,svg}.
+if (!exists("plotdir")) plotdir = 'plots'
+load plotdir.'/common.gp'
+load plotdir.'/ipc.gpi'
+
+name = 'ipc-scaling'
+sel(m, c) = is(3, 'ipc-scaling') && is(4, m) && strstrt(strcol(2), '/c:'.c.'/') > 0 \
+    && is(10, 'msgs_per_s')
+lines = ''
+do for [m in 'queue shm'] {
+    do for [c in '1 2 4'] {
+        k = 0
+        stats summary using (sel(m, c) ? (k = k + 1) : 0, 1) nooutput
+        if (k > 0) { lines = lines.' '.m.':'.c }
+    }
+}
+if (words(lines) == 0) {
+    print name.': skipped: no data'
+    exit
+}
+kind_of(w) = w[1:strstrt(w, ':') - 1]
+cons_of(w) = w[strstrt(w, ':') + 1:]
+set logscale x 2
+set xrange [0.8:5]
+set xtics (1, 2, 4)
+set format y '%.1s%c'
+set yrange [0:*]
+set xlabel 'producers'
+set ylabel 'messages/s (all consumers)'
+set key outside right top vertical Left reverse
+do for [fmt in out_formats] {
+    eval term_cmd(fmt, 1000, 560)
+    set output out_path(name, fmt)
+    set title sprintf('parbench ipc-scaling (64 B) — %s — %s', machine, cpu)
+    plot for [w in lines] summary using (sel(kind_of(w), cons_of(w)) ? column(8) : NaN):13:12:14 \
+        with yerrorlines ls ipc_ls(kind_of(w)) lw (0.5 + 0.5 * cons_of(w)) \
+        pt (cons_of(w) eq '1' ? 6 : (cons_of(w) eq '2' ? 4 : 8)) ps 1.5 \
+        title sprintf('%s, %s consumer%s', kind_of(w), cons_of(w), cons_of(w) eq '1' ? '' : 's')
+    set output
+    print 'wrote ', out_path(name, fmt)
+}
