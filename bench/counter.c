@@ -160,15 +160,15 @@ static void seed_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	}
 }
 
-/* W = 1, 2, ... 2 x PUs (quick: 1, 2 and 2 x PUs). */
-static int contention_workers(const struct pb_config *cfg, int *w)
+/* W = 1, 2, ... 2 x PUs (powers of two past 16; quick: 1, 2 and 2 x PUs). */
+static int contention_workers(const struct pb_config *cfg, int *w, int max)
 {
 	int hi = 2 * cfg->pus < MAX_W ? 2 * cfg->pus : MAX_W, n = 0;
 
-	for (int x = 1; x <= hi; x = hi > 16 ? x * 2 : x + 1)
+	for (int x = 1; x <= hi && n<max - 1; x = hi> 16 ? x * 2 : x + 1)
 		if (cfg->profile != PROFILE_QUICK || x <= 2 || x == hi)
 			w[n++] = x;
-	if (w[n - 1] != hi)
+	if (n == 0 || w[n - 1] != hi)
 		w[n++] = hi;
 	return n;
 }
@@ -180,7 +180,7 @@ static void contention_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const enum pin_policy pins[] = { PIN_COMPACT, PIN_SCATTER };
 	int64_t n = PB_PICK(cfg, 200000, 1000000, 1000000);
-	int w[64], nw = contention_workers(cfg, w);
+	int w[64] = { 0 }, nw = contention_workers(cfg, w, 64);
 	struct pb_case c = { .experiment = "counter-contention" };
 
 	for (int m = 0; m < 2; m++)
