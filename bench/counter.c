@@ -127,19 +127,21 @@ static void add(struct pb_plan *plan, struct pb_case c, int variant, int mode, i
 }
 
 /* The seed: 10 workers x 50 increments, 10 ms of sleep before each, every
- * variant with CPython's window. Then unlocked with more overlap: longer
- * windows, more workers, wake-ups on a common tick. quick: 10 increments
- * each and processes only (same shape, a fifth of the time). */
+ * variant with CPython's window. Then unlocked with more overlap: wake-ups
+ * on a common 10 ms tick (as with a coarse timer: everyone wakes at once)
+ * and a window longer than a time slice (so that workers sharing a PU are
+ * preempted inside it), with 10 and 20 workers; and longer windows alone.
+ * quick: 10 increments each, processes only, the first two extras. */
 static void seed_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const struct {
 		int workers;
 		double window_ns;
 		bool aligned;
-	} more[] = { { 10, 100000, false },
-		     { 10, 1000000, false },
-		     { 40, 100000, false },
-		     { 10, 100000, true } };
+	} more[] = { { 10, 1000000, true },
+		     { 20, 1000000, true },
+		     { 10, 100000, false },
+		     { 10, 1000000, false } };
 	int n = PB_PICK(cfg, 10, 50, 50), modes = PB_PICK(cfg, 1, 2, 2);
 	int nmore = PB_PICK(cfg, 2, 4, 4), unlocked = variant_index("unlocked");
 	struct pb_case c = { .experiment = "counter-seed", .param = "window_ns" };
@@ -201,9 +203,11 @@ static void contention_plan(struct pb_plan *plan, const struct pb_config *cfg)
 }
 
 /* unlocked, 2 workers, window 0 to 10 us, in a tight loop and in a loop
- * that does 10 us of other work per increment. Each run lasts about
- * WINDOW_RUN_NS so that the two workers overlap whatever the window; losses
- * are compared as lost_pct. */
+ * that does 10 us of other work per increment. The workers are pinned apart
+ * (scatter) and each run lasts about WINDOW_RUN_NS, so that they overlap
+ * whatever the window and the scheduler does: this experiment is about the
+ * window, counter-contention about placement. Losses are compared as
+ * lost_pct. */
 static void window_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const double full[] = { 0, 25, 50, 100, 200, 500, 1000, 2000, 5000, 10000 };
@@ -212,15 +216,19 @@ static void window_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	bool q = cfg->profile == PROFILE_QUICK;
 	const double *win = q ? quick : full;
 	int nwin = q ? 4 : 10, modes = q ? 1 : 2;
-	struct pb_case c = { .experiment = "counter-window", .param = "window_ns", .workers = 2 };
+	struct pb_case c = { .experiment = "counter-window",
+			     .param = "window_ns",
+			     .workers = 2,
+			     .pin_fixed = true,
+			     .pin = PIN_SCATTER };
 
 	for (int m = 0; m < modes; m++)
 		for (int g = 0; g < 2; g++)
 			for (int i = 0; i < nwin; i++) {
 				double n = WINDOW_RUN_NS / (win[i] + (double)shapes[g]->gap_ns + 5);
 
-				snprintf(c.extra, sizeof(c.extra), "%s",
-					 shapes[g]->gap_ns ? "gap_ns:10000" : "");
+				snprintf(c.extra, sizeof(c.extra), "%spin:scatter",
+					 shapes[g]->gap_ns ? "gap_ns:10000/" : "");
 				c.param_value = win[i];
 				add(plan, c, variant_index("unlocked"), m,
 				    n < 2000	? 2000 :
@@ -385,7 +393,8 @@ static void note_window(struct pb_report *rep, int mode, const char *extra)
 	pb_report_note(
 		rep,
 		"counter-window %s, unlocked, 2 workers, %s: lost %.1f %% with no window, %.1f %% with 1 us, %.1f %% with 10 us between load and store",
-		mode_model[mode], extra[0] ? "10 us of other work per increment" : "a tight loop",
+		mode_model[mode],
+		strstr(extra, "gap") ? "10 us of other work per increment" : "a tight loop",
 		s[0].median, s[1].median, s[2].median);
 }
 
@@ -397,8 +406,8 @@ static void counter_summarize(struct pb_report *rep)
 		note_w2(rep, m, "");
 		note_w2(rep, m, "pin:compact");
 		note_w2(rep, m, "pin:scatter");
-		note_window(rep, m, "");
-		note_window(rep, m, "gap_ns:10000");
+		note_window(rep, m, "pin:scatter");
+		note_window(rep, m, "gap_ns:10000/pin:scatter");
 	}
 	rows_vs_atomic(rep);
 }

@@ -25,7 +25,7 @@ sel_cost(m, v) = is(3, 'counter-contention') && is(4, m) && is(5, v) \
 sel_lost(m, p) = is(3, 'counter-contention') && is(4, m) && is(5, 'unlocked') \
     && is(10, 'lost_pct') && pin_row(p)
 pins = "run compact scatter"
-pin_title(p) = p eq 'run' ? 'pin '.run_pin.' (the run'."'".'s --pin)' : 'pin '.p.' (fixed)'
+pin_title(p) = p eq 'run' ? run_pin.' (--pin)' : p
 pin_ls(p) = p eq 'run' ? 31 : (p eq 'compact' ? 32 : 33)
 
 # --- what is there ---------------------------------------------------------
@@ -95,7 +95,8 @@ do for [fmt in out_formats] {
         set logscale y
         set yrange [*:*]
         set format y '%g'
-        set key at screen col_r(c) + 0.012, row_t(0) left top vertical Left reverse width 1
+        set key at screen col_r(c) + 0.012, row_t(0) left top vertical Left reverse width 1 \
+            notitle
         if (words(list) == 0) {
             set label 1 'no data' at graph 0.5, 0.5 center tc rgb '#808080'
             plot 1 notitle lc rgb 'white'
@@ -114,7 +115,8 @@ do for [fmt in out_formats] {
         set title sprintf('%s — unlocked: lost updates', m) noenhanced
         set ylabel 'lost (% of increments)'
         set yrange [0:*]
-        set key at screen col_r(c) + 0.012, row_t(1) left top vertical Left reverse width 1
+        set key at screen col_r(c) + 0.012, row_t(1) left top vertical Left reverse width 1 \
+            title 'pin' noenhanced
         if (words(list) == 0) {
             set label 1 'no data' at graph 0.5, 0.5 center tc rgb '#808080'
             plot 1 notitle lc rgb 'white'
