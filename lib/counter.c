@@ -347,7 +347,7 @@ static void fail(struct run *run, const char *fmt, ...)
  * (s->spread) for STABLE_NS (a worker seen on one PU may just have been
  * moved to the queue of another), or after SPREAD_WAIT_NS whatever the
  * placement. */
-#define SPREAD_WAIT_NS 50000000u
+#define SPREAD_WAIT_NS 10000000u
 #define STABLE_NS 500000u
 #define FRESH_NS 30000u
 #define YIELD_EVERY 1024u
