@@ -309,7 +309,8 @@ static void note_exact(struct pb_report *rep)
 /* unlocked at W = 2: losses; every variant: its cost against atomic. */
 static void note_w2(struct pb_report *rep, int mode, const char *extra)
 {
-	const char *model = mode_model[mode], *pin = extra[0] ? extra + 4 : "run's --pin";
+	const char *model = mode_model[mode];
+	const char *pin = extra[0] ? extra + 4 : pin_policy_name(pb_report_cfg(rep)->pin);
 	const struct pb_case *at = find(rep, "counter-contention", model, "atomic", 2, extra, 0);
 	const struct pb_case *un = find(rep, "counter-contention", model, "unlocked", 2, extra, 0);
 	const struct pb_case *mu = find(rep, "counter-contention", model, "mutex", 2, extra, 0);
@@ -319,14 +320,14 @@ static void note_w2(struct pb_report *rep, int mode, const char *extra)
 	if (stat_of(rep, un, "lost_pct", &l) && stat_of(rep, un, "overlap_pct", &o))
 		pb_report_note(
 			rep,
-			"counter-contention %s (%s), unlocked, 2 workers × %" PRId64
+			"counter-contention %s (pin %s), unlocked, 2 workers × %" PRId64
 			": lost %.1f %% of the increments (median; %.1f–%.1f %% over %zu reps), the workers overlapped %.0f %% of the time (CPython 3.11 here: 42–47 %%)",
 			model, pin, un->arg[2], l.median, l.min, l.max, l.n, o.median);
 	if (stat_of(rep, at, "ns_per_increment", &a) && stat_of(rep, mu, "ns_per_increment", &m) &&
 	    stat_of(rep, se, "ns_per_increment", &s))
 		pb_report_note(
 			rep,
-			"counter-contention %s (%s), 2 workers: atomic %.1f ns per increment, mutex %.1f ns (%.1f× atomic), semaphore %.1f ns (%.1f× atomic)",
+			"counter-contention %s (pin %s), 2 workers: atomic %.1f ns per increment, mutex %.1f ns (%.1f× atomic), semaphore %.1f ns (%.1f× atomic)",
 			model, pin, a.median, m.median, m.median / a.median, s.median,
 			s.median / a.median);
 }
