@@ -86,10 +86,10 @@ $(BUILD)/%.o: %.cc
 $(PARBENCH): $(BUILD)/bench/main.o $(BENCH_OBJ) $(LIB_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CXX) $^ -o $@ $(LDLIBS_ALL)
-# bench/parbench is the build of the current flavour (the release build,
-# unless SANITIZE is set).
+# bench/parbench is always the release build; sanitizer builds stay in
+# their own directory ($(BUILD)/parbench).
 bench/parbench: $(PARBENCH)
-	$(Q)cp $< $@
+	$(Q)$(if $(SANITIZE),true,cp $< $@)
 
 $(BUILD)/tests/%: tests/%.c $(BENCH_OBJ) $(LIB_OBJ) $(PARBENCH)
 	@mkdir -p $(dir $@)
@@ -104,7 +104,7 @@ _bench: $(PARBENCH) bench/parbench
 
 # Every suite runs even when one fails; the last line adds up their tests
 # (a suite that dies before cmocka's summary counts as one failure).
-_test: $(TEST_BIN)
+_test: $(TEST_BIN) bench/parbench
 	@passed=0; failed=0; bad=""; \
 	for t in $(TEST_BIN); do \
 		echo "== $$t"; \

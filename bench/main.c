@@ -7,12 +7,12 @@
 #include "runner.h"
 
 extern const struct pb_suite calibration_suite, tasks_suite, serial_suite, fork_suite,
-	selftest_suite;
+	selftest_suite, threads_suite, gil_suite;
 extern const struct pb_suite counter_suite;
 
 static const struct pb_suite *const suites[] = {
-	&calibration_suite, &tasks_suite,   &serial_suite, &fork_suite,
-	&selftest_suite,    &counter_suite, NULL,
+	&calibration_suite, &tasks_suite, &serial_suite,  &fork_suite, &selftest_suite,
+	&threads_suite,	    &gil_suite,	  &counter_suite, NULL,
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gilexp — the engine of the gil-* experiments (bench/gil.c): K CPU
+ * threads and at most one IO thread, with or without the GIL. The IO thread
+ * does N round trips of one byte through pipes to an echo process; the CPU
+ * threads compute a fixed number of ticks each, or until the IO thread is
+ * done. The echo answers after echo_ns, the latency of the "device" (a LAN
+ * round trip, a disk read): long enough that a waiting CPU thread takes the
+ * GIL while the IO thread is blocked.
+ */
+#ifndef PB_GILEXP_H
+#define PB_GILEXP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gil.h"
+#include "topo.h"
+
+struct gilexp_spec {
+	bool with_gil;		 /* false: the same threads, free-threaded */
+	unsigned long switch_us; /* the GIL's switch interval */
+	int cpu_threads;	 /* K >= 0 */
+	uint64_t cpu_ticks;	 /* ticks per CPU thread; 0: until the IO thread is done */
+	int round_trips;	 /* N >= 0; 0: no IO thread and no echo process */
+	int warmup;		 /* round trips before the N that are recorded */
+	uint64_t echo_ns;	 /* the echo process answers after this long */
+	size_t slice_cap;	 /* time slices recorded per thread */
+	const struct topo *topo; /* NULL: no pinning */
+	const struct placement *placement; /* slot 0: the IO thread if any, then CPU threads */
+};
+
+struct gilexp_result {
+	double *latency_us;	    /* round_trips of them */
+	int nthreads;		    /* IO thread (if any) first, then the CPU threads */
+	struct gil_thread *threads; /* each thread's GIL counters and slices */
+	int *ran_on;		    /* nthreads: PU each thread last ran on (-1: unknown) */
+	uint64_t cpu_ticks;	    /* done by all CPU threads */
+	double cpu_rate;	    /* sum over CPU threads of ticks / time from start to end */
+	unsigned long switches;	    /* the GIL's switch_number at the end */
+	double wall_s;		    /* from the start signal to the last join */
+	char error[256];
+};
+
+/* Run it. 0, or -1 with r->error; either way every thread is joined, the
+ * echo process reaped and every fd closed. Free r with gilexp_result_free. */
+int gilexp_run(const struct gilexp_spec *s, struct gilexp_result *r);
+void gilexp_result_free(struct gilexp_result *r);
+
+#endif
