@@ -15,6 +15,7 @@ extern const struct pb_suite fork_suite;
 extern const struct pb_suite threads_suite;
 extern const struct pb_suite gil_suite;
 extern const struct pb_suite ipc_suite;
+extern const struct pb_suite counter_suite;
 extern const struct pb_suite selftest_suite;
 
 static const struct pb_suite *const suites[] = {
@@ -25,6 +26,7 @@ static const struct pb_suite *const suites[] = {
 	&threads_suite,
 	&gil_suite,
 	&ipc_suite,
+	&counter_suite,
 	&selftest_suite,
 	NULL,
 };

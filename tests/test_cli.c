@@ -127,6 +127,9 @@ static int run_binary(const char *args, char *out, size_t len)
 	assert_non_null(p);
 	got = fread(out, 1, len - 1, p);
 	out[got] = '\0';
+	/* Drain the rest: a long --list must not die of SIGPIPE. */
+	while (fread(cmd, 1, sizeof(cmd), p) > 0)
+		;
 	return WEXITSTATUS(pclose(p));
 }
 

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * counter — one shared counter, W workers (processes or threads), and six
+ * ways to protect an increment: the seed's Value('i') with and without its
+ * Lock, and what C offers besides.
+ *
+ * Every variant is a small ops table; one generic worker loop (a template
+ * instantiated per variant, as concurrencykit's regressions do) measures
+ * them all, so two variants differ only in their increment. The counter and
+ * its locks live in memory mapped MAP_SHARED|MAP_ANONYMOUS before any
+ * worker exists, so the same code serves forked children and threads.
+ */
+#ifndef PB_COUNTER_H
+#define PB_COUNTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "topo.h"
+
+enum counter_mode { COUNTER_PROCS, COUNTER_THREADS };
+
+struct counter_shm; /* the shared page(s): counter, locks, start flag, shards */
+struct counter_job;
+
+/* A variant. Only counter.c calls the functions. */
+struct counter_ops {
+	const char *name; /* "unlocked", "mutex", ... (the CSV's workload column) */
+	const char *what; /* one line for docs and --list */
+	bool exact;	  /* guaranteed to end at workers x increments */
+	/* 0, or an errno value; pshared: the workers are processes */
+	int (*init)(struct counter_shm *s, bool pshared);
+	/* one worker's whole loop: the generic template with this variant's
+	 * increment inlined; returns the window's work so it is not dropped */
+	uint64_t (*loop)(struct counter_shm *s, int worker, const struct counter_job *j);
+	/* the count once every worker has finished */
+	uint64_t (*total)(struct counter_shm *s, int workers);
+	void (*destroy)(struct counter_shm *s);
+};
+
+/* All variants, NULL-terminated, in the order plots and notes use. */
+extern const struct counter_ops *const counter_variants[];
+/* The variant called name, or NULL. */
+const struct counter_ops *counter_find(const char *name);
+
+/* One run: workers x increments, every worker started at the same moment. */
+struct counter_job {
+	const struct counter_ops *ops;
+	enum counter_mode mode;
+	int workers;
+	uint64_t increments; /* per worker */
+	/* work done between reading the counter and writing it back (unlocked,
+	 * mutex, semaphore, spin, sharded) or before the increment (atomic,
+	 * which has no gap): the gap between CPython's load and store */
+	uint64_t window_ns;
+	/* work done before every increment, outside any lock: the rest of a
+	 * loop that does more than count */
+	uint64_t gap_ns;
+	uint64_t sleep_ns; /* sleep before every increment: the seed's sleep(0.01) */
+	/* sleep until the next multiple of sleep_ns instead (CLOCK_MONOTONIC):
+	 * every worker wakes on the same tick, as with a coarse timer */
+	bool sleep_aligned;
+	/* where workers are born; both NULL (or policy none): not bound */
+	const struct topo *topo;
+	const struct placement *placement;
+	/* called just before the start signal and after the last worker was
+	 * joined or reaped (may be NULL): the harness's timer */
+	void (*started)(void *arg);
+	void (*stopped)(void *arg);
+	void *arg;
+};
+
+struct counter_result {
+	uint64_t final_count;
+	uint64_t expected_count; /* workers x increments */
+	uint64_t lost_updates;	 /* expected - final */
+	uint64_t window_ticks;	 /* the window as wl_tick()s */
+	double span_s;		 /* start signal -> the last worker's last increment */
+	double start_skew_s;	 /* start signal -> the last worker to see it */
+	double overlap;		 /* share of the span in which all workers were counting */
+	int *ran_on;		 /* caller's array of `workers` PUs, or NULL */
+	char error[256];
+};
+
+/* Run the job; 0, or -1 with r->error saying what failed. No worker is
+ * left behind in either case. */
+int counter_run(const struct counter_job *job, struct counter_result *r);
+
+#endif
