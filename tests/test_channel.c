@@ -28,6 +28,7 @@
 
 #include "channel.h"
 #include "harness.h"
+#include "leakcheck.h"
 
 #define T_MS 20000 /* generous: a loaded 2-core machine under TSan */
 
@@ -53,21 +54,9 @@ static const struct variant variants[] = {
 
 /* ---- no leaks ---- */
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n - 1; /* the DIR's own fd */
-}
-
 static int setup(void **state)
 {
-	*state = (void *)(intptr_t)count_fds();
+	*state = (void *)(intptr_t)count_open_fds();
 	return 0;
 }
 
@@ -75,7 +64,7 @@ static int teardown(void **state)
 {
 	int before = (int)(intptr_t)*state;
 
-	assert_int_equal(count_fds(), before);
+	assert_int_equal(count_open_fds(), before);
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1); /* no child left, no zombie */
 	assert_int_equal(errno, ECHILD);
 	assert_int_equal(pb_ipc_count(0), 0);

@@ -24,25 +24,12 @@
 
 #include "counter.h"
 #include "harness.h"
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
+#include "leakcheck.h"
 
 static void assert_nothing_left(int fds_before)
 {
-	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-	assert_int_equal(errno, ECHILD);
-	assert_int_equal(count_fds(), fds_before);
+	assert_no_children();
+	assert_int_equal(count_open_fds(), fds_before);
 	assert_int_equal(pb_ipc_count(0), 0);
 }
 
@@ -86,7 +73,7 @@ static void test_variants_table(void **state)
 static void check_exact(enum counter_mode mode, uint64_t window_ns)
 {
 	static const int workers[] = { 1, 2, 4 };
-	int fds = count_fds();
+	int fds = count_open_fds();
 
 	for (int i = 0; counter_variants[i]; i++) {
 		if (!counter_variants[i]->exact)
@@ -140,7 +127,7 @@ static void test_exact_with_window(void **state)
  * store were plain accesses. */
 static void test_unlocked_bounds(void **state)
 {
-	int fds = count_fds();
+	int fds = count_open_fds();
 
 	(void)state;
 	for (int mode = COUNTER_PROCS; mode <= COUNTER_THREADS; mode++)
@@ -163,7 +150,7 @@ static void test_unlocked_bounds(void **state)
  * gap of work before each increment. */
 static void test_sleep_and_gap(void **state)
 {
-	int fds = count_fds();
+	int fds = count_open_fds();
 
 	(void)state;
 	for (int mode = COUNTER_PROCS; mode <= COUNTER_THREADS; mode++) {
@@ -198,7 +185,7 @@ static void test_pinned(void **state)
 	char err[256] = "";
 	struct topo *t = topo_load(NULL, err, sizeof(err));
 	struct placement pl;
-	int ran_on[2] = { -1, -1 }, fds = count_fds();
+	int ran_on[2] = { -1, -1 }, fds = count_open_fds();
 
 	(void)state;
 	if (!t)
@@ -274,7 +261,7 @@ static void test_bad_jobs(void **state)
 {
 	const struct counter_ops *m = counter_find("mutex");
 	struct placement one = { .policy = PIN_SCATTER, .n = 1, .pu = (int[]){ 0 } };
-	int fds = count_fds();
+	int fds = count_open_fds();
 
 	(void)state;
 	expect_error((struct counter_job){ .workers = 1, .increments = 1 }, "no variant");

@@ -30,28 +30,9 @@
 #include "harness.h"
 #include "threads.h"
 #include "workload.h"
+#include "leakcheck.h"
 
 #define HANG_GUARD_S 120 /* a deadlocked GIL kills the suite instead of hanging it */
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n - 1; /* the DIR's own fd */
-}
-
-static void assert_no_child(void)
-{
-	errno = 0;
-	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-	assert_int_equal(errno, ECHILD);
-}
 
 static void spin_until(atomic_int *flag, int value)
 {
@@ -245,7 +226,7 @@ static void test_blocked_in_io_does_not_hold(void **state)
 	struct gil_thread me;
 	unsigned char b = 42;
 	pthread_t tid;
-	int fds = count_fds();
+	int fds = count_open_fds();
 
 	(void)state;
 	assert_int_equal(pipe(s.fd), 0);
@@ -269,7 +250,7 @@ static void test_blocked_in_io_does_not_hold(void **state)
 	assert_int_equal(gil_destroy(&s.gil), 0);
 	close(s.fd[0]);
 	close(s.fd[1]);
-	assert_int_equal(count_fds(), fds);
+	assert_int_equal(count_open_fds(), fds);
 }
 
 /* --------------------------- shutdown with threads waiting leaves nothing */
@@ -303,7 +284,7 @@ static void test_shutdown_with_waiters(void **state)
 {
 	static struct waiters s;
 	pthread_t tid[WAITERS];
-	int fds = count_fds();
+	int fds = count_open_fds();
 
 	(void)state;
 	assert_int_equal(gil_init(&s.gil, GIL_DEFAULT_INTERVAL_US, true), 0);
@@ -315,7 +296,7 @@ static void test_shutdown_with_waiters(void **state)
 		assert_int_equal(pthread_join(tid[i], NULL), 0);
 	assert_null(gil_holder(&s.gil));
 	assert_int_equal(gil_destroy(&s.gil), 0);
-	assert_int_equal(count_fds(), fds);
+	assert_int_equal(count_open_fds(), fds);
 }
 
 /* The experiment's engine: CPU threads still waiting for the GIL when the
@@ -331,7 +312,7 @@ static void test_gilexp_leaves_nothing(void **state)
 		.slice_cap = 16,
 	};
 	struct gilexp_result r;
-	int fds = count_fds();
+	int fds = count_open_fds();
 
 	(void)state;
 	for (int gil = 0; gil < 2; gil++) {
@@ -342,8 +323,8 @@ static void test_gilexp_leaves_nothing(void **state)
 			assert_true(r.latency_us[i] > 0);
 		assert_true(r.threads[0].acquisitions == (gil ? 1 + 2 * 6 : 0));
 		gilexp_result_free(&r);
-		assert_no_child();
-		assert_int_equal(count_fds(), fds);
+		assert_no_children();
+		assert_int_equal(count_open_fds(), fds);
 	}
 	assert_int_equal(pb_ipc_count(0), 0);
 }
@@ -362,7 +343,7 @@ static void test_gilexp_bad_input(void **state)
 	assert_non_null(strstr(r.error, ">= 0"));
 	assert_int_equal(gilexp_run(&forever, &r), -1);
 	assert_non_null(strstr(r.error, "cpu_ticks"));
-	assert_no_child();
+	assert_no_children();
 }
 
 /* ------------------------------------------------ the models' results */
@@ -398,14 +379,14 @@ static void run_model(tasks_model_fn fn, enum workload_kind wl, int ntasks, int 
 		.fail_task = -1,
 	};
 	struct tasks_result r = { .value = value, .ran_on = ran_on };
-	int fds = count_fds();
+	int fds = count_open_fds();
 
 	assert_int_equal(fn(&s, &r), 0);
 	for (int i = 0; i < ntasks; i++)
 		assert_true(value[i] == (wl == WL_CPU ?
 						 wl_cpu_ticks(tasks_seed(i), wl_ticks_for_ms(1)) :
 						 tasks_seed(i)));
-	assert_int_equal(count_fds(), fds);
+	assert_int_equal(count_open_fds(), fds);
 }
 
 static void test_thread_models(void **state)

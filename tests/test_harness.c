@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "harness_impl.h"
+#include "leakcheck.h"
 
 static struct pb_config cfg;
 
@@ -47,9 +48,7 @@ static int teardown(void **state)
 static void assert_nothing_left(void)
 {
 	usleep(20000); /* orphans need a moment to be reparented to us */
-	errno = 0;
-	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-	assert_int_equal(errno, ECHILD);
+	assert_no_children();
 	assert_int_equal(pb_ipc_count(0), 0);
 }
 

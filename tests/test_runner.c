@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "leakcheck.h"
 
 static char tmp[] = "/tmp/parbench-test-XXXXXX";
 
@@ -142,9 +143,7 @@ static bool exists(const char *dir, const char *name)
 static void assert_nothing_left(void)
 {
 	usleep(50000);
-	errno = 0;
-	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-	assert_int_equal(errno, ECHILD);
+	assert_no_children();
 }
 
 static void failures_are_data(void **state)

@@ -15,26 +15,7 @@
 #include <sys/wait.h>
 
 #include "tasks.h"
-
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n - 1; /* the directory's own fd */
-}
-
-static void assert_no_children(void)
-{
-	errno = 0;
-	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-	assert_int_equal(errno, ECHILD);
-}
+#include "leakcheck.h"
 
 struct run {
 	struct tasks_spec s;
@@ -74,7 +55,7 @@ static void calibration_is_positive(void **state)
 
 static void fork_returns_every_result(void **state)
 {
-	int fds = open_fds();
+	int fds = count_open_fds();
 	struct run x;
 
 	(void)state;
@@ -84,7 +65,7 @@ static void fork_returns_every_result(void **state)
 		assert_int_equal(x.r.value[i], tasks_seed(i));
 	run_free(&x);
 	assert_no_children();
-	assert_int_equal(open_fds(), fds);
+	assert_int_equal(count_open_fds(), fds);
 }
 
 static void fork_cpu_results_match_serial(void **state)
@@ -107,7 +88,7 @@ static void fork_cpu_results_match_serial(void **state)
 
 static void fork_reports_a_crashed_child(void **state)
 {
-	int fds = open_fds();
+	int fds = count_open_fds();
 	struct run x;
 
 	(void)state;
@@ -118,7 +99,7 @@ static void fork_reports_a_crashed_child(void **state)
 	assert_non_null(strstr(x.r.error, "signal 11"));
 	run_free(&x);
 	assert_no_children();
-	assert_int_equal(open_fds(), fds);
+	assert_int_equal(count_open_fds(), fds);
 }
 
 static void fork_reports_a_failed_exit(void **state)
