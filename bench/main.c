@@ -8,9 +8,11 @@
 
 extern const struct pb_suite calibration_suite, tasks_suite, serial_suite, fork_suite,
 	selftest_suite;
+extern const struct pb_suite pool_suite;
 
 static const struct pb_suite *const suites[] = {
-	&calibration_suite, &tasks_suite, &serial_suite, &fork_suite, &selftest_suite, NULL,
+	&calibration_suite, &tasks_suite, &serial_suite, &fork_suite,
+	&selftest_suite,    &pool_suite,  NULL,
 };
 
 int main(int argc, char **argv)

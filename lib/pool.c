@@ -5,13 +5,14 @@
  * How it works, next to CPython's multiprocessing/pool.py:
  * - Python's workers share one task queue and one result queue, and three
  *   handler threads move tasks and results. Here every worker has its own
- *   socketpair and the caller's process is the only dispatcher: it hands a
- *   chunk of tasks to an idle worker and reads its results back. Because
- *   the parent knows which chunk each worker holds, and results come back
- *   one by one in chunk order, it knows exactly which task a dead worker
- *   was running (Python's pool cannot tell, and waits for ever).
+ *   two pipes and the caller's process is the only dispatcher: it hands a
+ *   chunk of tasks to an idle worker and reads its results back, in chunk
+ *   order, batched (at the chunk's end, or every millisecond).
  * - A worker's death is seen through its pidfd (readable when it exits),
- *   polled with the sockets: no SIGCHLD handler, no polling loop.
+ *   polled with the result pipes: no SIGCHLD handler, no polling loop. The
+ *   parent knows which chunk the worker held, and a shared progress word
+ *   says how far it got, so it knows exactly which task the worker died in
+ *   (Python's pool cannot tell, and waits for ever).
  * - Messages are length-prefixed frames: u32 length, then the payload.
  *     parent -> worker  task chunk: u32 fn, u32 count, count x (u32 len, bytes)
  *                       exit: an empty frame (Python's None sentinel)
@@ -20,6 +21,7 @@
 #include "pool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -27,8 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -76,6 +78,8 @@ static int registry_find(pool_fn fn)
 
 /* ------------------------------------------------------------ the pool */
 
+struct progress;
+
 /* A run of consecutive tasks of one job: what a worker is handed. */
 struct chunk {
 	struct pool_async *job; /* NULL: none */
@@ -89,11 +93,12 @@ struct retry {
 
 struct worker {
 	pid_t pid;	   /* 0: the slot is empty */
-	int sock;	   /* the parent's end of the socketpair */
+	int task_fd;	   /* write end of its task pipe */
+	int result_fd;	   /* read end of its result pipe (non-blocking) */
 	int pidfd;	   /* readable once the worker has exited */
 	bool ready;	   /* its initializer is done: it may be given work */
 	bool leaving;	   /* told to leave, or at maxtasksperchild: no more work */
-	bool eof;	   /* its socket is closed: stop polling it */
+	bool eof;	   /* its result pipe is closed: stop polling it */
 	struct chunk held; /* the chunk it is working on */
 	size_t got;	   /* results of held received so far (they come in order) */
 	int chunks;	   /* chunks handed to it, for maxtasksperchild */
@@ -105,6 +110,7 @@ struct pool {
 	enum pool_state state;
 	int nworkers;
 	struct worker *w;
+	struct progress *progress; /* per worker slot, shared with the workers */
 	struct pool_opts opts;
 	pid_t parent;			      /* the process that created the pool */
 	int nfns;			      /* functions registered when the pool was created */
@@ -188,18 +194,28 @@ static bool grow(char **buf, size_t *cap, size_t need)
 
 /* ----------------------------------------------- the worker's side */
 
+/* Besides its pipes, a worker shares one word with the parent: how far it
+ * is in its chunk. The parent zeroes it when it hands out a chunk; the
+ * worker counts the tasks it started and finished. After a death the
+ * parent reads it: a task started but not finished is the one the worker
+ * died in. One cache line per worker, mapped shared before any fork. */
+struct progress {
+	uint32_t started, finished;
+	char pad[56];
+};
+
 struct pool_out {
-	char *buf; /* RESULT_HEADER bytes of frame header, then the result */
+	char *buf; /* the task's result, or its error message */
 	size_t len, cap;
 	bool error;
 };
 
 int pool_return(struct pool_out *out, const void *data, size_t len)
 {
-	if (len > POOL_MAX_FRAME || !grow(&out->buf, &out->cap, RESULT_HEADER + len + 1))
+	if (len > POOL_MAX_FRAME || !grow(&out->buf, &out->cap, len + 1))
 		return pool_raise(out, "result of %zu bytes: too large", len);
 	if (len)
-		memcpy(out->buf + RESULT_HEADER, data, len);
+		memcpy(out->buf, data, len);
 	out->len = len;
 	out->error = false;
 	return 0;
@@ -209,41 +225,24 @@ int pool_raise(struct pool_out *out, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!grow(&out->buf, &out->cap, RESULT_HEADER + 256))
+	if (!grow(&out->buf, &out->cap, 256))
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(out->buf + RESULT_HEADER, 256, fmt, ap);
+	vsnprintf(out->buf, 256, fmt, ap);
 	va_end(ap);
-	out->len = strlen(out->buf + RESULT_HEADER);
+	out->len = strlen(out->buf);
 	out->error = true;
 	return -1;
 }
 
-static bool read_full(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
-/* MSG_NOSIGNAL: a peer that died gives EPIPE, not a SIGPIPE that would
- * kill us (or the caller's process). */
-static bool send_full(int fd, const void *buf, size_t len)
+/* With SIGPIPE ignored (see pool_create), writing to a dead peer's pipe
+ * fails with EPIPE instead of killing the writer. */
+static bool write_full(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 
 	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		ssize_t n = write(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -255,40 +254,98 @@ static bool send_full(int fd, const void *buf, size_t len)
 	return true;
 }
 
-/* Frame the result in out->buf and send it: one send per result, so the
- * parent has every finished result even if we die on the next task. */
-static void send_result(int sock, struct pool_out *out, enum frame_kind kind)
+/* A worker's ends of its pipes: frames in, batches of results out. */
+struct channel {
+	int in_fd, out_fd;
+	char *in; /* received bytes; the next frame starts at in_pos */
+	size_t in_pos, in_len, in_cap;
+	char *out; /* result frames not sent yet */
+	size_t out_len, out_cap;
+	uint64_t flushed_ns; /* when results were last sent */
+};
+
+/* Buffer at least need bytes from in_pos on; false when the parent is gone.
+ * One read usually brings a whole chunk. */
+static bool fill(struct channel *ch, size_t need)
+{
+	if (ch->in_len - ch->in_pos >= need)
+		return true;
+	memmove(ch->in, ch->in + ch->in_pos, ch->in_len - ch->in_pos);
+	ch->in_len -= ch->in_pos;
+	ch->in_pos = 0;
+	if (!grow(&ch->in, &ch->in_cap, need > 65536 ? need : 65536))
+		return false;
+	while (ch->in_len < need) {
+		ssize_t n = read(ch->in_fd, ch->in + ch->in_len, ch->in_cap - ch->in_len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		ch->in_len += (size_t)n;
+	}
+	return true;
+}
+
+/* The next frame's payload; false at the end (EOF or the exit sentinel). */
+static bool next_frame(struct channel *ch, const char **payload, uint32_t *len)
+{
+	if (!fill(ch, 4))
+		return false;
+	memcpy(len, ch->in + ch->in_pos, 4);
+	if (*len == 0 || !fill(ch, 4 + (size_t)*len))
+		return false;
+	*payload = ch->in + ch->in_pos + 4;
+	ch->in_pos += 4 + (size_t)*len;
+	return true;
+}
+
+static void flush(struct channel *ch)
+{
+	if (ch->out_len && !write_full(ch->out_fd, ch->out, ch->out_len))
+		_exit(0); /* the parent is gone: nobody wants the results */
+	ch->out_len = 0;
+	ch->flushed_ns = clock_now_ns();
+}
+
+/* Results go out in batches: at the end of a chunk, after 1 ms, or at
+ * 64 KiB. One send per task would wake the parent once per task, and that
+ * wake-up, not the task, is what tiny tasks cost. */
+static void queue_result(struct channel *ch, const struct pool_out *out, enum frame_kind kind)
 {
 	uint32_t len = (uint32_t)out->len + 1;
 
-	if (!grow(&out->buf, &out->cap, RESULT_HEADER))
+	if (!grow(&ch->out, &ch->out_cap, ch->out_len + RESULT_HEADER + out->len))
 		_exit(5);
-	memcpy(out->buf, &len, 4);
-	out->buf[4] = (char)kind;
-	if (!send_full(sock, out->buf, RESULT_HEADER + out->len))
-		_exit(0); /* the parent is gone: nobody wants the result */
+	memcpy(ch->out + ch->out_len, &len, 4);
+	ch->out[ch->out_len + 4] = (char)kind;
+	if (out->len)
+		memcpy(ch->out + ch->out_len + RESULT_HEADER, out->buf, out->len);
+	ch->out_len += RESULT_HEADER + out->len;
+	if (ch->out_len >= 65536 || clock_now_ns() - ch->flushed_ns >= 1000000)
+		flush(ch);
 }
 
-static void run_task(int sock, int fn, const char *arg, uint32_t len, struct pool_out *out)
+static enum frame_kind run_task(int fn, const char *arg, uint32_t len, struct pool_out *out)
 {
 	int rc;
 
 	out->len = 0;
 	out->error = false;
-	if (fn < 0 || fn >= nregistered) {
-		pool_raise(out, "function #%d is not registered in this worker", fn);
-	} else {
-		rc = registry[fn].fn(arg, len, out);
-		if (rc != 0 && !out->error)
-			pool_raise(out, "%s returned %d", registry[fn].name, rc);
-		if (rc == 0 && out->error)
-			out->error = false, out->len = 0; /* raised, then returned 0: ok */
-	}
-	send_result(sock, out, out->error ? KIND_ERROR : KIND_OK);
+	if (fn < 0 || fn >= nregistered)
+		return pool_raise(out, "function #%d is not registered in this worker", fn),
+		       KIND_ERROR;
+	rc = registry[fn].fn(arg, len, out);
+	if (rc != 0 && !out->error)
+		pool_raise(out, "%s returned %d", registry[fn].name, rc);
+	if (rc == 0 && out->error)
+		out->error = false, out->len = 0; /* raised, then returned 0: ok */
+	return out->error ? KIND_ERROR : KIND_OK;
 }
 
 /* A chunk message: u32 fn, u32 count, then count x (u32 len, bytes). */
-static void run_chunk(int sock, const char *msg, uint32_t len, struct pool_out *out)
+static void run_chunk(struct channel *ch, struct progress *pr, const char *msg, uint32_t len,
+		      struct pool_out *out)
 {
 	uint32_t fn, count, off = 8, alen;
 
@@ -297,14 +354,20 @@ static void run_chunk(int sock, const char *msg, uint32_t len, struct pool_out *
 	memcpy(&fn, msg, 4);
 	memcpy(&count, msg + 4, 4);
 	for (uint32_t i = 0; i < count; i++) {
+		enum frame_kind kind;
+
 		if (len - off < 4)
 			_exit(6);
 		memcpy(&alen, msg + off, 4);
 		if (len - off - 4 < alen)
 			_exit(6);
-		run_task(sock, (int)fn, msg + off + 4, alen, out);
+		__atomic_store_n(&pr->started, i + 1, __ATOMIC_RELAXED);
+		kind = run_task((int)fn, msg + off + 4, alen, out);
+		__atomic_store_n(&pr->finished, i + 1, __ATOMIC_RELAXED);
+		queue_result(ch, out, kind);
 		off += 4 + alen;
 	}
+	flush(ch);
 }
 
 /* The caller's signal handlers are the caller's code: in a worker they
@@ -326,11 +389,12 @@ static void default_signal_handlers(void)
 
 /* A worker never returns: it leaves with _exit, which does not run the
  * caller's atexit handlers or flush the caller's stdio buffers again. */
-static void __attribute__((noreturn)) worker_main(struct pool *p, int slot, int sock)
+static void __attribute__((noreturn)) worker_main(struct pool *p, int slot, int in_fd, int out_fd)
 {
+	struct channel ch = { .in_fd = in_fd, .out_fd = out_fd };
 	struct pool_out out = { 0 };
-	char *msg = NULL;
-	size_t cap = 0;
+	const char *msg;
+	uint32_t len;
 	int chunks = 0;
 
 	my_worker_index = slot;
@@ -339,28 +403,25 @@ static void __attribute__((noreturn)) worker_main(struct pool *p, int slot, int 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != p->parent)
 		_exit(0);
-	/* Our siblings' channels are not ours: holding them would keep
-	 * their sockets open after they die. */
+	/* Our siblings' pipes are not ours: holding a task pipe's write end
+	 * would keep its worker from ever seeing the end of it. */
 	for (int i = 0; i < p->nworkers; i++) {
 		if (p->w[i].pid && i != slot) {
-			close(p->w[i].sock);
+			close(p->w[i].task_fd);
+			close(p->w[i].result_fd);
 			close(p->w[i].pidfd);
 		}
 	}
 	if (p->opts.initializer)
 		p->opts.initializer(p->opts.initarg);
-	send_result(sock, &out, KIND_READY);
-	for (;;) {
-		uint32_t len;
-
-		if (!read_full(sock, &len, 4) || len == 0)
-			_exit(0); /* the exit sentinel, or the parent is gone */
-		if (!grow(&msg, &cap, len) || !read_full(sock, msg, len))
-			_exit(0);
-		run_chunk(sock, msg, len, &out);
+	queue_result(&ch, &out, KIND_READY);
+	flush(&ch);
+	while (next_frame(&ch, &msg, &len)) {
+		run_chunk(&ch, &p->progress[slot], msg, len, &out);
 		if (p->opts.maxtasksperchild > 0 && ++chunks >= p->opts.maxtasksperchild)
-			_exit(0);
+			break;
 	}
+	_exit(0); /* the exit sentinel, maxtasksperchild, or the parent is gone */
 }
 
 /* ------------------------------------------------- starting workers */
@@ -369,11 +430,17 @@ static int spawn(struct pool *p, int slot, char *err, size_t errlen)
 {
 	struct worker *w = &p->w[slot];
 	struct topo_saved *saved = NULL;
-	int sv[2], pidfd;
+	int task[2], result[2], pidfd;
 	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+	if (pipe2(task, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe2: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe2(result, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe2: %s", strerror(errno));
+		close(task[0]);
+		close(task[1]);
 		return -1;
 	}
 	/* Born on its PU: bind ourselves, fork (the child inherits the
@@ -383,26 +450,30 @@ static int spawn(struct pool *p, int slot, char *err, size_t errlen)
 				 &saved);
 	pid = fork();
 	if (pid == 0) {
-		close(sv[0]);
-		worker_main(p, slot, sv[1]);
+		close(task[1]);
+		close(result[0]);
+		worker_main(p, slot, task[0], result[1]);
 	}
 	if (saved)
 		topo_spawn_end(p->opts.topo, saved);
-	close(sv[1]);
-	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		close(sv[0]);
-		return -1;
-	}
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	close(task[0]);
+	close(result[1]);
+	pidfd = pid < 0 ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0) {
-		snprintf(err, errlen, "pidfd_open: %s", strerror(errno));
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		close(sv[0]);
+		snprintf(err, errlen, "%s: %s", pid < 0 ? "fork" : "pidfd_open", strerror(errno));
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		close(task[1]);
+		close(result[0]);
 		return -1;
 	}
-	*w = (struct worker){ .pid = pid, .sock = sv[0], .pidfd = pidfd };
+	/* The parent never waits on one worker's results: it polls them all. */
+	fcntl(result[0], F_SETFL, O_NONBLOCK);
+	*w = (struct worker){
+		.pid = pid, .task_fd = task[1], .result_fd = result[0], .pidfd = pidfd
+	};
 	p->stats.workers_started++;
 	return 0;
 }
@@ -503,7 +574,9 @@ static void read_worker(struct pool *p, struct worker *w)
 	for (;;) {
 		if (!grow(&w->in, &w->in_cap, w->in_len + 65536))
 			break;
-		n = recv(w->sock, w->in + w->in_len, w->in_cap - w->in_len, MSG_DONTWAIT);
+		size_t room = w->in_cap - w->in_len;
+
+		n = read(w->result_fd, w->in + w->in_len, room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n == 0 || (n < 0 && errno != EAGAIN))
@@ -511,6 +584,8 @@ static void read_worker(struct pool *p, struct worker *w)
 		if (n <= 0)
 			break;
 		w->in_len += (size_t)n;
+		if ((size_t)n < room)
+			break; /* that was all there was */
 	}
 	while (w->in_len - pos >= 4) {
 		uint32_t len;
@@ -577,6 +652,8 @@ static void give(struct pool *p, struct worker *w, struct chunk c)
 		need += 4 + job->off[i + 1] - job->off[i];
 	w->held = c;
 	w->got = 0;
+	__atomic_store_n(&p->progress[w - p->w].started, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->progress[w - p->w].finished, 0, __ATOMIC_RELAXED);
 	if (p->opts.maxtasksperchild > 0 && ++w->chunks >= p->opts.maxtasksperchild)
 		w->leaving = true; /* it leaves after this chunk: give it no more */
 	if (!grow(&p->out, &p->out_cap, need)) {
@@ -595,10 +672,10 @@ static void give(struct pool *p, struct worker *w, struct chunk c)
 		memcpy(p->out + pos + 4, job->args + job->off[i], u);
 		pos += 4 + u;
 	}
-	/* A failed send means the worker died: its pidfd will say so and the
+	/* A failed write means the worker died: its pidfd will say so and the
 	 * death path will settle the chunk. The worker is idle, reading, so
-	 * the send never waits for long. */
-	send_full(w->sock, p->out, need);
+	 * the write never waits for long. */
+	write_full(w->task_fd, p->out, need);
 }
 
 static void dispatch(struct pool *p)
@@ -630,7 +707,8 @@ static void describe_exit(char *buf, size_t len, int status)
 
 static void close_worker(struct worker *w)
 {
-	close(w->sock);
+	close(w->task_fd);
+	close(w->result_fd);
 	close(w->pidfd);
 	free(w->in);
 	*w = (struct worker){ 0 };
@@ -645,23 +723,42 @@ static int reap(pid_t pid)
 	return status;
 }
 
-/* The task a dead worker was running gets the error; the rest of its chunk
- * never started and goes back to the front of the queue. */
-static void settle_chunk(struct pool *p, struct worker *w, const char *why)
+/* Put tasks start .. start + count - 1 of job at the front of the queue. */
+static void requeue(struct pool *p, struct pool_async *job, size_t start, size_t count)
 {
-	struct chunk c = w->held;
-	size_t running = c.start + w->got;
 	struct retry *r;
 
-	if (running + 1 < c.start + c.count && (r = calloc(1, sizeof(*r)))) {
-		r->c = (struct chunk){ c.job, running + 1, c.start + c.count - running - 1 };
-		r->next = p->retries;
-		p->retries = r;
-		if (!p->retries_tail)
-			p->retries_tail = r;
+	if (count == 0 || !(r = calloc(1, sizeof(*r))))
+		return;
+	r->c = (struct chunk){ job, start, count };
+	r->next = p->retries;
+	p->retries = r;
+	if (!p->retries_tail)
+		p->retries_tail = r;
+}
+
+/* The worker in slot died holding a chunk. Its progress word says how far
+ * it got: the task it had started and not finished gets the error; tasks
+ * it finished whose results had not been sent yet run again, and so do the
+ * tasks it never started. True when a task was blamed. */
+static bool settle_chunk(struct pool *p, int slot, const char *why)
+{
+	struct worker *w = &p->w[slot];
+	struct chunk c = w->held;
+	size_t end = c.start + c.count, sent = c.start + w->got;
+	size_t started = c.start + __atomic_load_n(&p->progress[slot].started, __ATOMIC_RELAXED);
+	size_t finished = c.start + __atomic_load_n(&p->progress[slot].finished, __ATOMIC_RELAXED);
+	bool blamed = started > finished && finished >= sent && finished < end;
+
+	if (blamed) {
+		requeue(p, c.job, finished + 1, end - finished - 1);
+		requeue(p, c.job, sent, finished - sent);
+		if (complete(p, c.job, finished, POOL_EDIED, why, strlen(why)) && c.job->abandoned)
+			job_free(c.job);
+	} else {
+		requeue(p, c.job, sent, end - sent); /* it died between tasks */
 	}
-	if (complete(p, c.job, running, POOL_EDIED, why, strlen(why)) && c.job->abandoned)
-		job_free(c.job);
+	return blamed;
 }
 
 static bool need_worker(struct pool *p)
@@ -685,10 +782,11 @@ static void on_exit_of(struct pool *p, int slot)
 		p->stats.workers_died++;
 		describe_exit(why, sizeof(why), status);
 		snprintf(p->last_death, sizeof(p->last_death), "%s", why);
-		if (w->held.job)
-			settle_chunk(p, w, why);
-		else if (++p->idle_deaths > 2 * p->nworkers)
-			p->broken = true; /* they die before taking work: the initializer */
+		/* Deaths that no task can be blamed for, again and again: the
+		 * initializer, or the worker's own code, is broken. */
+		if (!(w->held.job && settle_chunk(p, slot, why)) &&
+		    ++p->idle_deaths > 2 * p->nworkers)
+			p->broken = true;
 	}
 	close_worker(w);
 	if (p->broken) {
@@ -735,7 +833,7 @@ static void pump(struct pool *p, uint64_t deadline_ns)
 		if (!p->w[i].pid)
 			continue;
 		if (!p->w[i].eof) {
-			fds[n] = (struct pollfd){ .fd = p->w[i].sock, .events = POLLIN };
+			fds[n] = (struct pollfd){ .fd = p->w[i].result_fd, .events = POLLIN };
 			slot[n++] = i;
 		}
 		fds[n] = (struct pollfd){ .fd = p->w[i].pidfd, .events = POLLIN };
@@ -759,10 +857,10 @@ static void pump(struct pool *p, uint64_t deadline_ns)
 	}
 	if (ppoll(fds, (nfds_t)n, tsp, NULL) <= 0)
 		return;
-	/* Sockets first: a worker's last results are delivered before its
+	/* Results first: a worker's last results are delivered before its
 	 * death settles the chunk. */
 	for (int k = 0; k < n; k++)
-		if (fds[k].revents && fds[k].fd == p->w[slot[k]].sock)
+		if (fds[k].revents && fds[k].fd == p->w[slot[k]].result_fd)
 			read_worker(p, &p->w[slot[k]]);
 	for (int k = 0; k < n; k++)
 		if (fds[k].revents && p->w[slot[k]].pid && fds[k].fd == p->w[slot[k]].pidfd)
@@ -811,6 +909,18 @@ static int wait_for(struct pool_async *h, job_cond cond, double timeout_s)
 
 /* -------------------------------------------------------- the pool's life */
 
+/* Writing to the pipe of a worker that has just died raises SIGPIPE, whose
+ * default action would kill the caller. CPython ignores SIGPIPE in every
+ * program at start-up; we do the same, unless the caller chose a handler. */
+static void ignore_sigpipe(void)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) &&
+	    sa.sa_handler == SIG_DFL)
+		signal(SIGPIPE, SIG_IGN);
+}
+
 struct pool *pool_create(int workers, const struct pool_opts *opts, char *err, size_t errlen)
 {
 	struct pool *p;
@@ -827,8 +937,17 @@ struct pool *pool_create(int workers, const struct pool_opts *opts, char *err, s
 		snprintf(err, errlen, "pool: calloc: out of memory");
 		return NULL;
 	}
+	p->progress = mmap(NULL, (size_t)workers * sizeof(*p->progress), PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p->progress == MAP_FAILED) {
+		snprintf(err, errlen, "pool: mmap: %s", strerror(errno));
+		free(p->w);
+		free(p);
+		return NULL;
+	}
 	p->nworkers = workers;
 	p->opts = opts ? *opts : (struct pool_opts){ 0 };
+	ignore_sigpipe();
 	p->parent = getpid();
 	p->nfns = nregistered;
 	for (int i = 0; i < workers; i++) {
@@ -886,7 +1005,7 @@ int pool_join(struct pool *p)
 		for (int i = 0; i < p->nworkers; i++) {
 			if (p->w[i].pid && !p->w[i].leaving) {
 				p->w[i].leaving = true;
-				send_full(p->w[i].sock, &sentinel, 4);
+				write_full(p->w[i].task_fd, &sentinel, 4);
 			}
 		}
 		while (any_worker(p))
@@ -913,6 +1032,7 @@ void pool_destroy(struct pool *p)
 		if (job->abandoned)
 			job_free(job);
 	}
+	munmap(p->progress, (size_t)p->nworkers * sizeof(*p->progress));
 	free(p->out);
 	free(p->w);
 	free(p);

@@ -3,8 +3,8 @@
  * pool — a process pool: Python's multiprocessing.Pool in C.
  *
  * W forked worker processes wait for tasks; the caller's process hands each
- * idle worker a chunk of tasks over the worker's own socketpair and reads the
- * results back from it. A task is a registered function plus argument bytes
+ * idle worker a chunk of tasks over the worker's own task pipe and reads the
+ * results back from its result pipe. A task is a registered function plus argument bytes
  * (Python pickles a function by name and its arguments by value; we send a
  * registry index and bytes); its result is bytes or an error.
  *
@@ -23,9 +23,12 @@
  *
  * Better than the seed's pool: a task that fails delivers its error and the
  * pool goes on; a worker that dies (segfault, _exit, SIGKILL) is noticed at
- * once (pidfd), the task it held gets "worker died (signal N)", a new worker
- * takes its slot and every other task still completes; a get with a timeout
- * always returns. Nothing is left behind: no zombie, no fd, no orphan.
+ * once (pidfd), the task it was running gets "worker died (signal N)", a new
+ * worker takes its slot and every other task still completes; a get with a
+ * timeout always returns. Nothing is left behind: no zombie, no fd, no
+ * orphan. (A worker sends its results in batches, at the end of a chunk or
+ * every millisecond; tasks of its chunk it had finished but not yet
+ * reported when it died are run again: at most ~1 ms of work.)
  *
  * All calls on one pool come from one thread: there is no background
  * thread; results are collected, and tasks handed out, while the caller is
@@ -88,7 +91,10 @@ struct pool_opts {
 };
 
 struct pool;
-/* Start W workers. NULL with err filled on failure (nothing left behind). */
+/* Start W workers and wait until each has run its initializer. NULL with
+ * err filled on failure (nothing left behind). Like CPython at start-up, it
+ * sets SIGPIPE to SIG_IGN if it is at its default (so that writing to a
+ * worker that just died is an EPIPE, not the caller's death). */
 struct pool *pool_create(int workers, const struct pool_opts *opts, char *err, size_t errlen);
 /* No more tasks; the queued ones still run. */
 void pool_close(struct pool *p);
