@@ -385,15 +385,36 @@ static int overhead_run(struct pb_ctx *ctx, const struct pb_case *c)
 
 enum granularity_model { GR_FORK, GR_POOL };
 
+/* How long one task really takes here, now: the best of a few timed runs
+ * in the case process (the calibration is from start-up, and a busy
+ * machine skews it). Batches of at least 1 ms keep the clock's cost out. */
+static double granularity_task_s(double us)
+{
+	int batch = (int)fmax(1.0, 1000.0 / us);
+	uint64_t ticks = wl_ticks_for_ms(us / 1000.0);
+	volatile uint64_t sink = 0; /* the work must be done */
+	double best = INFINITY;
+
+	for (int trial = 0; trial < 3; trial++) {
+		uint64_t t0 = clock_now_ns();
+
+		for (int i = 0; i < batch; i++)
+			sink = wl_cpu_ticks(sink + (uint64_t)i + 1, ticks);
+		best = fmin(best, (double)(clock_now_ns() - t0) / 1e9 / batch);
+	}
+	return best;
+}
+
 /* What a perfect model needs: ceil(n / W) rounds of tasks, and no less
  * than the work spread over the PUs. */
-static double granularity_ideal_s(const struct pb_config *cfg, const struct pb_case *c)
+static double granularity_ideal_s(const struct pb_config *cfg, const struct pb_case *c,
+				  double task_s)
 {
-	double n = (double)c->arg[1], us = c->param_value, rounds = ceil(n / c->workers);
+	double n = (double)c->arg[1], rounds = ceil(n / c->workers);
 
 	if (n / cfg->pus > rounds)
 		rounds = n / cfg->pus;
-	return rounds * us / 1e6;
+	return rounds * task_s;
 }
 
 static int granularity_fork(struct pb_ctx *ctx, const struct pb_case *c, double *wall)
@@ -454,11 +475,13 @@ static int granularity_pool(struct pb_ctx *ctx, const struct pb_case *c, double 
 
 static int granularity_run(struct pb_ctx *ctx, const struct pb_case *c)
 {
-	double ideal = granularity_ideal_s(pb_cfg(ctx), c), wall = 0;
+	double task_s = granularity_task_s(c->param_value), wall = 0;
+	double ideal = granularity_ideal_s(pb_cfg(ctx), c, task_s);
 	int rc = c->arg[0] == GR_FORK ? granularity_fork(ctx, c, &wall) :
 					granularity_pool(ctx, c, &wall);
 
 	if (rc == 0 && wall > 0) {
+		pb_metric(ctx, "task_s", task_s, "s");
 		pb_metric(ctx, "ideal_s", ideal, "s");
 		pb_metric(ctx, "efficiency", ideal / wall, "ratio");
 	}
