@@ -270,7 +270,8 @@ static bool fill(struct channel *ch, size_t need)
 {
 	if (ch->in_len - ch->in_pos >= need)
 		return true;
-	memmove(ch->in, ch->in + ch->in_pos, ch->in_len - ch->in_pos);
+	if (ch->in_pos > 0)
+		memmove(ch->in, ch->in + ch->in_pos, ch->in_len - ch->in_pos);
 	ch->in_len -= ch->in_pos;
 	ch->in_pos = 0;
 	if (!grow(&ch->in, &ch->in_cap, need > 65536 ? need : 65536))
@@ -597,7 +598,8 @@ static void read_worker(struct pool *p, struct worker *w)
 			deliver(p, w, w->in + pos + 4, len);
 		pos += 4 + (size_t)len;
 	}
-	memmove(w->in, w->in + pos, w->in_len - pos);
+	if (pos > 0)
+		memmove(w->in, w->in + pos, w->in_len - pos);
 	w->in_len -= pos;
 }
 

@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -551,6 +552,8 @@ static void test_external_sigkill(void **state)
 	p = make_pool(2, NULL);
 	h = pool_apply_async(p, announce_and_sleep, NULL, 0);
 	assert_non_null(h);
+	/* a bounded wait: a test must not hang either */
+	assert_int_equal(poll(&(struct pollfd){ .fd = pfd[0], .events = POLLIN }, 1, 30000), 1);
 	assert_int_equal(read(pfd[0], &victim, sizeof(victim)), (ssize_t)sizeof(victim));
 	assert_int_equal(kill(victim, SIGKILL), 0);
 	assert_int_equal(pool_async_get(h, 30.0, &r), POOL_EDIED);
