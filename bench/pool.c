@@ -119,9 +119,9 @@ static void register_tasks(void)
 
 /* ------------------------------------------------------------ helpers */
 
-static struct pool *start_pool(struct pb_ctx *ctx, int workers)
+static struct pool *start_pool_on(struct pb_ctx *ctx, int workers, const struct placement *where)
 {
-	struct pool_opts o = { .topo = pb_cfg(ctx)->topo, .placement = pb_placement(ctx) };
+	struct pool_opts o = { .topo = pb_cfg(ctx)->topo, .placement = where };
 	char err[256];
 	struct pool *p;
 
@@ -130,6 +130,12 @@ static struct pool *start_pool(struct pb_ctx *ctx, int workers)
 	if (!p)
 		pb_fail(ctx, "%s", err);
 	return p;
+}
+
+/* Workers where the run's --pin puts them. */
+static struct pool *start_pool(struct pb_ctx *ctx, int workers)
+{
+	return start_pool_on(ctx, workers, pb_placement(ctx));
 }
 
 /* close + join: the seed's p.close(); p.join(). */
@@ -242,15 +248,24 @@ int pool_run_tasks(const struct tasks_spec *s, struct tasks_result *r)
 
 enum overhead_model { OV_FORK, OV_POOL, OV_POOL_MAP, OV_PIPE };
 
+/* Where the caller and its workers run. A round trip between two PUs
+ * includes waking the other PU, which on an idle VM costs far more than
+ * the round trip itself; on one PU it is the mechanism's own cost. */
+enum overhead_place {
+	PL_SAME,  /* the caller and its one worker (or child) on one PU */
+	PL_CROSS, /* the caller on one PU, its one worker on another */
+	PL_RUN,	  /* W workers where --pin puts them; the caller free */
+};
+
 /* fork-per-task: the fork model of the tasks experiment with no work. */
-static int overhead_fork(struct pb_ctx *ctx, int n, int workers)
+static int overhead_fork(struct pb_ctx *ctx, int n, int workers, const struct placement *where)
 {
 	struct tasks_spec s = { .workload = WL_CPU,
 				.ntasks = n,
 				.workers = workers,
 				.task_ms = 0,
 				.topo = pb_cfg(ctx)->topo,
-				.placement = pb_placement(ctx),
+				.placement = where,
 				.crash_task = -1,
 				.fail_task = -1 };
 	struct tasks_result r = { .value = calloc((size_t)n, sizeof(uint64_t)),
@@ -294,6 +309,7 @@ static int overhead_pool(struct pb_ctx *ctx, struct pool *p, int n)
 	return 0;
 }
 
+/* A stream: map with chunksize 1, the W workers overlapping. */
 static int overhead_pool_map(struct pb_ctx *ctx, struct pool *p, int n)
 {
 	int64_t *xs = calloc((size_t)n, sizeof(*xs));
@@ -317,25 +333,32 @@ static int overhead_pool_map(struct pb_ctx *ctx, struct pool *p, int n)
 	return rc == 0 ? 0 : pb_fail(ctx, "map: %s", pool_status_name(rc));
 }
 
+static void __attribute__((noreturn)) echo_child(int in, int out)
+{
+	uint64_t x;
+
+	while (read(in, &x, sizeof(x)) == (ssize_t)sizeof(x))
+		if (write(out, &x, sizeof(x)) != (ssize_t)sizeof(x))
+			_exit(1);
+	_exit(0);
+}
+
 /* The floor: 8 bytes to a child over one pipe and back over another. */
-static int overhead_pipe(struct pb_ctx *ctx, int n)
+static int overhead_pipe(struct pb_ctx *ctx, int n, const struct placement *where)
 {
 	struct topo_saved *saved = NULL;
 	int to[2], from[2], status;
-	uint64_t x = 0, t0;
+	uint64_t x = 0, t0 = 0;
 	pid_t pid;
 
 	if (pipe2(to, O_CLOEXEC) < 0 || pipe2(from, O_CLOEXEC) < 0)
 		return pb_fail(ctx, "pipe2: %s", strerror(errno));
-	topo_spawn_begin(pb_cfg(ctx)->topo, pb_placement(ctx), 0, &saved);
+	topo_spawn_begin(pb_cfg(ctx)->topo, where, 0, &saved);
 	pid = fork();
-	if (pid == 0) { /* the echo child */
+	if (pid == 0) {
 		close(to[1]);
 		close(from[0]);
-		while (read(to[0], &x, sizeof(x)) == (ssize_t)sizeof(x))
-			if (write(from[1], &x, sizeof(x)) != (ssize_t)sizeof(x))
-				_exit(1);
-		_exit(0);
+		echo_child(to[0], from[1]);
 	}
 	if (saved)
 		topo_spawn_end(pb_cfg(ctx)->topo, saved);
@@ -343,7 +366,6 @@ static int overhead_pipe(struct pb_ctx *ctx, int n)
 	close(from[1]);
 	if (pid < 0)
 		return pb_fail(ctx, "fork: %s", strerror(errno));
-	t0 = 0;
 	for (int64_t i = -WARMUP_ROUND_TRIPS; i < n; i++) {
 		if (write(to[1], &i, sizeof(i)) != (ssize_t)sizeof(i) ||
 		    read(from[0], &x, sizeof(x)) != (ssize_t)sizeof(x) || x != (uint64_t)i)
@@ -360,24 +382,43 @@ static int overhead_pipe(struct pb_ctx *ctx, int n)
 	return 0;
 }
 
-static int overhead_run(struct pb_ctx *ctx, const struct pb_case *c)
+static int overhead_model(struct pb_ctx *ctx, const struct pb_case *c,
+			  const struct placement *where)
 {
 	int n = (int)c->arg[1], rc;
 	struct pool *p;
 
-	switch (c->arg[0]) {
-	case OV_FORK:
-		rc = overhead_fork(ctx, n, c->workers);
-		break;
-	case OV_PIPE:
-		rc = overhead_pipe(ctx, n);
-		break;
-	default:
-		if (!(p = start_pool(ctx, c->workers)))
-			return -1;
-		rc = c->arg[0] == OV_POOL ? overhead_pool(ctx, p, n) : overhead_pool_map(ctx, p, n);
-		stop_pool(p);
+	if (c->arg[0] == OV_FORK)
+		return overhead_fork(ctx, n, c->workers, where);
+	if (c->arg[0] == OV_PIPE)
+		return overhead_pipe(ctx, n, where);
+	if (!(p = start_pool_on(ctx, c->workers, where)))
+		return -1;
+	rc = c->arg[0] == OV_POOL ? overhead_pool(ctx, p, n) : overhead_pool_map(ctx, p, n);
+	stop_pool(p);
+	return rc;
+}
+
+static int overhead_run(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	const struct pb_config *cfg = pb_cfg(ctx);
+	struct placement two = { 0 }, where = *pb_placement(ctx);
+	struct topo_saved *saved = NULL;
+	char err[256];
+	int rc;
+
+	if (c->arg[2] == PL_CROSS) { /* the caller on two.pu[0], the worker on two.pu[1] */
+		if (topo_place(cfg->topo, PIN_SCATTER, 2, &two, err, sizeof(err)) < 0)
+			return pb_fail(ctx, "placement: %s", err);
+		where = (struct placement){ .policy = two.policy, .n = 1, .pu = two.pu + 1 };
 	}
+	/* The caller binds itself like a worker: to where's PU, or two's first. */
+	if (c->arg[2] != PL_RUN)
+		topo_spawn_begin(cfg->topo, c->arg[2] == PL_CROSS ? &two : &where, 0, &saved);
+	rc = overhead_model(ctx, c, &where);
+	if (saved)
+		topo_spawn_end(cfg->topo, saved);
+	placement_free(&two);
 	return rc;
 }
 
@@ -693,23 +734,44 @@ static int sigkill_run(struct pb_ctx *ctx, const struct pb_case *c)
 
 static void plan_overhead(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	/* Thread-per-task goes here as model "threads" (OV_THREAD) when the
-	 * threads workstream lands: the same 1,000 no-work tasks. */
-	static const char *const models[] = {
+	/* Thread-per-task goes in the "streams" group below as model
+	 * "threads" when the threads workstream lands: 1,000 no-work tasks,
+	 * W threads at once. */
+	static const struct {
+		enum overhead_model model;
+		enum overhead_place place;
+	} cases[] = {
+		/* round trips, one task at a time */
+		{ OV_PIPE, PL_SAME },
+		{ OV_POOL, PL_SAME },
+		{ OV_FORK, PL_SAME },
+		{ OV_PIPE, PL_CROSS },
+		{ OV_POOL, PL_CROSS },
+		/* streams: W workers at once */
+		{ OV_POOL_MAP, PL_RUN },
+		{ OV_FORK, PL_RUN },
+	};
+	static const char *const names[] = {
 		[OV_FORK] = "fork", [OV_POOL] = "pool", [OV_POOL_MAP] = "pool-map", [OV_PIPE] = "pipe"
 	};
 
-	for (int m = OV_FORK; m <= OV_PIPE; m++) {
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		enum overhead_place place = cases[k].place;
 		/* quick forks fewer processes; the per-task figure is the same */
-		int n = m == OV_FORK ? PB_PICK(cfg, 100, 1000, 1000) : 1000;
+		int n = cases[k].model == OV_FORK ? PB_PICK(cfg, 100, 1000, 1000) : 1000;
 		struct pb_case c = { .experiment = "pool-overhead",
-				     .model = models[m],
-				     .workers = m == OV_PIPE ? 1 : cfg->pus,
+				     .model = names[cases[k].model],
+				     .workers = place == PL_RUN ? cfg->pus : 1,
 				     .run = overhead_run,
-				     .arg = { m, n },
-				     .budget_s = 60 };
+				     .arg = { cases[k].model, n, place },
+				     .budget_s = 60,
+				     .pin_fixed = place != PL_RUN,
+				     .pin = place == PL_CROSS ? PIN_SCATTER : PIN_SINGLE };
 
-		snprintf(c.extra, sizeof(c.extra), "n:%d", n);
+		if (place == PL_CROSS && cfg->pus < 2)
+			continue;
+		snprintf(c.extra, sizeof(c.extra), "n:%d%s", n,
+			 place == PL_CROSS ? "/cross-pu" : "");
 		pb_plan_add(plan, &c);
 	}
 }
@@ -828,29 +890,54 @@ static const char *verdict(bool ok)
 	return ok ? "met" : "NOT met";
 }
 
+/* The median per_task_us of a pool-overhead case: one worker, on the
+ * caller's PU or another (cross), or the stream of W workers (w > 1). */
+static double overhead_us(const struct pb_report *rep, const char *model, bool stream, bool cross)
+{
+	for (size_t i = 0; i < pb_report_ncases(rep); i++) {
+		const struct pb_case *c = pb_report_case(rep, i);
+		struct stats_summary s;
+
+		if (strcmp(c->experiment, "pool-overhead") != 0 || strcmp(c->model, model) != 0 ||
+		    (c->arg[2] == PL_RUN) != stream || (c->arg[2] == PL_CROSS) != cross)
+			continue;
+		return pb_report_stat(rep, c->name, "per_task_us", &s) ? s.median : NAN;
+	}
+	return NAN;
+}
+
 static void overhead_summary(struct pb_report *rep)
 {
-	const char *e = "pool-overhead";
-	double pool = median_of(rep, e, "pool", -1, NAN, "per_task_us");
-	double pipe = median_of(rep, e, "pipe", -1, NAN, "per_task_us");
-	double fork = median_of(rep, e, "fork", -1, NAN, "per_task_us");
-	double map = median_of(rep, e, "pool-map", -1, NAN, "per_task_us");
+	double pipe = overhead_us(rep, "pipe", false, false);
+	double pool = overhead_us(rep, "pool", false, false);
+	double fork = overhead_us(rep, "fork", false, false);
+	double xpipe = overhead_us(rep, "pipe", false, true);
+	double xpool = overhead_us(rep, "pool", false, true);
+	double map = overhead_us(rep, "pool-map", true, false);
+	double forks = overhead_us(rep, "fork", true, false);
 
 	if (!isnan(pool) && !isnan(pipe))
 		pb_report_note(rep,
-			       "pool-overhead: a pool round trip (apply_async + get, no work) takes "
-			       "%.1f µs = %.2f× a pipe round trip (%.1f µs); acceptance ≤ 3×: %s",
+			       "pool-overhead: a pool round trip (apply_async + get, no work, caller "
+			       "and worker on one PU) takes %.1f µs = %.2f× a pipe round trip "
+			       "(%.1f µs); acceptance ≤ 3×: %s",
 			       pool, pool / pipe, pipe, verdict(pool <= 3 * pipe));
 	if (!isnan(pool) && !isnan(fork))
 		pb_report_note(rep,
-			       "pool-overhead: a process per task costs %.1f µs per task = %.1f× the "
-			       "pool round trip; acceptance ≥ 10×: %s",
+			       "pool-overhead: a process per task, one at a time on the same PU, "
+			       "costs %.1f µs = %.1f× the pool round trip; acceptance ≥ 10×: %s",
 			       fork, fork / pool, verdict(fork >= 10 * pool));
-	if (!isnan(map))
+	if (!isnan(xpool) && !isnan(xpipe))
 		pb_report_note(rep,
-			       "pool-overhead: map with chunksize 1 costs %.2f µs per task "
-			       "(workers busy in parallel, no caller waiting in between)",
-			       map);
+			       "pool-overhead: across two PUs a round trip costs %.1f µs (pipe) and "
+			       "%.1f µs (pool, %.2f×): waking the other PU is most of it",
+			       xpipe, xpool, xpool / xpipe);
+	if (!isnan(map) && !isnan(forks))
+		pb_report_note(rep,
+			       "pool-overhead: a stream of no-work tasks on %d workers costs %.1f µs "
+			       "per task with pool map (chunksize 1) and %.1f µs with a process per "
+			       "task: %.0f×",
+			       pb_report_cfg(rep)->pus, map, forks, forks / map);
 }
 
 /* The task size (µs) at which model's efficiency first reaches level,
