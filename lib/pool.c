@@ -112,11 +112,11 @@ struct pool {
 	struct worker *w;
 	struct progress *progress; /* per worker slot, shared with the workers */
 	struct pool_opts opts;
-	pid_t parent;			      /* the process that created the pool */
-	int nfns;			      /* functions registered when the pool was created */
-	struct pool_async *jobs, *jobs_tail;  /* every job not yet freed, oldest first */
-	struct pool_async *cursor;	      /* the oldest job with tasks not handed out */
-	struct retry *retries, *retries_tail; /* tasks a dead worker held but never started */
+	pid_t parent;			     /* the process that created the pool */
+	int nfns;			     /* functions registered when the pool was created */
+	struct pool_async *jobs, *jobs_tail; /* every job not yet freed, oldest first */
+	struct pool_async *cursor;	     /* the oldest job with tasks not handed out */
+	struct retry *retries;		     /* a dead worker's tasks to run again, first in line */
 	struct pool_stats stats;
 	int idle_deaths; /* deaths in a row before taking any work: a broken initializer */
 	bool broken;	 /* no worker can be started: every task fails */
@@ -535,7 +535,6 @@ static void fail_all(struct pool *p, enum pool_status st, const char *why)
 		p->retries = r->next;
 		free(r);
 	}
-	p->retries_tail = NULL;
 	for (; job; job = later) {
 		later = job->later;
 		if (job->ndone < job->n)
@@ -627,8 +626,6 @@ static bool next_chunk(struct pool *p, struct chunk *c)
 
 		*c = r->c;
 		p->retries = r->next;
-		if (!p->retries)
-			p->retries_tail = NULL;
 		free(r);
 		return true;
 	}
@@ -735,8 +732,6 @@ static void requeue(struct pool *p, struct pool_async *job, size_t start, size_t
 	r->c = (struct chunk){ job, start, count };
 	r->next = p->retries;
 	p->retries = r;
-	if (!p->retries_tail)
-		p->retries_tail = r;
 }
 
 /* The worker in slot died holding a chunk. Its progress word says how far

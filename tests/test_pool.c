@@ -26,6 +26,10 @@
 
 #include "harness.h"
 #include "pool.h"
+#include "tasks.h"
+
+/* bench/pool.c: the pool model of the tasks experiment */
+int pool_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
 
 /* ------------------------------------------------------------ tasks */
 
@@ -724,6 +728,30 @@ static void test_initializer_crash(void **state)
 	assert_non_null(strstr(err, "signal 11"));
 }
 
+/* ------------------------------------------------ the tasks model */
+
+static void test_tasks_model(void **state)
+{
+	struct tasks_spec s = { .workload = WL_IO,
+				.ntasks = 5,
+				.workers = 2,
+				.task_ms = 1,
+				.crash_task = -1,
+				.fail_task = -1 };
+	uint64_t value[5] = { 0 };
+	int ran_on[5];
+	struct tasks_result r = { .value = value, .ran_on = ran_on };
+
+	(void)state;
+	assert_int_equal(pool_run_tasks(&s, &r), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(value[i], tasks_seed(i));
+	/* a task that crashes is an error of the run, not a hang */
+	s.crash_task = 3;
+	assert_int_equal(pool_run_tasks(&s, &r), -1);
+	assert_non_null(strstr(r.error, "task 3: worker died (signal 11)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -751,6 +779,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_maxtasksperchild, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initializer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initializer_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tasks_model, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("pool", tests, NULL, NULL);
