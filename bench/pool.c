@@ -757,8 +757,11 @@ static void plan_overhead(struct pb_plan *plan, const struct pb_config *cfg)
 
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		enum overhead_place place = cases[k].place;
-		/* quick forks fewer processes; the per-task figure is the same */
-		int n = cases[k].model == OV_FORK ? PB_PICK(cfg, 100, 1000, 1000) : 1000;
+		/* quick forks fewer processes, and makes fewer slow cross-PU
+		 * round trips; the per-task figure is the same */
+		int n = cases[k].model == OV_FORK ? PB_PICK(cfg, 100, 1000, 1000) :
+			place == PL_CROSS	  ? PB_PICK(cfg, 200, 1000, 1000) :
+						    1000;
 		struct pb_case c = { .experiment = "pool-overhead",
 				     .model = names[cases[k].model],
 				     .workers = place == PL_RUN ? cfg->pus : 1,
@@ -823,6 +826,8 @@ static void plan_chunksize(struct pb_plan *plan, const struct pb_config *cfg)
 
 	snprintf(c.extra, sizeof(c.extra), "n:%d", n);
 	for (int k = 0; k < 6; k++) {
+		if (cfg->profile == PROFILE_QUICK && (sizes[k] == 4 || sizes[k] == 256))
+			continue; /* quick: 1, 16, 64, 1024 */
 		c.param_value = sizes[k];
 		pb_plan_add(plan, &c);
 	}
