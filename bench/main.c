@@ -13,6 +13,7 @@ extern const struct pb_suite tasks_suite;
 extern const struct pb_suite serial_suite;
 extern const struct pb_suite fork_suite;
 extern const struct pb_suite threads_suite;
+extern const struct pb_suite pool_suite;
 extern const struct pb_suite gil_suite;
 extern const struct pb_suite ipc_suite;
 extern const struct pb_suite counter_suite;
@@ -24,6 +25,7 @@ static const struct pb_suite *const suites[] = {
 	&serial_suite,
 	&fork_suite,
 	&threads_suite,
+	&pool_suite,
 	&gil_suite,
 	&ipc_suite,
 	&counter_suite,

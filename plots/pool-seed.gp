@@ -1,0 +1,68 @@
+# pool-seed.gp — the seed's Pool(4) with five random sleeps, as a Gantt chart.
+#
+# Writes <outdir>/pool-seed.png and .svg: one row per worker, one bar per
+# task from its start to its end (medians over the repetitions of metrics
+# task<i>_worker, task<i>_start_s, task<i>_end_s; the sleeps are seeded, so
+# every repetition has the same lengths), and a dashed line where the last
+# task ends. Tasks 1–4 start at once; task 5 waits for the first worker to
+# become free — the seed's explanation, drawn. Run by scripts/plot.sh.
+
+if (!exists("plotdir")) plotdir = 'plots'
+load plotdir.'/common.gp'
+
+name = 'pool-seed'
+sel(met) = is(3, 'pool-seed') && is(10, met)
+
+ntask = 0
+do for [i = 1:32] {
+    k = 0
+    stats summary using (sel(sprintf('task%d_end_s', i)) ? (k = k + 1) : 0, 1) nooutput
+    if (k > 0) {
+        ntask = i
+    }
+}
+if (ntask == 0) {
+    print name.': skipped: no data'
+    exit
+}
+wall = 0
+workers = 4
+scale = 0
+seed = 0
+stats summary using (sel('wall_s') ? (wall = column(13), workers = column(6), scale = column(8)) : 0, 1) nooutput
+stats summary using (sel('seed') ? (seed = column(13)) : 0, 1) nooutput
+
+palette = "#0072b2 #d55e00 #009e73 #cc79a7 #e69f00 #56b4e9 #f0e442 #8c8c8c"
+tend = 0
+do for [i = 1:ntask] {
+    stats summary using (sel(sprintf('task%d_worker', i)) ? (wk = column(13)) : 0, 1) nooutput
+    stats summary using (sel(sprintf('task%d_start_s', i)) ? (t0 = column(13)) : 0, 1) nooutput
+    stats summary using (sel(sprintf('task%d_end_s', i)) ? (t1 = column(13)) : 0, 1) nooutput
+    wk = floor(wk + 0.5)
+    tend = t1 > tend ? t1 : tend
+    set object i rectangle from t0, wk - 0.32 to t1, wk + 0.32 \
+        fc rgb word(palette, (i - 1) % 8 + 1) fs solid 0.75 border lc rgb '#303030'
+    set label i sprintf('task %d  (%.2f s)', i, t1 - t0) at (t0 + t1) / 2, wk center front \
+        tc rgb '#ffffff' font ',10'
+}
+set arrow 1 from wall, graph 0 to wall, graph 1 nohead lc rgb '#8c8c8c' dt 2 lw 1.5
+set label 100 sprintf(' join returns: %.2f s', wall) at wall, graph 0.97 left tc rgb '#606060' font ',10'
+
+set yrange [workers - 0.4:-0.6]
+set ytics 1 nomirror out scale 0
+set format y 'worker %g'
+set xrange [0:(wall > tend ? wall : tend) * 1.22]
+set xtics nomirror out scale 0.6
+set xlabel 'time since the first apply_async (s)'
+set grid xtics noytics ls 100
+unset key
+
+do for [fmt in out_formats] {
+    eval term_cmd(fmt, 900, 420)
+    set output out_path(name, fmt)
+    set title sprintf("pool-seed — %s — %s\nPool(%d), %d tasks sleeping random() × 3 s × %g (seed %.0f); which worker ran what, when", \
+        machine, cpu, workers, ntask, scale, seed) noenhanced
+    plot NaN notitle
+    set output
+    print 'wrote ', out_path(name, fmt)
+}
