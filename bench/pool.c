@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "pool.h"
 #include "tasks.h"
+#include "threads.h"
 
 /* ------------------------------------------------------------ the tasks
  * Workers are forks of the case process: they see its memory as it was at
@@ -246,7 +247,7 @@ int pool_run_tasks(const struct tasks_spec *s, struct tasks_result *r)
 
 /* ------------------------------------------------------- pool-overhead */
 
-enum overhead_model { OV_FORK, OV_POOL, OV_POOL_MAP, OV_PIPE };
+enum overhead_model { OV_FORK, OV_POOL, OV_POOL_MAP, OV_PIPE, OV_THREADS };
 
 /* Where the caller and its workers run. A round trip between two PUs
  * includes waking the other PU, which on an idle VM costs far more than
@@ -281,6 +282,33 @@ static int overhead_fork(struct pb_ctx *ctx, int n, int workers, const struct pl
 	free(r.value);
 	free(r.ran_on);
 	return rc == 0 ? 0 : pb_fail(ctx, "fork: %s", r.error[0] ? r.error : "out of memory");
+}
+
+/* thread-per-task: the threads model of the tasks experiment with no work,
+ * what a process per task costs without the process. */
+static int overhead_threads(struct pb_ctx *ctx, int n, int workers, const struct placement *where)
+{
+	struct tasks_spec s = { .workload = WL_CPU,
+				.ntasks = n,
+				.workers = workers,
+				.task_ms = 0,
+				.topo = pb_cfg(ctx)->topo,
+				.placement = where,
+				.crash_task = -1,
+				.fail_task = -1 };
+	struct tasks_result r = { .value = calloc((size_t)n, sizeof(uint64_t)),
+				  .ran_on = calloc((size_t)n, sizeof(int)) };
+	int rc = -1;
+
+	if (r.value && r.ran_on) {
+		uint64_t t0 = timer_begin(ctx);
+
+		rc = threads_run_tasks(&s, &r);
+		pb_metric(ctx, "per_task_us", timer_end(ctx, t0) * 1e6 / n, "us");
+	}
+	free(r.value);
+	free(r.ran_on);
+	return rc == 0 ? 0 : pb_fail(ctx, "threads: %s", r.error[0] ? r.error : "out of memory");
 }
 
 #define WARMUP_ROUND_TRIPS 100 /* untimed: page faults, caches, scheduler */
@@ -390,6 +418,8 @@ static int overhead_model(struct pb_ctx *ctx, const struct pb_case *c,
 
 	if (c->arg[0] == OV_FORK)
 		return overhead_fork(ctx, n, c->workers, where);
+	if (c->arg[0] == OV_THREADS)
+		return overhead_threads(ctx, n, c->workers, where);
 	if (c->arg[0] == OV_PIPE)
 		return overhead_pipe(ctx, n, where);
 	if (!(p = start_pool_on(ctx, c->workers, where)))
@@ -683,6 +713,51 @@ static int seed_run(struct pb_ctx *ctx, const struct pb_case *c)
 	return rc;
 }
 
+/* ---------------------------------------------------------- pool-worklog */
+
+/* The seed's other pool (004): Pool(2).map(work_log, [A 5, B 2, C 1, D 3])
+ * with Python's default chunksize (1 here), sleeps scaled by the profile.
+ * A and B start at once; C takes B's worker when B ends, D takes it after C,
+ * and A ends last but one: the map returns when D does, at 6 s × scale. */
+static const double worklog_secs[] = { 5, 2, 1, 3 };
+
+static int worklog_run(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	const size_t n = sizeof(worklog_secs) / sizeof(worklog_secs[0]);
+	struct pool_result rs[sizeof(worklog_secs) / sizeof(worklog_secs[0])];
+	struct pool *p = start_pool(ctx, c->workers);
+	double secs[sizeof(worklog_secs) / sizeof(worklog_secs[0])];
+	uint64_t t0;
+	int rc = 0;
+
+	if (!p)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		secs[i] = worklog_secs[i] * c->param_value;
+	t0 = timer_begin(ctx);
+	if (pool_map(p, timed_sleep_task, secs, sizeof(secs[0]), n, 0, rs) != 0)
+		rc = pb_fail(ctx, "pool_map(work_log) failed: %s",
+			     rs[0].status != POOL_OK && rs[0].data ? rs[0].data : "no result");
+	timer_end(ctx, t0);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct span sp;
+		char name[48];
+
+		memcpy(&sp, rs[i].data, sizeof(sp));
+		snprintf(name, sizeof(name), "task%zu_worker", i + 1);
+		pb_metric(ctx, name, (double)sp.worker, "count");
+		snprintf(name, sizeof(name), "task%zu_start_s", i + 1);
+		pb_metric(ctx, name, (double)(sp.start_ns - t0) / 1e9, "s");
+		snprintf(name, sizeof(name), "task%zu_end_s", i + 1);
+		pb_metric(ctx, name, (double)(sp.end_ns - t0) / 1e9, "s");
+		snprintf(name, sizeof(name), "task%zu_sleep_s", i + 1);
+		pb_metric(ctx, name, secs[i], "s");
+	}
+	pool_results_free(rs, n);
+	pool_destroy(p);
+	return rc;
+}
+
 /* ----------------------------------------------------------- pool-sigkill */
 
 /* A map of n tasks with Python's default chunksize; task n / 2 SIGKILLs
@@ -734,9 +809,6 @@ static int sigkill_run(struct pb_ctx *ctx, const struct pb_case *c)
 
 static void plan_overhead(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	/* Thread-per-task goes in the "streams" group below as model
-	 * "threads" when the threads workstream lands: 1,000 no-work tasks,
-	 * W threads at once. */
 	static const struct {
 		enum overhead_model model;
 		enum overhead_place place;
@@ -745,14 +817,17 @@ static void plan_overhead(struct pb_plan *plan, const struct pb_config *cfg)
 		{ OV_PIPE, PL_SAME },
 		{ OV_POOL, PL_SAME },
 		{ OV_FORK, PL_SAME },
+		{ OV_THREADS, PL_SAME },
 		{ OV_PIPE, PL_CROSS },
 		{ OV_POOL, PL_CROSS },
 		/* streams: W workers at once */
 		{ OV_POOL_MAP, PL_RUN },
+		{ OV_THREADS, PL_RUN },
 		{ OV_FORK, PL_RUN },
 	};
 	static const char *const names[] = {
-		[OV_FORK] = "fork", [OV_POOL] = "pool", [OV_POOL_MAP] = "pool-map", [OV_PIPE] = "pipe"
+		[OV_FORK] = "fork", [OV_POOL] = "pool",	      [OV_POOL_MAP] = "pool-map",
+		[OV_PIPE] = "pipe", [OV_THREADS] = "threads",
 	};
 
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
@@ -878,6 +953,14 @@ static void pool_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				.run = sigkill_run,
 				.arg = { 0, 1000 },
 				.budget_s = 30 };
+	struct pb_case worklog = { .experiment = "pool-worklog",
+				   .model = "pool",
+				   .extra = "n:4",
+				   .workers = 2,
+				   .param = "scale",
+				   .param_value = PB_PICK(cfg, 0.01, 0.05, 1.0),
+				   .run = worklog_run,
+				   .budget_s = 30 };
 
 	tasks_plan(plan, cfg, "pool", pool_run_tasks, true);
 	plan_overhead(plan, cfg);
@@ -885,6 +968,7 @@ static void pool_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	plan_chunksize(plan, cfg);
 	plan_ordering(plan, cfg);
 	pb_plan_add(plan, &seed);
+	pb_plan_add(plan, &worklog);
 	pb_plan_add(plan, &kill);
 }
 
@@ -920,6 +1004,8 @@ static void overhead_summary(struct pb_report *rep)
 	double xpool = overhead_us(rep, "pool", false, true);
 	double map = overhead_us(rep, "pool-map", true, false);
 	double forks = overhead_us(rep, "fork", true, false);
+	double thread = overhead_us(rep, "threads", false, false);
+	double threads = overhead_us(rep, "threads", true, false);
 
 	if (!isnan(pool) && !isnan(pipe))
 		pb_report_note(rep,
@@ -943,6 +1029,14 @@ static void overhead_summary(struct pb_report *rep)
 			       "per task with pool map (chunksize 1) and %.1f µs with a process per "
 			       "task: %.0f×",
 			       pb_report_cfg(rep)->pus, map, forks, forks / map);
+	if (!isnan(thread) && !isnan(fork) && !isnan(pool))
+		pb_report_note(rep,
+			       "pool-overhead: a thread per task (create + join, one at a time on "
+			       "one PU) costs %.1f µs: %.1f× cheaper than a process per task, "
+			       "%.2f× the pool round trip; as a stream on %d workers %.1f µs per "
+			       "task",
+			       thread, fork / thread, thread / pool, pb_report_cfg(rep)->pus,
+			       threads);
 }
 
 /* The task size (µs) at which model's efficiency first reaches level,
@@ -1062,6 +1156,30 @@ static void seed_summary(struct pb_report *rep)
 		       first_free, start5, wall);
 }
 
+/* Which worker took each work_log item, and when: C and D must follow B on
+ * B's worker while A keeps the other one busy. */
+static void worklog_summary(struct pb_report *rep)
+{
+	const char *e = "pool-worklog";
+	double wall = median_of(rep, e, "pool", -1, NAN, "wall_s"), at[4], on[4];
+
+	if (isnan(wall))
+		return;
+	for (int i = 0; i < 4; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "task%d_start_s", i + 1);
+		at[i] = median_of(rep, e, "pool", -1, NAN, name);
+		snprintf(name, sizeof(name), "task%d_worker", i + 1);
+		on[i] = median_of(rep, e, "pool", -1, NAN, name);
+	}
+	pb_report_note(rep,
+		       "pool-worklog: Pool(2).map(work_log, A 5, B 2, C 1, D 3 × scale): A and B "
+		       "start at %.3f and %.3f s on workers %.0f and %.0f, C at %.3f s and D at "
+		       "%.3f s on worker %.0f and %.0f; the map returns after %.3f s",
+		       at[0], at[1], on[0], on[1], at[2], at[3], on[2], on[3], wall);
+}
+
 static void sigkill_summary(struct pb_report *rep)
 {
 	const char *e = "pool-sigkill";
@@ -1086,13 +1204,14 @@ static void pool_summarize(struct pb_report *rep)
 	chunksize_summary(rep);
 	ordering_summary(rep);
 	seed_summary(rep);
+	worklog_summary(rep);
 	sigkill_summary(rep);
 }
 
 const struct pb_suite pool_suite = {
 	.name = "pool",
 	.summary = "process pool (multiprocessing.Pool): tasks model, pool-overhead, granularity, "
-		   "chunksize, ordering, pool-seed, pool-sigkill",
+		   "chunksize, ordering, pool-seed, pool-worklog, pool-sigkill",
 	.plan = pool_plan,
 	.summarize = pool_summarize,
 };

@@ -15,7 +15,7 @@ if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 
 name = 'pool-overhead'
-order = "pipe@same pool@same fork@same pipe@cross pool@cross pool-map@stream threads@stream fork@stream"
+order = "pipe@same pool@same threads@same fork@same pipe@cross pool@cross pool-map@stream threads@stream fork@stream"
 grp(d) = strstrt(strcol(2), 'cross-pu') > 0 ? 'cross' : (column(6) == 1 ? 'same' : 'stream')
 key(d) = strcol(4).'@'.grp(d)
 sel(k) = is(3, 'pool-overhead') && is(10, 'per_task_us') && key(0) eq k

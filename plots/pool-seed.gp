@@ -10,8 +10,10 @@
 if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 
-name = 'pool-seed'
-sel(met) = is(3, 'pool-seed') && is(10, met)
+# pool-worklog.gp loads this file with gantt_exp set to draw its own run.
+if (!exists("gantt_exp")) gantt_exp = 'pool-seed'
+name = gantt_exp
+sel(met) = is(3, gantt_exp) && is(10, met)
 
 ntask = 0
 do for [i = 1:32] {
@@ -60,8 +62,13 @@ unset key
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 900, 420)
     set output out_path(name, fmt)
-    set title sprintf("pool-seed — %s — %s\nPool(%d), %d tasks sleeping random() × 3 s × %g (seed %.0f); which worker ran what, when", \
-        machine, cpu, workers, ntask, scale, seed) noenhanced
+    if (gantt_exp eq 'pool-seed') {
+        set title sprintf("pool-seed — %s — %s\nPool(%d), %d tasks sleeping random() × 3 s × %g (seed %.0f); which worker ran what, when", \
+            machine, cpu, workers, ntask, scale, seed) noenhanced
+    } else {
+        set title sprintf("%s — %s — %s\nPool(%d).map(work_log, [A 5, B 2, C 1, D 3] × %g s): tasks 1–4 are A–D", \
+            gantt_exp, machine, cpu, workers, scale) noenhanced
+    }
     plot NaN notitle
     set output
     print 'wrote ', out_path(name, fmt)
