@@ -258,8 +258,10 @@ enum overhead_place {
 	PL_RUN,	  /* W workers where --pin puts them; the caller free */
 };
 
-/* fork-per-task: the fork model of the tasks experiment with no work. */
-static int overhead_fork(struct pb_ctx *ctx, int n, int workers, const struct placement *where)
+/* A process or a thread per task: that model of the tasks experiment
+ * (fork_run_tasks, threads_run_tasks) with no work in the task. */
+static int overhead_per_task(struct pb_ctx *ctx, tasks_model_fn model, const char *name, int n,
+			     int workers, const struct placement *where)
 {
 	struct tasks_spec s = { .workload = WL_CPU,
 				.ntasks = n,
@@ -276,39 +278,12 @@ static int overhead_fork(struct pb_ctx *ctx, int n, int workers, const struct pl
 	if (r.value && r.ran_on) {
 		uint64_t t0 = timer_begin(ctx);
 
-		rc = fork_run_tasks(&s, &r);
+		rc = model(&s, &r);
 		pb_metric(ctx, "per_task_us", timer_end(ctx, t0) * 1e6 / n, "us");
 	}
 	free(r.value);
 	free(r.ran_on);
-	return rc == 0 ? 0 : pb_fail(ctx, "fork: %s", r.error[0] ? r.error : "out of memory");
-}
-
-/* thread-per-task: the threads model of the tasks experiment with no work,
- * what a process per task costs without the process. */
-static int overhead_threads(struct pb_ctx *ctx, int n, int workers, const struct placement *where)
-{
-	struct tasks_spec s = { .workload = WL_CPU,
-				.ntasks = n,
-				.workers = workers,
-				.task_ms = 0,
-				.topo = pb_cfg(ctx)->topo,
-				.placement = where,
-				.crash_task = -1,
-				.fail_task = -1 };
-	struct tasks_result r = { .value = calloc((size_t)n, sizeof(uint64_t)),
-				  .ran_on = calloc((size_t)n, sizeof(int)) };
-	int rc = -1;
-
-	if (r.value && r.ran_on) {
-		uint64_t t0 = timer_begin(ctx);
-
-		rc = threads_run_tasks(&s, &r);
-		pb_metric(ctx, "per_task_us", timer_end(ctx, t0) * 1e6 / n, "us");
-	}
-	free(r.value);
-	free(r.ran_on);
-	return rc == 0 ? 0 : pb_fail(ctx, "threads: %s", r.error[0] ? r.error : "out of memory");
+	return rc == 0 ? 0 : pb_fail(ctx, "%s: %s", name, r.error[0] ? r.error : "out of memory");
 }
 
 #define WARMUP_ROUND_TRIPS 100 /* untimed: page faults, caches, scheduler */
@@ -417,9 +392,9 @@ static int overhead_model(struct pb_ctx *ctx, const struct pb_case *c,
 	struct pool *p;
 
 	if (c->arg[0] == OV_FORK)
-		return overhead_fork(ctx, n, c->workers, where);
+		return overhead_per_task(ctx, fork_run_tasks, "fork", n, c->workers, where);
 	if (c->arg[0] == OV_THREADS)
-		return overhead_threads(ctx, n, c->workers, where);
+		return overhead_per_task(ctx, threads_run_tasks, "threads", n, c->workers, where);
 	if (c->arg[0] == OV_PIPE)
 		return overhead_pipe(ctx, n, where);
 	if (!(p = start_pool_on(ctx, c->workers, where)))

@@ -27,6 +27,7 @@
 #include "harness.h"
 #include "pool.h"
 #include "tasks.h"
+#include "leakcheck.h"
 
 /* bench/pool.c: the pool model of the tasks experiment */
 int pool_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
@@ -162,26 +163,6 @@ static int not_registered(const void *arg, size_t len, struct pool_out *out)
 
 /* ------------------------------------------------------------ helpers */
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n - 1; /* the DIR's own fd */
-}
-
-static void assert_no_children(void)
-{
-	errno = 0;
-	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-	assert_int_equal(errno, ECHILD);
-}
-
 static int fds_before;
 
 static int setup(void **state)
@@ -196,7 +177,7 @@ static int setup(void **state)
 	pool_register("announce_and_sleep", announce_and_sleep);
 	pool_register("whoami", whoami);
 	pool_register("read_init_value", read_init_value);
-	fds_before = count_fds();
+	fds_before = count_open_fds();
 	return 0;
 }
 
@@ -205,7 +186,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	assert_no_children();
-	assert_int_equal(count_fds(), fds_before);
+	assert_int_equal(count_open_fds(), fds_before);
 	assert_int_equal(pb_ipc_count(0), 0);
 	return 0;
 }
