@@ -823,6 +823,7 @@ static int run_all(struct run *r, int argc, char **argv)
 	gb_shutdown();
 	free(slots);
 	pb_ipc_cleanup(0);
+	fflush(r->human); /* the notes first, then where the files are */
 	if (r->dir[0])
 		list_outputs(r);
 	if (pb_interrupted) {
