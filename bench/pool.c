@@ -258,15 +258,16 @@ enum overhead_place {
 	PL_RUN,	  /* W workers where --pin puts them; the caller free */
 };
 
-/* A process or a thread per task: that model of the tasks experiment
- * (fork_run_tasks, threads_run_tasks) with no work in the task. */
-static int overhead_per_task(struct pb_ctx *ctx, tasks_model_fn model, const char *name, int n,
-			     int workers, const struct placement *where)
+/* Time one run of a tasks model (fork_run_tasks, threads_run_tasks) over n
+ * cpu tasks of task_ms on W workers placed at where: its wall time in
+ * *wall. 0, or the case's failure with the model's reason. */
+static int run_tasks_model(struct pb_ctx *ctx, tasks_model_fn model, const char *name, int n,
+			   int workers, double task_ms, const struct placement *where, double *wall)
 {
 	struct tasks_spec s = { .workload = WL_CPU,
 				.ntasks = n,
 				.workers = workers,
-				.task_ms = 0,
+				.task_ms = task_ms,
 				.topo = pb_cfg(ctx)->topo,
 				.placement = where,
 				.crash_task = -1,
@@ -279,11 +280,23 @@ static int overhead_per_task(struct pb_ctx *ctx, tasks_model_fn model, const cha
 		uint64_t t0 = timer_begin(ctx);
 
 		rc = model(&s, &r);
-		pb_metric(ctx, "per_task_us", timer_end(ctx, t0) * 1e6 / n, "us");
+		*wall = timer_end(ctx, t0);
 	}
 	free(r.value);
 	free(r.ran_on);
 	return rc == 0 ? 0 : pb_fail(ctx, "%s: %s", name, r.error[0] ? r.error : "out of memory");
+}
+
+/* A process or a thread per task, with no work in the task. */
+static int overhead_per_task(struct pb_ctx *ctx, tasks_model_fn model, const char *name, int n,
+			     int workers, const struct placement *where)
+{
+	double wall;
+
+	if (run_tasks_model(ctx, model, name, n, workers, 0, where, &wall) < 0)
+		return -1;
+	pb_metric(ctx, "per_task_us", wall * 1e6 / n, "us");
+	return 0;
 }
 
 #define WARMUP_ROUND_TRIPS 100 /* untimed: page faults, caches, scheduler */
@@ -465,28 +478,8 @@ static double granularity_ideal_s(const struct pb_config *cfg, const struct pb_c
 
 static int granularity_fork(struct pb_ctx *ctx, const struct pb_case *c, double *wall)
 {
-	int n = (int)c->arg[1];
-	struct tasks_spec s = { .workload = WL_CPU,
-				.ntasks = n,
-				.workers = c->workers,
-				.task_ms = c->param_value / 1000.0,
-				.topo = pb_cfg(ctx)->topo,
-				.placement = pb_placement(ctx),
-				.crash_task = -1,
-				.fail_task = -1 };
-	struct tasks_result r = { .value = calloc((size_t)n, sizeof(uint64_t)),
-				  .ran_on = calloc((size_t)n, sizeof(int)) };
-	int rc = -1;
-
-	if (r.value && r.ran_on) {
-		uint64_t t0 = timer_begin(ctx);
-
-		rc = fork_run_tasks(&s, &r);
-		*wall = timer_end(ctx, t0);
-	}
-	free(r.value);
-	free(r.ran_on);
-	return rc == 0 ? 0 : pb_fail(ctx, "fork: %s", r.error[0] ? r.error : "out of memory");
+	return run_tasks_model(ctx, fork_run_tasks, "fork", (int)c->arg[1], c->workers,
+			       c->param_value / 1000.0, pb_placement(ctx), wall);
 }
 
 /* A warm pool (started before the clock, as a pool serving many batches)
