@@ -40,24 +40,45 @@ SAN_FLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
 	$(if $(findstring undefined,$(SANITIZE)),-fno-sanitize-recover=undefined),)
 WARN := -Wall -Wextra -Werror
 OPT := -O2 -g
-CFLAGS_ALL = -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -pthread -Ilib -Ibench $(SAN_FLAGS) \
+
+# The house: lib/core <- lib/models, lib/harness <- bench/<group>/ (see
+# README "How it is built"; scripts/lint.sh checks the direction).
+CORE_DIRS := lib/core
+MODEL_DIRS := lib/models $(patsubst %/,%,$(wildcard lib/models/*/))
+HARNESS_DIRS := lib/harness
+BENCH_DIRS := $(patsubst %/,%,$(wildcard bench/*/))
+INC := $(addprefix -I,$(CORE_DIRS) $(MODEL_DIRS) $(HARNESS_DIRS) $(BENCH_DIRS)) -I$(BUILD)/gen
+
+CFLAGS_ALL = -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -pthread $(INC) $(SAN_FLAGS) \
 	$(PKG_CFLAGS) -MMD -MP $(CFLAGS)
-CXXFLAGS_ALL = -std=c++17 $(OPT) $(WARN) -pthread -Ilib $(SAN_FLAGS) $(PKG_CFLAGS) -MMD -MP \
+CXXFLAGS_ALL = -std=c++17 $(OPT) $(WARN) -pthread $(INC) $(SAN_FLAGS) $(PKG_CFLAGS) -MMD -MP \
 	-DGB_VERSION='"$(GB_VERSION)"' -DGB_VERSION_MAJOR=$(word 1,$(subst ., ,$(GB_VERSION))) \
 	-DGB_VERSION_MINOR=$(word 2,$(subst ., ,$(GB_VERSION))) $(CXXFLAGS)
-LDLIBS_ALL = $(SAN_FLAGS) -pthread $(PKG_LIBS) -lm $(LDLIBS)
+LDLIBS_ALL = $(SAN_FLAGS) -pthread $(PKG_LIBS) -lm -lstdc++ $(LDLIBS)
 
-LIB_SRC := $(wildcard lib/*.c)
-LIB_CXX := $(wildcard lib/*.cc)
-BENCH_SRC := $(filter-out bench/main.c,$(wildcard bench/*.c))
+src_of = $(foreach d,$(1),$(wildcard $(d)/*.c) $(wildcard $(d)/*.cc))
+obj_of = $(patsubst %.cc,$(BUILD)/%.o,$(patsubst %.c,$(BUILD)/%.o,$(call src_of,$(1))))
+
+# One static library per layer: a test or the binary links the archives and
+# the linker takes only the objects it needs.
+CORE_A := $(BUILD)/libpbcore.a
+MODELS_A := $(BUILD)/libpbmodels.a
+HARNESS_A := $(BUILD)/libpbharness.a
+BENCH_A := $(BUILD)/libpbbench.a
+LIBS_A := $(BENCH_A) $(HARNESS_A) $(MODELS_A) $(CORE_A)
+$(CORE_A): $(call obj_of,$(CORE_DIRS))
+$(MODELS_A): $(call obj_of,$(MODEL_DIRS))
+$(HARNESS_A): $(call obj_of,$(HARNESS_DIRS))
+$(BENCH_A): $(call obj_of,$(BENCH_DIRS))
+$(LIBS_A):
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 TEST_SRC := $(wildcard tests/test_*.c)
-
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
-BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 PARBENCH := $(BUILD)/parbench
 
-.PHONY: all build bench test plots lint clean deps-build deps-test deps-bench _bench _test
+.PHONY: FORCE all build bench test plots lint clean deps-build deps-test deps-bench _bench _test
 all: build
 build: deps-build
 	@$(MAKE) --no-print-directory $(PARBENCH) bench/parbench
@@ -71,8 +92,17 @@ test: deps-test
 deps-build deps-test deps-bench:
 	@scripts/deps.sh $(@:deps-%=%)
 
-$(BUILD)/lib/runner.o: CFLAGS_ALL += -DPB_GIT_REV='"$(GIT_REV)"' \
-	-DPB_CFLAGS='"$(CC) -std=gnu11 $(OPT) $(WARN) $(SAN_FLAGS)"'
+# git_rev is the revision the binary was built from: the header is rewritten
+# on every build but replaced only when the revision changed, so run.o is
+# rebuilt exactly when it must be.
+GITREV_H := $(BUILD)/gen/gitrev.h
+$(GITREV_H): FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define PB_GIT_REV "%s"\n#define PB_CFLAGS "%s"\n' '$(GIT_REV)' \
+		'$(CC) -std=gnu11 $(OPT) $(WARN) $(SAN_FLAGS)' > $@.tmp
+	@cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
+FORCE:
+$(call obj_of,$(HARNESS_DIRS)): | $(GITREV_H)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -83,7 +113,7 @@ $(BUILD)/%.o: %.cc
 	@$(if $(Q),echo "  CXX     $<")
 	$(Q)$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
 
-$(PARBENCH): $(BUILD)/bench/main.o $(BENCH_OBJ) $(LIB_OBJ)
+$(PARBENCH): $(BUILD)/bench/main.o $(LIBS_A)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CXX) $^ -o $@ $(LDLIBS_ALL)
 # bench/parbench is always the release build; sanitizer builds stay in
@@ -91,10 +121,10 @@ $(PARBENCH): $(BUILD)/bench/main.o $(BENCH_OBJ) $(LIB_OBJ)
 bench/parbench: $(PARBENCH)
 	$(Q)$(if $(SANITIZE),true,cp $< $@)
 
-$(BUILD)/tests/%: tests/%.c $(BENCH_OBJ) $(LIB_OBJ) $(PARBENCH)
+$(BUILD)/tests/%: tests/%.c $(LIBS_A) $(PARBENCH)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC+LD   $@")
-	$(Q)$(CC) $(CFLAGS_ALL) $< $(BENCH_OBJ) $(LIB_OBJ) -o $@ -lstdc++ $(CMOCKA_LIBS) $(LDLIBS_ALL)
+	$(Q)$(CC) $(CFLAGS_ALL) $< $(LIBS_A) -o $@ $(CMOCKA_LIBS) $(LDLIBS_ALL)
 
 _bench: $(PARBENCH) bench/parbench
 	@rc=0; bench/parbench --profile $(PROFILE) --pin $(PIN) \

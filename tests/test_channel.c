@@ -67,7 +67,7 @@ static int teardown(void **state)
 	assert_int_equal(count_open_fds(), before);
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1); /* no child left, no zombie */
 	assert_int_equal(errno, ECHILD);
-	assert_int_equal(pb_ipc_count(0), 0);
+	assert_int_equal(ipc_count(0), 0);
 	return 0;
 }
 

@@ -30,7 +30,7 @@ static void assert_nothing_left(int fds_before)
 {
 	assert_no_children();
 	assert_int_equal(count_open_fds(), fds_before);
-	assert_int_equal(pb_ipc_count(0), 0);
+	assert_int_equal(ipc_count(0), 0);
 }
 
 static struct counter_result run_ok(struct counter_job j)

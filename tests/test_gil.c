@@ -326,7 +326,7 @@ static void test_gilexp_leaves_nothing(void **state)
 		assert_no_children();
 		assert_int_equal(count_open_fds(), fds);
 	}
-	assert_int_equal(pb_ipc_count(0), 0);
+	assert_int_equal(ipc_count(0), 0);
 }
 
 static void test_gilexp_bad_input(void **state)

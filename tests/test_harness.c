@@ -34,6 +34,7 @@ static int setup(void **state)
 	cfg.topo = topo_load(NULL, err, sizeof(err));
 	cfg.pus = topo_pus(cfg.topo);
 	pb_run_pid = getpid();
+	ipc_set_owner(pb_run_pid);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	return cfg.topo ? 0 : -1;
 }
@@ -49,7 +50,7 @@ static void assert_nothing_left(void)
 {
 	usleep(20000); /* orphans need a moment to be reparented to us */
 	assert_no_children();
-	assert_int_equal(pb_ipc_count(0), 0);
+	assert_int_equal(ipc_count(0), 0);
 }
 
 static int case_ok(struct pb_ctx *ctx, const struct pb_case *c)
@@ -106,7 +107,7 @@ static int case_leaks_shm(struct pb_ctx *ctx, const struct pb_case *c)
 	int fd;
 
 	(void)c;
-	pb_ipc_name(name, sizeof(name), "leak");
+	ipc_name(name, sizeof(name), "leak");
 	fd = shm_open(name, O_CREAT | O_RDWR, 0600);
 	if (fd < 0)
 		return pb_fail(ctx, "shm_open: %s", strerror(errno));

@@ -187,7 +187,7 @@ static int teardown(void **state)
 	(void)state;
 	assert_no_children();
 	assert_int_equal(count_open_fds(), fds_before);
-	assert_int_equal(pb_ipc_count(0), 0);
+	assert_int_equal(ipc_count(0), 0);
 	return 0;
 }
 

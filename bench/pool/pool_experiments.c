@@ -1176,7 +1176,7 @@ static void pool_summarize(struct pb_report *rep)
 	sigkill_summary(rep);
 }
 
-const struct pb_suite pool_suite = {
+const struct pb_experiment pool_suite = {
 	.name = "pool",
 	.summary = "process pool (multiprocessing.Pool): tasks model, pool-overhead, granularity, "
 		   "chunksize, ordering, pool-seed, pool-worklog, pool-sigkill",

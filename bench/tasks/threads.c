@@ -253,7 +253,7 @@ static void threads_summarize(struct pb_report *rep)
 			       io[1]);
 }
 
-const struct pb_suite threads_suite = {
+const struct pb_experiment threads_suite = {
 	.name = "threads",
 	.summary = "one thread per task, at most W at once, without (threads) and with a GIL "
 		   "(threads-gil)",

@@ -190,7 +190,7 @@ static void fork_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	tasks_plan(plan, cfg, "fork", fork_run_tasks, true);
 }
 
-const struct pb_suite fork_suite = {
+const struct pb_experiment fork_suite = {
 	.name = "fork",
 	.summary = "one child process per task, at most W at once (Process.start/join)",
 	.plan = fork_plan,

@@ -413,7 +413,7 @@ static void counter_summarize(struct pb_report *rep)
 	rows_vs_atomic(rep);
 }
 
-const struct pb_suite counter_suite = {
+const struct pb_experiment counter_suite = {
 	.name = "counter",
 	.summary = "shared counter: unlocked loses updates, six variants' cost per increment",
 	.plan = counter_plan,

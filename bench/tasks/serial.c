@@ -26,7 +26,7 @@ static void serial_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	tasks_plan(plan, cfg, "serial", serial_run_tasks, false);
 }
 
-const struct pb_suite serial_suite = {
+const struct pb_experiment serial_suite = {
 	.name = "serial",
 	.summary = "tasks one after another in one process (the baseline)",
 	.plan = serial_plan,

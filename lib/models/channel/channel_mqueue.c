@@ -21,7 +21,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "harness.h" /* pb_ipc_name */
+#include "ipcname.h" /* ipc_name */
 
 #define DEFAULT_DEPTH 10
 #define DEFAULT_MSGSIZE 8192
@@ -299,7 +299,7 @@ static int open_queue(struct mq *m, const struct channel_opts *o, char *err, siz
 		ch_err(err, errlen, "mqueue: message size %ld is too small", a.mq_msgsize);
 		return -EINVAL;
 	}
-	pb_ipc_name(name, sizeof(name), "mq");
+	ipc_name(name, sizeof(name), "mq");
 	m->mq = mq_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600, &a);
 	if (m->mq == (mqd_t)-1) {
 		int e = errno;

@@ -1099,7 +1099,7 @@ static void ipc_summarize(struct pb_report *rep)
 	summarize_throughput(rep);
 }
 
-const struct pb_suite ipc_suite = {
+const struct pb_experiment ipc_suite = {
 	.name = "ipc",
 	.summary = "channels (pipe, duplex, unix, queue, mqueue, shm): throughput, latency, "
 		   "scaling, and the seeds' Queue programs",

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ipcname.h"
 #include "stats.h"
 #include "topo.h"
 
@@ -43,6 +44,16 @@ struct pb_config {
 
 struct pb_ctx;
 struct pb_case;
+
+/* A named parameter of a case. An experiment sets its parameters by name
+ * when it plans a case (pb_case_set, or pb_case_name to put it in the case
+ * name too) and its run function reads them by name (pb_case_get): a case's
+ * numbers never travel as positional arguments explained in a comment. */
+#define PB_MAX_PARAMS 8
+struct pb_param {
+	const char *name; /* NULL: unused slot */
+	int64_t value;
+};
 typedef int (*pb_run_fn)(struct pb_ctx *ctx, const struct pb_case *c);
 
 /* One case: one point of one experiment's sweep for one model. */
@@ -54,7 +65,8 @@ struct pb_case {
 	int workers;
 	const char *param; /* the swept parameter ("task_ms"), NULL for none */
 	double param_value;
-	int64_t arg[4];	  /* model-specific numbers */
+	int64_t arg[4];	  /* DEPRECATED: being replaced by params; do not use in new code */
+	struct pb_param params[PB_MAX_PARAMS]; /* named numbers: pb_case_set / pb_case_get */
 	const void *data; /* model-specific static data */
 	pb_run_fn run;
 	double budget_s;     /* watchdog budget of one repetition; 0: the profile's default */
@@ -64,14 +76,29 @@ struct pb_case {
 	char name[192]; /* "experiment/model/workload[/extra]/w:N[/param:value]", set by pb_plan_add */
 };
 
+/* Set the case's parameter name to value (adding it, or replacing it). */
+void pb_case_set(struct pb_case *c, const char *name, int64_t value);
+/* The same, and append "name:value" to the case's extra (its name), after a
+ * '/' when extra already holds something. */
+void pb_case_name(struct pb_case *c, const char *name, int64_t value);
+/* Append free text (a label such as "pin:scatter" or "64B") to extra. */
+void pb_case_label(struct pb_case *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The value of a parameter the plan set. A name the plan never set is a
+ * bug in the experiment: it aborts, naming the case and the parameter. */
+int64_t pb_case_get(const struct pb_case *c, const char *name);
+/* Whether the case has parameter name (and its value in *value, may be NULL). */
+bool pb_case_has(const struct pb_case *c, const char *name, int64_t *value);
+
 /* A plan is the list of cases a run may execute. */
 struct pb_plan;
 void pb_plan_add(struct pb_plan *plan, const struct pb_case *c);
 
 struct pb_report;
 
-/* A registry entry: one per model or experiment file. */
-struct pb_suite {
+/* The registry (bench/main.c) has one row per experiment: its name, what it
+ * teaches in one line (for --list and the report), the function that adds
+ * its cases to the plan, and the function that writes its findings. */
+struct pb_experiment {
 	const char *name;
 	const char *summary;						 /* one line, for --list */
 	void (*plan)(struct pb_plan *plan, const struct pb_config *cfg); /* may be NULL */
@@ -100,15 +127,6 @@ bool pb_keep_running(struct pb_ctx *ctx);
  * pin_misses (workers not on their placement's PU). */
 void pb_report_pus(struct pb_ctx *ctx, const int *ran_on, int n);
 
-/* Names for POSIX named IPC objects (shm_open, mq_open, sem_open): they all
- * start with "/parbench.<run pid>." so the harness can remove whatever a
- * case left behind. */
-void pb_ipc_name(char *buf, size_t len, const char *what);
-/* Unlink every named IPC object of run_pid (0: this process's run); returns
- * how many there were. */
-int pb_ipc_cleanup(pid_t run_pid);
-/* How many named IPC objects of run_pid exist now (for tests). */
-int pb_ipc_count(pid_t run_pid);
 
 /* ---- after the run: derived figures ---- */
 const struct pb_config *pb_report_cfg(const struct pb_report *rep);
@@ -122,6 +140,32 @@ bool pb_report_stat(const struct pb_report *rep, const char *case_name, const ch
  * (NULL: like's model), e.g. speedup against serial, or an ideal line. */
 void pb_report_row(struct pb_report *rep, const struct pb_case *like, const char *model,
 		   const char *metric, struct stats_summary s, const char *unit);
+/* What a summary looks for: a NULL string or a 0 workers matches anything;
+ * param NULL matches any parameter (param_value is then ignored). */
+struct pb_case_key {
+	const char *experiment, *model, *workload, *extra;
+	int workers;
+	const char *param;
+	double param_value;
+};
+/* The first case that matches key after `after` (NULL: from the start), or
+ * NULL; loop over a sweep with c = pb_report_next(rep, &key, c). */
+const struct pb_case *pb_report_next(const struct pb_report *rep, const struct pb_case_key *key,
+				     const struct pb_case *after);
+/* The first case that matches key, or NULL. */
+const struct pb_case *pb_report_find(const struct pb_report *rep, const struct pb_case_key *key);
+/* The median of metric over c's successful repetitions; NaN when c is NULL
+ * or has none. */
+double pb_report_median(const struct pb_report *rep, const struct pb_case *c, const char *metric);
+/* metric of a divided by metric of b, by stats_ratio's convention (median
+ * over median, range from the extremes); false when either case is NULL,
+ * has no successful repetition, or b's values are not positive. */
+bool pb_report_ratio(const struct pb_report *rep, const struct pb_case *a, const struct pb_case *b,
+		     const char *metric, struct stats_summary *out);
+/* The same with a different metric on each side. */
+bool pb_report_ratio2(const struct pb_report *rep, const struct pb_case *a, const char *metric_a,
+		      const struct pb_case *b, const char *metric_b, struct stats_summary *out);
+
 /* A sentence for summary.md and the end of the run's output. */
 void pb_report_note(struct pb_report *rep, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -377,7 +377,7 @@ static void gil_summarize(struct pb_report *rep)
 	summarize_cores(rep);
 }
 
-const struct pb_suite gil_suite = {
+const struct pb_experiment gil_suite = {
 	.name = "gil",
 	.summary = "gil-convoy, gil-interval, gil-cores: IO and CPU threads sharing a GIL",
 	.plan = gil_plan,

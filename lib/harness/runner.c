@@ -31,6 +31,7 @@
 #ifndef PB_VERSION
 #define PB_VERSION "0.1.0"
 #endif
+#include "gitrev.h"
 #ifndef PB_GIT_REV
 #define PB_GIT_REV "unknown"
 #endif
@@ -44,7 +45,7 @@ struct run {
 	struct pb_config cfg;
 	struct pb_plan plan;
 	struct pb_report report;
-	const struct pb_suite *const *suites;
+	const struct pb_experiment *const *suites;
 	char dir[512]; /* run directory, "" with --csv */
 	FILE *csv;     /* raw rows */
 	size_t cases_done, cases_total;
@@ -518,7 +519,7 @@ static void write_summary(struct run *r, const char *started, int argc, char **a
 	char path[600];
 	FILE *f = NULL;
 
-	for (const struct pb_suite *const *s = r->suites; *s; s++)
+	for (const struct pb_experiment *const *s = r->suites; *s; s++)
 		if ((*s)->summarize)
 			(*s)->summarize(&r->report);
 	if (r->dir[0]) {
@@ -668,7 +669,7 @@ static int plan_cases(struct run *r)
 
 	if (r->opt.filter && regcomp(&re, r->opt.filter, REG_EXTENDED | REG_NOSUB) != 0)
 		return -1; /* cli_parse already checked it */
-	for (const struct pb_suite *const *s = r->suites; *s; s++)
+	for (const struct pb_experiment *const *s = r->suites; *s; s++)
 		if ((*s)->plan)
 			(*s)->plan(&all, &r->cfg);
 	for (size_t i = 0; i < all.n; i++)
@@ -682,7 +683,7 @@ static int plan_cases(struct run *r)
 
 static void list_cases(const struct run *r)
 {
-	for (const struct pb_suite *const *s = r->suites; *s; s++)
+	for (const struct pb_experiment *const *s = r->suites; *s; s++)
 		printf("# %-12s %s\n", (*s)->name, (*s)->summary);
 	for (size_t i = 0; i < r->plan.n; i++)
 		printf("%s\n", r->plan.cases[i].name);
@@ -786,6 +787,7 @@ static int run_all(struct run *r, int argc, char **argv)
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&now));
 	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	pb_run_pid = getpid();
+	ipc_set_owner(pb_run_pid);
 	prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of a case come back to us */
 	install_signals();
 	workload_calibrate();
@@ -822,7 +824,7 @@ static int run_all(struct run *r, int argc, char **argv)
 	write_summary(r, started, argc, argv);
 	gb_shutdown();
 	free(slots);
-	pb_ipc_cleanup(0);
+	ipc_cleanup(0);
 	fflush(r->human); /* the notes first, then where the files are */
 	if (r->dir[0])
 		list_outputs(r);
@@ -836,7 +838,7 @@ static int run_all(struct run *r, int argc, char **argv)
 	return r->failed_cases ? 1 : 0;
 }
 
-int runner_main(int argc, char **argv, const struct pb_suite *const suites[])
+int runner_main(int argc, char **argv, const struct pb_experiment *const suites[])
 {
 	static struct run r;
 	int rc;

@@ -62,7 +62,7 @@ static void calibration_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	pb_plan_add(plan, &c);
 }
 
-const struct pb_suite calibration_suite = {
+const struct pb_experiment calibration_suite = {
 	.name = "calibration",
 	.summary = "the cost of one tick of cpu work, timed by google-benchmark's own loop",
 	.plan = calibration_plan,

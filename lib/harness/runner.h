@@ -7,6 +7,6 @@
 #include "harness.h"
 
 /* suites: NULL-terminated. Returns the process exit status. */
-int runner_main(int argc, char **argv, const struct pb_suite *const suites[]);
+int runner_main(int argc, char **argv, const struct pb_experiment *const suites[]);
 
 #endif

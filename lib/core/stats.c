@@ -58,3 +58,17 @@ struct stats_summary stats_summarize(const double *v, size_t n)
 	free(copy);
 	return s;
 }
+
+bool stats_ratio(const struct stats_summary *a, const struct stats_summary *b,
+		 struct stats_summary *out)
+{
+	if (a->n == 0 || b->n == 0 || !(b->min > 0) || !(b->median > 0) || !(b->max > 0))
+		return false;
+	*out = (struct stats_summary){ .n = a->n < b->n ? a->n : b->n,
+				       .min = a->min / b->max,
+				       .median = a->median / b->median,
+				       .max = a->max / b->min,
+				       .mean = NAN,
+				       .stddev = NAN };
+	return true;
+}

@@ -56,7 +56,7 @@ static void selftest_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	}
 }
 
-const struct pb_suite selftest_suite = {
+const struct pb_experiment selftest_suite = {
 	.name = "selftest",
 	.summary = "misbehaving cases for the harness's own tests (PARBENCH_SELFTEST=1)",
 	.plan = selftest_plan,

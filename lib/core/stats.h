@@ -3,6 +3,7 @@
 #ifndef PB_STATS_H
 #define PB_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct stats_summary {
@@ -19,5 +20,14 @@ double stats_percentile(double *v, size_t n, double p);
 double stats_median(double *v, size_t n);
 /* Summary of v; v is left untouched. All fields NaN (n = 0) when n == 0. */
 struct stats_summary stats_summarize(const double *v, size_t n);
+
+/* The ratio of two summaries, a / b, by parbench's one convention for "a
+ * ratio of two medians with a range": median = a.median / b.median, and the
+ * range from the least to the most favourable pairing of repetitions,
+ * min = a.min / b.max and max = a.max / b.min; n = the smaller n. mean and
+ * stddev are NaN. false (and *out untouched) when b has a value <= 0 or
+ * either side has no values. */
+bool stats_ratio(const struct stats_summary *a, const struct stats_summary *b,
+		 struct stats_summary *out);
 
 #endif

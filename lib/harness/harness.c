@@ -58,47 +58,6 @@ bool pb_profile_parse(const char *name, enum pb_profile *out)
 	return false;
 }
 
-/* ---- plans ---- */
-
-static void format_value(char *buf, size_t len, double v)
-{
-	snprintf(buf, len, "%.15g", v);
-}
-
-void pb_plan_add(struct pb_plan *plan, const struct pb_case *c)
-{
-	struct pb_case *n;
-	char val[32];
-	int off;
-
-	if (plan->n == plan->cap) {
-		plan->cap = plan->cap ? plan->cap * 2 : 64;
-		plan->cases = realloc(plan->cases, plan->cap * sizeof(*plan->cases));
-		if (!plan->cases) {
-			perror("parbench: realloc");
-			exit(1);
-		}
-	}
-	n = &plan->cases[plan->n++];
-	*n = *c;
-	if (!n->workload)
-		n->workload = "-";
-	off = snprintf(n->name, sizeof(n->name), "%s/%s/%s", n->experiment, n->model, n->workload);
-	if (n->extra[0])
-		off += snprintf(n->name + off, sizeof(n->name) - (size_t)off, "/%s", n->extra);
-	off += snprintf(n->name + off, sizeof(n->name) - (size_t)off, "/w:%d", n->workers);
-	if (n->param) {
-		format_value(val, sizeof(val), n->param_value);
-		snprintf(n->name + off, sizeof(n->name) - (size_t)off, "/%s:%s", n->param, val);
-	}
-}
-
-void plan_free(struct pb_plan *plan)
-{
-	free(plan->cases);
-	*plan = (struct pb_plan){ 0 };
-}
-
 /* ---- repetition results ---- */
 
 void rep_result_add(struct rep_result *r, const char *name, double value, const char *unit)
@@ -252,60 +211,6 @@ void pb_report_pus(struct pb_ctx *ctx, const int *ran_on, int n)
 	}
 	pb_metric(ctx, "pus_used", used, "count");
 	pb_metric(ctx, "pin_misses", misses, "count");
-}
-
-/* ---- named IPC objects ---- */
-
-void pb_ipc_name(char *buf, size_t len, const char *what)
-{
-	static int seq;
-	pid_t owner = pb_run_pid ? pb_run_pid : getpid();
-
-	snprintf(buf, len, "/parbench.%d.%s.%d.%d", (int)owner, what, (int)getpid(),
-		 __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
-}
-
-/* Visit the named IPC objects of run_pid: shared memory and named
- * semaphores live in /dev/shm ("sem." prefix), message queues in
- * /dev/mqueue (when mounted). */
-static int ipc_scan(pid_t run_pid, bool unlink_them)
-{
-	static const char *const dirs[] = { "/dev/shm", "/dev/mqueue" };
-	char prefix[48], sem_prefix[52], path[512];
-	int found = 0;
-
-	if (!run_pid)
-		run_pid = pb_run_pid ? pb_run_pid : getpid();
-	snprintf(prefix, sizeof(prefix), "parbench.%d.", (int)run_pid);
-	snprintf(sem_prefix, sizeof(sem_prefix), "sem.%s", prefix);
-	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
-		DIR *dir = opendir(dirs[d]);
-		struct dirent *e;
-
-		if (!dir)
-			continue;
-		while ((e = readdir(dir))) {
-			if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 &&
-			    strncmp(e->d_name, sem_prefix, strlen(sem_prefix)) != 0)
-				continue;
-			found++;
-			snprintf(path, sizeof(path), "%s/%s", dirs[d], e->d_name);
-			if (unlink_them)
-				unlink(path);
-		}
-		closedir(dir);
-	}
-	return found;
-}
-
-int pb_ipc_cleanup(pid_t run_pid)
-{
-	return ipc_scan(run_pid, true);
-}
-
-int pb_ipc_count(pid_t run_pid)
-{
-	return ipc_scan(run_pid, false);
 }
 
 /* ---- running one repetition ---- */
@@ -498,7 +403,7 @@ void caseproc_run(const struct pb_config *cfg, const struct pb_case *c, double b
 	finished = collect(pfd[0], budget_s, out);
 	close(pfd[0]);
 	end_group(pid, finished, out);
-	left = pb_ipc_cleanup(0);
+	left = ipc_cleanup(0);
 	if (left > 0 && !out->failed)
 		rep_result_add(out, "ipc_objects_left", left, "count");
 	for (size_t i = 0; i < out->nmetrics; i++)
@@ -524,90 +429,4 @@ void inproc_run(const struct pb_config *cfg, const struct pb_case *c, gb_state *
 	if (!out->failed && rc != 0)
 		fail_once(out, "the case returned %d without saying why", rc);
 	ctx_destroy(&ctx);
-}
-
-/* ---- derived figures ---- */
-
-const struct pb_config *pb_report_cfg(const struct pb_report *rep)
-{
-	return rep->cfg;
-}
-
-size_t pb_report_ncases(const struct pb_report *rep)
-{
-	return rep->plan->n;
-}
-
-const struct pb_case *pb_report_case(const struct pb_report *rep, size_t i)
-{
-	return &rep->plan->cases[i];
-}
-
-bool pb_report_stat(const struct pb_report *rep, const char *case_name, const char *metric,
-		    struct stats_summary *out)
-{
-	for (size_t i = 0; i < rep->plan->n; i++) {
-		double v[1024];
-		size_t n = 0;
-
-		if (strcmp(rep->plan->cases[i].name, case_name) != 0)
-			continue;
-		for (int r = 0; r < rep->nreps[i] && n < 1024; r++) {
-			const struct rep_result *rr = &rep->reps[i][r];
-
-			if (rr->failed)
-				continue;
-			for (size_t m = 0; m < rr->nmetrics; m++)
-				if (strcmp(rr->metrics[m].name, metric) == 0)
-					v[n++] = rr->metrics[m].value;
-		}
-		*out = stats_summarize(v, n);
-		return n > 0;
-	}
-	return false;
-}
-
-void pb_report_row(struct pb_report *rep, const struct pb_case *like, const char *model,
-		   const char *metric, struct stats_summary s, const char *unit)
-{
-	struct pb_plan one = { 0 };
-	struct derived_row *row;
-	struct pb_case c = *like;
-
-	if (model)
-		c.model = model;
-	pb_plan_add(&one, &c); /* rebuilds the name with the new model */
-	if (rep->nrows == rep->caprows) {
-		rep->caprows = rep->caprows ? rep->caprows * 2 : 64;
-		rep->rows = realloc(rep->rows, rep->caprows * sizeof(*rep->rows));
-		if (!rep->rows) {
-			perror("parbench: realloc");
-			exit(1);
-		}
-	}
-	row = &rep->rows[rep->nrows++];
-	row->c = one.cases[0];
-	snprintf(row->metric, sizeof(row->metric), "%s", metric);
-	snprintf(row->unit, sizeof(row->unit), "%s", unit);
-	row->s = s;
-	plan_free(&one);
-}
-
-void pb_report_note(struct pb_report *rep, const char *fmt, ...)
-{
-	char *note;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&note, fmt, ap) < 0)
-		note = NULL;
-	va_end(ap);
-	if (!note)
-		return;
-	rep->notes = realloc(rep->notes, (rep->nnotes + 1) * sizeof(*rep->notes));
-	if (!rep->notes) {
-		perror("parbench: realloc");
-		exit(1);
-	}
-	rep->notes[rep->nnotes++] = note;
 }

@@ -236,7 +236,7 @@ static void tasks_summarize(struct pb_report *rep)
 	}
 }
 
-const struct pb_suite tasks_suite = {
+const struct pb_experiment tasks_suite = {
 	.name = "tasks",
 	.summary = "N independent io or cpu tasks on W workers: speedup against serial",
 	.summarize = tasks_summarize,

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report — what an experiment's summary sees after the run: its cases, the
+ * statistics of their repetitions, one way to find a case and one way to
+ * divide two of them, and the derived rows and notes it writes into
+ * summary.csv and summary.md.
+ */
+#include "harness_impl.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct pb_config *pb_report_cfg(const struct pb_report *rep)
+{
+	return rep->cfg;
+}
+
+size_t pb_report_ncases(const struct pb_report *rep)
+{
+	return rep->plan->n;
+}
+
+const struct pb_case *pb_report_case(const struct pb_report *rep, size_t i)
+{
+	return &rep->plan->cases[i];
+}
+
+bool pb_report_stat(const struct pb_report *rep, const char *case_name, const char *metric,
+		    struct stats_summary *out)
+{
+	for (size_t i = 0; i < rep->plan->n; i++) {
+		double v[1024];
+		size_t n = 0;
+
+		if (strcmp(rep->plan->cases[i].name, case_name) != 0)
+			continue;
+		for (int r = 0; r < rep->nreps[i] && n < 1024; r++) {
+			const struct rep_result *rr = &rep->reps[i][r];
+
+			if (rr->failed)
+				continue;
+			for (size_t m = 0; m < rr->nmetrics; m++)
+				if (strcmp(rr->metrics[m].name, metric) == 0)
+					v[n++] = rr->metrics[m].value;
+		}
+		*out = stats_summarize(v, n);
+		return n > 0;
+	}
+	return false;
+}
+
+void pb_report_row(struct pb_report *rep, const struct pb_case *like, const char *model,
+		   const char *metric, struct stats_summary s, const char *unit)
+{
+	struct pb_plan one = { 0 };
+	struct derived_row *row;
+	struct pb_case c = *like;
+
+	if (model)
+		c.model = model;
+	pb_plan_add(&one, &c); /* rebuilds the name with the new model */
+	if (rep->nrows == rep->caprows) {
+		rep->caprows = rep->caprows ? rep->caprows * 2 : 64;
+		rep->rows = realloc(rep->rows, rep->caprows * sizeof(*rep->rows));
+		if (!rep->rows) {
+			perror("parbench: realloc");
+			exit(1);
+		}
+	}
+	row = &rep->rows[rep->nrows++];
+	row->c = one.cases[0];
+	snprintf(row->metric, sizeof(row->metric), "%s", metric);
+	snprintf(row->unit, sizeof(row->unit), "%s", unit);
+	row->s = s;
+	plan_free(&one);
+}
+
+void pb_report_note(struct pb_report *rep, const char *fmt, ...)
+{
+	char *note;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&note, fmt, ap) < 0)
+		note = NULL;
+	va_end(ap);
+	if (!note)
+		return;
+	rep->notes = realloc(rep->notes, (rep->nnotes + 1) * sizeof(*rep->notes));
+	if (!rep->notes) {
+		perror("parbench: realloc");
+		exit(1);
+	}
+	rep->notes[rep->nnotes++] = note;
+}
+
+static bool str_match(const char *want, const char *have)
+{
+	return !want || (have && strcmp(want, have) == 0);
+}
+
+static bool key_match(const struct pb_case_key *k, const struct pb_case *c)
+{
+	if (!str_match(k->experiment, c->experiment) || !str_match(k->model, c->model) ||
+	    !str_match(k->workload, c->workload) || !str_match(k->extra, c->extra))
+		return false;
+	if (k->workers && k->workers != c->workers)
+		return false;
+	return !k->param || (c->param && strcmp(k->param, c->param) == 0 &&
+			     c->param_value == k->param_value);
+}
+
+const struct pb_case *pb_report_next(const struct pb_report *rep, const struct pb_case_key *key,
+				     const struct pb_case *after)
+{
+	size_t i = after ? (size_t)(after - rep->plan->cases) + 1 : 0;
+
+	for (; i < rep->plan->n; i++)
+		if (key_match(key, &rep->plan->cases[i]))
+			return &rep->plan->cases[i];
+	return NULL;
+}
+
+const struct pb_case *pb_report_find(const struct pb_report *rep, const struct pb_case_key *key)
+{
+	return pb_report_next(rep, key, NULL);
+}
+
+double pb_report_median(const struct pb_report *rep, const struct pb_case *c, const char *metric)
+{
+	struct stats_summary s;
+
+	return c && pb_report_stat(rep, c->name, metric, &s) ? s.median : NAN;
+}
+
+bool pb_report_ratio2(const struct pb_report *rep, const struct pb_case *a, const char *metric_a,
+		      const struct pb_case *b, const char *metric_b, struct stats_summary *out)
+{
+	struct stats_summary x, y;
+
+	return a && b && pb_report_stat(rep, a->name, metric_a, &x) &&
+	       pb_report_stat(rep, b->name, metric_b, &y) && stats_ratio(&x, &y, out);
+}
+
+bool pb_report_ratio(const struct pb_report *rep, const struct pb_case *a, const struct pb_case *b,
+		     const char *metric, struct stats_summary *out)
+{
+	return pb_report_ratio2(rep, a, metric, b, metric, out);
+}
