@@ -4,6 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -23,8 +24,18 @@ static benchmark::State &state_of(gb_state *st)
 	return *reinterpret_cast<benchmark::State *>(st);
 }
 
+// Which arg each registered name belongs to: a reported run carries the
+// name it was registered under (run_name.function_name, without the
+// suffixes google-benchmark adds), so no name is ever parsed.
+static std::map<std::string, void *> &registered_args()
+{
+	static std::map<std::string, void *> args;
+	return args;
+}
+
 extern "C" void gb_register(const char *name, gb_fn fn, void *arg, struct gb_options opt)
 {
+	registered_args()[name] = arg;
 	auto *b = benchmark::RegisterBenchmark(name, [fn, arg](benchmark::State &st) {
 		fn(reinterpret_cast<gb_state *>(&st), arg);
 	});
@@ -89,18 +100,10 @@ class CallbackReporter : public benchmark::BenchmarkReporter {
 			names.push_back(kv.first.c_str());
 			values.push_back(kv.second.value);
 		}
-		std::string name = r.benchmark_name();
-		// benchmark_name() appends "/manual_time" and "/iterations:N".
-		for (const char *suffix : { "/manual_time", "/real_time" }) {
-			auto pos = name.find(suffix);
-			if (pos != std::string::npos)
-				name.erase(pos, std::string(suffix).size());
-		}
-		auto pos = name.find("/iterations:");
-		if (pos != std::string::npos)
-			name.erase(pos);
+		auto found = registered_args().find(r.run_name.function_name);
 		struct gb_run run = {};
-		run.name = name.c_str();
+		run.case_arg = found == registered_args().end() ? nullptr : found->second;
+		run.name = r.run_name.function_name.c_str();
 		run.rep = r.repetition_index < 0 ? 0 : r.repetition_index;
 #if GB_HAS_SKIPPED
 		run.failed = r.skipped != benchmark::internal::NotSkipped;

@@ -27,7 +27,8 @@ struct gb_options {
 	int64_t iterations; /* fixed count (> 0), or 0 to let gbench decide */
 };
 
-/* Register fn under name (the name is copied). */
+/* Register fn under name (the name is copied); arg comes back to fn and,
+ * as case_arg, with every reported run of the case. */
 void gb_register(const char *name, gb_fn fn, void *arg, struct gb_options opt);
 
 bool gb_keep_running(gb_state *st);
@@ -38,6 +39,7 @@ int64_t gb_iterations(gb_state *st);
 
 /* One finished repetition, as google-benchmark reports it. */
 struct gb_run {
+	void *case_arg;	   /* the arg the case was registered with */
 	const char *name;
 	int64_t rep;	   /* 0-based repetition index */
 	bool failed;	   /* the case called gb_skip_with_error */

@@ -65,9 +65,9 @@ struct pb_case {
 	int workers;
 	const char *param; /* the swept parameter ("task_ms"), NULL for none */
 	double param_value;
-	int64_t arg[4];	  /* DEPRECATED: being replaced by params; do not use in new code */
+	int64_t arg[4]; /* DEPRECATED: being replaced by params; do not use in new code */
 	struct pb_param params[PB_MAX_PARAMS]; /* named numbers: pb_case_set / pb_case_get */
-	const void *data; /* model-specific static data */
+	const void *data;		       /* model-specific static data */
 	pb_run_fn run;
 	double budget_s;     /* watchdog budget of one repetition; 0: the profile's default */
 	bool in_process;     /* a micro-benchmark timed by google-benchmark's own loop */
@@ -126,7 +126,6 @@ bool pb_keep_running(struct pb_ctx *ctx);
 /* Report which PU each worker last ran on: adds pus_used (distinct PUs) and
  * pin_misses (workers not on their placement's PU). */
 void pb_report_pus(struct pb_ctx *ctx, const int *ran_on, int n);
-
 
 /* ---- after the run: derived figures ---- */
 const struct pb_config *pb_report_cfg(const struct pb_report *rep);

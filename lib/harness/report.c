@@ -109,8 +109,8 @@ static bool key_match(const struct pb_case_key *k, const struct pb_case *c)
 		return false;
 	if (k->workers && k->workers != c->workers)
 		return false;
-	return !k->param || (c->param && strcmp(k->param, c->param) == 0 &&
-			     c->param_value == k->param_value);
+	return !k->param ||
+	       (c->param && strcmp(k->param, c->param) == 0 && c->param_value == k->param_value);
 }
 
 const struct pb_case *pb_report_next(const struct pb_report *rep, const struct pb_case_key *key,

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * output — where a run's results go: the run directory, the metadata that
+ * makes every file self-describing, the topology picture, and the raw rows,
+ * written as soon as a case's repetitions are known.
+ */
+#include "run_impl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "workload.h"
+#ifndef PB_VERSION
+#define PB_VERSION "0.1.0"
+#endif
+#include "gitrev.h"
+#ifndef PB_GIT_REV
+#define PB_GIT_REV "unknown"
+#endif
+#ifndef PB_CFLAGS
+#define PB_CFLAGS "unknown"
+#endif
+
+void run_remember_unit(struct run *r, const char *metric, const char *unit)
+{
+	for (int i = 0; i < r->nunits; i++)
+		if (strcmp(r->units[i][0], metric) == 0)
+			return;
+	if (r->nunits == 256)
+		return;
+	snprintf(r->units[r->nunits][0], 64, "%s", metric);
+	snprintf(r->units[r->nunits][1], 64, "%s", unit);
+	r->nunits++;
+}
+
+const char *run_unit_of(const struct run *r, const char *metric)
+{
+	for (int i = 0; i < r->nunits; i++)
+		if (strcmp(r->units[i][0], metric) == 0)
+			return r->units[i][1];
+	return "";
+}
+
+const char *run_case_pin(const struct run *r, const struct pb_case *c)
+{
+	return pin_policy_name(c->pin_fixed ? c->pin : r->cfg.pin);
+}
+
+/* ---- metadata ---- */
+
+static void os_pretty_name(char *buf, size_t len)
+{
+	FILE *f = fopen("/etc/os-release", "r");
+	char line[256];
+
+	snprintf(buf, len, "unknown");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "PRETTY_NAME=", 12) != 0)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(buf, len, "%s", line + 12 + (line[12] == '"'));
+		buf[strcspn(buf, "\"")] = '\0';
+	}
+	fclose(f);
+}
+
+void run_write_metadata(const struct run *r, FILE *f, const char *started, int argc, char **argv)
+{
+	struct wl_calibration cal = workload_calibration();
+	char buf[512], host[256] = "unknown", cmd[1024] = "";
+	struct utsname u;
+	size_t off = 0;
+
+	gethostname(host, sizeof(host));
+	uname(&u);
+	for (int i = 0; i < argc && off < sizeof(cmd); i++)
+		off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, "%s%s", i ? " " : "",
+					argv[i]);
+	csv_meta(f, "schema_version", "%d", CSV_SCHEMA_VERSION);
+	csv_meta(f, "parbench_version", "%s", PB_VERSION);
+	csv_meta(f, "git_rev", "%s", PB_GIT_REV);
+	csv_meta(f, "machine", "%s", r->cfg.machine);
+	csv_meta(f, "hostname", "%s", host);
+	csv_meta(f, "cpu_model", "%s", topo_cpu_model(r->cfg.topo));
+	csv_meta(f, "packages", "%d", topo_packages(r->cfg.topo));
+	csv_meta(f, "cores", "%d", topo_cores(r->cfg.topo));
+	csv_meta(f, "pus", "%d", topo_pus(r->cfg.topo));
+	csv_meta(f, "numa_nodes", "%d", topo_numa_nodes(r->cfg.topo));
+	topo_caches(r->cfg.topo, buf, sizeof(buf));
+	csv_meta(f, "caches", "%s", buf);
+	topo_hwloc_version(buf, sizeof(buf));
+	csv_meta(f, "hwloc_version", "%s", buf);
+	csv_meta(f, "kernel", "%s %s %s", u.sysname, u.release, u.machine);
+	os_pretty_name(buf, sizeof(buf));
+	csv_meta(f, "os", "%s", buf);
+#ifdef __clang__
+	csv_meta(f, "compiler", "clang %s", __clang_version__);
+#else
+	csv_meta(f, "compiler", "gcc %s", __VERSION__);
+#endif
+	csv_meta(f, "cflags", "%s", PB_CFLAGS);
+	csv_meta(f, "gbench_version", "%s", gb_version());
+	csv_meta(f, "gbench_build_type", "%s", gb_build_type());
+	csv_meta(f, "profile", "%s", pb_profile_name(r->cfg.profile));
+	csv_meta(f, "pin", "%s", pin_policy_name(r->cfg.pin));
+	csv_meta(f, "reps", "%d", r->reps);
+	csv_meta(f, "filter", "%s", r->opt.filter ? r->opt.filter : "");
+	csv_meta(f, "calibration_ticks_per_ms", "%.1f", cal.ticks_per_ms);
+	csv_meta(f, "calibration_tick_ns", "%.3f", cal.tick_ns);
+	csv_meta(f, "calibration_method", "median of %d runs of %.0f ms on one core", cal.runs,
+		 cal.run_ms);
+	csv_meta(f, "started_utc", "%s", started);
+	csv_meta(f, "command", "%s", cmd);
+}
+
+/* ---- the reporter: raw rows as soon as a case finishes ---- */
+
+void run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct rep_result *res)
+{
+	struct csv_row row = {
+		.machine = r->cfg.machine,
+		.case_name = c->name,
+		.experiment = c->experiment,
+		.model = c->model,
+		.workload = c->workload,
+		.workers = c->workers,
+		.param = c->param ? c->param : "-",
+		.param_value = c->param ? c->param_value : 0,
+		.pin = run_case_pin(r, c),
+		.rep = rep,
+	};
+
+	if (!res->failed) {
+		for (size_t m = 0; m < res->nmetrics; m++) {
+			row.metric = res->metrics[m].name;
+			row.value = res->metrics[m].value;
+			row.unit = res->metrics[m].unit[0] ? res->metrics[m].unit :
+							     run_unit_of(r, res->metrics[m].name);
+			csv_row(r->csv, &row);
+		}
+	}
+	/* The status row carries the reason in its unit column: a failure is
+	 * data, and the reason belongs next to it. */
+	row.metric = "status";
+	row.value = res->failed;
+	row.unit = res->failed ? res->reason : "ok";
+	csv_row(r->csv, &row);
+}
+
+/* ---- the run directory ---- */
+
+static int mkdir_p(const char *path)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int make_run_dir(struct run *r, const char *stamp)
+{
+	char base[400];
+
+	snprintf(base, sizeof(base), "%s/%s", r->opt.results, r->cfg.machine);
+	if (mkdir_p(base) < 0) {
+		fprintf(stderr, "parbench: mkdir %s: %s\n", base, strerror(errno));
+		return -1;
+	}
+	/* Two runs in the same second get -2, -3, ... rather than mixing. */
+	for (int i = 1; i < 100; i++) {
+		if (i == 1)
+			snprintf(r->dir, sizeof(r->dir), "%s/%s", base, stamp);
+		else
+			snprintf(r->dir, sizeof(r->dir), "%s/%s-%d", base, stamp, i);
+		if (mkdir(r->dir, 0755) == 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	fprintf(stderr, "parbench: mkdir %s: %s\n", r->dir, strerror(errno));
+	return -1;
+}
+
+/* topo.png through lstopo (hwloc's library draws no pictures itself). */
+static void save_topology_png(const struct run *r)
+{
+	char path[600];
+	int status;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/topo.png", r->dir);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execlp("lstopo", "lstopo", "--of", "png", "-f", path, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		fprintf(stderr,
+			"parbench: note: lstopo --of png failed; no topo.png (install hwloc)\n");
+}
+
+int run_open_outputs(struct run *r, const char *stamp)
+{
+	char path[600];
+
+	if (r->opt.csv) {
+		r->csv = strcmp(r->opt.csv, "-") == 0 ? stdout : fopen(r->opt.csv, "w");
+		if (!r->csv) {
+			fprintf(stderr, "parbench: %s: %s\n", r->opt.csv, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (make_run_dir(r, stamp) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/raw.csv", r->dir);
+	r->csv = fopen(path, "w");
+	if (!r->csv) {
+		fprintf(stderr, "parbench: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/topo.xml", r->dir);
+	if (topo_export_xml(r->cfg.topo, path) < 0)
+		fprintf(stderr, "parbench: note: could not write %s\n", path);
+	save_topology_png(r);
+	return 0;
+}
+
+/* Say where the results are, naming only the files that were written. */
+void run_list_outputs(const struct run *r)
+{
+	static const char *const files[] = { "raw.csv",	    "summary.csv", "summary.md",
+					     "gbench.json", "topo.xml",	   "topo.png" };
+	char path[700], list[256] = "";
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", r->dir, files[i]);
+		if (stat(path, &st) == 0)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 list[0] ? ", " : "", files[i]);
+	}
+	fprintf(stderr, "parbench: results in %s/ (%s)\n", r->dir, list);
+}

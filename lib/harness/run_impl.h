@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The run's insides, shared by run.c (options, plan, google-benchmark),
+ * output.c (run directory, metadata, raw rows) and summary.c (progress,
+ * case lines, summary.csv and summary.md). Not for bench/.
+ */
+#ifndef PB_RUN_IMPL_H
+#define PB_RUN_IMPL_H
+
+#include <stdio.h>
+
+#include "cli.h"
+#include "harness_impl.h"
+#include "runner.h"
+
+/* Everything one run needs; one instance, passed to the callbacks. */
+struct run {
+	struct pb_options opt;
+	struct pb_config cfg;
+	struct pb_plan plan;
+	struct pb_report report;
+	const struct pb_experiment *const *suites;
+	char dir[512]; /* run directory, "" with --csv */
+	FILE *csv;     /* raw rows */
+	size_t cases_done, cases_total;
+	int reps; /* repetitions per case */
+	int failed_cases;
+	uint64_t t0_ns; /* for the progress estimate */
+	size_t reps_done;
+	bool tty;
+	FILE *human;		/* case lines: stdout, or stderr when the CSV goes to stdout */
+	char units[256][2][64]; /* metric name -> unit, for the CSV */
+	int nunits;
+};
+
+void run_remember_unit(struct run *r, const char *metric, const char *unit);
+const char *run_unit_of(const struct run *r, const char *metric);
+const char *run_case_pin(const struct run *r, const struct pb_case *c);
+void run_write_metadata(const struct run *r, FILE *f, const char *started, int argc, char **argv);
+void run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct rep_result *res);
+int run_open_outputs(struct run *r, const char *stamp);
+void run_list_outputs(const struct run *r);
+void run_progress(struct run *r, const struct pb_case *c, int rep);
+void run_progress_clear(const struct run *r);
+void run_print_case_line(struct run *r, size_t idx);
+void run_write_summary(struct run *r, const char *started, int argc, char **argv);
+
+#endif

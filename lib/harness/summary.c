@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * summary — what a person reads: the progress line, one line per finished
+ * case (median with min…max, noisy when max/min > 1.25), and at the end
+ * summary.csv and summary.md with every experiment's derived rows and notes.
+ */
+#include "run_impl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csv.h"
+
+/* ---- progress, on stderr when it is a terminal ---- */
+
+void run_progress(struct run *r, const struct pb_case *c, int rep)
+{
+	double elapsed = (double)(clock_now_ns() - r->t0_ns) / 1e9;
+	size_t total = r->cases_total * (size_t)r->reps;
+	char left[32] = "?";
+
+	if (!r->tty)
+		return;
+	if (r->reps_done > 0) {
+		double s = elapsed / (double)r->reps_done * (double)(total - r->reps_done);
+
+		snprintf(left, sizeof(left), "~%d:%02d", (int)s / 60, (int)s % 60);
+	}
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s  rep %d/%d  elapsed %d:%02d  left %s",
+		r->cases_done + 1, r->cases_total, c->name, rep + 1, r->reps, (int)elapsed / 60,
+		(int)elapsed % 60, left);
+	fflush(stderr);
+}
+
+void run_progress_clear(const struct run *r)
+{
+	if (r->tty)
+		fputs("\r\033[K", stderr);
+}
+
+static const char *key_metric(const struct rep_result *res)
+{
+	for (size_t m = 0; m < res->nmetrics; m++)
+		if (strcmp(res->metrics[m].name, "wall_s") == 0)
+			return "wall_s";
+	for (size_t m = 0; m < res->nmetrics; m++)
+		if (strcmp(res->metrics[m].name, "iteration_ns") == 0)
+			return "iteration_ns";
+	return res->nmetrics ? res->metrics[0].name : NULL;
+}
+
+void run_print_case_line(struct run *r, size_t idx)
+{
+	const struct pb_case *c = &r->plan.cases[idx];
+	const struct rep_result *reps = r->report.reps[idx];
+	int n = r->report.nreps[idx], failed = 0;
+	const char *metric = NULL, *why = "";
+	struct stats_summary s;
+
+	for (int i = 0; i < n; i++) {
+		if (reps[i].failed) {
+			failed++;
+			why = reps[i].reason;
+		} else if (!metric) {
+			metric = key_metric(&reps[i]);
+		}
+	}
+	run_progress_clear(r);
+	if (failed) {
+		fprintf(r->human, "FAIL %s: %d of %d repetitions failed: %s\n", c->name, failed, n,
+			why);
+	} else if (metric && pb_report_stat(&r->report, c->name, metric, &s)) {
+		fprintf(r->human, "ok   %-56s %s %.4g %s (%.4g … %.4g, n=%zu)%s\n", c->name, metric,
+			s.median, run_unit_of(r, metric), s.min, s.max, s.n,
+			s.min > 0 && s.max / s.min > 1.25 ? "  noisy" : "");
+	} else {
+		fprintf(r->human, "ok   %s\n", c->name);
+	}
+	fflush(r->human);
+}
+
+/* ---- the summary ---- */
+
+static void summary_row(FILE *f, const struct run *r, const struct pb_case *c, const char *metric,
+			struct stats_summary s, const char *unit)
+{
+	csv_field(f, r->cfg.machine);
+	fputc(',', f);
+	csv_field(f, c->name);
+	fputc(',', f);
+	csv_field(f, c->experiment);
+	fputc(',', f);
+	csv_field(f, c->model);
+	fputc(',', f);
+	csv_field(f, c->workload);
+	fprintf(f, ",%d,", c->workers);
+	csv_field(f, c->param ? c->param : "-");
+	fputc(',', f);
+	csv_number(f, c->param ? c->param_value : 0);
+	fputc(',', f);
+	csv_field(f, run_case_pin(r, c));
+	fputc(',', f);
+	csv_field(f, metric);
+	fprintf(f, ",%zu,", s.n);
+	csv_number(f, s.min);
+	fputc(',', f);
+	csv_number(f, s.median);
+	fputc(',', f);
+	csv_number(f, s.max);
+	fputc(',', f);
+	csv_field(f, unit);
+	fputc('\n', f);
+}
+
+/* Every metric of a case, in the order its repetitions first reported them. */
+static void summarize_case(FILE *f, struct run *r, size_t idx)
+{
+	const struct pb_case *c = &r->plan.cases[idx];
+	double status[1024];
+	int n = r->report.nreps[idx];
+
+	for (int i = 0; i < n; i++) {
+		const struct rep_result *res = &r->report.reps[idx][i];
+
+		for (size_t m = 0; m < res->nmetrics && !res->failed; m++) {
+			const char *name = res->metrics[m].name;
+			struct stats_summary s;
+			bool seen = false;
+
+			for (int j = 0; j < i && !seen; j++)
+				for (size_t k = 0; k < r->report.reps[idx][j].nmetrics; k++)
+					seen = seen ||
+					       (!r->report.reps[idx][j].failed &&
+						strcmp(r->report.reps[idx][j].metrics[k].name,
+						       name) == 0);
+			if (!seen && pb_report_stat(&r->report, c->name, name, &s))
+				summary_row(f, r, c, name, s, res->metrics[m].unit);
+		}
+	}
+	for (int i = 0; i < n && i < 1024; i++)
+		status[i] = r->report.reps[idx][i].failed;
+	summary_row(f, r, c, "status", stats_summarize(status, (size_t)(n < 1024 ? n : 1024)),
+		    "failed");
+}
+
+static void write_summary_md(struct run *r, const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		fprintf(stderr, "parbench: %s: %s\n", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "# parbench run on %s\n\n", r->cfg.machine);
+	fprintf(f, "CPU: %s; %d PUs; profile %s; pin %s; %d repetitions per case.\n\n",
+		topo_cpu_model(r->cfg.topo), r->cfg.pus, pb_profile_name(r->cfg.profile),
+		pin_policy_name(r->cfg.pin), r->reps);
+	fprintf(f, "| case | metric | median | min | max | n |\n|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < r->plan.n; i++) {
+		const char *metric = NULL;
+		struct stats_summary s;
+
+		for (int k = 0; k < r->report.nreps[i] && !metric; k++)
+			if (!r->report.reps[i][k].failed)
+				metric = key_metric(&r->report.reps[i][k]);
+		if (metric && pb_report_stat(&r->report, r->plan.cases[i].name, metric, &s))
+			fprintf(f, "| %s | %s | %.4g | %.4g | %.4g | %zu |\n",
+				r->plan.cases[i].name, metric, s.median, s.min, s.max, s.n);
+		for (int k = 0; k < r->report.nreps[i]; k++)
+			if (r->report.reps[i][k].failed)
+				fprintf(f, "| %s | FAILED rep %d | %s | | | |\n",
+					r->plan.cases[i].name, k, r->report.reps[i][k].reason);
+	}
+	if (r->report.nnotes)
+		fprintf(f, "\n## Findings\n\n");
+	for (size_t i = 0; i < r->report.nnotes; i++)
+		fprintf(f, "- %s\n", r->report.notes[i]);
+	fclose(f);
+}
+
+void run_write_summary(struct run *r, const char *started, int argc, char **argv)
+{
+	char path[600];
+	FILE *f = NULL;
+
+	for (const struct pb_experiment *const *s = r->suites; *s; s++)
+		if ((*s)->summarize)
+			(*s)->summarize(&r->report);
+	if (r->dir[0]) {
+		snprintf(path, sizeof(path), "%s/summary.csv", r->dir);
+		f = fopen(path, "w");
+		if (!f)
+			fprintf(stderr, "parbench: %s: %s\n", path, strerror(errno));
+	}
+	if (f) {
+		run_write_metadata(r, f, started, argc, argv);
+		fprintf(f, "%s\n", CSV_SUMMARY_HEADER);
+		for (size_t i = 0; i < r->plan.n; i++)
+			if (r->report.nreps[i] > 0)
+				summarize_case(f, r, i);
+		for (size_t i = 0; i < r->report.nrows; i++)
+			summary_row(f, r, &r->report.rows[i].c, r->report.rows[i].metric,
+				    r->report.rows[i].s, r->report.rows[i].unit);
+		fclose(f);
+		snprintf(path, sizeof(path), "%s/summary.md", r->dir);
+		write_summary_md(r, path);
+	}
+	for (size_t i = 0; i < r->report.nnotes; i++)
+		fprintf(r->human, "* %s\n", r->report.notes[i]);
+}
