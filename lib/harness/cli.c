@@ -14,7 +14,8 @@ const char cli_usage[] =
 	"tutorials in C and measures them. Results go to results/<machine>/<UTC>/.\n"
 	"\n"
 	"  --help               this text\n"
-	"  --list               list the cases (after --filter) and exit\n"
+	"  --list               list the experiments (after --filter): name, cases, what it\n"
+	"                       teaches; with --cases, the case names, one per line\n"
 	"  --topo               print the machine's topology and exit\n"
 	"  --filter REGEX       run only cases whose name matches (POSIX extended regex)\n"
 	"  --reps N             repetitions of each case (1..1000; profile default:\n"
@@ -30,7 +31,7 @@ const char cli_usage[] =
 	"\n"
 	"Exit status: 0 all cases passed, 1 a case failed, 2 bad usage, 130 interrupted.\n";
 
-static const char allowed[] = "allowed: --help --list --topo --filter REGEX --reps N "
+static const char allowed[] = "allowed: --help --list [--cases] --topo --filter REGEX --reps N "
 			      "--pin none|compact|scatter|single --profile quick|default|full "
 			      "--machine NAME --csv FILE --results DIR --benchmark_*";
 
@@ -135,6 +136,10 @@ static int parse_value_flag(int argc, char **argv, int *i, struct pb_options *o,
 			return bad(err, errlen, "%s: needs a directory", name);
 		o->results = v;
 	}
+	if (o->list_cases && !o->list) {
+		snprintf(err, errlen, "--cases goes with --list (parbench --list --cases)");
+		return 2;
+	}
 	return 0;
 }
 
@@ -152,6 +157,10 @@ static int pass_to_gbench(const char *a, struct pb_options *o, char *err, size_t
 			return bad(err, errlen,
 				   "'%s': --benchmark_repetitions needs =N with N from 1 to 1000",
 				   a);
+	}
+	if (o->list_cases && !o->list) {
+		snprintf(err, errlen, "--cases goes with --list (parbench --list --cases)");
+		return 2;
 	}
 	return 0;
 }
@@ -179,6 +188,10 @@ int cli_parse(int argc, char **argv, struct pb_options *o, char *err, size_t err
 			*(a[2] == 'l' ? &o->list : &o->topo) = true;
 			continue;
 		}
+		if (strcmp(a, "--cases") == 0) {
+			o->list_cases = true;
+			continue;
+		}
 		if (strncmp(a, "--benchmark_", 12) == 0) {
 			if ((rc = pass_to_gbench(a, o, err, errlen)))
 				return rc;
@@ -196,6 +209,10 @@ int cli_parse(int argc, char **argv, struct pb_options *o, char *err, size_t err
 			snprintf(err, errlen, "unknown option '%s'; %s", a, allowed);
 			return 2;
 		}
+	}
+	if (o->list_cases && !o->list) {
+		snprintf(err, errlen, "--cases goes with --list (parbench --list --cases)");
+		return 2;
 	}
 	return 0;
 }

@@ -187,32 +187,61 @@ static bool keep_case(const regex_t *re, const struct pb_case *c)
 	return !re || regexec(re, c->name, 0, NULL, 0) == 0;
 }
 
+/* Plan every experiment, keep the cases --filter selects, and count them
+ * per experiment for --list. */
 static int plan_cases(struct run *r)
 {
 	struct pb_plan all = { 0 };
+	size_t nexp = 0;
 	regex_t re;
 
 	if (r->opt.filter && regcomp(&re, r->opt.filter, REG_EXTENDED | REG_NOSUB) != 0)
 		return -1; /* cli_parse already checked it */
-	for (const struct pb_experiment *const *s = r->suites; *s; s++)
-		if ((*s)->plan)
-			(*s)->plan(&all, &r->cfg);
-	for (size_t i = 0; i < all.n; i++)
-		if (keep_case(r->opt.filter ? &re : NULL, &all.cases[i]))
+	while (r->suites[nexp])
+		nexp++;
+	r->exp_ncases = calloc(nexp + 1, sizeof(*r->exp_ncases));
+	if (!r->exp_ncases) {
+		perror("parbench: calloc");
+		exit(1);
+	}
+	for (size_t e = 0; e < nexp; e++) {
+		size_t from = all.n;
+
+		if (r->suites[e]->plan)
+			r->suites[e]->plan(&all, &r->cfg);
+		for (size_t i = from; i < all.n; i++) {
+			if (!keep_case(r->opt.filter ? &re : NULL, &all.cases[i]))
+				continue;
 			pb_plan_add(&r->plan, &all.cases[i]);
+			r->exp_ncases[e]++;
+		}
+	}
 	if (r->opt.filter)
 		regfree(&re);
 	plan_free(&all);
 	return 0;
 }
 
-static void list_cases(const struct run *r)
+/* --list: the experiments, each with its case count and what it teaches;
+ * --list --cases: the case names alone, one per line, for scripts. */
+static void list_plan(const struct run *r)
 {
-	for (const struct pb_experiment *const *s = r->suites; *s; s++)
-		printf("# %-12s %s\n", (*s)->name, (*s)->summary);
-	for (size_t i = 0; i < r->plan.n; i++)
-		printf("%s\n", r->plan.cases[i].name);
-	printf("# %zu cases\n", r->plan.n);
+	size_t shown = 0;
+
+	if (r->opt.list_cases) {
+		for (size_t i = 0; i < r->plan.n; i++)
+			printf("%s\n", r->plan.cases[i].name);
+		return;
+	}
+	for (size_t e = 0; r->suites[e]; e++) {
+		if (!r->exp_ncases[e])
+			continue;
+		printf("%-20s %4zu case%s  %s\n", r->suites[e]->name, r->exp_ncases[e],
+		       r->exp_ncases[e] == 1 ? " " : "s", r->suites[e]->summary);
+		shown++;
+	}
+	printf("%zu experiments, %zu cases (parbench --list --cases names them)\n", shown,
+	       r->plan.n);
 }
 
 /* google-benchmark's argv: ours first, so that the user's own
@@ -268,6 +297,7 @@ static void free_run(struct run *r)
 	free(r->report.reps);
 	free(r->report.nreps);
 	plan_free(&r->plan);
+	free(r->exp_ncases);
 	topo_free(r->cfg.topo);
 }
 
@@ -379,7 +409,7 @@ int runner_main(int argc, char **argv, const struct pb_experiment *const suites[
 	}
 	plan_cases(&r);
 	if (r.opt.list) {
-		list_cases(&r);
+		list_plan(&r);
 		free_run(&r);
 		return 0;
 	}

@@ -18,6 +18,7 @@ struct run {
 	struct pb_options opt;
 	struct pb_config cfg;
 	struct pb_plan plan;
+	size_t *exp_ncases; /* per registry row: how many of its cases the plan kept */
 	struct pb_report report;
 	const struct pb_experiment *const *suites;
 	char dir[512]; /* run directory, "" with --csv */
