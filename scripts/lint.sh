@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # lint.sh — style and static checks for parbench's C sources.
 #
-#   clang-format --dry-run --Werror  on lib/*.{c,h,cc} bench/*.{c,h} tests/*.c
+#   scripts/check_layers.sh           the one-way includes of lib/core, lib/models and
+#                                     lib/harness; file and function lengths; no arg[]
+#   clang-format --dry-run --Werror  on lib/**/*.{c,h,cc} bench/**/*.{c,h} tests/*.c
 #   cppcheck (warning, performance, portability) on lib bench tests
 #
-# Both tools always run; the exit status is 1 if either found something
+# Every check always runs; the exit status is 1 if any found something
 # (the summary line says which), 2 if a tool is missing.
 # PARBENCH_LINT_ROOT=DIR checks DIR instead of the repository (for testing).
 set -euo pipefail
@@ -20,11 +22,19 @@ if [ ${#missing[@]} -gt 0 ]; then
 	exit 2
 fi
 
-shopt -s nullglob
-files=(lib/*.c lib/*.h lib/*.cc bench/*.c bench/*.h tests/*.c)
+shopt -s nullglob globstar
+files=(lib/**/*.c lib/**/*.h lib/**/*.cc bench/**/*.c bench/**/*.h tests/*.c)
+incs=()
+for d in lib/*/ lib/models/*/ bench/*/; do
+	incs+=("-I${d%/}")
+done
 shopt -u nullglob
 
 failed=()
+
+if ! "$root/scripts/check_layers.sh"; then
+	failed+=(layers)
+fi
 
 if [ ${#files[@]} -gt 0 ]; then
 	# The style is the .clang-format in the checked tree (or above it).
@@ -47,7 +57,7 @@ if [ ${#dirs[@]} -gt 0 ]; then
 	if ! cppcheck --enable=warning,performance,portability --error-exitcode=1 \
 		--inline-suppr --quiet --suppress=missingIncludeSystem \
 		-j "$jobs" --cppcheck-build-dir="$cache" \
-		-Ilib -Ibench "${dirs[@]}"; then
+		"${incs[@]}" "${dirs[@]}"; then
 		failed+=(cppcheck)
 	fi
 fi

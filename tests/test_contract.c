@@ -65,8 +65,8 @@ static void case_names_match_golden(void **state)
 				 "HWLOC_SYNTHETIC='%s' %s --list --cases --profile %s | LC_ALL=C sort > %s",
 				 topologies[t], bin(), profiles[p], out);
 			assert_int_equal(sh(cmd), 0);
-			snprintf(cmd, sizeof(cmd), "diff -u tests/golden/cases-%s-%s.txt %s >&2", tag,
-				 profiles[p], out);
+			snprintf(cmd, sizeof(cmd), "diff -u tests/golden/cases-%s-%s.txt %s >&2",
+				 tag, profiles[p], out);
 			if (sh(cmd) != 0) {
 				fprintf(stderr, "case names changed: topology '%s', profile %s\n",
 					topologies[t], profiles[p]);
@@ -103,9 +103,12 @@ static void assert_has(const char *text, const char *line)
 
 static void raw_csv_end_to_end(void **state)
 {
-	static const char *const every_case[] = { "wall_s,s",	      "cpu_user_s,s",
-						  "cpu_sys_s,s",      "ctxsw_voluntary,count",
-						  "ctxsw_involuntary,count", "status,ok" };
+	static const char *const every_case[] = { "wall_s,s",
+						  "cpu_user_s,s",
+						  "cpu_sys_s,s",
+						  "ctxsw_voluntary,count",
+						  "ctxsw_involuntary,count",
+						  "status,ok" };
 	const char *cases[] = { "tasks/serial/io/n:5/w:1/task_ms:100",
 				"tasks/fork/io/n:5/w:5/task_ms:100" };
 	char csv[] = "/tmp/parbench-contract-XXXXXX", cmd[1024], header[512], want[256];

@@ -15,7 +15,6 @@ void ipc_set_owner(pid_t owner)
 	ipc_owner = owner;
 }
 
-
 void ipc_name(char *buf, size_t len, const char *what)
 {
 	static int seq;

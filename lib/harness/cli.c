@@ -53,11 +53,11 @@ static const char *take_value(int argc, char **argv, int *i, const char *name)
 	return NULL;
 }
 
-static bool flag_is(const char *arg, const char *name)
+static bool flag_is(const char *word, const char *name)
 {
 	size_t len = strlen(name);
 
-	return strncmp(arg, name, len) == 0 && (arg[len] == '\0' || arg[len] == '=');
+	return strncmp(word, name, len) == 0 && (word[len] == '\0' || word[len] == '=');
 }
 
 static bool parse_reps(const char *s, int *out)

@@ -12,7 +12,7 @@
 
 struct pb_options {
 	bool help, list, topo;
-	bool list_cases; /* --list --cases: case names instead of experiments */
+	bool list_cases;    /* --list --cases: case names instead of experiments */
 	const char *filter; /* POSIX extended regex over case names; NULL: all */
 	int reps;	    /* 0: the profile's default */
 	enum pin_policy pin;

@@ -39,7 +39,7 @@ int64_t gb_iterations(gb_state *st);
 
 /* One finished repetition, as google-benchmark reports it. */
 struct gb_run {
-	void *case_arg;	   /* the arg the case was registered with */
+	void *case_arg; /* the arg the case was registered with */
 	const char *name;
 	int64_t rep;	   /* 0-based repetition index */
 	bool failed;	   /* the case called gb_skip_with_error */
