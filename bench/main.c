@@ -8,28 +8,22 @@
 
 /* One suite per line, in the order the run goes. */
 // clang-format off
-extern const struct pb_experiment calibration_suite;
-extern const struct pb_experiment tasks_suite;
-extern const struct pb_experiment serial_suite;
-extern const struct pb_experiment fork_suite;
-extern const struct pb_experiment threads_suite;
+extern const struct pb_experiment calibration_experiment;
+extern const struct pb_experiment tasks_experiment;
 extern const struct pb_experiment pool_suite;
 extern const struct pb_experiment gil_suite;
 extern const struct pb_experiment ipc_suite;
 extern const struct pb_experiment counter_suite;
-extern const struct pb_experiment selftest_suite;
+extern const struct pb_experiment selftest_experiment;
 
 static const struct pb_experiment *const suites[] = {
-	&calibration_suite,
-	&tasks_suite,
-	&serial_suite,
-	&fork_suite,
-	&threads_suite,
+	&calibration_experiment,
+	&tasks_experiment,
 	&pool_suite,
 	&gil_suite,
 	&ipc_suite,
 	&counter_suite,
-	&selftest_suite,
+	&selftest_experiment,
 	NULL,
 };
 // clang-format on

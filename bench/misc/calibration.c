@@ -5,17 +5,31 @@
  * timing loop. Every cpu task is so many ticks; this case shows what one
  * costs on this machine, next to the start-up calibration in the metadata.
  */
-#include <stdio.h>
-
 #include "harness.h"
 #include "workload.h"
+
+static int tick_run(struct pb_ctx *ctx, const struct pb_case *c);
+
+static void calibration_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	struct pb_case c = { .experiment = "calibration",
+			     .model = "tick",
+			     .workload = "cpu",
+			     .workers = 1,
+			     .run = tick_run,
+			     .in_process = true };
+
+	(void)cfg;
+	pb_case_name(&c, "batch", 1000); /* ticks per google-benchmark iteration */
+	pb_plan_add(plan, &c);
+}
 
 /* The chain's end lands here, so the timed loop cannot be optimised away. */
 static volatile uint64_t tick_sink;
 
 static int tick_run(struct pb_ctx *ctx, const struct pb_case *c)
 {
-	uint64_t x = 1, batch = (uint64_t)c->arg[0];
+	uint64_t x = 1, batch = (uint64_t)pb_case_get(c, "batch");
 
 	while (pb_keep_running(ctx))
 		x = wl_cpu_ticks(x, batch);
@@ -31,14 +45,16 @@ static void calibration_summarize(struct pb_report *rep)
 	for (size_t i = 0; i < pb_report_ncases(rep); i++) {
 		const struct pb_case *c = pb_report_case(rep, i);
 		struct stats_summary it, boot, tick;
+		double batch;
 
 		if (c->run != tick_run || !pb_report_stat(rep, c->name, "iteration_ns", &it) ||
 		    !pb_report_stat(rep, c->name, "startup_tick_ns", &boot))
 			continue;
+		batch = (double)pb_case_get(c, "batch");
 		tick = it;
-		tick.min = it.min / (double)c->arg[0];
-		tick.median = it.median / (double)c->arg[0];
-		tick.max = it.max / (double)c->arg[0];
+		tick.min = it.min / batch;
+		tick.median = it.median / batch;
+		tick.max = it.max / batch;
 		pb_report_row(rep, c, NULL, "tick_ns", tick, "ns");
 		pb_report_note(
 			rep,
@@ -47,22 +63,7 @@ static void calibration_summarize(struct pb_report *rep)
 	}
 }
 
-static void calibration_plan(struct pb_plan *plan, const struct pb_config *cfg)
-{
-	(void)cfg;
-	struct pb_case c = { .experiment = "calibration",
-			     .model = "tick",
-			     .workload = "cpu",
-			     .workers = 1,
-			     .run = tick_run,
-			     .in_process = true,
-			     .arg = { 1000 } };
-
-	snprintf(c.extra, sizeof(c.extra), "batch:%d", (int)c.arg[0]);
-	pb_plan_add(plan, &c);
-}
-
-const struct pb_experiment calibration_suite = {
+const struct pb_experiment calibration_experiment = {
 	.name = "calibration",
 	.summary = "the cost of one tick of cpu work, timed by google-benchmark's own loop",
 	.plan = calibration_plan,

@@ -14,10 +14,31 @@
 
 enum misbehaviour { SELF_OK, SELF_CRASH, SELF_HANG, SELF_ERROR, SELF_ORPHAN };
 
+static int selftest_run(struct pb_ctx *ctx, const struct pb_case *c);
+
+static void selftest_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const char *const names[] = { "ok", "crash", "hang", "error", "orphan" };
+
+	(void)cfg;
+	if (!getenv("PARBENCH_SELFTEST") || strcmp(getenv("PARBENCH_SELFTEST"), "1") != 0)
+		return;
+	for (int m = SELF_OK; m <= SELF_ORPHAN; m++) {
+		struct pb_case c = { .experiment = "selftest",
+				     .model = names[m],
+				     .workers = 1,
+				     .run = selftest_run,
+				     .budget_s = 1.0 };
+
+		pb_case_set(&c, "misbehaviour", m);
+		pb_plan_add(plan, &c);
+	}
+}
+
 static int selftest_run(struct pb_ctx *ctx, const struct pb_case *c)
 {
 	pb_timer_start(ctx);
-	switch (c->arg[0]) {
+	switch (pb_case_get(c, "misbehaviour")) {
 	case SELF_CRASH:
 		raise(SIGSEGV);
 		break;
@@ -37,26 +58,7 @@ static int selftest_run(struct pb_ctx *ctx, const struct pb_case *c)
 	return 0;
 }
 
-static void selftest_plan(struct pb_plan *plan, const struct pb_config *cfg)
-{
-	static const char *const names[] = { "ok", "crash", "hang", "error", "orphan" };
-
-	(void)cfg;
-	if (!getenv("PARBENCH_SELFTEST") || strcmp(getenv("PARBENCH_SELFTEST"), "1") != 0)
-		return;
-	for (int m = SELF_OK; m <= SELF_ORPHAN; m++) {
-		struct pb_case c = { .experiment = "selftest",
-				     .model = names[m],
-				     .workers = 1,
-				     .run = selftest_run,
-				     .arg = { m },
-				     .budget_s = 1.0 };
-
-		pb_plan_add(plan, &c);
-	}
-}
-
-const struct pb_experiment selftest_suite = {
+const struct pb_experiment selftest_experiment = {
 	.name = "selftest",
 	.summary = "misbehaving cases for the harness's own tests (PARBENCH_SELFTEST=1)",
 	.plan = selftest_plan,

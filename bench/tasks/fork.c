@@ -184,14 +184,3 @@ int fork_run_tasks(const struct tasks_spec *s, struct tasks_result *r)
 	free(f.got);
 	return ok ? 0 : -1;
 }
-
-static void fork_plan(struct pb_plan *plan, const struct pb_config *cfg)
-{
-	tasks_plan(plan, cfg, "fork", fork_run_tasks, true);
-}
-
-const struct pb_experiment fork_suite = {
-	.name = "fork",
-	.summary = "one child process per task, at most W at once (Process.start/join)",
-	.plan = fork_plan,
-};

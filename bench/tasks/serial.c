@@ -20,14 +20,3 @@ int serial_run_tasks(const struct tasks_spec *s, struct tasks_result *r)
 		topo_spawn_end(s->topo, saved);
 	return 0;
 }
-
-static void serial_plan(struct pb_plan *plan, const struct pb_config *cfg)
-{
-	tasks_plan(plan, cfg, "serial", serial_run_tasks, false);
-}
-
-const struct pb_experiment serial_suite = {
-	.name = "serial",
-	.summary = "tasks one after another in one process (the baseline)",
-	.plan = serial_plan,
-};

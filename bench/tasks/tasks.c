@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tasks — the experiment every model of "N tasks on W workers" shares: its
- * sweep, its measurement and its derived figures (speedup against serial,
- * and the ideal a perfect model would reach).
+ * tasks — N independent io or cpu tasks on W workers, for every model
+ * (serial, fork, threads, threads-gil, pool): what each model's workers buy
+ * against doing the tasks one after another, and how far that is from what
+ * a perfect model would reach.
  */
 #include "tasks.h"
 
@@ -10,14 +11,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
+
+#include "threads.h"
 
 #define IO_TASKS 5 /* the seed's five downloads */
 #define MAX_MODELS 16
 
-static tasks_model_fn models[MAX_MODELS];
-static int nmodels;
+/* ------------------------------------------------------------- the task */
 
 uint64_t tasks_seed(int i)
 {
@@ -37,92 +38,12 @@ uint64_t tasks_do_one(const struct tasks_spec *s, int i)
 	return workload_run(s->workload, s->task_ms, tasks_seed(i));
 }
 
-static int cpu_tasks(const struct pb_config *cfg)
-{
-	return cfg->pus > 2 ? cfg->pus : 2;
-}
+/* ------------------------------------------------------------- the plan */
 
-/* Workers 1, 2, ... 2 x PUs (and the task count, and one past it in the
- * full profile); powers of two when that would be too many. quick keeps
- * 1, PUs and the task count. */
-static int worker_sweep(const struct pb_config *cfg, int ntasks, int *w, int max)
-{
-	int hi = 2 * cfg->pus, n = 0;
-
-	if (cfg->profile == PROFILE_QUICK) {
-		int pick[] = { 1, cfg->pus, ntasks };
-
-		for (int i = 0; i < 3; i++) {
-			bool dup = false;
-
-			for (int j = 0; j < n; j++)
-				dup = dup || w[j] == pick[i];
-			if (!dup)
-				w[n++] = pick[i];
-		}
-		for (int i = 1; i < n; i++) /* sort: plots draw lines in order */
-			for (int j = i; j > 0 && w[j - 1] > w[j]; j--) {
-				int t = w[j];
-
-				w[j] = w[j - 1];
-				w[j - 1] = t;
-			}
-		return n;
-	}
-	if (ntasks > hi)
-		hi = ntasks;
-	if (cfg->profile == PROFILE_FULL)
-		hi = hi > ntasks + 1 ? hi : ntasks + 1;
-	for (int x = 1; x <= hi && n<max; x = hi> 16 ? x * 2 : x + 1)
-		w[n++] = x;
-	if (w[n - 1] != hi && n < max)
-		w[n++] = hi;
-	return n;
-}
-
-static int tasks_case_run(struct pb_ctx *ctx, const struct pb_case *c)
-{
-	struct tasks_spec s = {
-		.workload = (enum workload_kind)c->arg[0],
-		.ntasks = (int)c->arg[1],
-		.workers = c->workers,
-		.task_ms = c->param_value,
-		.topo = pb_cfg(ctx)->topo,
-		.placement = pb_placement(ctx),
-		.crash_task = -1,
-		.fail_task = -1,
-	};
-	struct tasks_result r = { 0 };
-	int rc, done = 0;
-
-	r.value = calloc((size_t)s.ntasks, sizeof(*r.value));
-	r.ran_on = calloc((size_t)s.ntasks, sizeof(*r.ran_on));
-	if (!r.value || !r.ran_on)
-		return pb_fail(ctx, "calloc: out of memory");
-	pb_timer_start(ctx);
-	rc = models[c->arg[2]](&s, &r);
-	pb_timer_stop(ctx);
-	/* --verify, always: every task ran once and returned its own value
-	 * (io returns its seed; a cpu chain from a non-zero seed never hits 0). */
-	for (int i = 0; i < s.ntasks && rc == 0; i++)
-		done += s.workload == WL_IO ? r.value[i] == tasks_seed(i) : r.value[i] != 0;
-	if (rc == 0 && done != s.ntasks)
-		rc = -1, snprintf(r.error, sizeof(r.error),
-				  "only %d of %d tasks returned their result", done, s.ntasks);
-	if (rc == 0) {
-		pb_metric(ctx, "tasks_done", done, "count");
-		pb_report_pus(ctx, r.ran_on, s.ntasks);
-		for (int i = 0; i < s.ntasks && i < 64; i++) {
-			char name[32];
-
-			snprintf(name, sizeof(name), "task%d_pu", i);
-			pb_metric(ctx, name, r.ran_on[i], "pu");
-		}
-	}
-	free(r.value);
-	free(r.ran_on);
-	return rc == 0 ? 0 : pb_fail(ctx, "%s", r.error);
-}
+/* The models planned so far; a case names its model by index
+ * ("model_index"), as a case carries numbers, not pointers. */
+static tasks_model_fn models[MAX_MODELS];
+static int nmodels;
 
 static int model_index(tasks_model_fn fn)
 {
@@ -136,6 +57,55 @@ static int model_index(tasks_model_fn fn)
 	models[nmodels] = fn;
 	return nmodels++;
 }
+
+static int cpu_tasks(const struct pb_config *cfg)
+{
+	return cfg->pus > 2 ? cfg->pus : 2;
+}
+
+/* quick: 1, PUs and the task count, sorted (plots draw lines in order). */
+static int quick_sweep(const struct pb_config *cfg, int ntasks, int *w)
+{
+	int pick[] = { 1, cfg->pus, ntasks }, n = 0;
+
+	for (int i = 0; i < 3; i++) {
+		bool dup = false;
+
+		for (int j = 0; j < n; j++)
+			dup = dup || w[j] == pick[i];
+		if (!dup)
+			w[n++] = pick[i];
+	}
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && w[j - 1] > w[j]; j--) {
+			int t = w[j];
+
+			w[j] = w[j - 1];
+			w[j - 1] = t;
+		}
+	return n;
+}
+
+/* Workers 1, 2, ... 2 x PUs (and the task count, and one past it in the
+ * full profile); powers of two when that would be too many. */
+static int worker_sweep(const struct pb_config *cfg, int ntasks, int *w, int max)
+{
+	int hi = 2 * cfg->pus, n = 0;
+
+	if (cfg->profile == PROFILE_QUICK)
+		return quick_sweep(cfg, ntasks, w);
+	if (ntasks > hi)
+		hi = ntasks;
+	if (cfg->profile == PROFILE_FULL)
+		hi = hi > ntasks + 1 ? hi : ntasks + 1;
+	for (int x = 1; x <= hi && n<max; x = hi> 16 ? x * 2 : x + 1)
+		w[n++] = x;
+	if (w[n - 1] != hi && n < max)
+		w[n++] = hi;
+	return n;
+}
+
+static int tasks_case_run(struct pb_ctx *ctx, const struct pb_case *c);
 
 void tasks_plan(struct pb_plan *plan, const struct pb_config *cfg, const char *model,
 		tasks_model_fn fn, bool sweep_workers)
@@ -152,12 +122,13 @@ void tasks_plan(struct pb_plan *plan, const struct pb_config *cfg, const char *m
 			.param = "task_ms",
 			.param_value = task_ms,
 			.run = tasks_case_run,
-			.arg = { kinds[k], ntasks, model_index(fn) },
 			/* worst case: all tasks one after another, on a busy machine */
 			.budget_s = 10.0 + 4.0 * ntasks * task_ms / 1000.0,
 		};
 
-		snprintf(c.extra, sizeof(c.extra), "n:%d", ntasks);
+		pb_case_set(&c, "workload", kinds[k]);
+		pb_case_name(&c, "n", ntasks); /* the number of tasks, "n:5" */
+		pb_case_set(&c, "model_index", model_index(fn));
 		w[0] = 1;
 		if (sweep_workers)
 			nw = worker_sweep(cfg, ntasks, w, 64);
@@ -168,17 +139,80 @@ void tasks_plan(struct pb_plan *plan, const struct pb_config *cfg, const char *m
 	}
 }
 
+static void tasks_experiment_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	tasks_plan(plan, cfg, "serial", serial_run_tasks, false);
+	tasks_plan(plan, cfg, "fork", fork_run_tasks, true);
+	tasks_plan(plan, cfg, "threads", threads_run_tasks, true);
+	tasks_plan(plan, cfg, "threads-gil", threads_gil_run_tasks, true);
+	tasks_plan(plan, cfg, "pool", pool_run_tasks, true);
+}
+
+/* -------------------------------------------------------------- the run */
+
+/* The per-task metrics of a successful run: how many tasks returned, and
+ * the PU each ran on. */
+static void report_tasks(struct pb_ctx *ctx, const struct tasks_result *r, int ntasks)
+{
+	pb_metric(ctx, "tasks_done", ntasks, "count");
+	pb_report_pus(ctx, r->ran_on, ntasks);
+	for (int i = 0; i < ntasks && i < 64; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "task%d_pu", i);
+		pb_metric(ctx, name, r->ran_on[i], "pu");
+	}
+}
+
+static int tasks_case_run(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	struct tasks_spec s = {
+		.workload = (enum workload_kind)pb_case_get(c, "workload"),
+		.ntasks = (int)pb_case_get(c, "n"),
+		.workers = c->workers,
+		.task_ms = c->param_value,
+		.topo = pb_cfg(ctx)->topo,
+		.placement = pb_placement(ctx),
+		.crash_task = -1,
+		.fail_task = -1,
+	};
+	struct tasks_result r = { 0 };
+	int rc, done = 0;
+
+	r.value = calloc((size_t)s.ntasks, sizeof(*r.value));
+	r.ran_on = calloc((size_t)s.ntasks, sizeof(*r.ran_on));
+	if (!r.value || !r.ran_on)
+		return pb_fail(ctx, "calloc: out of memory");
+	pb_timer_start(ctx);
+	rc = models[pb_case_get(c, "model_index")](&s, &r);
+	pb_timer_stop(ctx);
+	/* --verify, always: every task ran once and returned its own value
+	 * (io returns its seed; a cpu chain from a non-zero seed never hits 0). */
+	for (int i = 0; i < s.ntasks && rc == 0; i++)
+		done += s.workload == WL_IO ? r.value[i] == tasks_seed(i) : r.value[i] != 0;
+	if (rc == 0 && done != s.ntasks)
+		rc = -1, snprintf(r.error, sizeof(r.error),
+				  "only %d of %d tasks returned their result", done, s.ntasks);
+	if (rc == 0)
+		report_tasks(ctx, &r, s.ntasks);
+	free(r.value);
+	free(r.ran_on);
+	return rc == 0 ? 0 : pb_fail(ctx, "%s", r.error);
+}
+
+/* ---------------------------------------------------------- the summary */
+
+/* serial's case for the same workload, task count and task length as c. */
 static const struct pb_case *serial_of(const struct pb_report *rep, const struct pb_case *c)
 {
-	for (size_t j = 0; j < pb_report_ncases(rep); j++) {
-		const struct pb_case *s = pb_report_case(rep, j);
+	struct pb_case_key key = { .experiment = "tasks",
+				   .model = "serial",
+				   .workload = c->workload,
+				   .extra = c->extra,
+				   .param = c->param,
+				   .param_value = c->param_value };
 
-		if (strcmp(s->experiment, "tasks") == 0 && strcmp(s->model, "serial") == 0 &&
-		    strcmp(s->workload, c->workload) == 0 && strcmp(s->extra, c->extra) == 0 &&
-		    s->param_value == c->param_value)
-			return s;
-	}
-	return NULL;
+	return pb_report_find(rep, &key);
 }
 
 /* What a perfect model reaches with equal tasks: W workers need
@@ -186,13 +220,15 @@ static const struct pb_case *serial_of(const struct pb_report *rep, const struct
  * work is spread over the PUs: speedup = n / max(ceil(n / W), n / PUs). */
 static double ideal_speedup(const struct pb_config *cfg, const struct pb_case *c)
 {
-	double n = (double)c->arg[1], rounds = ceil(n / c->workers);
+	double n = (double)pb_case_get(c, "n"), rounds = ceil(n / c->workers);
 
-	if (c->arg[0] == WL_CPU && n / cfg->pus > rounds)
+	if (pb_case_get(c, "workload") == WL_CPU && n / cfg->pus > rounds)
 		rounds = n / cfg->pus;
 	return n / rounds;
 }
 
+/* The ideal model's speedup, and the wall time it would take (one value
+ * each, n = 1). */
 static void add_ideal(struct pb_report *rep, const struct pb_case *c, double serial_median)
 {
 	double x = ideal_speedup(pb_report_cfg(rep), c);
@@ -204,40 +240,96 @@ static void add_ideal(struct pb_report *rep, const struct pb_case *c, double ser
 	pb_report_row(rep, c, "ideal", "wall_s", w, "s");
 }
 
-/* Speedup against serial for every case: median over median, and the
- * range from the slowest to the fastest repetition. */
-static void tasks_summarize(struct pb_report *rep)
+/* Speedup against serial for every case (serial's wall time over the
+ * model's, by pb_report_ratio's convention: median over median, the range
+ * from the extremes), one ideal line per workload and worker count, and a
+ * note for each model with a worker per task. */
+static void speedup_rows(struct pb_report *rep)
 {
-	int ideal_done[2][1025] = { { 0 } };
+	const struct pb_case_key all = { .experiment = "tasks" };
+	bool ideal_done[2][1025] = { { false } };
+	const struct pb_case *c = NULL, *base;
 
-	for (size_t i = 0; i < pb_report_ncases(rep); i++) {
-		const struct pb_case *c = pb_report_case(rep, i), *base;
-		struct stats_summary b, m, sp;
+	while ((c = pb_report_next(rep, &all, c))) {
+		struct stats_summary m, sp;
+		bool cpu = pb_case_get(c, "workload") == WL_CPU;
+		int ntasks = (int)pb_case_get(c, "n");
 
-		if (strcmp(c->experiment, "tasks") != 0 || !(base = serial_of(rep, c)))
-			continue;
-		if (!pb_report_stat(rep, base->name, "wall_s", &b) ||
+		if (!(base = serial_of(rep, c)) || !pb_report_ratio(rep, base, c, "wall_s", &sp) ||
 		    !pb_report_stat(rep, c->name, "wall_s", &m))
 			continue;
-		sp = (struct stats_summary){ .n = m.n < b.n ? m.n : b.n,
-					     .min = b.median / m.max,
-					     .median = b.median / m.median,
-					     .max = b.median / m.min };
 		pb_report_row(rep, c, NULL, "speedup", sp, "x");
-		if (c->workers <= 1024 && !ideal_done[c->arg[0] == WL_CPU][c->workers]++)
-			add_ideal(rep, c, b.median);
-		if (c != base && c->workers == c->arg[1])
+		if (c->workers <= 1024 && !ideal_done[cpu][c->workers]) {
+			ideal_done[cpu][c->workers] = true;
+			add_ideal(rep, c, pb_report_median(rep, base, "wall_s"));
+		}
+		if (c != base && c->workers == ntasks)
 			pb_report_note(
 				rep,
 				"tasks %s, %s: %d tasks of %g ms with %d workers take %.3f s (%.3f–%.3f), serial %.3f s: speedup %.2f× (ideal %.2f×)",
-				c->model, c->workload, (int)c->arg[1], c->param_value, c->workers,
-				m.median, m.min, m.max, b.median, sp.median,
+				c->model, c->workload, ntasks, c->param_value, c->workers, m.median,
+				m.min, m.max, pb_report_median(rep, base, "wall_s"), sp.median,
 				ideal_speedup(pb_report_cfg(rep), c));
 	}
 }
 
-const struct pb_experiment tasks_suite = {
+/* The case of model and workload with a worker per task (the first one). */
+static const struct pb_case *one_worker_per_task(const struct pb_report *rep, const char *model,
+						 const char *workload)
+{
+	const struct pb_case_key key = { .experiment = "tasks",
+					 .model = model,
+					 .workload = workload };
+	const struct pb_case *c = NULL;
+
+	while ((c = pb_report_next(rep, &key, c)))
+		if (c->workers == pb_case_get(c, "n"))
+			return c;
+	return NULL;
+}
+
+/* The issue's acceptance figures for the thread models, from this run: cpu
+ * speedups against serial with a worker per task, and the io wall time. */
+static void threads_notes(struct pb_report *rep)
+{
+	const char *names[] = { "threads-gil", "threads" };
+	double sp[2] = { NAN, NAN }, io[2] = { NAN, NAN };
+	const struct pb_case *cpu = NULL, *io_case = NULL;
+
+	for (int m = 0; m < 2; m++) {
+		const struct pb_case *c = one_worker_per_task(rep, names[m], "cpu");
+		const struct pb_case *i = one_worker_per_task(rep, names[m], "io");
+		struct stats_summary s;
+
+		if (c && pb_report_ratio(rep, serial_of(rep, c), c, "wall_s", &s))
+			sp[m] = s.median, cpu = c;
+		if (i && !isnan(pb_report_median(rep, i, "wall_s")))
+			io[m] = pb_report_median(rep, i, "wall_s"), io_case = i;
+	}
+	if (cpu)
+		pb_report_note(rep,
+			       "tasks cpu, %d tasks of %g ms on %d workers: speedup over serial "
+			       "threads-gil %.2fx, threads %.2fx",
+			       (int)pb_case_get(cpu, "n"), cpu->param_value, cpu->workers, sp[0],
+			       sp[1]);
+	if (io_case)
+		pb_report_note(rep,
+			       "tasks io, %d tasks of %g ms on %d workers: threads-gil %.3f s, "
+			       "threads %.3f s",
+			       (int)pb_case_get(io_case, "n"), io_case->param_value,
+			       io_case->workers, io[0], io[1]);
+}
+
+static void tasks_summarize(struct pb_report *rep)
+{
+	speedup_rows(rep);
+	threads_notes(rep);
+}
+
+const struct pb_experiment tasks_experiment = {
 	.name = "tasks",
-	.summary = "N independent io or cpu tasks on W workers: speedup against serial",
+	.summary = "N independent io or cpu tasks on W workers: serial, fork, threads, "
+		   "threads-gil, pool",
+	.plan = tasks_experiment_plan,
 	.summarize = tasks_summarize,
 };

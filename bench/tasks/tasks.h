@@ -5,8 +5,10 @@
  * seeds' own case: 5 IO tasks of 1 s take 5.01 s one after another and 1.04 s
  * with a process each.
  *
- * A model of this experiment is one function, tasks_model_fn; tasks_plan
- * turns it into the experiment's sweep and tasks.c measures it.
+ * A model of this experiment is one function, tasks_model_fn, in a file of
+ * its own (serial.c, fork.c, threads.c, and the pool's in bench/pool/);
+ * tasks.c is the experiment: tasks_plan turns a model into the sweep, and
+ * tasks.c measures it and derives the speedups against serial.
  */
 #ifndef PB_TASKS_H
 #define PB_TASKS_H
@@ -42,12 +44,14 @@ uint64_t tasks_seed(int i);
 /* Do task i of s in the calling thread, honouring the test hooks. */
 uint64_t tasks_do_one(const struct tasks_spec *s, int i);
 
-/* Add the experiment's cases for one model. */
+/* Add the experiment's cases for one model: sweep_workers false plans one
+ * worker only (serial). */
 void tasks_plan(struct pb_plan *plan, const struct pb_config *cfg, const char *model,
 		tasks_model_fn fn, bool sweep_workers);
 
-/* The models of this experiment in this file set. */
+/* The models of this experiment (threads and threads-gil: threads.h). */
 int serial_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
 int fork_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
+int pool_run_tasks(const struct tasks_spec *s, struct tasks_result *r); /* bench/pool/ */
 
 #endif

@@ -3,14 +3,13 @@
  * threads — one thread per task, at most W at once, like the seeds'
  * Thread(target=task).start() and join(). Two models from one code path:
  * `threads` runs them as plain pthreads (free-threaded CPython), and
- * `threads-gil` under lib/gil.c's GIL (CPython 3.2–3.14). It teaches why IO
- * tasks overlap either way (the GIL is released while a thread waits) and
- * why CPU tasks do not speed up under the GIL.
+ * `threads-gil` under lib/models/gil.c's GIL (CPython 3.2–3.14). It teaches
+ * why IO tasks overlap either way (the GIL is released while a thread
+ * waits) and why CPU tasks do not speed up under the GIL.
  */
 #include "threads.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,68 +194,3 @@ int threads_gil_run_tasks(const struct tasks_spec *s, struct tasks_result *r)
 {
 	return run_tasks(s, r, true);
 }
-
-static void threads_plan(struct pb_plan *plan, const struct pb_config *cfg)
-{
-	tasks_plan(plan, cfg, "threads", threads_run_tasks, true);
-	tasks_plan(plan, cfg, "threads-gil", threads_gil_run_tasks, true);
-}
-
-/* The tasks case of model with as many workers as tasks, and serial's. */
-static const struct pb_case *find_case(const struct pb_report *rep, const char *model,
-				       const char *workload, const struct pb_case *like)
-{
-	for (size_t i = 0; i < pb_report_ncases(rep); i++) {
-		const struct pb_case *c = pb_report_case(rep, i);
-
-		if (strcmp(c->experiment, "tasks") || strcmp(c->model, model) ||
-		    strcmp(c->workload, workload))
-			continue;
-		if (like ? strcmp(c->extra, like->extra) == 0 &&
-				    c->param_value == like->param_value :
-			   c->workers == c->arg[1])
-			return c;
-	}
-	return NULL;
-}
-
-/* The issue's acceptance figures, from this run: cpu speedups against
- * serial with a worker per task, and the io wall time. */
-static void threads_summarize(struct pb_report *rep)
-{
-	const char *models[] = { "threads-gil", "threads" };
-	double sp[2] = { NAN, NAN }, io[2] = { NAN, NAN };
-	const struct pb_case *cpu = NULL, *io_case = NULL;
-
-	for (int m = 0; m < 2; m++) {
-		const struct pb_case *c = find_case(rep, models[m], "cpu", NULL);
-		const struct pb_case *base = c ? find_case(rep, "serial", "cpu", c) : NULL;
-		const struct pb_case *i = find_case(rep, models[m], "io", NULL);
-		struct stats_summary a, b;
-
-		if (c && base && pb_report_stat(rep, base->name, "wall_s", &b) &&
-		    pb_report_stat(rep, c->name, "wall_s", &a))
-			sp[m] = b.median / a.median, cpu = c;
-		if (i && pb_report_stat(rep, i->name, "wall_s", &a))
-			io[m] = a.median, io_case = i;
-	}
-	if (cpu)
-		pb_report_note(rep,
-			       "tasks cpu, %d tasks of %g ms on %d workers: speedup over serial "
-			       "threads-gil %.2fx, threads %.2fx",
-			       (int)cpu->arg[1], cpu->param_value, cpu->workers, sp[0], sp[1]);
-	if (io_case)
-		pb_report_note(rep,
-			       "tasks io, %d tasks of %g ms on %d workers: threads-gil %.3f s, "
-			       "threads %.3f s",
-			       (int)io_case->arg[1], io_case->param_value, io_case->workers, io[0],
-			       io[1]);
-}
-
-const struct pb_experiment threads_suite = {
-	.name = "threads",
-	.summary = "one thread per task, at most W at once, without (threads) and with a GIL "
-		   "(threads-gil)",
-	.plan = threads_plan,
-	.summarize = threads_summarize,
-};

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * threads — the thread models of the tasks experiment (bench/threads.c):
+ * threads — the thread models of the tasks experiment (threads.c):
  * `threads` (plain pthreads, as in free-threaded CPython) and `threads-gil`
- * (every thread runs under lib/gil.c's GIL, as in CPython 3.2–3.14), and
- * the helper both they and the gil-* experiments use to start a thread on
- * its PU.
+ * (every thread runs under lib/models/gil.c's GIL, as in CPython 3.2–3.14),
+ * and the helper both they and the gil-* experiments use to start a thread
+ * on its PU.
  */
 #ifndef PB_THREADS_H
 #define PB_THREADS_H
