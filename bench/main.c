@@ -14,7 +14,9 @@ extern const struct pb_experiment serial_suite;
 extern const struct pb_experiment fork_suite;
 extern const struct pb_experiment threads_suite;
 extern const struct pb_experiment pool_suite;
-extern const struct pb_experiment gil_suite;
+extern const struct pb_experiment gil_convoy_experiment;
+extern const struct pb_experiment gil_interval_experiment;
+extern const struct pb_experiment gil_cores_experiment;
 extern const struct pb_experiment ipc_suite;
 extern const struct pb_experiment counter_suite;
 extern const struct pb_experiment selftest_suite;
@@ -26,7 +28,9 @@ static const struct pb_experiment *const suites[] = {
 	&fork_suite,
 	&threads_suite,
 	&pool_suite,
-	&gil_suite,
+	&gil_convoy_experiment,
+	&gil_interval_experiment,
+	&gil_cores_experiment,
 	&ipc_suite,
 	&counter_suite,
 	&selftest_suite,
