@@ -11,7 +11,9 @@
 extern const struct pb_experiment calibration_experiment;
 extern const struct pb_experiment tasks_experiment;
 extern const struct pb_experiment pool_suite;
-extern const struct pb_experiment gil_suite;
+extern const struct pb_experiment gil_convoy_experiment;
+extern const struct pb_experiment gil_interval_experiment;
+extern const struct pb_experiment gil_cores_experiment;
 extern const struct pb_experiment ipc_suite;
 extern const struct pb_experiment counter_suite;
 extern const struct pb_experiment selftest_experiment;
@@ -20,7 +22,9 @@ static const struct pb_experiment *const suites[] = {
 	&calibration_experiment,
 	&tasks_experiment,
 	&pool_suite,
-	&gil_suite,
+	&gil_convoy_experiment,
+	&gil_interval_experiment,
+	&gil_cores_experiment,
 	&ipc_suite,
 	&counter_suite,
 	&selftest_experiment,

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests for lib/gil.c and the models built on it (bench/threads.c,
- * bench/gilexp.c). The GIL's invariants are checked by counts and by the
- * order of events, never by time: one holder at a time (a holder counter,
- * and a plain counter that TSan watches), drop requests honoured and
- * FORCE_SWITCHING's hand-over, no GIL held across a blocking call, and
- * nothing left behind when threads are still waiting at shutdown. A hang
- * (a GIL that is never released) is turned into a failure by alarm().
+ * Tests for lib/models/gil.c and the models built on it
+ * (bench/tasks/threads.c, bench/gil/gil_threads.c). The GIL's invariants
+ * are checked by counts and by the order of events, never by time: one
+ * holder at a time (a holder counter, and a plain counter that TSan
+ * watches), drop requests honoured and FORCE_SWITCHING's hand-over, no GIL
+ * held across a blocking call, and nothing left behind when threads are
+ * still waiting at shutdown. A hang (a GIL that is never released) is
+ * turned into a failure by alarm().
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,7 +27,7 @@
 #include <unistd.h>
 
 #include "gil.h"
-#include "gilexp.h"
+#include "gil_threads.h"
 #include "harness.h"
 #include "threads.h"
 #include "workload.h"
@@ -301,9 +302,9 @@ static void test_shutdown_with_waiters(void **state)
 
 /* The experiment's engine: CPU threads still waiting for the GIL when the
  * IO thread finishes; every thread joined, the echo reaped, no fd left. */
-static void test_gilexp_leaves_nothing(void **state)
+static void test_gil_threads_leaves_nothing(void **state)
 {
-	struct gilexp_spec spec = {
+	struct gil_threads_spec spec = {
 		.with_gil = true,
 		.switch_us = 200,
 		.cpu_threads = 3,
@@ -311,37 +312,37 @@ static void test_gilexp_leaves_nothing(void **state)
 		.warmup = 1,
 		.slice_cap = 16,
 	};
-	struct gilexp_result r;
+	struct gil_threads_result r;
 	int fds = count_open_fds();
 
 	(void)state;
 	for (int gil = 0; gil < 2; gil++) {
 		spec.with_gil = gil;
-		assert_int_equal(gilexp_run(&spec, &r), 0);
+		assert_int_equal(gil_threads_run(&spec, &r), 0);
 		assert_int_equal(r.nthreads, 4);
 		for (int i = 0; i < spec.round_trips; i++)
 			assert_true(r.latency_us[i] > 0);
 		assert_true(r.threads[0].acquisitions == (gil ? 1 + 2 * 6 : 0));
-		gilexp_result_free(&r);
+		gil_threads_result_free(&r);
 		assert_no_children();
 		assert_int_equal(count_open_fds(), fds);
 	}
 	assert_int_equal(ipc_count(0), 0);
 }
 
-static void test_gilexp_bad_input(void **state)
+static void test_gil_threads_bad_input(void **state)
 {
-	struct gilexp_spec none = { .with_gil = true, .switch_us = 100 };
-	struct gilexp_spec neg = { .cpu_threads = -1 };
-	struct gilexp_spec forever = { .cpu_threads = 2 }; /* no IO thread, no tick count */
-	struct gilexp_result r;
+	struct gil_threads_spec none = { .with_gil = true, .switch_us = 100 };
+	struct gil_threads_spec neg = { .cpu_threads = -1 };
+	struct gil_threads_spec forever = { .cpu_threads = 2 }; /* no IO thread, no tick count */
+	struct gil_threads_result r;
 
 	(void)state;
-	assert_int_equal(gilexp_run(&none, &r), -1);
+	assert_int_equal(gil_threads_run(&none, &r), -1);
 	assert_non_null(strstr(r.error, "no thread"));
-	assert_int_equal(gilexp_run(&neg, &r), -1);
+	assert_int_equal(gil_threads_run(&neg, &r), -1);
 	assert_non_null(strstr(r.error, ">= 0"));
-	assert_int_equal(gilexp_run(&forever, &r), -1);
+	assert_int_equal(gil_threads_run(&forever, &r), -1);
 	assert_non_null(strstr(r.error, "cpu_ticks"));
 	assert_no_children();
 }
@@ -421,8 +422,8 @@ int main(void)
 		cmocka_unit_test(test_drop_request_honoured),
 		cmocka_unit_test(test_blocked_in_io_does_not_hold),
 		cmocka_unit_test(test_shutdown_with_waiters),
-		cmocka_unit_test(test_gilexp_leaves_nothing),
-		cmocka_unit_test(test_gilexp_bad_input),
+		cmocka_unit_test(test_gil_threads_leaves_nothing),
+		cmocka_unit_test(test_gil_threads_bad_input),
 		cmocka_unit_test(test_compute_is_the_workload),
 		cmocka_unit_test(test_thread_models),
 		cmocka_unit_test(test_thread_models_bad_input),

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * gilexp — the engine of the gil-* experiments (bench/gil.c): K CPU
+ * gil_threads — the engine of the gil-* experiments (bench/gil/): K CPU
  * threads and at most one IO thread, with or without the GIL. The IO thread
  * does N round trips of one byte through pipes to an echo process; the CPU
  * threads compute a fixed number of ticks each, or until the IO thread is
@@ -8,8 +8,8 @@
  * round trip, a disk read): long enough that a waiting CPU thread takes the
  * GIL while the IO thread is blocked.
  */
-#ifndef PB_GILEXP_H
-#define PB_GILEXP_H
+#ifndef PB_GIL_THREADS_H
+#define PB_GIL_THREADS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,7 +18,7 @@
 #include "gil.h"
 #include "topo.h"
 
-struct gilexp_spec {
+struct gil_threads_spec {
 	bool with_gil;		 /* false: the same threads, free-threaded */
 	unsigned long switch_us; /* the GIL's switch interval */
 	int cpu_threads;	 /* K >= 0 */
@@ -31,7 +31,7 @@ struct gilexp_spec {
 	const struct placement *placement; /* slot 0: the IO thread if any, then CPU threads */
 };
 
-struct gilexp_result {
+struct gil_threads_result {
 	double *latency_us;	    /* round_trips of them */
 	int nthreads;		    /* IO thread (if any) first, then the CPU threads */
 	struct gil_thread *threads; /* each thread's GIL counters and slices */
@@ -44,8 +44,8 @@ struct gilexp_result {
 };
 
 /* Run it. 0, or -1 with r->error; either way every thread is joined, the
- * echo process reaped and every fd closed. Free r with gilexp_result_free. */
-int gilexp_run(const struct gilexp_spec *s, struct gilexp_result *r);
-void gilexp_result_free(struct gilexp_result *r);
+ * echo process reaped and every fd closed. Free r with gil_threads_result_free. */
+int gil_threads_run(const struct gil_threads_spec *s, struct gil_threads_result *r);
+void gil_threads_result_free(struct gil_threads_result *r);
 
 #endif

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * gilexp — CPU threads and an IO thread sharing one GIL: the machinery of
- * the gil-convoy, gil-interval and gil-cores experiments (bench/gil.c). The
+ * gil_threads — CPU threads and an IO thread sharing one GIL: the machinery
+ * of the gil-convoy, gil-interval and gil-cores experiments (bench/gil/). The
  * IO thread's round trips show what a CPU thread does to IO latency under
  * the GIL (the convoy effect); the CPU threads' slices show the switch
  * interval at work.
  */
-#include "gilexp.h"
+#include "gil_threads.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,8 +38,8 @@ struct gx_thread {
 };
 
 struct gx_run {
-	const struct gilexp_spec *s;
-	struct gilexp_result *r;
+	const struct gil_threads_spec *s;
+	struct gil_threads_result *r;
 	struct gil gil;
 	int to_echo, from_echo; /* the IO thread's ends of the two pipes */
 	pid_t echo;
@@ -214,7 +214,7 @@ static void *io_thread(void *arg)
 {
 	struct gx_thread *th = arg;
 	struct gx_run *run = th->run;
-	const struct gilexp_spec *s = run->s;
+	const struct gil_threads_spec *s = run->s;
 
 	if (!gate_wait(run))
 		return NULL;
@@ -235,7 +235,7 @@ static void *io_thread(void *arg)
 
 /* ---- the run ---- */
 
-static int check_spec(const struct gilexp_spec *s, struct gilexp_result *r)
+static int check_spec(const struct gil_threads_spec *s, struct gil_threads_result *r)
 {
 	int n = s->cpu_threads + (s->round_trips > 0);
 	const char *why = NULL;
@@ -249,14 +249,14 @@ static int check_spec(const struct gilexp_spec *s, struct gilexp_result *r)
 	else if (s->placement && s->placement->n < n)
 		why = "the placement has fewer slots than threads";
 	if (why)
-		snprintf(r->error, sizeof(r->error), "gilexp: %s", why);
+		snprintf(r->error, sizeof(r->error), "gil_threads: %s", why);
 	return why ? -1 : n;
 }
 
 static int alloc_result(struct gx_run *run, int n)
 {
-	struct gilexp_result *r = run->r;
-	const struct gilexp_spec *s = run->s;
+	struct gil_threads_result *r = run->r;
+	const struct gil_threads_spec *s = run->s;
 
 	r->nthreads = n;
 	r->threads = calloc((size_t)n, sizeof(*r->threads));
@@ -298,7 +298,7 @@ static int spawn_all(struct gx_run *run, int n)
 
 static void join_all(struct gx_run *run, int n)
 {
-	struct gilexp_result *r = run->r;
+	struct gil_threads_result *r = run->r;
 
 	for (int i = 0; i < n; i++) {
 		struct gx_thread *th = &run->th[i];
@@ -335,12 +335,12 @@ static int run_threads(struct gx_run *run, int n)
 	return rc == 0 && !run->r->error[0] ? 0 : -1;
 }
 
-int gilexp_run(const struct gilexp_spec *s, struct gilexp_result *r)
+int gil_threads_run(const struct gil_threads_spec *s, struct gil_threads_result *r)
 {
 	struct gx_run run = { .s = s, .r = r, .to_echo = -1, .from_echo = -1 };
 	int n, err, rc;
 
-	*r = (struct gilexp_result){ 0 };
+	*r = (struct gil_threads_result){ 0 };
 	if ((n = check_spec(s, r)) < 0)
 		return -1;
 	if ((err = gil_init(&run.gil, s->switch_us, s->with_gil))) {
@@ -361,12 +361,12 @@ int gilexp_run(const struct gilexp_spec *s, struct gilexp_result *r)
 	return rc;
 }
 
-void gilexp_result_free(struct gilexp_result *r)
+void gil_threads_result_free(struct gil_threads_result *r)
 {
 	for (int i = 0; r->threads && i < r->nthreads; i++)
 		gil_thread_free(&r->threads[i]);
 	free(r->threads);
 	free(r->ran_on);
 	free(r->latency_us);
-	*r = (struct gilexp_result){ 0 };
+	*r = (struct gil_threads_result){ 0 };
 }

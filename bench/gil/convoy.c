@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gil-convoy — an IO thread next to K CPU threads: under the GIL every
+ * blocking call costs it about a switch interval to take the GIL back (the
+ * convoy effect); without the GIL, K changes nothing.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "gil.h"
+#include "gil_common.h"
+#include "harness.h"
+
+/* ---- the plan: K = 0 .. PUs CPU threads next to the IO thread ---- */
+
+static int convoy_run(struct pb_ctx *ctx, const struct pb_case *c);
+
+static void convoy_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	int n = PB_PICK(cfg, 20, 300, 1000), kmax = PB_PICK(cfg, 1, cfg->pus, cfg->pus);
+	struct pb_case c = {
+		.experiment = "gil-convoy",
+		.workload = "io",
+		.param = "cpu_threads",
+		.run = convoy_run,
+		.budget_s = gil_budget(n, GIL_DEFAULT_INTERVAL_US),
+	};
+
+	pb_case_name(&c, "n", n);
+	pb_case_name(&c, "echo_us", GIL_ECHO_US);
+	pb_case_set(&c, "switch_us", GIL_DEFAULT_INTERVAL_US);
+	for (int gil = 0; gil < 2; gil++)
+		for (int k = 0; k <= kmax; k++) {
+			c.workers = k + 1;
+			c.param_value = k;
+			pb_case_set(&c, "cpu_threads", k);
+			gil_plan_add(plan, &c, gil);
+		}
+}
+
+/* ---- the run: the CPU threads compute until the IO thread is done ---- */
+
+static int convoy_run(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	return gil_case_run(ctx, c, 0);
+}
+
+/* ---- the summary ---- */
+
+static const struct pb_case *convoy_case(const struct pb_report *rep, const char *model, int k)
+{
+	struct pb_case_key key = {
+		.experiment = "gil-convoy",
+		.model = model,
+		.param = "cpu_threads",
+		.param_value = k,
+	};
+
+	return pb_report_find(rep, &key);
+}
+
+/* IO latency under the GIL against without it, at each K. */
+static void convoy_summarize(struct pb_report *rep)
+{
+	const struct pb_case_key gil = { .experiment = "gil-convoy", .model = "threads-gil" };
+
+	for (const struct pb_case *g = pb_report_find(rep, &gil); g;
+	     g = pb_report_next(rep, &gil, g)) {
+		int k = (int)g->param_value;
+		const struct pb_case *t = convoy_case(rep, "threads", k);
+		double gp50 = pb_report_median(rep, g, "latency_us_p50");
+		double tp50 = pb_report_median(rep, t, "latency_us_p50");
+		struct stats_summary x = { .median = NAN };
+		char cpu[96] = "";
+
+		if (pb_report_ratio(rep, g, t, "latency_us_p50", &x))
+			pb_report_row(rep, g, NULL, "latency_p50_vs_threads", x, "x");
+		if (k > 0)
+			snprintf(cpu, sizeof(cpu), "; CPU work %.2f vs %.2f cores",
+				 pb_report_median(rep, g, "cpu_work_cores"),
+				 pb_report_median(rep, t, "cpu_work_cores"));
+		pb_report_note(rep,
+			       "gil-convoy K=%d: IO round trip p50 threads-gil %.0f us vs threads %.0f "
+			       "us = %.1fx (p99 %.0f vs %.0f us)%s",
+			       k, gp50, tp50, x.median, pb_report_median(rep, g, "latency_us_p99"),
+			       pb_report_median(rep, t, "latency_us_p99"), cpu);
+		if (k >= 2)
+			pb_report_note(
+				rep,
+				"gil-convoy K=%d: the CPU threads' time slices (holds ended by a forced drop) p50 %.0f us, switch interval %d us; %.0f switches/s",
+				k, pb_report_median(rep, g, "gil_slice_us_p50"),
+				GIL_DEFAULT_INTERVAL_US,
+				pb_report_median(rep, g, "gil_switches_per_s"));
+	}
+}
+
+const struct pb_experiment gil_convoy_experiment = {
+	.name = "gil-convoy",
+	.summary = "an IO thread next to K CPU threads: under the GIL each blocking call "
+		   "waits about a switch interval",
+	.plan = convoy_plan,
+	.summarize = convoy_summarize,
+};

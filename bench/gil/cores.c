@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gil-cores — two CPU-bound threads on one PU or on two: without the GIL the
+ * second PU halves the time; under it the threads take turns, one slice per
+ * switch interval, and the second PU buys nothing.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "gil.h"
+#include "gil_common.h"
+#include "harness.h"
+#include "workload.h"
+
+/* ---- the plan: both threads on one PU (pin single) or on two (pin
+ * scatter), whatever --pin says ---- */
+
+static int cores_run(struct pb_ctx *ctx, const struct pb_case *c);
+
+static void cores_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const int ms[] = { 25, 250, 1000 };
+	int task_ms = ms[PB_PICK(cfg, 0, 1, 2)];
+	struct pb_case c = {
+		.experiment = "gil-cores",
+		.workload = "cpu",
+		.workers = 2,
+		.param = "pus",
+		.run = cores_run,
+		.pin_fixed = true,
+		.budget_s = 30.0 + 8.0 * task_ms / 1000.0,
+	};
+
+	pb_case_name(&c, "ms", task_ms);
+	pb_case_set(&c, "cpu_threads", 2);
+	pb_case_set(&c, "n", 0);
+	pb_case_set(&c, "switch_us", GIL_DEFAULT_INTERVAL_US);
+	for (int gil = 1; gil >= 0; gil--)
+		for (int pus = 1; pus <= 2 && pus <= cfg->pus; pus++) {
+			c.pin = pus == 1 ? PIN_SINGLE : PIN_SCATTER;
+			c.param_value = pus;
+			gil_plan_add(plan, &c, gil);
+		}
+}
+
+/* ---- the run: each of the two threads computes ms worth of ticks ---- */
+
+static int cores_run(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	return gil_case_run(ctx, c, wl_ticks_for_ms((double)pb_case_get(c, "ms")));
+}
+
+/* ---- the summary: the time on two PUs against one ---- */
+
+static const struct pb_case *cores_case(const struct pb_report *rep, const char *model, int pus)
+{
+	struct pb_case_key key = {
+		.experiment = "gil-cores",
+		.model = model,
+		.param = "pus",
+		.param_value = pus,
+	};
+
+	return pb_report_find(rep, &key);
+}
+
+static void cores_summarize(struct pb_report *rep)
+{
+	const char *models[] = { "threads-gil", "threads" };
+
+	for (int m = 0; m < 2; m++) {
+		const struct pb_case *one = cores_case(rep, models[m], 1);
+		const struct pb_case *two = cores_case(rep, models[m], 2);
+		double w1 = pb_report_median(rep, one, "wall_s");
+		double w2 = pb_report_median(rep, two, "wall_s");
+		struct stats_summary x = { .median = NAN };
+
+		if (!one || !two)
+			continue;
+		if (pb_report_ratio(rep, two, one, "wall_s", &x))
+			pb_report_row(rep, two, NULL, "wall_vs_one_pu", x, "x");
+		if (m == 1) {
+			pb_report_note(rep,
+				       "gil-cores threads: 2 CPU threads take %.3f s on 1 PU, %.3f s "
+				       "on 2 PUs (%.2fx)",
+				       w1, w2, x.median);
+			continue;
+		}
+		pb_report_note(
+			rep,
+			"gil-cores threads-gil: 2 CPU threads take %.3f s on 1 PU, %.3f s on 2 PUs (%.2fx); forced drops %.0f vs %.0f; time slices p50 %.0f vs %.0f us at a %d us switch interval",
+			w1, w2, x.median, pb_report_median(rep, one, "gil_forced_drops"),
+			pb_report_median(rep, two, "gil_forced_drops"),
+			pb_report_median(rep, one, "gil_slice_us_p50"),
+			pb_report_median(rep, two, "gil_slice_us_p50"), GIL_DEFAULT_INTERVAL_US);
+	}
+}
+
+const struct pb_experiment gil_cores_experiment = {
+	.name = "gil-cores",
+	.summary = "two CPU threads on one PU or two: under the GIL a second PU buys nothing",
+	.plan = cores_plan,
+	.summarize = cores_summarize,
+};

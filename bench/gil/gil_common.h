@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gil_common — what the gil-* experiments share: one case runs the threads
+ * of gil_threads.c under the GIL (model threads-gil) or without it
+ * (threads) and records their metrics.
+ *
+ * A case's named parameters (set by the experiment's plan):
+ *	gil		1: under the GIL, 0: free-threaded (set by gil_plan_add)
+ *	cpu_threads	K, the CPU threads
+ *	n		the IO thread's round trips (0: no IO thread)
+ *	echo_us		how long the echo takes to answer (only when n > 0)
+ *	switch_us	the GIL's switch interval
+ */
+#ifndef PB_GIL_COMMON_H
+#define PB_GIL_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "harness.h"
+
+/* How long the echo takes to answer, about a LAN round trip. With an
+ * instant echo the IO thread is mostly back before the CPU thread, woken
+ * when the GIL was dropped, has been scheduled, and re-takes the free GIL
+ * (docs/gil.md); this long, the read really blocks, as Beazley's did. */
+#define GIL_ECHO_US 100
+
+/* Run case c; each CPU thread computes cpu_ticks ticks (0: until the IO
+ * thread is done). */
+int gil_case_run(struct pb_ctx *ctx, const struct pb_case *c, uint64_t cpu_ticks);
+/* Add c to the plan as model threads-gil (with_gil) or threads. */
+void gil_plan_add(struct pb_plan *plan, struct pb_case *c, bool with_gil);
+/* A watchdog budget for trips round trips at a switch interval of switch_us. */
+double gil_budget(int trips, unsigned long switch_us);
+
+#endif

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gil-interval — one CPU thread next to the IO thread under the GIL, the
+ * switch interval swept: a shorter interval gives the IO thread the GIL back
+ * sooner, a longer one leaves the CPU thread longer slices.
+ */
+#include <stdio.h>
+
+#include "gil_common.h"
+#include "harness.h"
+
+static const unsigned long interval_sweep[] = { 100, 500, 1000, 5000, 10000, 50000 };
+
+/* ---- the plan: the interval swept; quick keeps 1 ms and 5 ms ---- */
+
+static int interval_run(struct pb_ctx *ctx, const struct pb_case *c);
+
+/* Round trips for a run of about run_s when each costs the echo's delay
+ * and a switch interval (the read's re-take waits for it), within [lo, hi]. */
+static int trips_for(double run_s, unsigned long switch_us, int lo, int hi)
+{
+	double n = run_s / (1e-6 * ((double)switch_us + GIL_ECHO_US + 50));
+
+	return n < lo ? lo : n > hi ? hi : (int)n;
+}
+
+static void interval_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	double run_s = PB_PICK(cfg, 0.05, 0.8, 3.0);
+	struct pb_case c = {
+		.experiment = "gil-interval",
+		.workload = "io",
+		.workers = 2,
+		.param = "switch_us",
+		.run = interval_run,
+	};
+
+	pb_case_set(&c, "cpu_threads", 1);
+	for (size_t i = 0; i < sizeof(interval_sweep) / sizeof(*interval_sweep); i++) {
+		unsigned long us = interval_sweep[i];
+		int n = trips_for(run_s, us, PB_PICK(cfg, 10, 20, 50),
+				  PB_PICK(cfg, 50, 1000, 3000));
+
+		if (cfg->profile == PROFILE_QUICK && us != 1000 && us != 5000)
+			continue;
+		c.extra[0] = '\0';
+		pb_case_name(&c, "n", n);
+		pb_case_name(&c, "echo_us", GIL_ECHO_US);
+		pb_case_set(&c, "switch_us", (int64_t)us);
+		c.param_value = (double)us;
+		c.budget_s = gil_budget(n, us);
+		gil_plan_add(plan, &c, true);
+	}
+}
+
+/* ---- the run: the CPU thread computes until the IO thread is done ---- */
+
+static int interval_run(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	return gil_case_run(ctx, c, 0);
+}
+
+/* ---- the summary: IO latency and CPU work at each interval ---- */
+
+static void interval_summarize(struct pb_report *rep)
+{
+	const struct pb_case_key key = { .experiment = "gil-interval", .model = "threads-gil" };
+	char lat[512] = "", cpu[512] = "";
+	size_t nl = 0, nc = 0;
+
+	for (const struct pb_case *g = pb_report_find(rep, &key); g;
+	     g = pb_report_next(rep, &key, g)) {
+		double us = g->param_value, p50 = pb_report_median(rep, g, "latency_us_p50");
+
+		if (p50 != p50)
+			continue;
+		/* the round trip as a multiple of the interval, the cost it predicts */
+		nl += (size_t)snprintf(lat + nl, sizeof(lat) - nl, "%s%g us: %.0f us (%.2fx)",
+				       nl ? ", " : "", us, p50, p50 / us);
+		nc += (size_t)snprintf(cpu + nc, sizeof(cpu) - nc, "%s%.3g", nc ? ", " : "",
+				       pb_report_median(rep, g, "cpu_work_cores"));
+		if (nl >= sizeof(lat) || nc >= sizeof(cpu))
+			break;
+	}
+	if (nl)
+		pb_report_note(rep,
+			       "gil-interval, 1 CPU thread: IO round trip p50 at each switch interval "
+			       "(and as a multiple of it): %s; the CPU thread's work in cores: %s",
+			       lat, cpu);
+}
+
+const struct pb_experiment gil_interval_experiment = {
+	.name = "gil-interval",
+	.summary = "the GIL's switch interval swept: IO latency traded for CPU throughput",
+	.plan = interval_plan,
+	.summarize = interval_summarize,
+};
