@@ -16,7 +16,9 @@ extern const struct pb_experiment threads_suite;
 extern const struct pb_experiment pool_suite;
 extern const struct pb_experiment gil_suite;
 extern const struct pb_experiment ipc_suite;
-extern const struct pb_experiment counter_suite;
+extern const struct pb_experiment counter_seed_experiment;
+extern const struct pb_experiment counter_contention_experiment;
+extern const struct pb_experiment counter_window_experiment;
 extern const struct pb_experiment selftest_suite;
 
 static const struct pb_experiment *const suites[] = {
@@ -28,7 +30,9 @@ static const struct pb_experiment *const suites[] = {
 	&pool_suite,
 	&gil_suite,
 	&ipc_suite,
-	&counter_suite,
+	&counter_seed_experiment,
+	&counter_contention_experiment,
+	&counter_window_experiment,
 	&selftest_suite,
 	NULL,
 };
