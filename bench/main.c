@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * parbench — the registry. Each model or experiment file in bench/ ends in a
- * struct pb_experiment; adding one is a new file and one line below. Everything
- * else (options, google-benchmark, CSV, summary) is lib/runner.c.
+ * parbench — the registry: one row per experiment, in the order the run
+ * goes. An experiment is one file in bench/<group>/ ending in a
+ * `const struct pb_experiment`; adding one is that file and one line in each
+ * list below. Everything else (options, google-benchmark, CSV, summary) is
+ * lib/harness/.
  */
 #include "runner.h"
 
-/* One suite per line, in the order the run goes. */
 // clang-format off
 extern const struct pb_experiment calibration_experiment;
 extern const struct pb_experiment tasks_experiment;
@@ -15,10 +16,12 @@ extern const struct pb_experiment gil_convoy_experiment;
 extern const struct pb_experiment gil_interval_experiment;
 extern const struct pb_experiment gil_cores_experiment;
 extern const struct pb_experiment ipc_suite;
-extern const struct pb_experiment counter_suite;
+extern const struct pb_experiment counter_seed_experiment;
+extern const struct pb_experiment counter_contention_experiment;
+extern const struct pb_experiment counter_window_experiment;
 extern const struct pb_experiment selftest_experiment;
 
-static const struct pb_experiment *const suites[] = {
+static const struct pb_experiment *const experiments[] = {
 	&calibration_experiment,
 	&tasks_experiment,
 	&pool_suite,
@@ -26,7 +29,9 @@ static const struct pb_experiment *const suites[] = {
 	&gil_interval_experiment,
 	&gil_cores_experiment,
 	&ipc_suite,
-	&counter_suite,
+	&counter_seed_experiment,
+	&counter_contention_experiment,
+	&counter_window_experiment,
 	&selftest_experiment,
 	NULL,
 };
@@ -34,5 +39,5 @@ static const struct pb_experiment *const suites[] = {
 
 int main(int argc, char **argv)
 {
-	return runner_main(argc, argv, suites);
+	return runner_main(argc, argv, experiments);
 }

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests for lib/counter.c: every locked variant and sharded end exactly at
- * workers x increments, with processes and with threads, with and without
- * a window, sleeps or a gap; the unlocked one never ends above it (and under
- * TSan it must not be a data race); bad jobs fail with a reason; nothing is
- * left behind. No timing assertions: whether unlocked loses is up to the
- * scheduler, so no test asks that it does.
+ * Tests for lib/models/counter.c and counter_run.c: every locked variant
+ * and sharded end exactly at workers x increments, with processes and with
+ * threads, with and without a window, sleeps or a gap; the unlocked one
+ * never ends above it (and under TSan it must not be a data race); bad jobs
+ * fail with a reason; nothing is left behind. No timing assertions: whether
+ * unlocked loses is up to the scheduler, so no test asks that it does.
  */
 #include <stdarg.h>
 #include <stddef.h>

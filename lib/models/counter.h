@@ -2,7 +2,9 @@
 /*
  * counter — one shared counter, W workers (processes or threads), and six
  * ways to protect an increment: the seed's Value('i') with and without its
- * Lock, and what C offers besides.
+ * Lock, and what C offers besides (counter.c: the variants, as CPython's
+ * Lib/multiprocessing/sharedctypes.py and synchronize.py; counter_run.c:
+ * starting and joining the workers).
  *
  * Every variant is a small ops table; one generic worker loop (a template
  * instantiated per variant, as concurrencykit's regressions do) measures
@@ -23,7 +25,7 @@ enum counter_mode { COUNTER_PROCS, COUNTER_THREADS };
 struct counter_shm; /* the shared page(s): counter, locks, start flag, shards */
 struct counter_job;
 
-/* A variant. Only counter.c calls the functions. */
+/* A variant. Only counter.c and counter_run.c call the functions. */
 struct counter_ops {
 	const char *name; /* "unlocked", "mutex", ... (the CSV's workload column) */
 	const char *what; /* one line for docs and --list */

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * counter-contention — W workers incrementing as fast as they can, every
+ * variant, under the run's --pin and under compact and scatter: what each
+ * way of not losing updates costs per increment, against one atomic add.
+ */
+#include <inttypes.h>
+
+#include "counter_common.h"
+
+#define MAX_W 1024
+
+/* W = 1, 2, ... 2 x PUs (powers of two past 16; quick: 1, 2 and 2 x PUs). */
+static int contention_workers(const struct pb_config *cfg, int *w, int max)
+{
+	int hi = 2 * cfg->pus < MAX_W ? 2 * cfg->pus : MAX_W, n = 0;
+
+	for (int x = 1; x <= hi && n<max - 1; x = hi> 16 ? x * 2 : x + 1)
+		if (cfg->profile != PROFILE_QUICK || x <= 2 || x == hi)
+			w[n++] = x;
+	if (n == 0 || w[n - 1] != hi)
+		w[n++] = hi;
+	return n;
+}
+
+/* Every variant, W workers x 1,000,000 increments as fast as they can,
+ * under the run's --pin and again under compact and scatter (quick: those
+ * two at W = 2 and processes only). */
+static void contention_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const enum pin_policy pins[] = { PIN_COMPACT, PIN_SCATTER };
+	int64_t n = PB_PICK(cfg, 200000, 1000000, 1000000);
+	int w[64] = { 0 }, nw = contention_workers(cfg, w, 64);
+	bool quick = cfg->profile == PROFILE_QUICK;
+	struct pb_case c = { .experiment = "counter-contention" };
+
+	for (int m = 0; m < 2; m++)
+		for (int p = -1; p < 2; p++)
+			for (int i = 0; i < nw; i++) {
+				if (p >= 0 && quick && (m > 0 || w[i] != 2))
+					continue;
+				c.pin_fixed = p >= 0;
+				c.pin = p >= 0 ? pins[p] : PIN_NONE;
+				c.extra[0] = '\0';
+				if (p >= 0)
+					pb_case_label(&c, "pin:%s", pin_policy_name(pins[p]));
+				c.workers = w[i];
+				for (int v = 0; counter_variants[v]; v++)
+					counter_add(plan, c, counter_variants[v]->name, m, n);
+			}
+}
+
+/* The case of variant at W = 2 under mode and the pin in extra. */
+static const struct pb_case *at_w2(const struct pb_report *rep, enum counter_mode mode,
+				   const char *extra, const char *variant)
+{
+	const struct pb_case_key key = { .experiment = "counter-contention",
+					 .model = counter_model[mode],
+					 .workload = variant,
+					 .extra = extra,
+					 .workers = 2 };
+
+	return pb_report_find(rep, &key);
+}
+
+/* unlocked at W = 2: losses; every variant: its cost against atomic. */
+static void note_w2(struct pb_report *rep, enum counter_mode mode, const char *extra)
+{
+	const char *model = counter_model[mode];
+	const char *pin = extra[0] ? extra + 4 : pin_policy_name(pb_report_cfg(rep)->pin);
+	const struct pb_case *at = at_w2(rep, mode, extra, "atomic");
+	const struct pb_case *un = at_w2(rep, mode, extra, "unlocked");
+	const struct pb_case *mu = at_w2(rep, mode, extra, "mutex");
+	const struct pb_case *se = at_w2(rep, mode, extra, "semaphore");
+	struct stats_summary l, o, mr, sr;
+
+	if (un && pb_report_stat(rep, un->name, "lost_pct", &l) &&
+	    pb_report_stat(rep, un->name, "overlap_pct", &o))
+		pb_report_note(
+			rep,
+			"counter-contention %s (pin %s), unlocked, 2 workers × %" PRId64
+			": lost %.1f %% of the increments (median; %.1f–%.1f %% over %zu reps), the workers overlapped %.0f %% of the time (CPython 3.11 here: 42–47 %%)",
+			model, pin, pb_case_get(un, "increments"), l.median, l.min, l.max, l.n,
+			o.median);
+	if (pb_report_ratio(rep, mu, at, "ns_per_increment", &mr) &&
+	    pb_report_ratio(rep, se, at, "ns_per_increment", &sr))
+		pb_report_note(
+			rep,
+			"counter-contention %s (pin %s), 2 workers: atomic %.1f ns per increment, mutex %.1f ns (%.1f× atomic), semaphore %.1f ns (%.1f× atomic)",
+			model, pin, pb_report_median(rep, at, "ns_per_increment"),
+			pb_report_median(rep, mu, "ns_per_increment"), mr.median,
+			pb_report_median(rep, se, "ns_per_increment"), sr.median);
+}
+
+/* cost_vs_atomic: each case's ns_per_increment over atomic's at the same
+ * W, model and pin (pb_report_ratio: median over median, min over max ...). */
+static void rows_vs_atomic(struct pb_report *rep)
+{
+	const struct pb_case_key key = { .experiment = "counter-contention" };
+	struct stats_summary r;
+
+	for (const struct pb_case *c = pb_report_find(rep, &key); c;
+	     c = pb_report_next(rep, &key, c)) {
+		const struct pb_case_key atomic = { .experiment = c->experiment,
+						    .model = c->model,
+						    .workload = "atomic",
+						    .extra = c->extra,
+						    .workers = c->workers };
+
+		if (pb_report_ratio(rep, c, pb_report_find(rep, &atomic), "ns_per_increment", &r))
+			pb_report_row(rep, c, NULL, "cost_vs_atomic", r, "x");
+	}
+}
+
+static void contention_summarize(struct pb_report *rep)
+{
+	for (int m = 0; m < 2; m++) {
+		note_w2(rep, m, "");
+		note_w2(rep, m, "pin:compact");
+		note_w2(rep, m, "pin:scatter");
+	}
+	rows_vs_atomic(rep);
+}
+
+const struct pb_experiment counter_contention_experiment = {
+	.name = "counter-contention",
+	.summary = "W workers on one counter, six variants: the cost per increment, against atomic",
+	.plan = contention_plan,
+	.summarize = contention_summarize,
+};

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * counter-seed — the seed's program, 10 workers sleeping 10 ms before each
+ * `val.value += 1`: how many updates the unlocked counter loses, and why
+ * that depends on how many workers really overlap (a common wake-up tick, a
+ * window longer than a time slice).
+ */
+#include <inttypes.h>
+
+#include "counter_common.h"
+
+#define SEED_WORKERS 10		 /* the seed: 10 processes ... */
+#define SEED_SLEEP_NS 10000000ll /* ... each sleeping 10 ms before each increment */
+#define PY_WINDOW_NS 1000	 /* CPython's val.value += 1 here: 0.7-0.8 us hot */
+#define SEED_TOTAL_LOW 201	 /* the seed's five results: 201 ... */
+#define SEED_TOTAL_HIGH 269	 /* ... to 269 of 500 */
+
+/* A seed case's name and loop: n increments per worker, 10 ms of sleep
+ * before each, on a common tick or not. */
+static void seed_case(struct pb_case *c, int n, bool tick)
+{
+	c->extra[0] = '\0';
+	pb_case_name(c, "n", n);
+	pb_case_set(c, "sleep_ns", SEED_SLEEP_NS);
+	pb_case_set(c, "sleep_tick", tick);
+	if (tick)
+		pb_case_label(c, "sleep:tick");
+}
+
+/* The seed: 10 workers x 50 increments, 10 ms of sleep before each, every
+ * variant with CPython's window. Then unlocked with more overlap: wake-ups
+ * on a common 10 ms tick (as with a coarse timer: everyone wakes at once)
+ * and a window longer than a time slice (so that workers sharing a PU are
+ * preempted inside it), with 10 and 20 workers; and longer windows alone.
+ * quick: 10 increments each, processes only, the first two extras. */
+static void seed_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const struct {
+		int workers;
+		double window_ns;
+		bool aligned;
+	} more[] = { { 10, 1000000, true },
+		     { 20, 1000000, true },
+		     { 10, 100000, false },
+		     { 10, 1000000, false } };
+	int n = PB_PICK(cfg, 10, 50, 50), modes = PB_PICK(cfg, 1, 2, 2);
+	int nmore = PB_PICK(cfg, 2, 4, 4);
+	struct pb_case c = { .experiment = "counter-seed", .param = "window_ns" };
+
+	for (int m = 0; m < modes; m++) {
+		seed_case(&c, n, false);
+		c.workers = SEED_WORKERS;
+		c.param_value = PY_WINDOW_NS;
+		for (int v = 0; counter_variants[v]; v++)
+			counter_add(plan, c, counter_variants[v]->name, m, n);
+		for (int i = 0; m == 0 && i < nmore; i++) {
+			seed_case(&c, n, more[i].aligned);
+			c.workers = more[i].workers;
+			c.param_value = more[i].window_ns;
+			counter_add(plan, c, "unlocked", m, n);
+		}
+	}
+}
+
+/* Every unlocked seed case: where it ended against the seed's own runs. */
+static void seed_summarize(struct pb_report *rep)
+{
+	const struct pb_case_key key = { .experiment = "counter-seed", .workload = "unlocked" };
+	struct stats_summary f, l, e, w;
+
+	/* counter-seed runs first of the group: the group's one exactness note */
+	counter_note_exact(rep);
+	for (const struct pb_case *c = pb_report_find(rep, &key); c;
+	     c = pb_report_next(rep, &key, c)) {
+		if (!pb_report_stat(rep, c->name, "final_count", &f) ||
+		    !pb_report_stat(rep, c->name, "lost_pct", &l) ||
+		    !pb_report_stat(rep, c->name, "expected_count", &e) ||
+		    !pb_report_stat(rep, c->name, "wall_s", &w))
+			continue;
+		pb_report_note(
+			rep,
+			"counter-seed %s, unlocked, %d workers × %" PRId64
+			", window %.0f ns%s: ends at %.0f of %.0f (%.0f–%.0f), lost %.1f %% (%.1f–%.1f %%) in %.2f s; the seed lost %.0f–%.0f %% (201–269 of 500)",
+			c->model, c->workers, pb_case_get(c, "increments"), c->param_value,
+			pb_case_get(c, "sleep_tick") ? ", waking on a common 10 ms tick" : "",
+			f.median, e.median, f.min, f.max, l.median, l.min, l.max, w.median,
+			100.0 * (500 - SEED_TOTAL_HIGH) / 500,
+			100.0 * (500 - SEED_TOTAL_LOW) / 500);
+	}
+}
+
+const struct pb_experiment counter_seed_experiment = {
+	.name = "counter-seed",
+	.summary =
+		"the seed's Value('i') += 1 by 10 sleeping workers: how many updates unlocked loses",
+	.plan = seed_plan,
+	.summarize = seed_summarize,
+};

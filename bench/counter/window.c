@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * counter-window — unlocked, 2 workers pinned apart, the gap between load
+ * and store swept from 0 to 10 us: losses grow with the window, in a tight
+ * loop and in a loop that does other work between increments.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "counter_common.h"
+
+#define WINDOW_RUN_NS 30000000.0 /* about this long per run */
+#define GAP_NS 10000		 /* the other work per increment */
+
+/* Increments per worker for a run of about WINDOW_RUN_NS (2000 to 10^6). */
+static int64_t window_increments(double window_ns, int64_t gap_ns)
+{
+	double n = WINDOW_RUN_NS / (window_ns + (double)gap_ns + 5);
+
+	return n < 2000 ? 2000 : n > 1000000 ? 1000000 : (int64_t)n;
+}
+
+/* unlocked, 2 workers, window 0 to 10 us, in a tight loop and in a loop
+ * that does 10 us of other work per increment. The workers are pinned apart
+ * (scatter) and each run lasts about WINDOW_RUN_NS, so that they overlap
+ * whatever the window and the scheduler does: this experiment is about the
+ * window, counter-contention about placement. Losses are compared as
+ * lost_pct. */
+static void window_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const double full[] = { 0, 25, 50, 100, 200, 500, 1000, 2000, 5000, 10000 };
+	static const double quick[] = { 0, 100, 1000, 10000 };
+	static const int64_t gaps[] = { 0, GAP_NS };
+	bool q = cfg->profile == PROFILE_QUICK;
+	const double *win = q ? quick : full;
+	int nwin = q ? 4 : 10, modes = q ? 1 : 2;
+	struct pb_case c = { .experiment = "counter-window",
+			     .param = "window_ns",
+			     .workers = 2,
+			     .pin_fixed = true,
+			     .pin = PIN_SCATTER };
+
+	for (int m = 0; m < modes; m++)
+		for (int g = 0; g < 2; g++)
+			for (int i = 0; i < nwin; i++) {
+				c.extra[0] = '\0';
+				if (gaps[g])
+					pb_case_name(&c, "gap_ns", gaps[g]);
+				else
+					pb_case_set(&c, "gap_ns", 0);
+				pb_case_label(&c, "pin:scatter");
+				c.param_value = win[i];
+				counter_add(plan, c, "unlocked", m,
+					    window_increments(win[i], gaps[g]));
+			}
+}
+
+static void note_window(struct pb_report *rep, enum counter_mode mode, const char *extra)
+{
+	const double at[] = { 0, 1000, 10000 };
+	double lost[3];
+
+	for (int i = 0; i < 3; i++) {
+		const struct pb_case_key key = { .experiment = "counter-window",
+						 .model = counter_model[mode],
+						 .workload = "unlocked",
+						 .extra = extra,
+						 .workers = 2,
+						 .param = "window_ns",
+						 .param_value = at[i] };
+
+		lost[i] = pb_report_median(rep, pb_report_find(rep, &key), "lost_pct");
+		if (isnan(lost[i])) /* no such case, or no result */
+			return;
+	}
+	pb_report_note(
+		rep,
+		"counter-window %s, unlocked, 2 workers, %s: lost %.1f %% with no window, %.1f %% with 1 us, %.1f %% with 10 us between load and store",
+		counter_model[mode],
+		strstr(extra, "gap") ? "10 us of other work per increment" : "a tight loop",
+		lost[0], lost[1], lost[2]);
+}
+
+static void window_summarize(struct pb_report *rep)
+{
+	for (int m = 0; m < 2; m++) {
+		note_window(rep, m, "pin:scatter");
+		note_window(rep, m, "gap_ns:10000/pin:scatter");
+	}
+}
+
+const struct pb_experiment counter_window_experiment = {
+	.name = "counter-window",
+	.summary =
+		"unlocked, 2 workers pinned apart: losses against the window between load and store",
+	.plan = window_plan,
+	.summarize = window_summarize,
+};
