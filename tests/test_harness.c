@@ -56,7 +56,7 @@ static void assert_nothing_left(void)
 static int case_ok(struct pb_ctx *ctx, const struct pb_case *c)
 {
 	pb_timer_start(ctx);
-	pb_metric(ctx, "answer", (double)c->arg[0], "count");
+	pb_metric(ctx, "answer", (double)pb_case_get(c, "answer"), "count");
 	pb_metric(ctx, "tab\tin name", 1, "count");
 	pb_timer_stop(ctx);
 	return 0;
@@ -118,11 +118,10 @@ static int case_leaks_shm(struct pb_ctx *ctx, const struct pb_case *c)
 static struct rep_result run_case(pb_run_fn fn, double budget)
 {
 	struct pb_plan plan = { 0 };
-	struct pb_case c = {
-		.experiment = "t", .model = "m", .workers = 2, .run = fn, .arg = { 42 }
-	};
+	struct pb_case c = { .experiment = "t", .model = "m", .workers = 2, .run = fn };
 	struct rep_result out;
 
+	pb_case_set(&c, "answer", 42);
 	pb_plan_add(&plan, &c);
 	caseproc_run(&cfg, &plan.cases[0], budget, &out);
 	plan_free(&plan);
@@ -248,9 +247,80 @@ static void case_names_hold_every_argument(void **state)
 	plan_free(&plan);
 }
 
+/* Named parameters: the ones put in the name come out as "name:value" in
+ * the order given, labels as given, and every one reads back by name. */
+static void named_parameters(void **state)
+{
+	struct pb_plan plan = { 0 };
+	struct pb_case c = { .experiment = "e",
+			     .model = "m",
+			     .workload = "io",
+			     .workers = 3,
+			     .param = "task_ms",
+			     .param_value = 200 };
+	int64_t v = 0;
+
+	(void)state;
+	pb_case_name(&c, "n", 5);
+	pb_case_label(&c, "pin:%s", "scatter");
+	pb_case_set(&c, "hidden", -7);
+	pb_case_set(&c, "n", 6); /* replaces, does not add */
+	pb_plan_add(&plan, &c);
+	assert_string_equal(plan.cases[0].name, "e/m/io/n:5/pin:scatter/w:3/task_ms:200");
+	assert_int_equal(pb_case_get(&plan.cases[0], "n"), 6);
+	assert_int_equal(pb_case_get(&plan.cases[0], "hidden"), -7);
+	assert_true(pb_case_has(&plan.cases[0], "hidden", &v));
+	assert_int_equal(v, -7);
+	assert_false(pb_case_has(&plan.cases[0], "absent", NULL));
+	plan_free(&plan);
+}
+
+/* The report API: find by key (NULL and 0 match anything), loop a sweep,
+ * medians over successful repetitions only, and the ratio of two cases. */
+static void report_find_and_ratio(void **state)
+{
+	struct pb_plan plan = { 0 };
+	struct pb_case c = { .experiment = "e", .model = "serial", .workload = "io", .workers = 1 };
+	struct rep_result reps[2][3] = { { { 0 } } }, *rows[2] = { reps[0], reps[1] };
+	int nreps[2] = { 3, 3 };
+	struct pb_report rep = { .cfg = &cfg, .plan = &plan, .reps = rows, .nreps = nreps };
+	struct pb_case_key any_io = { .experiment = "e", .workload = "io" };
+	struct stats_summary s;
+
+	(void)state;
+	pb_plan_add(&plan, &c);
+	c.model = "fork";
+	c.workers = 4;
+	pb_plan_add(&plan, &c);
+	for (int k = 0; k < 3; k++) {
+		rep_result_add(&reps[0][k], "wall_s", 1.0 + k, "s"); /* 1 2 3 */
+		rep_result_add(&reps[1][k], "wall_s", 0.5, "s");
+	}
+	reps[1][2].failed = true; /* not counted */
+	assert_ptr_equal(pb_report_find(&rep, &any_io), &plan.cases[0]);
+	assert_ptr_equal(pb_report_next(&rep, &any_io, &plan.cases[0]), &plan.cases[1]);
+	assert_null(pb_report_next(&rep, &any_io, &plan.cases[1]));
+	assert_ptr_equal(pb_report_find(&rep, &(struct pb_case_key){ .workers = 4 }),
+			 &plan.cases[1]);
+	assert_null(pb_report_find(&rep, &(struct pb_case_key){ .model = "pool" }));
+	assert_true(pb_report_median(&rep, &plan.cases[0], "wall_s") == 2.0);
+	assert_true(isnan(pb_report_median(&rep, NULL, "wall_s")));
+	assert_true(pb_report_ratio(&rep, &plan.cases[0], &plan.cases[1], "wall_s", &s));
+	assert_true(s.median == 4.0 && s.min == 2.0 && s.max == 6.0);
+	assert_int_equal(s.n, 2);
+	assert_false(pb_report_ratio(&rep, &plan.cases[0], &plan.cases[1], "nothing", &s));
+	for (int k = 0; k < 3; k++) {
+		rep_result_free(&reps[0][k]);
+		rep_result_free(&reps[1][k]);
+	}
+	plan_free(&plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(named_parameters),
+		cmocka_unit_test(report_find_and_ratio),
 		cmocka_unit_test(case_names_hold_every_argument),
 		cmocka_unit_test(ok_case_reports_metrics),
 		cmocka_unit_test(crash_is_recorded),

@@ -57,9 +57,27 @@ static void summarize_leaves_input_alone(void **state)
 	assert_true(isnan(s.median));
 }
 
+/* One convention for a ratio of two summaries: median over median, the
+ * range from the extremes, and no ratio against a non-positive value. */
+static void ratio_convention(void **state)
+{
+	struct stats_summary a = { .n = 5, .min = 2, .median = 4, .max = 8 };
+	struct stats_summary b = { .n = 3, .min = 1, .median = 2, .max = 4 };
+	struct stats_summary r, zero = { .n = 3, .min = 0, .median = 1, .max = 2 };
+
+	(void)state;
+	assert_true(stats_ratio(&a, &b, &r));
+	assert_int_equal(r.n, 3);
+	assert_true(r.median == 2.0 && r.min == 0.5 && r.max == 8.0);
+	assert_false(stats_ratio(&a, &zero, &r));
+	b.n = 0;
+	assert_false(stats_ratio(&a, &b, &r));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ratio_convention),
 		cmocka_unit_test(median_odd_even_single),
 		cmocka_unit_test(percentiles_interpolate),
 		cmocka_unit_test(summarize_leaves_input_alone),
