@@ -13,7 +13,13 @@ extern const struct pb_experiment tasks_suite;
 extern const struct pb_experiment serial_suite;
 extern const struct pb_experiment fork_suite;
 extern const struct pb_experiment threads_suite;
-extern const struct pb_experiment pool_suite;
+extern const struct pb_experiment pool_overhead_experiment;
+extern const struct pb_experiment granularity_experiment;
+extern const struct pb_experiment chunksize_experiment;
+extern const struct pb_experiment ordering_experiment;
+extern const struct pb_experiment pool_seed_experiment;
+extern const struct pb_experiment pool_worklog_experiment;
+extern const struct pb_experiment pool_sigkill_experiment;
 extern const struct pb_experiment gil_suite;
 extern const struct pb_experiment ipc_suite;
 extern const struct pb_experiment counter_suite;
@@ -25,7 +31,13 @@ static const struct pb_experiment *const suites[] = {
 	&serial_suite,
 	&fork_suite,
 	&threads_suite,
-	&pool_suite,
+	&pool_overhead_experiment,
+	&granularity_experiment,
+	&chunksize_experiment,
+	&ordering_experiment,
+	&pool_seed_experiment,
+	&pool_worklog_experiment,
+	&pool_sigkill_experiment,
 	&gil_suite,
 	&ipc_suite,
 	&counter_suite,
