@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests for lib/pool.c: the Python API (apply, map, imap, starmap, async
+ * Tests for the pool model (lib/models/pool/): the Python API (apply, map, imap, starmap, async
  * handles), and the failure semantics: a failing task, a worker that dies
  * (segfault, _exit, SIGKILL from inside and from outside), get with a
  * timeout, terminate, close/join misuse, maxtasksperchild, initializers.
