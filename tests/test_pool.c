@@ -29,7 +29,8 @@
 #include "tasks.h"
 #include "leakcheck.h"
 
-/* bench/pool.c: the pool model of the tasks experiment */
+/* bench/pool/pool_tasks.c: the pool model of the tasks experiment (tasks.h
+ * declares it once the tasks group has moved it there) */
 int pool_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
 
 /* ------------------------------------------------------------ tasks */
