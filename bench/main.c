@@ -11,7 +11,13 @@
 // clang-format off
 extern const struct pb_experiment calibration_experiment;
 extern const struct pb_experiment tasks_experiment;
-extern const struct pb_experiment pool_suite;
+extern const struct pb_experiment pool_overhead_experiment;
+extern const struct pb_experiment granularity_experiment;
+extern const struct pb_experiment chunksize_experiment;
+extern const struct pb_experiment ordering_experiment;
+extern const struct pb_experiment pool_seed_experiment;
+extern const struct pb_experiment pool_worklog_experiment;
+extern const struct pb_experiment pool_sigkill_experiment;
 extern const struct pb_experiment gil_convoy_experiment;
 extern const struct pb_experiment gil_interval_experiment;
 extern const struct pb_experiment gil_cores_experiment;
@@ -24,7 +30,13 @@ extern const struct pb_experiment selftest_experiment;
 static const struct pb_experiment *const experiments[] = {
 	&calibration_experiment,
 	&tasks_experiment,
-	&pool_suite,
+	&pool_overhead_experiment,
+	&granularity_experiment,
+	&chunksize_experiment,
+	&ordering_experiment,
+	&pool_seed_experiment,
+	&pool_worklog_experiment,
+	&pool_sigkill_experiment,
 	&gil_convoy_experiment,
 	&gil_interval_experiment,
 	&gil_cores_experiment,

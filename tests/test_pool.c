@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests for lib/pool.c: the Python API (apply, map, imap, starmap, async
+ * Tests for the pool model (lib/models/pool/): the Python API (apply, map, imap, starmap, async
  * handles), and the failure semantics: a failing task, a worker that dies
  * (segfault, _exit, SIGKILL from inside and from outside), get with a
  * timeout, terminate, close/join misuse, maxtasksperchild, initializers.
@@ -29,8 +29,8 @@
 #include "tasks.h"
 #include "leakcheck.h"
 
-/* bench/pool.c: the pool model of the tasks experiment */
-int pool_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
+/* bench/pool/pool_tasks.c: the pool model of the tasks experiment (tasks.h
+ * declares it once the tasks group has moved it there) */
 
 /* ------------------------------------------------------------ tasks */
 

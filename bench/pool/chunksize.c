@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * chunksize — why map sends chunks: many no-work tasks mapped with chunksize
+ * 1 to 1024, and with Python's default ceil(n / (4 W)). One message per task
+ * costs a wake-up per task; a chunk shares it.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool_common.h"
+
+static int chunksize_run(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	size_t n = (size_t)pb_case_get(c, "n"), chunksize = (size_t)c->param_value, bad = 0;
+	int64_t *xs = calloc(n, sizeof(*xs));
+	struct pool_result *rs = calloc(n, sizeof(*rs));
+	struct pool *p = xs && rs ? pe_start_pool(ctx, c->workers) : NULL;
+	uint64_t t0;
+	int rc;
+
+	if (!p) {
+		free(xs);
+		free(rs);
+		return xs && rs ? -1 : pb_fail(ctx, "calloc: out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		xs[i] = (int64_t)i;
+	t0 = pe_timer_begin(ctx);
+	rc = pool_map(p, pe_echo_task, xs, sizeof(*xs), n, chunksize, rs);
+	pb_metric(ctx, "per_task_us", pe_timer_end(ctx, t0) * 1e6 / (double)n, "us");
+	for (size_t i = 0; i < n; i++)
+		bad += rs[i].status != POOL_OK || memcmp(rs[i].data, &xs[i], sizeof(xs[i])) != 0;
+	pool_results_free(rs, n);
+	pe_stop_pool(p);
+	free(xs);
+	free(rs);
+	if (rc != 0 || bad)
+		return pb_fail(ctx, "map: %zu of %zu results wrong (%s)", bad, n,
+			       pool_status_name(rc));
+	return 0;
+}
+
+static void chunksize_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const int sizes[] = { 1, 4, 16, 64, 256, 1024 };
+	int n = PB_PICK(cfg, 10000, 100000, 100000);
+	struct pb_case c = { .experiment = "chunksize",
+			     .model = "pool",
+			     .workers = cfg->pus,
+			     .param = "chunksize",
+			     .run = chunksize_run,
+			     .budget_s = 60 };
+
+	pb_case_name(&c, "n", n);
+	for (int k = 0; k < 6; k++) {
+		if (cfg->profile == PROFILE_QUICK && (sizes[k] == 4 || sizes[k] == 256))
+			continue; /* quick: 1, 16, 64, 1024 */
+		c.param_value = sizes[k];
+		pb_plan_add(plan, &c);
+	}
+	/* Python's choice: ceil(n / (4 W)) */
+	c.model = "pool-default";
+	c.param_value = (double)pool_default_chunksize((size_t)n, cfg->pus);
+	pb_plan_add(plan, &c);
+}
+
+static void chunksize_summarize(struct pb_report *rep)
+{
+	struct pb_case_key key = { .experiment = "chunksize",
+				   .model = "pool",
+				   .param = "chunksize" };
+	const struct pb_case *one, *c64, *def;
+	struct stats_summary r;
+
+	key.param_value = 1;
+	one = pb_report_find(rep, &key);
+	key.param_value = 64;
+	c64 = pb_report_find(rep, &key);
+	def = pb_report_find(rep, &(struct pb_case_key){ .experiment = "chunksize",
+							 .model = "pool-default" });
+	if (!pb_report_ratio(rep, one, c64, "wall_s", &r))
+		return;
+	pb_report_note(rep,
+		       "chunksize: %lld tiny tasks take %.3f s with chunksize 1 and %.3f s with "
+		       "chunksize 64: %.1f× faster; acceptance ≥ 10×: %s. Python's default "
+		       "(chunksize %g): %.3f s",
+		       def ? (long long)pb_case_get(def, "n") : 0LL,
+		       pb_report_median(rep, one, "wall_s"), pb_report_median(rep, c64, "wall_s"),
+		       r.median, pe_verdict(r.median >= 10), def ? def->param_value : NAN,
+		       pb_report_median(rep, def, "wall_s"));
+}
+
+const struct pb_experiment chunksize_experiment = {
+	.name = "chunksize",
+	.summary = "why map sends chunks: tiny tasks with chunksize 1 to 1024 and Python's default",
+	.plan = chunksize_plan,
+	.summarize = chunksize_summarize,
+};

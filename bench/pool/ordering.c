@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ordering — why imap_unordered answers first: 16 sleeping tasks of random
+ * length; map hands back all results at once, imap in task order, and
+ * imap_unordered each as soon as it is done.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "pool_common.h"
+
+#define ORDERING_TASKS 16
+#define ORDERING_SEED 20250101u
+
+/* map hands back all results at once; imap in task order, as soon as the
+ * next one in order is there; imap_unordered each as soon as it is done. */
+static int ordering_collect(struct pool *p, const struct pb_case *c, const double *secs,
+			    uint64_t *first_ns)
+{
+	struct pool_result rs[ORDERING_TASKS];
+	const struct pool_result *r;
+	struct pool_async *h;
+	int ok = 0;
+
+	if (strcmp(c->model, "map") == 0) {
+		pool_map(p, pe_timed_sleep_task, secs, sizeof(*secs), ORDERING_TASKS, 0, rs);
+		*first_ns = clock_now_ns();
+		for (int i = 0; i < ORDERING_TASKS; i++)
+			ok += rs[i].status == POOL_OK;
+		pool_results_free(rs, ORDERING_TASKS);
+		return ok;
+	}
+	h = pool_imap(p, pe_timed_sleep_task, secs, sizeof(*secs), ORDERING_TASKS, 1,
+		      strcmp(c->model, "imap") == 0);
+	if (!h)
+		return 0;
+	while (pool_async_next(h, 60.0, &r, NULL) == 0) {
+		if (ok++ == 0)
+			*first_ns = clock_now_ns();
+		ok -= r->status != POOL_OK;
+	}
+	pool_async_free(h);
+	return ok;
+}
+
+static int ordering_run(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	double secs[ORDERING_TASKS], lo = (double)pb_case_get(c, "lo_ms") / 1e3;
+	double hi = (double)pb_case_get(c, "hi_ms") / 1e3, shortest = hi, longest = 0;
+	uint64_t state = ORDERING_SEED, t0, first = 0;
+	struct pool *p = pe_start_pool(ctx, c->workers);
+	int ok;
+
+	if (!p)
+		return -1;
+	for (int i = 0; i < ORDERING_TASKS; i++) {
+		secs[i] = lo + (hi - lo) * pe_random_unit(&state);
+		shortest = fmin(shortest, secs[i]);
+		longest = fmax(longest, secs[i]);
+	}
+	t0 = pe_timer_begin(ctx);
+	ok = ordering_collect(p, c, secs, &first);
+	pe_timer_end(ctx, t0);
+	pe_stop_pool(p);
+	if (ok != ORDERING_TASKS)
+		return pb_fail(ctx, "only %d of %d tasks succeeded", ok, ORDERING_TASKS);
+	pb_metric(ctx, "first_result_s", (double)(first - t0) / 1e9, "s");
+	pb_metric(ctx, "shortest_task_s", shortest, "s");
+	pb_metric(ctx, "longest_task_s", longest, "s");
+	pb_metric(ctx, "task0_s", secs[0], "s");
+	pb_metric(ctx, "seed", ORDERING_SEED, "count");
+	return 0;
+}
+
+static const char *const ordering_models[] = { "map", "imap", "imap_unordered" };
+
+static void ordering_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	/* the seed's Pool(4), and one worker per task */
+	int workers[] = { 4, ORDERING_TASKS }, lo = PB_PICK(cfg, 2, 10, 50);
+	int hi = PB_PICK(cfg, 30, 200, 1000);
+
+	for (int w = cfg->profile == PROFILE_QUICK; w < 2; w++) {
+		for (int m = 0; m < 3; m++) {
+			struct pb_case c = { .experiment = "ordering",
+					     .model = ordering_models[m],
+					     .workers = workers[w],
+					     .run = ordering_run,
+					     .budget_s = 30 + ORDERING_TASKS * hi / 1000.0 };
+
+			pb_case_name(&c, "n", ORDERING_TASKS);
+			pb_case_set(&c, "lo_ms", lo);
+			pb_case_set(&c, "hi_ms", hi);
+			pb_plan_add(plan, &c);
+		}
+	}
+}
+
+/* The ordering case of model on w workers, or NULL. */
+static const struct pb_case *ordering_case(const struct pb_report *rep, const char *model, int w)
+{
+	return pb_report_find(rep, &(struct pb_case_key){ .experiment = "ordering",
+							  .model = model,
+							  .workers = w });
+}
+
+static void ordering_summarize(struct pb_report *rep)
+{
+	int workers[] = { 4, ORDERING_TASKS };
+
+	for (int k = 0; k < 2; k++) {
+		int w = workers[k];
+		const struct pb_case *map = ordering_case(rep, "map", w);
+		const struct pb_case *imap = ordering_case(rep, "imap", w);
+		const struct pb_case *unord = ordering_case(rep, "imap_unordered", w);
+		double m = pb_report_median(rep, map, "first_result_s");
+		double i = pb_report_median(rep, imap, "first_result_s");
+		double u = pb_report_median(rep, unord, "first_result_s");
+		double t0 = pb_report_median(rep, imap, "task0_s");
+		double lo = pb_report_median(rep, unord, "shortest_task_s");
+		char check[96] = "";
+
+		if (isnan(m) || isnan(i) || isnan(u))
+			continue;
+		if (w == ORDERING_TASKS) /* every task starts at once */
+			snprintf(check, sizeof(check),
+				 "; acceptance imap_unordered ≤ shortest + 1 ms: %s",
+				 pe_verdict(u <= lo + 1e-3));
+		pb_report_note(rep,
+			       "ordering, %d tasks on %d workers (seed %u): first result after "
+			       "%.1f ms with map (all at once), %.1f ms with imap (task 0 takes "
+			       "%.1f ms), %.1f ms with imap_unordered (shortest task %.1f ms)%s",
+			       ORDERING_TASKS, w, ORDERING_SEED, m * 1e3, i * 1e3, t0 * 1e3,
+			       u * 1e3, lo * 1e3, check);
+	}
+}
+
+const struct pb_experiment ordering_experiment = {
+	.name = "ordering",
+	.summary = "why imap_unordered answers first: map, imap and imap_unordered over 16 "
+		   "sleeps of random length",
+	.plan = ordering_plan,
+	.summarize = ordering_summarize,
+};

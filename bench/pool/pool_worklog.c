@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pool-worklog — the seed's other pool (004): Pool(2).map(work_log,
+ * [A 5, B 2, C 1, D 3]) as a timeline. Which worker takes which item, and
+ * when, shows how map hands out work: C and D follow B on B's worker while
+ * A keeps the other one busy.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pool_common.h"
+
+/* With Python's default chunksize (1 here), sleeps scaled by the profile.
+ * A and B start at once; C takes B's worker when B ends, D takes it after
+ * C, and A ends last but one: the map returns when D does, at 6 s × scale. */
+static const double worklog_secs[] = { 5, 2, 1, 3 };
+#define WORKLOG_TASKS (sizeof(worklog_secs) / sizeof(worklog_secs[0]))
+
+static int worklog_run(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	struct pool_result rs[WORKLOG_TASKS];
+	struct pool *p = pe_start_pool(ctx, c->workers);
+	double secs[WORKLOG_TASKS];
+	uint64_t t0;
+	int rc = 0;
+
+	if (!p)
+		return -1;
+	for (size_t i = 0; i < WORKLOG_TASKS; i++)
+		secs[i] = worklog_secs[i] * c->param_value;
+	t0 = pe_timer_begin(ctx);
+	if (pool_map(p, pe_timed_sleep_task, secs, sizeof(secs[0]), WORKLOG_TASKS, 0, rs) != 0)
+		rc = pb_fail(ctx, "pool_map(work_log) failed: %s",
+			     rs[0].status != POOL_OK && rs[0].data ? rs[0].data : "no result");
+	pe_timer_end(ctx, t0);
+	for (size_t i = 0; i < WORKLOG_TASKS && rc == 0; i++) {
+		struct pe_span sp;
+
+		memcpy(&sp, rs[i].data, sizeof(sp));
+		pe_span_metrics(ctx, i, &sp, t0, secs[i]);
+	}
+	pool_results_free(rs, WORKLOG_TASKS);
+	pool_destroy(p);
+	return rc;
+}
+
+static void worklog_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	struct pb_case c = { .experiment = "pool-worklog",
+			     .model = "pool",
+			     .workers = 2,
+			     .param = "scale",
+			     .param_value = PB_PICK(cfg, 0.01, 0.05, 1.0),
+			     .run = worklog_run,
+			     .budget_s = 30 };
+
+	pb_case_name(&c, "n", WORKLOG_TASKS);
+	pb_plan_add(plan, &c);
+}
+
+/* Which worker took each work_log item, and when: C and D must follow B on
+ * B's worker while A keeps the other one busy. */
+static void worklog_summarize(struct pb_report *rep)
+{
+	const struct pb_case *c =
+		pb_report_find(rep, &(struct pb_case_key){ .experiment = "pool-worklog" });
+	double wall = pb_report_median(rep, c, "wall_s"), at[4], on[4];
+
+	if (isnan(wall))
+		return;
+	for (int i = 0; i < 4; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "task%d_start_s", i + 1);
+		at[i] = pb_report_median(rep, c, name);
+		snprintf(name, sizeof(name), "task%d_worker", i + 1);
+		on[i] = pb_report_median(rep, c, name);
+	}
+	pb_report_note(rep,
+		       "pool-worklog: Pool(2).map(work_log, A 5, B 2, C 1, D 3 × scale): A and B "
+		       "start at %.3f and %.3f s on workers %.0f and %.0f, C at %.3f s and D at "
+		       "%.3f s on worker %.0f and %.0f; the map returns after %.3f s",
+		       at[0], at[1], on[0], on[1], at[2], at[3], on[2], on[3], wall);
+}
+
+const struct pb_experiment pool_worklog_experiment = {
+	.name = "pool-worklog",
+	.summary = "the seed's Pool(2).map(work_log, ...) as a timeline: who takes which item, "
+		   "when",
+	.plan = worklog_plan,
+	.summarize = worklog_summarize,
+};
