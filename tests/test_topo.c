@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests for lib/topo.c. Synthetic topologies number PUs (OS indexes) in
+ * Tests for lib/core/topo.c. Synthetic topologies number PUs (OS indexes) in
  * logical order: in "pack:2 core:4 pu:2" core c holds PUs 2c and 2c+1 and
  * package p holds PUs 8p..8p+7. No timing assertions anywhere.
  */

@@ -181,7 +181,7 @@ void pb_timer_start(struct pb_ctx *ctx)
 	ctx->t0_ns = clock_now_ns();
 }
 
-void pb_timer_stop(struct pb_ctx *ctx)
+double pb_timer_stop(struct pb_ctx *ctx)
 {
 	double wall = (double)(clock_now_ns() - ctx->t0_ns) / 1e9;
 	struct usage u = usage_diff(ctx->u0, usage_now());
@@ -192,6 +192,7 @@ void pb_timer_stop(struct pb_ctx *ctx)
 	pb_metric(ctx, "cpu_sys_s", u.sys_s, "s");
 	pb_metric(ctx, "ctxsw_voluntary", u.ctxsw_voluntary, "count");
 	pb_metric(ctx, "ctxsw_involuntary", u.ctxsw_involuntary, "count");
+	return wall;
 }
 
 void pb_report_pus(struct pb_ctx *ctx, const int *ran_on, int n)

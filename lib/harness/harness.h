@@ -112,9 +112,10 @@ const struct placement *pb_placement(struct pb_ctx *ctx);
 /* Bracket the measured work: stop records wall_s (also the case's time for
  * google-benchmark), cpu_user_s, cpu_sys_s, ctxsw_voluntary and
  * ctxsw_involuntary (this process and every child it reaped). A case that
- * never calls them is timed around its whole run function. */
+ * never calls them is timed around its whole run function. pb_timer_stop
+ * returns the wall time it recorded, in seconds. */
 void pb_timer_start(struct pb_ctx *ctx);
-void pb_timer_stop(struct pb_ctx *ctx);
+double pb_timer_stop(struct pb_ctx *ctx);
 /* A metric of this repetition; its name carries its unit (wall_s,
  * latency_ns_p50) and unit says it again for the CSV ("s", "ns", "count").
  * Safe to call from any thread or process of the case. */
