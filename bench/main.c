@@ -15,7 +15,11 @@ extern const struct pb_experiment fork_suite;
 extern const struct pb_experiment threads_suite;
 extern const struct pb_experiment pool_suite;
 extern const struct pb_experiment gil_suite;
-extern const struct pb_experiment ipc_suite;
+extern const struct pb_experiment ipc_throughput_experiment;
+extern const struct pb_experiment ipc_latency_experiment;
+extern const struct pb_experiment ipc_scaling_experiment;
+extern const struct pb_experiment ipc_pingpong_experiment;
+extern const struct pb_experiment ipc_prodcons_experiment;
 extern const struct pb_experiment counter_suite;
 extern const struct pb_experiment selftest_suite;
 
@@ -27,7 +31,11 @@ static const struct pb_experiment *const suites[] = {
 	&threads_suite,
 	&pool_suite,
 	&gil_suite,
-	&ipc_suite,
+	&ipc_throughput_experiment,
+	&ipc_latency_experiment,
+	&ipc_scaling_experiment,
+	&ipc_pingpong_experiment,
+	&ipc_prodcons_experiment,
 	&counter_suite,
 	&selftest_suite,
 	NULL,
