@@ -7,11 +7,10 @@
  */
 #include "ipc_common.h"
 
-/* As before the restructure: the message size is the case's param value,
- * which here is the producer count (see the next commit). */
 static int scaling_case(struct pb_ctx *ctx, const struct pb_case *c)
 {
-	return ipc_run_stream(ctx, (int)pb_case_get(c, "channel"), (size_t)c->param_value,
+	return ipc_run_stream(ctx, (int)pb_case_get(c, "channel"),
+			      (size_t)pb_case_get(c, "msg_bytes"),
 			      (uint64_t)pb_case_get(c, "send_ms"), (int)c->param_value,
 			      (int)pb_case_get(c, "consumers"));
 }
@@ -38,6 +37,7 @@ static void scaling_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				pb_case_label(&c, "c:%d", pc[ci]);
 				pb_case_set(&c, "consumers", pc[ci]);
 				pb_case_set(&c, "channel", scaled[m]);
+				pb_case_set(&c, "msg_bytes", 64); /* the workload "64B" */
 				pb_case_set(&c, "send_ms", PB_PICK(cfg, 15, 150, 500));
 				pb_plan_add(plan, &c);
 			}
