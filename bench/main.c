@@ -21,7 +21,11 @@ extern const struct pb_experiment pool_sigkill_experiment;
 extern const struct pb_experiment gil_convoy_experiment;
 extern const struct pb_experiment gil_interval_experiment;
 extern const struct pb_experiment gil_cores_experiment;
-extern const struct pb_experiment ipc_suite;
+extern const struct pb_experiment ipc_throughput_experiment;
+extern const struct pb_experiment ipc_latency_experiment;
+extern const struct pb_experiment ipc_scaling_experiment;
+extern const struct pb_experiment ipc_pingpong_experiment;
+extern const struct pb_experiment ipc_prodcons_experiment;
 extern const struct pb_experiment counter_seed_experiment;
 extern const struct pb_experiment counter_contention_experiment;
 extern const struct pb_experiment counter_window_experiment;
@@ -40,7 +44,11 @@ static const struct pb_experiment *const experiments[] = {
 	&gil_convoy_experiment,
 	&gil_interval_experiment,
 	&gil_cores_experiment,
-	&ipc_suite,
+	&ipc_throughput_experiment,
+	&ipc_latency_experiment,
+	&ipc_scaling_experiment,
+	&ipc_pingpong_experiment,
+	&ipc_prodcons_experiment,
 	&counter_seed_experiment,
 	&counter_contention_experiment,
 	&counter_window_experiment,

@@ -2,7 +2,10 @@
 /*
  * channel — one message-passing interface over six kinds of IPC, so that
  * experiments can put Python's Pipe and Queue next to a socket, a POSIX
- * message queue and a shared-memory ring and compare like with like.
+ * message queue and a shared-memory ring and compare like with like. It
+ * models multiprocessing's Pipe (Lib/multiprocessing/connection.py) and
+ * Queue (Lib/multiprocessing/queues.py); each kind's file says what of them
+ * it mirrors.
  *
  * A channel carries whole messages of any length (0 bytes to 4 GiB - 1):
  * every message sent is received exactly once, and the messages of one

@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The insides of lib/channel: what every kind's file shares. Not for bench/. */
+/*
+ * channel_impl — the insides of lib/models/channel, not for bench/: the
+ * struct behind a channel, the ops a kind implements, the table of kinds
+ * (channel_kinds.c) and the helpers the kinds share (channel_util.c). The
+ * layering: channel.c (the interface) -> ch_kinds -> the kinds' files ->
+ * channel_util.c; no kind calls back into channel.c. What is modelled and
+ * which CPython source each kind mirrors is said at the top of its file.
+ */
 #ifndef PB_CHANNEL_IMPL_H
 #define PB_CHANNEL_IMPL_H
 
@@ -35,7 +42,7 @@ struct channel {
 /* The message header of the byte-stream kinds (pipe, duplex, unix, queue). */
 typedef uint32_t ch_len_t;
 
-/* ---- helpers (channel.c) ---- */
+/* ---- helpers (channel_util.c) ---- */
 void ch_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 uint64_t ch_now(void);
 /* Nanoseconds from now to deadline, capped at cap (0 when it has passed). */
@@ -72,9 +79,23 @@ int ch_futex_wait(uint32_t *word, uint32_t val, uint64_t timeout_ns);
 void ch_futex_wake(uint32_t *word);
 
 /* ---- the kinds ---- */
-int ch_stream_create(struct channel *ch, char *err, size_t errlen);
-int ch_queue_create(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen);
-int ch_mqueue_create(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen);
-int ch_shm_create(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen);
+
+/* A kind: its name ("pipe"), whether its roles are the two ends A and B
+ * (duplex) rather than send and receive, and how a channel of it is made:
+ * create fills ch->priv and ch->ops (ch->kind and ch->role are set), or
+ * returns a negative errno with err filled. */
+struct ch_kind {
+	const char *name;
+	bool duplex;
+	int (*create)(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen);
+};
+
+/* Each kind's file exports its entry; channel_kinds.c puts them in order. */
+extern const struct ch_kind ch_kind_pipe, ch_kind_duplex, ch_kind_unix; /* channel_stream.c */
+extern const struct ch_kind ch_kind_queue;				/* channel_queue.c */
+extern const struct ch_kind ch_kind_mqueue;				/* channel_mqueue.c */
+extern const struct ch_kind ch_kind_shm;				/* channel_shm.c */
+/* The table, indexed by enum channel_kind. */
+extern const struct ch_kind *const ch_kinds[CH_NKINDS];
 
 #endif

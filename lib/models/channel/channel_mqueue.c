@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mqueue — a POSIX message queue. The kernel keeps message boundaries, but
- * a message may not be longer than the queue's mq_msgsize and the queue
- * holds at most mq_maxmsg of them; both are capped by system limits
- * (fs.mqueue.msgsize_max, fs.mqueue.msg_max, RLIMIT_MSGQUEUE). So a long
- * message goes in pieces: the first starts with its total length, and a
- * writer lock and a reader lock keep the pieces of one message together.
- * The queue has a name only between mq_open and mq_unlink, a few lines
- * apart: nothing is left in /dev/mqueue whatever happens afterwards.
+ * mqueue — a POSIX message queue (mq_open). It mirrors no CPython source:
+ * the standard library has no binding for it; it is the kernel's own
+ * message-passing primitive, to compare Queue and Pipe against. The kernel
+ * keeps message boundaries, but a message may not be longer than the
+ * queue's mq_msgsize and the queue holds at most mq_maxmsg of them; both
+ * are capped by system limits (fs.mqueue.msgsize_max, fs.mqueue.msg_max,
+ * RLIMIT_MSGQUEUE). So a long message goes in pieces: the first starts with
+ * its total length, and a writer lock and a reader lock keep the pieces of
+ * one message together. The queue has a name only between mq_open and
+ * mq_unlink, a few lines apart: nothing is left in /dev/mqueue whatever
+ * happens afterwards.
  */
 #include "channel_impl.h"
 
@@ -314,7 +317,7 @@ static int open_queue(struct mq *m, const struct channel_opts *o, char *err, siz
 	return m->piece && m->first ? 0 : -ENOMEM;
 }
 
-int ch_mqueue_create(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen)
+static int mqueue_create(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen)
 {
 	struct mq *m = calloc(1, sizeof(*m));
 	int rc;
@@ -339,3 +342,5 @@ int ch_mqueue_create(struct channel *ch, const struct channel_opts *o, char *err
 	ch->ops = &mq_ops;
 	return 0;
 }
+
+const struct ch_kind ch_kind_mqueue = { .name = "mqueue", .create = mqueue_create };

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * queue — multiprocessing.Queue, part for part: a pipe; a writer lock that
- * senders hold while a message goes into the pipe, a reader lock that
- * receivers hold while one comes out (so messages of several processes never
- * interleave); a BoundedSemaphore(maxsize) that put takes and get gives back;
- * and in each sending process a feeder thread: put only appends to a local
- * buffer, the feeder writes the buffer into the pipe. That is why put does
- * not block on a full pipe, why empty() cannot see what is still buffered in
- * another process, and why a process must flush (close) before it leaves.
+ * queue — multiprocessing.Queue (Lib/multiprocessing/queues.py), part for
+ * part: a pipe (_reader/_writer); a writer lock (_wlock) that senders hold
+ * while a message goes into the pipe, a reader lock (_rlock) that receivers
+ * hold while one comes out (so messages of several processes never
+ * interleave); a BoundedSemaphore(maxsize) (_sem) that put takes and get
+ * gives back; and in each sending process a feeder thread (_feed): put only
+ * appends to a local buffer (_buffer), the feeder writes the buffer into
+ * the pipe. That is why put does not block on a full pipe, why empty()
+ * cannot see what is still buffered in another process, and why a process
+ * must flush (close) before it leaves.
  */
 #include "channel_impl.h"
 
@@ -364,7 +366,7 @@ static const struct channel_ops queue_ops = {
 	.close = queue_close,
 };
 
-int ch_queue_create(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen)
+static int queue_create(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen)
 {
 	struct queue *q = calloc(1, sizeof(*q));
 	int fd[2];
@@ -396,3 +398,5 @@ int ch_queue_create(struct channel *ch, const struct channel_opts *o, char *err,
 	free(q);
 	return -EINVAL;
 }
+
+const struct ch_kind ch_kind_queue = { .name = "queue", .create = queue_create };

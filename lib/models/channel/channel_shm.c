@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * shm — a bounded byte ring in memory shared by fork: the sender copies a
+ * shm — a bounded byte ring in memory shared by fork. It mirrors no CPython
+ * channel: Lib/multiprocessing/shared_memory.py gives Python the shared
+ * block but no queue over it; this ring is the comparison point with no
+ * pickling, no pipe and no system call per message. The sender copies a
  * message in, the receiver copies it out, and no system call is made while
  * neither has to wait. head (bytes ever written) is stored only by the
  * sender, tail (bytes ever read) only by the receiver; a release store of
@@ -391,7 +394,7 @@ static const struct channel_ops shm_ops = {
 	.close = shm_close,
 };
 
-int ch_shm_create(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen)
+static int shm_create(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen)
 {
 	struct shm *s = calloc(1, sizeof(*s));
 	uint64_t cap = 64;
@@ -428,3 +431,5 @@ int ch_shm_create(struct channel *ch, const struct channel_opts *o, char *err, s
 	ch->ops = &shm_ops;
 	return 0;
 }
+
+const struct ch_kind ch_kind_shm = { .name = "shm", .create = shm_create };

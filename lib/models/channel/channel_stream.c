@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The byte-stream kinds: pipe (pipe2), duplex and unix (socketpair).
- * Framing: a 4-byte length, then the payload, in one write (writev for long
- * payloads); the receiver reads into a 64 KiB buffer, so a burst of small
- * messages costs one read, and copies long payloads straight into the
- * caller's buffer. A closed or dead peer is EOF/EPIPE from the kernel.
+ * The byte-stream kinds: pipe (pipe2), duplex and unix (socketpair). They
+ * model multiprocessing's Pipe (Lib/multiprocessing/connection.py):
+ * Pipe(duplex=False) is an os.pipe() with a reading and a writing
+ * Connection, Pipe(duplex=True) a socket.socketpair() whose two Connections
+ * both send and receive; unix is that socketpair used one way, to compare
+ * the two. Framing, as Connection._send_bytes does it: a 4-byte length,
+ * then the payload, in one write (writev for long payloads); the receiver
+ * reads into a 64 KiB buffer, so a burst of small messages costs one read,
+ * and copies long payloads straight into the caller's buffer. A closed or
+ * dead peer is EOF/EPIPE from the kernel.
  */
 #include "channel_impl.h"
 
@@ -230,14 +235,14 @@ static const struct channel_ops stream_ops = {
 	.close = stream_close,
 };
 
-int ch_stream_create(struct channel *ch, char *err, size_t errlen)
+static int stream_create(struct channel *ch, const char *name, char *err, size_t errlen)
 {
 	struct stream *s = calloc(1, sizeof(*s));
 	int rc;
 
 	if (!s || !(s->rbuf = malloc(RBUF_BYTES))) {
 		free(s);
-		ch_err(err, errlen, "%s: out of memory", channel_kind_name(ch->kind));
+		ch_err(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	s->sock = ch->kind != CH_PIPE;
@@ -258,3 +263,25 @@ int ch_stream_create(struct channel *ch, char *err, size_t errlen)
 	ch->ops = &stream_ops;
 	return 0;
 }
+
+static int pipe_create(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen)
+{
+	(void)o;
+	return stream_create(ch, "pipe", err, errlen);
+}
+
+static int duplex_create(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen)
+{
+	(void)o;
+	return stream_create(ch, "duplex", err, errlen);
+}
+
+static int unix_create(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen)
+{
+	(void)o;
+	return stream_create(ch, "unix", err, errlen);
+}
+
+const struct ch_kind ch_kind_pipe = { .name = "pipe", .create = pipe_create };
+const struct ch_kind ch_kind_duplex = { .name = "duplex", .duplex = true, .create = duplex_create };
+const struct ch_kind ch_kind_unix = { .name = "unix", .create = unix_create };

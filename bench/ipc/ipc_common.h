@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ipc_common — what the ipc-* experiments share: the channel models, the
+ * shared page a case's processes report into, spawning and reaping workers,
+ * and the stream of ipc-throughput and ipc-scaling (producers send for a
+ * while, consumers count and check).
+ */
+#ifndef PB_IPC_COMMON_H
+#define PB_IPC_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "channel.h"
+#include "harness.h"
+
+/* The models: a channel kind and how it is made. A case names its model
+ * by the parameter "channel", an index into ipc_models. */
+struct ipc_model {
+	const char *name;
+	enum channel_kind kind;
+	bool mpmc;
+};
+
+enum { IPC_PIPE, IPC_DUPLEX, IPC_UNIX, IPC_QUEUE, IPC_MQUEUE, IPC_SHM, IPC_SHM_MPMC, IPC_NMODELS };
+extern const struct ipc_model ipc_models[IPC_NMODELS];
+
+#define IPC_T_MS 10000 /* no wait in a case is longer: a dead peer is a failed case */
+
+/* One shared page per case: the first error any process met, and results. */
+struct ipc_shared {
+	int failed;
+	char err[200];
+	uint64_t t_end_ns;
+	uint64_t count[16], bytes[16], sum[16]; /* per worker */
+};
+
+struct ipc_shared *ipc_shared_new(void);
+void ipc_shared_free(struct ipc_shared *sh);
+/* In a worker: record the first failure of the case; returns 1 (an exit status). */
+int ipc_worker_fail(struct ipc_shared *sh, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Worker `slot` is born on its PU (the spawner binds itself, forks, and
+ * goes back), runs fn and leaves with _exit. */
+pid_t ipc_spawn(struct pb_ctx *ctx, int slot, int (*fn)(void *), void *arg);
+/* Reap every worker (pids <= 0 are skipped); the first failure becomes the
+ * case's reason. */
+int ipc_reap(struct pb_ctx *ctx, const pid_t *pids, int n, struct ipc_shared *sh);
+/* Bind the case process itself to worker slot's PU (if the placement has one). */
+int ipc_bind_self(struct pb_ctx *ctx, int slot);
+/* A channel of model m (its kind, and mpmc); NULL after pb_fail. */
+struct channel *ipc_make(struct pb_ctx *ctx, int m, struct channel_opts o);
+
+/* P producers stream msg_bytes messages for send_ms to C consumers over
+ * the case's channel: msgs_per_s, bytes_per_s and messages, after checking
+ * that every message arrived exactly once and in each producer's order. */
+int ipc_run_stream(struct pb_ctx *ctx, int m, size_t msg_bytes, uint64_t send_ms, int p, int nc);
+
+/* Is reply (got bytes, as channel_recv returned) the ping of msg_bytes that
+ * carried seq? A ping carries the first min(msg_bytes, 8) bytes of seq;
+ * only those are compared, never the buffer past the reply. */
+bool ipc_reply_ok(const void *reply, ssize_t got, size_t msg_bytes, uint64_t seq);
+
+#endif

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ipc-latency — ping-pong round trips of 64 B through every channel kind,
+ * on one PU and across two, set against `perf bench sched pipe` (perf_peer.c)
+ * both as separate cases and paired round by round: what one message there
+ * and back costs, and whether our pipe agrees with the figure perf gives.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "ipc_common.h"
+#include "perf_peer.h"
+
+/* ---- the run: ping-pong ---- */
+
+/* A two-way link: one duplex channel, or two one-way channels. */
+struct link {
+	struct channel *ab, *ba;
+	struct ipc_shared *sh;
+	size_t msg_bytes;
+};
+
+static int link_open(struct link *l, int side)
+{
+	if (l->ab == l->ba)
+		return channel_open(l->ab, side ? CH_END_B : CH_END_A);
+	if (channel_open(l->ab, side ? CH_RECV : CH_SEND) < 0)
+		return -1;
+	return channel_open(l->ba, side ? CH_SEND : CH_RECV);
+}
+
+static void link_close(struct link *l)
+{
+	channel_close(l->ab);
+	if (l->ba != l->ab)
+		channel_close(l->ba);
+}
+
+/* The pong side: send back whatever comes, until the pinger leaves. */
+static int ponger(void *arg)
+{
+	struct link *l = arg;
+	unsigned char buf[4096];
+	ssize_t n;
+	int rc = 0;
+
+	if (link_open(l, 1) < 0)
+		return ipc_worker_fail(l->sh, "ponger: open failed");
+	/* no timeout: a timed wait costs a poll() per message, and the
+	 * pinger's leaving reads as end of stream anyway */
+	while ((n = channel_recv(l->ab, buf, sizeof(buf), -1)) >= 0 && rc == 0)
+		rc = channel_send(l->ba, buf, (size_t)n, -1);
+	link_close(l);
+	if (rc < 0 || n != -EPIPE)
+		return ipc_worker_fail(l->sh, "ponger: %s", strerror(rc < 0 ? -rc : (int)-n));
+	return 0;
+}
+
+static void latency_metrics(struct pb_ctx *ctx, double *ns, size_t n)
+{
+	double sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += ns[i];
+	pb_metric(ctx, "latency_ns_mean", sum / (double)n, "ns");
+	pb_metric(ctx, "latency_ns_p50", stats_percentile(ns, n, 50), "ns");
+	pb_metric(ctx, "latency_ns_p90", stats_percentile(ns, n, 90), "ns");
+	pb_metric(ctx, "latency_ns_p99", stats_percentile(ns, n, 99), "ns");
+	pb_metric(ctx, "latency_ns_max", stats_percentile(ns, n, 100), "ns");
+	pb_metric(ctx, "round_trips", (double)n, "count");
+}
+
+/* n timed round trips (after n/10 untimed ones), each checked: the reply
+ * carries the sequence number that went out. */
+static int ping(struct pb_ctx *ctx, struct link *l, double *ns, size_t n)
+{
+	unsigned char out[4096] = { 0 }, in[4096];
+	size_t warm = n / 10;
+
+	for (size_t i = 0; i < warm + n; i++) {
+		uint64_t t0 = clock_now_ns(), seq = i;
+		ssize_t r;
+		int rc;
+
+		memcpy(out, &seq, sizeof(seq));
+		rc = channel_send(l->ab, out, l->msg_bytes, -1);
+		if (rc < 0)
+			return pb_fail(ctx, "ping %zu: send: %s", i, strerror(-rc));
+		r = channel_recv(l->ba, in, sizeof(in), -1);
+		if (r < 0)
+			return pb_fail(ctx, "ping %zu: recv: %s", i, strerror((int)-r));
+		if (!ipc_reply_ok(in, r, l->msg_bytes, seq))
+			return pb_fail(ctx, "ping %zu: the reply is not the message sent", i);
+		if (i >= warm)
+			ns[i - warm] = (double)(clock_now_ns() - t0);
+	}
+	return 0;
+}
+
+/* One ping-pong run of model m: n timed round trips of msg_bytes into ns. */
+static int pingpong(struct pb_ctx *ctx, int m, size_t msg_bytes, double *ns, size_t n)
+{
+	struct link l = { .msg_bytes = msg_bytes };
+	struct channel_opts o = { .senders = 1, .receivers = 1 };
+	pid_t pid;
+	int rc;
+
+	if (!(l.sh = ipc_shared_new()))
+		return pb_fail(ctx, "out of memory");
+	l.ab = ipc_make(ctx, m, o);
+	l.ba = !l.ab || channel_kind_duplex(ipc_models[m].kind) ? l.ab : ipc_make(ctx, m, o);
+	if (!l.ab || !l.ba) {
+		ipc_shared_free(l.sh);
+		return -1; /* make() said why */
+	}
+	pid = ipc_spawn(ctx, 1, ponger, &l);
+	if (ipc_bind_self(ctx, 0) < 0 || link_open(&l, 0) < 0)
+		rc = pb_fail(ctx, "binding or opening the pinger's side failed");
+	else
+		rc = ping(ctx, &l, ns, n);
+	link_close(&l); /* the ponger reads end of stream and leaves */
+	if (ipc_reap(ctx, &pid, 1, l.sh) != 0 && rc == 0)
+		rc = -1;
+	ipc_shared_free(l.sh);
+	return rc;
+}
+
+static int latency_case(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	size_t n = (size_t)pb_case_get(c, "round_trips");
+	double *ns = malloc(n * sizeof(*ns));
+	int rc;
+
+	if (!ns)
+		return pb_fail(ctx, "out of memory");
+	rc = pingpong(ctx, (int)pb_case_get(c, "channel"), (size_t)c->param_value, ns, n);
+	if (rc == 0)
+		latency_metrics(ctx, ns, n);
+	free(ns);
+	return rc;
+}
+
+/* perf's time includes forking its second process and reaping it (about
+ * 2 ms here: 5 us per op over 400 loops). A run of one loop measures that
+ * fixed cost, and (total(n) - total(1)) / (n - 1) is one round trip alone. */
+static int perf_case(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	long n = (long)pb_case_get(c, "round_trips");
+	double t1, tn, d1 = 0, dn = 0;
+
+	if (perf_run(ctx, 1, &t1, &d1) < 0 || perf_run(ctx, n, &tn, &dn) < 0)
+		return -1;
+	pb_metric(ctx, "latency_ns_mean", (tn - t1) / (double)(n - 1) * 1000.0, "ns");
+	pb_metric(ctx, "perf_usecs_per_op", tn / (double)n, "us");
+	pb_metric(ctx, "perf_fixed_us", t1, "us");
+	pb_metric(ctx, "round_trips", (double)n, "count");
+	pb_metric(ctx, "pin_delay_us", dn, "us");
+	return 0;
+}
+
+/* The comparison with the peer, paired: rounds alternate our pipe
+ * ping-pong and perf bench sched pipe, the same number of round trips of
+ * the same size on the same PUs, so both meet the same machine (on a shared
+ * VM a cross-core wake-up costs 50 to 200 us from one minute to the next).
+ * Each round gives one ratio pipe / perf; the case reports their median. */
+static int paired_case(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	size_t n = (size_t)pb_case_get(c, "round_trips"), rounds = (size_t)pb_case_get(c, "rounds");
+	double *ns = malloc(n * sizeof(*ns)), ratio[16], ours[16], theirs[16];
+	int rc = 0;
+
+	if (!ns || rounds > 16)
+		return pb_fail(ctx, "out of memory");
+	for (size_t r = 0; r < rounds && rc == 0; r++) {
+		double t1, tn, d1 = 0, dn = 0, sum = 0;
+
+		rc = pingpong(ctx, (int)pb_case_get(c, "channel"), (size_t)c->param_value, ns, n);
+		if (rc == 0 &&
+		    (perf_run(ctx, 1, &t1, &d1) < 0 || perf_run(ctx, (long)n, &tn, &dn) < 0))
+			rc = -1;
+		if (rc != 0)
+			break;
+		for (size_t i = 0; i < n; i++)
+			sum += ns[i];
+		ours[r] = sum / (double)n;
+		theirs[r] = (tn - t1) / (double)(n - 1) * 1000.0;
+		ratio[r] = ours[r] / theirs[r];
+	}
+	free(ns);
+	if (rc != 0)
+		return -1; /* pingpong or perf_run said why */
+	pb_metric(ctx, "pipe_latency_ns_mean", stats_median(ours, rounds), "ns");
+	pb_metric(ctx, "perf_latency_ns_mean", stats_median(theirs, rounds), "ns");
+	pb_metric(ctx, "latency_ratio_min", stats_percentile(ratio, rounds, 0), "x");
+	pb_metric(ctx, "latency_ratio_max", stats_percentile(ratio, rounds, 100), "x");
+	pb_metric(ctx, "latency_ratio", stats_median(ratio, rounds), "x");
+	pb_metric(ctx, "rounds", (double)rounds, "count");
+	return 0;
+}
+
+/* ---- the plan ---- */
+
+static void latency_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const enum pin_policy pins[] = { PIN_SINGLE, PIN_SCATTER };
+
+	for (int p = 0; p < 2; p++) {
+		struct pb_case c = { .experiment = "ipc-latency",
+				     .param = "msg_bytes",
+				     .param_value = 64,
+				     .workers = 2,
+				     .pin_fixed = true,
+				     .pin = pins[p],
+				     .budget_s = 60 };
+
+		pb_case_label(&c, "pin:%s", pin_policy_name(pins[p]));
+		pb_case_set(&c, "round_trips", PB_PICK(cfg, 400, 10000, 20000));
+		for (int m = 0; m < IPC_NMODELS; m++) {
+			c.model = ipc_models[m].name;
+			pb_case_set(&c, "channel", m);
+			c.run = latency_case;
+			pb_plan_add(plan, &c);
+		}
+		c.model = "perf-sched-pipe";
+		c.param_value = 4; /* perf sends an int */
+		c.run = perf_case;
+		pb_plan_add(plan, &c);
+		c.model = "pipe-vs-perf"; /* 4-byte pings both ways, paired by round */
+		c.run = paired_case;
+		pb_case_set(&c, "channel", IPC_PIPE);
+		pb_case_set(&c, "round_trips", PB_PICK(cfg, 1000, 4000, 10000));
+		pb_case_set(&c, "rounds", PB_PICK(cfg, 3, 5, 7));
+		pb_plan_add(plan, &c);
+	}
+}
+
+/* ---- the summary ---- */
+
+/* The acceptance comparison: the paired case's ratio (one per round, their
+ * median per repetition) and both sides' round trips. */
+static void note_paired(struct pb_report *rep, const char *pin, const struct pb_case *pair)
+{
+	double ours = pb_report_median(rep, pair, "pipe_latency_ns_mean");
+	double theirs = pb_report_median(rep, pair, "perf_latency_ns_mean");
+	struct stats_summary r;
+
+	if (!pair || !pb_report_stat(rep, pair->name, "latency_ratio", &r) || isnan(ours) ||
+	    isnan(theirs))
+		return;
+	pb_report_note(rep,
+		       "ipc-latency %s, paired rounds: pipe round trip %.2f us, perf bench sched "
+		       "pipe %.2f us: ratio %.2f (%.2f–%.2f over %zu repetitions), %s ±15%%",
+		       pin, ours / 1e3, theirs / 1e3, r.median, r.min, r.max, r.n,
+		       fabs(r.median - 1) <= 0.15 ? "within" : "NOT within");
+}
+
+/* The separate cases, measured minutes apart, are reported beside it. */
+static void note_separate(struct pb_report *rep, const char *pin, const struct pb_case *pipe,
+			  const struct pb_case *perf)
+{
+	struct stats_summary r;
+
+	if (!pb_report_ratio(rep, pipe, perf, "latency_ns_mean", &r))
+		return;
+	pb_report_row(rep, pipe, "pipe-vs-perf-separate", "latency_ratio", r, "x");
+	pb_report_note(rep,
+		       "ipc-latency %s, separate cases: pipe (64 B) round trip %.2f us, perf "
+		       "bench sched pipe %.2f us: ratio %.2f (%.2f–%.2f)",
+		       pin, pb_report_median(rep, pipe, "latency_ns_mean") / 1e3,
+		       pb_report_median(rep, perf, "latency_ns_mean") / 1e3, r.median, r.min,
+		       r.max);
+}
+
+static void latency_summarize(struct pb_report *rep)
+{
+	static const char *const pins[] = { "pin:single", "pin:scatter" };
+
+	for (int p = 0; p < 2; p++) {
+		struct pb_case_key k = { .experiment = "ipc-latency",
+					 .extra = pins[p],
+					 .param = "msg_bytes",
+					 .param_value = 4 };
+		const struct pb_case *pipe, *perf, *pair;
+
+		k.model = "perf-sched-pipe";
+		perf = pb_report_find(rep, &k);
+		k.model = "pipe-vs-perf";
+		pair = pb_report_find(rep, &k);
+		k.model = "pipe";
+		k.param_value = 64;
+		pipe = pb_report_find(rep, &k);
+		note_paired(rep, pins[p], pair);
+		note_separate(rep, pins[p], pipe, perf);
+	}
+}
+
+const struct pb_experiment ipc_latency_experiment = {
+	.name = "ipc-latency",
+	.summary = "ping-pong round trips through every channel kind on one PU and across two, "
+		   "against perf bench sched pipe",
+	.plan = latency_plan,
+	.summarize = latency_summarize,
+};

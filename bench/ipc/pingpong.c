@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ipc-pingpong — seed 002 replayed: Ping and Pong pass a counter to 50
+ * through a Queue, each value printed once; the seed's first try, a global
+ * counter, prints every value twice, because fork gives each process its
+ * own copy. Checked, not timed for speed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "clock.h"
+#include "ipc_common.h"
+
+#define PINGPONG_TO 50
+
+/* What was "printed": who printed which counter value, in order. */
+struct pp_log {
+	int n;
+	int who[2 * PINGPONG_TO + 8];
+	int value[2 * PINGPONG_TO + 8];
+};
+
+struct pp_job {
+	struct channel *q;
+	struct ipc_shared *sh;
+	struct pp_log *log;
+	int id; /* 0: Ping, 1: Pong */
+	double sleep_ms;
+};
+
+static void print_value(struct pp_log *log, int id, int value)
+{
+	int at = __atomic_fetch_add(&log->n, 1, __ATOMIC_RELAXED);
+
+	if (at < 2 * PINGPONG_TO + 8) {
+		log->who[at] = id;
+		log->value[at] = value;
+	}
+}
+
+/* The seed's sub_task with Queue: take the counter, print, put it back
+ * incremented, sleep, take it again; stop at 50. */
+static int pp_queue_task(void *arg)
+{
+	struct pp_job *j = arg;
+	int32_t counter;
+
+	if (channel_recv(j->q, &counter, sizeof(counter), IPC_T_MS) != sizeof(counter))
+		return ipc_worker_fail(j->sh, "%s: get timed out", j->id ? "Pong" : "Ping");
+	while (counter < PINGPONG_TO) {
+		print_value(j->log, j->id, counter);
+		counter++;
+		if (channel_send(j->q, &counter, sizeof(counter), IPC_T_MS) < 0)
+			return ipc_worker_fail(j->sh, "put failed");
+		clock_sleep_ns((uint64_t)(j->sleep_ms * 1e6));
+		if (channel_recv(j->q, &counter, sizeof(counter), IPC_T_MS) != sizeof(counter))
+			return ipc_worker_fail(j->sh, "%s: get timed out", j->id ? "Pong" : "Ping");
+	}
+	channel_close(j->q);
+	return 0;
+}
+
+/* The seed's first try: a global counter. fork copies it, so each process
+ * counts its own copy to 50 and 100 lines are printed, not 50. */
+static int pp_global_counter;
+
+static int pp_global_task(void *arg)
+{
+	struct pp_job *j = arg;
+
+	while (pp_global_counter < PINGPONG_TO) {
+		print_value(j->log, j->id, pp_global_counter);
+		pp_global_counter++;
+		clock_sleep_ns((uint64_t)(j->sleep_ms * 1e6));
+	}
+	return 0;
+}
+
+/* Queue: each value 0..49 printed exactly once. Global: each twice. */
+static int pp_check(struct pb_ctx *ctx, const struct pp_log *log, bool global)
+{
+	int times[PINGPONG_TO] = { 0 }, per = global ? 2 : 1, ping = 0;
+
+	if (log->n != per * PINGPONG_TO)
+		return pb_fail(ctx, "%d prints, expected %d", log->n, per * PINGPONG_TO);
+	for (int i = 0; i < log->n; i++) {
+		if (log->value[i] < 0 || log->value[i] >= PINGPONG_TO)
+			return pb_fail(ctx, "printed counter value %d", log->value[i]);
+		times[log->value[i]]++;
+		ping += log->who[i] == 0;
+	}
+	for (int v = 0; v < PINGPONG_TO; v++)
+		if (times[v] != per)
+			return pb_fail(ctx, "counter value %d printed %d times", v, times[v]);
+	pb_metric(ctx, "prints_count", log->n, "count");
+	pb_metric(ctx, "ping_count", ping, "count");
+	pb_metric(ctx, "pong_count", log->n - ping, "count");
+	return 0;
+}
+
+/* main(): put(0), start Ping and Pong, wait until one of them has ended
+ * (the seed spins on is_alive; we block in waitpid), put(50) so that the
+ * other one, waiting in get, ends too. */
+static int pingpong_case(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	bool global = pb_case_get(c, "global") != 0;
+	struct pp_job j = { .sleep_ms = c->param_value };
+	int32_t zero = 0, fifty = PINGPONG_TO;
+	pid_t pids[2], first;
+	int rc, st = 0;
+
+	j.sh = ipc_shared_new();
+	j.log = mmap(NULL, sizeof(*j.log), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+		     0);
+	if (!j.sh || j.log == MAP_FAILED)
+		return pb_fail(ctx, "mmap: %s", strerror(errno));
+	if (!global && !(j.q = ipc_make(ctx, IPC_QUEUE, (struct channel_opts){ 0 })))
+		return -1;
+	pb_timer_start(ctx);
+	if (j.q && (channel_send(j.q, &zero, sizeof(zero), IPC_T_MS) < 0 || channel_flush(j.q) < 0))
+		return pb_fail(ctx, "put(0) failed");
+	for (j.id = 0; j.id < 2; j.id++)
+		pids[j.id] = ipc_spawn(ctx, j.id, global ? pp_global_task : pp_queue_task, &j);
+	while ((first = waitpid(-1, &st, 0)) < 0 && errno == EINTR)
+		;
+	if (j.q && channel_send(j.q, &fifty, sizeof(fifty), IPC_T_MS) < 0)
+		return pb_fail(ctx, "put(50) failed");
+	for (int i = 0; i < 2; i++)
+		if (pids[i] == first)
+			pids[i] = -1; /* reaped already */
+	rc = ipc_reap(ctx, pids, 2, j.sh);
+	if (rc == 0 && (first < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0))
+		rc = pb_fail(ctx, "%s", j.sh->failed ? j.sh->err : "the first task to end failed");
+	pb_timer_stop(ctx);
+	if (rc == 0)
+		rc = pp_check(ctx, j.log, global);
+	if (j.q)
+		channel_close(j.q);
+	munmap(j.log, sizeof(*j.log));
+	ipc_shared_free(j.sh);
+	return rc;
+}
+
+static void pingpong_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	struct pb_case pp = { .experiment = "ipc-pingpong",
+			      .workers = 2,
+			      .param = "sleep_ms",
+			      .param_value = PB_PICK(cfg, 1, 10, 10),
+			      .run = pingpong_case,
+			      .budget_s = 30 };
+
+	pp.model = "queue";
+	pb_case_set(&pp, "global", 0);
+	pb_plan_add(plan, &pp);
+	pp.model = "global";
+	pb_case_set(&pp, "global", 1);
+	pb_plan_add(plan, &pp);
+}
+
+const struct pb_experiment ipc_pingpong_experiment = {
+	.name = "ipc-pingpong",
+	.summary = "seed 002: Ping and Pong count to 50 through a Queue (each value once) and "
+		   "through a global (each value twice)",
+	.plan = pingpong_plan,
+};
