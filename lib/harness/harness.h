@@ -65,7 +65,6 @@ struct pb_case {
 	int workers;
 	const char *param; /* the swept parameter ("task_ms"), NULL for none */
 	double param_value;
-	int64_t arg[4]; /* DEPRECATED: being replaced by params; do not use in new code */
 	struct pb_param params[PB_MAX_PARAMS]; /* named numbers: pb_case_set / pb_case_get */
 	const void *data;		       /* model-specific static data */
 	pb_run_fn run;
