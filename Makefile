@@ -16,6 +16,7 @@ endif
 ifeq ($(origin CXX),default)
 CXX := $(if $(findstring clang,$(CC)),clang++,g++)
 endif
+.DEFAULT_GOAL := all
 PROFILE ?= default
 PIN ?= none
 MACHINE ?=
