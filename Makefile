@@ -6,6 +6,8 @@
 #   make test            install what is missing, build, run every cmocka suite
 #   make SANITIZE=address,undefined test   (or SANITIZE=thread)
 #   make plots RUN=results/<machine>/<stamp>
+#   make compare RUNS="DIR1 DIR2 ..." [OUT=DIR]
+#   make report RUN=DIR | RUNS="DIR1 DIR2 ..." [OUT=DIR]
 #   make lint            clang-format and cppcheck
 #   make CC=clang CXX=clang++
 
@@ -21,6 +23,8 @@ PROFILE ?= default
 PIN ?= none
 MACHINE ?=
 SANITIZE ?=
+# Debian's python3 sees python3-scipy; a pyenv/venv python3 first in PATH may not.
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 # V=1 shows every command.
 Q := $(if $(V),,@)
 
@@ -79,7 +83,8 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 PARBENCH := $(BUILD)/parbench
 
-.PHONY: FORCE all build bench test plots lint clean deps-build deps-test deps-bench _bench _test
+.PHONY: FORCE all build bench test plots lint clean deps-build deps-test deps-bench _bench _test \
+	compare report deps-compare deps-report
 all: build
 build: deps-build
 	@$(MAKE) --no-print-directory $(PARBENCH) bench/parbench
@@ -90,7 +95,7 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory _bench
 test: deps-test
 	@$(MAKE) --no-print-directory _test
-deps-build deps-test deps-bench:
+deps-build deps-test deps-bench deps-compare deps-report:
 	@scripts/deps.sh $(@:deps-%=%)
 
 # git_rev is the revision the binary was built from: the header is rewritten
@@ -127,11 +132,15 @@ $(BUILD)/tests/%: tests/%.c $(LIBS_A) $(PARBENCH)
 	@$(if $(Q),echo "  CC+LD   $@")
 	$(Q)$(CC) $(CFLAGS_ALL) $< $(LIBS_A) -o $@ $(CMOCKA_LIBS) $(LDLIBS_ALL)
 
+# plot.sh --newer draws the run this command made, not the newest anywhere.
 _bench: $(PARBENCH) bench/parbench
-	@rc=0; bench/parbench --profile $(PROFILE) --pin $(PIN) \
+	@rc=0; mark=$$(mktemp); bench/parbench --profile $(PROFILE) --pin $(PIN) \
 		$(if $(MACHINE),--machine $(MACHINE)) $(ARGS) || rc=$$?; \
-	if [ $$rc -ne 2 ] && [ $$rc -ne 130 ]; then scripts/plot.sh || rc=1; fi; \
-	exit $$rc
+	if [ $$rc -ne 2 ] && [ $$rc -ne 130 ]; then scripts/plot.sh --newer $$mark || rc=1; fi; \
+	rm -f $$mark; exit $$rc
+
+# The script tests (compare, report) print the same PASSED/FAILED lines.
+SCRIPT_TESTS := $(wildcard tests/*/test_*.py tests/*/test_*.sh)
 
 # Every suite runs even when one fails; the last line adds up their tests
 # (a suite that dies before cmocka's summary counts as one failure).
@@ -146,12 +155,28 @@ _test: $(TEST_BIN) bench/parbench
 		passed=$$((passed + $${p:-0})); failed=$$((failed + $${f:-0})); \
 		[ $$rc -ne 0 ] && bad="$$bad $$(basename $$t)"; \
 	done; \
+	for t in $(SCRIPT_TESTS); do \
+		echo "== $$t"; \
+		case $$t in *.py) run="$(PYTHON) $$t" ;; *) run="$$t" ;; esac; \
+		out=$$(PYTHON=$(PYTHON) $$run 2>&1); rc=$$?; echo "$$out"; \
+		p=$$(echo "$$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p'); \
+		f=$$(echo "$$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p'); \
+		[ $$rc -ne 0 ] && [ -z "$$f" ] && f=1; \
+		passed=$$((passed + $${p:-0})); failed=$$((failed + $${f:-0})); \
+		[ $$rc -ne 0 ] && bad="$$bad $$t"; \
+	done; \
 	[ -z "$$bad" ] || echo "failed suites:$$bad"; \
 	echo "tests: $$passed passed, $$failed failed"; \
 	[ -z "$$bad" ]
 
 plots:
 	scripts/plot.sh $(RUN)
+
+compare: deps-compare
+	@$(PYTHON) scripts/compare.py $(RUNS) $(if $(OUT),--out $(OUT))
+report: deps-report
+	@$(PYTHON) scripts/report.py $(if $(RUNS),--runs $(RUNS),$(if $(RUN),--run $(RUN))) \
+		$(if $(OUT),--out $(OUT))
 
 lint:
 	scripts/lint.sh

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# deps.sh [build|test|bench ...] — install the system packages parbench needs.
+# deps.sh [build|test|bench|compare|report ...] — install the system packages parbench needs.
 #
-#   build  compilers, make, pkg-config, hwloc and google-benchmark headers
-#   test   build + cmocka
-#   bench  build + gnuplot, lstopo, perf, stress-ng, hyperfine
+#   build    compilers, make, pkg-config, hwloc and google-benchmark headers
+#   test     build + cmocka; and, best effort, what the compare and report
+#            tests need (a failure there is a note, not a stop)
+#   bench    build + gnuplot, lstopo, perf, stress-ng, hyperfine
+#   compare  python3-scipy, gnuplot (make compare)
+#   report   compare + pandoc, chromium, poppler-utils (make report)
 #
 # Default: build. Several modes may be given. Checks first and stays quiet
 # (no apt call at all) when everything is present; otherwise installs the
@@ -14,17 +17,19 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 usage() {
-	echo "usage: $0 [build|test|bench ...]" >&2
+	echo "usage: $0 [build|test|bench|compare|report ...]" >&2
 	exit 2
 }
 
-want_build=0 want_test=0 want_bench=0
+want_build=0 want_test=0 want_bench=0 want_compare=0 want_report=0
 [ $# -eq 0 ] && set -- build
 for mode in "$@"; do
 	case "$mode" in
 	build) want_build=1 ;;
 	test) want_build=1 want_test=1 ;;
 	bench) want_build=1 want_bench=1 ;;
+	compare) want_compare=1 ;;
+	report) want_compare=1 want_report=1 ;;
 	-h | --help) usage ;;
 	*)
 		echo "deps: unknown mode '$mode'" >&2
@@ -46,6 +51,7 @@ fi
 missing_pkgs=() # packages to install (deduplicated)
 missing_what=() # "thing (package)" for messages
 optional_pkgs=() # best effort: failure to install is only a note
+soft_pkgs=()     # best effort for make test: the compare and report tools
 
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
 have_pc() { have_cmd pkg-config && pkg-config --exists "$1" 2>/dev/null; }
@@ -73,6 +79,24 @@ check_pc() { # check_pc PACKAGE MODULE
 	have_pc "$2" || need "pkg-config module $2" "$1"
 }
 
+# Debian's python3 (not a pyenv/venv one first in PATH) is the one that
+# sees python3-scipy; the Makefile runs the scripts with it.
+have_scipy() {
+	local py=/usr/bin/python3
+	[ -x "$py" ] || py=python3
+	"$py" -c 'import scipy.stats' >/dev/null 2>&1
+}
+
+# missing_report_tools: print the packages make compare / report lack.
+missing_report_tools() {
+	have_scipy || echo python3-scipy
+	have_cmd gnuplot || echo gnuplot-nox
+	[ "${1:-}" = compare ] && return 0
+	have_cmd pandoc || echo pandoc
+	have_cmd chromium || have_cmd chromium-browser || echo chromium
+	have_cmd pdftotext || echo poppler-utils
+}
+
 perf_works() {
 	# Ubuntu's /usr/bin/perf is a wrapper that fails without the package for
 	# the running kernel, so run it instead of only looking it up.
@@ -89,6 +113,12 @@ if [ "$want_build" = 1 ]; then
 fi
 if [ "$want_test" = 1 ]; then
 	check_pc libcmocka-dev cmocka
+	mapfile -t soft_pkgs < <(missing_report_tools)
+fi
+if [ "$want_compare" = 1 ]; then
+	for p in $(missing_report_tools $([ "$want_report" = 1 ] || echo compare)); do
+		need "$p (make compare/report)" "$p"
+	done
 fi
 perf_note=""
 if [ "$want_bench" = 1 ]; then
@@ -115,7 +145,7 @@ if [ "$want_bench" = 1 ]; then
 fi
 
 # Nothing to do: stay quiet.
-if [ ${#missing_pkgs[@]} -eq 0 ] && [ ${#optional_pkgs[@]} -eq 0 ]; then
+if [ ${#missing_pkgs[@]} -eq 0 ] && [ ${#optional_pkgs[@]} -eq 0 ] && [ ${#soft_pkgs[@]} -eq 0 ]; then
 	exit 0
 fi
 
@@ -125,6 +155,9 @@ if ! have_cmd apt-get; then
 		echo "  missing: $w" >&2
 	done
 	[ -n "$perf_note" ] && echo "  missing: command perf ($perf_note)" >&2
+	for p in "${soft_pkgs[@]+"${soft_pkgs[@]}"}"; do
+		echo "  missing (compare/report tests): $p" >&2
+	done
 	echo "deps: (package names are Debian/Ubuntu's; use your distribution's equivalents)" >&2
 	exit 1
 fi
@@ -134,7 +167,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	if have_cmd sudo; then
 		SUDO=(sudo)
 	else
-		all=("${missing_pkgs[@]+"${missing_pkgs[@]}"}" "${optional_pkgs[@]+"${optional_pkgs[@]}"}")
+		all=("${missing_pkgs[@]+"${missing_pkgs[@]}"}" "${optional_pkgs[@]+"${optional_pkgs[@]}"}"
+			"${soft_pkgs[@]+"${soft_pkgs[@]}"}")
 		echo "deps: need to install: ${all[*]}" >&2
 		echo "deps: not root and sudo is not available; run as root:" >&2
 		echo "  apt-get update && apt-get install -y --no-install-recommends ${all[*]}" >&2
@@ -182,6 +216,17 @@ if [ ${#optional_pkgs[@]} -gt 0 ]; then
 	fi
 fi
 
+if [ ${#soft_pkgs[@]} -gt 0 ]; then
+	if install_pkgs "${soft_pkgs[@]}"; then
+		for p in "${soft_pkgs[@]}"; do
+			echo "deps: installed $p"
+		done
+	else
+		echo "deps: note: could not install ${soft_pkgs[*]}; the compare and report" \
+			"tests will fail until they are there" >&2
+	fi
+fi
+
 # Verify: everything that was missing must be there now.
 still=()
 have_cmd cc || have_cmd gcc || [ "$want_build" = 0 ] || still+=(cc)
@@ -199,6 +244,9 @@ if [ "$want_bench" = 1 ]; then
 		have_cmd "$c" || still+=("$c")
 	done
 	[ "$distro" = ubuntu ] || perf_works || still+=(perf)
+fi
+if [ "$want_compare" = 1 ]; then
+	mapfile -t -O ${#still[@]} still < <(missing_report_tools $([ "$want_report" = 1 ] || echo compare))
 fi
 if [ ${#still[@]} -gt 0 ]; then
 	echo "deps: still missing after install: ${still[*]}" >&2

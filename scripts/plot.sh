@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# plot.sh [RUN_DIR] — draw a run's plots with every plots/*.gp.
+# plot.sh [RUN_DIR | --newer FILE] — draw a run's plots with every plots/*.gp.
 #
 # RUN_DIR holds raw.csv and summary.csv; it defaults to the newest
-# results/<machine>/<timestamp>/ (newest by timestamp name). Plots go to
-# plots/<machine>/ (machine from raw.csv's "# machine=" line), or to
-# $PARBENCH_PLOTS_OUT when set. Each plots/*.gp except plots/common.gp is run
+# results/<machine>/<timestamp>/ (newest by timestamp name). With --newer
+# FILE it is the run whose raw.csv was written after FILE (make bench touches
+# FILE just before it runs parbench, so it plots the run it made). Plots go to
+# RUN_DIR/plots/, so no run overwrites another's, or to $PARBENCH_PLOTS_OUT
+# when set. Each plots/*.gp except plots/common.gp is run
 # with gnuplot and these variables:
 #   summary='<run>/summary.csv' raw='<run>/raw.csv' outdir='<out dir>'
 #   machine='<machine>' cpu='<cpu_model>' plotdir='plots'
@@ -27,7 +29,15 @@ abspath() {
 	esac
 }
 
-[ $# -le 1 ] || die 2 "usage: scripts/plot.sh [RUN_DIR]"
+usage="usage: scripts/plot.sh [RUN_DIR | --newer FILE]"
+newer=""
+if [ "${1:-}" = --newer ]; then
+	[ $# -eq 2 ] || die 2 "$usage"
+	[ -e "$2" ] || die 2 "--newer: no such file: $2"
+	newer=$(abspath "$2")
+	shift 2
+fi
+[ $# -le 1 ] || die 2 "$usage"
 run_dir=""
 [ $# -eq 1 ] && run_dir=$(abspath "$1")
 out_override=""
@@ -39,11 +49,17 @@ cd "$root"
 command -v gnuplot >/dev/null 2>&1 ||
 	die 1 "gnuplot not found; install it (Debian/Ubuntu: gnuplot-nox, or run scripts/deps.sh bench)"
 
-if [ -z "$run_dir" ]; then
+if [ -n "$newer" ]; then
+	# The run made since FILE: raw.csv is written while the run goes on.
+	run_dir=$(find results -mindepth 3 -maxdepth 3 -name raw.csv -newer "$newer" \
+		-printf '%T@\t%h\n' 2>/dev/null | LC_ALL=C sort -n | tail -n 1 | cut -f 2)
+	[ -n "$run_dir" ] || die 2 "no run directory under $root/results written after $newer"
+	run_dir="$root/$run_dir"
+elif [ -z "$run_dir" ]; then
 	# Newest results/<machine>/<timestamp>/ by timestamp name (then path).
 	run_dir=$(
 		for d in results/*/*/; do
-			[ -d "$d" ] || continue
+			[ -f "$d/raw.csv" ] || continue # not results/compare/<names>/
 			d=${d%/}
 			printf '%s\t%s\n' "${d##*/}" "$d"
 		done | LC_ALL=C sort | tail -n 1 | cut -f 2
@@ -89,10 +105,7 @@ cpu=$(meta "$raw" cpu_model)
 [ -n "$cpu" ] || cpu=$(meta "$summary" cpu_model)
 [ -n "$cpu" ] || cpu="unknown CPU"
 
-# Directory name from the machine name: keep it a single safe component.
-machine_dir=$(printf '%s' "$machine" | tr -c 'A-Za-z0-9._-' '_')
-case "$machine_dir" in .* | "") machine_dir="_$machine_dir" ;; esac
-outdir=${out_override:-plots/$machine_dir}
+outdir=${out_override:-$run_dir/plots}
 mkdir -p "$outdir"
 
 # gnuplot single-quoted string: a quote is written twice.

@@ -1,0 +1,279 @@
+"""pbdata — read parbench run directories for compare.py and report.py.
+
+A run directory holds raw.csv (and usually summary.csv, summary.md): leading
+"# key=value" metadata lines, then a CSV header, then rows (README, "The CSV
+contract"). Everything here checks what it reads and raises DataError naming
+the file and line, so the tools end with one clear message and exit status 2
+instead of a traceback.
+"""
+
+import configparser
+import csv
+import math
+import os
+import re
+import statistics
+import sys
+
+RAW_HEADER = ("machine,case,experiment,model,workload,workers,param,param_value,"
+              "pin,rep,metric,value,unit").split(",")
+SUMMARY_HEADER = ("machine,case,experiment,model,workload,workers,param,param_value,"
+                  "pin,metric,n,min,median,max,unit").split(",")
+# Metadata that makes a comparison doubtful when it differs between runs.
+DOUBTFUL_KEYS = ("profile", "pin", "git_rev")
+NOISY = 1.25  # max/min above this is "noisy", as parbench itself prints
+MIN_REPS = 5  # fewer repetitions than this: too few for the U test
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+class DataError(Exception):
+    """Bad input: a file and line, or a usage problem. Exit status 2."""
+
+
+def fail(tool, err):
+    print(f"{tool}: {err}", file=sys.stderr)
+    sys.exit(2)
+
+
+def ensure_scipy():
+    """Import scipy.stats, re-running under Debian's python3 if needed.
+
+    A pyenv or venv python3 first in PATH does not see python3-scipy.
+    """
+    try:
+        import scipy.stats  # noqa: F401
+        return
+    except ImportError:
+        pass
+    syspy = "/usr/bin/python3"
+    if os.path.exists(syspy) and os.path.realpath(sys.executable) != os.path.realpath(syspy) \
+            and not os.environ.get("PB_REEXEC"):
+        os.environ["PB_REEXEC"] = "1"
+        os.execv(syspy, [syspy] + sys.argv)
+    raise DataError("scipy is not installed (Debian/Ubuntu: apt-get install python3-scipy, "
+                    "or run scripts/deps.sh compare)")
+
+
+def _num(path, lineno, field, text, conv=float):
+    try:
+        v = conv(text)
+    except ValueError:
+        raise DataError(f"{path}:{lineno}: column '{field}' is not a number: {text!r}")
+    if conv is float and math.isnan(v):
+        return v
+    return v
+
+
+def read_table(path, header, kind):
+    """Return (meta dict, list of row dicts with '_line') for a parbench CSV."""
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file")
+    except (OSError, UnicodeDecodeError) as e:
+        raise DataError(f"{path}: cannot read: {e}")
+    lines = text.split("\n")
+    if text and not text.endswith("\n"):
+        raise DataError(f"{path}:{len(lines)}: truncated: the last line has no newline "
+                        f"(was the run interrupted?)")
+    meta, rows, seen_header = {}, [], False
+    for lineno, line in enumerate(lines[:-1] if text else [], start=1):
+        if not seen_header:
+            if line.startswith("#"):
+                body = line[1:].strip()
+                if "=" not in body:
+                    continue
+                k, v = body.split("=", 1)
+                meta[k.strip()] = v.strip()
+                continue
+            fields = next(csv.reader([line]))
+            if fields != header:
+                raise DataError(f"{path}:{lineno}: expected the {kind} header "
+                                f"'{','.join(header)}', found {line[:120]!r}")
+            seen_header = True
+            continue
+        if not line.strip():
+            continue
+        try:
+            fields = next(csv.reader([line], strict=True))
+        except csv.Error as e:
+            raise DataError(f"{path}:{lineno}: bad CSV: {e}")
+        if len(fields) != len(header):
+            raise DataError(f"{path}:{lineno}: {len(fields)} columns, expected {len(header)} "
+                            f"({','.join(header)})")
+        row = dict(zip(header, fields))
+        row["_line"] = lineno
+        rows.append(row)
+    if not seen_header:
+        raise DataError(f"{path}:{max(len(lines) - 1, 1)}: no {kind} header line "
+                        f"(empty or truncated file)")
+    return meta, rows
+
+
+class Run:
+    """One run directory: metadata, raw repetitions, summary rows."""
+
+    def __init__(self, path):
+        self.dir = os.path.normpath(path)
+        if not os.path.isdir(path):
+            raise DataError(f"{path}: run directory not found")
+        self.raw_path = os.path.join(path, "raw.csv")
+        self.meta, rows = read_table(self.raw_path, RAW_HEADER, "raw.csv")
+        self.rows = rows
+        self.values = {}  # (case, metric) -> [values of ok repetitions]
+        self.units = {}
+        self.case_info = {}  # case -> row dict (experiment, model, ...)
+        self.metric_order = {}  # case -> metrics in the order first seen
+        self.failed = {}  # case -> [reasons]
+        failed_reps = set()
+        for r in rows:
+            if r["metric"] == "status" and _num(self.raw_path, r["_line"], "value",
+                                                 r["value"]) != 0:
+                failed_reps.add((r["case"], r["rep"]))
+                self.failed.setdefault(r["case"], []).append(r["unit"])
+        for r in rows:
+            p, n = self.raw_path, r["_line"]
+            _num(p, n, "workers", r["workers"], int)
+            _num(p, n, "rep", r["rep"], int)
+            v = _num(p, n, "value", r["value"])
+            case, metric = r["case"], r["metric"]
+            self.case_info.setdefault(case, r)
+            if metric == "status":
+                continue
+            order = self.metric_order.setdefault(case, [])
+            if metric not in order:
+                order.append(metric)
+            if (case, r["rep"]) in failed_reps:
+                continue
+            self.values.setdefault((case, metric), []).append(v)
+            self.units[(case, metric)] = r["unit"]
+        self.summary_path = os.path.join(path, "summary.csv")
+        self.summary = []
+        if os.path.exists(self.summary_path):
+            smeta, self.summary = read_table(self.summary_path, SUMMARY_HEADER, "summary.csv")
+            for r in self.summary:
+                for k in ("n", "min", "median", "max"):
+                    r[k] = _num(self.summary_path, r["_line"], k, r[k])
+                r["workers"] = _num(self.summary_path, r["_line"], "workers", r["workers"], int)
+            for k, v in smeta.items():
+                self.meta.setdefault(k, v)
+        if not self.meta.get("machine") and rows:
+            self.meta["machine"] = rows[0]["machine"]
+
+    @property
+    def machine(self):
+        return self.meta.get("machine", "unknown")
+
+    @property
+    def cpu(self):
+        return self.meta.get("cpu_model", "unknown CPU")
+
+    @property
+    def stamp(self):
+        return os.path.basename(self.dir)
+
+    def label(self):
+        return f"{self.machine} ({self.cpu}, {self.meta.get('pus', '?')} PUs)"
+
+    def cases(self):
+        return list(self.case_info)
+
+    def experiments(self):
+        seen = []
+        for c, r in self.case_info.items():
+            if r["experiment"] not in seen:
+                seen.append(r["experiment"])
+        return seen
+
+    def headline(self, case):
+        """The case's main metric, chosen as parbench's summary.md does."""
+        order = self.metric_order.get(case, [])
+        for m in ("wall_s", "iteration_ns"):
+            if m in order:
+                return m
+        return order[0] if order else None
+
+    def stat(self, case, metric):
+        """(n, median, min, max) of the repetitions, or None."""
+        v = self.values.get((case, metric))
+        if not v:
+            return None
+        return len(v), statistics.median(v), min(v), max(v)
+
+    def summary_rows(self, experiment=None, metric=None):
+        return [r for r in self.summary
+                if (experiment is None or r["experiment"] == experiment)
+                and (metric is None or r["metric"] == metric)]
+
+
+def noisy(lo, hi):
+    return lo > 0 and hi / lo > NOISY
+
+
+def load_runs(dirs):
+    return [Run(d) for d in dirs]
+
+
+def experiment_info():
+    """scripts/experiments.ini: what each experiment teaches, its curve metric."""
+    cp = configparser.ConfigParser(interpolation=None)
+    cp.read(os.path.join(HERE, "experiments.ini"), encoding="utf-8")
+    return {s: dict(cp[s]) for s in cp.sections()}
+
+
+def list_descriptions(binary=None):
+    """Experiment -> one-line description from `parbench --list`, if it runs.
+
+    Two formats: '# name  description' lines (before the restructure) and
+    'name  description  (N cases)' (after it).
+    """
+    import subprocess
+    binary = binary or os.path.join(ROOT, "bench", "parbench")
+    if not os.access(binary, os.X_OK):
+        return {}
+    try:
+        out = subprocess.run([binary, "--list"], capture_output=True, text=True,
+                             timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    desc = {}
+    for line in out.splitlines():
+        m = re.match(r"^#\s*(\S+)\s{2,}(.*\S)\s*$", line) or \
+            re.match(r"^(\S+)\s{2,}(.*?\S)\s+\(\d+ cases?\)\s*$", line)
+        if m:
+            desc[m.group(1)] = m.group(2)
+    return desc
+
+
+def strip_sweep(case):
+    """The case name without its n: and w: parts: one curve's identity."""
+    return "/".join(p for p in case.split("/") if not re.match(r"^[nw]:\d+$", p))
+
+
+def case_part(case, key):
+    m = re.search(rf"(?:^|/){key}:(\d+)(?:/|$)", case)
+    return int(m.group(1)) if m else None
+
+
+def fmt(x):
+    """A number with 3-4 significant digits, as parbench prints."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if x == 0:
+        return "0"
+    a = abs(x)
+    if a >= 1000:
+        return f"{x:.0f}"
+    if a >= 100:
+        return f"{x:.1f}"
+    if a >= 1:
+        return f"{x:.3g}" if a < 10 else f"{x:.1f}"
+    return f"{x:.3g}"
+
+
+def gq(s):
+    """A gnuplot single-quoted string."""
+    return "'" + str(s).replace("'", "''") + "'"
