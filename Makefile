@@ -139,31 +139,23 @@ _bench: $(PARBENCH) bench/parbench
 	if [ $$rc -ne 2 ] && [ $$rc -ne 130 ]; then scripts/plot.sh --newer $$mark || rc=1; fi; \
 	rm -f $$mark; exit $$rc
 
-# The script tests (compare, report) print the same PASSED/FAILED lines.
-SCRIPT_TESTS := $(wildcard tests/*/test_*.py tests/*/test_*.sh)
+# The script tests (compare, report) print the same PASSED/FAILED lines as
+# cmocka. They test no C code, so a sanitizer build skips them.
+SCRIPT_TESTS := $(if $(SANITIZE),,$(wildcard tests/*/test_*.py tests/*/test_*.sh))
 
 # Every suite runs even when one fails; the last line adds up their tests
-# (a suite that dies before cmocka's summary counts as one failure).
+# (a suite that dies before its summary counts as one failure).
 _test: $(TEST_BIN) bench/parbench
 	@passed=0; failed=0; bad=""; \
-	for t in $(TEST_BIN); do \
+	for t in $(TEST_BIN) $(SCRIPT_TESTS); do \
 		echo "== $$t"; \
-		out=$$(PARBENCH_BIN=$(PARBENCH) $$t 2>&1); rc=$$?; echo "$$out"; \
+		case $$t in *.py) run="$(PYTHON) $$t" ;; *) run="$$t" ;; esac; \
+		out=$$(PARBENCH_BIN=$(PARBENCH) PYTHON=$(PYTHON) $$run 2>&1); rc=$$?; echo "$$out"; \
 		p=$$(echo "$$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p'); \
 		f=$$(echo "$$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p'); \
 		[ $$rc -ne 0 ] && [ -z "$$f" ] && f=1; \
 		passed=$$((passed + $${p:-0})); failed=$$((failed + $${f:-0})); \
 		[ $$rc -ne 0 ] && bad="$$bad $$(basename $$t)"; \
-	done; \
-	for t in $(SCRIPT_TESTS); do \
-		echo "== $$t"; \
-		case $$t in *.py) run="$(PYTHON) $$t" ;; *) run="$$t" ;; esac; \
-		out=$$(PYTHON=$(PYTHON) $$run 2>&1); rc=$$?; echo "$$out"; \
-		p=$$(echo "$$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p'); \
-		f=$$(echo "$$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p'); \
-		[ $$rc -ne 0 ] && [ -z "$$f" ] && f=1; \
-		passed=$$((passed + $${p:-0})); failed=$$((failed + $${f:-0})); \
-		[ $$rc -ne 0 ] && bad="$$bad $$t"; \
 	done; \
 	[ -z "$$bad" ] || echo "failed suites:$$bad"; \
 	echo "tests: $$passed passed, $$failed failed"; \
