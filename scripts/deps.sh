@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# deps.sh [build|test|bench ...] — install the system packages parbench needs.
+# deps.sh [build|test|bench|slurm ...] — install the system packages parbench needs.
 #
 #   build  compilers, make, pkg-config, hwloc and google-benchmark headers
 #   test   build + cmocka
 #   bench  build + gnuplot, lstopo, perf, stress-ng, hyperfine
+#   slurm  slurm-wlm and munge, for `make slurm-check` only (never part of
+#          build, test or bench)
 #
 # Default: build. Several modes may be given. Checks first and stays quiet
 # (no apt call at all) when everything is present; otherwise installs the
@@ -14,17 +16,18 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 usage() {
-	echo "usage: $0 [build|test|bench ...]" >&2
+	echo "usage: $0 [build|test|bench|slurm ...]" >&2
 	exit 2
 }
 
-want_build=0 want_test=0 want_bench=0
+want_build=0 want_test=0 want_bench=0 want_slurm=0
 [ $# -eq 0 ] && set -- build
 for mode in "$@"; do
 	case "$mode" in
 	build) want_build=1 ;;
 	test) want_build=1 want_test=1 ;;
 	bench) want_build=1 want_bench=1 ;;
+	slurm) want_slurm=1 ;;
 	-h | --help) usage ;;
 	*)
 		echo "deps: unknown mode '$mode'" >&2
@@ -114,6 +117,13 @@ if [ "$want_bench" = 1 ]; then
 	fi
 fi
 
+if [ "$want_slurm" = 1 ]; then
+	for c in slurmctld slurmd sbatch; do
+		check_cmd slurm-wlm "$c"
+	done
+	check_cmd munge munged
+fi
+
 # Nothing to do: stay quiet.
 if [ ${#missing_pkgs[@]} -eq 0 ] && [ ${#optional_pkgs[@]} -eq 0 ]; then
 	exit 0
@@ -199,6 +209,11 @@ if [ "$want_bench" = 1 ]; then
 		have_cmd "$c" || still+=("$c")
 	done
 	[ "$distro" = ubuntu ] || perf_works || still+=(perf)
+fi
+if [ "$want_slurm" = 1 ]; then
+	for c in slurmctld slurmd sbatch munged; do
+		have_cmd "$c" || still+=("$c")
+	done
 fi
 if [ ${#still[@]} -gt 0 ]; then
 	echo "deps: still missing after install: ${still[*]}" >&2
