@@ -7,6 +7,8 @@
 #   make SANITIZE=address,undefined test   (or SANITIZE=thread)
 #   make plots RUN=results/<machine>/<stamp>
 #   make lint            clang-format and cppcheck
+#   make slurm PARTITIONS="p1 p2" [NODES=...]   parbench on a cluster (README)
+#   make slurm-check     make slurm against a throwaway one-node Slurm cluster
 #   make CC=clang CXX=clang++
 
 # make's built-in defaults (cc, g++) count as unset here.
@@ -78,7 +80,8 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 PARBENCH := $(BUILD)/parbench
 
-.PHONY: FORCE all build bench test plots lint clean deps-build deps-test deps-bench _bench _test
+.PHONY: FORCE all build bench test plots lint clean deps-build deps-test deps-bench _bench _test \
+	slurm slurm-check
 all: build
 build: deps-build
 	@$(MAKE) --no-print-directory $(PARBENCH) bench/parbench
@@ -154,6 +157,15 @@ plots:
 
 lint:
 	scripts/lint.sh
+
+# A job array on a Slurm cluster, one task per partition or node, and a merge
+# job after it (scripts/slurm/submit.sh says what each variable does).
+slurm: build
+	@PARTITIONS='$(PARTITIONS)' NODES='$(NODES)' PROFILE='$(PROFILE)' PIN='$(PIN)' \
+		FILTER='$(FILTER)' REPS='$(REPS)' ARGS='$(ARGS)' OUT='$(OUT)' \
+		NODE_BUILD='$(NODE_BUILD)' SBATCH_ARGS='$(SBATCH_ARGS)' scripts/slurm/submit.sh
+slurm-check: build
+	@scripts/slurm/check.sh
 
 clean:
 	rm -rf build bench/parbench
