@@ -10,8 +10,9 @@
 #   1. make slurm PARTITIONS="pa:lab-a:single pb:lab-b:scatter": two array
 #      tasks labelled as two machines; the merged CSV must hold both, with
 #      the expected cases, pins and metadata columns.
-#   2. make slurm NODES="<this host>:lab-a:single" PARTITIONS="pb:lab-b:bogus":
-#      task 0 (partitions come first) fails on purpose, with an unknown pin;
+#   2. make slurm NODES="<this host>:lab-a:single" PARTITIONS="pb:lab-b:bogus"
+#      NODE_BUILD=1: each task builds parbench on the node in a build folder
+#      of its own; task 0 (partitions come first) fails on purpose, with an unknown pin;
 #      the merge must still run, name task 0 and lab-b as missing and why,
 #      and merge lab-a.
 #
@@ -225,12 +226,13 @@ expect_csv "$tmp/ok" lab-a:single lab-b:scatter
 say "PASS: two array tasks, two machines merged ($(($(date +%s) - t1)) s)"
 
 t1=$(date +%s)
-submit failure NODES="$host:lab-a:single" PARTITIONS="pb:lab-b:bogus"
+submit failure NODES="$host:lab-a:single" PARTITIONS="pb:lab-b:bogus" NODE_BUILD=1
 grep -q "^task 0 lab-b: MISSING .*unknown policy 'bogus'" "$tmp/failure/merge.txt" ||
 	fail "failure: merge.txt does not name task 0 (lab-b) as missing with its reason"
 grep -q '^merged: 1 (lab-a); missing: 1 (lab-b)' "$tmp/failure/merge.txt" ||
 	fail "failure: merge.txt does not say lab-a merged and lab-b missing"
 expect_csv "$tmp/failure" lab-a:single
+[ -x "$tmp/failure/build/task-1-$host/parbench" ] || fail "failure: NODE_BUILD=1 built no binary for task 1"
 say "PASS: failed task 0 (lab-b) named, lab-a still merged ($(($(date +%s) - t1)) s)"
 
 [ -z "$(squeue -h -o %i)" ] || fail "jobs left in the queue: $(squeue -h -o '%i %T' | xargs)"
