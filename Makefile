@@ -9,6 +9,8 @@
 #   make compare RUNS="DIR1 DIR2 ..." [OUT=DIR]
 #   make report RUN=DIR | RUNS="DIR1 DIR2 ..." [OUT=DIR]
 #   make lint            clang-format and cppcheck
+#   make slurm PARTITIONS="p1 p2" [NODES=...]   parbench on a cluster (README)
+#   make slurm-check     make slurm against a throwaway one-node Slurm cluster
 #   make CC=clang CXX=clang++
 
 # make's built-in defaults (cc, g++) count as unset here.
@@ -84,7 +86,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 PARBENCH := $(BUILD)/parbench
 
 .PHONY: FORCE all build bench test plots lint clean deps-build deps-test deps-bench _bench _test \
-	compare report deps-compare deps-report
+	compare report deps-compare deps-report slurm slurm-check
 all: build
 build: deps-build
 	@$(MAKE) --no-print-directory $(PARBENCH) bench/parbench
@@ -172,6 +174,15 @@ report: deps-report
 
 lint:
 	scripts/lint.sh
+
+# A job array on a Slurm cluster, one task per partition or node, and a merge
+# job after it (scripts/slurm/submit.sh says what each variable does).
+slurm: build
+	@PARTITIONS='$(PARTITIONS)' NODES='$(NODES)' PROFILE='$(PROFILE)' PIN='$(PIN)' \
+		FILTER='$(FILTER)' REPS='$(REPS)' ARGS='$(ARGS)' OUT='$(OUT)' \
+		NODE_BUILD='$(NODE_BUILD)' SBATCH_ARGS='$(SBATCH_ARGS)' scripts/slurm/submit.sh
+slurm-check: build
+	@scripts/slurm/check.sh
 
 clean:
 	rm -rf build bench/parbench

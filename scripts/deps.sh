@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# deps.sh [build|test|bench|compare|report ...] — install the system packages parbench needs.
+# deps.sh [build|test|bench|compare|report|slurm ...] — install the system packages parbench needs.
 #
 #   build    compilers, make, pkg-config, hwloc and google-benchmark headers
 #   test     build + cmocka; and, best effort, what the compare and report
@@ -7,6 +7,8 @@
 #   bench    build + gnuplot, lstopo, perf, stress-ng, hyperfine
 #   compare  python3-scipy, gnuplot (make compare)
 #   report   compare + pandoc, chromium, poppler-utils (make report)
+#   slurm    slurm-wlm and munge, for `make slurm-check` only (never part of
+#            build, test or bench)
 #
 # Default: build. Several modes may be given. Checks first and stays quiet
 # (no apt call at all) when everything is present; otherwise installs the
@@ -17,11 +19,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 usage() {
-	echo "usage: $0 [build|test|bench|compare|report ...]" >&2
+	echo "usage: $0 [build|test|bench|compare|report|slurm ...]" >&2
 	exit 2
 }
 
-want_build=0 want_test=0 want_bench=0 want_compare=0 want_report=0
+want_build=0 want_test=0 want_bench=0 want_compare=0 want_report=0 want_slurm=0
 [ $# -eq 0 ] && set -- build
 for mode in "$@"; do
 	case "$mode" in
@@ -30,6 +32,7 @@ for mode in "$@"; do
 	bench) want_build=1 want_bench=1 ;;
 	compare) want_compare=1 ;;
 	report) want_compare=1 want_report=1 ;;
+	slurm) want_slurm=1 ;;
 	-h | --help) usage ;;
 	*)
 		echo "deps: unknown mode '$mode'" >&2
@@ -144,6 +147,13 @@ if [ "$want_bench" = 1 ]; then
 	fi
 fi
 
+if [ "$want_slurm" = 1 ]; then
+	for c in slurmctld slurmd sbatch; do
+		check_cmd slurm-wlm "$c"
+	done
+	check_cmd munge munged
+fi
+
 # Nothing to do: stay quiet.
 if [ ${#missing_pkgs[@]} -eq 0 ] && [ ${#optional_pkgs[@]} -eq 0 ] && [ ${#soft_pkgs[@]} -eq 0 ]; then
 	exit 0
@@ -247,6 +257,11 @@ if [ "$want_bench" = 1 ]; then
 fi
 if [ "$want_compare" = 1 ]; then
 	mapfile -t -O ${#still[@]} still < <(missing_report_tools $([ "$want_report" = 1 ] || echo compare))
+fi
+if [ "$want_slurm" = 1 ]; then
+	for c in slurmctld slurmd sbatch munged; do
+		have_cmd "$c" || still+=("$c")
+	done
 fi
 if [ ${#still[@]} -gt 0 ]; then
 	echo "deps: still missing after install: ${still[*]}" >&2
