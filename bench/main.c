@@ -17,6 +17,7 @@ extern const struct pb_experiment pool_suite;
 extern const struct pb_experiment gil_suite;
 extern const struct pb_experiment ipc_suite;
 extern const struct pb_experiment counter_suite;
+extern const struct pb_experiment cpython_suite;
 extern const struct pb_experiment selftest_suite;
 
 static const struct pb_experiment *const suites[] = {
@@ -29,6 +30,7 @@ static const struct pb_experiment *const suites[] = {
 	&gil_suite,
 	&ipc_suite,
 	&counter_suite,
+	&cpython_suite,
 	&selftest_suite,
 	NULL,
 };

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """counter: multiprocessing.Value('i') incremented by W processes.
 
-    counter.py model=unlocked|locked|rawvalue workers=2 n=200000
+    counter.py workload=unlocked|locked|rawvalue workers=2 n=200000
                [sleep_ms=0] pus=...
         unlocked: v.value += 1 (Value's lock is taken for the load and again
         for the store, never across both: updates are lost); locked: the
@@ -33,10 +33,10 @@ def worker(v, model, n, sleep_s, placement, slot, go):
 
 def main():
     a = pb.args()
-    pb.need(a, "model", "workers", "n")
-    model, w, n = a["model"], a["workers"], a["n"]
+    pb.need(a, "workload", "workers", "n")
+    model, w, n = a["workload"], a["workers"], a["n"]
     if model not in ("unlocked", "locked", "rawvalue"):
-        pb.fail("model must be unlocked|locked|rawvalue")
+        pb.fail("workload must be unlocked|locked|rawvalue")
     v = multiprocessing.Value("i", 0, lock=model != "rawvalue")
     go = multiprocessing.Event()
     sleep_s = a.get("sleep_ms", 0) / 1e3
