@@ -76,7 +76,8 @@ static bool script_dir(char *out, size_t len)
 		exe[n] = '\0';
 		*strrchr(exe, '/') = '\0';
 		for (size_t i = 0; i < 2; i++) {
-			int len_p = snprintf(probe, sizeof(probe), "%s/%s/pbcommon.py", exe, rel[i]);
+			int len_p =
+				snprintf(probe, sizeof(probe), "%s/%s/pbcommon.py", exe, rel[i]);
 
 			if (len_p < (int)sizeof(probe) && access(probe, R_OK) == 0) {
 				return snprintf(out, len, "%s/%s", exe, rel[i]) < (int)len;
@@ -90,8 +91,8 @@ static bool script_dir(char *out, size_t len)
 /* The command line: interpreter, script, then name=value for the model,
  * the workload, the workers, every named parameter, the swept parameter,
  * the program's fixed arguments and the placement's PUs. */
-static int build_argv(struct pb_ctx *ctx, const struct pb_case *c, const char *py,
-		      const char *dir, char buf[MAX_ARGS][256], char **argv)
+static int build_argv(struct pb_ctx *ctx, const struct pb_case *c, const char *py, const char *dir,
+		      char buf[MAX_ARGS][256], char **argv)
 {
 	const struct cpython_prog *p = c->data;
 	const struct placement *pl = pb_placement(ctx);
@@ -219,7 +220,8 @@ int cpython_run(struct pb_ctx *ctx, const struct pb_case *c)
 		return 0;
 	}
 	if (!script_dir(dir, sizeof(dir)))
-		return pb_fail(ctx, "bench/cpython/pbcommon.py not found (set PARBENCH_CPYTHON_DIR)");
+		return pb_fail(ctx,
+			       "bench/cpython/pbcommon.py not found (set PARBENCH_CPYTHON_DIR)");
 	if (build_argv(ctx, c, py, dir, buf, argv) < 0)
 		return pb_fail(ctx, "the path of %s or of %s is longer than 255 bytes", py, dir);
 	return run_program(ctx, argv);

@@ -38,8 +38,8 @@ static struct pb_case py_case(const char *experiment, const char *model, const c
  * n) otherwise. */
 static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	static const char *const models[] = { "cpython-serial", "cpython-fork",
-					      "cpython-threads", "cpython-pool" };
+	static const char *const models[] = { "cpython-serial", "cpython-fork", "cpython-threads",
+					      "cpython-pool" };
 	double task_ms = PB_PICK(cfg, 100.0, 200.0, 1000.0);
 
 	for (int k = 0; k < 2; k++) {
@@ -134,8 +134,8 @@ static void plan_latency(struct pb_plan *plan, const struct pb_config *cfg)
 static void plan_counter(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const char *const variants[] = { "unlocked", "locked", "rawvalue" };
-	struct pb_case seed = py_case("counter-seed", "cpython-value", "unlocked", &counter_prog,
-				      10);
+	struct pb_case seed =
+		py_case("counter-seed", "cpython-value", "unlocked", &counter_prog, 10);
 
 	for (int v = 0; v < 3; v++) {
 		struct pb_case c = py_case("counter-contention", "cpython-value", variants[v],

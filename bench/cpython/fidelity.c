@@ -13,7 +13,7 @@
 
 #include "cpython.h"
 
-enum op { ONE, DIV, SUB };		/* a figure: a, a / b or a - b */
+enum op { ONE, DIV, SUB };		   /* a figure: a, a / b or a - b */
 enum verdict_kind { CLOSE, BELOW, ABOVE }; /* within ±25 %, both < t, both > t */
 
 struct side {
@@ -78,8 +78,8 @@ static void judge(struct pb_report *rep, const struct claim *cl)
 	if (!figure(rep, cl, &cl->c, &c, &cc) || !figure(rep, cl, &cl->py, &py, &pc))
 		return;
 	ok = agrees(cl, c.median, py.median);
-	holds = cl->kind == CLOSE || (cl->kind == BELOW ? c.median < cl->threshold :
-							  c.median > cl->threshold);
+	holds = cl->kind == CLOSE ||
+		(cl->kind == BELOW ? c.median < cl->threshold : c.median > cl->threshold);
 	r = (struct stats_summary){ .n = 1, .min = py.median / c.median };
 	r.median = r.max = r.min;
 	pb_report_row(rep, pc, NULL, "fidelity_ratio", r, "x");
@@ -89,16 +89,21 @@ static void judge(struct pb_report *rep, const struct claim *cl)
 		       "fidelity | %s | C %s: %.4g (%.4g–%.4g) %s | CPython: %.4g (%.4g–%.4g) %s | "
 		       "CPython/C %.2f | %s%s%s",
 		       cl->text, cc->model, c.median, c.min, c.max, cl->unit, py.median, py.min,
-		       py.max, cl->unit, py.median / c.median, ok ? "agrees" : "differs: ",
-		       ok ? "" : cl->why,
+		       py.max, cl->unit, py.median / c.median,
+		       ok ? "agrees" : "differs: ", ok ? "" : cl->why,
 		       holds ? "" : " (the claim does not hold on this run, on either side)");
 }
 
-#define KEY(e, m, wl, x, w, p, v) \
-	{ .experiment = e, .model = m, .workload = wl, .extra = x, .workers = w, .param = p, \
-	  .param_value = v }
+#define KEY(e, m, wl, x, w, p, v)                                                                  \
+	{                                                                                          \
+		.experiment = e, .model = m, .workload = wl, .extra = x, .workers = w, .param = p, \
+		.param_value = v                                                                   \
+	}
 #define TASK(m, wl, w) KEY("tasks", m, wl, NULL, w, NULL, 0)
-#define SPEEDUP(m, wl, n) { TASK(m, wl, 1), TASK(m, wl, n), "wall_s", "wall_s" }
+#define SPEEDUP(m, wl, n)                                          \
+	{                                                          \
+		TASK(m, wl, 1), TASK(m, wl, n), "wall_s", "wall_s" \
+	}
 #define CONVOY(m, wl, k) KEY("gil-convoy", m, wl, NULL, 0, "cpu_threads", k)
 
 /* The claims on this machine; ncpu is the cpu tasks' count (= workers). */
@@ -126,26 +131,40 @@ static void judge_tasks(struct pb_report *rep, int ncpu)
 static void judge_gil(struct pb_report *rep)
 {
 	const struct claim claims[] = {
-		{ "GIL time slice of 2 CPU threads on 1 PU at a 5 ms interval (p50)", ONE,
-		  { KEY("gil-cores", "threads-gil", "cpu", NULL, 2, "pus", 1), {}, "gil_slice_us_p50", NULL },
-		  { KEY("gil-cores", "cpython-threads", "cpu", NULL, 2, "pus", 1), {},
-		    "gil_slice_us_p50", NULL },
-		  CLOSE, 0, "us",
+		{ "GIL time slice of 2 CPU threads on 1 PU at a 5 ms interval (p50)",
+		  ONE,
+		  { KEY("gil-cores", "threads-gil", "cpu", NULL, 2, "pus", 1),
+		    {},
+		    "gil_slice_us_p50",
+		    NULL },
+		  { KEY("gil-cores", "cpython-threads", "cpu", NULL, 2, "pus", 1),
+		    {},
+		    "gil_slice_us_p50",
+		    NULL },
+		  CLOSE,
+		  0,
+		  "us",
 		  "CPython's slice ends at the first eval-breaker check after the interval, and a "
 		  "thread that is not scheduled cannot take the GIL it was signalled" },
-		{ "convoy: echo round trip next to 1 CPU thread (p50)", ONE,
+		{ "convoy: echo round trip next to 1 CPU thread (p50)",
+		  ONE,
 		  { CONVOY("threads-gil", "io", 1), {}, "latency_us_p50", NULL },
-		  { CONVOY("cpython-threads", "io", 1), {}, "latency_us_p50", NULL }, CLOSE, 0, "us",
+		  { CONVOY("cpython-threads", "io", 1), {}, "latency_us_p50", NULL },
+		  CLOSE,
+		  0,
+		  "us",
 		  "whether the woken CPU thread runs before the echo answers decides whether the "
 		  "IO thread finds the GIL free (scheduler wake-up latency on this machine)" },
 		{ "convoy: GIL wait added to a blocking call by 1 CPU thread (p50, k=1 − k=0); "
 		  "C: the echo, CPython: time.sleep(0.001)",
 		  SUB,
-		  { CONVOY("threads-gil", "io", 1), CONVOY("threads-gil", "io", 0), "latency_us_p50",
-		    "latency_us_p50" },
+		  { CONVOY("threads-gil", "io", 1), CONVOY("threads-gil", "io", 0),
+		    "latency_us_p50", "latency_us_p50" },
 		  { CONVOY("cpython-threads", "sleep", 1), CONVOY("cpython-threads", "sleep", 0),
 		    "latency_us_p50", "latency_us_p50" },
-		  CLOSE, 0, "us",
+		  CLOSE,
+		  0,
+		  "us",
 		  "the sleep always outlasts the CPU thread's wake-up, the 100 us echo not always" },
 	};
 
@@ -161,40 +180,64 @@ static void judge_gil(struct pb_report *rep)
 static void judge_ipc_pool(struct pb_report *rep)
 {
 	const struct claim claims[] = {
-		{ "Queue RTT / Pipe RTT, 64 B, one PU (p50)", DIV,
+		{ "Queue RTT / Pipe RTT, 64 B, one PU (p50)",
+		  DIV,
 		  { LAT("queue"), LAT("pipe"), "latency_ns_p50", "latency_ns_p50" },
 		  { LAT("cpython-queue"), LAT("cpython-pipe"), "latency_ns_p50", "latency_ns_p50" },
-		  CLOSE, 0, "x",
+		  CLOSE,
+		  0,
+		  "x",
 		  "CPython's Queue pickles and hands each message to a feeder thread under the "
 		  "GIL; its Pipe reads a header then the payload, the C pipe batches reads" },
-		{ "tight unlocked counter, 2 processes: lost updates", ONE,
-		  { KEY("counter-contention", "counter-procs", "unlocked", "", 2, NULL, 0), {},
-		    "lost_pct", NULL },
-		  { KEY("counter-contention", "cpython-value", "unlocked", "", 2, NULL, 0), {},
-		    "lost_pct", NULL },
-		  CLOSE, 0, "%",
+		{ "tight unlocked counter, 2 processes: lost updates",
+		  ONE,
+		  { KEY("counter-contention", "counter-procs", "unlocked", "", 2, NULL, 0),
+		    {},
+		    "lost_pct",
+		    NULL },
+		  { KEY("counter-contention", "cpython-value", "unlocked", "", 2, NULL, 0),
+		    {},
+		    "lost_pct",
+		    NULL },
+		  CLOSE,
+		  0,
+		  "%",
 		  "CPython's load and store each take Value's lock and run bytecode in between: "
 		  "its window is not the C model's" },
-		{ "pool per-task cost, chunksize 1 / map's default", DIV,
+		{ "pool per-task cost, chunksize 1 / map's default",
+		  DIV,
 		  { CHUNK("pool", 1), CHUNK_DEF("pool-default"), "per_task_us", "per_task_us" },
 		  { CHUNK("cpython-pool", 1), CHUNK_DEF("cpython-pool-default"), "per_task_us",
 		    "per_task_us" },
-		  CLOSE, 0, "x",
+		  CLOSE,
+		  0,
+		  "x",
 		  "CPython streams every chunk through one shared queue with a task-handler "
 		  "thread (and pickles it); the C pool sends a chunk only to an idle worker" },
-		{ "imap_unordered: first result / shortest task (16 workers)", DIV,
+		{ "imap_unordered: first result / shortest task (16 workers)",
+		  DIV,
 		  { ORDER("imap_unordered"), ORDER("imap_unordered"), "first_result_s",
 		    "shortest_task_s" },
 		  { ORDER("cpython-imap_unordered"), ORDER("cpython-imap_unordered"),
 		    "first_result_s", "shortest_task_s" },
-		  CLOSE, 0, "x",
+		  CLOSE,
+		  0,
+		  "x",
 		  "CPython's result-handler thread and the task queue's feeder add their own "
 		  "hand-offs" },
-		{ "pool round trip, apply_async + get, 1 worker", ONE,
-		  { KEY("pool-overhead", "pool", NULL, "n:1000", 1, NULL, 0), {}, "per_task_us", NULL },
-		  { KEY("pool-overhead", "cpython-pool", NULL, "n:1000", 1, NULL, 0), {},
-		    "per_task_us", NULL },
-		  CLOSE, 0, "us",
+		{ "pool round trip, apply_async + get, 1 worker",
+		  ONE,
+		  { KEY("pool-overhead", "pool", NULL, "n:1000", 1, NULL, 0),
+		    {},
+		    "per_task_us",
+		    NULL },
+		  { KEY("pool-overhead", "cpython-pool", NULL, "n:1000", 1, NULL, 0),
+		    {},
+		    "per_task_us",
+		    NULL },
+		  CLOSE,
+		  0,
+		  "us",
 		  "CPython pickles the task and the result, runs the handler threads under the "
 		  "GIL and interprets the worker loop (see the costs note)" },
 	};
@@ -226,16 +269,17 @@ static void note_interpreter(struct pb_report *rep)
 	FILE *f;
 
 	if (!cpython_interpreter(py, sizeof(py))) {
-		pb_report_note(rep, "cpython: skipped: no interpreter (%s not found); "
-				    "set PARBENCH_PYTHON", getenv("PARBENCH_PYTHON") ?
-				    getenv("PARBENCH_PYTHON") : "python3");
+		pb_report_note(rep,
+			       "cpython: skipped: no interpreter (%s not found); "
+			       "set PARBENCH_PYTHON",
+			       getenv("PARBENCH_PYTHON") ? getenv("PARBENCH_PYTHON") : "python3");
 		return;
 	}
 	if (snprintf(cmd, sizeof(cmd),
-		 "'%s' -c 'import sys,platform,multiprocessing as m;"
-		 "print(platform.python_implementation(),platform.python_version(),"
-		 "m.get_start_method())' 2>/dev/null",
-		 py) >= (int)sizeof(cmd))
+		     "'%s' -c 'import sys,platform,multiprocessing as m;"
+		     "print(platform.python_implementation(),platform.python_version(),"
+		     "m.get_start_method())' 2>/dev/null",
+		     py) >= (int)sizeof(cmd))
 		return;
 	f = popen(cmd, "r");
 	if (f && fgets(line, sizeof(line), f))
