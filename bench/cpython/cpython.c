@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cpython — CPython itself as one more model of each experiment. The .py
+ * programs in bench/cpython/ run the same work as the C models with the
+ * same parameters; this file plans them as cases named like their C twins
+ * (tasks/cpython-fork/io/n:5/w:5/task_ms:100 next to tasks/fork/...), runs
+ * the interpreter in the case process (so the watchdog covers it), turns
+ * each "metric value unit" line it prints into a metric, and writes the
+ * fidelity table (fidelity.c): what the C model says, what CPython does.
+ *
+ * The interpreter: $PARBENCH_PYTHON, else python3 from PATH. Missing, the
+ * case reports skipped=1 and passes (the harness has no skip status yet).
+ */
+#include "cpython.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+
+#define MAX_ARGS 24
+
+/* Is path an executable file? A bare name is looked up in PATH. */
+static bool find_exec(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	char dir[PATH_MAX];
+
+	if (strchr(name, '/')) {
+		snprintf(out, len, "%s", name);
+		return access(out, X_OK) == 0;
+	}
+	while (path && *path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(dir, sizeof(dir), "%.*s", (int)n, n ? path : ".");
+		snprintf(out, len, "%s/%s", dir, name);
+		if (access(out, X_OK) == 0)
+			return true;
+		path += n + (path[n] == ':');
+	}
+	return false;
+}
+
+const char *cpython_interpreter(char *out, size_t len)
+{
+	const char *want = getenv("PARBENCH_PYTHON");
+
+	if (!want || !*want)
+		want = "python3";
+	return find_exec(want, out, len) ? out : NULL;
+}
+
+/* bench/cpython/ next to the binary (bench/parbench, or
+ * build/<flavour>/parbench), else under the current directory;
+ * $PARBENCH_CPYTHON_DIR wins. */
+static bool script_dir(char *out, size_t len)
+{
+	static const char *const rel[] = { "cpython", "../../bench/cpython" };
+	const char *env = getenv("PARBENCH_CPYTHON_DIR");
+	char exe[PATH_MAX], probe[PATH_MAX + 64];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(out, len, "%s", env);
+		return true;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0';
+		for (size_t i = 0; i < 2; i++) {
+			int len_p =
+				snprintf(probe, sizeof(probe), "%s/%s/pbcommon.py", exe, rel[i]);
+
+			if (len_p < (int)sizeof(probe) && access(probe, R_OK) == 0) {
+				return snprintf(out, len, "%s/%s", exe, rel[i]) < (int)len;
+			}
+		}
+	}
+	snprintf(out, len, "bench/cpython");
+	return access("bench/cpython/pbcommon.py", R_OK) == 0;
+}
+
+/* The command line: interpreter, script, then name=value for the model,
+ * the workload, the workers, every named parameter, the swept parameter,
+ * the program's fixed arguments and the placement's PUs. */
+static int build_argv(struct pb_ctx *ctx, const struct pb_case *c, const char *py, const char *dir,
+		      char buf[MAX_ARGS][256], char **argv)
+{
+	const struct cpython_prog *p = c->data;
+	const struct placement *pl = pb_placement(ctx);
+	int n = 0;
+	size_t used;
+
+	if (snprintf(buf[n++], 256, "%s", py) >= 256 ||
+	    snprintf(buf[n++], 256, "%s/%s", dir, p->script) >= 256)
+		return -1; /* the paths are too long for argv */
+	snprintf(buf[n++], 256, "model=%s", c->model + strlen(CPYTHON_PREFIX));
+	snprintf(buf[n++], 256, "workload=%s", c->workload);
+	snprintf(buf[n++], 256, "workers=%d", c->workers);
+	for (int i = 0; i < PB_MAX_PARAMS && c->params[i].name && n < MAX_ARGS - 4; i++)
+		snprintf(buf[n++], 256, "%s=%lld", c->params[i].name,
+			 (long long)c->params[i].value);
+	if (c->param)
+		snprintf(buf[n++], 256, "%s=%g", c->param, c->param_value);
+	for (const char *a = p->args; a && *a && n < MAX_ARGS - 2;) {
+		size_t len = strcspn(a, " ");
+
+		snprintf(buf[n++], 256, "%.*s", (int)len, a);
+		a += len + (a[len] == ' ');
+	}
+	used = (size_t)snprintf(buf[n], 256, "pus=");
+	for (int i = 0; i < pl->n && used < 240; i++)
+		used += (size_t)snprintf(buf[n] + used, 256 - used, "%s%d", i ? "," : "",
+					 pl->pu[i]);
+	n++;
+	for (int i = 0; i < n; i++)
+		argv[i] = buf[i];
+	argv[n] = NULL;
+	return n;
+}
+
+/* One line of the program's stdout: "# start" starts the timer, anything
+ * else is "metric value unit". */
+static void take_line(struct pb_ctx *ctx, char *line, uint64_t t_fork)
+{
+	char name[64], unit[128];
+	double v;
+
+	if (strncmp(line, "# start", 7) == 0) {
+		pb_metric(ctx, "py_startup_s", (double)(clock_now_ns() - t_fork) / 1e9, "s");
+		pb_timer_start(ctx);
+	} else if (sscanf(line, "%63s %lf %127s", name, &v, unit) == 3) {
+		pb_metric(ctx, name, v, unit);
+	}
+}
+
+/* The program's last stderr line, as the reason it failed. */
+static void last_line(FILE *f, char *out, size_t len)
+{
+	char line[512];
+
+	*out = '\0';
+	rewind(f);
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != '\n')
+			snprintf(out, len, "%.*s", (int)strcspn(line, "\n"), line);
+}
+
+static int wait_child(struct pb_ctx *ctx, pid_t pid, FILE *err)
+{
+	char why[300];
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return pb_fail(ctx, "waitpid: %s", strerror(errno));
+	pb_timer_stop(ctx);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	last_line(err, why, sizeof(why));
+	if (WIFSIGNALED(st))
+		return pb_fail(ctx, "python killed by signal %d: %s", WTERMSIG(st), why);
+	return pb_fail(ctx, "python exited with status %d: %s", WEXITSTATUS(st), why);
+}
+
+static int run_program(struct pb_ctx *ctx, char **argv)
+{
+	int fd[2];
+	FILE *err = tmpfile(), *out;
+	char *line = NULL;
+	size_t cap = 0;
+	uint64_t t_fork;
+	pid_t pid;
+	int rc;
+
+	if (!err || pipe(fd) < 0) {
+		rc = pb_fail(ctx, "pipe/tmpfile: %s", strerror(errno));
+		if (err)
+			fclose(err);
+		return rc;
+	}
+	fflush(NULL);
+	t_fork = clock_now_ns();
+	pb_timer_start(ctx); /* restarted at "# start" */
+	pid = fork();
+	if (pid < 0) {
+		rc = pb_fail(ctx, "fork: %s", strerror(errno));
+		close(fd[0]);
+		close(fd[1]);
+		fclose(err);
+		return rc;
+	}
+	if (pid == 0) { /* stays in the case's process group: the watchdog's */
+		dup2(fd[1], STDOUT_FILENO);
+		dup2(fileno(err), STDERR_FILENO);
+		close(fd[0]);
+		close(fd[1]);
+		execv(argv[0], argv);
+		fprintf(stderr, "execv %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fd[1]);
+	out = fdopen(fd[0], "r");
+	if (!out)
+		close(fd[0]);
+	while (out && getline(&line, &cap, out) > 0)
+		take_line(ctx, line, t_fork);
+	free(line);
+	if (out)
+		fclose(out);
+	rc = wait_child(ctx, pid, err);
+	fclose(err);
+	return rc;
+}
+
+int cpython_run(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	char py[PATH_MAX], dir[PATH_MAX], buf[MAX_ARGS][256], *argv[MAX_ARGS + 1];
+
+	if (!cpython_interpreter(py, sizeof(py))) {
+		/* no skip status in the harness yet: a metric, and a pass */
+		pb_metric(ctx, "skipped", 1, "count");
+		return 0;
+	}
+	if (!script_dir(dir, sizeof(dir)))
+		return pb_fail(ctx,
+			       "bench/cpython/pbcommon.py not found (set PARBENCH_CPYTHON_DIR)");
+	if (build_argv(ctx, c, py, dir, buf, argv) < 0)
+		return pb_fail(ctx, "the path of %s or of %s is longer than 255 bytes", py, dir);
+	return run_program(ctx, argv);
+}

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cpython — the plan: every CPython case is named as its C twin with the
+ * model cpython-<model>, and has the twin's parameters, so the summaries,
+ * the plots and the fidelity table find both on the same axes.
+ */
+#include <stdio.h>
+
+#include "cpython.h"
+
+/* The interpreter's start and imports are outside the measured work but
+ * inside the watchdog's budget. */
+#define PY_SLACK_S 30.0
+
+static const struct cpython_prog tasks_prog = { "tasks.py", NULL };
+static const struct cpython_prog echo_prog = { "gil.py", "mode=convoy io=echo echo_us=100" };
+static const struct cpython_prog sleep_prog = { "gil.py", "mode=convoy io=sleep sleep_us=1000" };
+static const struct cpython_prog slices_prog = { "gil.py", "mode=slices" };
+static const struct cpython_prog ipc_prog = { "ipc.py", NULL };
+static const struct cpython_prog counter_prog = { "counter.py", NULL };
+static const struct cpython_prog overhead_prog = { "pool.py", "mode=overhead" };
+static const struct cpython_prog chunksize_prog = { "pool.py", "mode=chunksize" };
+static const struct cpython_prog ordering_prog = { "pool.py", "mode=ordering" };
+
+static struct pb_case py_case(const char *experiment, const char *model, const char *workload,
+			      const struct cpython_prog *prog, double budget_s)
+{
+	return (struct pb_case){ .experiment = experiment,
+				 .model = model,
+				 .workload = workload,
+				 .data = prog,
+				 .run = cpython_run,
+				 .budget_s = PY_SLACK_S + budget_s };
+}
+
+/* tasks: the C tasks' sweep (bench/tasks/tasks.c): 5 io tasks, max(2, PUs)
+ * cpu tasks; workers 1, PUs and the task count in quick, 1 .. max(2 PUs,
+ * n) otherwise. */
+static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const char *const models[] = { "cpython-serial", "cpython-fork", "cpython-threads",
+					      "cpython-pool" };
+	double task_ms = PB_PICK(cfg, 100.0, 200.0, 1000.0);
+
+	for (int k = 0; k < 2; k++) {
+		int n = k == 0 ? 5 : (cfg->pus > 2 ? cfg->pus : 2), hi = 2 * cfg->pus;
+
+		hi = hi > n ? hi : n;
+		for (int m = 0; m < 4; m++) {
+			struct pb_case c = py_case("tasks", models[m], k ? "cpu" : "io",
+						   &tasks_prog, 4.0 * n * task_ms / 1e3);
+
+			c.param = "task_ms";
+			c.param_value = task_ms;
+			pb_case_name(&c, "n", n);
+			for (int w = 1; w <= (m == 0 ? 1 : hi); w++) {
+				bool quick_w = w == 1 || w == cfg->pus || w == n;
+
+				if (cfg->profile == PROFILE_QUICK && !quick_w)
+					continue;
+				c.workers = w;
+				pb_plan_add(plan, &c);
+			}
+		}
+	}
+}
+
+/* gil-convoy: the IO thread next to K CPU threads at the default 5 ms
+ * interval: the echo round trip (the C twin's) and time.sleep(1 ms). */
+static void plan_convoy(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	int n = PB_PICK(cfg, 20, 300, 1000), kmax = PB_PICK(cfg, 1, cfg->pus, cfg->pus);
+
+	for (int v = 0; v < 2; v++)
+		for (int k = 0; k <= kmax; k++) {
+			struct pb_case c = py_case("gil-convoy", "cpython-threads",
+						   v ? "sleep" : "io", v ? &sleep_prog : &echo_prog,
+						   0.02 * n);
+
+			pb_case_name(&c, "n", n);
+			pb_case_label(&c, v ? "sleep_us:1000" : "echo_us:100");
+			pb_case_set(&c, "switch_us", 5000);
+			c.workers = k + 1;
+			c.param = "cpu_threads";
+			c.param_value = k;
+			pb_plan_add(plan, &c);
+		}
+}
+
+/* gil-cores: two CPU threads' time slices, on one PU and on two. */
+static void plan_cores(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	int ms = PB_PICK(cfg, 25, 250, 1000);
+
+	for (int pus = 1; pus <= 2 && pus <= cfg->pus; pus++) {
+		struct pb_case c = py_case("gil-cores", "cpython-threads", "cpu", &slices_prog,
+					   8.0 * ms / 1e3);
+
+		pb_case_name(&c, "ms", ms);
+		pb_case_set(&c, "switch_us", 5000);
+		c.workers = 2;
+		c.pin_fixed = true;
+		c.pin = pus == 1 ? PIN_SINGLE : PIN_SCATTER;
+		c.param = "pus";
+		c.param_value = pus;
+		pb_plan_add(plan, &c);
+	}
+}
+
+/* ipc-latency: round trips of 64 B, both ends on one PU and on two. */
+static void plan_latency(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const char *const models[] = { "cpython-pipe", "cpython-pipe-obj", "cpython-queue",
+					      "cpython-simplequeue" };
+	static const enum pin_policy pins[] = { PIN_SINGLE, PIN_SCATTER };
+
+	for (int p = 0; p < 2; p++)
+		for (int m = 0; m < 4; m++) {
+			struct pb_case c = py_case("ipc-latency", models[m], "-", &ipc_prog, 60);
+
+			pb_case_label(&c, "pin:%s", pin_policy_name(pins[p]));
+			pb_case_set(&c, "n", PB_PICK(cfg, 400, 10000, 20000));
+			c.workers = 2;
+			c.pin_fixed = true;
+			c.pin = pins[p];
+			c.param = "msg_bytes";
+			c.param_value = 64;
+			pb_plan_add(plan, &c);
+		}
+}
+
+/* counter: the tight 2-process loop (counter-contention's n per worker)
+ * and the seed's 10 processes x 50 increments with sleep(0.01). */
+static void plan_counter(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const char *const variants[] = { "unlocked", "locked", "rawvalue" };
+	struct pb_case seed =
+		py_case("counter-seed", "cpython-value", "unlocked", &counter_prog, 10);
+
+	for (int v = 0; v < 3; v++) {
+		struct pb_case c = py_case("counter-contention", "cpython-value", variants[v],
+					   &counter_prog, 60);
+
+		pb_case_set(&c, "n", PB_PICK(cfg, 200000, 1000000, 1000000));
+		c.workers = 2;
+		pb_plan_add(plan, &c);
+	}
+	pb_case_name(&seed, "n", 50);
+	pb_case_name(&seed, "sleep_ms", 10);
+	seed.workers = 10;
+	pb_plan_add(plan, &seed);
+}
+
+/* pool-overhead, chunksize (the C sizes, and map's default) and ordering. */
+static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const int sizes[] = { 1, 16, 64, 1024 };
+	static const char *const orders[] = { "cpython-map", "cpython-imap",
+					      "cpython-imap_unordered" };
+	struct pb_case c = py_case("pool-overhead", "cpython-pool", "-", &overhead_prog, 30);
+	int n = PB_PICK(cfg, 10000, 100000, 100000), w = cfg->pus;
+
+	pb_case_name(&c, "n", 1000);
+	c.workers = 1;
+	pb_plan_add(plan, &c);
+	for (int k = 0; k <= 4; k++) {
+		c = py_case("chunksize", k < 4 ? "cpython-pool" : "cpython-pool-default", "-",
+			    &chunksize_prog, 60);
+		pb_case_name(&c, "n", n);
+		c.workers = w;
+		c.param = "chunksize";
+		c.param_value = k < 4 ? sizes[k] : (n + 4 * w - 1) / (4 * w);
+		pb_plan_add(plan, &c);
+	}
+	for (int m = 0; m < 3; m++) {
+		c = py_case("ordering", orders[m], "-", &ordering_prog, 30);
+		pb_case_name(&c, "n", 16);
+		pb_case_set(&c, "lo_ms", PB_PICK(cfg, 2, 10, 50));
+		pb_case_set(&c, "hi_ms", PB_PICK(cfg, 30, 200, 1000));
+		c.workers = 16;
+		pb_plan_add(plan, &c);
+	}
+}
+
+static void cpython_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	plan_tasks(plan, cfg);
+	plan_convoy(plan, cfg);
+	plan_cores(plan, cfg);
+	plan_latency(plan, cfg);
+	plan_counter(plan, cfg);
+	plan_pool(plan, cfg);
+}
+
+const struct pb_experiment cpython_experiment = {
+	.name = "cpython",
+	.summary = "CPython itself (bench/cpython/*.py) as model cpython-* of each experiment, "
+		   "and the fidelity table",
+	.plan = cpython_plan,
+	.summarize = cpython_fidelity,
+};

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cpython — the fidelity table: for each claim the tutorials teach, the C
+ * model's figure and CPython's, measured in this run, their ratio, and a
+ * verdict. Nothing here is a constant figure: every number comes from the
+ * report. Where they differ, the note says why (what the C model does that
+ * CPython does not, or the cost CPython pays that the model leaves out).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpython.h"
+
+enum op { ONE, DIV, SUB };		   /* a figure: a, a / b or a - b */
+enum verdict_kind { CLOSE, BELOW, ABOVE }; /* within ±25 %, both < t, both > t */
+
+struct side {
+	struct pb_case_key a, b;
+	const char *ma, *mb;
+};
+
+struct claim {
+	const char *text;
+	enum op op;
+	struct side c, py;
+	enum verdict_kind kind;
+	double threshold;
+	const char *unit;
+	const char *why; /* what makes them differ, when they do */
+};
+
+static bool figure(const struct pb_report *rep, const struct claim *cl, const struct side *s,
+		   struct stats_summary *out, const struct pb_case **like)
+{
+	const struct pb_case *a = pb_report_find(rep, &s->a), *b = NULL;
+	struct stats_summary sa, sb;
+
+	*like = a;
+	if (!a)
+		return false;
+	if (cl->op == ONE)
+		return pb_report_stat(rep, a->name, s->ma, out);
+	b = pb_report_find(rep, &s->b);
+	if (cl->op == DIV)
+		return pb_report_ratio2(rep, a, s->ma, b, s->mb, out);
+	if (!b || !pb_report_stat(rep, a->name, s->ma, &sa) ||
+	    !pb_report_stat(rep, b->name, s->mb, &sb))
+		return false;
+	*out = (struct stats_summary){ .n = sa.n < sb.n ? sa.n : sb.n,
+				       .min = sa.min - sb.max,
+				       .median = sa.median - sb.median,
+				       .max = sa.max - sb.min };
+	return true;
+}
+
+static bool agrees(const struct claim *cl, double c, double py)
+{
+	double r = py / c;
+
+	switch (cl->kind) { /* a qualitative claim: the same side of it */
+	case BELOW:
+		return (c < cl->threshold) == (py < cl->threshold);
+	case ABOVE:
+		return (c > cl->threshold) == (py > cl->threshold);
+	default:
+		return c > 0 && py > 0 && r >= 0.8 && r <= 1.25;
+	}
+}
+
+static void judge(struct pb_report *rep, const struct claim *cl)
+{
+	struct stats_summary c, py, r;
+	const struct pb_case *cc, *pc;
+	bool ok, holds;
+
+	if (!figure(rep, cl, &cl->c, &c, &cc) || !figure(rep, cl, &cl->py, &py, &pc))
+		return;
+	ok = agrees(cl, c.median, py.median);
+	holds = cl->kind == CLOSE ||
+		(cl->kind == BELOW ? c.median < cl->threshold : c.median > cl->threshold);
+	r = (struct stats_summary){ .n = 1, .min = py.median / c.median };
+	r.median = r.max = r.min;
+	pb_report_row(rep, pc, NULL, "fidelity_ratio", r, "x");
+	r.min = r.median = r.max = ok;
+	pb_report_row(rep, pc, NULL, "fidelity_agrees", r, "flag");
+	pb_report_note(rep,
+		       "fidelity | %s | C %s: %.4g (%.4g–%.4g) %s | CPython: %.4g (%.4g–%.4g) %s | "
+		       "CPython/C %.2f | %s%s%s",
+		       cl->text, cc->model, c.median, c.min, c.max, cl->unit, py.median, py.min,
+		       py.max, cl->unit, py.median / c.median,
+		       ok ? "agrees" : "differs: ", ok ? "" : cl->why,
+		       holds ? "" : " (the claim does not hold on this run, on either side)");
+}
+
+#define KEY(e, m, wl, x, w, p, v)                                                                  \
+	{                                                                                          \
+		.experiment = e, .model = m, .workload = wl, .extra = x, .workers = w, .param = p, \
+		.param_value = v                                                                   \
+	}
+#define TASK(m, wl, w) KEY("tasks", m, wl, NULL, w, NULL, 0)
+#define SPEEDUP(m, wl, n)                                          \
+	{                                                          \
+		TASK(m, wl, 1), TASK(m, wl, n), "wall_s", "wall_s" \
+	}
+#define CONVOY(m, wl, k) KEY("gil-convoy", m, wl, NULL, 0, "cpu_threads", k)
+
+/* The claims on this machine; ncpu is the cpu tasks' count (= workers). */
+static void judge_tasks(struct pb_report *rep, int ncpu)
+{
+	const struct claim claims[] = {
+		{ "IO tasks, a Process each: speedup with 5 workers (≈ 5, one task's time)", DIV,
+		  SPEEDUP("fork", "io", 5), SPEEDUP("cpython-fork", "io", 5), CLOSE, 0, "x",
+		  "CPython starts each Process with fork + its bootstrap and pickles the result" },
+		{ "IO tasks, a thread each: speedup with 5 workers (≈ 5)", DIV,
+		  SPEEDUP("threads-gil", "io", 5), SPEEDUP("cpython-threads", "io", 5), CLOSE, 0,
+		  "x", "Thread.start waits on _started in CPython" },
+		{ "CPU threads under the GIL do not speed up (speedup < 1.25)", DIV,
+		  SPEEDUP("threads-gil", "cpu", ncpu), SPEEDUP("cpython-threads", "cpu", ncpu),
+		  BELOW, 1.25, "x", "one side scaled: the GIL is not what serialises it" },
+		{ "CPU processes do (speedup > 1.5)", DIV, SPEEDUP("fork", "cpu", ncpu),
+		  SPEEDUP("cpython-fork", "cpu", ncpu), ABOVE, 1.5, "x",
+		  "the machine's other load, or a Process's start cost against short tasks" },
+	};
+
+	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
+		judge(rep, &claims[i]);
+}
+
+static void judge_gil(struct pb_report *rep)
+{
+	const struct claim claims[] = {
+		{ "GIL time slice of 2 CPU threads on 1 PU at a 5 ms interval (p50)",
+		  ONE,
+		  { KEY("gil-cores", "threads-gil", "cpu", NULL, 2, "pus", 1),
+		    {},
+		    "gil_slice_us_p50",
+		    NULL },
+		  { KEY("gil-cores", "cpython-threads", "cpu", NULL, 2, "pus", 1),
+		    {},
+		    "gil_slice_us_p50",
+		    NULL },
+		  CLOSE,
+		  0,
+		  "us",
+		  "CPython's slice ends at the first eval-breaker check after the interval, and a "
+		  "thread that is not scheduled cannot take the GIL it was signalled" },
+		{ "convoy: echo round trip next to 1 CPU thread (p50)",
+		  ONE,
+		  { CONVOY("threads-gil", "io", 1), {}, "latency_us_p50", NULL },
+		  { CONVOY("cpython-threads", "io", 1), {}, "latency_us_p50", NULL },
+		  CLOSE,
+		  0,
+		  "us",
+		  "whether the woken CPU thread runs before the echo answers decides whether the "
+		  "IO thread finds the GIL free (scheduler wake-up latency on this machine)" },
+		{ "convoy: GIL wait added to a blocking call by 1 CPU thread (p50, k=1 − k=0); "
+		  "C: the echo, CPython: time.sleep(0.001)",
+		  SUB,
+		  { CONVOY("threads-gil", "io", 1), CONVOY("threads-gil", "io", 0),
+		    "latency_us_p50", "latency_us_p50" },
+		  { CONVOY("cpython-threads", "sleep", 1), CONVOY("cpython-threads", "sleep", 0),
+		    "latency_us_p50", "latency_us_p50" },
+		  CLOSE,
+		  0,
+		  "us",
+		  "the sleep always outlasts the CPU thread's wake-up, the 100 us echo not always" },
+	};
+
+	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
+		judge(rep, &claims[i]);
+}
+
+#define LAT(m) KEY("ipc-latency", m, NULL, "pin:single", 2, NULL, 0)
+#define CHUNK(m, cs) KEY("chunksize", m, NULL, NULL, 0, "chunksize", cs)
+#define CHUNK_DEF(m) KEY("chunksize", m, NULL, NULL, 0, NULL, 0)
+#define ORDER(m) KEY("ordering", m, NULL, NULL, 16, NULL, 0)
+
+static void judge_ipc(struct pb_report *rep)
+{
+	const struct claim claims[] = {
+		{ "Queue RTT / Pipe RTT, 64 B, one PU (p50)",
+		  DIV,
+		  { LAT("queue"), LAT("pipe"), "latency_ns_p50", "latency_ns_p50" },
+		  { LAT("cpython-queue"), LAT("cpython-pipe"), "latency_ns_p50", "latency_ns_p50" },
+		  CLOSE,
+		  0,
+		  "x",
+		  "CPython's Queue pickles and hands each message to a feeder thread under the "
+		  "GIL; its Pipe reads a header then the payload, the C pipe batches reads" },
+		{ "tight unlocked counter, 2 processes: lost updates",
+		  ONE,
+		  { KEY("counter-contention", "counter-procs", "unlocked", "", 2, NULL, 0),
+		    {},
+		    "lost_pct",
+		    NULL },
+		  { KEY("counter-contention", "cpython-value", "unlocked", "", 2, NULL, 0),
+		    {},
+		    "lost_pct",
+		    NULL },
+		  CLOSE,
+		  0,
+		  "%",
+		  "CPython's load and store each take Value's lock and run bytecode in between: "
+		  "its window is not the C model's" },
+	};
+
+	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
+		judge(rep, &claims[i]);
+}
+
+static void judge_pool(struct pb_report *rep)
+{
+	const struct claim claims[] = {
+		{ "pool per-task cost, chunksize 1 / map's default",
+		  DIV,
+		  { CHUNK("pool", 1), CHUNK_DEF("pool-default"), "per_task_us", "per_task_us" },
+		  { CHUNK("cpython-pool", 1), CHUNK_DEF("cpython-pool-default"), "per_task_us",
+		    "per_task_us" },
+		  CLOSE,
+		  0,
+		  "x",
+		  "CPython streams every chunk through one shared queue with a task-handler "
+		  "thread (and pickles it); the C pool sends a chunk only to an idle worker" },
+		{ "imap_unordered: first result / shortest task (16 workers)",
+		  DIV,
+		  { ORDER("imap_unordered"), ORDER("imap_unordered"), "first_result_s",
+		    "shortest_task_s" },
+		  { ORDER("cpython-imap_unordered"), ORDER("cpython-imap_unordered"),
+		    "first_result_s", "shortest_task_s" },
+		  CLOSE,
+		  0,
+		  "x",
+		  "CPython's result-handler thread and the task queue's feeder add their own "
+		  "hand-offs" },
+		{ "pool round trip, apply_async + get, 1 worker",
+		  ONE,
+		  { KEY("pool-overhead", "pool", NULL, "n:1000", 1, NULL, 0),
+		    {},
+		    "per_task_us",
+		    NULL },
+		  { KEY("pool-overhead", "cpython-pool", NULL, "n:1000", 1, NULL, 0),
+		    {},
+		    "per_task_us",
+		    NULL },
+		  CLOSE,
+		  0,
+		  "us",
+		  "CPython pickles the task and the result, runs the handler threads under the "
+		  "GIL and interprets the worker loop (see the costs note)" },
+	};
+
+	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
+		judge(rep, &claims[i]);
+}
+
+/* CPython's own costs the C model does not pay, measured in this run. */
+static void note_costs(struct pb_report *rep)
+{
+	struct pb_case_key k = LAT("cpython-pipe-obj");
+	const struct pb_case *c = pb_report_find(rep, &k);
+	double pk = pb_report_median(rep, c, "pickle_ns");
+	double call = pb_report_median(rep, c, "empty_call_ns");
+
+	if (!isnan(pk))
+		pb_report_note(rep,
+			       "fidelity | CPython's own costs (not in the C models), this run: "
+			       "pickle.dumps + loads of 64 B %.0f ns, an empty function call "
+			       "%.1f ns, the interpreter's start to the measured work %.3f s",
+			       pk, call, pb_report_median(rep, c, "py_startup_s"));
+}
+
+/* Which interpreter: path, implementation, version, start method. */
+static void note_interpreter(struct pb_report *rep)
+{
+	char py[4096], cmd[4400], line[256] = "";
+	FILE *f;
+
+	if (!cpython_interpreter(py, sizeof(py))) {
+		pb_report_note(rep,
+			       "cpython: skipped: no interpreter (%s not found); "
+			       "set PARBENCH_PYTHON",
+			       getenv("PARBENCH_PYTHON") ? getenv("PARBENCH_PYTHON") : "python3");
+		return;
+	}
+	if (snprintf(cmd, sizeof(cmd),
+		     "'%s' -c 'import sys,platform,multiprocessing as m;"
+		     "print(platform.python_implementation(),platform.python_version(),"
+		     "m.get_start_method())' 2>/dev/null",
+		     py) >= (int)sizeof(cmd))
+		return;
+	f = popen(cmd, "r");
+	if (f && fgets(line, sizeof(line), f))
+		line[strcspn(line, "\n")] = '\0';
+	if (f)
+		pclose(f);
+	pb_report_note(rep, "cpython: interpreter %s (%s; implementation, version, start method)",
+		       py, line);
+}
+
+void cpython_fidelity(struct pb_report *rep)
+{
+	int pus = pb_report_cfg(rep)->pus;
+	struct pb_case_key any = { .model = "cpython-fork" };
+
+	if (!pb_report_find(rep, &any)) {
+		struct pb_case_key k = { .experiment = "gil-convoy", .model = "cpython-threads" };
+
+		if (!pb_report_find(rep, &k))
+			return; /* no CPython case ran: no table */
+	}
+	note_interpreter(rep);
+	judge_tasks(rep, pus > 2 ? pus : 2);
+	judge_gil(rep);
+	judge_ipc(rep);
+	judge_pool(rep);
+	note_costs(rep);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* The CPython cases through the real binary: a fast one delivers the
+ * program's metrics, and with no interpreter the case is skipped, not
+ * failed, and the run exits 0. No timing is asserted. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#define CASE "'^counter-contention/cpython-value/unlocked/w:2$'"
+
+/* Run parbench with env (a "NAME=value " prefix) on CASE; the CSV in out,
+ * the exit status returned. */
+static int run(const char *env, char *out, size_t len)
+{
+	const char *bin = getenv("PARBENCH_BIN");
+	char cmd[1024];
+	size_t n;
+	FILE *p;
+	int st;
+
+	if (!bin)
+		bin = "bench/parbench";
+	snprintf(cmd, sizeof(cmd), "%s %s --profile quick --reps 1 --filter %s --csv - 2>/dev/null",
+		 env, bin, CASE);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void metrics_arrive(void **state)
+{
+	static char out[1 << 16];
+
+	(void)state;
+	if (system("command -v python3 >/dev/null 2>&1") != 0)
+		skip();
+	assert_int_equal(run("", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, ",lost_pct,"));
+	assert_non_null(strstr(out, ",expected_count,400000,"));
+	assert_non_null(strstr(out, ",py_startup_s,"));
+	assert_non_null(strstr(out, ",python_version,"));
+	assert_non_null(strstr(out, ",status,0,ok"));
+	assert_null(strstr(out, ",skipped,"));
+}
+
+static void missing_python_is_skipped(void **state)
+{
+	static char out[1 << 16];
+
+	(void)state;
+	assert_int_equal(run("PARBENCH_PYTHON=/nonexistent", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, ",skipped,1,count"));
+	assert_non_null(strstr(out, ",status,0,ok"));
+	assert_null(strstr(out, ",lost_pct,"));
+}
+
+static void bad_argument_is_a_failure_with_its_reason(void **state)
+{
+	static char out[1 << 16];
+
+	(void)state;
+	if (system("command -v python3 >/dev/null 2>&1") != 0)
+		skip();
+	/* the program's stderr's last line becomes the status reason */
+	assert_int_equal(run("PARBENCH_CPYTHON_DIR=/nonexistent", out, sizeof(out)), 1);
+	assert_non_null(strstr(out, ",status,1,python exited with status 2"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(metrics_arrive),
+		cmocka_unit_test(missing_python_is_skipped),
+		cmocka_unit_test(bad_argument_is_a_failure_with_its_reason),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
