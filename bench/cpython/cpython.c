@@ -9,7 +9,7 @@
  * fidelity table (fidelity.c): what the C model says, what CPython does.
  *
  * The interpreter: $PARBENCH_PYTHON, else python3 from PATH. Missing, the
- * case reports skipped=1 and passes (the harness has no skip status yet).
+ * case is skipped (pb_skip), not failed.
  */
 #include "cpython.h"
 
@@ -48,9 +48,9 @@ static bool find_exec(const char *name, char *out, size_t len)
 	return false;
 }
 
-const char *cpython_interpreter(char *out, size_t len)
+const char *cpython_interpreter(const struct pb_config *cfg, char *out, size_t len)
 {
-	const char *want = getenv("PARBENCH_PYTHON");
+	const char *want = cfg && cfg->python ? cfg->python : getenv("PARBENCH_PYTHON");
 
 	if (!want || !*want)
 		want = "python3";
@@ -225,10 +225,9 @@ int cpython_run(struct pb_ctx *ctx, const struct pb_case *c)
 {
 	char py[PATH_MAX], dir[PATH_MAX], buf[MAX_ARGS][256], *argv[MAX_ARGS + 1];
 
-	if (!cpython_interpreter(py, sizeof(py))) {
-		/* no skip status in the harness yet: a metric, and a pass */
-		pb_metric(ctx, "skipped", 1, "count");
-		return 0;
+	if (!cpython_interpreter(pb_cfg(ctx), py, sizeof(py))) {
+		return pb_skip(ctx, "%s not found (give an interpreter with --python PATH)",
+			       pb_cfg(ctx)->python ? pb_cfg(ctx)->python : "python3");
 	}
 	if (!script_dir(dir, sizeof(dir)))
 		return pb_fail(ctx,

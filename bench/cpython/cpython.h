@@ -22,9 +22,9 @@ struct cpython_prog {
 	const char *args;
 };
 
-/* The interpreter: $PARBENCH_PYTHON, else python3 from PATH; its path in
+/* The interpreter: --python, else $PARBENCH_PYTHON, else python3 from PATH; its path in
  * out, or NULL when there is none. */
-const char *cpython_interpreter(char *out, size_t len);
+const char *cpython_interpreter(const struct pb_config *cfg, char *out, size_t len);
 /* The run function of every CPython case. */
 int cpython_run(struct pb_ctx *ctx, const struct pb_case *c);
 /* The fidelity table: notes and derived rows, C against CPython. */

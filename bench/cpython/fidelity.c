@@ -277,11 +277,11 @@ static void note_interpreter(struct pb_report *rep)
 	char py[4096], cmd[4400], line[256] = "";
 	FILE *f;
 
-	if (!cpython_interpreter(py, sizeof(py))) {
+	if (!cpython_interpreter(pb_report_cfg(rep), py, sizeof(py))) {
 		pb_report_note(rep,
 			       "cpython: skipped: no interpreter (%s not found); "
-			       "set PARBENCH_PYTHON",
-			       getenv("PARBENCH_PYTHON") ? getenv("PARBENCH_PYTHON") : "python3");
+			       "give one with --python PATH",
+			       pb_report_cfg(rep)->python ? pb_report_cfg(rep)->python : "python3");
 		return;
 	}
 	if (snprintf(cmd, sizeof(cmd),
@@ -302,14 +302,13 @@ static void note_interpreter(struct pb_report *rep)
 void cpython_fidelity(struct pb_report *rep)
 {
 	int pus = pb_report_cfg(rep)->pus;
-	struct pb_case_key any = { .model = "cpython-fork" };
+	size_t i, n = pb_report_ncases(rep);
 
-	if (!pb_report_find(rep, &any)) {
-		struct pb_case_key k = { .experiment = "gil-convoy", .model = "cpython-threads" };
-
-		if (!pb_report_find(rep, &k))
-			return; /* no CPython case ran: no table */
-	}
+	for (i = 0; i < n; i++)
+		if (strncmp(pb_report_case(rep, i)->model, "cpython-", 8) == 0)
+			break;
+	if (i == n)
+		return; /* no CPython case in this run: no table */
 	note_interpreter(rep);
 	judge_tasks(rep, pus > 2 ? pus : 2);
 	judge_gil(rep);

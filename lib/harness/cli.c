@@ -22,6 +22,8 @@ const char cli_usage[] =
 	"                       quick 3, default 5, full 10)\n"
 	"  --pin POLICY         none | compact | scatter | single (default none)\n"
 	"  --profile NAME       quick | default | full (default default)\n"
+	"  --python PATH        the interpreter of the cpython-* cases (default: python3\n"
+	"                       on PATH; without one those cases are skipped)\n"
 	"  --machine NAME       the CSV's machine column (default: host name;\n"
 	"                       letters, digits, '.', '_', '-')\n"
 	"  --csv FILE           write the raw CSV to FILE ('-': stdout) instead of a\n"
@@ -33,7 +35,7 @@ const char cli_usage[] =
 
 static const char allowed[] = "allowed: --help --list [--cases] --topo --filter REGEX --reps N "
 			      "--pin none|compact|scatter|single --profile quick|default|full "
-			      "--machine NAME --csv FILE --results DIR --benchmark_*";
+			      "--machine NAME --csv FILE --results DIR --python PATH --benchmark_*";
 
 int cli_default_reps(enum pb_profile p)
 {
@@ -127,6 +129,10 @@ static int parse_value_flag(int argc, char **argv, int *i, struct pb_options *o,
 				   "--machine: '%s' is not allowed; use 1-64 letters, digits, '.', '_', '-'",
 				   v);
 		o->machine = v;
+	} else if (strcmp(name, "--python") == 0) {
+		if (!*v)
+			return bad(err, errlen, "%s: needs the path of a Python interpreter", name);
+		o->python = v;
 	} else if (strcmp(name, "--csv") == 0) {
 		if (!*v)
 			return bad(err, errlen, "%s: needs a file name or '-'", name);
@@ -135,10 +141,6 @@ static int parse_value_flag(int argc, char **argv, int *i, struct pb_options *o,
 		if (!*v)
 			return bad(err, errlen, "%s: needs a directory", name);
 		o->results = v;
-	}
-	if (o->list_cases && !o->list) {
-		snprintf(err, errlen, "--cases goes with --list (parbench --list --cases)");
-		return 2;
 	}
 	return 0;
 }
@@ -158,17 +160,13 @@ static int pass_to_gbench(const char *a, struct pb_options *o, char *err, size_t
 				   "'%s': --benchmark_repetitions needs =N with N from 1 to 1000",
 				   a);
 	}
-	if (o->list_cases && !o->list) {
-		snprintf(err, errlen, "--cases goes with --list (parbench --list --cases)");
-		return 2;
-	}
 	return 0;
 }
 
 int cli_parse(int argc, char **argv, struct pb_options *o, char *err, size_t errlen)
 {
-	static const char *const value_flags[] = { "--filter",	"--reps", "--pin",    "--profile",
-						   "--machine", "--csv",  "--results" };
+	static const char *const value_flags[] = { "--filter",	"--reps", "--pin",     "--profile",
+						   "--machine", "--csv",  "--results", "--python" };
 
 	*o = (struct pb_options){
 		.pin = PIN_NONE, .profile = PROFILE_DEFAULT, .results = "results", .gb_argc = 1

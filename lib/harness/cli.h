@@ -20,6 +20,7 @@ struct pb_options {
 	const char *machine; /* NULL: the host name */
 	const char *csv;     /* raw CSV to this file ("-": stdout) instead of a run directory */
 	const char *results; /* where run directories go: "results" */
+	const char *python;  /* --python: interpreter of the cpython-* cases; NULL: python3 */
 	int gb_argc;	     /* google-benchmark's flags, passed through */
 	char *gb_argv[CLI_MAX_GB_ARGS];
 	bool gb_has_out;  /* the user named --benchmark_out */

@@ -35,7 +35,7 @@ struct pb_ctx {
 	gb_state *st;		/* in-process case: google-benchmark's state */
 	struct rep_result *out; /* in-process case: where metrics go */
 	pthread_mutex_t lock;	/* in-process: pb_metric from several threads */
-	bool timer_started, timer_stopped, failed;
+	bool timer_started, timer_stopped, failed, skipped;
 	uint64_t t0_ns;
 	struct usage u0;
 };
@@ -174,6 +174,25 @@ int pb_fail(struct pb_ctx *ctx, const char *fmt, ...)
 	return -1;
 }
 
+int pb_skip(struct pb_ctx *ctx, const char *fmt, ...)
+{
+	char reason[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	clean_field(reason, sizeof(reason), reason);
+	ctx->skipped = true;
+	if (ctx->fd >= 0) {
+		send_line(ctx, "S\t%s", reason);
+	} else {
+		ctx->out->skipped = true;
+		snprintf(ctx->out->reason, sizeof(ctx->out->reason), "%s", reason);
+	}
+	return 0;
+}
+
 void pb_timer_start(struct pb_ctx *ctx)
 {
 	ctx->timer_started = true;
@@ -262,7 +281,7 @@ child_main(const struct pb_config *cfg, const struct pb_case *c, int fd)
 	rc = c->run(&ctx, c);
 	if (!ctx.failed && rc != 0)
 		pb_fail(&ctx, "the case returned %d without saying why", rc);
-	if (!ctx.failed && !ctx.timer_stopped)
+	if (!ctx.failed && !ctx.skipped && !ctx.timer_stopped)
 		pb_timer_stop(&ctx);
 	send_line(&ctx, "D");
 	_exit(ctx.failed ? 1 : 0);
@@ -286,6 +305,9 @@ static void parse_line(char *line, struct rep_result *out, bool *done)
 		rep_result_add(out, f[1], strtod(f[2], NULL), f[3]);
 	} else if (strcmp(f[0], "E") == 0 && n >= 2) {
 		out->failed = true;
+		snprintf(out->reason, sizeof(out->reason), "%s", f[1]);
+	} else if (strcmp(f[0], "S") == 0 && n >= 2) {
+		out->skipped = true;
 		snprintf(out->reason, sizeof(out->reason), "%s", f[1]);
 	} else if (strcmp(f[0], "D") == 0) {
 		*done = true;
@@ -404,6 +426,8 @@ void caseproc_run(const struct pb_config *cfg, const struct pb_case *c, double b
 	finished = collect(pfd[0], budget_s, out);
 	close(pfd[0]);
 	end_group(pid, finished, out);
+	if (out->skipped)
+		out->nmetrics = 0; /* a skipped case measured nothing */
 	left = ipc_cleanup(0);
 	if (left > 0 && !out->failed)
 		rep_result_add(out, "ipc_objects_left", left, "count");

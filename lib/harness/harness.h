@@ -36,6 +36,8 @@ struct pb_config {
 	const char *machine;	 /* the CSV's machine column (--machine) */
 	struct topo *topo;	 /* this machine's topology */
 	int pus;		 /* topo_pus(topo), for sweeps */
+	const char *
+		python; /* --python: the interpreter cases that run Python use; NULL: python3 on PATH */
 };
 
 /* Pick a value by profile: PB_PICK(cfg, quick, default, full). */
@@ -121,6 +123,11 @@ double pb_timer_stop(struct pb_ctx *ctx);
 void pb_metric(struct pb_ctx *ctx, const char *name, double value, const char *unit);
 /* Record why the case failed; returns -1 so that `return pb_fail(...)`. */
 int pb_fail(struct pb_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The case cannot run on this machine (an optional tool is missing): the
+ * repetition records no metrics, its status row says "skipped: <reason>"
+ * with value 0, and the run does not fail. Returns 0, so that
+ * `return pb_skip(...)`. */
+int pb_skip(struct pb_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* In-process cases only: google-benchmark's KeepRunning. */
 bool pb_keep_running(struct pb_ctx *ctx);
 /* Report which PU each worker last ran on: adds pus_used (distinct PUs) and

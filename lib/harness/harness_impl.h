@@ -25,6 +25,7 @@ struct metric_value {
 /* What one repetition of a case produced. */
 struct rep_result {
 	bool failed;
+	bool skipped; /* pb_skip: reason says why; no metrics count */
 	char reason[256];
 	double time_s; /* the case's measured time (wall_s), or NAN */
 	struct metric_value *metrics;

@@ -119,6 +119,7 @@ void run_write_metadata(const struct run *r, FILE *f, const char *started, int a
 	csv_meta(f, "gbench_build_type", "%s", gb_build_type());
 	csv_meta(f, "profile", "%s", pb_profile_name(r->cfg.profile));
 	csv_meta(f, "pin", "%s", pin_policy_name(r->cfg.pin));
+	csv_meta(f, "python", "%s", r->cfg.python ? r->cfg.python : "python3 (PATH)");
 	csv_meta(f, "reps", "%d", r->reps);
 	csv_meta(f, "filter", "%s", r->opt.filter ? r->opt.filter : "");
 	csv_meta(f, "calibration_ticks_per_ms", "%.1f", cal.ticks_per_ms);
@@ -146,7 +147,7 @@ void run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct
 		.rep = rep,
 	};
 
-	if (!res->failed) {
+	if (!res->failed && !res->skipped) {
 		for (size_t m = 0; m < res->nmetrics; m++) {
 			row.metric = res->metrics[m].name;
 			row.value = res->metrics[m].value;
@@ -155,11 +156,14 @@ void run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct
 			csv_row(r->csv, &row);
 		}
 	}
+	char skipped[300];
+
+	snprintf(skipped, sizeof(skipped), "skipped: %s", res->reason);
 	/* The status row carries the reason in its unit column: a failure is
 	 * data, and the reason belongs next to it. */
 	row.metric = "status";
 	row.value = res->failed;
-	row.unit = res->failed ? res->reason : "ok";
+	row.unit = res->failed ? res->reason : res->skipped ? skipped : "ok";
 	csv_row(r->csv, &row);
 }
 

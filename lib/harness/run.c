@@ -107,7 +107,7 @@ static void bench_isolated(struct run *r, size_t idx, gb_state *st)
 		if (!res->failed)
 			gb_set_iteration_time(st, isnan(res->time_s) ? 0 : res->time_s);
 	}
-	if (res->failed)
+	if (res->failed || res->skipped)
 		gb_skip_with_error(st, res->reason);
 	else
 		set_counters(r, st, res);
@@ -327,6 +327,7 @@ static int setup(struct run *r, int argc, char **argv)
 	r->cfg.profile = r->opt.profile;
 	r->cfg.pin = r->opt.pin;
 	r->cfg.pus = topo_pus(r->cfg.topo);
+	r->cfg.python = r->opt.python;
 	r->reps = r->opt.reps ? r->opt.reps : cli_default_reps(r->opt.profile);
 	r->cfg.reps = r->reps;
 	return -1; /* go on */

@@ -66,13 +66,13 @@ void run_print_case_line(struct run *r, size_t idx)
 {
 	const struct pb_case *c = &r->plan.cases[idx];
 	const struct rep_result *reps = r->report.reps[idx];
-	int n = r->report.nreps[idx], failed = 0;
+	int n = r->report.nreps[idx], failed = 0, skipped = 0;
 	const char *metric = NULL, *why = "";
 	struct stats_summary s;
 
 	for (int i = 0; i < n; i++) {
-		if (reps[i].failed) {
-			failed++;
+		if (reps[i].failed || reps[i].skipped) {
+			*(reps[i].failed ? &failed : &skipped) += 1;
 			why = reps[i].reason;
 		} else if (!metric) {
 			metric = key_metric(&reps[i]);
@@ -82,6 +82,8 @@ void run_print_case_line(struct run *r, size_t idx)
 	if (failed) {
 		fprintf(r->human, "FAIL %s: %d of %d repetitions failed: %s\n", c->name, failed, n,
 			why);
+	} else if (skipped) {
+		fprintf(r->human, "skip %s: %s\n", c->name, why);
 	} else if (metric && pb_report_stat(&r->report, c->name, metric, &s)) {
 		fprintf(r->human, "ok   %-56s %s %.4g %s (%.4g … %.4g, n=%zu)%s\n", c->name, metric,
 			s.median, run_unit_of(r, metric), s.min, s.max, s.n,
