@@ -79,7 +79,7 @@ static void note_w2(struct pb_report *rep, enum counter_mode mode, const char *e
 		pb_report_note(
 			rep,
 			"counter-contention %s (pin %s), unlocked, 2 workers × %" PRId64
-			": lost %.1f %% of the increments (median; %.1f–%.1f %% over %zu reps), the workers overlapped %.0f %% of the time (CPython 3.11 here: 42–47 %%)",
+			": lost %.1f %% of the increments (median; %.1f–%.1f %% over %zu reps), the workers overlapped %.0f %% of the time",
 			model, pin, pb_case_get(un, "increments"), l.median, l.min, l.max, l.n,
 			o.median);
 	if (pb_report_ratio(rep, mu, at, "ns_per_increment", &mr) &&
