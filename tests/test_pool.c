@@ -418,6 +418,10 @@ static void test_worker_index(void **state)
 
 /* ------------------------------------------------------------ failures */
 
+/* CPython's mapstar: a chunk (one task message) runs its tasks in order
+ * and stops at its first error; the tasks after it are never run. With
+ * chunksize 3, chunk {0, 1, 2}: 0 ok, 1 fails, 2 skipped; {3, 4, 5}: 3
+ * fails, 4 and 5 skipped; ... {9}: 9 fails. */
 static void test_task_error_delivered(void **state)
 {
 	struct pool *p = make_pool(2, NULL);
@@ -430,16 +434,27 @@ static void test_task_error_delivered(void **state)
 		xs[i] = i;
 	assert_int_equal(pool_map(p, fail_odd, xs, sizeof(xs[0]), 10, 3, rs), POOL_ETASK);
 	for (int i = 0; i < 10; i++) {
-		if (i % 2) {
-			char want[32];
+		int first_odd = i / 3 * 3 + (i / 3 * 3 % 2 == 0);
+		char want[64];
 
+		if (i < first_odd) {
+			assert_int_equal(as_i64(&rs[i]), i);
+		} else if (i == first_odd) {
 			snprintf(want, sizeof(want), "odd input %d", i);
 			assert_int_equal(rs[i].status, POOL_ETASK);
 			assert_string_equal(rs[i].data, want);
 		} else {
-			assert_int_equal(as_i64(&rs[i]), i);
+			snprintf(want, sizeof(want), "not run: task %d of its chunk failed first",
+				 first_odd);
+			assert_int_equal(rs[i].status, POOL_ESKIPPED);
+			assert_string_equal(rs[i].data, want);
 		}
 	}
+	pool_results_free(rs, 10);
+	/* chunksize 1: every task runs, each error on its own */
+	assert_int_equal(pool_map(p, fail_odd, xs, sizeof(xs[0]), 10, 1, rs), POOL_ETASK);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(rs[i].status, i % 2 ? POOL_ETASK : POOL_OK);
 	pool_results_free(rs, 10);
 	/* a non-zero return without pool_raise */
 	assert_int_equal(pool_apply(p, nonzero_return, &x, sizeof(x), &r), POOL_ETASK);
