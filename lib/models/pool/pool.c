@@ -161,7 +161,8 @@ static int init_shared(struct pool *p, char *err, size_t errlen)
 }
 
 /* The two queues and the handlers' stop signal. The parent's ends of the
- * queues are non-blocking: its handlers poll them with the stop signal. */
+ * queues are non-blocking: its handlers poll them with the stop signal
+ * when they would wait. */
 static int init_queues(struct pool *p, char *err, size_t errlen)
 {
 	if (pipe2(p->inq, O_CLOEXEC) < 0 || pipe2(p->outq, O_CLOEXEC) < 0 ||
@@ -174,8 +175,7 @@ static int init_queues(struct pool *p, char *err, size_t errlen)
 	return 0;
 }
 
-static struct pool *pool_alloc(int workers, const struct pool_opts *opts, char *err,
-			       size_t errlen)
+static struct pool *pool_alloc(int workers, const struct pool_opts *opts, char *err, size_t errlen)
 {
 	struct pool *p = calloc(1, sizeof(*p));
 	pthread_condattr_t ca;
@@ -210,17 +210,15 @@ static int start_threads(struct pool *p, char *err, size_t errlen)
 {
 	int rc = pthread_create(&p->tasks_thread, NULL, pool_tasks_thread, p);
 
-	if (rc == 0 && (rc = pthread_create(&p->results_thread, NULL, pool_results_thread, p)))
-		pthread_cancel(p->tasks_thread), pthread_join(p->tasks_thread, NULL);
-	if (rc == 0 && (rc = pthread_create(&p->workers_thread, NULL, pool_workers_thread, p))) {
-		pthread_cancel(p->tasks_thread), pthread_join(p->tasks_thread, NULL);
-		pthread_cancel(p->results_thread), pthread_join(p->results_thread, NULL);
-	}
+	p->threads = rc == 0 ? 1 : 0;
+	if (rc == 0 && (rc = pthread_create(&p->workers_thread, NULL, pool_workers_thread, p)) == 0)
+		p->threads = 2;
+	if (rc == 0 && (rc = pthread_create(&p->results_thread, NULL, pool_results_thread, p)) == 0)
+		p->threads = 3;
 	if (rc) {
 		snprintf(err, errlen, "pool: pthread_create: %s", strerror(rc));
 		return -1;
 	}
-	p->threads = true;
 	return 0;
 }
 
@@ -249,9 +247,10 @@ struct pool *pool_create(int workers, const struct pool_opts *opts, char *err, s
 	while (p->ready_count < workers && !p->stats.workers_died)
 		pthread_cond_wait(&p->change, &p->mu);
 	rc = p->stats.workers_died ? -1 : 0;
+	if (rc < 0)
+		snprintf(err, errlen, "pool: a worker died in its initializer: %s", p->last_death);
 	pthread_mutex_unlock(&p->mu);
 	if (rc < 0) {
-		snprintf(err, errlen, "pool: a worker died in its initializer: %s", p->last_death);
 		pool_destroy(p);
 		return NULL;
 	}
@@ -284,9 +283,11 @@ static void stop_threads(struct pool *p)
 	pthread_cond_broadcast(&p->change);
 	pthread_mutex_unlock(&p->mu);
 	pthread_join(p->tasks_thread, NULL);
-	pthread_join(p->workers_thread, NULL);
-	pthread_join(p->results_thread, NULL);
-	p->threads = false;
+	if (p->threads > 1)
+		pthread_join(p->workers_thread, NULL);
+	if (p->threads > 2)
+		pthread_join(p->results_thread, NULL);
+	p->threads = 0;
 }
 
 /* Python's _terminate_pool: the handlers stop, every worker gets SIGTERM

@@ -104,8 +104,8 @@ static struct pool_async *job_submit(struct pool *p, struct pool_async *job,
 		pool_fail_job(p, job, POOL_ETERMINATED, "pool broken");
 	else if (job->n == 0)
 		job->ready = true; /* Python: an empty map is ready at once */
-	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
+	pthread_cond_signal(&p->work); /* outside the lock: the task handler takes it at once */
 	return job;
 }
 

@@ -70,7 +70,8 @@ void pool_job_finish(struct pool *p, struct pool_async *job, bool callback)
 		pthread_mutex_lock(&p->mu);
 	}
 	job->ready = true;
-	pthread_cond_broadcast(&p->change);
+	if (!p->wake_later)
+		pthread_cond_broadcast(&p->change);
 	if (job->abandoned)
 		pool_job_free(job);
 }
@@ -286,7 +287,8 @@ void *pool_tasks_thread(void *arg)
 
 /* ------------------------------------------------------ the result handler */
 
-/* Read exactly len bytes of the result queue; false when told to stop. */
+/* Read exactly len bytes of the result queue: a header, then a payload,
+ * as Connection.recv_bytes does. False when told to stop. */
 static bool recv_all(struct pool *p, void *buf, size_t len)
 {
 	char *at = buf;
@@ -373,43 +375,42 @@ static bool handle_result(struct pool *p, const char *msg, size_t len)
 		p->idle_deaths = 0;
 		ok = deliver_chunk(p, job, msg, len);
 	}
-	pthread_cond_broadcast(&p->change);
 	return ok;
 }
 
-/* A torn queue: nothing read from it can be trusted; read it until told to stop. */
-static void drain(struct pool *p)
+/* Read result messages and deliver them, until told to stop. */
+static void results_loop(struct pool *p, char **buf)
 {
-	char junk[4096];
-
-	while (wait_fd(p, p->outq[0], POLLIN))
-		if (read(p->outq[0], junk, sizeof(junk)) < 0 && errno != EAGAIN && errno != EINTR)
-			break;
-}
-
-void *pool_results_thread(void *arg)
-{
-	struct pool *p = arg;
-	char *buf = NULL;
 	size_t cap = 0;
 	uint32_t len;
 	bool torn = false;
 
-	while (!torn && recv_all(p, &len, 4)) {
+	while (recv_all(p, &len, 4)) {
+		if (torn)
+			continue; /* nothing read from a torn queue can be trusted */
 		torn = len < RESULT_HEADER || len > POOL_MAX_FRAME + 4096 ||
-		       !pool_grow(&buf, &cap, len);
-		if (!torn && !recv_all(p, buf, len))
+		       !pool_grow(buf, &cap, len);
+		if (!torn && !recv_all(p, *buf, len))
 			break;
 		pthread_mutex_lock(&p->mu);
-		if (torn || !handle_result(p, buf, len)) {
+		p->wake_later = true; /* waiters are woken once the lock is free */
+		if (torn || !handle_result(p, *buf, len)) {
 			torn = true;
 			p->broken = true;
 			pool_fail_all(p, POOL_ETERMINATED, "pool broken: the result queue is torn");
 		}
+		p->wake_later = false;
 		pthread_mutex_unlock(&p->mu);
+		pthread_cond_broadcast(&p->change);
 	}
-	if (torn)
-		drain(p);
+}
+
+/* Pool._handle_results: until the pool tells the handlers to stop. */
+void *pool_results_thread(void *arg)
+{
+	char *buf = NULL;
+
+	results_loop(arg, &buf);
 	free(buf);
 	return NULL;
 }

@@ -17,7 +17,7 @@
 #define POOL_MAX_FNS 64
 #define POOL_MAX_FRAME (256u << 20) /* a chunk message is cut at this size */
 #define TASK_HEADER 20		    /* u32 job, u32 fn, u64 start, u32 count */
-#define RESULT_HEADER 28 /* u32 slot, u32 kind, u32 job, u64 start, u32 count, u32 nok */
+#define RESULT_HEADER 28	    /* u32 slot, u32 kind, u32 job, u64 start, u32 count, u32 nok */
 
 enum result_kind { KIND_READY, KIND_OK, KIND_ERROR };
 
@@ -86,8 +86,9 @@ struct pool {
 	int outq[2]; /* the result queue: workers write, the result handler reads */
 	int stop_fd; /* an eventfd, written once: the handler threads stop */
 	pthread_t tasks_thread, results_thread, workers_thread;
-	bool threads;
-	bool stopping; /* the handler threads must leave */
+	int threads;	 /* handler threads started: tasks, workers, results */
+	bool stopping;	 /* the handler threads must leave */
+	bool wake_later; /* the result handler wakes waiters after unlocking */
 	struct pool_opts opts;
 	pid_t parent;			     /* the process that created the pool */
 	int nfns;			     /* functions registered when the pool was created */

@@ -29,9 +29,9 @@
 #include "clock.h"
 #include "pool_impl.h"
 
-#define HANDLER_TICK_MS 100   /* the worker handler looks at lost chunks this often */
-#define TERM_GRACE_MS 1000    /* terminate: SIGTERM, then SIGKILL after this */
-#define DEFAULT_HANG_S 10.0   /* POOL_HANG without a hang_timeout_s */
+#define HANDLER_TICK_MS 100 /* the worker handler looks at lost chunks this often */
+#define TERM_GRACE_MS 1000  /* terminate: SIGTERM, then SIGKILL after this */
+#define DEFAULT_HANG_S 10.0 /* POOL_HANG without a hang_timeout_s */
 
 /* ------------------------------------------------- starting workers */
 
@@ -89,8 +89,7 @@ static void close_worker(struct worker *w)
  * exit. Fills exited with their slots and returns how many, or -1 when the
  * handlers must stop. A pidfd is readable once its process has exited.
  * Only the worker handler changes w[].pid and pidfd while it runs. */
-static int wait_exits(struct pool *p, struct pollfd *fds, int *slots, int timeout_ms,
-		      int *exited)
+static int wait_exits(struct pool *p, struct pollfd *fds, int *slots, int timeout_ms, int *exited)
 {
 	int n = 1, k = 0;
 
