@@ -59,12 +59,12 @@ do for [fmt in out_formats] {
     set output out_path(name, fmt)
     set title sprintf("chunksize — %s — %s\nmap over %s tiny tasks%s", machine, cpu, \
         ntasks, ratio ne '' ? ":\n".ratio : '') noenhanced
-    # the default's label below the lower of its points
+    # the default's label above the higher of its points
     dflt = kd_c > 0 ? 'c' : (kd_py > 0 ? 'py' : '')
     if (dflt ne '') {
-        low = kd_c > 0 && kd_py > 0 ? (def_s_c < def_s_py ? def_s_c : def_s_py) : value('def_s_'.dflt)
+        high = kd_c > 0 && kd_py > 0 ? (def_s_c > def_s_py ? def_s_c : def_s_py) : value('def_s_'.dflt)
         set label 1 sprintf("Python's default\n(chunksize %.0f)", value('def_cs_'.dflt)) \
-            at value('def_cs_'.dflt), low / 4 center font ',10'
+            at value('def_cs_'.dflt), high * 2.8 center font ',10'
     }
     # (gnuplot 5.4 runs a "plot for" clause with an empty range once: the
     # clauses of absent series are left out of the command instead)
