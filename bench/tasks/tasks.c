@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "threads.h"
@@ -202,11 +203,18 @@ static int tasks_case_run(struct pb_ctx *ctx, const struct pb_case *c)
 
 /* ---------------------------------------------------------- the summary */
 
-/* serial's case for the same workload, task count and task length as c. */
+/* A CPython case (bench/cpython/): its own serial, no "workload" param. */
+static bool is_cpython(const struct pb_case *c)
+{
+	return strncmp(c->model, "cpython-", 8) == 0;
+}
+
+/* serial's case (cpython-serial's for a CPython case) for the same
+ * workload, task count and task length as c. */
 static const struct pb_case *serial_of(const struct pb_report *rep, const struct pb_case *c)
 {
 	struct pb_case_key key = { .experiment = "tasks",
-				   .model = "serial",
+				   .model = is_cpython(c) ? "cpython-serial" : "serial",
 				   .workload = c->workload,
 				   .extra = c->extra,
 				   .param = c->param,
@@ -222,7 +230,7 @@ static double ideal_speedup(const struct pb_config *cfg, const struct pb_case *c
 {
 	double n = (double)pb_case_get(c, "n"), rounds = ceil(n / c->workers);
 
-	if (pb_case_get(c, "workload") == WL_CPU && n / cfg->pus > rounds)
+	if (strcmp(c->workload, "cpu") == 0 && n / cfg->pus > rounds)
 		rounds = n / cfg->pus;
 	return n / rounds;
 }
@@ -252,14 +260,14 @@ static void speedup_rows(struct pb_report *rep)
 
 	while ((c = pb_report_next(rep, &all, c))) {
 		struct stats_summary m, sp;
-		bool cpu = pb_case_get(c, "workload") == WL_CPU;
+		bool cpu = strcmp(c->workload, "cpu") == 0;
 		int ntasks = (int)pb_case_get(c, "n");
 
 		if (!(base = serial_of(rep, c)) || !pb_report_ratio(rep, base, c, "wall_s", &sp) ||
 		    !pb_report_stat(rep, c->name, "wall_s", &m))
 			continue;
 		pb_report_row(rep, c, NULL, "speedup", sp, "x");
-		if (c->workers <= 1024 && !ideal_done[cpu][c->workers]) {
+		if (!is_cpython(c) && c->workers <= 1024 && !ideal_done[cpu][c->workers]) {
 			ideal_done[cpu][c->workers] = true;
 			add_ideal(rep, c, pb_report_median(rep, base, "wall_s"));
 		}
