@@ -117,6 +117,10 @@ const struct placement *pb_placement(struct pb_ctx *ctx);
  * returns the wall time it recorded, in seconds. */
 void pb_timer_start(struct pb_ctx *ctx);
 double pb_timer_stop(struct pb_ctx *ctx);
+/* pb_timer_start as of t0_ns (CLOCK_MONOTONIC, clock_now_ns), for work that
+ * another process began and reported its start of: the time it took the
+ * report to arrive is not counted. */
+void pb_timer_start_at(struct pb_ctx *ctx, uint64_t t0_ns);
 /* A metric of this repetition; its name carries its unit (wall_s,
  * latency_ns_p50) and unit says it again for the CSV ("s", "ns", "count").
  * Safe to call from any thread or process of the case. */
