@@ -31,6 +31,7 @@ extern const struct pb_experiment counter_contention_experiment;
 extern const struct pb_experiment counter_window_experiment;
 extern const struct pb_experiment switch_experiment;
 extern const struct pb_experiment tqueue_prodcons_experiment;
+extern const struct pb_experiment deadlock_experiment;
 extern const struct pb_experiment cpython_experiment;
 extern const struct pb_experiment selftest_experiment;
 
@@ -57,6 +58,7 @@ static const struct pb_experiment *const experiments[] = {
 	&counter_window_experiment,
 	&switch_experiment,
 	&tqueue_prodcons_experiment,
+	&deadlock_experiment,
 	&cpython_experiment,
 	&selftest_experiment,
 	NULL,
