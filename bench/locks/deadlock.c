@@ -272,9 +272,9 @@ static void dl_summarize(struct pb_report *rep)
 		       "deadlock: AB/BA deadlocked in %g of %zu repetitions, detected after %.1f ms "
 		       "(%.1f–%.1f) with a %lld ms timeout; Lock re-entry self-deadlocked in %g of "
 		       "%zu, RLock re-entry failed in %g of %zu",
-		       dead.median * (double)dead.n, dead.n, det.median, det.min, det.max,
-		       (long long)pb_case_get(c[DL_ABBA], "detect_ms"), self.median * (double)self.n,
-		       self.n, rl.max * (double)rl.n, rl.n);
+		       dead.mean * (double)dead.n, dead.n, det.median, det.min, det.max,
+		       (long long)pb_case_get(c[DL_ABBA], "detect_ms"), self.mean * (double)self.n,
+		       self.n, rl.mean * (double)rl.n, rl.n);
 	pb_report_note(rep,
 		       "deadlock cures, both locks per round on 2 threads: global lock order %.0f ns "
 		       "(%.0f–%.0f), try-lock with back-off %.0f ns (%.0f–%.0f, %.0f retries): "
