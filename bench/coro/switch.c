@@ -132,11 +132,10 @@ static int process_switches(struct pb_ctx *ctx, struct turn *t, double *wall)
 	return 0;
 }
 
-static int kernel_switches(struct pb_ctx *ctx, int model, long rounds, long *switches,
-			   double *wall)
+static int kernel_switches(struct pb_ctx *ctx, int model, long rounds, long *switches, double *wall)
 {
-	struct turn *t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			      -1, 0);
+	struct turn *t =
+		mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int rc;
 
 	if (t == MAP_FAILED)
@@ -159,8 +158,8 @@ static int switch_run(struct pb_ctx *ctx, const struct pb_case *c)
 	/* both sides on worker slot 0's PU (--pin is fixed to single) */
 	if (cfg->topo && topo_spawn_begin(cfg->topo, pb_placement(ctx), 0, &saved) < 0)
 		saved = NULL;
-	rc = model == SW_CORO ? coro_switches(ctx, rounds, &switches, &wall)
-			      : kernel_switches(ctx, model, rounds, &switches, &wall);
+	rc = model == SW_CORO ? coro_switches(ctx, rounds, &switches, &wall) :
+				kernel_switches(ctx, model, rounds, &switches, &wall);
 	if (saved)
 		topo_spawn_end(cfg->topo, saved);
 	if (rc < 0)

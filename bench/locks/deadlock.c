@@ -26,17 +26,17 @@
 #include "pylock.h"
 
 enum { DL_ABBA, DL_ORDERED, DL_TRYLOCK, DL_RLOCK, DL_LOCK_REENTRY, DL_N };
-static const char *const dl_names[DL_N] = { "abba", "ordered", "trylock-backoff",
-					    "rlock-reentry", "lock-reentry" };
+static const char *const dl_names[DL_N] = { "abba", "ordered", "trylock-backoff", "rlock-reentry",
+					    "lock-reentry" };
 
 struct dl_job {
 	struct pylock lock[2];
 	pthread_barrier_t both_hold; /* abba: both hold their first lock */
 	int model, detect_ms;
 	long rounds;
-	long counter;	  /* guarded by both locks */
-	int holds[2];	  /* atomic: the lock each thread holds (-1: none) */
-	int waits[2];	  /* atomic: the lock each thread waits for (-1: none) */
+	long counter; /* guarded by both locks */
+	int holds[2]; /* atomic: the lock each thread holds (-1: none) */
+	int waits[2]; /* atomic: the lock each thread waits for (-1: none) */
 	int deadlocked[2];
 	uint64_t detect_ns[2];
 	uint64_t retries[2];
@@ -231,7 +231,9 @@ static int dl_run(struct pb_ctx *ctx, const struct pb_case *c)
 
 static void dl_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	struct pb_case c = { .experiment = "deadlock", .workload = "-", .run = dl_run, .budget_s = 30 };
+	struct pb_case c = {
+		.experiment = "deadlock", .workload = "-", .run = dl_run, .budget_s = 30
+	};
 
 	pb_case_name(&c, "detect_ms", PB_PICK(cfg, 50, 100, 100));
 	for (int m = 0; m < DL_N; m++) {
@@ -248,8 +250,8 @@ static void dl_plan(struct pb_plan *plan, const struct pb_config *cfg)
 
 static const struct pb_case *dl_find(const struct pb_report *rep, int m)
 {
-	return pb_report_find(rep,
-			      &(struct pb_case_key){ .experiment = "deadlock", .model = dl_names[m] });
+	return pb_report_find(rep, &(struct pb_case_key){ .experiment = "deadlock",
+							  .model = dl_names[m] });
 }
 
 static void dl_summarize(struct pb_report *rep)

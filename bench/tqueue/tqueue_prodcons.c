@@ -100,7 +100,8 @@ static int start_all(struct tq_job *j, struct tq_worker *w, pthread_t *tid)
 	int n = j->producers + j->consumers, err = 0, i;
 
 	for (i = 0; i < n && err == 0; i++) {
-		w[i] = (struct tq_worker){ .job = j, .id = i < j->producers ? i : i - j->producers };
+		w[i] = (struct tq_worker){ .job = j,
+					   .id = i < j->producers ? i : i - j->producers };
 		if ((err = gil_thread_init(&w[i].gt, &j->gil, i, 0)) == 0 &&
 		    (err = pthread_create(&tid[i], NULL, i < j->producers ? producer : consumer,
 					  &w[i])) != 0)
@@ -165,10 +166,9 @@ static void tq_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const int counts[] = { 1, 2, 4 };
 	int nc = cfg->profile == PROFILE_QUICK ? 2 : 3;
-	struct pb_case c = { .experiment = "tqueue-prodcons",
-			     .workload = "-",
-			     .run = tq_run,
-			     .budget_s = 60 };
+	struct pb_case c = {
+		.experiment = "tqueue-prodcons", .workload = "-", .run = tq_run, .budget_s = 60
+	};
 
 	pb_case_set(&c, "n", PB_PICK(cfg, 200000, 1000000, 5000000));
 	pb_case_set(&c, "send_ms", PB_PICK(cfg, 200, 500, 1000));
@@ -211,7 +211,8 @@ static void tq_summarize(struct pb_report *rep)
 		       "%.0f items/s, under the GIL %.0f items/s, multiprocessing.Queue between "
 		       "processes (64 B) %.0f items/s: the thread queue is %.1f× (%.1f–%.1f) the "
 		       "process queue, %.1f× (%.1f–%.1f) under the GIL",
-		       pb_report_median(rep, t, "msgs_per_s"), pb_report_median(rep, g, "msgs_per_s"),
+		       pb_report_median(rep, t, "msgs_per_s"),
+		       pb_report_median(rep, g, "msgs_per_s"),
 		       pb_report_median(rep, q, "msgs_per_s"), rt.median, rt.min, rt.max, rg.median,
 		       rg.min, rg.max);
 }

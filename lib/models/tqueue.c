@@ -151,8 +151,8 @@ static int wait_until(struct tqueue *q, pthread_cond_t *cond, bool (*done)(struc
 	if (timeout_ms > 0)
 		deadline_of(&dl, timeout_ms);
 	while (!done(q)) {
-		int err = timeout_ms < 0 ? pthread_cond_wait(cond, &q->mutex)
-					 : pthread_cond_timedwait(cond, &q->mutex, &dl);
+		int err = timeout_ms < 0 ? pthread_cond_wait(cond, &q->mutex) :
+					   pthread_cond_timedwait(cond, &q->mutex, &dl);
 
 		if (err == ETIMEDOUT && !done(q))
 			return -ETIMEDOUT;

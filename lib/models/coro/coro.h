@@ -38,8 +38,8 @@ struct coro_loop;
 typedef void (*coro_fn)(struct coro_loop *loop, void *arg);
 
 struct coro_opts {
-	size_t stack_bytes;  /* per task; 0: 64 KiB (more under sanitizers) */
-	double slow_step_ms; /* count steps longer than this; 0: not timed */
+	size_t stack_bytes;   /* per task; 0: 64 KiB (more under sanitizers) */
+	double slow_step_ms;  /* count steps longer than this; 0: not timed */
 	double stuck_exit_ms; /* > 0: a step longer than this ends the process */
 };
 

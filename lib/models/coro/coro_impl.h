@@ -20,15 +20,15 @@ struct coro_task {
 	enum coro_state state;
 	void *map; /* the stack mapping, guard page first */
 	size_t map_len;
-	struct coro_task *next;			/* the ready queue */
+	struct coro_task *next;		       /* the ready queue */
 	struct coro_task *all_next, *all_prev; /* every live task, to free what never finished */
-	uint64_t deadline;	    /* CLOCK_MONOTONIC ns while in the timer heap */
-	uint64_t seq;		    /* the heap's tie-break: FIFO among equal deadlines */
-	int heap_idx;		    /* -1: not in the heap */
-	int wait_fd;		    /* -1: not in epoll */
-	uint32_t revents;	    /* what woke it from coro_wait_fd (0: the timer) */
-	void *san_fake;		    /* ASan's fake stack while switched out */
-	void *san_fiber;	    /* TSan's fiber */
+	uint64_t deadline;		       /* CLOCK_MONOTONIC ns while in the timer heap */
+	uint64_t seq;	  /* the heap's tie-break: FIFO among equal deadlines */
+	int heap_idx;	  /* -1: not in the heap */
+	int wait_fd;	  /* -1: not in epoll */
+	uint32_t revents; /* what woke it from coro_wait_fd (0: the timer) */
+	void *san_fake;	  /* ASan's fake stack while switched out */
+	void *san_fiber;  /* TSan's fiber */
 };
 
 struct coro_loop {
