@@ -172,6 +172,19 @@ static void nap(struct coro_loop *loop, void *arg)
 	coro_yield(loop);
 }
 
+/* TSan makes each coroutine a fiber with its own trace memory and runs out
+ * of address space long before 10,000 of them: it checks 1,000. */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define MANY 1000
+#else
+#define MANY 10000
+#endif
+
 static int count_maps(void)
 {
 	FILE *f = fopen("/proc/self/maps", "r");
@@ -190,12 +203,12 @@ static void many_tasks(void)
 	struct coro_stats st;
 
 	assert_non_null(loop);
-	for (int i = 0; i < 10000; i++)
+	for (int i = 0; i < MANY; i++)
 		assert_int_equal(coro_spawn(loop, nap, NULL), 0);
 	assert_int_equal(coro_run(loop), 0);
 	assert_int_equal(coro_live_tasks(loop), 0);
 	coro_get_stats(loop, &st);
-	assert_int_equal(st.peak_tasks, 10000);
+	assert_int_equal(st.peak_tasks, MANY);
 	coro_loop_free(loop);
 }
 
@@ -209,7 +222,10 @@ static void ten_thousand_tasks_leave_nothing(void **state)
 	many_tasks();
 	maps = count_maps();
 	many_tasks();
-	assert_true(count_maps() <= maps);
+	/* the sanitizers map memory of their own per fiber (fake stacks, traces):
+	 * only a plain build can count ours */
+	if (!SANITIZED)
+		assert_true(count_maps() <= maps);
 	assert_int_equal(count_open_fds(), fds);
 }
 
