@@ -128,9 +128,12 @@ static void *dl_thread_main(void *arg)
 {
 	struct dl_thread *t = arg;
 
-	if (t->j->model == DL_ABBA)
+	if (t->j->model == DL_ABBA) {
 		abba(t->j, t->me);
-	else if (t->j->model == DL_ORDERED)
+		return NULL;
+	}
+	pthread_barrier_wait(&t->j->both_hold); /* both start together: contention */
+	if (t->j->model == DL_ORDERED)
 		ordered(t->j);
 	else
 		trylock_backoff(t->j, t->me);
