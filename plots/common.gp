@@ -46,7 +46,7 @@ set datafile missing NaN
 is(col, val) = strcol(col) eq val
 
 # --- models: one fixed colour/point per model across all plots --------------
-models = "serial fork threads threads-gil pool"
+models = "serial fork threads threads-gil pool coroutines"
 model_ls(m) = sum [i = 1:words(models)] (word(models, i) eq m ? i : 0)
 
 set style line 1 lc rgb '#1b1b1b' lw 2 pt 6 ps 2.2   # serial: open ring, stays visible under others at w=1
@@ -54,6 +54,7 @@ set style line 2 lc rgb '#0072b2' lw 2 pt 5 ps 1.0   # fork
 set style line 3 lc rgb '#d55e00' lw 2 pt 9 ps 1.2   # threads
 set style line 4 lc rgb '#cc79a7' lw 2 pt 11 ps 1.2  # threads-gil
 set style line 5 lc rgb '#009e73' lw 2 pt 13 ps 1.2  # pool
+set style line 6 lc rgb '#56b4e9' lw 2 pt 7 ps 1.0   # coroutines
 set style line 9 lc rgb '#e69f00' lw 2 pt 3 ps 1.0   # anything else
 set style line 10 lc rgb '#8c8c8c' lw 2 dt 2 pt -1   # ideal: dashed grey
 ideal_ls = 10

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tasks — N independent io or cpu tasks on W workers, for every model
- * (serial, fork, threads, threads-gil, pool): what each model's workers buy
+ * (serial, fork, threads, threads-gil, pool, coroutines): what each model's workers buy
  * against doing the tasks one after another, and how far that is from what
  * a perfect model would reach.
  */
@@ -147,6 +147,7 @@ static void tasks_experiment_plan(struct pb_plan *plan, const struct pb_config *
 	tasks_plan(plan, cfg, "threads", threads_run_tasks, true);
 	tasks_plan(plan, cfg, "threads-gil", threads_gil_run_tasks, true);
 	tasks_plan(plan, cfg, "pool", pool_run_tasks, true);
+	tasks_plan(plan, cfg, "coroutines", coroutines_run_tasks, true);
 }
 
 /* -------------------------------------------------------------- the run */
@@ -337,7 +338,7 @@ static void tasks_summarize(struct pb_report *rep)
 const struct pb_experiment tasks_experiment = {
 	.name = "tasks",
 	.summary = "N independent io or cpu tasks on W workers: serial, fork, threads, "
-		   "threads-gil, pool",
+		   "threads-gil, pool, coroutines",
 	.plan = tasks_experiment_plan,
 	.summarize = tasks_summarize,
 };

@@ -53,5 +53,6 @@ void tasks_plan(struct pb_plan *plan, const struct pb_config *cfg, const char *m
 int serial_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
 int fork_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
 int pool_run_tasks(const struct tasks_spec *s, struct tasks_result *r); /* bench/pool/ */
+int coroutines_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
 
 #endif
