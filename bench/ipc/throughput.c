@@ -38,7 +38,7 @@ static void ceiling_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			     .budget_s = 30,
 			     .est_s = 0.05 + PB_PICK(cfg, 15, 150, 500) / 1e3 };
 
-	pb_case_name(&k, "slots", 4);
+	pb_case_name(&k, "slots", 16); /* 1 MiB in flight, as the shm ring */
 	pb_case_set(&k, "run_ms", PB_PICK(cfg, 15, 150, 500));
 	pb_plan_add(plan, &k);
 }
@@ -145,9 +145,7 @@ static int ceiling_case(struct pb_ctx *ctx, const struct pb_case *c)
 /* The shm ring against the cross-core copy ceiling of the same run. */
 static void note_ceiling(struct pb_report *rep)
 {
-	struct pb_case_key k = { .experiment = "ipc-throughput",
-				 .model = "copy-ceiling",
-				 .param = "msg_bytes" };
+	struct pb_case_key k = { .experiment = "ipc-throughput", .model = "copy-ceiling" };
 	const struct pb_case *ceil = pb_report_find(rep, &k);
 	static const double at[] = { 65536, 1048576 };
 
@@ -166,12 +164,12 @@ static void note_ceiling(struct pb_report *rep)
 		pb_report_row(rep, shm, "shm-vs-ceiling", "bytes_per_s_ratio", v, "x");
 		pb_report_note(rep,
 			       "ipc-throughput %s: shm ring %.2f GB/s, %.0f%% of the cross-core "
-			       "copy ceiling %.2f GB/s (a ring of 4 × 64 KiB slots, two copies, "
+			       "copy ceiling %.2f GB/s (a ring of %d × 64 KiB slots, two copies, "
 			       "same run; %.0f–%.0f%%; goal ≥ 85%%)",
 			       at[i] == 65536 ? "64 KiB" : "1 MiB",
 			       pb_report_median(rep, shm, "bytes_per_s") / 1e9, 100 * v.median,
-			       pb_report_median(rep, ceil, "bytes_per_s") / 1e9, 100 * v.min,
-			       100 * v.max);
+			       pb_report_median(rep, ceil, "bytes_per_s") / 1e9,
+			       (int)pb_case_get(ceil, "slots"), 100 * v.min, 100 * v.max);
 	}
 }
 

@@ -2,7 +2,7 @@
 /*
  * price, memory — memcpy of 64 KiB on one core, hot in cache (peer: perf
  * bench mem memcpy -f default, glibc's memcpy as well), and the cross-core
- * copy ceiling: one PU copies 64 KiB blocks into a ring of four slots and
+ * copy ceiling: one PU copies 64 KiB blocks into a ring of 16 slots and
  * another copies them out (bench/ipc/ceiling.c), the most any
  * shared-memory channel between two cores can move. One operation is one
  * 64 KiB block; its time in ns, and bytes_per_s beside it.
@@ -80,7 +80,7 @@ static int ceiling_ops(struct pb_ctx *ctx, const struct pb_case *c, double *ns, 
 		double bps;
 		uint64_t slots;
 
-		if (ipc_copy_ceiling(ctx, BLOCK, 4, CEILING_MS, &bps, &slots) < 0)
+		if (ipc_copy_ceiling(ctx, BLOCK, 16, CEILING_MS, &bps, &slots) < 0)
 			return -1;
 		ns[i] = BLOCK / bps * 1e9;
 	}
@@ -93,7 +93,7 @@ const struct price_prim price_memory[] = {
 	  .pins = PRICE_ONE, .workers = 1, .ops = { 20000, 200000, 500000 }, .op_ns = 2500,
 	  .peer = "perf bench mem memcpy", .pair_model = "memcpy-vs-perf",
 	  .peer_run = perf_memcpy, .pair_ops = { 10000, 20000, 40000 }, .peer_fixed_s = 0.03, .peer_op_ns = 2.4e3 },
-	{ .model = "copy-ceiling", .what = "64 KiB handed across cores (ring of 4 slots)",
+	{ .model = "copy-ceiling", .what = "64 KiB handed across cores (ring of 16 slots)",
 	  .ours = ceiling_ops, .pins = PRICE_CROSS, .workers = 2, .ops = { 5, 20, 50 },
 	  .op_ns = CEILING_MS * 1.1e6 },
 	{ .model = NULL },
