@@ -287,8 +287,13 @@ static void speedup_rows(struct pb_report *rep)
 
 	while ((c = pb_report_next(rep, &all, c))) {
 		struct stats_summary m, sp;
-		bool cpu = pb_case_get(c, "workload") == WL_CPU;
-		int ntasks = (int)pb_case_get(c, "n");
+		bool cpu;
+		int ntasks;
+
+		if (c->run != tasks_case_run)
+			continue; /* the cpython-* models: bench/cpython's fidelity table */
+		cpu = pb_case_get(c, "workload") == WL_CPU;
+		ntasks = (int)pb_case_get(c, "n");
 
 		if (!(base = serial_of(rep, c)) || !pb_report_ratio(rep, base, c, "wall_s", &sp) ||
 		    !pb_report_stat(rep, c->name, "wall_s", &m))
