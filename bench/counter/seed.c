@@ -72,7 +72,8 @@ static void seed_summarize(struct pb_report *rep)
 	counter_note_exact(rep);
 	for (const struct pb_case *c = pb_report_find(rep, &key); c;
 	     c = pb_report_next(rep, &key, c)) {
-		if (!pb_report_stat(rep, c->name, "final_count", &f) ||
+		if (!counter_is_case(c) || /* cpython-value: bench/cpython's table */
+		    !pb_report_stat(rep, c->name, "final_count", &f) ||
 		    !pb_report_stat(rep, c->name, "lost_pct", &l) ||
 		    !pb_report_stat(rep, c->name, "expected_count", &e) ||
 		    !pb_report_stat(rep, c->name, "wall_s", &w))
