@@ -42,7 +42,11 @@ static void pair_cells(const struct pb_report *rep, const struct price_prim *p, 
 
 	if (!p->peer) {
 		snprintf(out, len, "| – | – | – |");
-	} else if (!pc || !pb_report_stat(rep, pc->name, "ratio", &r) ||
+	} else if (!pc) {
+		snprintf(out, len,
+			 "| – | %s: not in this run's plan (profile, filter or placement) | – |",
+			 p->peer);
+	} else if (!pb_report_stat(rep, pc->name, "ratio", &r) ||
 		   !pb_report_stat(rep, pc->name, "ratio_min", &lo) ||
 		   !pb_report_stat(rep, pc->name, "ratio_max", &hi)) {
 		snprintf(out, len,
