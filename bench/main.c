@@ -33,6 +33,7 @@ extern const struct pb_experiment switch_experiment;
 extern const struct pb_experiment io_fanout_experiment;
 extern const struct pb_experiment tqueue_prodcons_experiment;
 extern const struct pb_experiment deadlock_experiment;
+extern const struct pb_experiment price_experiment;
 extern const struct pb_experiment cpython_experiment;
 extern const struct pb_experiment selftest_experiment;
 
@@ -61,6 +62,7 @@ static const struct pb_experiment *const experiments[] = {
 	&io_fanout_experiment,
 	&tqueue_prodcons_experiment,
 	&deadlock_experiment,
+	&price_experiment,
 	&cpython_experiment,
 	&selftest_experiment,
 	NULL,

@@ -70,12 +70,22 @@ struct pb_case {
 	struct pb_param params[PB_MAX_PARAMS]; /* named numbers: pb_case_set / pb_case_get */
 	const void *data;		       /* model-specific static data */
 	pb_run_fn run;
-	double budget_s;     /* watchdog budget of one repetition; 0: the profile's default */
-	bool in_process;     /* a micro-benchmark timed by google-benchmark's own loop */
-	bool pin_fixed;	     /* the case chooses its placement itself ... */
+	double budget_s; /* watchdog budget of one repetition; 0: the profile's default */
+	double est_s;	 /* the plan's estimate of one repetition, in seconds, for --list and the
+		       * run's time budget; 0: PB_EST_DEFAULT_S */
+	bool in_process; /* a micro-benchmark timed by google-benchmark's own loop */
+	bool pin_fixed;	 /* the case chooses its placement itself ... */
 	enum pin_policy pin; /* ... this one, whatever --pin says */
 	char name[192]; /* "experiment/model/workload[/extra]/w:N[/param:value]", set by pb_plan_add */
 };
+
+/* The estimate of one repetition of a case whose plan set no est_s: the
+ * experiments that set none measured 2 to 120 ms of timed work per
+ * repetition on a 2-PU VM (quick profile), 50 ms in the middle. --list
+ * adds PB_EST_CASE_S to every repetition of an isolated case: the case
+ * process, google-benchmark and the raw rows (42 ms measured there). */
+#define PB_EST_DEFAULT_S 0.05
+#define PB_EST_CASE_S 0.04
 
 /* Set the case's parameter name to value (adding it, or replacing it). */
 void pb_case_set(struct pb_case *c, const char *name, int64_t value);
