@@ -14,6 +14,8 @@ wls = "io cpu"              # columns, left to right
 mets = "wall_s speedup"     # rows, top to bottom
 met_label(met) = met eq 'wall_s' ? 'wall time (s)' : (met eq 'speedup' ? 'speedup (× serial)' : met)
 met_title(met) = met eq 'wall_s' ? 'wall time' : met
+# legend text only (the model names stay): threads are plain pthreads
+legend(m) = m eq 'threads' ? 'threads (no GIL, the ideal)' : m
 
 # --- what is there ---------------------------------------------------------
 # Only rows of experiment "tasks". If the summary has several pin policies,
@@ -140,13 +142,13 @@ do for [fmt in out_formats] {
                 if (has_ideal) {
                     plot for [m in list] summary \
                             using (sel(wl, m, met) ? column(6) : NaN):13:12:14 \
-                            with yerrorlines ls ls_of(m) title m noenhanced, \
+                            with yerrorlines ls ls_of(m) title legend(m) noenhanced, \
                         summary using (sel(wl, 'ideal', met) ? column(6) : NaN):13 \
                             with lines ls ideal_ls title 'ideal'
                 } else {
                     plot for [m in list] summary \
                             using (sel(wl, m, met) ? column(6) : NaN):13:12:14 \
-                            with yerrorlines ls ls_of(m) title m noenhanced
+                            with yerrorlines ls ls_of(m) title legend(m) noenhanced
                 }
             }
         }

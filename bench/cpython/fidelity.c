@@ -125,7 +125,8 @@ static void judge_tasks(struct pb_report *rep, int ncpu)
 		  "CPython starts each Process with fork + its bootstrap and pickles the result" },
 		{ "IO tasks, a thread each: speedup with 5 workers (≈ 5)", DIV,
 		  SPEEDUP("threads-gil", "io", 5), SPEEDUP("cpython-threads", "io", 5), CLOSE, 0,
-		  "x", "Thread.start waits on _started in CPython" },
+		  "x",
+		  "CPython's Thread bootstrap runs under the GIL, between the waits on _started" },
 		{ "CPU threads under the GIL do not speed up (speedup < 1.25)", DIV,
 		  SPEEDUP("threads-gil", "cpu", ncpu), SPEEDUP("cpython-threads", "cpu", ncpu),
 		  BELOW, 1.25, "x", "one side scaled: the GIL is not what serialises it" },
@@ -163,8 +164,9 @@ static void judge_gil(struct pb_report *rep)
 		  CLOSE,
 		  0,
 		  "us",
-		  "whether the woken CPU thread runs before the echo answers decides whether the "
-		  "IO thread finds the GIL free (scheduler wake-up latency on this machine)" },
+		  "CPython's echo (gil.py) busy-waits and keeps a PU where the C echo sleeps: "
+		  "the CPU thread woken at the IO thread's drop may wait behind it for a PU and "
+		  "not have taken the GIL when the answer comes (docs/gil.md)" },
 		{ "convoy: GIL wait added to a blocking call by 1 CPU thread (p50, k=1 − k=0); "
 		  "C: the echo, CPython: time.sleep(0.001)",
 		  SUB,
