@@ -118,43 +118,66 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/parbench-plot.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 echo "plot.sh: run $run_dir ($machine, $cpu) -> $outdir/"
-failed=()
-ran=0
-for gp in plots/*.gp; do
-	[ -f "$gp" ] || continue
-	name=$(basename "$gp" .gp)
-	[ "$name" = common ] && continue
-	ran=$((ran + 1))
-	touch "$tmp/marker"
+
+# draw NAME: run plots/NAME.gp into $tmp/NAME.out, its exit status into
+# $tmp/NAME.rc; $tmp/NAME.marker is older than whatever it writes.
+draw() {
+	local name=$1 status=0
+	touch "$tmp/$name.marker"
 	sleep 0.01 # let "newer than marker" be strict even on coarse clocks
-	status=0
-	gnuplot -e "$vars" "$gp" >"$tmp/out" 2>&1 || status=$?
-	written=()
+	gnuplot -e "$vars" "plots/$name.gp" >"$tmp/$name.out" 2>&1 || status=$?
+	echo "$status" >"$tmp/$name.rc"
+}
+
+# report NAME: what draw did, in plot order; false when it failed.
+report() {
+	local name=$1 gp="plots/$1.gp" status f ext
+	local written=()
+	status=$(cat "$tmp/$name.rc")
 	for ext in png svg; do
 		f="$outdir/$name.$ext"
-		[ -f "$f" ] && [ "$f" -nt "$tmp/marker" ] && written+=("$f")
+		[ -f "$f" ] && [ "$f" -nt "$tmp/$name.marker" ] && written+=("$f")
 	done
 	if [ "$status" -ne 0 ]; then
 		echo "  $gp: FAILED (gnuplot exit $status)" >&2
-		sed 's/^/    /' "$tmp/out" >&2
-		failed+=("$gp")
-		continue
+		sed 's/^/    /' "$tmp/$name.out" >&2
+		return 1
 	fi
-	if grep -q 'skipped' "$tmp/out" && [ ${#written[@]} -eq 0 ]; then
-		echo "  $gp: $(grep -m1 'skipped' "$tmp/out")"
-		continue
+	if grep -q 'skipped' "$tmp/$name.out" && [ ${#written[@]} -eq 0 ]; then
+		echo "  $gp: $(grep -m1 'skipped' "$tmp/$name.out")"
+		return 0
 	fi
 	if [ ${#written[@]} -eq 0 ]; then
 		echo "  $gp: FAILED (wrote neither $outdir/$name.png nor .svg)" >&2
-		sed 's/^/    /' "$tmp/out" >&2
-		failed+=("$gp")
-		continue
+		sed 's/^/    /' "$tmp/$name.out" >&2
+		return 1
 	fi
 	# Pass on gnuplot's warnings, not its "wrote" lines.
-	grep -v '^wrote ' "$tmp/out" | sed "s|^|  $gp: |" >&2 || true
+	grep -v '^wrote ' "$tmp/$name.out" | sed "s|^|  $gp: |" >&2 || true
 	for f in "${written[@]}"; do
 		echo "  wrote $f"
 	done
+}
+
+# The measurement is over: draw on every PU at once, report in order.
+names=()
+for gp in plots/*.gp; do
+	[ -f "$gp" ] || continue
+	name=$(basename "$gp" .gp)
+	[ "$name" = common ] || names+=("$name")
+done
+ran=${#names[@]}
+jobs_max=$(nproc 2>/dev/null || echo 1)
+for name in "${names[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+		wait -n || true
+	done
+	draw "$name" &
+done
+wait
+failed=()
+for name in "${names[@]}"; do
+	report "$name" || failed+=("plots/$name.gp")
 done
 
 [ "$ran" -gt 0 ] || die 1 "no plots/*.gp scripts found in $root/plots"

@@ -151,7 +151,7 @@ static void binary_rejects_bad_input(void **state)
 	assert_int_equal(run_binary("--help", out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "--pin POLICY"));
 	assert_int_equal(run_binary("--list --cases --profile quick", out, sizeof(out)), 0);
-	assert_non_null(strstr(out, "tasks/fork/io/n:5/w:1/task_ms:100"));
+	assert_non_null(strstr(out, "tasks/fork/io/n:5/w:5/task_ms:100"));
 	assert_int_equal(run_binary("--list --profile quick --filter '^tasks/'", out, sizeof(out)),
 			 0);
 	assert_non_null(strstr(out, " cases "));

@@ -213,7 +213,7 @@ static void fo_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		.experiment = "io-fanout", .workload = "io", .run = fo_run, .budget_s = 120
 	};
 
-	pb_case_name(&c, "sleep_ms", PB_PICK(cfg, 200, 1000, 1000));
+	pb_case_name(&c, "sleep_ms", PB_PICK(cfg, 50, 1000, 1000));
 	for (int m = 0; m < FO_N; m++)
 		for (int i = 0; i < nk; i++) {
 			struct pb_case x = c;

@@ -57,7 +57,8 @@ static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 			c.param_value = ms;
 			pb_case_name(&c, "n", n);
 			for (int i = 0; i < (m == 0 ? 1 : nw); i++) {
-				bool quick_w = w[i] == 1 || w[i] == cfg->pus || w[i] == n;
+				/* quick: as the C twins (bench/tasks/tasks.c) */
+				bool quick_w = m == 0 || w[i] == cfg->pus || w[i] == n;
 
 				if (cfg->profile == PROFILE_QUICK && !quick_w)
 					continue;

@@ -171,7 +171,7 @@ static void tq_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	};
 
 	pb_case_set(&c, "n", PB_PICK(cfg, 200000, 1000000, 5000000));
-	pb_case_set(&c, "send_ms", PB_PICK(cfg, 200, 500, 1000));
+	pb_case_set(&c, "send_ms", PB_PICK(cfg, 50, 500, 1000));
 	for (int m = 0; m < TQM_N; m++)
 		for (int p = 0; p < nc; p++)
 			for (int k = 0; k < nc; k++) {
