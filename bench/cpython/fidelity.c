@@ -122,6 +122,12 @@ static void judge_tasks(struct pb_report *rep, int ncpu)
 		{ "CPU processes do (speedup > 1.5)", DIV, SPEEDUP("fork", "cpu", ncpu),
 		  SPEEDUP("cpython-fork", "cpu", ncpu), ABOVE, 1.5, "x",
 		  "the machine's other load, or a Process's start cost against short tasks" },
+		{ "IO tasks, 5 coroutines on one event loop: speedup (≈ 5, one task's time)", DIV,
+		  SPEEDUP("coroutines", "io", 5), SPEEDUP("cpython-coroutines", "io", 5), CLOSE, 0,
+		  "x", "asyncio.run creates and closes a loop, and each await runs bytecode" },
+		{ "CPU tasks on one event loop do not speed up (speedup < 1.25)", DIV,
+		  SPEEDUP("coroutines", "cpu", ncpu), SPEEDUP("cpython-coroutines", "cpu", ncpu),
+		  BELOW, 1.25, "x", "one side scaled: a task that never awaits holds the loop" },
 	};
 
 	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
@@ -173,6 +179,8 @@ static void judge_gil(struct pb_report *rep)
 }
 
 #define LAT(m) KEY("ipc-latency", m, NULL, "pin:single", 2, NULL, 0)
+#define TQ(m) KEY("tqueue-prodcons", m, NULL, "p:1/c:1", 0, NULL, 0)
+#define DL(m) KEY("deadlock", m, NULL, NULL, 0, NULL, 0)
 #define CHUNK(m, cs) KEY("chunksize", m, NULL, NULL, 0, "chunksize", cs)
 #define CHUNK_DEF(m) KEY("chunksize", m, NULL, NULL, 0, NULL, 0)
 #define ORDER(m) KEY("ordering", m, NULL, NULL, 16, NULL, 0)
@@ -189,6 +197,25 @@ static void judge_ipc(struct pb_report *rep)
 		  "x",
 		  "CPython's Queue pickles and hands each message to a feeder thread under the "
 		  "GIL; its Pipe reads a header then the payload, the C pipe batches reads" },
+		{ "Manager().Queue() RTT / Queue RTT, 64 B, one PU (p50)",
+		  DIV,
+		  { LAT("manager-queue"), LAT("queue"), "latency_ns_p50", "latency_ns_p50" },
+		  { LAT("cpython-manager-queue"), LAT("cpython-queue"), "latency_ns_p50",
+		    "latency_ns_p50" },
+		  CLOSE,
+		  0,
+		  "x",
+		  "CPython's proxy pickles (id, method, args) for every call and its server "
+		  "thread interprets the dispatch; the C request is a 16-byte header" },
+		{ "queue.Queue between threads / multiprocessing.Queue between processes, "
+		  "1 producer 1 consumer, items/s (> 1: crossing processes costs)",
+		  DIV,
+		  { TQ("threads-gil"), TQ("mp-queue"), "msgs_per_s", "msgs_per_s" },
+		  { TQ("cpython-threads"), TQ("cpython-mp-queue"), "msgs_per_s", "msgs_per_s" },
+		  ABOVE,
+		  1,
+		  "x",
+		  "one side's thread queue is not faster than its process queue" },
 		{ "tight unlocked counter, 2 processes: lost updates",
 		  ONE,
 		  { KEY("counter-contention", "counter-procs", "unlocked", "", 2, NULL, 0),
@@ -255,6 +282,40 @@ static void judge_pool(struct pb_report *rep)
 		judge(rep, &claims[i]);
 }
 
+static void judge_locks(struct pb_report *rep)
+{
+	const struct claim claims[] = {
+		{ "AB/BA deadlock: detected after the wait's timeout (detect_ms)",
+		  ONE,
+		  { DL("abba"), {}, "detect_ms", NULL },
+		  { DL("cpython-abba"), {}, "detect_ms", NULL },
+		  CLOSE,
+		  0,
+		  "ms",
+		  "the timed wait ends late on a loaded machine on one side" },
+		{ "Lock re-entry by its owner: a self-deadlock, ended by the timeout (deadlocked)",
+		  ONE,
+		  { DL("lock-reentry"), {}, "deadlocked", NULL },
+		  { DL("cpython-lock-reentry"), {}, "deadlocked", NULL },
+		  ABOVE,
+		  0.5,
+		  "count",
+		  "one side's Lock let its owner in again" },
+		{ "RLock re-entry: acquire + release of an inner level",
+		  ONE,
+		  { DL("rlock-reentry"), {}, "per_round_ns", NULL },
+		  { DL("cpython-rlock-reentry"), {}, "per_round_ns", NULL },
+		  CLOSE,
+		  0,
+		  "ns",
+		  "CPython pays two method calls and a loop iteration of bytecode around the "
+		  "same owner-and-count check" },
+	};
+
+	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
+		judge(rep, &claims[i]);
+}
+
 /* CPython's own costs the C model does not pay, measured in this run. */
 static void note_costs(struct pb_report *rep)
 {
@@ -314,5 +375,6 @@ void cpython_fidelity(struct pb_report *rep)
 	judge_gil(rep);
 	judge_ipc(rep);
 	judge_pool(rep);
+	judge_locks(rep);
 	note_costs(rep);
 }
