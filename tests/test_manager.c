@@ -180,8 +180,8 @@ static void test_exactly_once_many_to_many(void **state)
 {
 	struct manager *m = start();
 	struct channel *ch = new_queue(m, 64); /* bounded: puts wait for room */
-	struct tally *t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE,
-			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct tally *t =
+		mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	pid_t pids[NP + NC];
 	uint64_t n = 0, sum = 0;
 

@@ -199,7 +199,8 @@ static int mr_run(struct pb_ctx *ctx, const struct pb_case *c)
 		t0 = pe_timer_begin(ctx);
 		rc = mr_collect(ctx, p, m, q, args, n);
 		if (rc == 0)
-			pb_metric(ctx, "per_task_us", pe_timer_end(ctx, t0) * 1e6 / (double)n, "us");
+			pb_metric(ctx, "per_task_us", pe_timer_end(ctx, t0) * 1e6 / (double)n,
+				  "us");
 	}
 	if (p)
 		pe_stop_pool(p);
@@ -237,9 +238,9 @@ static void mr_summarize(struct pb_report *rep)
 	struct stats_summary vq, vr;
 
 	for (int m = 0; m < MR_NMODELS; m++)
-		k[m] = pb_report_find(rep, &(struct pb_case_key){
-						   .experiment = "pool-manager-queue",
-						   .model = mr_names[m] });
+		k[m] = pb_report_find(rep,
+				      &(struct pb_case_key){ .experiment = "pool-manager-queue",
+							     .model = mr_names[m] });
 	if (!pb_report_ratio(rep, k[MR_MANAGER], k[MR_QUEUE], "per_task_us", &vq) ||
 	    !pb_report_ratio(rep, k[MR_MANAGER], k[MR_RETURN], "per_task_us", &vr))
 		return;

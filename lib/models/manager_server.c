@@ -193,7 +193,7 @@ static int read_request(int fd, struct mgr_req *rq, int fds[2], int *nfds)
 /* One request: its reply written, or -ECONNRESET when the client left. */
 static int serve_one(int fd)
 {
-	struct mgr_req rq;
+	struct mgr_req rq = { 0 };
 	struct mgr_rep rep = { 0, 0 };
 	struct squeue *s;
 	int fds[2], nfds = 0;

@@ -63,7 +63,16 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-enum channel_kind { CH_PIPE, CH_DUPLEX, CH_QUEUE, CH_UNIX, CH_MQUEUE, CH_SHM, CH_MANAGER, CH_NKINDS };
+enum channel_kind {
+	CH_PIPE,
+	CH_DUPLEX,
+	CH_QUEUE,
+	CH_UNIX,
+	CH_MQUEUE,
+	CH_SHM,
+	CH_MANAGER,
+	CH_NKINDS
+};
 
 const char *channel_kind_name(enum channel_kind k);
 /* "pipe", "duplex", ...; false when the name is unknown. */

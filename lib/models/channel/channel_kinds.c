@@ -11,7 +11,7 @@
 #include "channel_impl.h"
 
 const struct ch_kind *const ch_kinds[CH_NKINDS] = {
-	[CH_PIPE] = &ch_kind_pipe, [CH_DUPLEX] = &ch_kind_duplex, [CH_QUEUE] = &ch_kind_queue,
-	[CH_UNIX] = &ch_kind_unix, [CH_MQUEUE] = &ch_kind_mqueue, [CH_SHM] = &ch_kind_shm,
+	[CH_PIPE] = &ch_kind_pipe,	 [CH_DUPLEX] = &ch_kind_duplex, [CH_QUEUE] = &ch_kind_queue,
+	[CH_UNIX] = &ch_kind_unix,	 [CH_MQUEUE] = &ch_kind_mqueue, [CH_SHM] = &ch_kind_shm,
 	[CH_MANAGER] = &ch_kind_manager,
 };

@@ -22,8 +22,8 @@
 
 struct mq {
 	struct manager_ref ref;
-	int fd;	   /* this process's connection */
-	pid_t pid; /* the process fd belongs to */
+	int fd;		    /* this process's connection */
+	pid_t pid;	    /* the process fd belongs to */
 	int snd_wr, rcv_wr; /* the lifelines' write ends this process holds (-1: none) */
 };
 
@@ -172,8 +172,8 @@ static int mq_create(struct channel *ch, const struct channel_opts *o, char *err
 	int rc;
 
 	if (!o->manager || !q) {
-		ch_err(err, errlen, "manager-queue: %s", q ? "no manager (opts.manager)" :
-								"out of memory");
+		ch_err(err, errlen, "manager-queue: %s",
+		       q ? "no manager (opts.manager)" : "out of memory");
 		free(q);
 		return q ? -EINVAL : -ENOMEM;
 	}
