@@ -18,6 +18,7 @@ extern const struct pb_experiment ordering_experiment;
 extern const struct pb_experiment pool_seed_experiment;
 extern const struct pb_experiment pool_worklog_experiment;
 extern const struct pb_experiment pool_sigkill_experiment;
+extern const struct pb_experiment pool_manager_queue_experiment;
 extern const struct pb_experiment gil_convoy_experiment;
 extern const struct pb_experiment gil_interval_experiment;
 extern const struct pb_experiment gil_cores_experiment;
@@ -47,6 +48,7 @@ static const struct pb_experiment *const experiments[] = {
 	&pool_seed_experiment,
 	&pool_worklog_experiment,
 	&pool_sigkill_experiment,
+	&pool_manager_queue_experiment,
 	&gil_convoy_experiment,
 	&gil_interval_experiment,
 	&gil_cores_experiment,

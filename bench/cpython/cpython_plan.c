@@ -22,6 +22,8 @@ static const struct cpython_prog counter_prog = { "counter.py", NULL };
 static const struct cpython_prog overhead_prog = { "pool.py", "mode=overhead" };
 static const struct cpython_prog chunksize_prog = { "pool.py", "mode=chunksize" };
 static const struct cpython_prog ordering_prog = { "pool.py", "mode=ordering" };
+static const struct cpython_prog tqueue_prog = { "tqueue.py", NULL };
+static const struct cpython_prog locks_prog = { "locks.py", NULL };
 
 static struct pb_case py_case(const char *experiment, const char *model, const char *workload,
 			      const struct cpython_prog *prog, double budget_s)
@@ -35,12 +37,13 @@ static struct pb_case py_case(const char *experiment, const char *model, const c
 }
 
 /* tasks: the C tasks' sweep (bench/tasks/tasks.c): 5 io tasks, max(2, PUs)
- * cpu tasks (shorter past 16 PUs); workers 1, PUs and the task count in
+ * cpu tasks (shorter past 16 PUs); serial with 1 worker, the others with PUs
+ * and the task count in
  * quick, 1 .. 8 then powers of two up to max(2 PUs, n) otherwise. */
 static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const char *const models[] = { "cpython-serial", "cpython-fork", "cpython-threads",
-					      "cpython-pool" };
+					      "cpython-pool", "cpython-coroutines" };
 	double task_ms = PB_PICK(cfg, 100.0, 200.0, 1000.0);
 
 	for (int k = 0; k < 2; k++) {
@@ -49,7 +52,7 @@ static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 
 		hi = hi > n ? hi : n;
 		nw = tasks_sweep_to(hi, w, 64);
-		for (int m = 0; m < 4; m++) {
+		for (int m = 0; m < 5; m++) {
 			struct pb_case c = py_case("tasks", models[m], k ? "cpu" : "io",
 						   &tasks_prog, 4.0 * n * ms / 1e3);
 
@@ -118,11 +121,11 @@ static void plan_cores(struct pb_plan *plan, const struct pb_config *cfg)
 static void plan_latency(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const char *const models[] = { "cpython-pipe", "cpython-pipe-obj", "cpython-queue",
-					      "cpython-simplequeue" };
+					      "cpython-simplequeue", "cpython-manager-queue" };
 	static const enum pin_policy pins[] = { PIN_SINGLE, PIN_SCATTER };
 
 	for (int p = 0; p < 2; p++)
-		for (int m = 0; m < 4; m++) {
+		for (int m = 0; m < 5; m++) {
 			struct pb_case c = py_case("ipc-latency", models[m], "-", &ipc_prog, 60);
 
 			pb_case_label(&c, "pin:%s", pin_policy_name(pins[p]));
@@ -189,6 +192,41 @@ static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 	}
 }
 
+/* tqueue-prodcons: queue.Queue between threads and multiprocessing.Queue
+ * between processes, one producer and one consumer (the C sweep's p:1/c:1). */
+static void plan_tqueue(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const char *const models[] = { "cpython-threads", "cpython-mp-queue" };
+
+	for (int m = 0; m < 2; m++) {
+		struct pb_case c = py_case("tqueue-prodcons", models[m], "-", &tqueue_prog, 30);
+
+		pb_case_set(&c, "n", PB_PICK(cfg, 200000, 1000000, 5000000));
+		pb_case_set(&c, "send_ms", PB_PICK(cfg, 200, 500, 1000));
+		pb_case_name(&c, "p", 1);
+		pb_case_name(&c, "c", 1);
+		c.workers = 2;
+		pb_plan_add(plan, &c);
+	}
+}
+
+/* deadlock: AB/BA detected by acquire(timeout=...), RLock and Lock re-entry. */
+static void plan_deadlock(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const char *const models[] = { "cpython-abba", "cpython-rlock-reentry",
+					      "cpython-lock-reentry" };
+
+	for (int m = 0; m < 3; m++) {
+		struct pb_case c = py_case("deadlock", models[m], "-", &locks_prog, 10);
+
+		pb_case_name(&c, "detect_ms", PB_PICK(cfg, 50, 100, 100));
+		if (m == 1)
+			pb_case_name(&c, "rounds", PB_PICK(cfg, 100000, 500000, 2000000));
+		c.workers = m == 0 ? 2 : 1;
+		pb_plan_add(plan, &c);
+	}
+}
+
 static void cpython_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	plan_tasks(plan, cfg);
@@ -197,6 +235,8 @@ static void cpython_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	plan_latency(plan, cfg);
 	plan_counter(plan, cfg);
 	plan_pool(plan, cfg);
+	plan_tqueue(plan, cfg);
+	plan_deadlock(plan, cfg);
 }
 
 const struct pb_experiment cpython_experiment = {

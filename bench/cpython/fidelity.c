@@ -133,6 +133,12 @@ static void judge_tasks(struct pb_report *rep, int ncpu)
 		{ "CPU processes do (speedup > 1.5)", DIV, SPEEDUP("fork", "cpu", ncpu),
 		  SPEEDUP("cpython-fork", "cpu", ncpu), ABOVE, 1.5, "x",
 		  "the machine's other load, or a Process's start cost against short tasks" },
+		{ "IO tasks, 5 coroutines on one event loop: speedup (≈ 5, one task's time)", DIV,
+		  SPEEDUP("coroutines", "io", 5), SPEEDUP("cpython-coroutines", "io", 5), CLOSE, 0,
+		  "x", "asyncio.run creates and closes a loop, and each await runs bytecode" },
+		{ "CPU tasks on one event loop do not speed up (speedup < 1.25)", DIV,
+		  SPEEDUP("coroutines", "cpu", ncpu), SPEEDUP("cpython-coroutines", "cpu", ncpu),
+		  BELOW, 1.25, "x", "one side scaled: a task that never awaits holds the loop" },
 	};
 
 	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
@@ -185,6 +191,8 @@ static void judge_gil(struct pb_report *rep)
 }
 
 #define LAT(m) KEY("ipc-latency", m, NULL, "pin:single", 2, NULL, 0)
+#define TQ(m) KEY("tqueue-prodcons", m, NULL, "p:1/c:1", 0, NULL, 0)
+#define DL(m) KEY("deadlock", m, NULL, NULL, 0, NULL, 0)
 #define CHUNK(m, cs) KEY("chunksize", m, NULL, NULL, 0, "chunksize", cs)
 #define CHUNK_DEF(m) KEY("chunksize", m, NULL, NULL, 0, NULL, 0)
 #define ORDER(m) KEY("ordering", m, NULL, NULL, 16, NULL, 0)
@@ -202,6 +210,46 @@ static void judge_ipc(struct pb_report *rep)
 		  "CPython's Pipe round trip carries the interpreter's own cost (the calls, "
 		  "the bytes objects), which shrinks its ratio; both Pipes read a header, then "
 		  "the payload: compare what the Queue adds (next row)" },
+	};
+
+	const struct claim added = {
+		"Queue RTT − Pipe RTT, 64 B, one PU (p50): what the Queue adds",
+		SUB,
+		{ LAT("queue"), LAT("pipe"), "latency_ns_p50", "latency_ns_p50" },
+		{ LAT("cpython-queue"), LAT("cpython-pipe"), "latency_ns_p50", "latency_ns_p50" },
+		CLOSE,
+		0,
+		"ns",
+		"CPython's Queue also pickles each message, and its feeder thread runs under the GIL"
+	};
+
+	judge(rep, &claims[0]);
+	judge_as(rep, &added, "added");
+}
+
+/* The queues of the tutorials beyond Pipe and Queue, and the shared counter. */
+static void judge_queues(struct pb_report *rep)
+{
+	const struct claim claims[] = {
+		{ "Manager().Queue() RTT / Queue RTT, 64 B, one PU (p50)",
+		  DIV,
+		  { LAT("manager-queue"), LAT("queue"), "latency_ns_p50", "latency_ns_p50" },
+		  { LAT("cpython-manager-queue"), LAT("cpython-queue"), "latency_ns_p50",
+		    "latency_ns_p50" },
+		  CLOSE,
+		  0,
+		  "x",
+		  "CPython's proxy pickles (id, method, args) for every call and its server "
+		  "thread interprets the dispatch; the C request is a 16-byte header" },
+		{ "queue.Queue between threads / multiprocessing.Queue between processes, "
+		  "1 producer 1 consumer, items/s (> 1: crossing processes costs)",
+		  DIV,
+		  { TQ("threads-gil"), TQ("mp-queue"), "msgs_per_s", "msgs_per_s" },
+		  { TQ("cpython-threads"), TQ("cpython-mp-queue"), "msgs_per_s", "msgs_per_s" },
+		  ABOVE,
+		  1,
+		  "x",
+		  "one side's thread queue is not faster than its process queue" },
 		{ "tight unlocked counter, 2 processes: lost updates",
 		  ONE,
 		  { KEY("counter-contention", "counter-procs", "unlocked", "", 2, NULL, 0),
@@ -219,20 +267,7 @@ static void judge_ipc(struct pb_report *rep)
 		  "its window is not the C model's" },
 	};
 
-	const struct claim added = {
-		"Queue RTT − Pipe RTT, 64 B, one PU (p50): what the Queue adds",
-		SUB,
-		{ LAT("queue"), LAT("pipe"), "latency_ns_p50", "latency_ns_p50" },
-		{ LAT("cpython-queue"), LAT("cpython-pipe"), "latency_ns_p50", "latency_ns_p50" },
-		CLOSE,
-		0,
-		"ns",
-		"CPython's Queue also pickles each message, and its feeder thread runs under the GIL"
-	};
-
-	judge(rep, &claims[0]);
-	judge_as(rep, &added, "added");
-	for (size_t i = 1; i < sizeof(claims) / sizeof(*claims); i++)
+	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
 		judge(rep, &claims[i]);
 }
 
@@ -275,6 +310,40 @@ static void judge_pool(struct pb_report *rep)
 		  "us",
 		  "CPython pickles the task and the result, runs the handler threads under the "
 		  "GIL and interprets the worker loop (see the costs note)" },
+	};
+
+	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
+		judge(rep, &claims[i]);
+}
+
+static void judge_locks(struct pb_report *rep)
+{
+	const struct claim claims[] = {
+		{ "AB/BA deadlock: detected after the wait's timeout (detect_ms)",
+		  ONE,
+		  { DL("abba"), {}, "detect_ms", NULL },
+		  { DL("cpython-abba"), {}, "detect_ms", NULL },
+		  CLOSE,
+		  0,
+		  "ms",
+		  "the timed wait ends late on a loaded machine on one side" },
+		{ "Lock re-entry by its owner: a self-deadlock, ended by the timeout (deadlocked)",
+		  ONE,
+		  { DL("lock-reentry"), {}, "deadlocked", NULL },
+		  { DL("cpython-lock-reentry"), {}, "deadlocked", NULL },
+		  ABOVE,
+		  0.5,
+		  "count",
+		  "one side's Lock let its owner in again" },
+		{ "RLock re-entry: acquire + release of an inner level",
+		  ONE,
+		  { DL("rlock-reentry"), {}, "per_round_ns", NULL },
+		  { DL("cpython-rlock-reentry"), {}, "per_round_ns", NULL },
+		  CLOSE,
+		  0,
+		  "ns",
+		  "CPython pays two method calls and a loop iteration of bytecode around the "
+		  "same owner-and-count check" },
 	};
 
 	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
@@ -339,6 +408,8 @@ void cpython_fidelity(struct pb_report *rep)
 	judge_tasks(rep, pus > 2 ? pus : 2);
 	judge_gil(rep);
 	judge_ipc(rep);
+	judge_queues(rep);
 	judge_pool(rep);
+	judge_locks(rep);
 	note_costs(rep);
 }

@@ -2,10 +2,13 @@
 """ipc-latency: the round trip of a small message between two processes
 through multiprocessing's own channels, as lib/models/channel models them.
 
-    ipc.py model=pipe|pipe-obj|queue|simplequeue n=400 msg_bytes=64 pus=a,b
+    ipc.py model=pipe|pipe-obj|queue|simplequeue|manager-queue n=400
+           msg_bytes=64 pus=a,b
         pipe: Pipe() send_bytes/recv_bytes; pipe-obj: Pipe() send/recv
         (pickled); queue: two Queue()s (a feeder thread each, pickled);
-        simplequeue: two SimpleQueue()s (pickled, no feeder thread).
+        simplequeue: two SimpleQueue()s (pickled, no feeder thread);
+        manager-queue: two Manager().Queue()s of one Manager (a proxy call
+        to the manager's server process for every put and get).
 Also the cost the C model does not pay: pickle.dumps + loads of the
 message (pickle_ns) and the empty function call (empty_call_ns).
 """
@@ -18,13 +21,19 @@ import pbcommon as pb
 WARMUP = 20
 
 
-def endpoints(model):
+MODELS = ("pipe", "pipe-obj", "queue", "simplequeue", "manager-queue")
+
+
+def endpoints(model, manager):
     """(parent's send, parent's recv, child's send, child's recv)."""
     if model in ("pipe", "pipe-obj"):
         a, b = multiprocessing.Pipe()
         if model == "pipe":
             return a.send_bytes, a.recv_bytes, b.send_bytes, b.recv_bytes
         return a.send, a.recv, b.send, b.recv
+    if model == "manager-queue":
+        ab, ba = manager.Queue(), manager.Queue()
+        return ab.put, ba.get, ba.put, ab.get
     kind = multiprocessing.Queue if model == "queue" else multiprocessing.SimpleQueue
     ab, ba = kind(), kind()
     return ab.put, ba.get, ba.put, ab.get
@@ -57,11 +66,13 @@ def costs(msg):
 def main():
     a = pb.args()
     pb.need(a, "model", "n", "msg_bytes")
-    if a["model"] not in ("pipe", "pipe-obj", "queue", "simplequeue"):
-        pb.fail("model must be pipe|pipe-obj|queue|simplequeue")
+    if a["model"] not in MODELS:
+        pb.fail("model must be " + "|".join(MODELS))
     placement = pb.pus(a)
     msg = b"x" * a["msg_bytes"]
-    send, recv, csend, crecv = endpoints(a["model"])
+    # the manager's server is born before the pinning, as the C model's
+    manager = multiprocessing.Manager() if a["model"] == "manager-queue" else None
+    send, recv, csend, crecv = endpoints(a["model"], manager)
     child = multiprocessing.Process(target=ponger, args=(csend, crecv, placement))
     pb.start()
     child.start()
@@ -76,6 +87,8 @@ def main():
             lat.append(time.perf_counter_ns() - t)
     send(b"" if a["model"] == "pipe" else None)
     child.join()
+    if manager:
+        manager.shutdown()  # finish() leaves with os._exit: no finalizer would
     pb.metric("round_trips", len(lat), "count")
     pb.metric("latency_ns_mean", sum(lat) / len(lat), "ns")
     for p in (50, 90, 99):

@@ -2,11 +2,14 @@
 """tasks: N independent io (time.sleep) or cpu (a pure-Python loop
 calibrated to task_ms) tasks on W workers, the way the seeds write them:
 serial, a Process per task (at most W at once), a thread per task (at most
-W at once, under the GIL), and Pool(W).map.
+W at once, under the GIL), Pool(W).map, and W asyncio tasks on one event
+loop taking the tasks in turn (an io task awaits asyncio.sleep, a cpu task
+computes without awaiting: it holds the loop).
 
-    tasks.py model=serial|fork|threads|pool workload=io|cpu n=5 workers=3
-             task_ms=100 pus=0,1,...
+    tasks.py model=serial|fork|threads|pool|coroutines workload=io|cpu n=5
+             workers=3 task_ms=100 pus=0,1,...
 """
+import asyncio
 import multiprocessing
 import threading
 import time
@@ -98,14 +101,36 @@ def run_pool(n, w):
     return sum(check(i, v) for i, v in enumerate(values))
 
 
+def run_coroutines(n, w):
+    """W workers on one loop draining one list (one thread: no lock)."""
+    pb.pin(PLACEMENT, 0)
+    todo = list(range(n))
+    ok = [False] * n
+
+    async def worker():
+        while todo:
+            i = todo.pop(0)
+            if ITERS:
+                ok[i] = check(i, pb.spin(ITERS))
+            else:
+                await asyncio.sleep(TASK_S)
+                ok[i] = True
+
+    async def run():
+        await asyncio.gather(*(worker() for _ in range(min(w, n))))
+
+    asyncio.run(run())
+    return sum(ok)
+
+
 def main():
     global ITERS, TASK_S, PLACEMENT
     a = pb.args()
     pb.need(a, "model", "workload", "n", "workers", "task_ms")
     models = {"serial": run_serial, "fork": run_fork, "threads": run_threads,
-              "pool": run_pool}
+              "pool": run_pool, "coroutines": run_coroutines}
     if a["model"] not in models or a["workload"] not in ("io", "cpu"):
-        pb.fail("model must be serial|fork|threads|pool, workload io|cpu")
+        pb.fail("model must be %s, workload io|cpu" % "|".join(models))
     PLACEMENT = pb.pus(a)
     TASK_S = a["task_ms"] / 1e3
     if a["workload"] == "cpu":

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "manager.h"
 
 const struct ipc_model ipc_models[IPC_NMODELS] = {
 	[IPC_PIPE] = { "pipe", CH_PIPE, false },
@@ -25,7 +26,11 @@ const struct ipc_model ipc_models[IPC_NMODELS] = {
 	[IPC_SHM] = { "shm", CH_SHM, false },
 	[IPC_SHM_MPMC] = { "shm-mpmc", CH_SHM, true },
 	[IPC_PIPE_BATCHED] = { "pipe-batched", CH_PIPE_BATCHED, false },
+	[IPC_MANAGER] = { "manager-queue", CH_MANAGER, false },
 };
+
+/* The case's manager (a case process runs one case: one at a time). */
+static struct manager *case_mgr;
 
 /* ---- what every experiment's processes share ---- */
 
@@ -103,11 +108,49 @@ int ipc_bind_self(struct pb_ctx *ctx, int slot)
 	return topo_bind_thread(pb_cfg(ctx)->topo, pl->pu[slot]);
 }
 
+static int start_manager(struct pb_ctx *ctx, char *err, size_t errlen)
+{
+	const struct pb_config *cfg = pb_cfg(ctx);
+	const struct placement *pl = pb_placement(ctx);
+	struct topo_saved *saved = NULL;
+
+	if (cfg->topo && pl->n > 0)
+		topo_spawn_begin(cfg->topo, pl, 0, &saved);
+	case_mgr = manager_start(err, errlen);
+	if (saved)
+		topo_spawn_end(cfg->topo, saved);
+	return case_mgr ? 0 : -1;
+}
+
+int ipc_end(struct pb_ctx *ctx)
+{
+	pid_t pid;
+
+	if (!case_mgr)
+		return 0;
+	pid = manager_pid(case_mgr);
+	if (manager_shutdown(case_mgr) < 0) {
+		case_mgr = NULL;
+		return pb_fail(ctx, "the manager's server (pid %d) had died", (int)pid);
+	}
+	case_mgr = NULL;
+	return 0;
+}
+
 struct channel *ipc_make(struct pb_ctx *ctx, int m, struct channel_opts o)
 {
 	char err[300];
 	struct channel *ch;
+	struct manager_ref ref;
 
+	if (ipc_models[m].kind == CH_MANAGER) {
+		if (!case_mgr && start_manager(ctx, err, sizeof(err)) < 0) {
+			pb_fail(ctx, "%s", err);
+			return NULL;
+		}
+		ref = manager_ref(case_mgr);
+		o.manager = &ref;
+	}
 	o.mpmc = ipc_models[m].mpmc;
 	ch = channel_create(ipc_models[m].kind, &o, err, sizeof(err));
 	if (!ch)
@@ -252,8 +295,10 @@ int ipc_run_stream(struct pb_ctx *ctx, int m, size_t msg_bytes, uint64_t send_ms
 	j.duration_ns = send_ms * 1000000ull;
 	if (!(j.sh = ipc_shared_new()) || pipe(j.go) < 0)
 		return pb_fail(ctx, "setup: %s", strerror(errno));
-	if (!(j.ch = ipc_make(ctx, m, o)))
+	if (!(j.ch = ipc_make(ctx, m, o))) {
+		ipc_end(ctx);
 		return -1;
+	}
 	for (int i = 0; i < p + nc; i++) {
 		j.id = i < p ? i : i - p;
 		pids[i] = ipc_spawn(ctx, i, i < p ? producer : consumer, &j);
@@ -265,6 +310,8 @@ int ipc_run_stream(struct pb_ctx *ctx, int m, size_t msg_bytes, uint64_t send_ms
 	close(j.go[1]); /* go */
 	rc = ipc_reap(ctx, pids, p + nc, j.sh);
 	pb_timer_stop(ctx);
+	if (ipc_end(ctx) < 0 && rc == 0)
+		rc = -1;
 	if (rc == 0)
 		rc = check_exactly_once(ctx, j.sh, p, nc, j.msg_bytes >= 8);
 	for (int i = 0; i < nc; i++)

@@ -17,7 +17,10 @@
 #include "harness.h"
 
 /* The models: a channel kind and how it is made. A case names its model
- * by the parameter "channel", an index into ipc_models. */
+ * by the parameter "channel", an index into ipc_models. manager-queue's
+ * channels live in a manager's server: ipc_make starts one per case (its
+ * queues share it, as two m.Queue() of one Manager() do) and ipc_end
+ * shuts it down after the workers are reaped. */
 struct ipc_model {
 	const char *name;
 	enum channel_kind kind;
@@ -32,7 +35,8 @@ enum {
 	IPC_MQUEUE,
 	IPC_SHM,
 	IPC_SHM_MPMC,
-	IPC_PIPE_BATCHED, /* last: a new model adds cases, renames none */
+	IPC_PIPE_BATCHED,
+	IPC_MANAGER, /* last: a new model adds cases, renames none */
 	IPC_NMODELS
 };
 extern const struct ipc_model ipc_models[IPC_NMODELS];
@@ -61,8 +65,13 @@ pid_t ipc_spawn(struct pb_ctx *ctx, int slot, int (*fn)(void *), void *arg);
 int ipc_reap(struct pb_ctx *ctx, const pid_t *pids, int n, struct ipc_shared *sh);
 /* Bind the case process itself to worker slot's PU (if the placement has one). */
 int ipc_bind_self(struct pb_ctx *ctx, int slot);
-/* A channel of model m (its kind, and mpmc); NULL after pb_fail. */
+/* A channel of model m (its kind, and mpmc); NULL after pb_fail. For
+ * manager-queue, the case's manager is started first (its server born on
+ * worker slot 0's PU). */
 struct channel *ipc_make(struct pb_ctx *ctx, int m, struct channel_opts o);
+/* After the workers are reaped: shut down the case's manager, if it has
+ * one (a server that had died fails the case). 0 or -1 after pb_fail. */
+int ipc_end(struct pb_ctx *ctx);
 
 /* P producers stream msg_bytes messages for send_ms to C consumers over
  * the case's channel: msgs_per_s, bytes_per_s and messages, after checking

@@ -114,6 +114,9 @@ static int pingpong(struct pb_ctx *ctx, int m, size_t msg_bytes, double *ns, siz
 	l.ab = ipc_make(ctx, m, o);
 	l.ba = !l.ab || channel_kind_duplex(ipc_models[m].kind) ? l.ab : ipc_make(ctx, m, o);
 	if (!l.ab || !l.ba) {
+		if (l.ab)
+			channel_close(l.ab);
+		ipc_end(ctx);
 		ipc_shared_free(l.sh);
 		return -1; /* make() said why */
 	}
@@ -124,6 +127,8 @@ static int pingpong(struct pb_ctx *ctx, int m, size_t msg_bytes, double *ns, siz
 		rc = ping(ctx, &l, ns, n);
 	link_close(&l); /* the ponger reads end of stream and leaves */
 	if (ipc_reap(ctx, &pid, 1, l.sh) != 0 && rc == 0)
+		rc = -1;
+	if (ipc_end(ctx) < 0 && rc == 0)
 		rc = -1;
 	ipc_shared_free(l.sh);
 	return rc;

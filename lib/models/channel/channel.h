@@ -34,6 +34,12 @@
  *           lock-free; otherwise (or with opts.mpmc) one sender and one
  *           receiver at a time hold a process-shared lock. Waiting spins
  *           briefly, then sleeps on a futex. Long messages stream in pieces.
+ *   manager-queue  Manager().Queue(): a proxy to a queue in a manager's
+ *           server process (lib/models/manager.h), every send and recv a
+ *           request and its reply over a unix socket. Many senders and
+ *           receivers. Made with opts.manager; the server's death is
+ *           -ECONNRESET. The manager outlives its channels: end it with
+ *           manager_shutdown after the processes that use it are reaped.
  *
  * Use: create before fork(); in every process that uses it, call
  * channel_open() with its role (this closes the ends it does not use, which
@@ -70,6 +76,7 @@ enum channel_kind {
 	CH_MQUEUE,
 	CH_SHM,
 	CH_PIPE_BATCHED,
+	CH_MANAGER,
 	CH_NKINDS
 };
 
@@ -89,9 +96,12 @@ struct channel_opts {
 	long mq_msgsize; /* mqueue: bytes per message; 0: min(8192, fs.mqueue.msgsize_max) */
 	int spin_us;	 /* shm: the most a waiter polls before it sleeps (it learns to poll
 			   * less when polls fail); 0: 50 us (none on one PU); < 0: never */
+	const struct manager_ref *manager; /* manager-queue: the server (qid 0: a new
+					    * queue there) or a queue in it (attach) */
 };
 
 struct channel;
+struct manager_ref;
 
 /* Create a channel of kind (opts may be NULL). NULL with err filled on
  * failure; for mqueue the message says which system limit was hit and how
@@ -124,5 +134,10 @@ int channel_flush(struct channel *ch);
 /* Leave the channel in this process: flush (queue), wake waiters, close
  * this process's ends and free the handle. Other processes keep theirs. */
 void channel_close(struct channel *ch);
+
+/* manager-queue: the queue's reference (its server's address and id), to
+ * hand to a process that did not inherit the channel (a pool worker):
+ * channel_create(CH_MANAGER, {.manager = &ref}) there attaches to it. */
+int channel_manager_ref(const struct channel *ch, struct manager_ref *out);
 
 #endif

@@ -5,7 +5,8 @@
  * struct ch_kind, a value in enum channel_kind, and a line here. Like the
  * rest of lib/models/channel it mirrors Lib/multiprocessing/connection.py
  * (Pipe: pipe, duplex; pipe-batched is the pipe with a reader that reads
- * ahead, which Connection does not) and Lib/multiprocessing/queues.py (Queue); unix,
+ * ahead, which Connection does not), Lib/multiprocessing/queues.py (Queue)
+ * and managers.py (Manager().Queue(): manager-queue); unix,
  * mqueue and shm have no counterpart there and are the comparison points.
  */
 #include "channel_impl.h"
@@ -18,4 +19,5 @@ const struct ch_kind *const ch_kinds[CH_NKINDS] = {
 	[CH_MQUEUE] = &ch_kind_mqueue,
 	[CH_SHM] = &ch_kind_shm,
 	[CH_PIPE_BATCHED] = &ch_kind_pipe_batched,
+	[CH_MANAGER] = &ch_kind_manager,
 };

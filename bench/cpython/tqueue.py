@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: MIT
+"""tqueue-prodcons: the tutorial's producer/consumer through queue.Queue
+between threads (under the GIL: the interpreter's own), against
+multiprocessing.Queue between processes; P producers put n items in all,
+C consumers get them until a sentinel each, every item exactly once.
+
+    tqueue.py model=threads|mp-queue p=1 c=1 n=200000 send_ms=200 pus=...
+        threads: Queue(maxsize=1024), n items of 64 B (one bytes object,
+        shared: the queue holds references); mp-queue: Queue(maxsize=1024)
+        between processes, producers put 64 B for send_ms (pickled,
+        through the feeder thread), as the C model's stream does.
+Metric: msgs_per_s (items got per second, from the start to the last get).
+"""
+import multiprocessing
+import queue
+import threading
+import time
+
+import pbcommon as pb
+
+MAXSIZE = 1024
+ITEM = b"x" * 64
+
+
+def run_threads(p, c, n):
+    q = queue.Queue(maxsize=MAXSIZE)
+    got = [0] * c
+    per = n // p
+
+    def producer():
+        for _ in range(per):
+            q.put(ITEM)
+
+    def consumer(k):
+        while q.get() is not None:
+            got[k] += 1
+
+    ts = [threading.Thread(target=consumer, args=(k,)) for k in range(c)]
+    ps = [threading.Thread(target=producer) for _ in range(p)]
+    t = time.perf_counter()
+    for x in ts + ps:
+        x.start()
+    for x in ps:
+        x.join()
+    for _ in range(c):
+        q.put(None)
+    for x in ts:
+        x.join()
+    return sum(got), time.perf_counter() - t, per * p
+
+
+def mp_producer(q, send_s, sent):
+    end = time.perf_counter() + send_s
+    k = 0
+    while time.perf_counter() < end:
+        for _ in range(16):
+            q.put(ITEM)
+        k += 16
+    with sent.get_lock():
+        sent.value += k
+
+
+def mp_consumer(q, got):
+    k = 0
+    while q.get() is not None:
+        k += 1
+    with got.get_lock():
+        got.value += k
+
+
+def run_mp(p, c, send_s):
+    q = multiprocessing.Queue(maxsize=MAXSIZE)
+    sent, got = multiprocessing.Value("q", 0), multiprocessing.Value("q", 0)
+    cs = [multiprocessing.Process(target=mp_consumer, args=(q, got)) for _ in range(c)]
+    ps = [multiprocessing.Process(target=mp_producer, args=(q, send_s, sent))
+          for _ in range(p)]
+    t = time.perf_counter()
+    for x in cs + ps:
+        x.start()
+    for x in ps:
+        x.join()
+    for _ in range(c):
+        q.put(None)
+    for x in cs:
+        x.join()
+    return got.value, time.perf_counter() - t, sent.value
+
+
+def main():
+    a = pb.args()
+    pb.need(a, "model", "p", "c", "n", "send_ms")
+    if a["model"] not in ("threads", "mp-queue"):
+        pb.fail("model must be threads|mp-queue")
+    pb.pin(pb.pus(a), 0)
+    pb.start()
+    if a["model"] == "threads":
+        got, wall, sent = run_threads(a["p"], a["c"], a["n"])
+    else:
+        got, wall, sent = run_mp(a["p"], a["c"], a["send_ms"] / 1e3)
+    if got != sent:
+        pb.fail("sent %d items, got %d" % (sent, got))
+    pb.metric("msgs_per_s", got / wall, "1/s")
+    pb.metric("messages", got, "count")
+    pb.finish()
+
+
+if __name__ == "__main__":
+    main()
