@@ -41,7 +41,7 @@ static void good_flags(void **state)
 	char err[512];
 	char *v[] = { "parbench",
 		      "--reps",
-		      "7",
+		      "4",
 		      "--pin=scatter",
 		      "--profile",
 		      "quick",
@@ -58,7 +58,7 @@ static void good_flags(void **state)
 
 	(void)state;
 	assert_int_equal(parse((int)(sizeof(v) / sizeof(v[0])) - 1, v, &o, err), 0);
-	assert_int_equal(o.reps, 4); /* google-benchmark's own flag wins */
+	assert_int_equal(o.reps, 4); /* the two flags agree */
 	assert_true(o.gb_has_reps);
 	assert_int_equal(o.pin, PIN_SCATTER);
 	assert_int_equal(o.profile, PROFILE_QUICK);
@@ -92,6 +92,13 @@ static const struct {
 	{ { "--results=" }, "directory" },
 	{ { "--benchmark_repetitions" }, "=N" },
 	{ { "--benchmark_repetitions=0" }, "1 to 1000" },
+	{ { "--reps", "3", "--benchmark_repetitions=2" }, "differ" },
+	{ { "--benchmark_repetitions=2", "--reps=3" }, "differ" },
+	{ { "--reps", " 5" }, "' 5'" },
+	{ { "--reps", "+5" }, "'+5'" },
+	{ { "--benchmark_repetitions=+5" }, "1 to 1000" },
+	{ { "--benchmark_filter=x" }, "--filter" },
+	{ { "--benchmark_list_tests" }, "--list" },
 };
 
 static void bad_flags_exit_2(void **state)

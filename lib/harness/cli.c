@@ -65,15 +65,18 @@ static bool flag_is(const char *word, const char *name)
 static bool parse_reps(const char *s, int *out)
 {
 	char *end;
-	long v = strtol(s, &end, 10);
+	long v;
 
-	if (*s == '\0' || *end != '\0' || v < 1 || v > 1000)
+	if (*s < '0' || *s > '9') /* strtol would take ' 5', '+5' */
+		return false;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < 1 || v > 1000)
 		return false;
 	*out = (int)v;
 	return true;
 }
 
-static bool machine_ok(const char *s)
+bool cli_machine_ok(const char *s)
 {
 	if (!*s || strlen(s) > 64 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return false;
@@ -124,7 +127,7 @@ static int parse_value_flag(int argc, char **argv, int *i, struct pb_options *o,
 				   "--profile: unknown profile '%s'; allowed: quick, default, full",
 				   v);
 	} else if (strcmp(name, "--machine") == 0) {
-		if (!machine_ok(v))
+		if (!cli_machine_ok(v))
 			return bad(err, errlen,
 				   "--machine: '%s' is not allowed; use 1-64 letters, digits, '.', '_', '-'",
 				   v);
@@ -147,6 +150,11 @@ static int parse_value_flag(int argc, char **argv, int *i, struct pb_options *o,
 
 static int pass_to_gbench(const char *a, struct pb_options *o, char *err, size_t errlen)
 {
+	/* what runs is parbench's plan: google-benchmark's own selection would
+	 * make the cases reported differ from the cases planned */
+	if (flag_is(a, "--benchmark_filter") || flag_is(a, "--benchmark_list_tests") ||
+	    flag_is(a, "--benchmark_dry_run"))
+		return bad(err, errlen, "'%s': use parbench's --filter and --list instead", a);
 	if (o->gb_argc + 1 >= CLI_MAX_GB_ARGS)
 		return bad(err, errlen, "too many --benchmark_* flags (at most %s)", "62");
 	o->gb_argv[o->gb_argc++] = (char *)a;
@@ -155,7 +163,7 @@ static int pass_to_gbench(const char *a, struct pb_options *o, char *err, size_t
 		o->gb_has_out = true;
 	if (flag_is(a, "--benchmark_repetitions")) {
 		o->gb_has_reps = true;
-		if (!a[23] || !parse_reps(a + 24, &o->reps))
+		if (!a[23] || !parse_reps(a + 24, &o->gb_reps))
 			return bad(err, errlen,
 				   "'%s': --benchmark_repetitions needs =N with N from 1 to 1000",
 				   a);
@@ -208,8 +216,35 @@ int cli_parse(int argc, char **argv, struct pb_options *o, char *err, size_t err
 			return 2;
 		}
 	}
+	/* one source of truth for repetitions */
+	if (o->gb_reps && o->reps && o->gb_reps != o->reps) {
+		snprintf(err, errlen,
+			 "--reps %d and --benchmark_repetitions=%d differ; give one of them",
+			 o->reps, o->gb_reps);
+		return 2;
+	}
+	if (o->gb_reps)
+		o->reps = o->gb_reps;
 	if (o->list_cases && !o->list) {
 		snprintf(err, errlen, "--cases goes with --list (parbench --list --cases)");
+		return 2;
+	}
+	return 0;
+}
+
+/* google-benchmark reads BENCHMARK_FILTER, BENCHMARK_REPETITIONS, ... from
+ * the environment: they would change what runs behind parbench's back. */
+int cli_check_env(char *err, size_t errlen)
+{
+	extern char **environ;
+
+	for (char **e = environ; *e; e++) {
+		if (strncmp(*e, "BENCHMARK_", 10) != 0)
+			continue;
+		snprintf(err, errlen,
+			 "the environment sets %.*s, which would change what google-benchmark "
+			 "runs; unset it (use parbench's options)",
+			 (int)strcspn(*e, "="), *e);
 		return 2;
 	}
 	return 0;

@@ -26,9 +26,20 @@
 #include "csv.h"
 #include "workload.h"
 
+/* The first Ctrl-C (or SIGTERM, SIGQUIT, SIGHUP) stops the case in flight and
+ * skips the rest; a second one forces the exit at once (the case's group is
+ * killed, and the lifeline guard kills it too when parbench is gone). */
 static void on_signal(int sig)
 {
 	(void)sig;
+	if (pb_interrupted) {
+		static const char msg[] = "\nparbench: second interrupt; exiting now\n";
+
+		lifeline_kill_case();
+		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+			_exit(130);
+		_exit(130);
+	}
 	pb_interrupted = 1;
 }
 
@@ -40,6 +51,7 @@ static void install_signals(void)
 	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: waits return EINTR */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
 	/* A closed stdout (parbench --csv - | head) is an error to report, and
 	 * channels want EPIPE from a dead peer, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
@@ -107,6 +119,9 @@ static void bench_isolated(struct run *r, size_t idx, gb_state *st)
 		if (!res->failed)
 			gb_set_iteration_time(st, isnan(res->time_s) ? 0 : res->time_s);
 	}
+	/* written and flushed now, not when google-benchmark reports the case
+	 * after its last repetition: a kill loses one repetition at most */
+	run_write_rep(r, c, r->report.nreps[idx] - 1, res);
 	if (res->failed || res->skipped)
 		gb_skip_with_error(st, res->reason);
 	else
@@ -162,14 +177,12 @@ static void on_run(const struct gb_run *run, void *arg)
 		if (pb_interrupted)
 			return;
 		res = inproc_rep(r, idx, run);
-	} else if (run->rep < r->report.nreps[idx]) {
-		res = &r->report.reps[idx][run->rep];
-	} else {
+		if (run_write_rep(r, &r->plan.cases[idx], (int)run->rep, res) < 0)
+			return;
+	} else if (run->rep >= r->report.nreps[idx]) {
 		return; /* skipped before it ran (interrupted): nothing measured */
 	}
-	run_write_rep(r, &r->plan.cases[idx], (int)run->rep, res);
 	if (run->rep + 1 == r->reps) {
-		fflush(r->csv);
 		r->cases_done++;
 		for (int i = 0; i < r->report.nreps[idx]; i++)
 			if (r->report.reps[idx][i].failed) {
@@ -255,7 +268,7 @@ static int init_gbench(struct run *r)
 	argv[argc++] = r->opt.gb_argv[0];
 	snprintf(reps_flag, sizeof(reps_flag), "--benchmark_repetitions=%d", r->reps);
 	argv[argc++] = reps_flag;
-	if (r->dir[0] && !r->opt.gb_has_out) {
+	if (!r->opt.csv && !r->opt.gb_has_out) {
 		snprintf(out_flag, sizeof(out_flag), "--benchmark_out=%s/gbench.json", r->dir);
 		argv[argc++] = out_flag;
 		argv[argc++] = "--benchmark_out_format=json";
@@ -315,6 +328,10 @@ static int setup(struct run *r, int argc, char **argv)
 		fputs(cli_usage, stdout);
 		return 0;
 	}
+	if ((rc = cli_check_env(err, sizeof(err)))) {
+		fprintf(stderr, "parbench: %s\n", err);
+		return rc;
+	}
 	r->cfg.topo = topo_load(NULL, err, sizeof(err));
 	if (!r->cfg.topo) {
 		fprintf(stderr, "parbench: topology: %s\n", err);
@@ -323,6 +340,14 @@ static int setup(struct run *r, int argc, char **argv)
 	if (gethostname(host, sizeof(host)) < 0 || !host[0])
 		snprintf(host, sizeof(host), "unknown");
 	host[strcspn(host, ".")] = '\0';
+	if (!r->opt.machine && !cli_machine_ok(host)) {
+		fprintf(stderr,
+			"parbench: the host name '%s' is not a valid machine name; give --machine "
+			"NAME (1-64 letters, digits, '.', '_', '-')\n",
+			host);
+		topo_free(r->cfg.topo);
+		return 2;
+	}
 	r->cfg.machine = r->opt.machine ? r->opt.machine : host;
 	r->cfg.profile = r->opt.profile;
 	r->cfg.pin = r->opt.pin;
@@ -331,6 +356,52 @@ static int setup(struct run *r, int argc, char **argv)
 	r->reps = r->opt.reps ? r->opt.reps : cli_default_reps(r->opt.profile);
 	r->cfg.reps = r->reps;
 	return -1; /* go on */
+}
+
+/* Everything that can be refused is checked before the first side effect
+ * (calibration, directories, files): a bad flag leaves no trace. */
+static int start_run(struct run *r, const char *stamp, const char *started, int argc, char **argv)
+{
+	int rc;
+
+	pb_run_pid = getpid();
+	ipc_set_owner(pb_run_pid);
+	if ((rc = run_plan_outputs(r, stamp)) || (rc = init_gbench(r)))
+		return rc;
+	prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of a case come back to us */
+	install_signals();
+	if (lifeline_start() < 0)
+		fprintf(stderr,
+			"parbench: warning: no lifeline guard (%s): a kill -9 of "
+			"parbench may leave a case's workers running\n",
+			strerror(errno));
+	workload_calibrate();
+	if (run_open_outputs(r) < 0)
+		return 2;
+	run_write_metadata(r, r->csv, started, argc, argv);
+	fprintf(r->csv, "%s\n", CSV_RAW_HEADER);
+	return run_flush_csv(r) < 0 ? 1 : 0;
+}
+
+/* The end: the CSV closed and checked, every planned case reported. */
+static void finish_run(struct run *r, const char *started, int argc, char **argv)
+{
+	if (r->write_failed) {
+		if (r->csv != stdout)
+			fclose(r->csv); /* said already; nothing more to check */
+	} else if (ferror(r->csv) | (r->csv == stdout ? fflush(r->csv) : fclose(r->csv))) {
+		fprintf(stderr, "parbench: writing the raw CSV failed: %s\n", strerror(errno));
+		r->failed_cases++;
+	}
+	if (!pb_interrupted && r->cases_done != r->plan.n) {
+		fprintf(stderr,
+			"parbench: error: %zu case(s) planned, %zu reported with all %d "
+			"repetitions; results are incomplete\n",
+			r->plan.n, r->cases_done, r->reps);
+		r->failed_cases++;
+	}
+	if (run_write_summary(r, started, argc, argv) < 0)
+		r->failed_cases++;
 }
 
 static int run_all(struct run *r, int argc, char **argv)
@@ -342,18 +413,8 @@ static int run_all(struct run *r, int argc, char **argv)
 
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&now));
 	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	pb_run_pid = getpid();
-	ipc_set_owner(pb_run_pid);
-	prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of a case come back to us */
-	install_signals();
-	workload_calibrate();
-	if (run_open_outputs(r, stamp) < 0)
-		return 1;
-	if ((rc = init_gbench(r)))
+	if ((rc = start_run(r, stamp, started, argc, argv)))
 		return rc;
-	run_write_metadata(r, r->csv, started, argc, argv);
-	fprintf(r->csv, "%s\n", CSV_RAW_HEADER);
-	fflush(r->csv);
 	r->report = (struct pb_report){ .cfg = &r->cfg, .plan = &r->plan };
 	r->report.reps = calloc(r->plan.n, sizeof(*r->report.reps));
 	r->report.nreps = calloc(r->plan.n, sizeof(*r->report.nreps));
@@ -373,17 +434,15 @@ static int run_all(struct run *r, int argc, char **argv)
 		r->cfg.machine, topo_cpu_model(r->cfg.topo), r->cfg.pus);
 	gb_run(on_run, r);
 	run_progress_clear(r);
-	if (ferror(r->csv) | (r->csv == stdout ? fflush(r->csv) : fclose(r->csv))) {
-		fprintf(stderr, "parbench: writing the raw CSV failed: %s\n", strerror(errno));
-		r->failed_cases++;
-	}
-	run_write_summary(r, started, argc, argv);
+	finish_run(r, started, argc, argv);
 	gb_shutdown();
 	free(slots);
 	ipc_cleanup(0);
 	fflush(r->human); /* the notes first, then where the files are */
 	if (r->dir[0])
 		run_list_outputs(r);
+	if (r->write_failed)
+		return 1;
 	if (pb_interrupted) {
 		fprintf(stderr, "parbench: interrupted; the cases that finished are in the CSV\n");
 		return 130;
@@ -421,6 +480,7 @@ int runner_main(int argc, char **argv, const struct pb_experiment *const suites[
 		return 2;
 	}
 	rc = run_all(&r, argc, argv);
+	lifeline_stop();
 	free_run(&r);
 	return rc;
 }

@@ -26,7 +26,8 @@ struct run {
 	size_t cases_done, cases_total;
 	int reps; /* repetitions per case */
 	int failed_cases;
-	uint64_t t0_ns; /* for the progress estimate */
+	bool write_failed; /* the first failed write stopped the run */
+	uint64_t t0_ns;	   /* for the progress estimate */
 	size_t reps_done;
 	bool tty;
 	FILE *human;		/* case lines: stdout, or stderr when the CSV goes to stdout */
@@ -38,12 +39,15 @@ void run_remember_unit(struct run *r, const char *metric, const char *unit);
 const char *run_unit_of(const struct run *r, const char *metric);
 const char *run_case_pin(const struct run *r, const struct pb_case *c);
 void run_write_metadata(const struct run *r, FILE *f, const char *started, int argc, char **argv);
-void run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct rep_result *res);
-int run_open_outputs(struct run *r, const char *stamp);
+int run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct rep_result *res);
+int run_flush_csv(struct run *r);
+int run_write_failed(struct run *r);
+int run_plan_outputs(struct run *r, const char *stamp);
+int run_open_outputs(struct run *r);
 void run_list_outputs(const struct run *r);
 void run_progress(struct run *r, const struct pb_case *c, int rep);
 void run_progress_clear(const struct run *r);
 void run_print_case_line(struct run *r, size_t idx);
-void run_write_summary(struct run *r, const char *started, int argc, char **argv);
+int run_write_summary(struct run *r, const char *started, int argc, char **argv);
 
 #endif

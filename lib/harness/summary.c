@@ -193,10 +193,12 @@ static void write_summary_md(struct run *r, const char *path)
 	fclose(f);
 }
 
-void run_write_summary(struct run *r, const char *started, int argc, char **argv)
+/* Returns -1 when summary.csv could not be written whole. */
+int run_write_summary(struct run *r, const char *started, int argc, char **argv)
 {
 	char path[600];
 	FILE *f = NULL;
+	int rc = 0;
 
 	for (const struct pb_experiment *const *s = r->suites; *s; s++)
 		if ((*s)->summarize)
@@ -204,8 +206,10 @@ void run_write_summary(struct run *r, const char *started, int argc, char **argv
 	if (r->dir[0]) {
 		snprintf(path, sizeof(path), "%s/summary.csv", r->dir);
 		f = fopen(path, "w");
-		if (!f)
+		if (!f) {
 			fprintf(stderr, "parbench: %s: %s\n", path, strerror(errno));
+			rc = -1;
+		}
 	}
 	if (f) {
 		run_write_metadata(r, f, started, argc, argv);
@@ -216,10 +220,14 @@ void run_write_summary(struct run *r, const char *started, int argc, char **argv
 		for (size_t i = 0; i < r->report.nrows; i++)
 			summary_row(f, r, &r->report.rows[i].c, r->report.rows[i].metric,
 				    r->report.rows[i].s, r->report.rows[i].unit);
-		fclose(f);
+		if (ferror(f) | fclose(f)) {
+			fprintf(stderr, "parbench: writing %s failed\n", path);
+			rc = -1;
+		}
 		snprintf(path, sizeof(path), "%s/summary.md", r->dir);
 		write_summary_md(r, path);
 	}
 	for (size_t i = 0; i < r->report.nnotes; i++)
 		fprintf(r->human, "* %s\n", r->report.notes[i]);
+	return rc;
 }

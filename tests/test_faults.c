@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/* Fault injection against the real binary (PARBENCH_BIN): parbench killed
+ * with SIGKILL mid-case, SIGTERM and SIGQUIT, a case process crashing while
+ * its worker lives, a worker leaving the case's group, a bad flag next to an
+ * existing --csv file, unusable output paths, a full disk, repetition and
+ * environment mismatches. After each: no process of the run is left (found
+ * through /proc by a marker in the environment), no child, no IPC object. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipcname.h"
+#include "leakcheck.h"
+
+static char tmp[] = "/tmp/parbench-faults-XXXXXX";
+static char marker[64];
+
+static const char *bin(void)
+{
+	return getenv("PARBENCH_BIN") ? getenv("PARBENCH_BIN") : "bench/parbench";
+}
+
+/* Run the binary through the shell with the marker set; its exit status. */
+static int run(const char *env, const char *args)
+{
+	char cmd[2048];
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "PB_FAULT_MARK=%s %s %s %s >%s/out.txt 2>%s/err.txt", marker,
+		 env, bin(), args, tmp, tmp);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool file_has(const char *name, const char *needle)
+{
+	char path[600], buf[65536];
+	size_t got;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, name);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	got = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[got] = '\0';
+	fclose(f);
+	return strstr(buf, needle) != NULL;
+}
+
+/* Living processes whose environment holds the marker (zombies have none). */
+static int marked_processes(void)
+{
+	char path[300], buf[8192], want[96];
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	int n = 0;
+
+	assert_non_null(d);
+	snprintf(want, sizeof(want), "PB_FAULT_MARK=%s", marker);
+	while ((e = readdir(d))) {
+		size_t got;
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/environ", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		got = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		for (size_t i = 0; i < got; i += strlen(buf + i) + 1)
+			if (strncmp(buf + i, want, sizeof(buf) - i) == 0) {
+				n++;
+				break;
+			}
+	}
+	closedir(d);
+	return n;
+}
+
+/* Wait up to limit_s for every marked process to be gone, reaping the
+ * orphans that come to us (this suite is a subreaper). */
+static bool run_gone_within(double limit_s)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (marked_processes() == 0)
+			return true;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 >
+		    limit_s)
+			return false;
+		usleep(20000);
+	}
+}
+
+static void assert_nothing_left(void)
+{
+	assert_true(run_gone_within(2.0));
+	assert_no_children();
+}
+
+/* Start parbench on a 5 s fork case with the marker; its pid. */
+static pid_t start_long_case(void)
+{
+	char csv[600];
+	pid_t pid;
+
+	snprintf(csv, sizeof(csv), "%s/long.csv", tmp);
+	pid = fork();
+	if (pid == 0) {
+		setenv("PB_FAULT_MARK", marker, 1);
+		execl(bin(), bin(), "--profile", "full", "--filter", "^tasks/fork/io/n:5/w:1/",
+		      "--csv", csv, (char *)NULL);
+		_exit(127);
+	}
+	/* wait until the case process and its worker run beside parbench */
+	for (int i = 0; i < 500 && marked_processes() < 3; i++)
+		usleep(20000);
+	assert_true(marked_processes() >= 3);
+	return pid;
+}
+
+static void sigkill_leaves_nothing(void **state)
+{
+	pid_t pid;
+
+	(void)state;
+	pid = start_long_case();
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_nothing_left();
+	assert_int_equal(ipc_count(pid), 0);
+}
+
+static void stop_signal_like_ctrl_c(int sig)
+{
+	int st;
+	pid_t pid = start_long_case();
+
+	kill(pid, sig);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 130);
+	assert_nothing_left();
+}
+
+static void sigterm_like_ctrl_c(void **state)
+{
+	(void)state;
+	stop_signal_like_ctrl_c(SIGTERM);
+}
+
+static void sigquit_like_ctrl_c(void **state)
+{
+	(void)state;
+	stop_signal_like_ctrl_c(SIGQUIT);
+}
+
+/* The case process crashes while its worker holds the pipe: reported with
+ * its signal, not as the watchdog 30 s later; a worker that left the case's
+ * group is found and killed. */
+static void crash_and_escape_reported(void **state)
+{
+	char args[600];
+
+	(void)state;
+	snprintf(args, sizeof(args), "--filter '^selftest/' --reps 1 --csv %s/f.csv", tmp);
+	assert_int_equal(run("PARBENCH_SELFTEST=faults", args), 1);
+	assert_true(file_has("f.csv", "crash-with-worker,-,1,-,0,none,0,status,1,case process "
+				      "killed by signal 11"));
+	assert_false(file_has("f.csv", "watchdog"));
+	assert_true(file_has("f.csv", "escape,-,1,-,0,none,0,status,1,1 process(es) of the case "
+				      "left its group"));
+	assert_nothing_left();
+}
+
+static void read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t got;
+
+	assert_non_null(f);
+	got = fread(buf, 1, len - 1, f);
+	buf[got] = '\0';
+	fclose(f);
+}
+
+static void bad_flag_keeps_csv(void **state)
+{
+	static const char content[] = "precious,data\n1,2\n";
+	char path[600], args[700], back[256];
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/keep.csv", tmp);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+	snprintf(args, sizeof(args), "--csv %s --benchmark_bogus=1", path);
+	assert_int_equal(run("", args), 2);
+	read_file(path, back, sizeof(back));
+	assert_string_equal(back, content);
+	assert_nothing_left();
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static void unusable_results_exit_2(void **state)
+{
+	char args[1400], longdir[1100], sub[700];
+
+	(void)state;
+	/* a file where a directory must be */
+	snprintf(sub, sizeof(sub), "%s/out.txt/results", tmp);
+	snprintf(args, sizeof(args), "--filter '^tasks/serial/io/n:5/w:1/' --results %s", sub);
+	assert_int_equal(run("", args), 2);
+	assert_true(file_has("err.txt", "--results"));
+	/* longer than the run directory's buffer: an error, not a cut path */
+	snprintf(longdir, sizeof(longdir), "%s/", tmp);
+	while (strlen(longdir) < 1000)
+		strcat(longdir, "d");
+	snprintf(args, sizeof(args), "--filter '^tasks/serial/io/n:5/w:1/' --results %s", longdir);
+	assert_int_equal(run("", args), 2);
+	assert_true(file_has("err.txt", "too long"));
+	longdir[strlen(tmp) + 1 + 200] = '\0'; /* where a cut would have landed */
+	assert_false(exists(longdir));
+	snprintf(args, sizeof(args), "--filter '^tasks/serial/io/n:5/w:1/' --csv %s/no/such/x.csv",
+		 tmp);
+	assert_int_equal(run("", args), 2);
+	assert_nothing_left();
+}
+
+/* A full disk: the run stops at the first write, with a message. */
+static void full_disk_stops(void **state)
+{
+	(void)state;
+	if (!exists("/dev/full"))
+		skip();
+	assert_int_equal(run("", "--profile full --filter '^tasks/fork/io/n:5/w:1/' "
+				 "--csv /dev/full"),
+			 1);
+	assert_true(file_has("err.txt", "stopping the run"));
+	assert_false(file_has("out.txt", "tasks/fork/io/n:5/w:1")); /* no case ran to the end */
+	assert_nothing_left();
+}
+
+/* Failures cannot be hidden by repetitions or the environment. */
+static void mismatches_fail(void **state)
+{
+	(void)state;
+	assert_int_equal(run("PARBENCH_SELFTEST=1",
+			     "--filter '^selftest/(ok|error)' --benchmark_repetitions=2 --reps 3 "
+			     "--csv -"),
+			 2);
+	assert_int_equal(run("PARBENCH_SELFTEST=1",
+			     "--filter '^selftest/(ok|error)' --benchmark_repetitions=2 --csv -"),
+			 1);
+	assert_true(file_has("out.txt", "selftest/error/-/w:1,selftest,error,-,1,-,0,none,1,"
+					"status,1"));
+	assert_int_equal(run("BENCHMARK_FILTER=nothing", "--filter '^tasks/serial/io/n:5/w:1/' "
+							 "--csv -"),
+			 2);
+	assert_true(file_has("err.txt", "BENCHMARK_FILTER"));
+	assert_nothing_left();
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of the run come to us */
+	snprintf(marker, sizeof(marker), "%d-%ld", (int)getpid(), (long)time(NULL));
+	return mkdtemp(tmp) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[600];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sigkill_leaves_nothing),
+		cmocka_unit_test(sigterm_like_ctrl_c),
+		cmocka_unit_test(sigquit_like_ctrl_c),
+		cmocka_unit_test(crash_and_escape_reported),
+		cmocka_unit_test(bad_flag_keeps_csv),
+		cmocka_unit_test(unusable_results_exit_2),
+		cmocka_unit_test(full_disk_stops),
+		cmocka_unit_test(mismatches_fail),
+	};
+
+	return cmocka_run_group_tests_name("faults", tests, setup, teardown);
+}
