@@ -103,9 +103,12 @@ static bool run_gone_within(double limit_s)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		while (waitpid(-1, NULL, WNOHANG) > 0)
+		pid_t got;
+
+		while ((got = waitpid(-1, NULL, WNOHANG)) > 0)
 			;
-		if (marked_processes() == 0)
+		/* no marked process, and no child (a zombie has no environment) */
+		if (got < 0 && errno == ECHILD && marked_processes() == 0)
 			return true;
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 >
@@ -292,6 +295,147 @@ static void mismatches_fail(void **state)
 	assert_nothing_left();
 }
 
+/* The only run directory below results/<machine>/. */
+static void run_dir(const char *results, const char *machine, char *out, size_t len)
+{
+	char base[700];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(base, sizeof(base), "%s/%s", results, machine);
+	d = opendir(base);
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(out, len, "%s/%s", base, e->d_name);
+			n++;
+		}
+	closedir(d);
+	assert_int_equal(n, 1);
+}
+
+/* How many status rows raw.csv holds for each case of names (one a line). */
+static void status_counts(const char *raw, const char *names, int reps)
+{
+	char cmd[4000], line[600];
+	FILE *p;
+	int ncases = 0;
+
+	/* every planned case exactly reps times, no other case, no duplicate */
+	snprintf(cmd, sizeof(cmd),
+		 "grep ',status,' %s | cut -d, -f2,10 | sort | uniq -c | awk '{print $1}' | "
+		 "sort -u; grep ',status,' %s | cut -d, -f2 | sort -u | diff - %s >/dev/null "
+		 "&& echo same-cases",
+		 raw, raw, names);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(line, sizeof(line), p));
+	assert_string_equal(line, "1\n"); /* each (case, rep) once */
+	assert_non_null(fgets(line, sizeof(line), p));
+	assert_string_equal(line, "same-cases\n");
+	pclose(p);
+	snprintf(cmd, sizeof(cmd), "grep -c ',status,' %s", raw);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(line, sizeof(line), p));
+	pclose(p);
+	p = fopen(names, "r");
+	assert_non_null(p);
+	while (fgets(cmd, sizeof(cmd), p))
+		ncases++;
+	fclose(p);
+	assert_int_equal(atoi(line), ncases * reps);
+}
+
+/* Killed mid-run, resumed: every planned case exactly once, appended. */
+static void resume_after_sigkill(void **state)
+{
+	static const char filter[] = "^tasks/(serial|fork)/io/";
+	char results[600], dir[1200], raw[1300], args[1400], names[700];
+	pid_t pid;
+
+	(void)state;
+	snprintf(results, sizeof(results), "%s/res-resume", tmp);
+	snprintf(names, sizeof(names), "%s/names.txt", tmp);
+	snprintf(args, sizeof(args), "--profile quick --filter '%s' --list --cases", filter);
+	assert_int_equal(run("", args), 0);
+	snprintf(args, sizeof(args), "sort %s/out.txt > %s", tmp, names);
+	assert_int_equal(system(args), 0);
+	pid = fork();
+	if (pid == 0) {
+		setenv("PB_FAULT_MARK", marker, 1);
+		execl(bin(), bin(), "--profile", "quick", "--filter", filter, "--reps", "2",
+		      "--machine", "t3", "--results", results, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 1000; i++) { /* until some case is complete */
+		char cmd[1400];
+
+		usleep(20000);
+		snprintf(cmd, sizeof(cmd), "test $(grep -sc ',status,' %s/t3/*/raw.csv) -ge 3",
+			 results);
+		if (system(cmd) == 0)
+			break;
+	}
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_true(run_gone_within(2.0));
+	run_dir(results, "t3", dir, sizeof(dir));
+	snprintf(args, sizeof(args), "--resume %s", dir);
+	assert_int_equal(run("", args), 0);
+	assert_true(file_has("err.txt", "already complete"));
+	snprintf(raw, sizeof(raw), "%s/raw.csv", dir);
+	status_counts(raw, names, 2);
+	assert_nothing_left();
+}
+
+static void same_file(const char *a, const char *b)
+{
+	char cmd[2000];
+
+	snprintf(cmd, sizeof(cmd), "cmp -s %s %s", a, b);
+	if (system(cmd) != 0)
+		fail_msg("%s and %s differ", a, b);
+}
+
+/* --summarize rebuilds the run's own summary, byte for byte. */
+static void summarize_rebuilds(void **state)
+{
+	char results[600], dir[1200], a[1300], b[1300], args[1400];
+
+	(void)state;
+	snprintf(results, sizeof(results), "%s/res-sum", tmp);
+	snprintf(args, sizeof(args),
+		 "--profile quick --filter '^tasks/(serial|fork)/io/n:5/w:1/' --reps 2 "
+		 "--machine t4 --results %s",
+		 results);
+	assert_int_equal(run("", args), 0);
+	run_dir(results, "t4", dir, sizeof(dir));
+	for (int i = 0; i < 2; i++) {
+		const char *name = i ? "summary.md" : "summary.csv";
+
+		snprintf(a, sizeof(a), "%s/%s", dir, name);
+		snprintf(b, sizeof(b), "%s/first-%s", tmp, name);
+		assert_int_equal(rename(a, b), 0);
+	}
+	snprintf(args, sizeof(args), "--summarize %s", dir);
+	assert_int_equal(run("", args), 0);
+	snprintf(a, sizeof(a), "%s/summary.csv", dir);
+	snprintf(b, sizeof(b), "%s/first-summary.csv", tmp);
+	same_file(a, b);
+	snprintf(a, sizeof(a), "%s/summary.md", dir);
+	snprintf(b, sizeof(b), "%s/first-summary.md", tmp);
+	same_file(a, b);
+	/* a damaged raw.csv is refused, not half read */
+	snprintf(args, sizeof(args), "sed -i '$s/,status,0,ok$/,\"status,0,ok/' %s/raw.csv", dir);
+	assert_int_equal(system(args), 0);
+	snprintf(args, sizeof(args), "--summarize %s", dir);
+	assert_int_equal(run("", args), 2);
+	assert_true(file_has("err.txt", "raw.csv: line"));
+	assert_nothing_left();
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -320,6 +464,8 @@ int main(void)
 		cmocka_unit_test(unusable_results_exit_2),
 		cmocka_unit_test(full_disk_stops),
 		cmocka_unit_test(mismatches_fail),
+		cmocka_unit_test(resume_after_sigkill),
+		cmocka_unit_test(summarize_rebuilds),
 	};
 
 	return cmocka_run_group_tests_name("faults", tests, setup, teardown);

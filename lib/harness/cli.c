@@ -29,13 +29,18 @@ const char cli_usage[] =
 	"  --csv FILE           write the raw CSV to FILE ('-': stdout) instead of a\n"
 	"                       run directory\n"
 	"  --results DIR        where run directories go (default results)\n"
+	"  --resume RUN_DIR     run the cases RUN_DIR/raw.csv does not hold complete, with\n"
+	"                       the run's own options, appending to it\n"
+	"  --summarize RUN_DIR  rebuild RUN_DIR's summary.csv and summary.md from raw.csv\n"
 	"  --benchmark_*        passed to google-benchmark (e.g. --benchmark_out=F.json)\n"
 	"\n"
 	"Exit status: 0 all cases passed, 1 a case failed, 2 bad usage, 130 interrupted.\n";
 
-static const char allowed[] = "allowed: --help --list [--cases] --topo --filter REGEX --reps N "
-			      "--pin none|compact|scatter|single --profile quick|default|full "
-			      "--machine NAME --csv FILE --results DIR --python PATH --benchmark_*";
+static const char allowed[] =
+	"allowed: --help --list [--cases] --topo --filter REGEX --reps N "
+	"--pin none|compact|scatter|single --profile quick|default|full "
+	"--machine NAME --csv FILE --results DIR --python PATH --resume RUN_DIR "
+	"--summarize RUN_DIR --benchmark_*";
 
 int cli_default_reps(enum pb_profile p)
 {
@@ -143,7 +148,9 @@ static int parse_value_flag(int argc, char **argv, int *i, struct pb_options *o,
 	} else {
 		if (!*v)
 			return bad(err, errlen, "%s: needs a directory", name);
-		o->results = v;
+		*(strcmp(name, "--resume") == 0	   ? &o->resume :
+		  strcmp(name, "--summarize") == 0 ? &o->summarize :
+						     &o->results) = v;
 	}
 	return 0;
 }
@@ -171,10 +178,36 @@ static int pass_to_gbench(const char *a, struct pb_options *o, char *err, size_t
 	return 0;
 }
 
+/* Options that must agree with each other. */
+static int check_combinations(struct pb_options *o, char *err, size_t errlen)
+{
+	/* one source of truth for repetitions */
+	if (o->gb_reps && o->reps && o->gb_reps != o->reps) {
+		snprintf(err, errlen,
+			 "--reps %d and --benchmark_repetitions=%d differ; give one of them",
+			 o->reps, o->gb_reps);
+		return 2;
+	}
+	if (o->gb_reps)
+		o->reps = o->gb_reps;
+	if ((o->resume || o->summarize) &&
+	    (o->filter || o->reps || o->machine || o->csv || o->python || o->pin != PIN_NONE ||
+	     o->profile != PROFILE_DEFAULT || strcmp(o->results, "results") != 0 ||
+	     (o->resume && o->summarize))) {
+		snprintf(err, errlen,
+			 "--resume and --summarize take the run's options from its raw.csv; give "
+			 "it alone");
+		return 2;
+	}
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct pb_options *o, char *err, size_t errlen)
 {
-	static const char *const value_flags[] = { "--filter",	"--reps", "--pin",     "--profile",
-						   "--machine", "--csv",  "--results", "--python" };
+	static const char *const value_flags[] = { "--filter",	 "--reps",    "--pin",
+						   "--profile",	 "--machine", "--csv",
+						   "--results",	 "--python",  "--resume",
+						   "--summarize" };
 
 	*o = (struct pb_options){
 		.pin = PIN_NONE, .profile = PROFILE_DEFAULT, .results = "results", .gb_argc = 1
@@ -216,15 +249,8 @@ int cli_parse(int argc, char **argv, struct pb_options *o, char *err, size_t err
 			return 2;
 		}
 	}
-	/* one source of truth for repetitions */
-	if (o->gb_reps && o->reps && o->gb_reps != o->reps) {
-		snprintf(err, errlen,
-			 "--reps %d and --benchmark_repetitions=%d differ; give one of them",
-			 o->reps, o->gb_reps);
+	if (check_combinations(o, err, errlen))
 		return 2;
-	}
-	if (o->gb_reps)
-		o->reps = o->gb_reps;
 	if (o->list_cases && !o->list) {
 		snprintf(err, errlen, "--cases goes with --list (parbench --list --cases)");
 		return 2;

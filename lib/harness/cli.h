@@ -17,11 +17,13 @@ struct pb_options {
 	int reps;	    /* 0: the profile's default */
 	enum pin_policy pin;
 	enum pb_profile profile;
-	const char *machine; /* NULL: the host name */
-	const char *csv;     /* raw CSV to this file ("-": stdout) instead of a run directory */
-	const char *results; /* where run directories go: "results" */
-	const char *python;  /* --python: interpreter of the cpython-* cases; NULL: python3 */
-	int gb_argc;	     /* google-benchmark's flags, passed through */
+	const char *machine;   /* NULL: the host name */
+	const char *csv;       /* raw CSV to this file ("-": stdout) instead of a run directory */
+	const char *results;   /* where run directories go: "results" */
+	const char *python;    /* --python: interpreter of the cpython-* cases; NULL: python3 */
+	const char *resume;    /* --resume RUN_DIR */
+	const char *summarize; /* --summarize RUN_DIR */
+	int gb_argc;	       /* google-benchmark's flags, passed through */
 	char *gb_argv[CLI_MAX_GB_ARGS];
 	bool gb_has_out;  /* the user named --benchmark_out */
 	bool gb_has_reps; /* the user named --benchmark_repetitions */

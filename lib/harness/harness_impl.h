@@ -51,7 +51,9 @@ void lifeline_stop(void);	    /* end the guard at a normal exit */
 void lifeline_set_case(pid_t pgid); /* the case group in flight (0: none) */
 void lifeline_child(pid_t parent);  /* first thing in a case process */
 void lifeline_kill_case(void);	    /* async-signal-safe: kill the case in flight */
-int lifeline_sweep(void);	    /* kill and reap stray children; how many */
+int lifeline_sweep(void);
+void lifeline_signals(void);
+/* SIGINT, SIGTERM, SIGQUIT, SIGHUP: stop; twice: exit */ /* kill and reap stray children; how many */
 
 /* The pid of the parbench process that owns the run (for IPC names). */
 extern pid_t pb_run_pid;

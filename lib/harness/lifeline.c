@@ -23,6 +23,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,37 @@ void lifeline_kill_case(void)
 {
 	if (page && page->pgid > 0)
 		kill(-page->pgid, SIGKILL);
+}
+
+/* The first Ctrl-C (or SIGTERM, SIGQUIT, SIGHUP) stops the case in flight and
+ * skips the rest; a second one forces the exit at once (the case's group is
+ * killed, and the lifeline guard kills it too when parbench is gone). */
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (pb_interrupted) {
+		static const char msg[] = "\nparbench: second interrupt; exiting now\n";
+
+		lifeline_kill_case();
+		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+			_exit(130);
+		_exit(130);
+	}
+	pb_interrupted = 1;
+}
+
+void lifeline_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: waits return EINTR */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	/* A closed stdout (parbench --csv - | head) is an error to report, and
+	 * channels want EPIPE from a dead peer, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 /* The parent pid in /proc/PID/stat (after the command in parentheses). */

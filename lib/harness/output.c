@@ -60,6 +60,20 @@ const char *run_case_pin(const struct run *r, const struct pb_case *c)
 	return pin_policy_name(c->pin_fixed ? c->pin : r->cfg.pin);
 }
 
+/* The per-case results of the plan (once). */
+void run_alloc_report(struct run *r)
+{
+	if (r->report.reps)
+		return;
+	r->report = (struct pb_report){ .cfg = &r->cfg, .plan = &r->plan };
+	r->report.reps = calloc(r->plan.n + 1, sizeof(*r->report.reps));
+	r->report.nreps = calloc(r->plan.n + 1, sizeof(*r->report.nreps));
+	if (!r->report.reps || !r->report.nreps) {
+		perror("parbench: calloc");
+		exit(1);
+	}
+}
+
 /* ---- metadata ---- */
 
 static void os_pretty_name(char *buf, size_t len)

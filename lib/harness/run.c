@@ -26,37 +26,6 @@
 #include "csv.h"
 #include "workload.h"
 
-/* The first Ctrl-C (or SIGTERM, SIGQUIT, SIGHUP) stops the case in flight and
- * skips the rest; a second one forces the exit at once (the case's group is
- * killed, and the lifeline guard kills it too when parbench is gone). */
-static void on_signal(int sig)
-{
-	(void)sig;
-	if (pb_interrupted) {
-		static const char msg[] = "\nparbench: second interrupt; exiting now\n";
-
-		lifeline_kill_case();
-		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
-			_exit(130);
-		_exit(130);
-	}
-	pb_interrupted = 1;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: waits return EINTR */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	/* A closed stdout (parbench --csv - | head) is an error to report, and
-	 * channels want EPIPE from a dead peer, not a silent death. */
-	signal(SIGPIPE, SIG_IGN);
-}
-
 /* ---- one repetition, called by google-benchmark ---- */
 
 struct slot {
@@ -268,7 +237,7 @@ static int init_gbench(struct run *r)
 	argv[argc++] = r->opt.gb_argv[0];
 	snprintf(reps_flag, sizeof(reps_flag), "--benchmark_repetitions=%d", r->reps);
 	argv[argc++] = reps_flag;
-	if (!r->opt.csv && !r->opt.gb_has_out) {
+	if (!r->opt.csv && !r->opt.gb_has_out && !r->opt.resume) {
 		snprintf(out_flag, sizeof(out_flag), "--benchmark_out=%s/gbench.json", r->dir);
 		argv[argc++] = out_flag;
 		argv[argc++] = "--benchmark_out_format=json";
@@ -285,15 +254,22 @@ static int init_gbench(struct run *r)
 	return 0;
 }
 
-static void register_cases(struct run *r, struct slot *slots)
+/* Every case of the plan, but those --resume found complete; how many. */
+static size_t register_cases(struct run *r, struct slot *slots)
 {
+	size_t n = 0;
+
 	for (size_t i = 0; i < r->plan.n; i++) {
 		struct gb_options o = { .manual_time = !r->plan.cases[i].in_process,
 					.iterations = r->plan.cases[i].in_process ? 0 : 1 };
 
+		if (r->done && r->done[i])
+			continue;
 		slots[i] = (struct slot){ r, i };
 		gb_register(r->plan.cases[i].name, bench_fn, &slots[i], o);
+		n++;
 	}
+	return n;
 }
 
 static void free_run(struct run *r)
@@ -311,6 +287,11 @@ static void free_run(struct run *r)
 	free(r->report.nreps);
 	plan_free(&r->plan);
 	free(r->exp_ncases);
+	free(r->got);
+	free(r->done);
+	free(r->meta_text);
+	for (size_t i = 0; i < r->nkept; i++)
+		free(r->kept[i]);
 	topo_free(r->cfg.topo);
 }
 
@@ -328,7 +309,8 @@ static int setup(struct run *r, int argc, char **argv)
 		fputs(cli_usage, stdout);
 		return 0;
 	}
-	if ((rc = cli_check_env(err, sizeof(err)))) {
+	if ((rc = cli_check_env(err, sizeof(err))) ||
+	    ((r->opt.resume || r->opt.summarize) && (rc = resume_setup(r, err, sizeof(err))))) {
 		fprintf(stderr, "parbench: %s\n", err);
 		return rc;
 	}
@@ -366,16 +348,18 @@ static int start_run(struct run *r, const char *stamp, const char *started, int 
 
 	pb_run_pid = getpid();
 	ipc_set_owner(pb_run_pid);
-	if ((rc = run_plan_outputs(r, stamp)) || (rc = init_gbench(r)))
+	if ((!r->opt.resume && (rc = run_plan_outputs(r, stamp))) || (rc = init_gbench(r)))
 		return rc;
 	prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of a case come back to us */
-	install_signals();
+	lifeline_signals();
 	if (lifeline_start() < 0)
 		fprintf(stderr,
 			"parbench: warning: no lifeline guard (%s): a kill -9 of "
 			"parbench may leave a case's workers running\n",
 			strerror(errno));
 	workload_calibrate();
+	if (r->opt.resume)
+		return resume_open(r) < 0 ? 2 : 0;
 	if (run_open_outputs(r) < 0)
 		return 2;
 	run_write_metadata(r, r->csv, started, argc, argv);
@@ -409,21 +393,20 @@ static int run_all(struct run *r, int argc, char **argv)
 	char stamp[32], started[32];
 	struct slot *slots;
 	time_t now = time(NULL);
+	size_t nrun;
 	int rc;
 
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&now));
 	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	if ((rc = start_run(r, stamp, started, argc, argv)))
 		return rc;
-	r->report = (struct pb_report){ .cfg = &r->cfg, .plan = &r->plan };
-	r->report.reps = calloc(r->plan.n, sizeof(*r->report.reps));
-	r->report.nreps = calloc(r->plan.n, sizeof(*r->report.nreps));
+	run_alloc_report(r);
 	slots = calloc(r->plan.n, sizeof(*slots));
-	if (!r->report.reps || !r->report.nreps || !slots) {
+	if (!slots) {
 		perror("parbench: calloc");
 		return 1;
 	}
-	register_cases(r, slots);
+	nrun = register_cases(r, slots);
 	r->cases_total = r->plan.n;
 	r->tty = isatty(STDERR_FILENO);
 	r->human = r->csv == stdout ? stderr : stdout;
@@ -432,7 +415,8 @@ static int run_all(struct run *r, int argc, char **argv)
 		"parbench: %zu cases × %d repetitions, profile %s, pin %s, on %s (%s, %d PUs)\n",
 		r->plan.n, r->reps, pb_profile_name(r->cfg.profile), pin_policy_name(r->cfg.pin),
 		r->cfg.machine, topo_cpu_model(r->cfg.topo), r->cfg.pus);
-	gb_run(on_run, r);
+	if (nrun > 0)
+		gb_run(on_run, r);
 	run_progress_clear(r);
 	finish_run(r, started, argc, argv);
 	gb_shutdown();
@@ -468,6 +452,21 @@ int runner_main(int argc, char **argv, const struct pb_experiment *const suites[
 		return 0;
 	}
 	plan_cases(&r);
+	if (r.opt.resume || r.opt.summarize) {
+		char err[400];
+
+		run_alloc_report(&r);
+		if ((rc = resume_load(&r, err, sizeof(err)))) {
+			fprintf(stderr, "parbench: %s\n", err);
+			free_run(&r);
+			return rc;
+		}
+		if (r.opt.summarize) {
+			rc = run_summarize(&r, argc, argv);
+			free_run(&r);
+			return rc;
+		}
+	}
 	if (r.opt.list) {
 		list_plan(&r);
 		free_run(&r);

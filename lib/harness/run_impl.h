@@ -27,7 +27,15 @@ struct run {
 	int reps; /* repetitions per case */
 	int failed_cases;
 	bool write_failed; /* the first failed write stopped the run */
-	uint64_t t0_ns;	   /* for the progress estimate */
+	/* --resume / --summarize: read back from raw.csv (resume.c) */
+	char *meta_text;      /* raw.csv's metadata lines, for the summary */
+	const char *meta_cpu; /* its cpu_model */
+	int meta_pus;	      /* its pus */
+	bool *got;	      /* [case * reps + rep]: its status row was read */
+	bool *done;	      /* per case: complete in raw.csv; NULL in a fresh run */
+	char *kept[16];	      /* strings the options point into */
+	size_t nkept;
+	uint64_t t0_ns; /* for the progress estimate */
 	size_t reps_done;
 	bool tty;
 	FILE *human;		/* case lines: stdout, or stderr when the CSV goes to stdout */
@@ -48,6 +56,11 @@ void run_list_outputs(const struct run *r);
 void run_progress(struct run *r, const struct pb_case *c, int rep);
 void run_progress_clear(const struct run *r);
 void run_print_case_line(struct run *r, size_t idx);
+int resume_setup(struct run *r, char *err, size_t errlen);
+int resume_load(struct run *r, char *err, size_t errlen);
+int resume_open(struct run *r);
+int run_summarize(struct run *r, int argc, char **argv);
+void run_alloc_report(struct run *r);
 int run_write_summary(struct run *r, const char *started, int argc, char **argv);
 
 #endif

@@ -168,7 +168,8 @@ static void write_summary_md(struct run *r, const char *path)
 	}
 	fprintf(f, "# parbench run on %s\n\n", r->cfg.machine);
 	fprintf(f, "CPU: %s; %d PUs; profile %s; pin %s; %d repetitions per case.\n\n",
-		topo_cpu_model(r->cfg.topo), r->cfg.pus, pb_profile_name(r->cfg.profile),
+		r->meta_cpu ? r->meta_cpu : topo_cpu_model(r->cfg.topo),
+		r->meta_pus ? r->meta_pus : r->cfg.pus, pb_profile_name(r->cfg.profile),
 		pin_policy_name(r->cfg.pin), r->reps);
 	fprintf(f, "| case | metric | median | min | max | n |\n|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < r->plan.n; i++) {
@@ -212,7 +213,10 @@ int run_write_summary(struct run *r, const char *started, int argc, char **argv)
 		}
 	}
 	if (f) {
-		run_write_metadata(r, f, started, argc, argv);
+		if (r->meta_text) /* read back from raw.csv: the run's own */
+			fputs(r->meta_text, f);
+		else
+			run_write_metadata(r, f, started, argc, argv);
 		fprintf(f, "%s\n", CSV_SUMMARY_HEADER);
 		for (size_t i = 0; i < r->plan.n; i++)
 			if (r->report.nreps[i] > 0)
