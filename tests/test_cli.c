@@ -99,13 +99,18 @@ static const struct {
 	{ { "--benchmark_repetitions=+5" }, "1 to 1000" },
 	{ { "--benchmark_filter=x" }, "--filter" },
 	{ { "--benchmark_list_tests" }, "--list" },
+	{ { "--filter", "x{1,32767}" }, "over 255" },
+	{ { "--filter", "((x{1,64}){1,64}){1,64}" }, "over 1000" },
+	{ { "--filter", "(a)\\1" }, "back-references" },
+	{ { "--resume", "d", "--reps=3" }, "alone" },
+	{ { "--resume", "d", "--summarize=d" }, "alone" },
 };
 
 static void bad_flags_exit_2(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad_inputs) / sizeof(bad_inputs[0]); i++) {
-		char *argv[4] = { "parbench" };
+		char *argv[5] = { "parbench" };
 		struct pb_options o;
 		char err[512];
 		int argc = 1;

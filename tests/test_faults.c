@@ -419,6 +419,8 @@ static void summarize_rebuilds(void **state)
 		snprintf(b, sizeof(b), "%s/first-%s", tmp, name);
 		assert_int_equal(rename(a, b), 0);
 	}
+	/* noise is data: a noisy flag per case, as a metric row */
+	assert_true(file_has("first-summary.csv", ",none,noisy,2,"));
 	snprintf(args, sizeof(args), "--summarize %s", dir);
 	assert_int_equal(run("", args), 0);
 	snprintf(a, sizeof(a), "%s/summary.csv", dir);
@@ -433,6 +435,45 @@ static void summarize_rebuilds(void **state)
 	snprintf(args, sizeof(args), "--summarize %s", dir);
 	assert_int_equal(run("", args), 2);
 	assert_true(file_has("err.txt", "raw.csv: line"));
+	assert_nothing_left();
+}
+
+/* The host name is checked like --machine (here in a UTS namespace of our
+ * own, where the test may rename the host). */
+static void bad_host_name_refused(void **state)
+{
+	char cmd[1200];
+	int st;
+
+	(void)state;
+	if (system("unshare -u true 2>/dev/null") != 0)
+		skip();
+	snprintf(cmd, sizeof(cmd),
+		 "unshare -u /usr/bin/python3 -c \"import socket, os, sys; "
+		 "socket.sethostname('bad host'); os.execv(sys.argv[1], sys.argv[1:])\" %s "
+		 "--filter '^tasks/serial/io/n:5/w:1/' --reps 1 --csv %s/h.csv >/dev/null "
+		 "2>%s/err.txt",
+		 bin(), tmp, tmp);
+	st = system(cmd);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 2);
+	assert_true(file_has("err.txt", "'bad host' is not a valid machine name"));
+	assert_nothing_left();
+}
+
+/* A replaced topology is said before the run and recorded; so is the noise. */
+static void hwloc_override_recorded(void **state)
+{
+	char args[700];
+
+	(void)state;
+	snprintf(args, sizeof(args),
+		 "--filter '^tasks/serial/io/n:5/w:1/' --reps 1 --csv %s/hw.csv", tmp);
+	assert_int_equal(run("HWLOC_SYNTHETIC='pack:1 pu:2'", args), 0);
+	assert_true(file_has("err.txt", "the topology comes from HWLOC_SYNTHETIC"));
+	assert_true(file_has("hw.csv", "# hwloc_env=HWLOC_SYNTHETIC=pack:1 pu:2\n"));
+	assert_true(file_has("hw.csv", "# load_avg_start="));
+	assert_true(file_has("hw.csv", "# aslr="));
 	assert_nothing_left();
 }
 
@@ -466,6 +507,8 @@ int main(void)
 		cmocka_unit_test(mismatches_fail),
 		cmocka_unit_test(resume_after_sigkill),
 		cmocka_unit_test(summarize_rebuilds),
+		cmocka_unit_test(bad_host_name_refused),
+		cmocka_unit_test(hwloc_override_recorded),
 	};
 
 	return cmocka_run_group_tests_name("faults", tests, setup, teardown);

@@ -92,6 +92,68 @@ bool cli_machine_ok(const char *s)
 	return true;
 }
 
+/* A bound {m}, {m,} or {m,n} at p (after its '{'): its largest count, and
+ * *end past the '}'; -1 when it is not one. */
+static long bound_max(const char *p, const char **end)
+{
+	char *e;
+	long m = strtol(p, &e, 10), n = m;
+
+	if (e == p || m < 0)
+		return -1;
+	if (*e == ',')
+		n = e[1] >= '0' && e[1] <= '9' ? strtol(e + 1, &e, 10) : (e++, m);
+	if (*e != '}')
+		return -1;
+	*end = e + 1;
+	return n > m ? n : m;
+}
+
+/* --filter patterns that cost seconds to compile (glibc expands bounded
+ * repetitions; nested ones multiply) or match (back-references) are
+ * refused: no count over 255, no nesting of counts over 1000 in all. */
+static const char *filter_too_costly(const char *p)
+{
+	long stack[64] = { 1 }, last = 1;
+	int depth = 0;
+
+	if (strlen(p) > 512)
+		return "longer than 512 characters";
+	while (*p) {
+		const char *end = p + 1;
+		long n;
+
+		if (*p == '\\' && p[1] >= '1' && p[1] <= '9')
+			return "back-references (\\1 ... \\9) are not allowed";
+		if (*p == '[') { /* a bracket expression is one atom */
+			end += *end == '^';
+			end += *end == ']';
+			while (*end && *end != ']')
+				end++;
+			end += *end == ']';
+			last = 1;
+		} else if (*p == '(') {
+			if (++depth >= 64)
+				return "groups nested too deep";
+			stack[depth] = 1;
+		} else if (*p == ')' && depth > 0) {
+			last = stack[depth--];
+			stack[depth] = stack[depth] > last ? stack[depth] : last;
+		} else if (*p == '{' && (n = bound_max(p + 1, &end)) >= 0) {
+			if (n > 255)
+				return "a repetition count over 255";
+			if ((last *= n ? n : 1) > 1000)
+				return "nested repetition counts over 1000 in all";
+			stack[depth] = stack[depth] > last ? stack[depth] : last;
+		} else {
+			end += *p == '\\' && p[1];
+			last = 1;
+		}
+		p = end;
+	}
+	return NULL;
+}
+
 static int bad(char *err, size_t len, const char *fmt, const char *what)
 {
 	snprintf(err, len, fmt, what);
@@ -111,6 +173,10 @@ static int parse_value_flag(int argc, char **argv, int *i, struct pb_options *o,
 	if (!v)
 		return bad(err, errlen, "option '%s' needs a value", name);
 	if (strcmp(name, "--filter") == 0) {
+		const char *why = filter_too_costly(v);
+
+		if (why)
+			return bad(err, errlen, "--filter: refused, %s", why);
 		if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
 			return bad(err, errlen,
 				   "--filter: '%s' is not a valid POSIX extended regular expression",

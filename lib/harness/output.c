@@ -140,6 +140,7 @@ void run_write_metadata(const struct run *r, FILE *f, const char *started, int a
 	csv_meta(f, "calibration_tick_ns", "%.3f", cal.tick_ns);
 	csv_meta(f, "calibration_method", "median of %d runs of %.0f ms on one core", cal.runs,
 		 cal.run_ms);
+	run_noise_meta(f, r);
 	csv_meta(f, "started_utc", "%s", started);
 	csv_meta(f, "command", "%s", cmd);
 }

@@ -357,6 +357,7 @@ static int start_run(struct run *r, const char *stamp, const char *started, int 
 			"parbench: warning: no lifeline guard (%s): a kill -9 of "
 			"parbench may leave a case's workers running\n",
 			strerror(errno));
+	run_noise_start(r);
 	workload_calibrate();
 	if (r->opt.resume)
 		return resume_open(r) < 0 ? 2 : 0;
@@ -419,6 +420,7 @@ static int run_all(struct run *r, int argc, char **argv)
 		gb_run(on_run, r);
 	run_progress_clear(r);
 	finish_run(r, started, argc, argv);
+	run_noise_end(r);
 	gb_shutdown();
 	free(slots);
 	ipc_cleanup(0);

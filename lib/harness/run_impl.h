@@ -31,6 +31,7 @@ struct run {
 	char *meta_text;      /* raw.csv's metadata lines, for the summary */
 	const char *meta_cpu; /* its cpu_model */
 	int meta_pus;	      /* its pus */
+	double load_start[3]; /* load average before the run (noise.c) */
 	bool *got;	      /* [case * reps + rep]: its status row was read */
 	bool *done;	      /* per case: complete in raw.csv; NULL in a fresh run */
 	char *kept[16];	      /* strings the options point into */
@@ -59,6 +60,9 @@ void run_print_case_line(struct run *r, size_t idx);
 int resume_setup(struct run *r, char *err, size_t errlen);
 int resume_load(struct run *r, char *err, size_t errlen);
 int resume_open(struct run *r);
+void run_noise_meta(FILE *f, const struct run *r);
+void run_noise_start(struct run *r);
+void run_noise_end(const struct run *r);
 int run_summarize(struct run *r, int argc, char **argv);
 void run_alloc_report(struct run *r);
 int run_write_summary(struct run *r, const char *started, int argc, char **argv);

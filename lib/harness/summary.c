@@ -127,6 +127,26 @@ static void summary_row(FILE *f, const struct run *r, const struct pb_case *c, c
 	fputc('\n', f);
 }
 
+/* Noise is data: "noisy" (1 or 0) when the case's key metric spans more
+ * than 25 % (max/min > 1.25) over its repetitions, as the case line says. */
+static void noisy_row(FILE *f, struct run *r, size_t idx)
+{
+	const struct pb_case *c = &r->plan.cases[idx];
+	const char *metric = NULL;
+	struct stats_summary s;
+	double flag;
+
+	for (int k = 0; k < r->report.nreps[idx] && !metric; k++)
+		if (!r->report.reps[idx][k].failed)
+			metric = key_metric(&r->report.reps[idx][k]);
+	if (!metric || !pb_report_stat(&r->report, c->name, metric, &s) || s.n < 2)
+		return;
+	flag = s.min > 0 && s.max / s.min > 1.25;
+	summary_row(f, r, c, "noisy",
+		    (struct stats_summary){ .n = s.n, .min = flag, .median = flag, .max = flag },
+		    "flag");
+}
+
 /* Every metric of a case, in the order its repetitions first reported them. */
 static void summarize_case(FILE *f, struct run *r, size_t idx)
 {
@@ -156,6 +176,7 @@ static void summarize_case(FILE *f, struct run *r, size_t idx)
 		status[i] = r->report.reps[idx][i].failed;
 	summary_row(f, r, c, "status", stats_summarize(status, (size_t)(n < 1024 ? n : 1024)),
 		    "failed");
+	noisy_row(f, r, idx);
 }
 
 static void write_summary_md(struct run *r, const char *path)
