@@ -477,6 +477,21 @@ static void hwloc_override_recorded(void **state)
 	assert_nothing_left();
 }
 
+/* perf is optional: without it its cases are skipped, and the run passes. */
+static void no_perf_skips(void **state)
+{
+	(void)state;
+	assert_int_equal(run("PATH=/nonexistent",
+			     "--profile quick --filter 'perf' --reps 1 --csv -"),
+			 0);
+	assert_true(file_has("out.txt", "pin:scatter/w:2/msg_bytes:4,ipc-latency,pipe-vs-perf,-,2,"
+					"msg_bytes,4,scatter,0,status,0,skipped: perf not found"));
+	assert_true(file_has("out.txt",
+			     "perf-sched-pipe,-,2,msg_bytes,4,single,0,status,0,skipped: "
+			     "perf not found"));
+	assert_nothing_left();
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -509,6 +524,7 @@ int main(void)
 		cmocka_unit_test(summarize_rebuilds),
 		cmocka_unit_test(bad_host_name_refused),
 		cmocka_unit_test(hwloc_override_recorded),
+		cmocka_unit_test(no_perf_skips),
 	};
 
 	return cmocka_run_group_tests_name("faults", tests, setup, teardown);

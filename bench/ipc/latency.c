@@ -152,6 +152,8 @@ static int perf_case(struct pb_ctx *ctx, const struct pb_case *c)
 	long n = (long)pb_case_get(c, "round_trips");
 	double t1, tn, d1 = 0, dn = 0;
 
+	if (!perf_usable())
+		return pb_skip(ctx, "perf not found (install linux-perf: scripts/deps.sh bench)");
 	if (perf_run(ctx, 1, &t1, &d1) < 0 || perf_run(ctx, n, &tn, &dn) < 0)
 		return -1;
 	pb_metric(ctx, "latency_ns_mean", (tn - t1) / (double)(n - 1) * 1000.0, "ns");
@@ -170,9 +172,12 @@ static int perf_case(struct pb_ctx *ctx, const struct pb_case *c)
 static int paired_case(struct pb_ctx *ctx, const struct pb_case *c)
 {
 	size_t n = (size_t)pb_case_get(c, "round_trips"), rounds = (size_t)pb_case_get(c, "rounds");
-	double *ns = malloc(n * sizeof(*ns)), ratio[16], ours[16], theirs[16];
+	double *ns, ratio[16], ours[16], theirs[16];
 	int rc = 0;
 
+	if (!perf_usable())
+		return pb_skip(ctx, "perf not found (install linux-perf: scripts/deps.sh bench)");
+	ns = malloc(n * sizeof(*ns));
 	if (!ns || rounds > 16)
 		return pb_fail(ctx, "out of memory");
 	for (size_t r = 0; r < rounds && rc == 0; r++) {

@@ -7,6 +7,7 @@
 #include "perf_peer.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sched.h>
 #include <stdio.h>
@@ -96,6 +97,25 @@ static double parse_usecs(const char *text)
 	while (p && p > text && (p[-1] == '.' || (p[-1] >= '0' && p[-1] <= '9')))
 		p--;
 	return p ? strtod(p, NULL) : NAN;
+}
+
+bool perf_usable(void)
+{
+	int st, null;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		null = open("/dev/null", O_WRONLY);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execlp("perf", "perf", "--version", (char *)NULL);
+		_exit(127);
+	}
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
 /* One run of perf bench sched pipe -l loops: its total time in us. */

@@ -10,5 +10,8 @@
  * total time in us, and how long the move took (0 on one PU). -1 after
  * pb_fail (no perf, or it failed). */
 int perf_run(struct pb_ctx *ctx, long loops, double *total_us, double *delay_us);
+/* Does `perf --version` run here? A case without it is skipped ("perf not
+ * found"), not failed: perf is optional. */
+bool perf_usable(void);
 
 #endif
