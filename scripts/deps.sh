@@ -8,6 +8,7 @@
 #            cases are skipped without it)
 #   compare  python3-scipy, gnuplot (make compare)
 #   report   compare + pandoc, chromium, poppler-utils (make report)
+#   ci       valgrind and clang (libFuzzer), for .ci/run's memcheck and fuzz steps
 #   slurm    slurm-wlm and munge, for `make slurm-check` only (never part of
 #            build, test or bench)
 #
@@ -24,11 +25,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 usage() {
-	echo "usage: $0 [build|test|bench|compare|report|slurm ...]" >&2
+	echo "usage: $0 [build|test|bench|compare|report|ci|slurm ...]" >&2
 	exit 2
 }
 
-want_build=0 want_test=0 want_bench=0 want_compare=0 want_report=0 want_slurm=0
+want_build=0 want_test=0 want_bench=0 want_compare=0 want_report=0 want_slurm=0 want_ci=0
 [ $# -eq 0 ] && set -- build
 for mode in "$@"; do
 	case "$mode" in
@@ -38,6 +39,7 @@ for mode in "$@"; do
 	compare) want_compare=1 ;;
 	report) want_compare=1 want_report=1 ;;
 	slurm) want_slurm=1 ;;
+	ci) want_ci=1 ;;
 	-h | --help) usage ;;
 	*)
 		echo "deps: unknown mode '$mode'" >&2
@@ -161,6 +163,10 @@ if [ "$want_bench" = 1 ]; then
 	fi
 fi
 
+if [ "$want_ci" = 1 ]; then
+	check_cmd valgrind valgrind
+	check_cmd clang clang
+fi
 if [ "$want_slurm" = 1 ]; then
 	for c in slurmctld slurmd sbatch; do
 		check_cmd slurm-wlm "$c"
@@ -288,6 +294,11 @@ if [ "$want_bench" = 1 ]; then
 fi
 if [ "$want_compare" = 1 ]; then
 	mapfile -t -O ${#still[@]} still < <(missing_report_tools $([ "$want_report" = 1 ] || echo compare))
+fi
+if [ "$want_ci" = 1 ]; then
+	for c in valgrind clang; do
+		have_cmd "$c" || still+=("$c")
+	done
 fi
 if [ "$want_slurm" = 1 ]; then
 	for c in slurmctld slurmd sbatch munged; do

@@ -102,6 +102,7 @@ static const struct {
 	{ { "--filter", "x{1,32767}" }, "over 255" },
 	{ { "--filter", "((x{1,64}){1,64}){1,64}" }, "over 1000" },
 	{ { "--filter", "(a)\\1" }, "back-references" },
+	{ { "--filter", "s++++++++++++" }, "over 1000" }, /* found by fuzz_cli: out of memory */
 	{ { "--resume", "d", "--reps=3" }, "alone" },
 	{ { "--resume", "d", "--summarize=d" }, "alone" },
 };

@@ -109,9 +109,10 @@ static long bound_max(const char *p, const char **end)
 	return n > m ? n : m;
 }
 
-/* --filter patterns that cost seconds to compile (glibc expands bounded
- * repetitions; nested ones multiply) or match (back-references) are
- * refused: no count over 255, no nesting of counts over 1000 in all. */
+/* --filter patterns that cost seconds (or gigabytes) to compile (glibc
+ * expands bounded repetitions and '+', and nested or stacked ones multiply)
+ * or match (back-references) are refused: no count over 255, no nesting of
+ * counts over 1000 in all ('+' counts 2: "x+++++++++++" is refused). */
 static const char *filter_too_costly(const char *p)
 {
 	long stack[64] = { 1 }, last = 1;
@@ -139,7 +140,9 @@ static const char *filter_too_costly(const char *p)
 		} else if (*p == ')' && depth > 0) {
 			last = stack[depth--];
 			stack[depth] = stack[depth] > last ? stack[depth] : last;
-		} else if (*p == '{' && (n = bound_max(p + 1, &end)) >= 0) {
+		} else if ((*p == '{' && (n = bound_max(p + 1, &end)) >= 0) ||
+			   (*p == '+' && (n = 2))) {
+			/* glibc copies the repeated part n times ('+': twice) */
 			if (n > 255)
 				return "a repetition count over 255";
 			if ((last *= n ? n : 1) > 1000)

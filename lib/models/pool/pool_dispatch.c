@@ -254,6 +254,8 @@ void pool_pump(struct pool *p, uint64_t deadline_ns)
 	struct pollfd fds[2 * p->nworkers + 1];
 	int slot[2 * p->nworkers + 1], n = 0;
 	struct timespec ts, *tsp = NULL;
+	bool no_pidfd = false;
+	int ready;
 
 	pool_dispatch(p);
 	for (int i = 0; i < p->nworkers; i++) {
@@ -265,6 +267,7 @@ void pool_pump(struct pool *p, uint64_t deadline_ns)
 		}
 		fds[n] = (struct pollfd){ .fd = p->w[i].pidfd, .events = POLLIN };
 		slot[n++] = i;
+		no_pidfd = no_pidfd || p->w[i].pidfd < 0;
 	}
 	if (n == 0) {
 		/* No worker, none can be started, and yet work is waiting:
@@ -282,7 +285,13 @@ void pool_pump(struct pool *p, uint64_t deadline_ns)
 					.tv_nsec = (long)(left % 1000000000u) };
 		tsp = &ts;
 	}
-	if (ppoll(fds, (nfds_t)n, tsp, NULL) <= 0)
+	/* without a pidfd a death wakes no poll: look every 10 ms */
+	if (no_pidfd && (!tsp || ts.tv_sec > 0 || ts.tv_nsec > 10000000)) {
+		ts = (struct timespec){ .tv_nsec = 10000000 };
+		tsp = &ts;
+	}
+	ready = ppoll(fds, (nfds_t)n, tsp, NULL);
+	if (ready < 0 || (ready == 0 && !no_pidfd))
 		return;
 	/* Results first: a worker's last results are delivered before its
 	 * death settles the chunk. */
@@ -290,7 +299,8 @@ void pool_pump(struct pool *p, uint64_t deadline_ns)
 		if (fds[k].revents && fds[k].fd == p->w[slot[k]].result_fd)
 			pool_read_worker(p, &p->w[slot[k]]);
 	for (int k = 0; k < n; k++)
-		if (fds[k].revents && p->w[slot[k]].pid && fds[k].fd == p->w[slot[k]].pidfd)
+		if (p->w[slot[k]].pid && fds[k].fd == p->w[slot[k]].pidfd &&
+		    pool_worker_exited(&p->w[slot[k]], fds[k].revents))
 			pool_on_exit(p, slot[k]);
 	pool_dispatch(p);
 }

@@ -117,6 +117,8 @@ int pool_spawn(struct pool *p, int slot, char *err, size_t errlen);
 void pool_close_worker(struct worker *w);
 /* waitpid, retried on EINTR: the status. */
 int pool_reap(pid_t pid);
+/* Has w exited? By its pidfd (revents) or, without one, by waitid. */
+bool pool_worker_exited(const struct worker *w, short revents);
 /* The worker in slot has exited: settle its chunk, replace it if needed. */
 void pool_on_exit(struct pool *p, int slot);
 

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,35 @@
 #include "pool_impl.h"
 
 /* ------------------------------------------------- starting workers */
+
+/* A pidfd for pid, or -1 for the fallback: pidfd_open is missing (Linux <
+ * 5.3, valgrind) or PARBENCH_POOL_NO_PIDFD=1 forces it (for the tests).
+ * Without a pidfd, pool_worker_exited() asks waitid() instead. -2: a real
+ * error (errno set). */
+static int open_pidfd(pid_t pid)
+{
+	const char *force = getenv("PARBENCH_POOL_NO_PIDFD");
+	int fd;
+
+	if (force && strcmp(force, "1") == 0)
+		return -1;
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+		return -1;
+	return fd < 0 ? -2 : fd;
+}
+
+/* Has the worker exited? Its pidfd is readable (revents from the poll), or,
+ * without one, waitid(WNOWAIT) sees it (it stays to be reaped by pool_reap). */
+bool pool_worker_exited(const struct worker *w, short revents)
+{
+	siginfo_t si = { 0 };
+
+	if (w->pidfd >= 0)
+		return revents & POLLIN;
+	return waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       si.si_pid == w->pid;
+}
 
 int pool_spawn(struct pool *p, int slot, char *err, size_t errlen)
 {
@@ -52,8 +82,8 @@ int pool_spawn(struct pool *p, int slot, char *err, size_t errlen)
 		topo_spawn_end(p->opts.topo, saved);
 	close(task[0]);
 	close(result[1]);
-	pidfd = pid < 0 ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0) {
+	pidfd = pid < 0 ? -2 : open_pidfd(pid);
+	if (pidfd < -1) {
 		snprintf(err, errlen, "%s: %s", pid < 0 ? "fork" : "pidfd_open", strerror(errno));
 		if (pid > 0) {
 			kill(pid, SIGKILL);
@@ -88,7 +118,8 @@ void pool_close_worker(struct worker *w)
 {
 	close(w->task_fd);
 	close(w->result_fd);
-	close(w->pidfd);
+	if (w->pidfd >= 0)
+		close(w->pidfd);
 	free(w->in);
 	*w = (struct worker){ 0 };
 }
