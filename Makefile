@@ -126,9 +126,14 @@ $(PARBENCH): $(BUILD)/bench/main.o $(LIBS_A)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CXX) $^ -o $@ $(LDLIBS_ALL)
 # bench/parbench is always the release build; sanitizer builds stay in
-# their own directory ($(BUILD)/parbench).
-bench/parbench: $(PARBENCH)
-	$(Q)$(if $(SANITIZE),true,cp $< $@)
+# their own directory ($(BUILD)/parbench). pb-true, the tiny static program
+# price's fork + exec runs, goes next to each binary.
+PB_TRUE := $(BUILD)/pb-true
+$(PB_TRUE): bench/price/tiny/pb_true.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -O2 -static $< -o $@ 2>/dev/null || $(CC) -O2 $< -o $@
+bench/parbench: $(PARBENCH) $(PB_TRUE)
+	$(Q)$(if $(SANITIZE),true,cp $< $@ && cp $(PB_TRUE) bench/pb-true)
 
 $(BUILD)/tests/%: tests/%.c $(LIBS_A) $(PARBENCH)
 	@mkdir -p $(dir $@)

@@ -29,6 +29,11 @@ extern const struct pb_experiment ipc_prodcons_experiment;
 extern const struct pb_experiment counter_seed_experiment;
 extern const struct pb_experiment counter_contention_experiment;
 extern const struct pb_experiment counter_window_experiment;
+extern const struct pb_experiment switch_experiment;
+extern const struct pb_experiment io_fanout_experiment;
+extern const struct pb_experiment tqueue_prodcons_experiment;
+extern const struct pb_experiment deadlock_experiment;
+extern const struct pb_experiment price_experiment;
 extern const struct pb_experiment cpython_experiment;
 extern const struct pb_experiment selftest_experiment;
 
@@ -53,6 +58,11 @@ static const struct pb_experiment *const experiments[] = {
 	&counter_seed_experiment,
 	&counter_contention_experiment,
 	&counter_window_experiment,
+	&switch_experiment,
+	&io_fanout_experiment,
+	&tqueue_prodcons_experiment,
+	&deadlock_experiment,
+	&price_experiment,
 	&cpython_experiment,
 	&selftest_experiment,
 	NULL,

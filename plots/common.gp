@@ -46,7 +46,7 @@ set datafile missing NaN
 is(col, val) = strcol(col) eq val
 
 # --- models: one fixed colour/point per model across all plots --------------
-models = "serial fork threads threads-gil pool"
+models = "serial fork threads threads-gil pool coroutines"
 model_ls(m) = sum [i = 1:words(models)] (word(models, i) eq m ? i : 0)
 
 set style line 1 lc rgb '#1b1b1b' lw 2 pt 6 ps 2.2   # serial: open ring, stays visible under others at w=1
@@ -54,10 +54,27 @@ set style line 2 lc rgb '#0072b2' lw 2 pt 5 ps 1.0   # fork
 set style line 3 lc rgb '#d55e00' lw 2 pt 9 ps 1.2   # threads
 set style line 4 lc rgb '#cc79a7' lw 2 pt 11 ps 1.2  # threads-gil
 set style line 5 lc rgb '#009e73' lw 2 pt 13 ps 1.2  # pool
+set style line 6 lc rgb '#56b4e9' lw 2 pt 7 ps 1.0   # coroutines
 set style line 9 lc rgb '#e69f00' lw 2 pt 3 ps 1.0   # anything else
 set style line 10 lc rgb '#8c8c8c' lw 2 dt 2 pt -1   # ideal: dashed grey
-ls_of(m) = model_ls(m) > 0 ? model_ls(m) : 9
 ideal_ls = 10
+
+# CPython itself (bench/cpython/): model cpython-<m> is drawn in the colour of
+# its C twin, dashed, with an open point, and titled "CPython <m>".
+# CPython's threads have a GIL: their twin is threads-gil.
+is_py(m) = strlen(m) > 8 && m[1:8] eq 'cpython-'
+py_base(m) = is_py(m) ? m[9:] : m
+py_twin(m) = py_base(m) eq 'threads' ? 'threads-gil' : py_base(m)
+model_title(m) = is_py(m) ? 'CPython '.py_base(m) : m
+set style line 41 lc rgb '#1b1b1b' lw 2 dt 2 pt 6 ps 1.6   # cpython-serial
+set style line 42 lc rgb '#0072b2' lw 2 dt 2 pt 4 ps 1.2   # cpython-fork
+set style line 43 lc rgb '#d55e00' lw 2 dt 2 pt 8 ps 1.4   # (twin of threads: none)
+set style line 44 lc rgb '#cc79a7' lw 2 dt 2 pt 10 ps 1.4  # cpython-threads
+set style line 45 lc rgb '#009e73' lw 2 dt 2 pt 12 ps 1.4  # cpython-pool
+set style line 49 lc rgb '#e69f00' lw 2 dt 2 pt 2 ps 1.2   # any other cpython-*
+ls_of(m) = is_py(m) \
+    ? (model_ls(py_twin(m)) > 0 ? 40 + model_ls(py_twin(m)) : 49) \
+    : (model_ls(m) > 0 ? model_ls(m) : 9)
 
 set style line 100 lc rgb '#d9d9d9' lw 1 dt 3        # grid
 set grid xtics ytics ls 100
@@ -66,6 +83,23 @@ set tics nomirror out scale 0.6
 set key opaque box lc rgb '#bfbfbf' samplen 3.5 spacing 1.1
 set errorbars small
 set offsets graph 0.04, graph 0.04, graph 0.06, 0
+
+# --- figures from this run, for captions ------------------------------------
+# Captions state no fixed figure: each number comes from summary.csv.
+#   eval pick("COND")
+# runs stats over the summary and sets pk_n (rows for which the gnuplot
+# expression COND holds) and pk_med, pk_min, pk_max (columns 13, 12, 14 of
+# the last such row; NaN when there is none: test with have(pk_med)).
+pick(cond) = 'pk_n = 0; pk_med = NaN; pk_min = NaN; pk_max = NaN; ' \
+    .'stats summary using ((('.cond.') ? (pk_n = pk_n + 1, pk_med = column(13), ' \
+    .'pk_min = column(12), pk_max = column(14)) : 0), 1) nooutput'
+have(x) = x == x
+# "45 % (42–47)": the last pick's median in format f with unit u, and its
+# min–max over the repetitions.
+pk_fmt(f, u) = sprintf(f.u.' ('.f.'–'.f.')', pk_med, pk_min, pk_max)
+# The experiment's cases with "/<name>:<value>/" in the name: value of name.
+case_num(c, name) = (strstrt(c, '/'.name.':') == 0) ? '' : \
+    (c[strstrt(c, '/'.name.':') + strlen(name) + 2:])[1:strstrt((c[strstrt(c, '/'.name.':') + strlen(name) + 2:]).'/', '/') - 1]
 
 # --- output ----------------------------------------------------------------
 out_formats = "png svg"

@@ -7,6 +7,9 @@
 # top row ns per increment of every variant (log scale) under the run's
 # --pin; bottom row lost_pct of "unlocked" under the run's --pin and under
 # the fixed compact and scatter placements. Median with min-max error bars.
+# CPython's multiprocessing.Value (model cpython-value, bench/cpython/) at 2
+# processes as open points in the processes column, when the run has it.
+# The caption's figures come from this run's summary.csv.
 # Run by scripts/plot.sh, which sets summary, raw, outdir, machine, cpu and
 # plotdir.
 
@@ -56,19 +59,67 @@ do for [m in modes] {
     eval sprintf("lost_%s = '%s'", strstrt(m, 'procs') ? 'procs' : 'threads', list)
 }
 
+# CPython's Value: which variants the run has (workload unlocked, locked,
+# rawvalue), and their style
+sel_py(v, met) = is(3, 'counter-contention') && is(4, 'cpython-value') && is(5, v) && is(10, met)
+py_variants = "unlocked locked rawvalue"
+py_title(v) = v eq 'locked' ? 'CPython get_lock()' \
+    : (v eq 'rawvalue' ? 'CPython RawValue' : 'CPython Value')
+py_ls(v) = v eq 'locked' ? variant_ls('semaphore') : variant_ls('unlocked')
+py_pt(v) = v eq 'locked' ? 8 : (v eq 'rawvalue' ? 12 : 6)
+py_cost = ''
+py_lost = 0
+do for [v in py_variants] {
+    eval pick(sprintf("sel_py('%s', 'ns_per_increment')", v))
+    if (pk_n > 0) { py_cost = py_cost.' '.v }
+}
+eval pick("sel_py('unlocked', 'lost_pct')")
+py_lost = pk_n > 0
+
+# --- the caption's figures, from this run -----------------------------------
+# "2 workers: processes: none 12 % (0–45), compact ..., scatter ...; threads: ..."
+lost_at(m, p, w) = sel_lost(m, p) && column(6) == w
+w1 = ''
+w2 = ''
+do for [m in modes] {
+    short = strstrt(m, 'procs') ? 'processes' : 'threads'
+    eval pick(sprintf("lost_at('%s', 'run', 1)", m))
+    if (have(pk_med)) { w1 = w1.(w1 eq '' ? '' : ', ').short.' '.pk_fmt('%.1f', ' %%') }
+    part = ''
+    do for [p in pins] {
+        eval pick(sprintf("lost_at('%s', '%s', 2)", m, p))
+        if (have(pk_med)) {
+            part = part.(part eq '' ? '' : ', ').(p eq 'run' ? 'pin '.run_pin : p).' '.pk_fmt('%.1f', ' %%')
+        }
+    }
+    if (part ne '') { w2 = w2.(w2 eq '' ? '' : '; ').short.': '.part }
+}
+py_line = ''
+if (py_lost) {
+    eval pick("sel_py('unlocked', 'lost_pct')")
+    py_line = "CPython (this run, 2 processes): v.value += 1 on a Value('i') loses ".pk_fmt('%.1f', ' %%')
+    eval pick("sel_py('locked', 'lost_pct')")
+    if (have(pk_med)) { py_line = py_line.', inside get_lock() '.pk_fmt('%.1f', ' %%') }
+    eval pick("sel_py('rawvalue', 'lost_pct')")
+    if (have(pk_med)) { py_line = py_line.', a RawValue '.pk_fmt('%.1f', ' %%') }
+    py_line = py_line.'.'
+}
+
 # --- layout ----------------------------------------------------------------
 W = 1400
 H = 1060
 col_l(c) = 0.065 + c * 0.5
-col_r(c) = col_l(c) + 0.30
+col_r(c) = col_l(c) + 0.285
 row_t(r) = r == 0 ? 0.90 : 0.485
 row_b(r) = r == 0 ? 0.585 : 0.17
 
 page_title = sprintf('parbench counter-contention — %s — %s', machine, cpu)
 caption = "W workers each do the increments as fast as they can, all started together. Top: wall time from the start to the last increment over all increments (lower is better; log scale).\n".\
-    "Bottom: share of the increments the unlocked counter lost (relaxed load, relaxed store: no lock). With one worker nothing is lost; with two on two cores both read, both write back,\n".\
-    "and about half are gone (CPython 3.11 here: 42-47 %). Unpinned, the scheduler sometimes stacks both on one PU for the whole (short) run: they then take turns and lose nothing\n".\
-    "(see overlap_pct in raw.csv); compact and scatter pin them (on one PU per core they are the same placement)."
+    "Bottom: share of the increments the unlocked counter lost (relaxed load, relaxed store: no lock): both workers read, both write back, one update is gone. Median (min–max):\n".\
+    (w1 ne '' ? "1 worker: ".w1."\n" : '').\
+    (w2 ne '' ? "2 workers: ".w2."\n" : '').\
+    (py_line ne '' ? py_line."\n" : '').\
+    "Unpinned, the scheduler may keep both on one PU for a whole short run: they then take turns and lose few (overlap_pct in raw.csv tells); compact and scatter pin them."
 
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
@@ -88,6 +139,7 @@ do for [fmt in out_formats] {
 
         # top: cost per increment
         list = value('cost_'.short)
+        pyl = c == 0 ? py_cost : ''
         set tmargin at screen row_t(0)
         set bmargin at screen row_b(0)
         set title sprintf('%s — cost per increment (pin %s)', m, run_pin) noenhanced
@@ -102,8 +154,13 @@ do for [fmt in out_formats] {
             plot 1 notitle lc rgb 'white'
             unset label 1
         } else {
-            plot for [v in list] summary using (sel_cost(m, v) ? column(6) : NaN):13:12:14 \
-                with yerrorlines ls variant_ls(v) title v noenhanced
+            # (gnuplot 5.4 runs a "plot for" clause with an empty range
+            # once: CPython's clauses are left out when it has no rows)
+            P = "for [v in list] summary using (sel_cost(m, v) ? column(6) : NaN):13:12:14 with yerrorlines ls variant_ls(v) title v noenhanced"
+            if (words(pyl) > 0) {
+                P = P.", for [v in pyl] summary using (sel_py(v, 'ns_per_increment') ? column(6) : NaN):13:12:14 with yerrorbars ls py_ls(v) pt py_pt(v) ps 1.8 title py_title(v) noenhanced"
+            }
+            eval 'plot '.P
         }
         unset logscale y
         unset label 99
@@ -122,8 +179,11 @@ do for [fmt in out_formats] {
             plot 1 notitle lc rgb 'white'
             unset label 1
         } else {
-            plot for [p in list] summary using (sel_lost(m, p) ? column(6) : NaN):13:12:14 \
-                with yerrorlines ls pin_ls(p) title pin_title(p) noenhanced
+            P = "for [p in list] summary using (sel_lost(m, p) ? column(6) : NaN):13:12:14 with yerrorlines ls pin_ls(p) title pin_title(p) noenhanced"
+            if (c == 0 && py_lost) {
+                P = P.", summary using (sel_py('unlocked', 'lost_pct') ? column(6) : NaN):13:12:14 with yerrorbars ls variant_ls('unlocked') pt 6 ps 1.8 title py_title('unlocked') noenhanced"
+            }
+            eval 'plot '.P
         }
     }
     unset multiplot

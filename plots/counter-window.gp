@@ -4,7 +4,10 @@
 # Writes <outdir>/counter-window.png and .svg: lost_pct (median, min-max
 # error bars) against window_ns on a log axis (window 0 drawn at 10 ns), one
 # line per model, solid for a tight loop and dashed for a loop that does
-# 10 us of other work per increment. A dotted line marks CPython's window.
+# 10 us of other work per increment. When the run has CPython's own Value
+# (counter-contention, cpython-value, unlocked, 2 processes), a dotted line
+# marks what one v.value += 1 took there per process, and a hatched band its
+# loss. Every figure in the caption comes from this run's summary.csv.
 # Run by scripts/plot.sh, which sets summary, raw, outdir, machine, cpu and
 # plotdir.
 
@@ -44,12 +47,46 @@ if (words(list) == 0) {
 m_of(s) = s[1:strstrt(s, ':') - 1]
 l_of(s) = s[strstrt(s, ':') + 1:]
 
+# --- the caption's figures, from this run -----------------------------------
+# per series: "no window 26 % (20–31), 1 µs 45 % (44–47), 10 µs 48 % (47–49)"
+fmt_win(x) = x == 0 ? 'no window' : (x >= 1000 ? sprintf('%g µs', x / 1e3) : sprintf('%g ns', x))
+figs = ''
+do for [s in list] {
+    wins = ''
+    stats summary using (sel(m_of(s), l_of(s)) ? (wins = wins.' '.sprintf('%.17g', column(8))) : 0, 1) nooutput
+    part = ''
+    lo = NaN
+    hi = NaN
+    do for [x in wins] {
+        eval pick(sprintf("sel('%s', '%s') && column(8) == %s", m_of(s), l_of(s), x))
+        part = part.(part eq '' ? '' : ', ').fmt_win(x + 0).' '.pk_fmt('%.0f', ' %%')
+        lo = have(lo) ? lo : pk_med
+        hi = pk_med
+    }
+    trend = !have(lo) || !have(hi) || words(wins) < 2 ? '' : \
+        (hi > lo + 5 ? ': more with a longer window' : (hi < lo - 5 ? ': less with a longer window' \
+        : ': about the same whatever the window'))
+    figs = figs.series_title(m_of(s), l_of(s)).' — '.part.trend."\n"
+}
+# CPython's own v.value += 1 (counter-contention, 2 processes, unlocked)
+sel_py(met) = is(3, 'counter-contention') && is(4, 'cpython-value') && is(5, 'unlocked') \
+    && is(10, met) && column(6) == 2
+eval pick("sel_py('ns_per_increment')")
+py_ns = pk_med * 2    # ns per increment of all the increments: per process, x 2
+py_line = ''
+if (have(py_ns)) {
+    py_line = sprintf("CPython here (counter-contention, 2 processes, v.value += 1 on a Value('i')): %.2f µs per increment per process (dotted line)", py_ns / 1e3)
+    eval pick("sel_py('lost_pct')")
+    if (have(pk_med)) { py_line = py_line.', lost '.pk_fmt('%.0f', ' %%').' (hatched band)' }
+    py_line = py_line.".\n"
+    py_lo = pk_min
+    py_hi = pk_max
+}
+
 page_title = sprintf('parbench counter-window — %s — %s', machine, cpu)
-caption = "Two workers pinned to different cores increment one unlocked counter: relaxed load, a window of CPU work, relaxed store.\n".\
-    "Tight loop (solid): the two run in lockstep and about half of the increments are lost whatever the window, in C as in CPython (42-47 % here).\n".\
-    "With 10 us of other work per increment (dashed), an increment with no window (C's counter++) almost never collides, one with CPython's\n".\
-    "window (dotted line: val.value += 1 takes 0.7-0.8 us here) loses a few %, and a 10 us window nearly half: the loss grows with the share\n".\
-    "of the loop spent between the load and the store. This is why the seed's Python loses so many updates and C so few."
+caption = "Two workers pinned to different cores increment one unlocked counter: relaxed load, a window of CPU work, relaxed store. Lost (median, min–max):\n".\
+    figs.py_line.\
+    "An update is lost when the other worker's store lands between this worker's load and its store: the window is where that can happen."
 
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 1200, 760)
@@ -60,20 +97,27 @@ do for [fmt in out_formats] {
     set tmargin at screen 0.91
     set bmargin at screen 0.30
     set logscale x
-    set xrange [7:14000]
+    set xrange [7:(have(py_ns) && py_ns > 10000 ? py_ns * 1.4 : 14000)]
     set xtics ('0' 10, '25' 25, '50' 50, '100' 100, '200' 200, '500' 500, '1 µs' 1000, \
                '2 µs' 2000, '5 µs' 5000, '10 µs' 10000) nomirror out scale 0.6
     set xlabel 'window between load and store (ns; 0 drawn at the left)'
     set ylabel 'lost (% of increments)'
     set yrange [0:*]
     set key at screen 0.715, 0.91 left top vertical Left reverse width 1
-    set arrow 1 from 1000, graph 0 to 1000, graph 1 nohead lc rgb '#8c8c8c' dt 3 lw 1.5
-    set label 2 "CPython's window" at 1000, graph 0.97 right offset -0.5, 0 tc rgb '#606060' noenhanced
+    if (have(py_ns)) {
+        set arrow 1 from py_ns, graph 0 to py_ns, graph 1 nohead lc rgb '#8c8c8c' dt 3 lw 1.5
+        set label 2 "CPython's v.value += 1" at py_ns, graph 0.97 right offset -0.5, 0 tc rgb '#606060' noenhanced
+        if (have(py_lo)) {
+            set object 3 rect from graph 0, first py_lo to graph 1, first py_hi \
+                fc rgb '#bdbdbd' fs transparent pattern 4 noborder behind
+        }
+    }
     set label 99 caption at screen 0.05, 0.19 left front font ','.(fmt eq 'svg' ? 11 : 10) noenhanced
     plot for [s in list] summary using (sel(m_of(s), l_of(s)) ? xpos(column(8)) : NaN):13:12:14 \
         with yerrorlines ls series_ls(m_of(s), l_of(s)) title series_title(m_of(s), l_of(s)) noenhanced
     unset arrow 1
     unset label 2
+    unset object 3
     unset label 99
     set output
     print 'wrote ', out_path(name, fmt)

@@ -5,8 +5,12 @@
 # (solid, median over repetitions with min-max bars) and p99 (dashed) against
 # K, log y, with the switch interval as a grey reference line; right, the
 # CPU threads' work in cores (1.0 = one core's calibrated tick rate) against
-# K. Run by scripts/plot.sh (variables summary, outdir, machine, cpu,
-# plotdir).
+# K. CPython's own threads (cpython-threads, bench/cpython/gil.py) on the same
+# axes, in purple: the same echo round trip (p50 with
+# min-max bars, p99 dotted) and, when the run has it, time.sleep(1 ms)'s
+# overshoot p50; CPython reports its CPU threads' loop iterations, not
+# cores, so the right panel is C's alone. Run by scripts/plot.sh (variables
+# summary, outdir, machine, cpu, plotdir).
 
 if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
@@ -35,6 +39,21 @@ do for [m in mods] {
     stats summary using (sel(m, 'latency_us_p50') ? (k = k + 1) : 0, 1) nooutput
     if (k > 0) { have = have.' '.m }
 }
+py = 'cpython-threads'
+sel_py(wl, met) = sel(py, met) && is(5, wl)
+eval pick("sel_py('io', 'latency_us_p50')")
+py_echo = pk_n > 0
+eval pick("sel_py('sleep', 'overshoot_us_p50')")
+py_sleep = pk_n > 0
+# the latency panel's range, with room above the data for its key
+is_lat(dummy) = is(3, exp) && (is(10, 'latency_us_p50') || is(10, 'latency_us_p99') \
+    || is(10, 'overshoot_us_p50'))
+ylo = NaN
+yhi = NaN
+stats summary using (is_lat(0) ? (ylo = have(ylo) && ylo < column(12) ? ylo : column(12), \
+    yhi = have(yhi) && yhi > column(14) ? yhi : column(14)) : 0, 1) nooutput
+set style line 47 lc rgb '#5e3c99' lw 2 dt 2 pt 8 ps 1.4    # CPython echo
+set style line 48 lc rgb '#b2abd2' lw 2 dt 4 pt 3 ps 1.2    # CPython sleep overshoot
 # "gil-convoy/threads/io/n:500/echo_us:100/w:1/cpu_threads:0" -> "n:500, echo_us:100"
 p = strstrt(desc, '/n:')
 q = strstrt(desc, '/w:')
@@ -58,20 +77,38 @@ do for [fmt in out_formats] {
     set title sprintf('IO round trip latency (%s)', desc) noenhanced
     set ylabel 'latency (us), log scale'
     set logscale y
-    set yrange [*:*]
+    if (have(ylo) && ylo > 0) { set yrange [ylo / 2:yhi * 40] } else { set yrange [*:*] }
     set format y '%g'
-    plot for [m in have] summary using (sel(m, 'latency_us_p50') ? column(8) : NaN):13:12:14 \
-            with yerrorlines ls ls_of(m) title m.' p50' noenhanced, \
-        for [m in have] summary using (sel(m, 'latency_us_p99') ? column(8) : NaN):13 \
-            with linespoints ls ls_of(m) dt 2 title m.' p99' noenhanced, \
-        interval_us with lines ls ideal_ls title 'switch interval (5 ms)'
+    set key top left opaque vertical Left reverse samplen 3 font ',10'
+    # (gnuplot 5.4 runs a "plot for" clause with an empty range once: the
+    # clauses of absent series are left out of the command instead)
+    P = "interval_us with lines ls ideal_ls title sprintf('switch interval (%g ms, the default)', interval_us / 1e3)"
+    if (words(have) > 0) {
+        P = "for [m in have] summary using (sel(m, 'latency_us_p50') ? column(8) : NaN):13:12:14 with yerrorlines ls ls_of(m) title m.' p50' noenhanced, ".\
+            "for [m in have] summary using (sel(m, 'latency_us_p99') ? column(8) : NaN):13 with linespoints ls ls_of(m) dt 2 title m.' p99' noenhanced, ".P
+    }
+    if (py_echo) {
+        P = P.", summary using (sel_py('io', 'latency_us_p50') ? column(8) : NaN):13:12:14 with yerrorlines ls 47 title model_title(py).' p50' noenhanced".\
+            ", summary using (sel_py('io', 'latency_us_p99') ? column(8) : NaN):13 with linespoints ls 47 dt 3 title model_title(py).' p99' noenhanced"
+    }
+    if (py_sleep) {
+        P = P.", summary using (sel_py('sleep', 'overshoot_us_p50') ? column(8) : NaN):13:12:14 with yerrorlines ls 48 title model_title(py).': sleep(1 ms) overshoot p50' noenhanced"
+    }
+    eval 'plot '.P
+    set key top left opaque vertical Left reverse samplen 3 font ',10'
     unset logscale y
 
-    set title 'CPU threads: work done' noenhanced
+    set title 'CPU threads: work done'.(py_echo || py_sleep ? ' (C models; CPython counts loop iterations, not cores)' : '') noenhanced
     set ylabel 'work (cores of calibrated ticks/s)'
     set yrange [0:*]
-    plot for [m in have] summary using (sel(m, 'cpu_work_cores') ? column(8) : NaN):13:12:14 \
-            with yerrorlines ls ls_of(m) title m noenhanced
+    if (words(have) == 0) {
+        set label 1 'no C rows in this run' at graph 0.5, 0.5 center tc rgb '#808080'
+        plot NaN notitle
+        unset label 1
+    } else {
+        plot for [m in have] summary using (sel(m, 'cpu_work_cores') ? column(8) : NaN):13:12:14 \
+                with yerrorlines ls ls_of(m) title m noenhanced
+    }
     unset multiplot
     set output
     print 'wrote ', out_path(name, fmt)

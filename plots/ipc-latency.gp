@@ -1,6 +1,10 @@
-# ipc-latency.gp — ping-pong round trip of 64 B per channel kind: p50 and p99
-# as bars, the mean as a dot (perf bench sched pipe has only a mean), one
-# panel per pinning (same PU, different cores). Log y.
+# ipc-latency.gp — ping-pong round trip per channel kind: p50 and p99 as
+# bars, the mean as a dot (perf bench sched pipe has only a mean), one panel
+# per pinning (same PU, different cores). Log y. CPython's channels
+# (cpython-pipe, -pipe-obj, -queue, -simplequeue: bench/cpython/ipc.py) on
+# the same axes, right of the C ones, as hatched bars titled "CPython
+# <channel>"; left out when the run has none. The message size in the title
+# comes from the run's rows.
 # Writes <outdir>/ipc-latency.{png,svg}.
 if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
@@ -9,45 +13,67 @@ load plotdir.'/ipc.gpi'
 name = 'ipc-latency'
 sel(m, pin, met) = is(3, 'ipc-latency') && is(4, m) && strstrt(strcol(2), '/'.pin.'/') > 0 \
     && is(10, met)
+has_mean(m) = sel(m, 'pin:single', 'latency_ns_mean') || sel(m, 'pin:scatter', 'latency_ns_mean')
+# CPython's channels the run has, in its order
+py_models = ''
+stats summary using ((is(3, 'ipc-latency') && is_py(strcol(4)) && is(10, 'latency_ns_mean') \
+    && strstrt(py_models.' ', ' '.strcol(4).' ') == 0) ? (py_models = py_models.' '.strcol(4)) : 0, 1) nooutput
 list = ''
-do for [m in ipc_models] {
+do for [m in ipc_models.py_models] {
     k = 0
-    stats summary using (sel(m, 'pin:single', 'latency_ns_mean') || \
-        sel(m, 'pin:scatter', 'latency_ns_mean') ? (k = k + 1) : 0, 1) nooutput
+    stats summary using (has_mean(m) ? (k = k + 1) : 0, 1) nooutput
     if (k > 0) { list = list.' '.m }
 }
 if (words(list) == 0) {
     print name.': skipped: no data'
     exit
 }
+# Message sizes: the first drawn channel's, and the channels that differ.
+size0 = NaN
+stats summary using ((strstrt(list.' ', ' '.strcol(4).' ') > 0 && is(3, 'ipc-latency') \
+    && is(10, 'latency_ns_mean') && !have(size0)) ? (size0 = column(8)) : 0, 1) nooutput
+odd = ''
+stats summary using ((strstrt(list.' ', ' '.strcol(4).' ') > 0 && is(3, 'ipc-latency') \
+    && is(10, 'latency_ns_mean') && column(8) != size0 && strstrt(odd, strcol(4).' ') == 0) \
+    ? (odd = odd.(odd eq '' ? '' : ', ').sprintf('%s %g B', strcol(4), column(8)).' ') : 0, 1) nooutput
+sizes = sprintf('%g B ping-pong', size0).(odd ne '' ? '; '.odd[1:strlen(odd) - 1] : '')
+
 # x position of a model: its place in list (0: not drawn)
 idx(m) = sum [i = 1:words(list)] (word(list, i) eq m ? i : 0)
-sel_any(pin, met) = is(3, 'ipc-latency') && idx(strcol(4)) > 0 \
+sel_any(pin, met, py) = is(3, 'ipc-latency') && idx(strcol(4)) > 0 && is_py(strcol(4)) == py \
     && strstrt(strcol(2), '/'.pin.'/') > 0 && is(10, met)
 xt = '('
-do for [i = 1:words(list)] { xt = xt.sprintf('"%s" %d', word(list, i), i).(i < words(list) ? ', ' : ')') }
+do for [i = 1:words(list)] {
+    xt = xt.sprintf('"%s" %d', model_title(word(list, i)), i).(i < words(list) ? ', ' : ')')
+}
+n_py = words(py_models)
 
 set logscale y
 set format y '%g'
 set yrange [*:*]
 set xrange [0.3:words(list) + 0.7]
-eval 'set xtics '.xt.' rotate by -30 nomirror'
+eval 'set xtics '.xt.' rotate by 30 right nomirror noenhanced'
+set bmargin 7
 set ylabel 'round trip (µs, log)'
 set style fill solid 0.8 border lc rgb '#404040'
 set boxwidth 0.36
-set key top left
+set key top left maxrows 3
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1400, 560)
+    eval term_cmd(fmt, 1400, 600)
     set output out_path(name, fmt)
-    set multiplot layout 1, 2 title sprintf('parbench ipc-latency (64 B ping-pong) — %s — %s', machine, cpu)
+    set multiplot layout 1, 2 title sprintf('parbench ipc-latency (%s) — %s — %s', sizes, machine, cpu) noenhanced
     do for [pin in 'pin:single pin:scatter'] {
         set title (pin eq 'pin:single' ? 'both on one PU (PIN_SINGLE)' : 'on different cores (PIN_SCATTER)')
-        plot summary using (sel_any(pin, 'latency_ns_p50') ? idx(strcol(4)) - 0.19 : NaN):($13 / 1e3) \
-                with boxes lc rgb '#56b4e9' title 'p50', \
-             summary using (sel_any(pin, 'latency_ns_p99') ? idx(strcol(4)) + 0.19 : NaN):($13 / 1e3) \
-                with boxes lc rgb '#d55e00' title 'p99', \
-             summary using (sel_any(pin, 'latency_ns_mean') ? idx(strcol(4)) : NaN):($13 / 1e3):($12 / 1e3):($14 / 1e3) \
-                with yerrorbars pt 7 ps 1.0 lc rgb '#1b1b1b' title 'mean (min–max)'
+        # (gnuplot 5.4 runs a "plot for" clause with an empty range once:
+        # CPython's clauses are left out of the command when it is absent)
+        P = "summary using (sel_any(pin, 'latency_ns_p50', 0) ? idx(strcol(4)) - 0.19 : NaN):($13 / 1e3) with boxes lc rgb '#56b4e9' title 'p50', ".\
+            "summary using (sel_any(pin, 'latency_ns_p99', 0) ? idx(strcol(4)) + 0.19 : NaN):($13 / 1e3) with boxes lc rgb '#d55e00' title 'p99', "
+        if (n_py > 0) {
+            P = P."summary using (sel_any(pin, 'latency_ns_p50', 1) ? idx(strcol(4)) - 0.19 : NaN):($13 / 1e3) with boxes lc rgb '#56b4e9' fs pattern 4 border lc rgb '#404040' title 'CPython p50', ".\
+                "summary using (sel_any(pin, 'latency_ns_p99', 1) ? idx(strcol(4)) + 0.19 : NaN):($13 / 1e3) with boxes lc rgb '#d55e00' fs pattern 5 border lc rgb '#404040' title 'CPython p99', "
+        }
+        P = P."summary using ((sel_any(pin, 'latency_ns_mean', 0) || sel_any(pin, 'latency_ns_mean', 1)) ? idx(strcol(4)) : NaN):($13 / 1e3):($12 / 1e3):($14 / 1e3) with yerrorbars pt 7 ps 1.0 lc rgb '#1b1b1b' title 'mean (min–max)'"
+        eval 'plot '.P
     }
     unset multiplot
     set output

@@ -19,6 +19,9 @@ if (words(lines) == 0) {
     print name.': skipped: no data'
     exit
 }
+# the message size: the rows' workload ("64B")
+msg = ''
+stats summary using ((is(3, 'ipc-scaling') && msg eq '') ? (msg = strcol(5)) : 0, 1) nooutput
 kind_of(w) = w[1:strstrt(w, ':') - 1]
 cons_of(w) = w[strstrt(w, ':') + 1:]
 set logscale x 2
@@ -32,7 +35,7 @@ set key outside right top vertical Left reverse
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 1000, 560)
     set output out_path(name, fmt)
-    set title sprintf('parbench ipc-scaling (64 B) — %s — %s', machine, cpu)
+    set title sprintf('parbench ipc-scaling (%s messages) — %s — %s', msg, machine, cpu) noenhanced
     plot for [w in lines] summary using (sel(kind_of(w), cons_of(w)) ? column(8) : NaN):13:12:14 \
         with yerrorlines ls ipc_ls(kind_of(w)) lw (0.5 + 0.5 * cons_of(w)) \
         pt (cons_of(w) eq '1' ? 6 : (cons_of(w) eq '2' ? 4 : 8)) ps 1.5 \

@@ -33,6 +33,10 @@ if (words(wlist) == 0) {
 }
 seed = 0
 stats summary using (is(3, 'ordering') && is(10, 'seed') ? (seed = column(13)) : 0, 1) nooutput
+# the number of tasks, from a case name ("ordering/map/-/n:16/w:4")
+o_case = ''
+stats summary using ((is(3, 'ordering') && o_case eq '') ? (o_case = strcol(2)) : 0, 1) nooutput
+ntasks = case_num(o_case, 'n')
 
 npanels = words(wlist)
 W = npanels == 1 ? 800 : 560 * npanels + 80
@@ -49,14 +53,14 @@ set key top left Left reverse maxrows 3 width 1
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
     set output out_path(name, fmt)
-    set multiplot layout 1, npanels title sprintf("ordering — %s — %s\n16 io tasks of seeded random length (seed %.0f)", \
-        machine, cpu, seed) noenhanced
+    set multiplot layout 1, npanels title sprintf("ordering — %s — %s\n%s io tasks of seeded random length (seed %.0f)", \
+        machine, cpu, ntasks ne '' ? ntasks : 'the', seed) noenhanced
     do for [wi = 1:npanels] {
         w = word(wlist, wi) + 0
         stats summary using (sel(w, 'shortest_task_s') ? (lo = column(13)) : 0, 1) nooutput
         stats summary using (sel(w, 'longest_task_s') ? (hi = column(13)) : 0, 1) nooutput
         stats summary using (sel(w, 'task0_s') ? (t0 = column(13)) : 0, 1) nooutput
-        set title sprintf('%d workers%s', w, w >= 16 ? ' (every task starts at once)' : '')
+        set title sprintf('%d workers%s', w, (ntasks ne '' && w >= ntasks + 0) ? ' (every task starts at once)' : '')
         set arrow 1 from graph 0, first lo * 1e3 to graph 1, first lo * 1e3 nohead lc rgb '#009e73' dt 2 lw 1.5
         set arrow 2 from graph 0, first t0 * 1e3 to graph 1, first t0 * 1e3 nohead lc rgb '#0072b2' dt 3 lw 1.5
         set arrow 3 from graph 0, first hi * 1e3 to graph 1, first hi * 1e3 nohead lc rgb '#8c8c8c' dt 2 lw 1.5

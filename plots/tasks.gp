@@ -3,8 +3,10 @@
 # Writes <outdir>/tasks.png and <outdir>/tasks.svg: a 2x2 multiplot, top row
 # wall time, bottom row speedup; left column workload io, right column cpu.
 # One line per model (median, min-max error bars); model "ideal" as a dashed
-# grey line. Models without rows are left out. Run by scripts/plot.sh, which
-# sets summary, raw, outdir, machine, cpu and plotdir.
+# grey line; CPython's models (cpython-*, bench/cpython/) dashed in their C
+# twin's colour, titled "CPython <model>". The models are the ones the run
+# has, in its order; models without rows are left out. Run by
+# scripts/plot.sh, which sets summary, raw, outdir, machine, cpu and plotdir.
 
 if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
@@ -29,6 +31,10 @@ if (n_all == 0) {
     exit
 }
 pinsel = n_none > 0 ? 'none' : first_pin
+# the models of the run's tasks rows (not ideal), in the run's order
+tmodels = ''
+stats summary using ((is(3, 'tasks') && !is(4, 'ideal') \
+    && strstrt(tmodels.' ', ' '.strcol(4).' ') == 0) ? (tmodels = tmodels.' '.strcol(4)) : 0, 1) nooutput
 
 sel(wl, m, met) = is(3, 'tasks') && is(4, m) && is(5, wl) && is(10, met) \
     && is(9, pinsel)
@@ -43,7 +49,7 @@ do for [wl in wls] {
     wmax = 1
     do for [met in mets] {
         list = ''
-        do for [m in models] {
+        do for [m in tmodels] {
             k = 0
             stats summary using (sel(wl, m, met) \
                 ? (k = k + 1, c_case = strcol(2), c_param = strcol(7), c_pval = strcol(8), \
@@ -84,7 +90,7 @@ if (n_any == 0) {
 W = 1400
 H = 1000
 col_l(c) = 0.065 + c * 0.5
-col_r(c) = col_l(c) + 0.305
+col_r(c) = col_l(c) + 0.285
 row_t(r) = r == 0 ? 0.895 : 0.445
 row_b(r) = r == 0 ? 0.545 : 0.085
 
@@ -140,13 +146,13 @@ do for [fmt in out_formats] {
                 if (has_ideal) {
                     plot for [m in list] summary \
                             using (sel(wl, m, met) ? column(6) : NaN):13:12:14 \
-                            with yerrorlines ls ls_of(m) title m noenhanced, \
+                            with yerrorlines ls ls_of(m) title model_title(m) noenhanced, \
                         summary using (sel(wl, 'ideal', met) ? column(6) : NaN):13 \
                             with lines ls ideal_ls title 'ideal'
                 } else {
                     plot for [m in list] summary \
                             using (sel(wl, m, met) ? column(6) : NaN):13:12:14 \
-                            with yerrorlines ls ls_of(m) title m noenhanced
+                            with yerrorlines ls ls_of(m) title model_title(m) noenhanced
                 }
             }
         }

@@ -4,8 +4,8 @@
 #   build    compilers, make, pkg-config, hwloc and google-benchmark headers
 #   test     build + cmocka; and, best effort, what the compare and report
 #            tests need (a failure there is a note, not a stop)
-#   bench    build + gnuplot, lstopo; perf best effort (optional: the perf
-#            cases are skipped without it)
+#   bench    build + gnuplot, lstopo; the peers perf, stress-ng, hyperfine best
+#            effort (optional: the cases that run them are skipped without them)
 #   compare  python3-scipy, gnuplot (make compare)
 #   report   compare + pandoc, chromium, poppler-utils (make report)
 #   ci       valgrind and clang (libFuzzer), for .ci/run's memcheck and fuzz steps
@@ -16,7 +16,7 @@
 # (no apt call at all) when everything is present; otherwise installs the
 # missing packages with apt-get (Debian 12 / Ubuntu 22.04+), printing one line
 # per package. Without apt-get it lists what is missing and exits 1.
-# Optional packages (perf) never block: a failed install is a note, and it is
+# Optional packages (the peers) never block: a failed install is a note, and it is
 # tried once per machine (a marker in ~/.cache/parbench), not on every run.
 # DEPS=0: install nothing; only say what is missing. sudo never prompts
 # (sudo -n): without root or password-less sudo it prints the command to run.
@@ -140,11 +140,19 @@ perf_note=""
 if [ "$want_bench" = 1 ]; then
 	check_cmd gnuplot-nox gnuplot
 	check_cmd hwloc lstopo
-	tried_mark="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/parbench/optional-perf-tried"
-	if ! perf_works && [ -e "$tried_mark" ]; then
-		echo "deps: note: perf is not available (install tried before: rm $tried_mark" \
-			"to try again); the perf cases are skipped" >&2
-	elif ! perf_works; then
+	tried_mark="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/parbench/optional-peers-tried"
+	peers_missing=()
+	have_cmd stress-ng || peers_missing+=(stress-ng)
+	have_cmd hyperfine || peers_missing+=(hyperfine)
+	perf_works || peers_missing+=(perf)
+	if [ ${#peers_missing[@]} -gt 0 ] && [ -e "$tried_mark" ]; then
+		echo "deps: note: ${peers_missing[*]} not available (install tried before: rm" \
+			"$tried_mark to try again); the cases that run them are skipped" >&2
+	elif [ ${#peers_missing[@]} -gt 0 ]; then
+		have_cmd stress-ng || optional_pkgs+=(stress-ng)
+		have_cmd hyperfine || optional_pkgs+=(hyperfine)
+	fi
+	if ! perf_works && [ ! -e "$tried_mark" ]; then
 		if [ "$distro" = ubuntu ]; then
 			kpkg="linux-tools-$(uname -r)"
 			perf_note="perf: linux-tools-common + $kpkg (best effort)"
@@ -254,14 +262,15 @@ if [ ${#missing_pkgs[@]} -gt 0 ]; then
 fi
 
 if [ ${#optional_pkgs[@]} -gt 0 ]; then
-	if install_pkgs "${optional_pkgs[@]}" && perf_works; then
-		for p in "${optional_pkgs[@]}"; do
+	# one at a time: a package missing from the mirror does not stop the others
+	for p in "${optional_pkgs[@]}"; do
+		if install_pkgs "$p"; then
 			echo "deps: installed $p"
-		done
-	else
-		echo "deps: note: perf is not available (tried ${optional_pkgs[*]});" \
-			"benchmarks run without perf counters" >&2
-	fi
+		else
+			echo "deps: note: could not install $p (optional); the cases that need" \
+				"it are skipped" >&2
+		fi
+	done
 fi
 
 if [ ${#soft_pkgs[@]} -gt 0 ]; then

@@ -13,6 +13,7 @@ the captions, one a line, for the tests. Bad input: exit status 2.
 import argparse
 import base64
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -137,7 +138,7 @@ def generic_caption(run, experiment):
     if not meds:
         return "No repetition of this experiment succeeded in this run."
     lo, hi = min(meds), max(meds)
-    text = f"{len(meds)} cases. "
+    text = f"{len(meds)} case{'s' if len(meds) != 1 else ''}. "
     if lo[2] == hi[2] and lo is not hi:
         text += (f"Median {lo[2]} from {fmt(lo[0])} {lo[3]} ({lo[1]}) to {fmt(hi[0])} {hi[3]} "
                  f"({hi[1]}).")
@@ -148,6 +149,28 @@ def generic_caption(run, experiment):
         best = max(sp, key=lambda r: r["median"])
         text += f" Best speedup {best['median']:.2f}× ({best['case']})."
     return text
+
+
+def findings(run):
+    """The run's findings (summary.md's "## Findings" bullets, which parbench
+    writes from the run's own numbers), grouped by the experiment each one
+    names first ("tasks fork, io: ..." -> tasks)."""
+    path = os.path.join(run.dir, "summary.md")
+    groups = {}
+    if not os.path.exists(path):
+        return groups
+    inside = False
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("## "):
+                inside = line.strip() == "## Findings"
+                continue
+            if inside and line.startswith("- "):
+                text = line[2:]
+                key = re.split(r"[ :,]", text, maxsplit=1)[0]
+                groups.setdefault(key, []).append(text)
+    return groups
 
 
 def caption(run, experiment):
@@ -174,6 +197,12 @@ MACHINE_KEYS = [("machine", "machine"), ("CPU", "cpu_model"), ("packages", "pack
                 ("profile", "profile"), ("pin", "pin"), ("repetitions", "reps"),
                 ("date (UTC)", "started_utc"), ("revision", "git_rev"),
                 ("run directory", None)]
+
+
+def esc_md(s):
+    """Text that pandoc must not read as markup (a * in "5 × 2" is fine; a
+    leading # or a lone * would not be)."""
+    return str(s).replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_")
 
 
 def esc(s):
@@ -269,6 +298,14 @@ def build_markdown(runs, cmp_res, out):
             if not pngs:
                 md += [f"Numbers: {cap}", ""]
             captions.append(cap)
+            found = findings(r).get(exp, [])
+            if found:
+                md += [f"*Findings on {r.machine}:*", ""] + [f"- {esc_md(t)}" for t in found] + [""]
+    for r in runs:
+        rest = {k: v for k, v in findings(r).items() if k not in exps}
+        if rest:
+            md += [f"## Other findings on {r.machine}", ""]
+            md += [f"- {esc_md(t)}" for v in rest.values() for t in v] + [""]
     if cmp_res:
         import compare
         md += ["## Comparison", ""]

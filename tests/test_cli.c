@@ -102,7 +102,10 @@ static const struct {
 	{ { "--filter", "x{1,32767}" }, "over 255" },
 	{ { "--filter", "((x{1,64}){1,64}){1,64}" }, "over 1000" },
 	{ { "--filter", "(a)\\1" }, "back-references" },
-	{ { "--filter", "s++++++++++++" }, "over 1000" }, /* found by fuzz_cli: out of memory */
+	{ { "--filter", "(((((((((((s+)+)+)+)+)+)+)+)+)+)+)+" }, "over 1000" },
+	/* found by fuzz_cli: out of memory, and a timeout */
+	{ { "--filter", "s++++++++++++" }, "repetition of a repetition" },
+	{ { "--filter", "x+????????" }, "repetition of a repetition" },
 	{ { "--resume", "d", "--reps=3" }, "alone" },
 	{ { "--resume", "d", "--summarize=d" }, "alone" },
 };
@@ -167,7 +170,9 @@ static void binary_rejects_bad_input(void **state)
 	assert_non_null(strstr(out, "tasks/fork/io/n:5/w:1/task_ms:100"));
 	assert_int_equal(run_binary("--list --profile quick --filter '^tasks/'", out, sizeof(out)),
 			 0);
-	assert_non_null(strstr(out, " cases  N independent io or cpu tasks"));
+	assert_non_null(strstr(out, " cases "));
+	assert_non_null(strstr(out, " s  N independent io or cpu tasks"));
+	assert_non_null(strstr(out, "estimated time: "));
 	assert_null(strstr(out, "tasks/fork/io/n:5/w:1/task_ms:100"));
 	assert_int_equal(run_binary("--cases", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "--cases goes with --list"));

@@ -484,11 +484,12 @@ static void no_perf_skips(void **state)
 	assert_int_equal(run("PATH=/nonexistent",
 			     "--profile quick --filter 'perf' --reps 1 --csv -"),
 			 0);
-	assert_true(file_has("out.txt", "pin:scatter/w:2/msg_bytes:4,ipc-latency,pipe-vs-perf,-,2,"
-					"msg_bytes,4,scatter,0,status,0,skipped: perf not found"));
+	assert_true(file_has("out.txt",
+			     "pin:scatter/w:2/msg_bytes:4,ipc-latency,pipe-vs-perf,-,2,"
+			     "msg_bytes,4,scatter,0,status,0,skipped: perf is not installed"));
 	assert_true(file_has("out.txt",
 			     "perf-sched-pipe,-,2,msg_bytes,4,single,0,status,0,skipped: "
-			     "perf not found"));
+			     "perf is not installed"));
 	assert_nothing_left();
 }
 

@@ -114,6 +114,17 @@ static int sleep_ms(const void *arg, size_t len, struct pool_out *out)
 	return pool_return(out, &ms, sizeof(ms));
 }
 
+/* arg < 0: fail at once; otherwise sleep arg ms. */
+static int fail_or_sleep(const void *arg, size_t len, struct pool_out *out)
+{
+	int64_t ms;
+
+	memcpy(&ms, arg, sizeof(ms));
+	if (ms < 0)
+		return pool_raise(out, "negative");
+	return sleep_ms(arg, len, out);
+}
+
 static int report_pid_fd = -1; /* set before pool_create: workers inherit it */
 
 /* Tell the test our pid, then sleep until killed. */
@@ -134,6 +145,39 @@ static int whoami(const void *arg, size_t len, struct pool_out *out)
 
 	(void)arg, (void)len;
 	return pool_return(out, v, sizeof(v));
+}
+
+/* Write one byte to report_pid_fd, then return the argument. */
+static int report_done(const void *arg, size_t len, struct pool_out *out)
+{
+	char c = 'x';
+
+	if (write(report_pid_fd, &c, 1) != 1)
+		return pool_raise(out, "write: %s", strerror(errno));
+	return pool_return(out, arg, len);
+}
+
+static void on_sigterm(int sig)
+{
+	char c = 'T';
+
+	(void)sig;
+	if (write(report_pid_fd, &c, 1) < 0)
+		_exit(3);
+	_exit(0);
+}
+
+/* Catch SIGTERM (it reports 'T'), say so ('R'), then sleep until killed. */
+static int catch_sigterm(const void *arg, size_t len, struct pool_out *out)
+{
+	char c = 'R';
+
+	(void)arg, (void)len, (void)out;
+	signal(SIGTERM, on_sigterm);
+	if (write(report_pid_fd, &c, 1) != 1)
+		return pool_raise(out, "write: %s", strerror(errno));
+	sleep(60);
+	return 0;
 }
 
 static int64_t init_value;
@@ -177,6 +221,9 @@ static int setup(void **state)
 	pool_register("announce_and_sleep", announce_and_sleep);
 	pool_register("whoami", whoami);
 	pool_register("read_init_value", read_init_value);
+	pool_register("report_done", report_done);
+	pool_register("fail_or_sleep", fail_or_sleep);
+	pool_register("catch_sigterm", catch_sigterm);
 	fds_before = count_open_fds();
 	return 0;
 }
@@ -418,6 +465,10 @@ static void test_worker_index(void **state)
 
 /* ------------------------------------------------------------ failures */
 
+/* CPython's mapstar: a chunk (one task message) runs its tasks in order
+ * and stops at its first error; the tasks after it are never run. With
+ * chunksize 3, chunk {0, 1, 2}: 0 ok, 1 fails, 2 skipped; {3, 4, 5}: 3
+ * fails, 4 and 5 skipped; ... {9}: 9 fails. */
 static void test_task_error_delivered(void **state)
 {
 	struct pool *p = make_pool(2, NULL);
@@ -430,16 +481,27 @@ static void test_task_error_delivered(void **state)
 		xs[i] = i;
 	assert_int_equal(pool_map(p, fail_odd, xs, sizeof(xs[0]), 10, 3, rs), POOL_ETASK);
 	for (int i = 0; i < 10; i++) {
-		if (i % 2) {
-			char want[32];
+		int first_odd = i / 3 * 3 + (i / 3 * 3 % 2 == 0);
+		char want[64];
 
+		if (i < first_odd) {
+			assert_int_equal(as_i64(&rs[i]), i);
+		} else if (i == first_odd) {
 			snprintf(want, sizeof(want), "odd input %d", i);
 			assert_int_equal(rs[i].status, POOL_ETASK);
 			assert_string_equal(rs[i].data, want);
 		} else {
-			assert_int_equal(as_i64(&rs[i]), i);
+			snprintf(want, sizeof(want), "not run: task %d of its chunk failed first",
+				 first_odd);
+			assert_int_equal(rs[i].status, POOL_ESKIPPED);
+			assert_string_equal(rs[i].data, want);
 		}
 	}
+	pool_results_free(rs, 10);
+	/* chunksize 1: every task runs, each error on its own */
+	assert_int_equal(pool_map(p, fail_odd, xs, sizeof(xs[0]), 10, 1, rs), POOL_ETASK);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(rs[i].status, i % 2 ? POOL_ETASK : POOL_OK);
 	pool_results_free(rs, 10);
 	/* a non-zero return without pool_raise */
 	assert_int_equal(pool_apply(p, nonzero_return, &x, sizeof(x), &r), POOL_ETASK);
@@ -733,6 +795,217 @@ static void test_tasks_model(void **state)
 	assert_non_null(strstr(r.error, "task 3: worker died (signal 11)"));
 }
 
+/* ------------------------------------------------ CPython's pipeline */
+
+/* Read n bytes from fd, each within 30 s; false on a timeout. */
+static bool read_bytes(int fd, char *buf, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 30000) != 1 ||
+		    read(fd, buf + i, 1) != 1)
+			return false;
+	return true;
+}
+
+/* The task handler streams every task into the shared queue: one worker
+ * runs four apply_async tasks while the caller makes no pool call. */
+static void test_tasks_stream_without_caller(void **state)
+{
+	struct pool *p;
+	struct pool_async *h[4];
+	char got[4];
+	int pfd[2];
+
+	(void)state;
+	assert_int_equal(pipe(pfd), 0);
+	report_pid_fd = pfd[1];
+	p = make_pool(1, NULL);
+	for (int64_t i = 0; i < 4; i++)
+		assert_non_null(h[i] = pool_apply_async(p, report_done, &i, sizeof(i)));
+	assert_true(read_bytes(pfd[0], got, 4)); /* no pool call in between */
+	for (int64_t i = 0; i < 4; i++) {
+		const struct pool_result *r;
+
+		assert_int_equal(pool_async_get(h[i], 30.0, &r), 0);
+		assert_int_equal(as_i64(r), i);
+		pool_async_free(h[i]);
+	}
+	close_join_destroy(p);
+	close(pfd[0]);
+	close(pfd[1]);
+	report_pid_fd = -1;
+}
+
+/* Python's MapResult is ready once every chunk is done, even after an
+ * error: task 0 fails at once, task 1 (its own chunk) sleeps 150 ms, and
+ * get returns with task 1's result there. */
+static void test_map_ready_after_every_chunk(void **state)
+{
+	struct pool *p = make_pool(2, NULL);
+	int64_t xs[2] = { -1, 150 };
+	const struct pool_result *r;
+	struct pool_async *h = pool_map_async(p, fail_or_sleep, xs, sizeof(xs[0]), 2, 1);
+
+	(void)state;
+	assert_non_null(h);
+	assert_int_equal(pool_async_get(h, 30.0, &r), POOL_ETASK);
+	assert_int_equal(r[0].status, POOL_ETASK);
+	assert_int_equal(as_i64(&r[1]), 150);
+	pool_async_free(h);
+	close_join_destroy(p);
+}
+
+struct seen {
+	int calls, errors;
+	size_t n, index;
+	int64_t first;
+	char msg[64];
+};
+
+static void on_result(const struct pool_result *rs, size_t n, void *arg)
+{
+	struct seen *s = arg;
+
+	s->calls++;
+	s->n = n;
+	memcpy(&s->first, rs[0].data, sizeof(s->first));
+}
+
+static void on_error(const struct pool_result *failed, size_t index, void *arg)
+{
+	struct seen *s = arg;
+
+	s->errors++;
+	s->index = index;
+	snprintf(s->msg, sizeof(s->msg), "%s", failed->data);
+}
+
+/* callback and error_callback run once, before get returns. */
+static void test_callbacks(void **state)
+{
+	struct pool *p = make_pool(2, NULL);
+	struct seen a = { 0 }, m = { 0 }, e = { 0 };
+	struct pool_callbacks ca = { on_result, on_error, &a }, cm = { on_result, on_error, &m },
+			      ce = { on_result, on_error, &e };
+	int64_t x = 6, xs[10];
+	const struct pool_result *r;
+	struct pool_async *h;
+
+	(void)state;
+	for (int i = 0; i < 10; i++)
+		xs[i] = 2 * i + (i == 4);
+	h = pool_apply_async_cb(p, square, &x, sizeof(x), &ca);
+	assert_int_equal(pool_async_get(h, 30.0, &r), 0);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(a.errors, 0);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(a.first, 36);
+	pool_async_free(h);
+	h = pool_map_async_cb(p, square, xs, sizeof(xs[0]), 10, 3, &cm);
+	assert_int_equal(pool_async_get(h, 30.0, &r), 0);
+	assert_int_equal(m.calls, 1);
+	assert_int_equal(m.n, 10);
+	pool_async_free(h);
+	/* one chunk of 10: task 4 (odd) fails, 5..9 are skipped */
+	h = pool_map_async_cb(p, fail_odd, xs, sizeof(xs[0]), 10, 10, &ce);
+	assert_int_equal(pool_async_get(h, 30.0, &r), POOL_ETASK);
+	assert_int_equal(e.calls, 0);
+	assert_int_equal(e.errors, 1);
+	assert_int_equal(e.index, 4);
+	assert_string_equal(e.msg, "odd input 9");
+	assert_int_equal(r[9].status, POOL_ESKIPPED);
+	pool_async_free(h);
+	close_join_destroy(p);
+}
+
+/* terminate() sends SIGTERM, as Process.terminate does. */
+static void test_terminate_sends_sigterm(void **state)
+{
+	struct pool *p;
+	struct pool_async *h;
+	const struct pool_result *r;
+	char c;
+	int pfd[2];
+
+	(void)state;
+	assert_int_equal(pipe(pfd), 0);
+	report_pid_fd = pfd[1];
+	p = make_pool(1, NULL);
+	h = pool_apply_async(p, catch_sigterm, NULL, 0);
+	assert_non_null(h);
+	assert_true(read_bytes(pfd[0], &c, 1));
+	assert_int_equal(c, 'R');
+	pool_terminate(p);
+	assert_true(read_bytes(pfd[0], &c, 1));
+	assert_int_equal(c, 'T');
+	assert_int_equal(pool_async_get(h, 0, &r), POOL_ETERMINATED);
+	pool_async_free(h);
+	assert_int_equal(pool_join(p), 0);
+	pool_destroy(p);
+	close(pfd[0]);
+	close(pfd[1]);
+	report_pid_fd = -1;
+}
+
+/* POOL_HANG, as CPython: the chunk a dead worker held never gets a result
+ * (a new worker replaces it and the other tasks complete) ... */
+static void test_hang_mode_waits(void **state)
+{
+	struct pool_opts o = { .on_death = POOL_HANG, .hang_timeout_s = 600 };
+	struct pool *p = make_pool(2, &o);
+	struct die_arg a[6];
+	const struct pool_result *r;
+	struct pool_async *h;
+	size_t idx;
+
+	(void)state;
+	for (int i = 0; i < 6; i++)
+		a[i] = (struct die_arg){ i, 2, 2 };
+	h = pool_imap(p, die_at, a, sizeof(a[0]), 6, 1, false);
+	assert_non_null(h);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(pool_async_next(h, 30.0, &r, &idx), 0);
+		assert_true(idx != 2);
+		assert_int_equal(as_i64(r), (int64_t)idx);
+	}
+	assert_int_equal(pool_async_next(h, 0.2, &r, &idx), POOL_ETIMEDOUT);
+	assert_int_equal(pool_async_get(h, 0, &r), POOL_ETIMEDOUT);
+	pool_terminate(p);
+	assert_int_equal(pool_async_get(h, 0, &r), POOL_ETERMINATED);
+	assert_int_equal(r[2].status, POOL_ETERMINATED);
+	pool_async_free(h);
+	assert_int_equal(pool_join(p), 0);
+	pool_destroy(p);
+}
+
+/* ... bounded: after hang_timeout_s the lost tasks fail with POOL_EDIED. */
+static void test_hang_mode_bounded(void **state)
+{
+	struct pool_opts o = { .on_death = POOL_HANG, .hang_timeout_s = 0.2 };
+	struct pool *p = make_pool(2, &o);
+	struct die_arg a[6];
+	struct pool_result rs[6];
+
+	(void)state;
+	for (int i = 0; i < 6; i++)
+		a[i] = (struct die_arg){ i, 3, 0 };
+	/* chunksize 2: chunk {2, 3} is lost whole (task 2's result died with it) */
+	assert_int_equal(pool_map(p, die_at, a, sizeof(a[0]), 6, 2, rs), POOL_EDIED);
+	for (int i = 0; i < 6; i++) {
+		if (i == 2 || i == 3) {
+			assert_int_equal(rs[i].status, POOL_EDIED);
+			assert_non_null(strstr(rs[i].data, "worker died (signal 11)"));
+			assert_non_null(strstr(rs[i].data, "would wait for ever"));
+		} else {
+			assert_int_equal(as_i64(&rs[i]), i);
+		}
+	}
+	pool_results_free(rs, 6);
+	assert_int_equal(pool_stats(p).workers_died, 1);
+	check_map(p, 10, 1); /* the replacement works */
+	close_join_destroy(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -761,6 +1034,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_initializer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initializer_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tasks_model, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tasks_stream_without_caller, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_ready_after_every_chunk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_callbacks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_terminate_sends_sigterm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hang_mode_waits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hang_mode_bounded, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("pool", tests, NULL, NULL);

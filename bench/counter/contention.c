@@ -10,12 +10,13 @@
 
 #define MAX_W 1024
 
-/* W = 1, 2, ... 2 x PUs (powers of two past 16; quick: 1, 2 and 2 x PUs). */
+/* W = 1, 2, ... 8, then powers of two, up to 2 x PUs (quick: 1, 2 and
+ * 2 x PUs). */
 static int contention_workers(const struct pb_config *cfg, int *w, int max)
 {
 	int hi = 2 * cfg->pus < MAX_W ? 2 * cfg->pus : MAX_W, n = 0;
 
-	for (int x = 1; x <= hi && n<max - 1; x = hi> 16 ? x * 2 : x + 1)
+	for (int x = 1; x <= hi && n < max - 1; x = x < 8 ? x + 1 : x * 2)
 		if (cfg->profile != PROFILE_QUICK || x <= 2 || x == hi)
 			w[n++] = x;
 	if (n == 0 || w[n - 1] != hi)
@@ -23,13 +24,24 @@ static int contention_workers(const struct pb_config *cfg, int *w, int max)
 	return n;
 }
 
-/* Every variant, W workers x 1,000,000 increments as fast as they can,
- * under the run's --pin and again under compact and scatter (quick: those
- * two at W = 2 and processes only). */
+/* A fixed total of increments shared by the W workers (the figure is the
+ * cost per increment, so a 64-PU machine's 128 workers do the same work as
+ * 2 PUs' 4, not 32 times more): at W = 2 each does what one did before. */
+static int64_t per_worker(const struct pb_config *cfg, int w)
+{
+	int64_t total = PB_PICK(cfg, 400000, 2000000, 2000000), n = total / w;
+
+	return n < 10000 ? 10000 : n;
+}
+
+/* Every variant, W workers sharing a fixed total of increments as fast as
+ * they can, under the run's --pin and again under compact and scatter
+ * (quick: those two at W = 2 and processes only). The estimate: 50 ns an
+ * increment (a contended lock on this kind of machine; atomics are
+ * faster, Python-like GIL variants slower) and the workers' start. */
 static void contention_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const enum pin_policy pins[] = { PIN_COMPACT, PIN_SCATTER };
-	int64_t n = PB_PICK(cfg, 200000, 1000000, 1000000);
 	int w[64] = { 0 }, nw = contention_workers(cfg, w, 64);
 	bool quick = cfg->profile == PROFILE_QUICK;
 	struct pb_case c = { .experiment = "counter-contention" };
@@ -37,6 +49,8 @@ static void contention_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	for (int m = 0; m < 2; m++)
 		for (int p = -1; p < 2; p++)
 			for (int i = 0; i < nw; i++) {
+				int64_t n = per_worker(cfg, w[i]);
+
 				if (p >= 0 && quick && (m > 0 || w[i] != 2))
 					continue;
 				c.pin_fixed = p >= 0;
@@ -45,6 +59,7 @@ static void contention_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				if (p >= 0)
 					pb_case_label(&c, "pin:%s", pin_policy_name(pins[p]));
 				c.workers = w[i];
+				c.est_s = 0.01 + 50e-9 * (double)(n * w[i]) + 0.0005 * w[i];
 				for (int v = 0; counter_variants[v]; v++)
 					counter_add(plan, c, counter_variants[v]->name, m, n);
 			}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "cpython.h"
+#include "tasks.h"
 
 /* The interpreter's start and imports are outside the measured work but
  * inside the watchdog's budget. */
@@ -34,8 +35,8 @@ static struct pb_case py_case(const char *experiment, const char *model, const c
 }
 
 /* tasks: the C tasks' sweep (bench/tasks/tasks.c): 5 io tasks, max(2, PUs)
- * cpu tasks; workers 1, PUs and the task count in quick, 1 .. max(2 PUs,
- * n) otherwise. */
+ * cpu tasks (shorter past 16 PUs); workers 1, PUs and the task count in
+ * quick, 1 .. 8 then powers of two up to max(2 PUs, n) otherwise. */
 static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const char *const models[] = { "cpython-serial", "cpython-fork", "cpython-threads",
@@ -43,22 +44,27 @@ static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 	double task_ms = PB_PICK(cfg, 100.0, 200.0, 1000.0);
 
 	for (int k = 0; k < 2; k++) {
-		int n = k == 0 ? 5 : (cfg->pus > 2 ? cfg->pus : 2), hi = 2 * cfg->pus;
+		int n = k == 0 ? 5 : (cfg->pus > 2 ? cfg->pus : 2), hi = 2 * cfg->pus, w[64], nw;
+		double ms = k == 0 ? task_ms : tasks_cpu_task_ms(cfg, task_ms);
 
 		hi = hi > n ? hi : n;
+		nw = tasks_sweep_to(hi, w, 64);
 		for (int m = 0; m < 4; m++) {
 			struct pb_case c = py_case("tasks", models[m], k ? "cpu" : "io",
-						   &tasks_prog, 4.0 * n * task_ms / 1e3);
+						   &tasks_prog, 4.0 * n * ms / 1e3);
 
 			c.param = "task_ms";
-			c.param_value = task_ms;
+			c.param_value = ms;
 			pb_case_name(&c, "n", n);
-			for (int w = 1; w <= (m == 0 ? 1 : hi); w++) {
-				bool quick_w = w == 1 || w == cfg->pus || w == n;
+			for (int i = 0; i < (m == 0 ? 1 : nw); i++) {
+				bool quick_w = w[i] == 1 || w[i] == cfg->pus || w[i] == n;
 
 				if (cfg->profile == PROFILE_QUICK && !quick_w)
 					continue;
-				c.workers = w;
+				c.workers = w[i];
+				/* Python's start-up, then the C twin's estimate */
+				c.est_s = 0.05 + tasks_estimate(cfg, k == 1, m == 0 || m == 2, n,
+								w[i], ms);
 				pb_plan_add(plan, &c);
 			}
 		}

@@ -221,8 +221,8 @@ static void judge_pool(struct pb_report *rep)
 		  CLOSE,
 		  0,
 		  "x",
-		  "CPython streams every chunk through one shared queue with a task-handler "
-		  "thread (and pickles it); the C pool sends a chunk only to an idle worker" },
+		  "both stream every chunk through one shared queue with a task-handler thread; "
+		  "CPython also pickles each chunk and interprets the worker loop" },
 		{ "imap_unordered: first result / shortest task (16 workers)",
 		  DIV,
 		  { ORDER("imap_unordered"), ORDER("imap_unordered"), "first_result_s",
@@ -232,8 +232,8 @@ static void judge_pool(struct pb_report *rep)
 		  CLOSE,
 		  0,
 		  "x",
-		  "CPython's result-handler thread and the task queue's feeder add their own "
-		  "hand-offs" },
+		  "both hand results through a result-handler thread; CPython's handlers and "
+		  "its queue's pickling run under the GIL" },
 		{ "pool round trip, apply_async + get, 1 worker",
 		  ONE,
 		  { KEY("pool-overhead", "pool", NULL, "n:1000", 1, NULL, 0),

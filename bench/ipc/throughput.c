@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ceiling.h"
 #include "clock.h"
 #include "ipc_common.h"
 
@@ -20,6 +21,27 @@ static const int stream_models[] = { IPC_PIPE,	 IPC_UNIX, IPC_QUEUE,
 
 static int throughput_case(struct pb_ctx *ctx, const struct pb_case *c);
 static int memcpy_case(struct pb_ctx *ctx, const struct pb_case *c);
+static int ceiling_case(struct pb_ctx *ctx, const struct pb_case *c);
+
+/* The cross-core copy ceiling: 64 KiB slots handed from one core to
+ * another (ceiling.c), the limit of the shm ring at every size. */
+static void ceiling_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	struct pb_case k = { .experiment = "ipc-throughput",
+			     .model = "copy-ceiling",
+			     .param = "msg_bytes",
+			     .param_value = 65536,
+			     .workers = 2,
+			     .pin_fixed = true,
+			     .pin = PIN_SCATTER,
+			     .run = ceiling_case,
+			     .budget_s = 30,
+			     .est_s = 0.05 + PB_PICK(cfg, 15, 150, 500) / 1e3 };
+
+	pb_case_name(&k, "slots", 16); /* 1 MiB in flight, as the shm ring */
+	pb_case_set(&k, "run_ms", PB_PICK(cfg, 15, 150, 500));
+	pb_plan_add(plan, &k);
+}
 
 static void throughput_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
@@ -37,6 +59,8 @@ static void throughput_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			     .workers = 1,
 			     .run = memcpy_case };
 
+	c.est_s = 0.03 + PB_PICK(cfg, 15, 150, 500) / 1e3; /* two workers, then send_ms */
+	m.est_s = 0.01 + PB_PICK(cfg, 10, 50, 200) / 1e3;
 	pb_case_set(&c, "send_ms", PB_PICK(cfg, 15, 150, 500));
 	for (size_t k = 0; k < sizeof(stream_models) / sizeof(stream_models[0]); k++) {
 		c.model = ipc_models[stream_models[k]].name;
@@ -51,6 +75,7 @@ static void throughput_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		m.param_value = sizes[i];
 		pb_plan_add(plan, &m);
 	}
+	ceiling_plan(plan, cfg);
 }
 
 /* ---- the run ---- */
@@ -98,11 +123,59 @@ static int memcpy_case(struct pb_ctx *ctx, const struct pb_case *c)
 	return 0;
 }
 
+static int ceiling_case(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	double bps;
+	uint64_t slots;
+
+	pb_timer_start(ctx);
+	if (ipc_copy_ceiling(ctx, (size_t)c->param_value, (int)pb_case_get(c, "slots"),
+			     (uint64_t)pb_case_get(c, "run_ms"), &bps, &slots) < 0)
+		return -1;
+	pb_timer_stop(ctx);
+	pb_metric(ctx, "bytes_per_s", bps, "B/s");
+	pb_metric(ctx, "msgs_per_s", bps / c->param_value, "msg/s");
+	pb_metric(ctx, "messages", (double)slots, "count");
+	return 0;
+}
+
 /* ---- the summary ---- */
 
 /* shm against pipe and against memcpy at every size; the note at 64 KiB. */
+/* The shm ring against the cross-core copy ceiling of the same run. */
+static void note_ceiling(struct pb_report *rep)
+{
+	struct pb_case_key k = { .experiment = "ipc-throughput", .model = "copy-ceiling" };
+	const struct pb_case *ceil = pb_report_find(rep, &k);
+	static const double at[] = { 65536, 1048576 };
+
+	for (int i = 0; i < 2 && ceil; i++) {
+		struct stats_summary v;
+		const struct pb_case *shm;
+
+		k = (struct pb_case_key){ .experiment = "ipc-throughput",
+					  .model = "shm",
+					  .extra = "",
+					  .param = "msg_bytes",
+					  .param_value = at[i] };
+		shm = pb_report_find(rep, &k);
+		if (!pb_report_ratio(rep, shm, ceil, "bytes_per_s", &v))
+			continue;
+		pb_report_row(rep, shm, "shm-vs-ceiling", "bytes_per_s_ratio", v, "x");
+		pb_report_note(rep,
+			       "ipc-throughput %s: shm ring %.2f GB/s, %.0f%% of the cross-core "
+			       "copy ceiling %.2f GB/s (a ring of %d × 64 KiB slots, two copies, "
+			       "same run; %.0f–%.0f%%; goal ≥ 85%%)",
+			       at[i] == 65536 ? "64 KiB" : "1 MiB",
+			       pb_report_median(rep, shm, "bytes_per_s") / 1e9, 100 * v.median,
+			       pb_report_median(rep, ceil, "bytes_per_s") / 1e9,
+			       (int)pb_case_get(ceil, "slots"), 100 * v.min, 100 * v.max);
+	}
+}
+
 static void throughput_summarize(struct pb_report *rep)
 {
+	note_ceiling(rep);
 	for (size_t i = 0; i < sizeof(sizes_all) / sizeof(sizes_all[0]); i++) {
 		struct pb_case_key k = { .experiment = "ipc-throughput",
 					 .extra = "",

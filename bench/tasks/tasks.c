@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tasks — N independent io or cpu tasks on W workers, for every model
- * (serial, fork, threads, threads-gil, pool): what each model's workers buy
+ * (serial, fork, threads, threads-gil, pool, coroutines): what each model's workers buy
  * against doing the tasks one after another, and how far that is from what
  * a perfect model would reach.
  */
@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "threads.h"
@@ -86,11 +87,23 @@ static int quick_sweep(const struct pb_config *cfg, int ntasks, int *w)
 	return n;
 }
 
-/* Workers 1, 2, ... 2 x PUs (and the task count, and one past it in the
- * full profile); powers of two when that would be too many. */
+int tasks_sweep_to(int hi, int *w, int max)
+{
+	int n = 0;
+
+	for (int x = 1; x <= hi && n < max; x = x < 8 ? x + 1 : x * 2)
+		w[n++] = x;
+	if (n > 0 && w[n - 1] != hi && n < max)
+		w[n++] = hi;
+	return n;
+}
+
+/* Workers 1, 2, ... 8, then powers of two, up to 2 x PUs (and the task
+ * count, and one past it in the full profile), so that a 64-PU machine
+ * sweeps 1..8, 16, 32, 64, 128 and not 128 points. */
 static int worker_sweep(const struct pb_config *cfg, int ntasks, int *w, int max)
 {
-	int hi = 2 * cfg->pus, n = 0;
+	int hi = 2 * cfg->pus;
 
 	if (cfg->profile == PROFILE_QUICK)
 		return quick_sweep(cfg, ntasks, w);
@@ -98,11 +111,29 @@ static int worker_sweep(const struct pb_config *cfg, int ntasks, int *w, int max
 		hi = ntasks;
 	if (cfg->profile == PROFILE_FULL)
 		hi = hi > ntasks + 1 ? hi : ntasks + 1;
-	for (int x = 1; x <= hi && n<max; x = hi> 16 ? x * 2 : x + 1)
-		w[n++] = x;
-	if (w[n - 1] != hi && n < max)
-		w[n++] = hi;
-	return n;
+	return tasks_sweep_to(hi, w, max);
+}
+
+double tasks_cpu_task_ms(const struct pb_config *cfg, double task_ms)
+{
+	double most = PB_PICK(cfg, 800.0, 1600.0, 2000.0) / cpu_tasks(cfg);
+
+	return task_ms <= most ? task_ms : floor(most);
+}
+
+/* W workers run n tasks in ceil(n / W) rounds; cpu work cannot go faster
+ * than the PUs allow, and under the GIL not faster than serial. Plus
+ * starting W workers. */
+double tasks_estimate(const struct pb_config *cfg, bool cpu, bool serial, int n, int w,
+		      double task_ms)
+{
+	double rounds = ceil((double)n / w);
+
+	if (cpu && (double)n / cfg->pus > rounds)
+		rounds = (double)n / cfg->pus;
+	if (cpu && serial)
+		rounds = n;
+	return 0.02 + rounds * task_ms / 1000.0 + 0.0005 * w;
 }
 
 static int tasks_case_run(struct pb_ctx *ctx, const struct pb_case *c);
@@ -115,15 +146,16 @@ void tasks_plan(struct pb_plan *plan, const struct pb_config *cfg, const char *m
 
 	for (int k = 0; k < 2; k++) {
 		int ntasks = kinds[k] == WL_IO ? IO_TASKS : cpu_tasks(cfg), w[64], nw = 1;
+		double ms = kinds[k] == WL_IO ? task_ms : tasks_cpu_task_ms(cfg, task_ms);
 		struct pb_case c = {
 			.experiment = "tasks",
 			.model = model,
 			.workload = workload_name(kinds[k]),
 			.param = "task_ms",
-			.param_value = task_ms,
+			.param_value = ms,
 			.run = tasks_case_run,
 			/* worst case: all tasks one after another, on a busy machine */
-			.budget_s = 10.0 + 4.0 * ntasks * task_ms / 1000.0,
+			.budget_s = 10.0 + 4.0 * ntasks * ms / 1000.0,
 		};
 
 		pb_case_set(&c, "workload", kinds[k]);
@@ -134,6 +166,9 @@ void tasks_plan(struct pb_plan *plan, const struct pb_config *cfg, const char *m
 			nw = worker_sweep(cfg, ntasks, w, 64);
 		for (int i = 0; i < nw; i++) {
 			c.workers = w[i];
+			c.est_s = tasks_estimate(cfg, kinds[k] == WL_CPU,
+						 strcmp(model, "threads-gil") == 0, ntasks, w[i],
+						 ms);
 			pb_plan_add(plan, &c);
 		}
 	}
@@ -146,6 +181,7 @@ static void tasks_experiment_plan(struct pb_plan *plan, const struct pb_config *
 	tasks_plan(plan, cfg, "threads", threads_run_tasks, true);
 	tasks_plan(plan, cfg, "threads-gil", threads_gil_run_tasks, true);
 	tasks_plan(plan, cfg, "pool", pool_run_tasks, true);
+	tasks_plan(plan, cfg, "coroutines", coroutines_run_tasks, true);
 }
 
 /* -------------------------------------------------------------- the run */
@@ -202,11 +238,18 @@ static int tasks_case_run(struct pb_ctx *ctx, const struct pb_case *c)
 
 /* ---------------------------------------------------------- the summary */
 
-/* serial's case for the same workload, task count and task length as c. */
+/* A CPython case (bench/cpython/): its own serial, no "workload" param. */
+static bool is_cpython(const struct pb_case *c)
+{
+	return strncmp(c->model, "cpython-", 8) == 0;
+}
+
+/* serial's case (cpython-serial's for a CPython case) for the same
+ * workload, task count and task length as c. */
 static const struct pb_case *serial_of(const struct pb_report *rep, const struct pb_case *c)
 {
 	struct pb_case_key key = { .experiment = "tasks",
-				   .model = "serial",
+				   .model = is_cpython(c) ? "cpython-serial" : "serial",
 				   .workload = c->workload,
 				   .extra = c->extra,
 				   .param = c->param,
@@ -222,7 +265,7 @@ static double ideal_speedup(const struct pb_config *cfg, const struct pb_case *c
 {
 	double n = (double)pb_case_get(c, "n"), rounds = ceil(n / c->workers);
 
-	if (pb_case_get(c, "workload") == WL_CPU && n / cfg->pus > rounds)
+	if (strcmp(c->workload, "cpu") == 0 && n / cfg->pus > rounds)
 		rounds = n / cfg->pus;
 	return n / rounds;
 }
@@ -252,14 +295,14 @@ static void speedup_rows(struct pb_report *rep)
 
 	while ((c = pb_report_next(rep, &all, c))) {
 		struct stats_summary m, sp;
-		bool cpu = pb_case_get(c, "workload") == WL_CPU;
+		bool cpu = strcmp(c->workload, "cpu") == 0;
 		int ntasks = (int)pb_case_get(c, "n");
 
 		if (!(base = serial_of(rep, c)) || !pb_report_ratio(rep, base, c, "wall_s", &sp) ||
 		    !pb_report_stat(rep, c->name, "wall_s", &m))
 			continue;
 		pb_report_row(rep, c, NULL, "speedup", sp, "x");
-		if (c->workers <= 1024 && !ideal_done[cpu][c->workers]) {
+		if (!is_cpython(c) && c->workers <= 1024 && !ideal_done[cpu][c->workers]) {
 			ideal_done[cpu][c->workers] = true;
 			add_ideal(rep, c, pb_report_median(rep, base, "wall_s"));
 		}
@@ -329,7 +372,7 @@ static void tasks_summarize(struct pb_report *rep)
 const struct pb_experiment tasks_experiment = {
 	.name = "tasks",
 	.summary = "N independent io or cpu tasks on W workers: serial, fork, threads, "
-		   "threads-gil, pool",
+		   "threads-gil, pool, coroutines",
 	.plan = tasks_experiment_plan,
 	.summarize = tasks_summarize,
 };

@@ -50,8 +50,22 @@ void tasks_plan(struct pb_plan *plan, const struct pb_config *cfg, const char *m
 		tasks_model_fn fn, bool sweep_workers);
 
 /* The models of this experiment (threads and threads-gil: threads.h). */
+/* Workers 1, 2, ... 8, then powers of two up to hi, and hi itself: the
+ * sweep's shape on any machine (w has room for max). */
+int tasks_sweep_to(int hi, int *w, int max);
+/* The cpu tasks' length for a profile's task_ms: shorter when the PUs'
+ * tasks together would be more than 1.6 s (quick), 1.6 s (default) or 2 s
+ * (full) of work, so that serial and every threads-gil run stay bounded on
+ * a big machine (from 16 PUs on; 2 PUs keep the profile's length). */
+double tasks_cpu_task_ms(const struct pb_config *cfg, double task_ms);
+/* The plan's estimate of one repetition: n tasks of task_ms on w workers
+ * (serial: true when the model runs cpu work one task at a time, the GIL). */
+double tasks_estimate(const struct pb_config *cfg, bool cpu, bool serial, int n, int w,
+		      double task_ms);
+
 int serial_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
 int fork_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
 int pool_run_tasks(const struct tasks_spec *s, struct tasks_result *r); /* bench/pool/ */
+int coroutines_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
 
 #endif

@@ -116,7 +116,8 @@ static long bound_max(const char *p, const char **end)
 static const char *filter_too_costly(const char *p)
 {
 	long stack[64] = { 1 }, last = 1;
-	int depth = 0;
+	int depth = 0, nrep = 0;
+	bool after_rep = false;
 
 	if (strlen(p) > 512)
 		return "longer than 512 characters";
@@ -141,17 +142,25 @@ static const char *filter_too_costly(const char *p)
 			last = stack[depth--];
 			stack[depth] = stack[depth] > last ? stack[depth] : last;
 		} else if ((*p == '{' && (n = bound_max(p + 1, &end)) >= 0) ||
-			   (*p == '+' && (n = 2))) {
+			   (*p == '+' && (n = 2)) || ((*p == '*' || *p == '?') && (n = 1))) {
 			/* glibc copies the repeated part n times ('+': twice) */
+			if (after_rep)
+				return "a repetition of a repetition (like 'a+?' or 'a**')";
+			if (++nrep > 64)
+				return "more than 64 repetition operators";
 			if (n > 255)
 				return "a repetition count over 255";
 			if ((last *= n ? n : 1) > 1000)
 				return "nested repetition counts over 1000 in all";
 			stack[depth] = stack[depth] > last ? stack[depth] : last;
+			after_rep = true;
+			p = end;
+			continue;
 		} else {
 			end += *p == '\\' && p[1];
 			last = 1;
 		}
+		after_rep = false;
 		p = end;
 	}
 	return NULL;

@@ -196,9 +196,14 @@ int pb_skip(struct pb_ctx *ctx, const char *fmt, ...)
 
 void pb_timer_start(struct pb_ctx *ctx)
 {
+	pb_timer_start_at(ctx, clock_now_ns());
+}
+
+void pb_timer_start_at(struct pb_ctx *ctx, uint64_t t0_ns)
+{
 	ctx->timer_started = true;
 	ctx->u0 = usage_now();
-	ctx->t0_ns = clock_now_ns();
+	ctx->t0_ns = t0_ns;
 }
 
 double pb_timer_stop(struct pb_ctx *ctx)

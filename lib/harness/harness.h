@@ -70,12 +70,22 @@ struct pb_case {
 	struct pb_param params[PB_MAX_PARAMS]; /* named numbers: pb_case_set / pb_case_get */
 	const void *data;		       /* model-specific static data */
 	pb_run_fn run;
-	double budget_s;     /* watchdog budget of one repetition; 0: the profile's default */
-	bool in_process;     /* a micro-benchmark timed by google-benchmark's own loop */
-	bool pin_fixed;	     /* the case chooses its placement itself ... */
+	double budget_s; /* watchdog budget of one repetition; 0: the profile's default */
+	double est_s;	 /* the plan's estimate of one repetition, in seconds, for --list and the
+		       * run's time budget; 0: PB_EST_DEFAULT_S */
+	bool in_process; /* a micro-benchmark timed by google-benchmark's own loop */
+	bool pin_fixed;	 /* the case chooses its placement itself ... */
 	enum pin_policy pin; /* ... this one, whatever --pin says */
 	char name[192]; /* "experiment/model/workload[/extra]/w:N[/param:value]", set by pb_plan_add */
 };
+
+/* The estimate of one repetition of a case whose plan set no est_s: the
+ * experiments that set none measured 2 to 120 ms of timed work per
+ * repetition on a 2-PU VM (quick profile), 50 ms in the middle. --list
+ * adds PB_EST_CASE_S to every repetition of an isolated case: the case
+ * process, google-benchmark and the raw rows (42 ms measured there). */
+#define PB_EST_DEFAULT_S 0.05
+#define PB_EST_CASE_S 0.04
 
 /* Set the case's parameter name to value (adding it, or replacing it). */
 void pb_case_set(struct pb_case *c, const char *name, int64_t value);
@@ -117,6 +127,10 @@ const struct placement *pb_placement(struct pb_ctx *ctx);
  * returns the wall time it recorded, in seconds. */
 void pb_timer_start(struct pb_ctx *ctx);
 double pb_timer_stop(struct pb_ctx *ctx);
+/* pb_timer_start as of t0_ns (CLOCK_MONOTONIC, clock_now_ns), for work that
+ * another process began and reported its start of: the time it took the
+ * report to arrive is not counted. */
+void pb_timer_start_at(struct pb_ctx *ctx, uint64_t t0_ns);
 /* A metric of this repetition; its name carries its unit (wall_s,
  * latency_ns_p50) and unit says it again for the CSV ("s", "ns", "count").
  * Safe to call from any thread or process of the case. */

@@ -207,6 +207,27 @@ int run_write_failed(struct run *r)
 	return -1;
 }
 
+/* The end: the CSV closed and checked, every planned case reported. */
+void run_finish(struct run *r, const char *started, int argc, char **argv)
+{
+	if (r->write_failed) {
+		if (r->csv != stdout)
+			fclose(r->csv); /* said already; nothing more to check */
+	} else if (ferror(r->csv) | (r->csv == stdout ? fflush(r->csv) : fclose(r->csv))) {
+		fprintf(stderr, "parbench: writing the raw CSV failed: %s\n", strerror(errno));
+		r->failed_cases++;
+	}
+	if (!pb_interrupted && r->cases_done != r->plan.n) {
+		fprintf(stderr,
+			"parbench: error: %zu case(s) planned, %zu reported with all %d "
+			"repetitions; results are incomplete\n",
+			r->plan.n, r->cases_done, r->reps);
+		r->failed_cases++;
+	}
+	if (run_write_summary(r, started, argc, argv) < 0)
+		r->failed_cases++;
+}
+
 /* ---- the run directory ---- */
 
 static int mkdir_p(const char *path)

@@ -204,26 +204,44 @@ static int plan_cases(struct run *r)
 	return 0;
 }
 
-/* --list: the experiments, each with its case count and what it teaches;
- * --list --cases: the case names alone, one per line, for scripts. */
+/* One repetition of c as the plan estimates it (PB_EST_DEFAULT_S when the
+ * experiment set none), plus the case process the harness forks for it. */
+static double case_estimate(const struct pb_case *c)
+{
+	return (c->est_s > 0 ? c->est_s : PB_EST_DEFAULT_S) + (c->in_process ? 0.0 : PB_EST_CASE_S);
+}
+
+/* --list: the experiments, each with its case count, its estimated time
+ * (every repetition of every case it keeps, from the plan alone: no case
+ * runs) and what it teaches; then the total. --list --cases: the case
+ * names alone, one per line, for scripts. */
 static void list_plan(const struct run *r)
 {
-	size_t shown = 0;
+	size_t shown = 0, i = 0;
+	double total = 0;
 
 	if (r->opt.list_cases) {
-		for (size_t i = 0; i < r->plan.n; i++)
+		for (i = 0; i < r->plan.n; i++)
 			printf("%s\n", r->plan.cases[i].name);
 		return;
 	}
 	for (size_t e = 0; r->suites[e]; e++) {
+		double est = 0;
+
+		for (size_t k = 0; k < r->exp_ncases[e]; k++)
+			est += case_estimate(&r->plan.cases[i++]) * r->reps;
+		total += est;
 		if (!r->exp_ncases[e])
 			continue;
-		printf("%-20s %4zu case%s  %s\n", r->suites[e]->name, r->exp_ncases[e],
-		       r->exp_ncases[e] == 1 ? " " : "s", r->suites[e]->summary);
+		printf("%-20s %4zu case%s %7.1f s  %s\n", r->suites[e]->name, r->exp_ncases[e],
+		       r->exp_ncases[e] == 1 ? " " : "s", est, r->suites[e]->summary);
 		shown++;
 	}
 	printf("%zu experiments, %zu cases (parbench --list --cases names them)\n", shown,
 	       r->plan.n);
+	printf("estimated time: %.0f s (%d:%02d) for profile %s, %d repetitions, on %d PUs\n",
+	       total, (int)total / 60, (int)total % 60, pb_profile_name(r->cfg.profile), r->reps,
+	       r->cfg.pus);
 }
 
 /* google-benchmark's argv: ours first, so that the user's own
@@ -368,27 +386,6 @@ static int start_run(struct run *r, const char *stamp, const char *started, int 
 	return run_flush_csv(r) < 0 ? 1 : 0;
 }
 
-/* The end: the CSV closed and checked, every planned case reported. */
-static void finish_run(struct run *r, const char *started, int argc, char **argv)
-{
-	if (r->write_failed) {
-		if (r->csv != stdout)
-			fclose(r->csv); /* said already; nothing more to check */
-	} else if (ferror(r->csv) | (r->csv == stdout ? fflush(r->csv) : fclose(r->csv))) {
-		fprintf(stderr, "parbench: writing the raw CSV failed: %s\n", strerror(errno));
-		r->failed_cases++;
-	}
-	if (!pb_interrupted && r->cases_done != r->plan.n) {
-		fprintf(stderr,
-			"parbench: error: %zu case(s) planned, %zu reported with all %d "
-			"repetitions; results are incomplete\n",
-			r->plan.n, r->cases_done, r->reps);
-		r->failed_cases++;
-	}
-	if (run_write_summary(r, started, argc, argv) < 0)
-		r->failed_cases++;
-}
-
 static int run_all(struct run *r, int argc, char **argv)
 {
 	char stamp[32], started[32];
@@ -419,7 +416,7 @@ static int run_all(struct run *r, int argc, char **argv)
 	if (nrun > 0)
 		gb_run(on_run, r);
 	run_progress_clear(r);
-	finish_run(r, started, argc, argv);
+	run_finish(r, started, argc, argv);
 	run_noise_end(r);
 	gb_shutdown();
 	free(slots);

@@ -50,6 +50,7 @@ const char *run_case_pin(const struct run *r, const struct pb_case *c);
 void run_write_metadata(const struct run *r, FILE *f, const char *started, int argc, char **argv);
 int run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct rep_result *res);
 int run_flush_csv(struct run *r);
+void run_finish(struct run *r, const char *started, int argc, char **argv);
 int run_write_failed(struct run *r);
 int run_plan_outputs(struct run *r, const char *stamp);
 int run_open_outputs(struct run *r);

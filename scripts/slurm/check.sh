@@ -223,6 +223,9 @@ t1=$(date +%s)
 submit ok PARTITIONS="pa:lab-a:single pb:lab-b:scatter"
 grep -q '^merged: 2 (lab-a lab-b); missing: 0' "$tmp/ok/merge.txt" || fail "ok: merge.txt does not say both merged"
 expect_csv "$tmp/ok" lab-a:single lab-b:scatter
+for f in compare/compare.md compare/compare.csv report/report.html report/report.pdf; do
+	[ -s "$tmp/ok/$f" ] || fail "ok: the merge job wrote no $f"
+done
 say "PASS: two array tasks, two machines merged ($(($(date +%s) - t1)) s)"
 
 t1=$(date +%s)
@@ -232,6 +235,7 @@ grep -q "^task 0 lab-b: MISSING .*unknown policy 'bogus'" "$tmp/failure/merge.tx
 grep -q '^merged: 1 (lab-a); missing: 1 (lab-b)' "$tmp/failure/merge.txt" ||
 	fail "failure: merge.txt does not say lab-a merged and lab-b missing"
 expect_csv "$tmp/failure" lab-a:single
+[ -s "$tmp/failure/report/report.html" ] || fail "failure: no report of the one run that finished"
 [ -x "$tmp/failure/build/task-1-$host/parbench" ] || fail "failure: NODE_BUILD=1 built no binary for task 1"
 say "PASS: failed task 0 (lab-b) named, lab-a still merged ($(($(date +%s) - t1)) s)"
 

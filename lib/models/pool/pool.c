@@ -2,43 +2,52 @@
 /*
  * pool — the pool's life: Python's multiprocessing.Pool in C (see pool.h).
  * This file mirrors Pool.__init__, close, terminate and join of CPython's
- * Lib/multiprocessing/pool.py; the worker's side is pool_worker.c, the
- * parent's loop pool_dispatch.c, starting and losing workers pool_spawn.c,
- * the submitting calls and their results pool_async.c.
+ * Lib/multiprocessing/pool.py; the worker's side is pool_worker.c, the task
+ * and result handler threads pool_handlers.c, the worker handler thread
+ * (workers born and dead) pool_spawn.c, the submitting calls and their
+ * results pool_async.c.
  *
- * How it works, next to CPython's multiprocessing/pool.py:
- * - Python's workers share one task queue and one result queue, and three
- *   handler threads move tasks and results. Here every worker has its own
- *   two pipes and the caller's process is the only dispatcher: it hands a
- *   chunk of tasks to an idle worker and reads its results back, in chunk
- *   order, batched (at the chunk's end, or every millisecond).
- * - A worker's death is seen through its pidfd (readable when it exits),
- *   polled with the result pipes: no SIGCHLD handler, no polling loop. The
- *   parent knows which chunk the worker held, and a shared progress word
- *   says how far it got, so it knows exactly which task the worker died in
- *   (Python's pool cannot tell, and waits for ever).
- * - Messages are length-prefixed frames: u32 length, then the payload.
- *     parent -> worker  task chunk: u32 fn, u32 count, count x (u32 len, bytes)
- *                       exit: an empty frame (Python's None sentinel)
- *     worker -> parent  u8 kind (READY, OK, ERROR), then result bytes or message
+ * How it works, as in CPython's pool.py:
+ * - One shared task queue (a pipe; Python's _inqueue, a SimpleQueue) that
+ *   every worker reads, under a shared reader lock, and one shared result
+ *   queue (_outqueue) that every worker writes, under a shared writer lock.
+ * - Three handler threads in the caller's process: the task handler streams
+ *   every chunk of every job into the task queue as soon as it is submitted
+ *   (a worker finds its next task already waiting); the result handler
+ *   drains the result queue, fills the jobs' results and runs their
+ *   callbacks; the worker handler replaces workers that left.
+ * - Messages are a u32 length, then the payload, read as Connection.recv
+ *   does: the header, then the payload (two reads).
+ *     task queue    u32 job, u32 fn, u64 start, u32 count, count x (u32 len,
+ *                   bytes): one chunk, one message (mapstar); an empty
+ *                   message is the exit sentinel (Python's None)
+ *     result queue  u32 slot, u32 kind, u32 job, u64 start, u32 nok, then nok
+ *                   x (u32 len, bytes) and, for an error, (u32 len, message):
+ *                   one message per chunk, which stops at its first error
+ * What CPython does not do (a parbench feature, POOL_RECOVER): each worker
+ * records in shared memory which chunk it took and how far it got, so a
+ * death is blamed on the task it happened in (see pool_spawn.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "pool_impl.h"
 
 /* ------------------------------------------------------------ helpers */
 
 const char *pool_status_name(enum pool_status s)
 {
-	static const char *const names[] = { "ok",	   "task error", "worker died",
-					     "terminated", "timed out",	 "end" };
+	static const char *const names[] = { "ok",	  "task error", "worker died", "terminated",
+					     "timed out", "end",	"skipped" };
 
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
@@ -94,6 +103,29 @@ bool pool_write_full(int fd, const void *buf, size_t len)
 	return true;
 }
 
+bool pool_read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+void pool_shared_lock(pthread_mutex_t *m)
+{
+	if (pthread_mutex_lock(m) == EOWNERDEAD)
+		pthread_mutex_consistent(m); /* its owner died: the pool sees to the rest */
+}
+
 /* -------------------------------------------------------- the pool's life */
 
 /* Writing to the pipe of a worker that has just died raises SIGPIPE, whose
@@ -108,15 +140,46 @@ static void ignore_sigpipe(void)
 		signal(SIGPIPE, SIG_IGN);
 }
 
-struct pool *pool_create(int workers, const struct pool_opts *opts, char *err, size_t errlen)
+static int init_shared(struct pool *p, char *err, size_t errlen)
 {
-	struct pool *p;
+	pthread_mutexattr_t a;
 
-	if (workers < 1 || workers > 4096) {
-		snprintf(err, errlen, "pool: workers must be 1..4096 (got %d)", workers);
-		return NULL;
+	p->sh_len = sizeof(*p->sh) + (size_t)p->nworkers * sizeof(p->sh->slot[0]);
+	p->sh = mmap(NULL, p->sh_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p->sh == MAP_FAILED) {
+		p->sh = NULL;
+		snprintf(err, errlen, "pool: mmap: %s", strerror(errno));
+		return -1;
 	}
-	p = calloc(1, sizeof(*p));
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&p->sh->rlock, &a);
+	pthread_mutex_init(&p->sh->wlock, &a);
+	pthread_mutexattr_destroy(&a);
+	return 0;
+}
+
+/* The two queues and the handlers' stop signal. The parent's ends of the
+ * queues are non-blocking: its handlers poll them with the stop signal
+ * when they would wait. */
+static int init_queues(struct pool *p, char *err, size_t errlen)
+{
+	if (pipe2(p->inq, O_CLOEXEC) < 0 || pipe2(p->outq, O_CLOEXEC) < 0 ||
+	    (p->stop_fd = eventfd(0, EFD_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "pool: pipe2/eventfd: %s", strerror(errno));
+		return -1;
+	}
+	fcntl(p->inq[1], F_SETFL, O_NONBLOCK);
+	fcntl(p->outq[0], F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+static struct pool *pool_alloc(int workers, const struct pool_opts *opts, char *err, size_t errlen)
+{
+	struct pool *p = calloc(1, sizeof(*p));
+	pthread_condattr_t ca;
+
 	if (p)
 		p->w = calloc((size_t)workers, sizeof(*p->w));
 	if (!p || !p->w) {
@@ -124,81 +187,148 @@ struct pool *pool_create(int workers, const struct pool_opts *opts, char *err, s
 		snprintf(err, errlen, "pool: calloc: out of memory");
 		return NULL;
 	}
-	p->progress = mmap(NULL, (size_t)workers * sizeof(*p->progress), PROT_READ | PROT_WRITE,
-			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p->progress == MAP_FAILED) {
-		snprintf(err, errlen, "pool: mmap: %s", strerror(errno));
-		free(p->w);
-		free(p);
-		return NULL;
-	}
 	p->nworkers = workers;
 	p->opts = opts ? *opts : (struct pool_opts){ 0 };
-	ignore_sigpipe();
 	p->parent = getpid();
 	p->nfns = pool_registry_count();
-	for (int i = 0; i < workers; i++) {
-		if (pool_spawn(p, i, err, errlen) < 0) {
-			pool_destroy(p);
-			return NULL;
-		}
+	p->next_id = 1;
+	p->inq[0] = p->inq[1] = p->outq[0] = p->outq[1] = p->stop_fd = -1;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->change, &ca);
+	pthread_cond_init(&p->work, &ca);
+	pthread_condattr_destroy(&ca);
+	if (init_shared(p, err, errlen) < 0 || init_queues(p, err, errlen) < 0) {
+		pool_destroy(p);
+		return NULL;
+	}
+	return p;
+}
+
+static int start_threads(struct pool *p, char *err, size_t errlen)
+{
+	int rc = pthread_create(&p->tasks_thread, NULL, pool_tasks_thread, p);
+
+	p->threads = rc == 0 ? 1 : 0;
+	if (rc == 0 && (rc = pthread_create(&p->workers_thread, NULL, pool_workers_thread, p)) == 0)
+		p->threads = 2;
+	if (rc == 0 && (rc = pthread_create(&p->results_thread, NULL, pool_results_thread, p)) == 0)
+		p->threads = 3;
+	if (rc) {
+		snprintf(err, errlen, "pool: pthread_create: %s", strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+struct pool *pool_create(int workers, const struct pool_opts *opts, char *err, size_t errlen)
+{
+	struct pool *p;
+	int rc = 0;
+
+	if (workers < 1 || workers > 4096) {
+		snprintf(err, errlen, "pool: workers must be 1..4096 (got %d)", workers);
+		return NULL;
+	}
+	ignore_sigpipe();
+	if (!(p = pool_alloc(workers, opts, err, errlen)))
+		return NULL;
+	pthread_mutex_lock(&p->mu);
+	for (int i = 0; i < workers && rc == 0; i++)
+		rc = pool_spawn(p, i, err, errlen);
+	pthread_mutex_unlock(&p->mu);
+	if (rc < 0 || start_threads(p, err, errlen) < 0) {
+		pool_destroy(p);
+		return NULL;
 	}
 	/* Return a warm pool: every worker has run its initializer. */
-	for (int i = 0; i < workers; i++) {
-		while (p->w[i].pid && !p->w[i].ready && !p->stats.workers_died)
-			pool_pump(p, 0);
-		if (p->stats.workers_died) {
-			snprintf(err, errlen, "pool: a worker died in its initializer: %s",
-				 p->last_death);
-			pool_destroy(p);
-			return NULL;
-		}
+	pthread_mutex_lock(&p->mu);
+	while (p->ready_count < workers && !p->stats.workers_died)
+		pthread_cond_wait(&p->change, &p->mu);
+	rc = p->stats.workers_died ? -1 : 0;
+	if (rc < 0)
+		snprintf(err, errlen, "pool: a worker died in its initializer: %s", p->last_death);
+	pthread_mutex_unlock(&p->mu);
+	if (rc < 0) {
+		pool_destroy(p);
+		return NULL;
 	}
 	return p;
 }
 
 void pool_close(struct pool *p)
 {
+	pthread_mutex_lock(&p->mu);
 	if (p->state == RUNNING)
 		p->state = CLOSED;
+	pthread_cond_broadcast(&p->change);
+	pthread_mutex_unlock(&p->mu);
 }
 
+/* The handler threads leave: the stop signal, then join them. */
+static void stop_threads(struct pool *p)
+{
+	uint64_t one = 1;
+
+	if (!p->threads)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stopping = true;
+	pthread_mutex_unlock(&p->mu);
+	if (write(p->stop_fd, &one, sizeof(one)) < 0)
+		abort(); /* an eventfd write of 1 cannot fail */
+	pthread_mutex_lock(&p->mu);
+	pthread_cond_broadcast(&p->work);
+	pthread_cond_broadcast(&p->change);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->tasks_thread, NULL);
+	if (p->threads > 1)
+		pthread_join(p->workers_thread, NULL);
+	if (p->threads > 2)
+		pthread_join(p->results_thread, NULL);
+	p->threads = 0;
+}
+
+/* Python's _terminate_pool: the handlers stop, every worker gets SIGTERM
+ * (and, here, SIGKILL if it is still there after a grace period), and every
+ * task not finished gets POOL_ETERMINATED. */
 void pool_terminate(struct pool *p)
 {
-	if (p->state == TERMINATED || p->state == JOINED)
+	pthread_mutex_lock(&p->mu);
+	if (p->state == TERMINATED || p->state == JOINED) {
+		pthread_mutex_unlock(&p->mu);
 		return;
-	p->state = TERMINATED;
-	for (int i = 0; i < p->nworkers; i++)
-		if (p->w[i].pid)
-			kill(p->w[i].pid, SIGKILL);
-	for (int i = 0; i < p->nworkers; i++) {
-		if (p->w[i].pid) {
-			pool_reap(p->w[i].pid);
-			pool_close_worker(&p->w[i]);
-		}
 	}
+	p->state = TERMINATED;
+	pthread_mutex_unlock(&p->mu);
+	stop_threads(p);
+	pool_kill_workers(p);
+	pthread_mutex_lock(&p->mu);
 	pool_fail_all(p, POOL_ETERMINATED, "pool terminated");
+	pthread_mutex_unlock(&p->mu);
 }
 
+/* After close: every job done, then one exit sentinel per worker (sent by
+ * the task handler, as in Python), then every worker gone. */
 int pool_join(struct pool *p)
 {
-	static const uint32_t sentinel = 0;
-
-	if (p->state == RUNNING)
+	pthread_mutex_lock(&p->mu);
+	if (p->state == RUNNING) {
+		pthread_mutex_unlock(&p->mu);
 		return pool_misuse(p,
 				   "pool_join: the pool is still running (close or terminate it)");
+	}
 	if (p->state == CLOSED) {
 		while (pool_any_job_running(p))
-			pool_pump(p, 0);
-		for (int i = 0; i < p->nworkers; i++) {
-			if (p->w[i].pid && !p->w[i].leaving) {
-				p->w[i].leaving = true;
-				pool_write_full(p->w[i].task_fd, &sentinel, 4);
-			}
-		}
+			pthread_cond_wait(&p->change, &p->mu);
+		p->sentinels = p->nworkers;
+		pthread_cond_signal(&p->work);
 		while (pool_any_worker(p))
-			pool_pump(p, 0);
+			pthread_cond_wait(&p->change, &p->mu);
 	}
+	pthread_mutex_unlock(&p->mu);
+	stop_threads(p);
 	p->state = JOINED;
 	return 0;
 }
@@ -220,15 +350,38 @@ void pool_destroy(struct pool *p)
 		if (job->abandoned)
 			pool_job_free(job);
 	}
-	munmap(p->progress, (size_t)p->nworkers * sizeof(*p->progress));
-	free(p->out);
+	while (p->lost) {
+		struct lost *l = p->lost;
+
+		p->lost = l->next;
+		free(l);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (p->inq[i] >= 0)
+			close(p->inq[i]);
+		if (p->outq[i] >= 0)
+			close(p->outq[i]);
+	}
+	if (p->stop_fd >= 0)
+		close(p->stop_fd);
+	if (p->sh)
+		munmap(p->sh, p->sh_len);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->change);
+	pthread_mutex_destroy(&p->mu);
 	free(p->w);
 	free(p);
 }
 
 struct pool_stats pool_stats(const struct pool *p)
 {
-	return p->stats;
+	struct pool *q = (struct pool *)p;
+	struct pool_stats s;
+
+	pthread_mutex_lock(&q->mu);
+	s = p->stats;
+	pthread_mutex_unlock(&q->mu);
+	return s;
 }
 
 int pool_workers(const struct pool *p)
@@ -238,7 +391,14 @@ int pool_workers(const struct pool *p)
 
 pid_t pool_worker_pid(const struct pool *p, int i)
 {
-	return i >= 0 && i < p->nworkers ? p->w[i].pid : 0;
+	struct pool *q = (struct pool *)p;
+	pid_t pid = 0;
+
+	pthread_mutex_lock(&q->mu);
+	if (i >= 0 && i < p->nworkers)
+		pid = p->w[i].pid;
+	pthread_mutex_unlock(&q->mu);
+	return pid;
 }
 
 size_t pool_default_chunksize(size_t n, int workers)

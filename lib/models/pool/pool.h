@@ -2,37 +2,41 @@
 /*
  * pool — a process pool: Python's multiprocessing.Pool in C.
  *
- * W forked worker processes wait for tasks; the caller's process hands each
- * idle worker a chunk of tasks over the worker's own task pipe and reads the
- * results back from its result pipe. A task is a registered function plus argument bytes
- * (Python pickles a function by name and its arguments by value; we send a
- * registry index and bytes); its result is bytes or an error.
+ * W forked worker processes read one shared task queue and write one shared
+ * result queue, as CPython's do; in the caller's process three handler
+ * threads move the work (Lib/multiprocessing/pool.py): the task handler
+ * streams every chunk of every job into the task queue as soon as it is
+ * submitted, the result handler drains the result queue and runs the
+ * callbacks, the worker handler replaces workers that left. A task is a
+ * registered function plus argument bytes (Python pickles a function by name
+ * and its arguments by value; we send a registry index and bytes); its
+ * result is bytes or an error.
  *
  *   Python                              here
  *   Pool(4, initializer, initargs,      pool_create(4, &opts, err, errlen)
  *        maxtasksperchild)
  *   pool.apply(f, (x,))                 pool_apply(p, f, &x, sizeof(x), &r)
  *   pool.apply_async(f, (x,))           h = pool_apply_async(p, f, &x, sizeof(x))
+ *   apply_async(f, (x,), callback=c,    pool_apply_async_cb(p, f, &x, sizeof(x), &cb)
+ *               error_callback=e)
  *   res.wait(t), res.ready(), res.get(t) pool_async_wait(h, t), _ready(h), _get(h, t, &r)
  *   pool.map(f, xs, chunksize)          pool_map(p, f, xs, sizeof(*xs), n, chunksize, rs)
- *   pool.map_async(f, xs)               pool_map_async(...), then pool_async_get
+ *   pool.map_async(f, xs, cs, cb, ecb)  pool_map_async(...), pool_map_async_cb(..., &cb)
  *   pool.imap(f, xs) / imap_unordered   pool_imap(..., ordered), then pool_async_next
  *   pool.starmap(g, [(a, b), ...])      pool_starmap(p, g, iov, 2, n, chunksize, rs)
  *   pool.close(), join(), terminate()   pool_close(p), pool_join(p), pool_terminate(p)
  *   with Pool(...) as pool: (exit)      pool_destroy(p)  (terminates if still running)
  *
- * Better than the seed's pool: a task that fails delivers its error and the
- * pool goes on; a worker that dies (segfault, _exit, SIGKILL) is noticed at
- * once (pidfd), the task it was running gets "worker died (signal N)", a new
- * worker takes its slot and every other task still completes; a get with a
- * timeout always returns. Nothing is left behind: no zombie, no fd, no
- * orphan. (A worker sends its results in batches, at the end of a chunk or
- * every millisecond; tasks of its chunk it had finished but not yet
- * reported when it died are run again: at most ~1 ms of work.)
- *
- * All calls on one pool come from one thread: there is no background
- * thread; results are collected, and tasks handed out, while the caller is
- * inside a pool call (apply_async hands a task to an idle worker at once).
+ * As in CPython, a chunk is one task message: its tasks run in order and
+ * stop at the first error (mapstar), and one result message carries the
+ * chunk's results; a map's result is ready once every chunk is done.
+ * terminate() sends SIGTERM (then SIGKILL after a second, which CPython
+ * does not). A worker that dies while holding a chunk: with POOL_HANG, as
+ * in CPython, its tasks never get a result (bounded here: they fail after
+ * hang_timeout_s); with POOL_RECOVER (the default, a parbench feature) the
+ * task it died in gets "worker died (signal N)", its chunk's other tasks
+ * run again and a new worker takes its slot. Nothing is left behind: no
+ * zombie, no fd, no orphan.
  */
 #ifndef PB_POOL_H
 #define PB_POOL_H
@@ -51,6 +55,7 @@ enum pool_status {
 	POOL_ETERMINATED, /* the pool was terminated (or broke) before it ran */
 	POOL_ETIMEDOUT,	  /* a wait or get ran out of time: the task goes on */
 	POOL_END,	  /* pool_async_next: every result has been handed out */
+	POOL_ESKIPPED,	  /* not run: an earlier task of its chunk failed (mapstar stops) */
 };
 const char *pool_status_name(enum pool_status s);
 
@@ -88,18 +93,25 @@ struct pool_opts {
 	void (*initializer)(void *arg);	   /* run once in every new worker; NULL: none */
 	void *initarg;
 	int maxtasksperchild; /* a worker leaves after this many chunks and is replaced; 0: never */
+	enum pool_on_death {
+		POOL_RECOVER, /* parbench: the task fails, the rest of its chunk runs again */
+		POOL_HANG,    /* CPython: the chunk's tasks wait, here for hang_timeout_s */
+	} on_death;
+	double hang_timeout_s; /* POOL_HANG: then the lost tasks fail; <= 0: 10 s */
 };
 
 struct pool;
-/* Start W workers and wait until each has run its initializer. NULL with
+/* Start W workers and the three handler threads, and wait until each
+ * worker has run its initializer. NULL with
  * err filled on failure (nothing left behind). Like CPython at start-up, it
  * sets SIGPIPE to SIG_IGN if it is at its default (so that writing to a
  * worker that just died is an EPIPE, not the caller's death). */
 struct pool *pool_create(int workers, const struct pool_opts *opts, char *err, size_t errlen);
 /* No more tasks; the queued ones still run. */
 void pool_close(struct pool *p);
-/* Kill every worker at once (SIGKILL) and reap them; every task not yet
- * finished gets POOL_ETERMINATED. */
+/* Stop the handler threads, SIGTERM every worker (SIGKILL for one still
+ * there after a second) and reap them; every task not yet finished gets
+ * POOL_ETERMINATED (no callback runs for it). */
 void pool_terminate(struct pool *p);
 /* After close: wait for every task, then for every worker to leave. After
  * terminate: reap. -1 (pool_error) when the pool is still running. */
@@ -129,10 +141,26 @@ struct pool_async;
 
 /* NULL on misuse (see pool_error). The argument bytes are copied. */
 struct pool_async *pool_apply_async(struct pool *p, pool_fn fn, const void *arg, size_t len);
+
+/* Python's callback and error_callback. They run in the result handler
+ * thread (in the worker handler's for a task failed by a death) once the
+ * job has every result, before a get returns it; they may submit work but
+ * must not wait for it. callback: every task succeeded (for apply, n = 1).
+ * error_callback: the first task to fail (its index), even when others
+ * succeeded (Python: the first exception). */
+struct pool_callbacks {
+	void (*callback)(const struct pool_result *results, size_t n, void *arg);
+	void (*error_callback)(const struct pool_result *failed, size_t index, void *arg);
+	void *arg;
+};
+struct pool_async *pool_apply_async_cb(struct pool *p, pool_fn fn, const void *arg, size_t len,
+				       const struct pool_callbacks *cb);
 /* n tasks; task i gets the argsize bytes at args + i * argsize. chunksize 0:
  * Python's default. */
 struct pool_async *pool_map_async(struct pool *p, pool_fn fn, const void *args, size_t argsize,
 				  size_t n, size_t chunksize);
+struct pool_async *pool_map_async_cb(struct pool *p, pool_fn fn, const void *args, size_t argsize,
+				     size_t n, size_t chunksize, const struct pool_callbacks *cb);
 /* The same, read one result at a time with pool_async_next: in task order
  * (imap) or in the order they finish (imap_unordered, ordered = false).
  * chunksize 0: 1, as in Python. */
@@ -145,7 +173,8 @@ int pool_async_wait(struct pool_async *h, double timeout_s);
 bool pool_async_ready(struct pool_async *h);
 /* Wait, then *results points at h's n results (owned by h). Returns 0 when
  * every task succeeded, POOL_ETIMEDOUT (no *results), or the status of the
- * first task that failed (Python raises it; here the others are there too). */
+ * first task to fail (Python raises it; here the others are there too:
+ * POOL_ESKIPPED for the tasks of its chunk after it). */
 int pool_async_get(struct pool_async *h, double timeout_s, const struct pool_result **results);
 /* imap: the next result and its task index. 0, POOL_ETIMEDOUT or POOL_END. */
 int pool_async_next(struct pool_async *h, double timeout_s, const struct pool_result **result,

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "pool_impl.h"
@@ -49,11 +50,6 @@ static struct pool_async *job_new(struct pool *p, pool_fn fn, size_t n, size_t a
 	struct pool_async *job;
 	int id = pool_registry_find(fn);
 
-	if (p->state != RUNNING) {
-		pool_misuse(p, "pool is %s: no new tasks",
-			    p->state == CLOSED ? "closed" : "terminated");
-		return NULL;
-	}
 	if (id < 0 || id >= p->nfns) {
 		pool_misuse(p, "function not registered before pool_create (pool_register it)");
 		return NULL;
@@ -71,14 +67,30 @@ static struct pool_async *job_new(struct pool *p, pool_fn fn, size_t n, size_t a
 	}
 	job->fn = id;
 	job->n = n;
+	job->first_error = n;
 	job->chunksize = chunksize ? chunksize : 1;
 	job->ordered = true;
 	return job;
 }
 
-/* Queue a filled job and hand out what idle workers can take now. */
-static struct pool_async *job_submit(struct pool *p, struct pool_async *job)
+/* Put a filled job in the cache and wake the task handler, which streams
+ * its chunks into the task queue. */
+static struct pool_async *job_submit(struct pool *p, struct pool_async *job,
+				     const struct pool_callbacks *cb)
 {
+	pthread_mutex_lock(&p->mu);
+	if (p->state != RUNNING) {
+		pool_misuse(p, "pool is %s: no new tasks",
+			    p->state == CLOSED ? "closed" : "terminated");
+		pthread_mutex_unlock(&p->mu);
+		pool_job_free(job);
+		return NULL;
+	}
+	if (cb)
+		job->cb = *cb;
+	job->id = p->next_id++;
+	if (p->next_id == 0)
+		p->next_id = 1;
 	job->pool = p;
 	job->prev = p->jobs_tail;
 	if (p->jobs_tail)
@@ -90,12 +102,21 @@ static struct pool_async *job_submit(struct pool *p, struct pool_async *job)
 		p->cursor = job;
 	if (p->broken)
 		pool_fail_job(p, job, POOL_ETERMINATED, "pool broken");
-	pool_dispatch(p);
+	else if (job->n == 0)
+		job->ready = true; /* Python: an empty map is ready at once */
+	pthread_mutex_unlock(&p->mu);
+	pthread_cond_signal(&p->work); /* outside the lock: the task handler takes it at once */
 	return job;
 }
 
 struct pool_async *pool_map_async(struct pool *p, pool_fn fn, const void *args, size_t argsize,
 				  size_t n, size_t chunksize)
+{
+	return pool_map_async_cb(p, fn, args, argsize, n, chunksize, NULL);
+}
+
+struct pool_async *pool_map_async_cb(struct pool *p, pool_fn fn, const void *args, size_t argsize,
+				     size_t n, size_t chunksize, const struct pool_callbacks *cb)
 {
 	struct pool_async *job;
 
@@ -116,19 +137,27 @@ struct pool_async *pool_map_async(struct pool *p, pool_fn fn, const void *args, 
 		memcpy(job->args, args, n * argsize);
 	for (size_t i = 0; i <= n; i++)
 		job->off[i] = i * argsize;
-	return job_submit(p, job);
+	return job_submit(p, job, cb);
 }
 
 struct pool_async *pool_apply_async(struct pool *p, pool_fn fn, const void *arg, size_t len)
 {
-	return pool_map_async(p, fn, arg, len, 1, 1);
+	return pool_map_async_cb(p, fn, arg, len, 1, 1, NULL);
+}
+
+struct pool_async *pool_apply_async_cb(struct pool *p, pool_fn fn, const void *arg, size_t len,
+				       const struct pool_callbacks *cb)
+{
+	return pool_map_async_cb(p, fn, arg, len, 1, 1, cb);
 }
 
 struct pool_async *pool_imap(struct pool *p, pool_fn fn, const void *args, size_t argsize, size_t n,
 			     size_t chunksize, bool ordered)
 {
-	struct pool_async *job = pool_map_async(p, fn, args, argsize, n, chunksize ? chunksize : 1);
+	struct pool_async *job;
 
+	/* ordered is read by pool_async_next only: setting it after submitting is safe */
+	job = pool_map_async(p, fn, args, argsize, n, chunksize ? chunksize : 1);
 	if (job)
 		job->ordered = ordered;
 	return job;
@@ -174,7 +203,7 @@ struct pool_async *pool_starmap_async(struct pool *p, pool_fn fn, const struct p
 		}
 	}
 	job->off[n] = pos;
-	return job_submit(p, job);
+	return job_submit(p, job, NULL);
 }
 
 int pool_unpack(const void *arg, size_t len, struct pool_iov *argv, int max)
@@ -201,18 +230,11 @@ int pool_unpack(const void *arg, size_t len, struct pool_iov *argv, int max)
 
 /* --------------------------------------------------------- results */
 
-static uint64_t deadline_of(double timeout_s)
-{
-	if (timeout_s < 0)
-		return 0;
-	return clock_now_ns() + (uint64_t)(timeout_s * 1e9) + 1;
-}
-
 typedef bool (*job_cond)(const struct pool_async *h);
 
 static bool all_done(const struct pool_async *h)
 {
-	return h->ndone == h->n;
+	return h->ready;
 }
 
 static bool next_ready(const struct pool_async *h)
@@ -222,62 +244,86 @@ static bool next_ready(const struct pool_async *h)
 	return h->ordered ? h->done[h->nread] : h->ndone > h->nread;
 }
 
-/* Pump until cond holds or the deadline passes. 0 or POOL_ETIMEDOUT. */
-static int wait_for(struct pool_async *h, job_cond cond, double timeout_s)
+/* p->mu held: wait until cond holds or the deadline passes. 0 or POOL_ETIMEDOUT. */
+static int wait_for(struct pool *p, struct pool_async *h, job_cond cond, double timeout_s)
 {
-	uint64_t deadline = deadline_of(timeout_s);
-	bool pumped = false;
+	uint64_t deadline = timeout_s < 0 ? 0 : clock_now_ns() + (uint64_t)(timeout_s * 1e9) + 1;
 
-	/* Pump at least once: a timeout of 0 still collects what has come. */
 	while (!cond(h)) {
-		if (!h->pool)
-			return POOL_ETERMINATED; /* cannot happen: destroy fails every task */
-		if (pumped && deadline && clock_now_ns() >= deadline)
+		struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000u),
+				       .tv_nsec = (long)(deadline % 1000000000u) };
+
+		if (!deadline)
+			pthread_cond_wait(&p->change, &p->mu);
+		else if (clock_now_ns() >= deadline)
 			return POOL_ETIMEDOUT;
-		pool_pump(h->pool, deadline);
-		pumped = true;
+		else
+			pthread_cond_timedwait(&p->change, &p->mu, &ts);
 	}
 	return 0;
 }
 
+/* Lock h's pool, if it still has one (a handle outlives its pool: then
+ * every task has its result). */
+static struct pool *lock_of(struct pool_async *h)
+{
+	if (h->pool)
+		pthread_mutex_lock(&h->pool->mu);
+	return h->pool;
+}
+
+static void unlock(struct pool *p)
+{
+	if (p)
+		pthread_mutex_unlock(&p->mu);
+}
+
+static int wait_locked(struct pool_async *h, job_cond cond, double timeout_s)
+{
+	struct pool *p = lock_of(h);
+	int rc = p ? wait_for(p, h, cond, timeout_s) : cond(h) ? 0 : POOL_ETERMINATED;
+
+	unlock(p);
+	return rc;
+}
+
 int pool_async_wait(struct pool_async *h, double timeout_s)
 {
-	return wait_for(h, all_done, timeout_s);
+	return wait_locked(h, all_done, timeout_s);
 }
 
 bool pool_async_ready(struct pool_async *h)
 {
-	if (!all_done(h) && h->pool)
-		pool_pump(h->pool, clock_now_ns()); /* collect what has arrived; do not wait */
-	return all_done(h);
+	return wait_locked(h, all_done, 0) == 0;
 }
 
 int pool_async_get(struct pool_async *h, double timeout_s, const struct pool_result **results)
 {
-	int rc = wait_for(h, all_done, timeout_s);
+	int rc = wait_locked(h, all_done, timeout_s);
 
 	if (rc != 0)
 		return rc;
 	if (results)
 		*results = h->results;
-	for (size_t i = 0; i < h->n; i++)
-		if (h->results[i].status != POOL_OK)
-			return (int)h->results[i].status;
-	return 0;
+	return h->first_error < h->n ? (int)h->results[h->first_error].status : 0;
 }
 
 int pool_async_next(struct pool_async *h, double timeout_s, const struct pool_result **result,
 		    size_t *index)
 {
-	int rc = wait_for(h, next_ready, timeout_s);
-	size_t i;
+	struct pool *p = lock_of(h);
+	int rc = p ? wait_for(p, h, next_ready, timeout_s) : next_ready(h) ? 0 : POOL_ETERMINATED;
+	size_t i = 0;
 
+	if (rc == 0 && h->nread >= h->n)
+		rc = POOL_END;
+	if (rc == 0) {
+		i = h->ordered ? h->nread : h->order[h->nread];
+		h->nread++;
+	}
+	unlock(p);
 	if (rc != 0)
 		return rc;
-	if (h->nread >= h->n)
-		return POOL_END;
-	i = h->ordered ? h->nread : h->order[h->nread];
-	h->nread++;
 	if (result)
 		*result = &h->results[i];
 	if (index)
@@ -292,12 +338,16 @@ size_t pool_async_count(const struct pool_async *h)
 
 void pool_async_free(struct pool_async *h)
 {
+	struct pool *p;
+
 	if (!h)
 		return;
-	if (h->pool && h->ndone < h->n)
+	p = lock_of(h);
+	if (p && !h->ready)
 		h->abandoned = true; /* the pool frees it when its last result arrives */
 	else
 		pool_job_free(h);
+	unlock(p);
 }
 
 /* Wait for h for ever, move its results to the caller's array, free h. */
@@ -312,7 +362,7 @@ static int take_all(struct pool_async *h, struct pool_result *results)
 		results[i] = h->results[i];
 		h->results[i].data = NULL;
 	}
-	pool_job_free(h);
+	pool_async_free(h);
 	return rc;
 }
 

@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * pool_spawn — the process pool's workers are born and die: forking a
- * worker on its PU, and what the parent does when one exits. Mirrors
- * Pool._repopulate_pool and _maintain_pool of CPython's
- * Lib/multiprocessing/pool.py, except that here a death is seen at once
- * (pidfd) and the task the worker died in is known and fails.
+ * worker on its PU, and the worker handler thread (Pool._handle_workers,
+ * _maintain_pool and _repopulate_pool of CPython's
+ * Lib/multiprocessing/pool.py), which replaces a worker that left.
+ *
+ * What happens to the chunk a dead worker held depends on opts.on_death:
+ * - POOL_HANG, as CPython: nobody knows which chunk it held, so its tasks
+ *   never get a result and whoever waits for them waits for ever. Here
+ *   "for ever" is bounded: after opts.hang_timeout_s the lost tasks fail
+ *   with POOL_EDIED, saying that Python would still be waiting.
+ * - POOL_RECOVER (the default; a parbench feature, not CPython's): the
+ *   worker recorded in shared memory which chunk it took and how far it got,
+ *   so the task it died in fails with "worker died (signal N)" and the
+ *   chunk's other tasks are sent again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,14 +26,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "pool_impl.h"
+
+#define HANDLER_TICK_MS 100 /* the worker handler looks at lost chunks this often */
+#define TERM_GRACE_MS 1000  /* terminate: SIGTERM, then SIGKILL after this */
+#define DEFAULT_HANG_S 10.0 /* POOL_HANG without a hang_timeout_s */
 
 /* ------------------------------------------------- starting workers */
 
-/* A pidfd for pid, or -1 for the fallback: pidfd_open is missing (Linux <
- * 5.3, valgrind) or PARBENCH_POOL_NO_PIDFD=1 forces it (for the tests).
- * Without a pidfd, pool_worker_exited() asks waitid() instead. -2: a real
- * error (errno set). */
+/* A pidfd for pid; -1 for the fallback without one: pidfd_open is missing
+ * (Linux < 5.3, valgrind) or PARBENCH_POOL_NO_PIDFD=1 forces it (tests);
+ * -2 on another error (errno says). */
 static int open_pidfd(pid_t pid)
 {
 	const char *force = getenv("PARBENCH_POOL_NO_PIDFD");
@@ -38,9 +51,61 @@ static int open_pidfd(pid_t pid)
 	return fd < 0 ? -2 : fd;
 }
 
-/* Has the worker exited? Its pidfd is readable (revents from the poll), or,
- * without one, waitid(WNOWAIT) sees it (it stays to be reaped by pool_reap). */
-bool pool_worker_exited(const struct worker *w, short revents)
+/* p->mu held. Fork the worker of slot, born on its PU. */
+int pool_spawn(struct pool *p, int slot, char *err, size_t errlen)
+{
+	struct topo_saved *saved = NULL;
+	int pidfd;
+	pid_t pid;
+
+	p->sh->slot[slot] = (struct slot_state){ 0 };
+	/* Born on its PU: bind ourselves, fork (the child inherits the
+	 * binding), then restore. */
+	if (p->opts.topo && p->opts.placement && p->opts.placement->n > 0)
+		topo_spawn_begin(p->opts.topo, p->opts.placement, slot % p->opts.placement->n,
+				 &saved);
+	pid = fork();
+	if (pid == 0)
+		pool_worker_main(p, slot);
+	if (saved)
+		topo_spawn_end(p->opts.topo, saved);
+	pidfd = pid < 0 ? -2 : open_pidfd(pid);
+	if (pidfd < -1) {
+		snprintf(err, errlen, "%s: %s", pid < 0 ? "fork" : "pidfd_open", strerror(errno));
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		return -1;
+	}
+	if (pidfd >= 0)
+		fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+	p->w[slot] = (struct worker){ .pid = pid, .pidfd = pidfd };
+	p->stats.workers_started++;
+	return 0;
+}
+
+/* ------------------------------------------------------------- deaths */
+
+static int reap(pid_t pid)
+{
+	int status = 0;
+
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+static void close_worker(struct worker *w)
+{
+	if (w->pidfd >= 0)
+		close(w->pidfd);
+	*w = (struct worker){ 0 };
+}
+
+/* Has w exited? Its pidfd polled readable (revents); without a pidfd,
+ * waitid(WNOWAIT) sees it (and leaves it for reap). */
+static bool exited_now(const struct worker *w, short revents)
 {
 	siginfo_t si = { 0 };
 
@@ -50,59 +115,51 @@ bool pool_worker_exited(const struct worker *w, short revents)
 	       si.si_pid == w->pid;
 }
 
-int pool_spawn(struct pool *p, int slot, char *err, size_t errlen)
+/* Wait up to timeout_ms for w to exit. */
+static bool wait_gone(const struct worker *w, int timeout_ms)
 {
-	struct worker *w = &p->w[slot];
-	struct topo_saved *saved = NULL;
-	int task[2], result[2], pidfd;
-	pid_t pid;
+	struct pollfd f = { .fd = w->pidfd, .events = POLLIN };
 
-	if (pipe2(task, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "pipe2: %s", strerror(errno));
-		return -1;
+	if (w->pidfd >= 0)
+		return poll(&f, 1, timeout_ms) > 0;
+	for (int t = 0;; t += 10) {
+		if (exited_now(w, 0))
+			return true;
+		if (t >= timeout_ms)
+			return false;
+		poll(NULL, 0, 10);
 	}
-	if (pipe2(result, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "pipe2: %s", strerror(errno));
-		close(task[0]);
-		close(task[1]);
-		return -1;
-	}
-	/* Born on its PU: bind ourselves, fork (the child inherits the
-	 * binding), then restore. */
-	if (p->opts.topo && p->opts.placement && p->opts.placement->n > 0)
-		topo_spawn_begin(p->opts.topo, p->opts.placement, slot % p->opts.placement->n,
-				 &saved);
-	pid = fork();
-	if (pid == 0) {
-		close(task[1]);
-		close(result[0]);
-		pool_worker_main(p, slot, task[0], result[1]);
-	}
-	if (saved)
-		topo_spawn_end(p->opts.topo, saved);
-	close(task[0]);
-	close(result[1]);
-	pidfd = pid < 0 ? -2 : open_pidfd(pid);
-	if (pidfd < -1) {
-		snprintf(err, errlen, "%s: %s", pid < 0 ? "fork" : "pidfd_open", strerror(errno));
-		if (pid > 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-		}
-		close(task[1]);
-		close(result[0]);
-		return -1;
-	}
-	/* The parent never waits on one worker's results: it polls them all. */
-	fcntl(result[0], F_SETFL, O_NONBLOCK);
-	*w = (struct worker){
-		.pid = pid, .task_fd = task[1], .result_fd = result[0], .pidfd = pidfd
-	};
-	p->stats.workers_started++;
-	return 0;
 }
 
-/* ------------------------------------------------------------- deaths */
+/* The death detection, in one place: wait up to timeout_ms for workers to
+ * exit. Fills exited with their slots and returns how many, or -1 when the
+ * handlers must stop. A pidfd is readable once its process has exited;
+ * without pidfds (the fallback) the wait is cut to 10 ms and waitid asks.
+ * Only the worker handler changes w[].pid and pidfd while it runs. */
+static int wait_exits(struct pool *p, struct pollfd *fds, int *slots, int timeout_ms, int *exited)
+{
+	bool no_pidfd = false;
+	int n = 1, k = 0;
+
+	fds[0] = (struct pollfd){ .fd = p->stop_fd, .events = POLLIN };
+	for (int i = 0; i < p->nworkers; i++) {
+		if (!p->w[i].pid)
+			continue;
+		fds[n] = (struct pollfd){ .fd = p->w[i].pidfd, .events = POLLIN };
+		no_pidfd = no_pidfd || p->w[i].pidfd < 0;
+		slots[n++] = i;
+	}
+	if (no_pidfd && (timeout_ms < 0 || timeout_ms > 10))
+		timeout_ms = 10;
+	if (poll(fds, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
+		return -1;
+	if (fds[0].revents)
+		return -1;
+	for (int i = 1; i < n; i++)
+		if (exited_now(&p->w[slots[i]], fds[i].revents))
+			exited[k++] = slots[i];
+	return k;
+}
 
 static void describe_exit(char *buf, size_t len, int status)
 {
@@ -114,99 +171,177 @@ static void describe_exit(char *buf, size_t len, int status)
 		snprintf(buf, len, "worker died (status unknown)");
 }
 
-void pool_close_worker(struct worker *w)
+/* POOL_RECOVER: the task the worker died in fails; the chunk's other tasks
+ * (those before it, whose results died with it, and those after) go back
+ * to the front of the queue. */
+static void recover_chunk(struct pool *p, struct pool_async *job, const struct slot_state *st,
+			  const char *why)
 {
-	close(w->task_fd);
-	close(w->result_fd);
-	if (w->pidfd >= 0)
-		close(w->pidfd);
-	free(w->in);
-	*w = (struct worker){ 0 };
+	size_t start = st->start, count = st->count;
+	size_t started = st->started, finished = st->finished;
+
+	if (started > finished && finished < count) {
+		pool_requeue(p, job, start + finished + 1, count - finished - 1);
+		pool_requeue(p, job, start, finished);
+		pool_fail_range(p, job, start + finished, 1, POOL_EDIED, why, true);
+	} else {
+		pool_requeue(p, job, start, count); /* it died between tasks */
+	}
 }
 
-int pool_reap(pid_t pid)
+/* POOL_HANG: the chunk is lost, as in CPython; its tasks fail at the deadline. */
+static void lose_chunk(struct pool *p, const struct slot_state *st, const char *why)
 {
-	int status = 0;
+	double s = p->opts.hang_timeout_s > 0 ? p->opts.hang_timeout_s : DEFAULT_HANG_S;
+	struct lost *l = calloc(1, sizeof(*l));
 
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return status;
-}
-
-/* Put tasks start .. start + count - 1 of job at the front of the queue. */
-static void requeue(struct pool *p, struct pool_async *job, size_t start, size_t count)
-{
-	struct retry *r;
-
-	if (count == 0 || !(r = calloc(1, sizeof(*r))))
+	if (!l)
 		return;
-	r->c = (struct chunk){ job, start, count };
-	r->next = p->retries;
-	p->retries = r;
+	*l = (struct lost){ .job = st->job,
+			    .start = st->start,
+			    .count = st->count,
+			    .deadline_ns = clock_now_ns() + (uint64_t)(s * 1e9),
+			    .next = p->lost };
+	snprintf(l->why, sizeof(l->why), "%s; Python's pool would wait for ever", why);
+	p->lost = l;
 }
 
-/* The worker in slot died holding a chunk. Its progress word says how far
- * it got: the task it had started and not finished gets the error; tasks
- * it finished whose results had not been sent yet run again, and so do the
- * tasks it never started. True when a task was blamed. */
-static bool settle_chunk(struct pool *p, int slot, const char *why)
+static void kill_all(struct pool *p, int sig)
+{
+	for (int i = 0; i < p->nworkers; i++)
+		if (p->w[i].pid)
+			kill(p->w[i].pid, sig);
+}
+
+/* An unexpected exit: settle the chunk the worker held, if any. */
+static void on_death(struct pool *p, const struct slot_state *st, int status)
+{
+	struct pool_async *job = st->job ? pool_job_by_id(p, st->job) : NULL;
+	char why[64];
+
+	p->stats.workers_died++;
+	describe_exit(why, sizeof(why), status);
+	snprintf(p->last_death, sizeof(p->last_death), "%s", why);
+	if (st->in_queue) {
+		/* Killed while reading the task queue or writing the result
+		 * queue: the stream is torn, the pool cannot go on. */
+		p->broken = true;
+		kill_all(p, SIGTERM);
+		pool_fail_all(p, POOL_ETERMINATED, "pool broken: a worker died inside a queue");
+	} else if (job && p->opts.on_death == POOL_HANG) {
+		lose_chunk(p, st, why);
+	} else if (job) {
+		recover_chunk(p, job, st, why);
+	} else if (!st->job && ++p->idle_deaths > 2 * p->nworkers) {
+		/* Deaths no task can be blamed for, again and again: the
+		 * initializer, or the worker's own code, is broken. */
+		p->broken = true;
+		pool_fail_all(p, POOL_ETERMINATED, "pool broken: workers die before taking a task");
+	}
+}
+
+/* p->mu held. The worker in slot has exited: wait until the result handler
+ * has read every message it sent, reap it, settle what it held. */
+static void on_exit_slot(struct pool *p, int slot)
 {
 	struct worker *w = &p->w[slot];
-	struct chunk c = w->held;
-	size_t end = c.start + c.count, sent = c.start + w->got;
-	size_t started = c.start + __atomic_load_n(&p->progress[slot].started, __ATOMIC_RELAXED);
-	size_t finished = c.start + __atomic_load_n(&p->progress[slot].finished, __ATOMIC_RELAXED);
-	bool blamed = started > finished && finished >= sent && finished < end;
+	struct slot_state st;
+	int status = reap(w->pid);
 
-	if (blamed) {
-		requeue(p, c.job, finished + 1, end - finished - 1);
-		requeue(p, c.job, sent, finished - sent);
-		if (pool_complete(p, c.job, finished, POOL_EDIED, why, strlen(why)) &&
-		    c.job->abandoned)
-			pool_job_free(c.job);
-	} else {
-		requeue(p, c.job, sent, end - sent); /* it died between tasks */
+	while (!p->sh->slot[slot].in_queue && w->got < p->sh->slot[slot].sent && !p->stopping &&
+	       !p->broken)
+		pthread_cond_wait(&p->change, &p->mu);
+	st = p->sh->slot[slot];
+	if (st.job || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		on_death(p, &st, status);
+	close_worker(w);
+	pthread_cond_broadcast(&p->change);
+}
+
+/* POOL_HANG: fail the lost chunks whose deadline has passed. */
+static void expire_lost(struct pool *p)
+{
+	uint64_t now = clock_now_ns();
+	struct lost **at = &p->lost;
+
+	while (*at) {
+		struct lost *l = *at;
+		struct pool_async *job;
+
+		if (l->deadline_ns > now) {
+			at = &l->next;
+			continue;
+		}
+		*at = l->next;
+		if ((job = pool_job_by_id(p, l->job)))
+			pool_fail_range(p, job, l->start, l->count, POOL_EDIED, l->why, true);
+		free(l);
+		at = &p->lost; /* the callback may have run: start again */
 	}
-	return blamed;
 }
 
 static bool need_worker(struct pool *p)
 {
-	return !p->broken && (p->state == RUNNING || (p->state == CLOSED && pool_work_left(p)));
+	return !p->broken && !p->stopping &&
+	       (p->state == RUNNING || (p->state == CLOSED && pool_any_job_running(p)));
 }
 
-/* w's pidfd is readable: it has exited. Collect what it sent, reap it,
- * and put a new worker in its slot if there is still work to do. */
-void pool_on_exit(struct pool *p, int slot)
+/* _maintain_pool: a new worker in every empty slot while there is work. */
+static void maintain(struct pool *p)
 {
-	struct worker *w = &p->w[slot];
-	char why[64], err[128];
-	bool expected;
-	int status;
+	char err[128];
 
-	pool_read_worker(p, w); /* everything it sent before dying is there now */
-	status = pool_reap(w->pid);
-	expected = w->leaving && !w->held.job && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	if (!expected) {
-		p->stats.workers_died++;
-		describe_exit(why, sizeof(why), status);
-		snprintf(p->last_death, sizeof(p->last_death), "%s", why);
-		/* Deaths that no task can be blamed for, again and again: the
-		 * initializer, or the worker's own code, is broken. */
-		if (!(w->held.job && settle_chunk(p, slot, why)) &&
-		    ++p->idle_deaths > 2 * p->nworkers)
+	for (int i = 0; i < p->nworkers && need_worker(p); i++) {
+		if (p->w[i].pid || pool_spawn(p, i, err, sizeof(err)) == 0)
+			continue;
+		if (!pool_any_worker(p)) {
 			p->broken = true;
-	}
-	pool_close_worker(w);
-	if (p->broken) {
-		pool_fail_all(p, POOL_ETERMINATED, "pool broken: workers die before taking a task");
+			pool_fail_all(p, POOL_ETERMINATED, err);
+		}
 		return;
 	}
-	if (need_worker(p) && pool_spawn(p, slot, err, sizeof(err)) < 0) {
-		for (int i = 0; i < p->nworkers; i++)
-			if (p->w[i].pid)
-				return; /* the others go on */
-		p->broken = true;
-		pool_fail_all(p, POOL_ETERMINATED, err);
+}
+
+void *pool_workers_thread(void *arg)
+{
+	struct pool *p = arg;
+	struct pollfd *fds = calloc((size_t)p->nworkers + 1, sizeof(*fds));
+	int *slots = calloc((size_t)p->nworkers + 1, sizeof(*slots));
+	int *exited = calloc((size_t)p->nworkers, sizeof(*exited)), n = 0;
+
+	while (fds && slots && exited &&
+	       (n = wait_exits(p, fds, slots, HANDLER_TICK_MS, exited)) >= 0) {
+		pthread_mutex_lock(&p->mu);
+		for (int k = 0; k < n; k++)
+			on_exit_slot(p, exited[k]);
+		expire_lost(p);
+		maintain(p);
+		pthread_mutex_unlock(&p->mu);
 	}
+	free(fds);
+	free(slots);
+	free(exited);
+	return NULL;
+}
+
+/* The handler threads have stopped. SIGTERM (Python's Process.terminate),
+ * then SIGKILL for a worker still there after the grace period. */
+void pool_kill_workers(struct pool *p)
+{
+	uint64_t deadline = clock_now_ns() + TERM_GRACE_MS * 1000000ull;
+
+	pthread_mutex_lock(&p->mu);
+	kill_all(p, SIGTERM);
+	for (int i = 0; i < p->nworkers; i++) {
+		uint64_t now = clock_now_ns();
+		int left_ms = now < deadline ? (int)((deadline - now) / 1000000u) : 0;
+
+		if (!p->w[i].pid)
+			continue;
+		if (!wait_gone(&p->w[i], left_ms))
+			kill(p->w[i].pid, SIGKILL);
+		reap(p->w[i].pid);
+		close_worker(&p->w[i]);
+	}
+	pthread_mutex_unlock(&p->mu);
 }

@@ -2,9 +2,10 @@
 /*
  * pool_worker — the worker's side of the process pool: the loop a forked
  * worker runs, and the task registry. Mirrors worker() in CPython's
- * Lib/multiprocessing/pool.py (get a task, run it, put the result; leave on
- * the None sentinel or after maxtasksperchild), with chunks of tasks over
- * the worker's own pipes instead of a shared queue.
+ * Lib/multiprocessing/pool.py: get a task message from the shared task
+ * queue, run its chunk (mapstar: it stops at the first error), put one
+ * result message on the shared result queue; leave on the None sentinel or
+ * after maxtasksperchild task messages.
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,7 +17,6 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "pool_impl.h"
 
 /* ------------------------------------------------------------ registry */
@@ -94,80 +94,90 @@ int pool_raise(struct pool_out *out, const char *fmt, ...)
 	return -1;
 }
 
-/* A worker's ends of its pipes: frames in, batches of results out. */
+/* The worker's message buffers: a task message in, a result message out. */
 struct channel {
-	int in_fd, out_fd;
-	char *in; /* received bytes; the next frame starts at in_pos */
-	size_t in_pos, in_len, in_cap;
-	char *out; /* result frames not sent yet */
-	size_t out_len, out_cap;
-	uint64_t flushed_ns; /* when results were last sent */
+	struct pool *p;
+	struct slot_state *st;
+	int slot;
+	char *in, *out;
+	size_t in_cap, out_len, out_cap;
 };
 
-/* Buffer at least need bytes from in_pos on; false when the parent is gone.
- * One read usually brings a whole chunk. */
-static bool fill(struct channel *ch, size_t need)
+/* Connection.recv_bytes under the task queue's reader lock: the 4-byte
+ * header, then the payload. The slot records the chunk before the lock is
+ * released. False at the exit sentinel (an empty message) or EOF. */
+static bool get_task(struct channel *ch, uint32_t *len)
 {
-	if (ch->in_len - ch->in_pos >= need)
-		return true;
-	if (ch->in_pos > 0)
-		memmove(ch->in, ch->in + ch->in_pos, ch->in_len - ch->in_pos);
-	ch->in_len -= ch->in_pos;
-	ch->in_pos = 0;
-	if (!pool_grow(&ch->in, &ch->in_cap, need > 65536 ? need : 65536))
-		return false;
-	while (ch->in_len < need) {
-		ssize_t n = read(ch->in_fd, ch->in + ch->in_len, ch->in_cap - ch->in_len);
+	struct slot_state *st = ch->st;
+	bool ok;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		ch->in_len += (size_t)n;
+	*len = 0;
+	pool_shared_lock(&ch->p->sh->rlock);
+	__atomic_store_n(&st->in_queue, 1, __ATOMIC_RELAXED);
+	ok = pool_read_full(ch->p->inq[0], len, 4) && *len >= TASK_HEADER &&
+	     pool_grow(&ch->in, &ch->in_cap, *len) && pool_read_full(ch->p->inq[0], ch->in, *len);
+	if (ok) {
+		memcpy(&st->job, ch->in, 4);
+		memcpy(&st->start, ch->in + 8, 8);
+		memcpy(&st->count, ch->in + 16, 4);
+		st->started = st->finished = 0;
 	}
-	return true;
+	/* an empty message is the sentinel: read whole, nothing torn */
+	__atomic_store_n(&st->in_queue, ok || *len == 0 ? 0 : 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&ch->p->sh->rlock);
+	return ok;
 }
 
-/* The next frame's payload; false at the end (EOF or the exit sentinel). */
-static bool next_frame(struct channel *ch, const char **payload, uint32_t *len)
+static void put32(char *at, uint32_t v)
 {
-	if (!fill(ch, 4))
-		return false;
-	memcpy(len, ch->in + ch->in_pos, 4);
-	if (*len == 0 || !fill(ch, 4 + (size_t)*len))
-		return false;
-	*payload = ch->in + ch->in_pos + 4;
-	ch->in_pos += 4 + (size_t)*len;
-	return true;
+	memcpy(at, &v, 4);
 }
 
-static void flush(struct channel *ch)
+/* Append (u32 len, bytes) to the result message. */
+static void add_item(struct channel *ch, const char *data, size_t len)
 {
-	if (ch->out_len && !pool_write_full(ch->out_fd, ch->out, ch->out_len))
-		_exit(0); /* the parent is gone: nobody wants the results */
-	ch->out_len = 0;
-	ch->flushed_ns = clock_now_ns();
-}
-
-/* Results go out in batches: at the end of a chunk, after 1 ms, or at
- * 64 KiB. One send per task would wake the parent once per task, and that
- * wake-up, not the task, is what tiny tasks cost. */
-static void queue_result(struct channel *ch, const struct pool_out *out, enum frame_kind kind)
-{
-	uint32_t len = (uint32_t)out->len + 1;
-
-	if (!pool_grow(&ch->out, &ch->out_cap, ch->out_len + RESULT_HEADER + out->len))
+	if (!pool_grow(&ch->out, &ch->out_cap, ch->out_len + 4 + len))
 		_exit(5);
-	memcpy(ch->out + ch->out_len, &len, 4);
-	ch->out[ch->out_len + 4] = (char)kind;
-	if (out->len)
-		memcpy(ch->out + ch->out_len + RESULT_HEADER, out->buf, out->len);
-	ch->out_len += RESULT_HEADER + out->len;
-	if (ch->out_len >= 65536 || clock_now_ns() - ch->flushed_ns >= 1000000)
-		flush(ch);
+	put32(ch->out + ch->out_len, (uint32_t)len);
+	if (len)
+		memcpy(ch->out + ch->out_len + 4, data, len);
+	ch->out_len += 4 + len;
 }
 
-static enum frame_kind run_task(int fn, const char *arg, uint32_t len, struct pool_out *out)
+static void begin_result(struct channel *ch, enum result_kind kind)
+{
+	ch->out_len = 4 + RESULT_HEADER;
+	if (!pool_grow(&ch->out, &ch->out_cap, ch->out_len))
+		_exit(5);
+	memset(ch->out, 0, ch->out_len);
+	put32(ch->out + 4, (uint32_t)ch->slot);
+	put32(ch->out + 8, kind);
+	if (kind != KIND_READY) {
+		memcpy(ch->out + 12, &ch->st->job, 4);
+		memcpy(ch->out + 16, &ch->st->start, 8);
+		memcpy(ch->out + 24, &ch->st->count, 4);
+	}
+}
+
+/* SimpleQueue.put under the result queue's writer lock: one message. */
+static void put_result(struct channel *ch, enum result_kind kind, uint32_t nok)
+{
+	struct slot_state *st = ch->st;
+
+	put32(ch->out, (uint32_t)(ch->out_len - 4));
+	put32(ch->out + 8, kind);
+	put32(ch->out + 28, nok);
+	pool_shared_lock(&ch->p->sh->wlock);
+	__atomic_store_n(&st->in_queue, 2, __ATOMIC_RELAXED);
+	if (!pool_write_full(ch->p->outq[1], ch->out, ch->out_len))
+		_exit(0); /* the parent is gone: nobody wants the results */
+	__atomic_store_n(&st->sent, st->sent + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&st->job, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->in_queue, 0, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&ch->p->sh->wlock);
+}
+
+static enum result_kind run_task(int fn, const char *arg, uint32_t len, struct pool_out *out)
 {
 	int rc;
 
@@ -184,31 +194,30 @@ static enum frame_kind run_task(int fn, const char *arg, uint32_t len, struct po
 	return out->error ? KIND_ERROR : KIND_OK;
 }
 
-/* A chunk message: u32 fn, u32 count, then count x (u32 len, bytes). */
-static void run_chunk(struct channel *ch, struct progress *pr, const char *msg, uint32_t len,
-		      struct pool_out *out)
+/* mapstar: the chunk's tasks in order, stopping at the first error; one
+ * result message for the chunk. */
+static void run_chunk(struct channel *ch, uint32_t len, struct pool_out *out)
 {
-	uint32_t fn, count, off = 8, alen;
+	uint32_t fn, count, off = TASK_HEADER, alen, nok = 0;
+	enum result_kind kind = KIND_OK;
 
-	if (len < 8)
-		_exit(6);
-	memcpy(&fn, msg, 4);
-	memcpy(&count, msg + 4, 4);
-	for (uint32_t i = 0; i < count; i++) {
-		enum frame_kind kind;
-
+	memcpy(&fn, ch->in + 4, 4);
+	memcpy(&count, ch->in + 16, 4);
+	begin_result(ch, KIND_OK);
+	for (uint32_t i = 0; i < count && kind == KIND_OK; i++) {
 		if (len - off < 4)
 			_exit(6);
-		memcpy(&alen, msg + off, 4);
+		memcpy(&alen, ch->in + off, 4);
 		if (len - off - 4 < alen)
 			_exit(6);
-		__atomic_store_n(&pr->started, i + 1, __ATOMIC_RELAXED);
-		kind = run_task((int)fn, msg + off + 4, alen, out);
-		__atomic_store_n(&pr->finished, i + 1, __ATOMIC_RELAXED);
-		queue_result(ch, out, kind);
+		__atomic_store_n(&ch->st->started, i + 1, __ATOMIC_RELAXED);
+		kind = run_task((int)fn, ch->in + off + 4, alen, out);
+		__atomic_store_n(&ch->st->finished, i + 1, __ATOMIC_RELAXED);
+		add_item(ch, out->buf, out->len);
+		nok += kind == KIND_OK;
 		off += 4 + alen;
 	}
-	flush(ch);
+	put_result(ch, kind, nok);
 }
 
 /* The caller's signal handlers are the caller's code: in a worker they
@@ -230,11 +239,10 @@ static void default_signal_handlers(void)
 
 /* A worker never returns: it leaves with _exit, which does not run the
  * caller's atexit handlers or flush the caller's stdio buffers again. */
-void pool_worker_main(struct pool *p, int slot, int in_fd, int out_fd)
+void pool_worker_main(struct pool *p, int slot)
 {
-	struct channel ch = { .in_fd = in_fd, .out_fd = out_fd };
+	struct channel ch = { .p = p, .st = &p->sh->slot[slot], .slot = slot };
 	struct pool_out out = { 0 };
-	const char *msg;
 	uint32_t len;
 	int chunks = 0;
 
@@ -244,21 +252,19 @@ void pool_worker_main(struct pool *p, int slot, int in_fd, int out_fd)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != p->parent)
 		_exit(0);
-	/* Our siblings' pipes are not ours: holding a task pipe's write end
-	 * would keep its worker from ever seeing the end of it. */
-	for (int i = 0; i < p->nworkers; i++) {
-		if (p->w[i].pid && i != slot) {
-			close(p->w[i].task_fd);
-			close(p->w[i].result_fd);
+	/* The parent's ends are not ours, nor are our siblings' pidfds. */
+	close(p->inq[1]);
+	close(p->outq[0]);
+	close(p->stop_fd);
+	for (int i = 0; i < p->nworkers; i++)
+		if (p->w[i].pid && i != slot)
 			close(p->w[i].pidfd);
-		}
-	}
 	if (p->opts.initializer)
 		p->opts.initializer(p->opts.initarg);
-	queue_result(&ch, &out, KIND_READY);
-	flush(&ch);
-	while (next_frame(&ch, &msg, &len)) {
-		run_chunk(&ch, &p->progress[slot], msg, len, &out);
+	begin_result(&ch, KIND_READY);
+	put_result(&ch, KIND_READY, 0);
+	while (get_task(&ch, &len)) {
+		run_chunk(&ch, len, &out);
 		if (p->opts.maxtasksperchild > 0 && ++chunks >= p->opts.maxtasksperchild)
 			break;
 	}

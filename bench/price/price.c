@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * price — the primitive price list: one case per primitive and placement
+ * (every operation timed, percentiles per repetition), and for each
+ * primitive with a peer a pairing case: rounds that alternate our loop and
+ * the peer's run of the same length on the same PUs, each round giving one
+ * ratio ours / peer (ns per operation), so that both meet the same machine.
+ */
+#include "price.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "price_report.h"
+
+static const struct price_prim *const families[] = { price_process, price_thread, price_syscall,
+						     price_sync,    price_memory, NULL };
+
+const struct price_prim *price_prim_of(const struct pb_case *c)
+{
+	return c->data;
+}
+
+/* ---- the run ---- */
+
+/* Cross-PU cases need two PUs: on a machine with one they are skipped. */
+static bool one_pu_only(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	const struct placement *pl = pb_placement(ctx);
+
+	return c->pin == PIN_SCATTER && pl->n >= 2 && pl->pu[0] >= 0 && pl->pu[0] == pl->pu[1];
+}
+
+static void op_metrics(struct pb_ctx *ctx, double *ns, size_t n)
+{
+	double sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += ns[i];
+	pb_metric(ctx, "op_ns_mean", sum / (double)n, "ns");
+	pb_metric(ctx, "op_ns_p50", stats_percentile(ns, n, 50), "ns");
+	pb_metric(ctx, "op_ns_p90", stats_percentile(ns, n, 90), "ns");
+	pb_metric(ctx, "op_ns_p99", stats_percentile(ns, n, 99), "ns");
+	pb_metric(ctx, "op_ns_min", stats_percentile(ns, n, 0), "ns");
+	pb_metric(ctx, "op_ns_max", stats_percentile(ns, n, 100), "ns");
+	pb_metric(ctx, "ops", (double)n, "count");
+}
+
+/* n/10 operations to warm up, then n timed. */
+static int plain_case(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	const struct price_prim *p = price_prim_of(c);
+	size_t n = (size_t)pb_case_get(c, "ops");
+	double *ns = malloc(n * sizeof(*ns));
+	int rc;
+
+	if (!ns)
+		return pb_fail(ctx, "out of memory");
+	if (one_pu_only(ctx, c)) {
+		free(ns);
+		return pb_skip(ctx, "one PU here: no other PU to cross to");
+	}
+	rc = price_bind(ctx, 0);
+	if (rc == 0)
+		rc = p->ours(ctx, c, ns, n / 10 + 1);
+	if (rc == 0) {
+		pb_timer_start(ctx);
+		rc = p->ours(ctx, c, ns, n);
+		pb_timer_stop(ctx);
+	}
+	if (rc == 0)
+		op_metrics(ctx, ns, n);
+	free(ns);
+	return rc;
+}
+
+static double mean_of(const double *v, size_t n)
+{
+	double s = 0;
+
+	for (size_t i = 0; i < n; i++)
+		s += v[i];
+	return s / (double)n;
+}
+
+/* One round: our loop and the peer's run of n operations, in the order
+ * the round's parity says (so that neither always goes first). */
+static int pair_round(struct pb_ctx *ctx, const struct pb_case *c, size_t r, double *ns,
+		      double *ours, double *theirs)
+{
+	const struct price_prim *p = price_prim_of(c);
+	price_ours_fn fn = p->pair_ours ? p->pair_ours : p->ours;
+	long n = (long)pb_case_get(c, "ops");
+	int rc = 0;
+
+	for (int k = 0; k < 2 && rc == 0; k++) {
+		if ((k == 0) == (r % 2 == 0)) {
+			rc = fn(ctx, c, ns, (size_t)n);
+			*ours = rc == 0 ? mean_of(ns, (size_t)n) : NAN;
+		} else {
+			rc = p->peer_run(ctx, c, n, theirs);
+		}
+	}
+	return rc;
+}
+
+static void pair_metrics(struct pb_ctx *ctx, double *ours, double *theirs, double *ratio,
+			 size_t rounds)
+{
+	pb_metric(ctx, "ours_ns", stats_median(ours, rounds), "ns");
+	pb_metric(ctx, "peer_ns", stats_median(theirs, rounds), "ns");
+	pb_metric(ctx, "ratio", stats_median(ratio, rounds), "x");
+	pb_metric(ctx, "ratio_min", stats_percentile(ratio, rounds, 0), "x");
+	pb_metric(ctx, "ratio_max", stats_percentile(ratio, rounds, 100), "x");
+	pb_metric(ctx, "rounds", (double)rounds, "count");
+}
+
+static int paired_case(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	size_t n = (size_t)pb_case_get(c, "ops"), rounds = (size_t)pb_case_get(c, "rounds");
+	double *ns = malloc(n * sizeof(*ns)), ours[16], theirs[16], ratio[16];
+	int rc = 0;
+
+	if (!ns || rounds > 16) {
+		free(ns);
+		return pb_fail(ctx, "out of memory");
+	}
+	if (one_pu_only(ctx, c)) {
+		free(ns);
+		return pb_skip(ctx, "one PU here: no other PU to cross to");
+	}
+	rc = price_bind(ctx, 0);
+	for (size_t r = 0; r < rounds && rc == 0; r++) {
+		rc = pair_round(ctx, c, r, ns, &ours[r], &theirs[r]);
+		if (rc == 0 && !(theirs[r] > 0))
+			rc = pb_fail(ctx, "%s gave no figure", price_prim_of(c)->peer);
+		if (rc == 0)
+			ratio[r] = ours[r] / theirs[r];
+	}
+	free(ns);
+	if (rc != 0)
+		return rc > 0 ? 0 : -1; /* skipped: the peer does not run here */
+	pair_metrics(ctx, ours, theirs, ratio, rounds);
+	return 0;
+}
+
+/* ---- the plan ---- */
+
+static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const struct price_prim *p)
+{
+	static const enum pin_policy pins[] = { PIN_SINGLE, PIN_SCATTER };
+	int rounds = PB_PICK(cfg, 3, 5, 7);
+
+	for (int k = 0; k < 2; k++) {
+		struct pb_case c = { .experiment = "price",
+				     .model = p->model,
+				     .workers = p->workers,
+				     .pin_fixed = true,
+				     .pin = pins[k],
+				     .data = p,
+				     .run = plain_case,
+				     .budget_s = 60 };
+		double ops = (double)p->ops[cfg->profile];
+
+		if (!(p->pins & (1u << k)))
+			continue;
+		pb_case_label(&c, "pin:%s", pin_policy_name(pins[k]));
+		pb_case_set(&c, "ops", (int64_t)ops);
+		c.est_s = 0.02 + 1.1 * ops * p->op_ns / 1e9;
+		pb_plan_add(plan, &c);
+		if (!p->peer || (p->not_quick && cfg->profile == PROFILE_QUICK) ||
+		    !((p->pair_pins ? p->pair_pins : p->pins) & (1u << k)))
+			continue;
+		ops = (double)p->pair_ops[cfg->profile];
+		c.model = p->pair_model;
+		c.run = paired_case;
+		pb_case_set(&c, "ops", (int64_t)ops);
+		pb_case_set(&c, "rounds", rounds);
+		c.est_s =
+			0.02 +
+			rounds *
+				(ops * (p->op_ns + (p->peer_op_ns > 0 ? p->peer_op_ns : p->op_ns)) /
+					 1e9 +
+				 p->peer_fixed_s);
+		pb_plan_add(plan, &c);
+	}
+}
+
+static void price_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	for (int f = 0; families[f]; f++)
+		for (const struct price_prim *p = families[f]; p->model; p++)
+			plan_prim(plan, cfg, p);
+}
+
+static void price_summarize(struct pb_report *rep)
+{
+	price_report_table(rep, families);
+}
+
+const struct pb_experiment price_experiment = {
+	.name = "price",
+	.summary = "what the OS charges per primitive (fork, spawn, threads, switches, syscalls, "
+		   "futex, mutex, atomics, memcpy), each beside its peer tool, paired",
+	.plan = price_plan,
+	.summarize = price_summarize,
+};

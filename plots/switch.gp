@@ -1,0 +1,35 @@
+# switch.gp — the cost of one switch on one PU: coroutine, thread, process
+# (median with min–max), log scale. Writes <outdir>/switch.{png,svg}.
+if (!exists("plotdir")) plotdir = 'plots'
+load plotdir.'/common.gp'
+
+name = 'switch'
+kinds = 'coroutine thread process'
+sel(m) = is(3, 'switch') && is(4, m) && is(10, 'switch_ns')
+k = 0
+stats summary using (is(3, 'switch') && is(10, 'switch_ns') ? (k = k + 1) : 0, 1) nooutput
+if (k == 0) {
+    print name.': skipped: no data'
+    exit
+}
+set logscale y 10
+set yrange [10:*]
+set xrange [0.4:3.6]
+set xtics ('coroutine' 1, 'thread' 2, 'process' 3)
+set ylabel 'ns per switch (log scale)'
+set style fill solid 0.6 border -1
+set boxwidth 0.6
+set key off
+do for [fmt in out_formats] {
+    eval term_cmd(fmt, 760, 520)
+    set output out_path(name, fmt)
+    set title sprintf('parbench switch (one PU) — %s — %s', machine, cpu)
+    plot for [i = 1:3] summary using (sel(word(kinds, i)) ? i : NaN):13 \
+            with boxes lc rgb word('#56b4e9 #d55e00 #0072b2', i), \
+         for [i = 1:3] summary using (sel(word(kinds, i)) ? i : NaN):13:12:14 \
+            with yerrorbars lc rgb '#404040' pt -1, \
+         for [i = 1:3] summary using (sel(word(kinds, i)) ? i : NaN):13: \
+            (sprintf('%.0f ns', column(13))) with labels offset 0, 1.2
+    set output
+    print 'wrote ', out_path(name, fmt)
+}

@@ -1,0 +1,45 @@
+# tqueue-prodcons.gp — items/s between producers and consumers against the
+# number of producers: queue.Queue between threads (with and without the
+# GIL) and multiprocessing.Queue between processes, one line per model and
+# consumer count, log y. Writes <outdir>/tqueue-prodcons.{png,svg}.
+if (!exists("plotdir")) plotdir = 'plots'
+load plotdir.'/common.gp'
+
+name = 'tqueue-prodcons'
+sel(m, c) = is(3, 'tqueue-prodcons') && is(4, m) && strstrt(strcol(2), '/c:'.c.'/') > 0 \
+    && is(10, 'msgs_per_s')
+prod(s) = int(s[strstrt(s, '/p:') + 3:strstrt(s, '/c:') - 1])
+lines = ''
+do for [m in 'threads threads-gil mp-queue'] {
+    do for [c in '1 2 4'] {
+        k = 0
+        stats summary using (sel(m, c) ? (k = k + 1) : 0, 1) nooutput
+        if (k > 0) { lines = lines.' '.m.':'.c }
+    }
+}
+if (words(lines) == 0) {
+    print name.': skipped: no data'
+    exit
+}
+model_of(w) = w[1:strstrt(w, ':') - 1]
+cons_of(w) = w[strstrt(w, ':') + 1:]
+colour(m) = m eq 'threads' ? '#d55e00' : (m eq 'threads-gil' ? '#cc79a7' : '#0072b2')
+set logscale x 2
+set logscale y 10
+set xrange [0.8:5]
+set xtics (1, 2, 4)
+set format y '%.0s%c'
+set xlabel 'producers'
+set ylabel 'items/s (all consumers, log scale)'
+set key outside right top vertical Left reverse
+do for [fmt in out_formats] {
+    eval term_cmd(fmt, 1000, 560)
+    set output out_path(name, fmt)
+    set title sprintf('parbench tqueue-prodcons — %s — %s', machine, cpu)
+    plot for [w in lines] summary using (sel(model_of(w), cons_of(w)) ? prod(strcol(2)) : NaN):13:12:14 \
+        with yerrorlines lc rgb colour(model_of(w)) lw (0.5 + 0.5 * cons_of(w)) \
+        pt (cons_of(w) eq '1' ? 6 : (cons_of(w) eq '2' ? 4 : 8)) ps 1.5 \
+        title sprintf('%s, %s consumer%s', model_of(w), cons_of(w), cons_of(w) eq '1' ? '' : 's')
+    set output
+    print 'wrote ', out_path(name, fmt)
+}
