@@ -13,9 +13,11 @@ command -v valgrind >/dev/null || {
 }
 vg=(valgrind -q --error-exitcode=99 --track-origins=yes --suppressions=tests/valgrind.supp)
 # The suites that test C code in their own process (the ones that run the
-# binary, runner, faults and contract, would only check the shell).
+# binary, runner, faults and contract, would only check the shell; test_coro
+# counts the process's memory mappings, which valgrind changes).
 suites=(test_stats test_csv test_cli test_topo test_ipcname test_harness test_pool
-	test_pool_fallback test_channel test_counter test_gil test_tasks)
+	test_pool_fallback test_channel test_counter test_gil test_tasks test_tqueue test_budget
+	test_fuzz_corpus)
 failed=()
 for s in "${suites[@]}"; do
 	[ -x "$build/tests/$s" ] || { echo "memcheck: $build/tests/$s is not built" >&2; exit 1; }
