@@ -14,7 +14,7 @@ name = 'gil-cores'
 exp = 'gil-cores'
 mods = "threads threads-gil"
 interval_us = 5000
-sel(m, met) = is(3, exp) && is(4, m) && is(10, met)
+sel(m, met) = is(3, exp) && is(4, m) && is(5, 'cpu') && is(10, met)
 
 n_all = 0
 stats summary using (is(3, exp) ? (n_all = n_all + 1) : 0, 1) nooutput

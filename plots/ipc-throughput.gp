@@ -40,7 +40,7 @@ do for [fmt in out_formats] {
             plot for [m in kinds] summary using (sel(m, met) ? column(8) : NaN):13:12:14 \
                     with yerrorlines ls ipc_ls(m) title m, \
                 summary using (sel('memcpy', met) ? column(8) : NaN):13 \
-                    with lines ls 29 title 'memcpy'
+                    with lines ls 30 title 'memcpy'
         } else {
             plot for [m in kinds] summary using (sel(m, met) ? column(8) : NaN):13:12:14 \
                     with yerrorlines ls ipc_ls(m) title m

@@ -16,6 +16,8 @@ wls = "io cpu"              # columns, left to right
 mets = "wall_s speedup"     # rows, top to bottom
 met_label(met) = met eq 'wall_s' ? 'wall time (s)' : (met eq 'speedup' ? 'speedup (× serial)' : met)
 met_title(met) = met eq 'wall_s' ? 'wall time' : met
+# legend text only (the model names stay): threads are plain pthreads
+
 
 # --- what is there ---------------------------------------------------------
 # Only rows of experiment "tasks". If the summary has several pin policies,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Tests for lib/channel: every kind carries messages of 0 B to 1 MiB intact,
+ * pipe reads a message as Connection.recv_bytes does (nothing read ahead),
  * several senders and receivers lose and duplicate nothing and keep each
  * sender's order, a dead peer is reported instead of hanging, timeouts
  * time out, and nothing (fd, process, named IPC object) is left behind.
@@ -50,6 +51,7 @@ static const struct variant variants[] = {
 	{ "mqueue", CH_MQUEUE, { 0 }, true },
 	{ "shm", CH_SHM, { .ring_bytes = 16384, .senders = 1, .receivers = 1 }, false },
 	{ "shm-mpmc", CH_SHM, { .ring_bytes = 16384, .mpmc = true }, true },
+	{ "pipe-batched", CH_PIPE_BATCHED, { 0 }, false },
 };
 #define NVARIANTS (sizeof(variants) / sizeof(variants[0]))
 
@@ -722,6 +724,55 @@ static void test_short_buffer(void **state)
 	}
 }
 
+/* ---- pipe reads as Connection.recv_bytes, pipe-batched reads ahead ---- */
+
+struct reader {
+	struct channel *ch;
+	unsigned seed; /* the message expected; 0: none (a timeout) */
+};
+
+static int read_one_child(void *arg)
+{
+	struct reader *r = arg;
+	unsigned char in[100];
+	ssize_t n;
+
+	if (channel_open(r->ch, CH_RECV) < 0)
+		return 10;
+	n = channel_recv(r->ch, in, sizeof(in), r->seed ? T_MS : 200);
+	if (r->seed == 0)
+		return n == -ETIMEDOUT ? 0 : 11;
+	return n == (ssize_t)sizeof(in) && check(in, sizeof(in), r->seed) ? 0 : 12;
+}
+
+/* Two messages wait in the pipe; a reader process takes one and leaves.
+ * Connection reads the length, then the payload, nothing more: the second
+ * message is still in the pipe for the next reader (as with Queue's shared
+ * _reader). pipe-batched's first reader read both at once and took the
+ * second with it. */
+static void test_pipe_reads_header_then_payload(void **state)
+{
+	static const struct {
+		size_t variant;
+		unsigned second; /* what the second reader gets: message 2, or nothing */
+	} cases[] = { { 0, 2 }, { 3, 2 }, { 7, 0 } }; /* pipe, unix, pipe-batched */
+	unsigned char out[100];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct channel *ch = make(&variants[cases[k].variant]);
+		struct reader first = { ch, 1 }, second = { ch, cases[k].second };
+
+		fill(out, sizeof(out), 1);
+		assert_int_equal(channel_send(ch, out, sizeof(out), T_MS), 0);
+		fill(out, sizeof(out), 2);
+		assert_int_equal(channel_send(ch, out, sizeof(out), T_MS), 0);
+		expect_exit(spawn(read_one_child, &first), 0, variants[cases[k].variant].name);
+		expect_exit(spawn(read_one_child, &second), 0, variants[cases[k].variant].name);
+		channel_close(ch);
+	}
+}
+
 static void test_mqueue_limits_are_explained(void **state)
 {
 	struct channel_opts o = { .mq_depth = 1000000, .mq_msgsize = 64 };
@@ -748,6 +799,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_buffer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mqueue_limits_are_explained, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipe_reads_header_then_payload, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("channel", tests, NULL, NULL);

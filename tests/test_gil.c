@@ -330,6 +330,39 @@ static void test_gil_threads_leaves_nothing(void **state)
 	assert_int_equal(ipc_count(0), 0);
 }
 
+/* Two CPU threads under a 200 us interval, 10 ms of work each. A C call
+ * that never polls is dropped at most once, when it returns (polling every
+ * tick it would be dropped about every interval); C code that releases the
+ * GIL is never forced to drop it, and takes it once per call. */
+static void test_c_calls(void **state)
+{
+	struct gil_threads_spec spec = {
+		.with_gil = true,
+		.switch_us = 200,
+		.cpu_threads = 2,
+		.cpu_ticks = wl_ticks_for_ms(10),
+		.slice_cap = 16,
+	};
+	struct gil_threads_result r;
+
+	(void)state;
+	spec.cpu_mode = GX_CPU_NOPOLL; /* one call */
+	assert_int_equal(gil_threads_run(&spec, &r), 0);
+	assert_true(r.cpu_ticks == 2 * spec.cpu_ticks);
+	for (int i = 0; i < 2; i++)
+		assert_true(r.threads[i].forced_drops <= 1);
+	gil_threads_result_free(&r);
+	spec.cpu_mode = GX_CPU_RELEASED;
+	spec.call_ticks = (spec.cpu_ticks + 9) / 10; /* ten calls */
+	assert_int_equal(gil_threads_run(&spec, &r), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_true(r.threads[i].forced_drops == 0);
+		assert_true(r.threads[i].acquisitions == 1 + 10);
+	}
+	gil_threads_result_free(&r);
+	assert_no_children();
+}
+
 static void test_gil_threads_bad_input(void **state)
 {
 	struct gil_threads_spec none = { .with_gil = true, .switch_us = 100 };
@@ -361,9 +394,11 @@ static void test_compute_is_the_workload(void **state)
 		gil_take(&t);
 		assert_ptr_equal(gil_holder(&g), enabled ? &t : NULL);
 		assert_true(gil_compute(&t, 7 | 1, 5000) == wl_cpu_ticks(7, 5000));
+		assert_true(gil_compute_nopoll(&t, 7 | 1, 5000) == wl_cpu_ticks(7, 5000));
+		assert_true(gil_compute_released(&t, 7 | 1, 5000) == wl_cpu_ticks(7, 5000));
 		gil_exit(&t);
 		assert_int_equal(gil_destroy(&g), 0);
-		assert_true(t.acquisitions == (uint64_t)enabled);
+		assert_true(t.acquisitions == (uint64_t)enabled * 2); /* released: a re-take */
 	}
 }
 
@@ -424,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_shutdown_with_waiters),
 		cmocka_unit_test(test_gil_threads_leaves_nothing),
 		cmocka_unit_test(test_gil_threads_bad_input),
+		cmocka_unit_test(test_c_calls),
 		cmocka_unit_test(test_compute_is_the_workload),
 		cmocka_unit_test(test_thread_models),
 		cmocka_unit_test(test_thread_models_bad_input),

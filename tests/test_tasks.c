@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The serial and fork models of the tasks experiment, and the calibration
- * they rely on: results come back, every child is reaped, no fd leaks, a
- * crashed child is an error rather than a hang. */
+/* The serial, fork and threads models of the tasks experiment, and the
+ * calibration they rely on: results come back, every child is reaped, no fd
+ * leaks, a crashed child is an error rather than a hang; Thread.start()
+ * releases the GIL until the new thread runs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "tasks.h"
+#include "threads.h"
 #include "leakcheck.h"
 
 struct run {
@@ -151,6 +153,31 @@ static void fork_children_run_where_placed(void **state)
 	assert_no_children();
 }
 
+/* Thread.start() waits on _started with the GIL released, so each task
+ * thread has taken the GIL and begun before the next one is created — even
+ * CPU tasks under the GIL (a main thread that kept the GIL would create
+ * them all before any could begin). */
+static void thread_start_releases_the_gil(void **state)
+{
+	static const tasks_model_fn models[] = { threads_gil_run_tasks, threads_run_tasks };
+
+	(void)state;
+	for (int m = 0; m < 2; m++) {
+		struct run x;
+		int begun[4] = { -1, -1, -1, -1 };
+
+		run_init(&x, WL_CPU, 4, 4, 0.5);
+		x.r.begun_at_spawn = begun;
+		assert_int_equal(models[m](&x.s, &x.r), 0);
+		for (int i = 0; i < 4; i++) {
+			assert_int_equal(begun[i], i);
+			assert_int_equal(x.r.value[i],
+					 wl_cpu_ticks(tasks_seed(i), wl_ticks_for_ms(0.5)));
+		}
+		run_free(&x);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +188,7 @@ int main(void)
 		cmocka_unit_test(fork_reports_a_failed_exit),
 		cmocka_unit_test(fork_rejects_zero_workers),
 		cmocka_unit_test(fork_children_run_where_placed),
+		cmocka_unit_test(thread_start_releases_the_gil),
 	};
 
 	return cmocka_run_group_tests_name("tasks", tests, NULL, NULL);

@@ -23,15 +23,16 @@ GAP_US = 50.0  # a pause this long in a tight loop: the thread lost the GIL
 
 
 def echo_loop(sock, echo_s):
-    """The other process: answer each byte after echo_s (a busy wait, as
-    exact as the C echo's)."""
+    """The other process: answer each byte after echo_s, sleeping as the C
+    echo does (bench/gil/gil_threads.c: clock_sleep_ns). The echo stands for
+    a device or a LAN peer, which uses no PU of ours: a busy wait here would
+    keep a PU and change who gets the GIL on a 2-PU machine."""
     while True:
         b = sock.recv(1)
         if not b:
             os._exit(0)
-        end = time.perf_counter() + echo_s
-        while time.perf_counter() < end:
-            pass
+        if echo_s > 0:
+            time.sleep(echo_s)
         sock.sendall(b)
 
 

@@ -2,13 +2,18 @@
 /*
  * gil-cores — two CPU-bound threads on one PU or on two: without the GIL the
  * second PU halves the time; under it the threads take turns, one slice per
- * switch interval, and the second PU buys nothing.
+ * switch interval, and the second PU buys nothing. Two more workloads under
+ * the GIL: cpu-nopoll, long C calls that never poll the drop request (the
+ * interval becomes a minimum: a slice lasts a whole call), and cpu-released,
+ * C code that releases the GIL around its work (hashlib, zlib on large
+ * buffers: the second PU helps again).
  */
 #include <math.h>
 #include <stdio.h>
 
 #include "gil.h"
 #include "gil_common.h"
+#include "gil_threads.h"
 #include "harness.h"
 #include "workload.h"
 
@@ -16,6 +21,25 @@
  * scatter), whatever --pin says ---- */
 
 static int cores_run(struct pb_ctx *ctx, const struct pb_case *c);
+
+/* The C-call workloads, under the GIL only (without it they are cpu). */
+static const struct {
+	const char *workload;
+	enum gx_cpu_mode mode;
+	int call_us; /* one C call's length */
+} ccalls[] = {
+	{ "cpu-nopoll", GX_CPU_NOPOLL, 4 * GIL_DEFAULT_INTERVAL_US },
+	{ "cpu-released", GX_CPU_RELEASED, 1000 },
+};
+
+static void plan_pus(struct pb_plan *plan, const struct pb_config *cfg, struct pb_case *c, bool gil)
+{
+	for (int pus = 1; pus <= 2 && pus <= cfg->pus; pus++) {
+		c->pin = pus == 1 ? PIN_SINGLE : PIN_SCATTER;
+		c->param_value = pus;
+		gil_plan_add(plan, c, gil);
+	}
+}
 
 static void cores_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
@@ -36,11 +60,13 @@ static void cores_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	pb_case_set(&c, "n", 0);
 	pb_case_set(&c, "switch_us", GIL_DEFAULT_INTERVAL_US);
 	for (int gil = 1; gil >= 0; gil--)
-		for (int pus = 1; pus <= 2 && pus <= cfg->pus; pus++) {
-			c.pin = pus == 1 ? PIN_SINGLE : PIN_SCATTER;
-			c.param_value = pus;
-			gil_plan_add(plan, &c, gil);
-		}
+		plan_pus(plan, cfg, &c, gil);
+	for (size_t k = 0; k < sizeof(ccalls) / sizeof(ccalls[0]); k++) {
+		c.workload = ccalls[k].workload;
+		pb_case_set(&c, "cpu_mode", ccalls[k].mode);
+		pb_case_set(&c, "call_us", ccalls[k].call_us);
+		plan_pus(plan, cfg, &c, true);
+	}
 }
 
 /* ---- the run: each of the two threads computes ms worth of ticks ---- */
@@ -52,11 +78,13 @@ static int cores_run(struct pb_ctx *ctx, const struct pb_case *c)
 
 /* ---- the summary: the time on two PUs against one ---- */
 
-static const struct pb_case *cores_case(const struct pb_report *rep, const char *model, int pus)
+static const struct pb_case *cores_case(const struct pb_report *rep, const char *model,
+					const char *workload, int pus)
 {
 	struct pb_case_key key = {
 		.experiment = "gil-cores",
 		.model = model,
+		.workload = workload,
 		.param = "pus",
 		.param_value = pus,
 	};
@@ -64,13 +92,40 @@ static const struct pb_case *cores_case(const struct pb_report *rep, const char 
 	return pb_report_find(rep, &key);
 }
 
+/* The C-call workloads: what a second PU buys, and the slices. */
+static void note_ccalls(struct pb_report *rep)
+{
+	for (size_t k = 0; k < sizeof(ccalls) / sizeof(ccalls[0]); k++) {
+		const struct pb_case *one = cores_case(rep, "threads-gil", ccalls[k].workload, 1);
+		const struct pb_case *two = cores_case(rep, "threads-gil", ccalls[k].workload, 2);
+		double s1 = pb_report_median(rep, one, "gil_slice_us_p50");
+		double s2 = pb_report_median(rep, two, "gil_slice_us_p50");
+		struct stats_summary x;
+		char slices[128] = "; no forced drop (no slice)";
+
+		if (!one || !two || !pb_report_ratio(rep, two, one, "wall_s", &x))
+			continue;
+		pb_report_row(rep, two, NULL, "wall_vs_one_pu", x, "x");
+		if (!isnan(s1) || !isnan(s2))
+			snprintf(slices, sizeof(slices),
+				 "; time slices p50 %.0f vs %.0f us at a %d us switch interval", s1,
+				 s2, GIL_DEFAULT_INTERVAL_US);
+		pb_report_note(rep,
+			       "gil-cores threads-gil %s (C calls of %d us): 2 CPU threads take "
+			       "%.3f s on 1 PU, %.3f s on 2 PUs (%.2fx)%s",
+			       ccalls[k].workload, ccalls[k].call_us,
+			       pb_report_median(rep, one, "wall_s"),
+			       pb_report_median(rep, two, "wall_s"), x.median, slices);
+	}
+}
+
 static void cores_summarize(struct pb_report *rep)
 {
 	const char *models[] = { "threads-gil", "threads" };
 
 	for (int m = 0; m < 2; m++) {
-		const struct pb_case *one = cores_case(rep, models[m], 1);
-		const struct pb_case *two = cores_case(rep, models[m], 2);
+		const struct pb_case *one = cores_case(rep, models[m], "cpu", 1);
+		const struct pb_case *two = cores_case(rep, models[m], "cpu", 2);
 		double w1 = pb_report_median(rep, one, "wall_s");
 		double w2 = pb_report_median(rep, two, "wall_s");
 		struct stats_summary x = { .median = NAN };
@@ -94,6 +149,7 @@ static void cores_summarize(struct pb_report *rep)
 			pb_report_median(rep, one, "gil_slice_us_p50"),
 			pb_report_median(rep, two, "gil_slice_us_p50"), GIL_DEFAULT_INTERVAL_US);
 	}
+	note_ccalls(rep);
 }
 
 const struct pb_experiment gil_cores_experiment = {

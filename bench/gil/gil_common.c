@@ -106,8 +106,13 @@ int gil_case_run(struct pb_ctx *ctx, const struct pb_case *c, uint64_t cpu_ticks
 		.placement = pb_placement(ctx),
 	};
 	struct gil_threads_result r;
+	int64_t mode = GX_CPU_POLL, call_us = 0;
 	int rc;
 
+	pb_case_has(c, "cpu_mode", &mode);
+	pb_case_has(c, "call_us", &call_us);
+	s.cpu_mode = (enum gx_cpu_mode)mode;
+	s.call_ticks = call_us > 0 ? wl_ticks_for_ms((double)call_us / 1e3) : 0;
 	/* a dead echo process must be an error of the case, not SIGPIPE */
 	signal(SIGPIPE, SIG_IGN);
 	pb_timer_start(ctx);

@@ -164,6 +164,23 @@ static void gate_open(struct gx_run *run, int value)
 	pthread_mutex_unlock(&run->gate_lock);
 }
 
+/* A fixed amount of CPU work in the spec's mode: NOPOLL and RELEASED go in
+ * C calls of call_ticks each. */
+static uint64_t cpu_work(const struct gil_threads_spec *s, struct gil_thread *gt, uint64_t x)
+{
+	uint64_t call = s->call_ticks ? s->call_ticks : s->cpu_ticks;
+
+	if (s->cpu_mode == GX_CPU_POLL)
+		return gil_compute(gt, x, s->cpu_ticks);
+	for (uint64_t done = 0; done < s->cpu_ticks; done += call) {
+		uint64_t k = s->cpu_ticks - done < call ? s->cpu_ticks - done : call;
+
+		x = s->cpu_mode == GX_CPU_NOPOLL ? gil_compute_nopoll(gt, x, k) :
+						   gil_compute_released(gt, x, k);
+	}
+	return x;
+}
+
 static void *cpu_thread(void *arg)
 {
 	struct gx_thread *th = arg;
@@ -176,7 +193,7 @@ static void *cpu_thread(void *arg)
 	th->x = (uint64_t)th->gt->id | 1;
 	gil_take(th->gt);
 	if (run->s->cpu_ticks) {
-		th->x = gil_compute(th->gt, th->x, run->s->cpu_ticks);
+		th->x = cpu_work(run->s, th->gt, th->x);
 		th->ticks = run->s->cpu_ticks;
 	} else {
 		while (!atomic_load_explicit(&run->stop, memory_order_relaxed)) {

@@ -18,16 +18,23 @@
 #include "gil.h"
 #include "topo.h"
 
+/* How a CPU thread computes: Python code polling the drop request every
+ * tick, long C calls that hold the GIL without polling, or C code that
+ * releases the GIL around each call (lib/models/gil.h). */
+enum gx_cpu_mode { GX_CPU_POLL, GX_CPU_NOPOLL, GX_CPU_RELEASED };
+
 struct gil_threads_spec {
-	bool with_gil;		 /* false: the same threads, free-threaded */
-	unsigned long switch_us; /* the GIL's switch interval */
-	int cpu_threads;	 /* K >= 0 */
-	uint64_t cpu_ticks;	 /* ticks per CPU thread; 0: until the IO thread is done */
-	int round_trips;	 /* N >= 0; 0: no IO thread and no echo process */
-	int warmup;		 /* round trips before the N that are recorded */
-	uint64_t echo_ns;	 /* the echo process answers after this long */
-	size_t slice_cap;	 /* time slices recorded per thread */
-	const struct topo *topo; /* NULL: no pinning */
+	bool with_gil;		   /* false: the same threads, free-threaded */
+	unsigned long switch_us;   /* the GIL's switch interval */
+	int cpu_threads;	   /* K >= 0 */
+	uint64_t cpu_ticks;	   /* ticks per CPU thread; 0: until the IO thread is done */
+	enum gx_cpu_mode cpu_mode; /* with cpu_ticks > 0; GX_CPU_POLL otherwise */
+	uint64_t call_ticks;	   /* NOPOLL, RELEASED: ticks per C call (0: one call) */
+	int round_trips;	   /* N >= 0; 0: no IO thread and no echo process */
+	int warmup;		   /* round trips before the N that are recorded */
+	uint64_t echo_ns;	   /* the echo process answers after this long */
+	size_t slice_cap;	   /* time slices recorded per thread */
+	const struct topo *topo;   /* NULL: no pinning */
 	const struct placement *placement; /* slot 0: the IO thread if any, then CPU threads */
 };
 

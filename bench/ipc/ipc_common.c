@@ -24,6 +24,7 @@ const struct ipc_model ipc_models[IPC_NMODELS] = {
 	[IPC_MQUEUE] = { "mqueue", CH_MQUEUE, false },
 	[IPC_SHM] = { "shm", CH_SHM, false },
 	[IPC_SHM_MPMC] = { "shm-mpmc", CH_SHM, true },
+	[IPC_PIPE_BATCHED] = { "pipe-batched", CH_PIPE_BATCHED, false },
 };
 
 /* ---- what every experiment's processes share ---- */

@@ -24,7 +24,17 @@ struct ipc_model {
 	bool mpmc;
 };
 
-enum { IPC_PIPE, IPC_DUPLEX, IPC_UNIX, IPC_QUEUE, IPC_MQUEUE, IPC_SHM, IPC_SHM_MPMC, IPC_NMODELS };
+enum {
+	IPC_PIPE,
+	IPC_DUPLEX,
+	IPC_UNIX,
+	IPC_QUEUE,
+	IPC_MQUEUE,
+	IPC_SHM,
+	IPC_SHM_MPMC,
+	IPC_PIPE_BATCHED, /* last: a new model adds cases, renames none */
+	IPC_NMODELS
+};
 extern const struct ipc_model ipc_models[IPC_NMODELS];
 
 #define IPC_T_MS 10000 /* no wait in a case is longer: a dead peer is a failed case */

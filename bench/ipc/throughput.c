@@ -14,8 +14,8 @@
 
 static const double sizes_all[] = { 8, 64, 512, 4096, 32768, 65536, 262144, 1048576 };
 static const double sizes_quick[] = { 64, 65536, 1048576 };
-static const int stream_models[] = { IPC_PIPE,	 IPC_UNIX, IPC_QUEUE,
-				     IPC_MQUEUE, IPC_SHM,  IPC_SHM_MPMC };
+static const int stream_models[] = { IPC_PIPE, IPC_UNIX,     IPC_QUEUE,	      IPC_MQUEUE,
+				     IPC_SHM,  IPC_SHM_MPMC, IPC_PIPE_BATCHED };
 
 /* ---- the plan ---- */
 

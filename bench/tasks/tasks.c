@@ -371,8 +371,8 @@ static void tasks_summarize(struct pb_report *rep)
 
 const struct pb_experiment tasks_experiment = {
 	.name = "tasks",
-	.summary = "N independent io or cpu tasks on W workers: serial, fork, threads, "
-		   "threads-gil, pool, coroutines",
+	.summary = "N independent io or cpu tasks on W workers: serial, fork, threads (no GIL, "
+		   "the ideal), threads-gil, pool, coroutines",
 	.plan = tasks_experiment_plan,
 	.summarize = tasks_summarize,
 };

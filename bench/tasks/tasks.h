@@ -33,6 +33,10 @@ struct tasks_spec {
 struct tasks_result {
 	uint64_t *value; /* ntasks: what each task returned */
 	int *ran_on;	 /* ntasks: the PU each task last ran on (-1: unknown) */
+	/* threads models, optional (NULL: not kept): for each task, how many
+	 * task threads had begun (taken the GIL, set _started) when its
+	 * thread was created */
+	int *begun_at_spawn;
 	char error[256]; /* why the run failed */
 };
 

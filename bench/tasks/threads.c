@@ -2,7 +2,8 @@
 /*
  * threads — one thread per task, at most W at once, like the seeds'
  * Thread(target=task).start() and join(). Two models from one code path:
- * `threads` runs them as plain pthreads (free-threaded CPython), and
+ * `threads` runs them as plain pthreads with no GIL (the ideal: no
+ * interpreter, none of free-threaded CPython's own costs), and
  * `threads-gil` under lib/models/gil.c's GIL (CPython 3.2–3.14). It teaches
  * why IO tasks overlap either way (the GIL is released while a thread
  * waits) and why CPU tasks do not speed up under the GIL.
@@ -23,6 +24,7 @@ struct thr_slot {
 	struct thr_run *run;
 	pthread_t tid;
 	bool busy;
+	bool started; /* Thread._started is set; under run->lock */
 	int task;
 	struct gil_thread gt; /* the task thread's side of the GIL */
 };
@@ -36,7 +38,9 @@ struct thr_run {
 	int alive;
 	pthread_mutex_t lock; /* protects done/ndone */
 	pthread_cond_t done_cond;
-	int *done; /* slots whose thread has finished and waits to be joined */
+	pthread_cond_t started_cond; /* a slot's started became true */
+	int *done;		     /* slots whose thread has finished and waits to be joined */
+	int nbegun; /* threads that have taken the GIL and set _started; under lock */
 	int ndone;
 };
 
@@ -77,6 +81,12 @@ static void *task_thread(void *arg)
 	int slot = (int)(sl - run->slots);
 
 	gil_take(&sl->gt); /* a new Python thread first takes the GIL */
+	/* _bootstrap_inner: self._started.set(), under the GIL, then the target */
+	pthread_mutex_lock(&run->lock);
+	sl->started = true;
+	run->nbegun++;
+	pthread_cond_signal(&run->started_cond);
+	pthread_mutex_unlock(&run->lock);
 	run->r->value[sl->task] = run_task(run, &sl->gt, sl->task);
 	run->r->ran_on[sl->task] = run->s->topo ? topo_last_pu(run->s->topo) : -1;
 	gil_exit(&sl->gt);
@@ -87,7 +97,21 @@ static void *task_thread(void *arg)
 	return NULL;
 }
 
-static int spawn(struct thr_run *run, int task)
+/* Thread.start(): _start_new_thread, then self._started.wait() — a
+ * blocking wait, so the main thread releases the GIL until the new thread
+ * has taken it and set _started; then it must take the GIL back (from a
+ * CPU task, that is a switch interval). */
+static void wait_started(struct thr_run *run, struct thr_slot *sl, struct gil_thread *main_t)
+{
+	gil_drop(main_t);
+	pthread_mutex_lock(&run->lock);
+	while (!sl->started)
+		pthread_cond_wait(&run->started_cond, &run->lock);
+	pthread_mutex_unlock(&run->lock);
+	gil_take(main_t);
+}
+
+static int spawn(struct thr_run *run, int task, struct gil_thread *main_t)
 {
 	struct thr_slot *sl = run->slots;
 	int err;
@@ -96,6 +120,12 @@ static int spawn(struct thr_run *run, int task)
 		sl++;
 	gil_thread_init(&sl->gt, &run->gil, task, 0);
 	sl->task = task;
+	sl->started = false;
+	if (run->r->begun_at_spawn) {
+		pthread_mutex_lock(&run->lock);
+		run->r->begun_at_spawn[task] = run->nbegun;
+		pthread_mutex_unlock(&run->lock);
+	}
 	err = threads_spawn(run->s->topo, run->s->placement, (int)(sl - run->slots), &sl->tid,
 			    task_thread, sl);
 	if (err) {
@@ -104,6 +134,7 @@ static int spawn(struct thr_run *run, int task)
 	}
 	sl->busy = true;
 	run->alive++;
+	wait_started(run, sl, main_t);
 	return 0;
 }
 
@@ -125,8 +156,9 @@ static void join_one(struct thr_run *run, struct gil_thread *main_t)
 	run->alive--;
 }
 
-/* The main thread holds the GIL, as CPython's does, while it starts
- * threads; it gives it up only to wait for them. */
+/* The main thread holds the GIL, as CPython's does, between its blocking
+ * calls: it releases it in every Thread.start (waiting for _started) and
+ * every join. */
 static int run_all(struct thr_run *run)
 {
 	struct gil_thread main_t;
@@ -137,7 +169,7 @@ static int run_all(struct thr_run *run)
 	gil_take(&main_t);
 	while (ok && (next < run->s->ntasks || run->alive > 0)) {
 		while (ok && run->alive < run->s->workers && next < run->s->ntasks)
-			ok = spawn(run, next++) == 0;
+			ok = spawn(run, next++, &main_t) == 0;
 		if (run->alive > 0)
 			join_one(run, &main_t);
 	}
@@ -166,6 +198,7 @@ static int run_tasks(const struct tasks_spec *s, struct tasks_result *r, bool wi
 	}
 	pthread_mutex_init(&run.lock, NULL);
 	pthread_cond_init(&run.done_cond, NULL);
+	pthread_cond_init(&run.started_cond, NULL);
 	run.slots = calloc((size_t)s->workers, sizeof(*run.slots));
 	run.done = calloc((size_t)s->workers, sizeof(*run.done));
 	for (int i = 0; run.slots && i < s->workers; i++)
@@ -177,6 +210,7 @@ static int run_tasks(const struct tasks_spec *s, struct tasks_result *r, bool wi
 	free(run.slots);
 	free(run.done);
 	pthread_cond_destroy(&run.done_cond);
+	pthread_cond_destroy(&run.started_cond);
 	pthread_mutex_destroy(&run.lock);
 	if ((err = gil_destroy(&run.gil)) && rc == 0) {
 		snprintf(r->error, sizeof(r->error), "gil_destroy: %s", strerror(err));

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * threads — the thread models of the tasks experiment (threads.c):
- * `threads` (plain pthreads, as in free-threaded CPython) and `threads-gil`
+ * `threads` (plain pthreads: no GIL, the ideal — not free-threaded CPython,
+ * whose own costs it leaves out) and `threads-gil`
  * (every thread runs under lib/models/gil.c's GIL, as in CPython 3.2–3.14),
  * and the helper both they and the gil-* experiments use to start a thread
  * on its PU.

@@ -32,6 +32,10 @@
  *   gil_exit                     PyThreadState_DeleteCurrent's last release
  *   gil_read/write/sleep_ns      os.read, os.write, time.sleep: the GIL is
  *                                released around the system call
+ *   gil_compute_nopoll           a long C call that never checks the eval
+ *                                breaker (only when it returns)
+ *   gil_compute_released         C code between Py_BEGIN_/END_ALLOW_THREADS
+ *                                (hashlib, zlib on large buffers)
  *
  * What is left out: pending calls, signals, async exceptions and GC share
  * the eval breaker in CPython; they do not change how the GIL switches.
@@ -331,6 +335,23 @@ __attribute__((noinline)) uint64_t gil_compute(struct gil_thread *t, uint64_t x,
 		x = wl_tick(x);
 		gil_poll(t);
 	}
+	return x;
+}
+
+__attribute__((noinline)) uint64_t gil_compute_nopoll(struct gil_thread *t, uint64_t x, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		x = wl_tick(x);
+	gil_poll(t); /* the call returns to the eval loop */
+	return x;
+}
+
+uint64_t gil_compute_released(struct gil_thread *t, uint64_t x, uint64_t n)
+{
+	gil_drop(t);
+	for (uint64_t i = 0; i < n; i++)
+		x = wl_tick(x);
+	gil_take(t);
 	return x;
 }
 

@@ -108,6 +108,16 @@ static inline void gil_poll(struct gil_thread *t)
  * gil_compute(t, seed | 1, n) == wl_cpu_ticks(seed, n). */
 uint64_t gil_compute(struct gil_thread *t, uint64_t x, uint64_t n);
 
+/* A long C call that holds the GIL and never polls (an extension's loop,
+ * a regex over a huge string): n ticks, then the one eval-breaker check
+ * when the call returns. A waiter's drop request waits for that return:
+ * the switch interval becomes a minimum. Same value as gil_compute. */
+uint64_t gil_compute_nopoll(struct gil_thread *t, uint64_t x, uint64_t n);
+/* C code that releases the GIL around its work (hashlib or zlib on a large
+ * buffer: Py_BEGIN_ALLOW_THREADS): drop, n ticks, take. Threads doing
+ * this scale with the PUs. Same value as gil_compute. */
+uint64_t gil_compute_released(struct gil_thread *t, uint64_t x, uint64_t n);
+
 /* Blocking calls with the GIL released around them (Py_BEGIN_ALLOW_THREADS
  * ... Py_END_ALLOW_THREADS). errno is that of the call. */
 void gil_sleep_ns(struct gil_thread *t, uint64_t ns);

@@ -12,16 +12,21 @@
  * sender arrive in the order it sent them. A peer that dies is reported
  * (EOF, EPIPE, or a timeout) instead of hanging.
  *
- *   pipe    a pipe with length-prefixed messages, like multiprocessing's
- *           Pipe(duplex=False): one sender and one receiver.
+ *   pipe    a pipe with length-prefixed messages, as multiprocessing's
+ *           Pipe(duplex=False): one sender and one receiver. Read as
+ *           Connection.recv_bytes does: the 4-byte length, then the payload
+ *           (two reads per message).
  *   duplex  the same framing over a socketpair, like Pipe(duplex=True): two
  *           ends, A and B, each of which sends to and receives from the other.
+ *   pipe-batched  pipe with a reader Python does not have: 64 KiB reads,
+ *           many messages parsed per read (what two reads per message cost).
  *   queue   multiprocessing.Queue: a pipe, a writer lock shared by all
  *           senders, a reader lock shared by all receivers, a feeder thread
  *           per sending process that writes what put() buffered (so put does
  *           not block on a full pipe), and maxsize (a semaphore: put blocks
  *           when maxsize messages are in flight). Many senders, many receivers.
- *   unix    a Unix-domain stream socket pair used one way, like pipe.
+ *   unix    a Unix-domain stream socket pair used one way, framed and read
+ *           as pipe.
  *   mqueue  a POSIX message queue; a message longer than the queue's message
  *           size goes in pieces under a writer lock. Many senders/receivers.
  *   shm     a bounded byte ring in shared memory mapped before fork. With one
@@ -57,7 +62,16 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-enum channel_kind { CH_PIPE, CH_DUPLEX, CH_QUEUE, CH_UNIX, CH_MQUEUE, CH_SHM, CH_NKINDS };
+enum channel_kind {
+	CH_PIPE,
+	CH_DUPLEX,
+	CH_QUEUE,
+	CH_UNIX,
+	CH_MQUEUE,
+	CH_SHM,
+	CH_PIPE_BATCHED,
+	CH_NKINDS
+};
 
 const char *channel_kind_name(enum channel_kind k);
 /* "pipe", "duplex", ...; false when the name is unknown. */

@@ -91,10 +91,11 @@ struct ch_kind {
 };
 
 /* Each kind's file exports its entry; channel_kinds.c puts them in order. */
-extern const struct ch_kind ch_kind_pipe, ch_kind_duplex, ch_kind_unix; /* channel_stream.c */
-extern const struct ch_kind ch_kind_queue;				/* channel_queue.c */
-extern const struct ch_kind ch_kind_mqueue;				/* channel_mqueue.c */
-extern const struct ch_kind ch_kind_shm;				/* channel_shm.c */
+extern const struct ch_kind ch_kind_pipe, ch_kind_duplex, ch_kind_unix,
+	ch_kind_pipe_batched;		    /* channel_stream.c */
+extern const struct ch_kind ch_kind_queue;  /* channel_queue.c */
+extern const struct ch_kind ch_kind_mqueue; /* channel_mqueue.c */
+extern const struct ch_kind ch_kind_shm;    /* channel_shm.c */
 /* The table, indexed by enum channel_kind. */
 extern const struct ch_kind *const ch_kinds[CH_NKINDS];
 

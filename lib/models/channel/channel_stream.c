@@ -1,15 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The byte-stream kinds: pipe (pipe2), duplex and unix (socketpair). They
- * model multiprocessing's Pipe (Lib/multiprocessing/connection.py):
- * Pipe(duplex=False) is an os.pipe() with a reading and a writing
- * Connection, Pipe(duplex=True) a socket.socketpair() whose two Connections
- * both send and receive; unix is that socketpair used one way, to compare
- * the two. Framing, as Connection._send_bytes does it: a 4-byte length,
- * then the payload, in one write (writev for long payloads); the receiver
- * reads into a 64 KiB buffer, so a burst of small messages costs one read,
- * and copies long payloads straight into the caller's buffer. A closed or
- * dead peer is EOF/EPIPE from the kernel.
+ * The byte-stream kinds: pipe (pipe2), duplex and unix (socketpair), and
+ * pipe-batched. They model multiprocessing's Pipe
+ * (Lib/multiprocessing/connection.py): Pipe(duplex=False) is an os.pipe()
+ * with a reading and a writing Connection, Pipe(duplex=True) a
+ * socket.socketpair() whose two Connections both send and receive; unix is
+ * that socketpair used one way, to compare a socket with a pipe.
+ *
+ * pipe, duplex and unix frame and read as Connection does. _send_bytes: a
+ * 4-byte length and the payload concatenated into one write when the
+ * payload is at most 16384 bytes, else the length and the payload as two
+ * writes. _recv_bytes: _recv(4) reads the length, _recv(size) the payload
+ * (each a read of exactly what is missing, repeated after a short read):
+ * two reads per message, none for the payload of an empty message.
+ *
+ * pipe-batched is the same pipe with a reader Python does not have: it
+ * reads up to 64 KiB at a time and parses every message in it, so a burst
+ * of small messages costs one read (long payloads are copied straight into
+ * the caller's buffer). Next to pipe it shows what CPython's two reads per
+ * message cost. A closed or dead peer is EOF/EPIPE from the kernel.
  */
 #include "channel_impl.h"
 
@@ -23,15 +32,20 @@
 #include <unistd.h>
 
 #define RBUF_BYTES 65536
+/* Connection._send_bytes: "if n > 16384" the header and the payload go as
+ * two writes, else concatenated as one. */
+#define CONN_CONCAT_MAX 16384
 
-/* ---- the stream kinds: pipe, duplex, unix ---- */
+/* ---- the stream kinds: pipe, duplex, unix, pipe-batched ---- */
 
 struct stream {
-	int fd[2];  /* pipe: [0] read, [1] write; socketpair: [0] A/sender, [1] B/receiver */
-	int rd, wr; /* this process's ends (aliases into fd[]) */
-	bool sock;  /* send with MSG_NOSIGNAL */
-	unsigned char *rbuf;
-	size_t roff, rlen; /* unread bytes are rbuf[roff, rlen) */
+	int fd[2];    /* pipe: [0] read, [1] write; socketpair: [0] A/sender, [1] B/receiver */
+	int rd, wr;   /* this process's ends (aliases into fd[]) */
+	bool sock;    /* send with MSG_NOSIGNAL */
+	bool batched; /* pipe-batched: rbuf holds what was read ahead */
+	bool pipe;    /* pipe or pipe-batched (fd[0] reads) */
+	unsigned char *rbuf; /* batched: the read-ahead buffer; else NULL */
+	size_t roff, rlen;   /* batched: unread bytes are rbuf[roff, rlen) */
 };
 
 static int stream_open(struct channel *ch, int role)
@@ -49,11 +63,11 @@ static int stream_open(struct channel *ch, int role)
 		return -EINVAL;
 	/* pipe: fd[0] is the read end; unix: fd[1] is the receiver's socket */
 	if (!(role & CH_SEND))
-		ch_close_fd(&s->fd[ch->kind == CH_PIPE ? 1 : 0]);
+		ch_close_fd(&s->fd[s->pipe ? 1 : 0]);
 	if (!(role & CH_RECV))
-		ch_close_fd(&s->fd[ch->kind == CH_PIPE ? 0 : 1]);
-	s->rd = s->fd[ch->kind == CH_PIPE ? 0 : 1];
-	s->wr = s->fd[ch->kind == CH_PIPE ? 1 : 0];
+		ch_close_fd(&s->fd[s->pipe ? 0 : 1]);
+	s->rd = s->fd[s->pipe ? 0 : 1];
+	s->wr = s->fd[s->pipe ? 1 : 0];
 	return 0;
 }
 
@@ -88,23 +102,45 @@ static int write_all(struct stream *s, struct iovec *iov, int n)
 
 #define SMALL_MSG 1024
 
-static int stream_send(struct channel *ch, const void *buf, size_t len, uint64_t deadline)
+static int wait_writable(struct stream *s, uint64_t deadline)
 {
-	struct stream *s = ch->priv;
+	int ev;
+
+	if (deadline == CH_FOREVER)
+		return 0;
+	ev = ch_poll(s->wr, POLLOUT, deadline);
+	return ev == 0 ? -ETIMEDOUT : ev < 0 ? ev : 0;
+}
+
+/* Connection._send_bytes: header + payload concatenated into one write up
+ * to CONN_CONCAT_MAX bytes of payload, else the header, then the payload. */
+static int conn_send(struct stream *s, const void *buf, size_t len)
+{
+	ch_len_t hdr = (ch_len_t)len;
+	struct iovec iov = { &hdr, sizeof(hdr) };
+	unsigned char one[sizeof(hdr) + CONN_CONCAT_MAX];
+	int rc;
+
+	if (len <= CONN_CONCAT_MAX) {
+		memcpy(one, &hdr, sizeof(hdr));
+		if (len)
+			memcpy(one + sizeof(hdr), buf, len);
+		iov = (struct iovec){ one, sizeof(hdr) + len };
+		return write_all(s, &iov, 1);
+	}
+	if ((rc = write_all(s, &iov, 1)) < 0)
+		return rc;
+	iov = (struct iovec){ (void *)buf, len };
+	return write_all(s, &iov, 1);
+}
+
+/* pipe-batched's writer: one write per message (writev for long ones). */
+static int batched_send(struct stream *s, const void *buf, size_t len)
+{
 	ch_len_t hdr = (ch_len_t)len;
 	struct iovec iov[2] = { { &hdr, sizeof(hdr) }, { (void *)buf, len } };
 	unsigned char one[sizeof(hdr) + SMALL_MSG];
 
-	if (s->wr < 0)
-		return -EINVAL;
-	if (deadline != CH_FOREVER) {
-		int ev = ch_poll(s->wr, POLLOUT, deadline);
-
-		if (ev == 0)
-			return -ETIMEDOUT;
-		if (ev < 0)
-			return ev;
-	}
 	if (len <= SMALL_MSG) { /* one plain write: cheaper than writev's iovecs */
 		memcpy(one, &hdr, sizeof(hdr));
 		if (len)
@@ -113,6 +149,18 @@ static int stream_send(struct channel *ch, const void *buf, size_t len, uint64_t
 		return write_all(s, iov, 1);
 	}
 	return write_all(s, iov, 2);
+}
+
+static int stream_send(struct channel *ch, const void *buf, size_t len, uint64_t deadline)
+{
+	struct stream *s = ch->priv;
+	int rc;
+
+	if (s->wr < 0)
+		return -EINVAL;
+	if ((rc = wait_writable(s, deadline)) < 0)
+		return rc;
+	return s->batched ? batched_send(s, buf, len) : conn_send(s, buf, len);
 }
 
 /* Read more into rbuf. 1: got bytes, 0: EOF, < 0: error or timeout. */
@@ -176,14 +224,52 @@ static int take(struct stream *s, unsigned char *dst, size_t n)
 	return 0;
 }
 
-static ssize_t stream_recv(struct channel *ch, void *buf, size_t cap, uint64_t deadline)
+/* The payload of a message of len bytes into buf (cap bytes): what does
+ * not fit is read and dropped (-EMSGSIZE). */
+static ssize_t take_payload(struct stream *s, void *buf, size_t cap, ch_len_t len)
 {
-	struct stream *s = ch->priv;
+	int rc = take(s, buf, len < cap ? len : cap);
+
+	if (rc == 0 && len > cap)
+		rc = take(s, NULL, len - cap);
+	if (rc < 0)
+		return rc;
+	return len > cap ? -EMSGSIZE : (ssize_t)len;
+}
+
+/* Connection._recv_bytes: _recv(4), then _recv(size) — two reads of
+ * exactly what is missing, nothing read ahead. */
+static ssize_t conn_recv(struct stream *s, void *buf, size_t cap, uint64_t deadline)
+{
+	ch_len_t len;
+	ssize_t r;
+
+	if (deadline != CH_FOREVER) {
+		int ev = ch_poll(s->rd, POLLIN, deadline);
+
+		if (ev == 0)
+			return -ETIMEDOUT;
+		if (ev < 0)
+			return ev;
+	}
+	do
+		r = read(s->rd, &len, sizeof(len));
+	while (r < 0 && errno == EINTR);
+	if (r == 0 || (r < 0 && errno == ECONNRESET))
+		return -EPIPE; /* _recv: EOFError before the first byte */
+	if (r < 0)
+		return -errno;
+	if ((size_t)r < sizeof(len) &&
+	    take(s, (unsigned char *)&len + r, sizeof(len) - (size_t)r) < 0)
+		return -ECONNRESET; /* "got end of file during message" */
+	return take_payload(s, buf, cap, len);
+}
+
+static ssize_t batched_recv(struct stream *s, void *buf, size_t cap, uint64_t deadline)
+{
 	ch_len_t len;
 	int rc;
 
-	if (s->rd < 0)
-		return -EINVAL;
 	while (s->rlen - s->roff < sizeof(len)) {
 		bool started = s->rlen > s->roff;
 
@@ -195,12 +281,16 @@ static ssize_t stream_recv(struct channel *ch, void *buf, size_t cap, uint64_t d
 	}
 	memcpy(&len, s->rbuf + s->roff, sizeof(len));
 	s->roff += sizeof(len);
-	rc = take(s, buf, len < cap ? len : cap);
-	if (rc == 0 && len > cap)
-		rc = take(s, NULL, len - cap);
-	if (rc < 0)
-		return rc;
-	return len > cap ? -EMSGSIZE : (ssize_t)len;
+	return take_payload(s, buf, cap, len);
+}
+
+static ssize_t stream_recv(struct channel *ch, void *buf, size_t cap, uint64_t deadline)
+{
+	struct stream *s = ch->priv;
+
+	if (s->rd < 0)
+		return -EINVAL;
+	return s->batched ? batched_recv(s, buf, cap, deadline) : conn_recv(s, buf, cap, deadline);
 }
 
 static bool stream_empty(struct channel *ch)
@@ -238,14 +328,17 @@ static const struct channel_ops stream_ops = {
 static int stream_create(struct channel *ch, const char *name, char *err, size_t errlen)
 {
 	struct stream *s = calloc(1, sizeof(*s));
+	bool batched = ch->kind == CH_PIPE_BATCHED;
 	int rc;
 
-	if (!s || !(s->rbuf = malloc(RBUF_BYTES))) {
+	if (!s || (batched && !(s->rbuf = malloc(RBUF_BYTES)))) {
 		free(s);
 		ch_err(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
-	s->sock = ch->kind != CH_PIPE;
+	s->batched = batched;
+	s->pipe = ch->kind == CH_PIPE || batched;
+	s->sock = !s->pipe;
 	rc = s->sock ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s->fd) :
 		       pipe2(s->fd, O_CLOEXEC);
 	if (rc < 0) {
@@ -257,8 +350,8 @@ static int stream_create(struct channel *ch, const char *name, char *err, size_t
 	}
 	/* Before any open: pipe reads fd[0] and writes fd[1]; a socketpair
 	 * sends on fd[0] and receives on fd[1] (duplex: as end A would). */
-	s->rd = ch->kind == CH_DUPLEX ? s->fd[0] : s->fd[ch->kind == CH_PIPE ? 0 : 1];
-	s->wr = ch->kind == CH_PIPE ? s->fd[1] : s->fd[0];
+	s->rd = ch->kind == CH_DUPLEX ? s->fd[0] : s->fd[s->pipe ? 0 : 1];
+	s->wr = s->pipe ? s->fd[1] : s->fd[0];
 	ch->priv = s;
 	ch->ops = &stream_ops;
 	return 0;
@@ -282,6 +375,14 @@ static int unix_create(struct channel *ch, const struct channel_opts *o, char *e
 	return stream_create(ch, "unix", err, errlen);
 }
 
+static int batched_create(struct channel *ch, const struct channel_opts *o, char *err,
+			  size_t errlen)
+{
+	(void)o;
+	return stream_create(ch, "pipe-batched", err, errlen);
+}
+
 const struct ch_kind ch_kind_pipe = { .name = "pipe", .create = pipe_create };
 const struct ch_kind ch_kind_duplex = { .name = "duplex", .duplex = true, .create = duplex_create };
 const struct ch_kind ch_kind_unix = { .name = "unix", .create = unix_create };
+const struct ch_kind ch_kind_pipe_batched = { .name = "pipe-batched", .create = batched_create };
