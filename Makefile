@@ -9,6 +9,7 @@
 #   make compare RUNS="DIR1 DIR2 ..." [OUT=DIR]
 #   make report RUN=DIR | RUNS="DIR1 DIR2 ..." [OUT=DIR]
 #   make lint            clang-format and cppcheck
+#   make fuzz [FUZZ_TIME=60]   libFuzzer (clang) on the option parser and the raw-CSV reader
 #   make slurm PARTITIONS="p1 p2" [NODES=...]   parbench on a cluster (README)
 #   make slurm-check     make slurm against a throwaway one-node Slurm cluster
 #   make CC=clang CXX=clang++
@@ -86,7 +87,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 PARBENCH := $(BUILD)/parbench
 
 .PHONY: FORCE all build bench test plots lint clean deps-build deps-test deps-bench _bench _test \
-	compare report deps-compare deps-report slurm slurm-check
+	compare report deps-compare deps-report slurm slurm-check fuzz _fuzz
 all: build
 build: deps-build
 	@$(MAKE) --no-print-directory $(PARBENCH) bench/parbench
@@ -179,6 +180,31 @@ report: deps-report
 
 lint:
 	scripts/lint.sh
+
+# libFuzzer targets (fuzz/fuzz_*.c), built with clang against the layer
+# archives of a clang ASan+UBSan flavour; each runs FUZZ_TIME seconds on a
+# copy of its seed corpus (fuzz/corpus/<target>/). A crash stops make and
+# leaves crash-* here: copy it into fuzz/corpus/<target>/ (a regression test
+# from then on: tests/test_fuzz_corpus.c) and fix the bug.
+FUZZ_TIME ?= 60
+FUZZ_TARGETS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+fuzz:
+	@$(MAKE) --no-print-directory CC=clang CXX=clang++ \
+		SANITIZE=fuzzer-no-link,address,undefined _fuzz
+_fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+	@for t in $(FUZZ_TARGETS); do \
+		c=$(BUILD)/fuzz/$$t-corpus; mkdir -p $$c; \
+		echo "== $$t: $(FUZZ_TIME) s"; \
+		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_TIME) -max_len=8192 -timeout=10 \
+			-artifact_prefix=$(BUILD)/fuzz/$$t- $$c fuzz/corpus/$${t#fuzz_} \
+			>$(BUILD)/fuzz/$$t.log 2>&1 || { tail -n 30 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+		tail -n 1 $(BUILD)/fuzz/$$t.log; \
+	done
+$(BUILD)/fuzz/%: fuzz/%.c $(LIBS_A)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -DPB_LIBFUZZER -c $< -o $@.o
+	$(Q)$(CXX) -fsanitize=fuzzer $@.o $(LIBS_A) -o $@ $(LDLIBS_ALL)
 
 # A job array on a Slurm cluster, one task per partition or node, and a merge
 # job after it (scripts/slurm/submit.sh says what each variable does).

@@ -4,9 +4,11 @@
 #   build    compilers, make, pkg-config, hwloc and google-benchmark headers
 #   test     build + cmocka; and, best effort, what the compare and report
 #            tests need (a failure there is a note, not a stop)
-#   bench    build + gnuplot, lstopo, perf, stress-ng, hyperfine
+#   bench    build + gnuplot, lstopo; the peers perf, stress-ng, hyperfine best
+#            effort (optional: the cases that run them are skipped without them)
 #   compare  python3-scipy, gnuplot (make compare)
 #   report   compare + pandoc, chromium, poppler-utils (make report)
+#   ci       valgrind and clang (libFuzzer), for .ci/run's memcheck and fuzz steps
 #   slurm    slurm-wlm and munge, for `make slurm-check` only (never part of
 #            build, test or bench)
 #
@@ -14,16 +16,20 @@
 # (no apt call at all) when everything is present; otherwise installs the
 # missing packages with apt-get (Debian 12 / Ubuntu 22.04+), printing one line
 # per package. Without apt-get it lists what is missing and exits 1.
+# Optional packages (the peers) never block: a failed install is a note, and it is
+# tried once per machine (a marker in ~/.cache/parbench), not on every run.
+# DEPS=0: install nothing; only say what is missing. sudo never prompts
+# (sudo -n): without root or password-less sudo it prints the command to run.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 usage() {
-	echo "usage: $0 [build|test|bench|compare|report|slurm ...]" >&2
+	echo "usage: $0 [build|test|bench|compare|report|ci|slurm ...]" >&2
 	exit 2
 }
 
-want_build=0 want_test=0 want_bench=0 want_compare=0 want_report=0 want_slurm=0
+want_build=0 want_test=0 want_bench=0 want_compare=0 want_report=0 want_slurm=0 want_ci=0
 [ $# -eq 0 ] && set -- build
 for mode in "$@"; do
 	case "$mode" in
@@ -33,6 +39,7 @@ for mode in "$@"; do
 	compare) want_compare=1 ;;
 	report) want_compare=1 want_report=1 ;;
 	slurm) want_slurm=1 ;;
+	ci) want_ci=1 ;;
 	-h | --help) usage ;;
 	*)
 		echo "deps: unknown mode '$mode'" >&2
@@ -40,6 +47,12 @@ for mode in "$@"; do
 		;;
 	esac
 done
+
+if [ "$(uname -s)" != Linux ]; then
+	echo "deps: parbench needs Linux (pidfd, prctl, /proc, POSIX IPC); this is $(uname -s)." \
+		"Run it on a Linux machine (Debian 12 or Ubuntu 22.04+ are tested)." >&2
+	exit 1
+fi
 
 distro=unknown
 if [ -r /etc/os-release ]; then
@@ -127,9 +140,19 @@ perf_note=""
 if [ "$want_bench" = 1 ]; then
 	check_cmd gnuplot-nox gnuplot
 	check_cmd hwloc lstopo
-	check_cmd stress-ng stress-ng
-	check_cmd hyperfine hyperfine
-	if ! perf_works; then
+	tried_mark="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/parbench/optional-peers-tried"
+	peers_missing=()
+	have_cmd stress-ng || peers_missing+=(stress-ng)
+	have_cmd hyperfine || peers_missing+=(hyperfine)
+	perf_works || peers_missing+=(perf)
+	if [ ${#peers_missing[@]} -gt 0 ] && [ -e "$tried_mark" ]; then
+		echo "deps: note: ${peers_missing[*]} not available (install tried before: rm" \
+			"$tried_mark to try again); the cases that run them are skipped" >&2
+	elif [ ${#peers_missing[@]} -gt 0 ]; then
+		have_cmd stress-ng || optional_pkgs+=(stress-ng)
+		have_cmd hyperfine || optional_pkgs+=(hyperfine)
+	fi
+	if ! perf_works && [ ! -e "$tried_mark" ]; then
 		if [ "$distro" = ubuntu ]; then
 			kpkg="linux-tools-$(uname -r)"
 			perf_note="perf: linux-tools-common + $kpkg (best effort)"
@@ -142,11 +165,16 @@ if [ "$want_bench" = 1 ]; then
 				optional_pkgs+=(linux-tools-common "$kpkg")
 			fi
 		else
-			need "command perf" linux-perf
+			perf_note="perf: linux-perf (best effort)"
+			optional_pkgs+=(linux-perf)
 		fi
 	fi
 fi
 
+if [ "$want_ci" = 1 ]; then
+	check_cmd valgrind valgrind
+	check_cmd clang clang
+fi
 if [ "$want_slurm" = 1 ]; then
 	for c in slurmctld slurmd sbatch; do
 		check_cmd slurm-wlm "$c"
@@ -156,6 +184,13 @@ fi
 
 # Nothing to do: stay quiet.
 if [ ${#missing_pkgs[@]} -eq 0 ] && [ ${#optional_pkgs[@]} -eq 0 ] && [ ${#soft_pkgs[@]} -eq 0 ]; then
+	exit 0
+fi
+
+all=("${missing_pkgs[@]+"${missing_pkgs[@]}"}" "${optional_pkgs[@]+"${optional_pkgs[@]}"}"
+	"${soft_pkgs[@]+"${soft_pkgs[@]}"}")
+if [ "${DEPS:-1}" = 0 ]; then
+	echo "deps: DEPS=0: installing nothing; missing: ${all[*]}" >&2
 	exit 0
 fi
 
@@ -174,13 +209,11 @@ fi
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
-	if have_cmd sudo; then
-		SUDO=(sudo)
+	if have_cmd sudo && sudo -n true 2>/dev/null; then
+		SUDO=(sudo -n)
 	else
-		all=("${missing_pkgs[@]+"${missing_pkgs[@]}"}" "${optional_pkgs[@]+"${optional_pkgs[@]}"}"
-			"${soft_pkgs[@]+"${soft_pkgs[@]}"}")
 		echo "deps: need to install: ${all[*]}" >&2
-		echo "deps: not root and sudo is not available; run as root:" >&2
+		echo "deps: not root, and sudo is missing or wants a password; run as root:" >&2
 		echo "  apt-get update && apt-get install -y --no-install-recommends ${all[*]}" >&2
 		exit 1
 	fi
@@ -194,9 +227,22 @@ run_apt() {
 	"${SUDO[@]+"${SUDO[@]}"}" env DEBIAN_FRONTEND=noninteractive apt-get "$@"
 }
 
+# Only optional packages missing: not worth failing over.
+only_optional=0
+[ ${#missing_pkgs[@]} -eq 0 ] && [ ${#soft_pkgs[@]} -eq 0 ] && only_optional=1
+if [ ${#optional_pkgs[@]} -gt 0 ]; then
+	mkdir -p "$(dirname "$tried_mark")" 2>/dev/null && touch "$tried_mark" 2>/dev/null || true
+fi
+
 if ! run_apt -q update >"$log" 2>&1; then
-	echo "deps: apt-get update failed:" >&2
-	tail -n 20 "$log" >&2
+	tail -n 5 "$log" >&2
+	if [ "$only_optional" = 1 ]; then
+		echo "deps: note: apt-get update failed (offline?); going on without" \
+			"${optional_pkgs[*]}" >&2
+		exit 0
+	fi
+	echo "deps: apt-get update failed (offline, or no access to the mirrors?);" \
+		"install these by hand: apt-get install ${all[*]}" >&2
 	exit 1
 fi
 
@@ -216,14 +262,15 @@ if [ ${#missing_pkgs[@]} -gt 0 ]; then
 fi
 
 if [ ${#optional_pkgs[@]} -gt 0 ]; then
-	if install_pkgs "${optional_pkgs[@]}" && perf_works; then
-		for p in "${optional_pkgs[@]}"; do
+	# one at a time: a package missing from the mirror does not stop the others
+	for p in "${optional_pkgs[@]}"; do
+		if install_pkgs "$p"; then
 			echo "deps: installed $p"
-		done
-	else
-		echo "deps: note: perf is not available (tried ${optional_pkgs[*]});" \
-			"benchmarks run without perf counters" >&2
-	fi
+		else
+			echo "deps: note: could not install $p (optional); the cases that need" \
+				"it are skipped" >&2
+		fi
+	done
 fi
 
 if [ ${#soft_pkgs[@]} -gt 0 ]; then
@@ -250,13 +297,17 @@ if [ "$want_test" = 1 ]; then
 	have_pc cmocka || still+=("pkg-config cmocka")
 fi
 if [ "$want_bench" = 1 ]; then
-	for c in gnuplot lstopo stress-ng hyperfine; do
+	for c in gnuplot lstopo; do
 		have_cmd "$c" || still+=("$c")
 	done
-	[ "$distro" = ubuntu ] || perf_works || still+=(perf)
 fi
 if [ "$want_compare" = 1 ]; then
 	mapfile -t -O ${#still[@]} still < <(missing_report_tools $([ "$want_report" = 1 ] || echo compare))
+fi
+if [ "$want_ci" = 1 ]; then
+	for c in valgrind clang; do
+		have_cmd "$c" || still+=("$c")
+	done
 fi
 if [ "$want_slurm" = 1 ]; then
 	for c in slurmctld slurmd sbatch munged; do

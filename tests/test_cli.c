@@ -41,7 +41,7 @@ static void good_flags(void **state)
 	char err[512];
 	char *v[] = { "parbench",
 		      "--reps",
-		      "7",
+		      "4",
 		      "--pin=scatter",
 		      "--profile",
 		      "quick",
@@ -58,7 +58,7 @@ static void good_flags(void **state)
 
 	(void)state;
 	assert_int_equal(parse((int)(sizeof(v) / sizeof(v[0])) - 1, v, &o, err), 0);
-	assert_int_equal(o.reps, 4); /* google-benchmark's own flag wins */
+	assert_int_equal(o.reps, 4); /* the two flags agree */
 	assert_true(o.gb_has_reps);
 	assert_int_equal(o.pin, PIN_SCATTER);
 	assert_int_equal(o.profile, PROFILE_QUICK);
@@ -92,13 +92,29 @@ static const struct {
 	{ { "--results=" }, "directory" },
 	{ { "--benchmark_repetitions" }, "=N" },
 	{ { "--benchmark_repetitions=0" }, "1 to 1000" },
+	{ { "--reps", "3", "--benchmark_repetitions=2" }, "differ" },
+	{ { "--benchmark_repetitions=2", "--reps=3" }, "differ" },
+	{ { "--reps", " 5" }, "' 5'" },
+	{ { "--reps", "+5" }, "'+5'" },
+	{ { "--benchmark_repetitions=+5" }, "1 to 1000" },
+	{ { "--benchmark_filter=x" }, "--filter" },
+	{ { "--benchmark_list_tests" }, "--list" },
+	{ { "--filter", "x{1,32767}" }, "over 255" },
+	{ { "--filter", "((x{1,64}){1,64}){1,64}" }, "over 1000" },
+	{ { "--filter", "(a)\\1" }, "back-references" },
+	{ { "--filter", "(((((((((((s+)+)+)+)+)+)+)+)+)+)+)+" }, "over 1000" },
+	/* found by fuzz_cli: out of memory, and a timeout */
+	{ { "--filter", "s++++++++++++" }, "repetition of a repetition" },
+	{ { "--filter", "x+????????" }, "repetition of a repetition" },
+	{ { "--resume", "d", "--reps=3" }, "alone" },
+	{ { "--resume", "d", "--summarize=d" }, "alone" },
 };
 
 static void bad_flags_exit_2(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad_inputs) / sizeof(bad_inputs[0]); i++) {
-		char *argv[4] = { "parbench" };
+		char *argv[5] = { "parbench" };
 		struct pb_options o;
 		char err[512];
 		int argc = 1;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -42,6 +43,15 @@ static pid_t child_of(pid_t parent)
 	return pid;
 }
 
+/* perf has exited (left for peer_run to reap and judge)? */
+static bool perf_exited(pid_t perf)
+{
+	siginfo_t si = { 0 };
+
+	return waitid(P_PID, (id_t)perf, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       si.si_pid == perf;
+}
+
 static int move_perf_child(struct pb_ctx *ctx, pid_t perf, void *arg)
 {
 	const struct placement *pl = pb_placement(ctx);
@@ -52,8 +62,11 @@ static int move_perf_child(struct pb_ctx *ctx, pid_t perf, void *arg)
 
 	if (pl->n < 2 || pl->pu[1] < 0 || pl->pu[1] == pl->pu[0])
 		return 0; /* same PU (or unpinned): it inherits perf's binding */
-	while ((kid = child_of(perf)) == 0 && clock_now_ns() - t0 < 2000000000ull)
+	while ((kid = child_of(perf)) == 0 && !perf_exited(perf) &&
+	       clock_now_ns() - t0 < 2000000000ull)
 		usleep(50);
+	if (kid <= 0 && perf_exited(perf))
+		return 0; /* perf ended before its second process: peer_run says why */
 	if (kid <= 0)
 		return pb_fail(ctx, "perf-sched-pipe: could not find perf's second process "
 				    "(/proc/PID/task/PID/children) to pin it");

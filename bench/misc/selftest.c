@@ -3,36 +3,75 @@
  * selftest — cases that misbehave on purpose, so the tests can watch the
  * harness record them as failures and carry on: a crash, a hang past the
  * watchdog, an error, a worker left running. Planned only when
- * PARBENCH_SELFTEST=1, so a user never sees them.
+ * PARBENCH_SELFTEST=1, so a user never sees them. PARBENCH_SELFTEST=faults
+ * plans the fault-injection suite's cases instead: a case process that
+ * crashes while its worker lives on (and holds the pipe), and a worker that
+ * leaves the case's process group (setsid) and runs on.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "harness.h"
 
-enum misbehaviour { SELF_OK, SELF_CRASH, SELF_HANG, SELF_ERROR, SELF_ORPHAN };
+enum misbehaviour {
+	SELF_OK,
+	SELF_CRASH,
+	SELF_HANG,
+	SELF_ERROR,
+	SELF_ORPHAN,
+	SELF_CRASH_WORKER,
+	SELF_ESCAPE
+};
 
 static int selftest_run(struct pb_ctx *ctx, const struct pb_case *c);
 
 static void selftest_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	static const char *const names[] = { "ok", "crash", "hang", "error", "orphan" };
+	static const char *const names[] = { "ok",    "crash",	"hang",
+					     "error", "orphan", "crash-with-worker",
+					     "escape" };
+	const char *mode = getenv("PARBENCH_SELFTEST");
+	bool faults = mode && strcmp(mode, "faults") == 0;
 
 	(void)cfg;
-	if (!getenv("PARBENCH_SELFTEST") || strcmp(getenv("PARBENCH_SELFTEST"), "1") != 0)
+	if (!mode || (strcmp(mode, "1") != 0 && !faults))
 		return;
-	for (int m = SELF_OK; m <= SELF_ORPHAN; m++) {
+	for (int m = faults ? SELF_CRASH_WORKER : SELF_OK;
+	     m <= (faults ? SELF_ESCAPE : SELF_ORPHAN); m++) {
 		struct pb_case c = { .experiment = "selftest",
 				     .model = names[m],
 				     .workers = 1,
 				     .run = selftest_run,
-				     .budget_s = 1.0 };
+				     /* long enough that a watchdog stop would show */
+				     .budget_s = faults ? 30.0 : 1.0 };
 
 		pb_case_set(&c, "misbehaviour", m);
 		pb_plan_add(plan, &c);
 	}
+}
+
+/* A worker out of the case's group (kill(-pgid) misses it), once it is out. */
+static void escape_group(void)
+{
+	int fd[2];
+	char c = 0;
+
+	if (pipe(fd) < 0)
+		return;
+	if (fork() == 0) {
+		setsid();
+		if (write(fd[1], &c, 1) < 0)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(fd[1]);
+	if (read(fd[0], &c, 1) < 0)
+		c = 0;
+	close(fd[0]);
 }
 
 static int selftest_run(struct pb_ctx *ctx, const struct pb_case *c)
@@ -51,6 +90,15 @@ static int selftest_run(struct pb_ctx *ctx, const struct pb_case *c)
 		if (fork() == 0) /* a worker that outlives its case */
 			for (;;)
 				pause();
+		break;
+	case SELF_CRASH_WORKER:
+		if (fork() == 0) /* holds the pipe to parbench open */
+			for (;;)
+				pause();
+		raise(SIGSEGV);
+		break;
+	case SELF_ESCAPE:
+		escape_group();
 		break;
 	}
 	pb_timer_stop(ctx);

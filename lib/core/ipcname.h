@@ -8,6 +8,7 @@
 #ifndef PB_IPCNAME_H
 #define PB_IPCNAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -17,7 +18,13 @@ void ipc_set_owner(pid_t owner);
 void ipc_name(char *buf, size_t len, const char *what);
 /* Unlink every named IPC object of owner (0: this run's); how many there were. */
 int ipc_cleanup(pid_t owner);
-/* How many named IPC objects of owner (0: this run's) exist now. */
+/* How many named IPC objects of owner (0: this run's) exist now. Message
+ * queues are found by the names this process's run issued (a registry shared
+ * with its children), so /dev/mqueue need not be mounted; when it is not and
+ * the names are unknown, a note says the check is impossible. */
 int ipc_count(pid_t owner);
+/* Tests: false checks without the /dev/shm and /dev/mqueue directories
+ * (message queues by name only). */
+void ipc_scan_dirs(bool on);
 
 #endif

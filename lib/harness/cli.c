@@ -29,13 +29,18 @@ const char cli_usage[] =
 	"  --csv FILE           write the raw CSV to FILE ('-': stdout) instead of a\n"
 	"                       run directory\n"
 	"  --results DIR        where run directories go (default results)\n"
+	"  --resume RUN_DIR     run the cases RUN_DIR/raw.csv does not hold complete, with\n"
+	"                       the run's own options, appending to it\n"
+	"  --summarize RUN_DIR  rebuild RUN_DIR's summary.csv and summary.md from raw.csv\n"
 	"  --benchmark_*        passed to google-benchmark (e.g. --benchmark_out=F.json)\n"
 	"\n"
 	"Exit status: 0 all cases passed, 1 a case failed, 2 bad usage, 130 interrupted.\n";
 
-static const char allowed[] = "allowed: --help --list [--cases] --topo --filter REGEX --reps N "
-			      "--pin none|compact|scatter|single --profile quick|default|full "
-			      "--machine NAME --csv FILE --results DIR --python PATH --benchmark_*";
+static const char allowed[] =
+	"allowed: --help --list [--cases] --topo --filter REGEX --reps N "
+	"--pin none|compact|scatter|single --profile quick|default|full "
+	"--machine NAME --csv FILE --results DIR --python PATH --resume RUN_DIR "
+	"--summarize RUN_DIR --benchmark_*";
 
 int cli_default_reps(enum pb_profile p)
 {
@@ -65,15 +70,18 @@ static bool flag_is(const char *word, const char *name)
 static bool parse_reps(const char *s, int *out)
 {
 	char *end;
-	long v = strtol(s, &end, 10);
+	long v;
 
-	if (*s == '\0' || *end != '\0' || v < 1 || v > 1000)
+	if (*s < '0' || *s > '9') /* strtol would take ' 5', '+5' */
+		return false;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < 1 || v > 1000)
 		return false;
 	*out = (int)v;
 	return true;
 }
 
-static bool machine_ok(const char *s)
+bool cli_machine_ok(const char *s)
 {
 	if (!*s || strlen(s) > 64 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return false;
@@ -82,6 +90,80 @@ static bool machine_ok(const char *s)
 		    !(*s >= '0' && *s <= '9') && *s != '.' && *s != '_' && *s != '-')
 			return false;
 	return true;
+}
+
+/* A bound {m}, {m,} or {m,n} at p (after its '{'): its largest count, and
+ * *end past the '}'; -1 when it is not one. */
+static long bound_max(const char *p, const char **end)
+{
+	char *e;
+	long m = strtol(p, &e, 10), n = m;
+
+	if (e == p || m < 0)
+		return -1;
+	if (*e == ',')
+		n = e[1] >= '0' && e[1] <= '9' ? strtol(e + 1, &e, 10) : (e++, m);
+	if (*e != '}')
+		return -1;
+	*end = e + 1;
+	return n > m ? n : m;
+}
+
+/* --filter patterns that cost seconds (or gigabytes) to compile (glibc
+ * expands bounded repetitions and '+', and nested or stacked ones multiply)
+ * or match (back-references) are refused: no count over 255, no nesting of
+ * counts over 1000 in all ('+' counts 2: "x+++++++++++" is refused). */
+static const char *filter_too_costly(const char *p)
+{
+	long stack[64] = { 1 }, last = 1;
+	int depth = 0, nrep = 0;
+	bool after_rep = false;
+
+	if (strlen(p) > 512)
+		return "longer than 512 characters";
+	while (*p) {
+		const char *end = p + 1;
+		long n;
+
+		if (*p == '\\' && p[1] >= '1' && p[1] <= '9')
+			return "back-references (\\1 ... \\9) are not allowed";
+		if (*p == '[') { /* a bracket expression is one atom */
+			end += *end == '^';
+			end += *end == ']';
+			while (*end && *end != ']')
+				end++;
+			end += *end == ']';
+			last = 1;
+		} else if (*p == '(') {
+			if (++depth >= 64)
+				return "groups nested too deep";
+			stack[depth] = 1;
+		} else if (*p == ')' && depth > 0) {
+			last = stack[depth--];
+			stack[depth] = stack[depth] > last ? stack[depth] : last;
+		} else if ((*p == '{' && (n = bound_max(p + 1, &end)) >= 0) ||
+			   (*p == '+' && (n = 2)) || ((*p == '*' || *p == '?') && (n = 1))) {
+			/* glibc copies the repeated part n times ('+': twice) */
+			if (after_rep)
+				return "a repetition of a repetition (like 'a+?' or 'a**')";
+			if (++nrep > 64)
+				return "more than 64 repetition operators";
+			if (n > 255)
+				return "a repetition count over 255";
+			if ((last *= n ? n : 1) > 1000)
+				return "nested repetition counts over 1000 in all";
+			stack[depth] = stack[depth] > last ? stack[depth] : last;
+			after_rep = true;
+			p = end;
+			continue;
+		} else {
+			end += *p == '\\' && p[1];
+			last = 1;
+		}
+		after_rep = false;
+		p = end;
+	}
+	return NULL;
 }
 
 static int bad(char *err, size_t len, const char *fmt, const char *what)
@@ -103,6 +185,10 @@ static int parse_value_flag(int argc, char **argv, int *i, struct pb_options *o,
 	if (!v)
 		return bad(err, errlen, "option '%s' needs a value", name);
 	if (strcmp(name, "--filter") == 0) {
+		const char *why = filter_too_costly(v);
+
+		if (why)
+			return bad(err, errlen, "--filter: refused, %s", why);
 		if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
 			return bad(err, errlen,
 				   "--filter: '%s' is not a valid POSIX extended regular expression",
@@ -124,7 +210,7 @@ static int parse_value_flag(int argc, char **argv, int *i, struct pb_options *o,
 				   "--profile: unknown profile '%s'; allowed: quick, default, full",
 				   v);
 	} else if (strcmp(name, "--machine") == 0) {
-		if (!machine_ok(v))
+		if (!cli_machine_ok(v))
 			return bad(err, errlen,
 				   "--machine: '%s' is not allowed; use 1-64 letters, digits, '.', '_', '-'",
 				   v);
@@ -140,13 +226,20 @@ static int parse_value_flag(int argc, char **argv, int *i, struct pb_options *o,
 	} else {
 		if (!*v)
 			return bad(err, errlen, "%s: needs a directory", name);
-		o->results = v;
+		*(strcmp(name, "--resume") == 0	   ? &o->resume :
+		  strcmp(name, "--summarize") == 0 ? &o->summarize :
+						     &o->results) = v;
 	}
 	return 0;
 }
 
 static int pass_to_gbench(const char *a, struct pb_options *o, char *err, size_t errlen)
 {
+	/* what runs is parbench's plan: google-benchmark's own selection would
+	 * make the cases reported differ from the cases planned */
+	if (flag_is(a, "--benchmark_filter") || flag_is(a, "--benchmark_list_tests") ||
+	    flag_is(a, "--benchmark_dry_run"))
+		return bad(err, errlen, "'%s': use parbench's --filter and --list instead", a);
 	if (o->gb_argc + 1 >= CLI_MAX_GB_ARGS)
 		return bad(err, errlen, "too many --benchmark_* flags (at most %s)", "62");
 	o->gb_argv[o->gb_argc++] = (char *)a;
@@ -155,7 +248,7 @@ static int pass_to_gbench(const char *a, struct pb_options *o, char *err, size_t
 		o->gb_has_out = true;
 	if (flag_is(a, "--benchmark_repetitions")) {
 		o->gb_has_reps = true;
-		if (!a[23] || !parse_reps(a + 24, &o->reps))
+		if (!a[23] || !parse_reps(a + 24, &o->gb_reps))
 			return bad(err, errlen,
 				   "'%s': --benchmark_repetitions needs =N with N from 1 to 1000",
 				   a);
@@ -163,10 +256,36 @@ static int pass_to_gbench(const char *a, struct pb_options *o, char *err, size_t
 	return 0;
 }
 
+/* Options that must agree with each other. */
+static int check_combinations(struct pb_options *o, char *err, size_t errlen)
+{
+	/* one source of truth for repetitions */
+	if (o->gb_reps && o->reps && o->gb_reps != o->reps) {
+		snprintf(err, errlen,
+			 "--reps %d and --benchmark_repetitions=%d differ; give one of them",
+			 o->reps, o->gb_reps);
+		return 2;
+	}
+	if (o->gb_reps)
+		o->reps = o->gb_reps;
+	if ((o->resume || o->summarize) &&
+	    (o->filter || o->reps || o->machine || o->csv || o->python || o->pin != PIN_NONE ||
+	     o->profile != PROFILE_DEFAULT || strcmp(o->results, "results") != 0 ||
+	     (o->resume && o->summarize))) {
+		snprintf(err, errlen,
+			 "--resume and --summarize take the run's options from its raw.csv; give "
+			 "it alone");
+		return 2;
+	}
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct pb_options *o, char *err, size_t errlen)
 {
-	static const char *const value_flags[] = { "--filter",	"--reps", "--pin",     "--profile",
-						   "--machine", "--csv",  "--results", "--python" };
+	static const char *const value_flags[] = { "--filter",	 "--reps",    "--pin",
+						   "--profile",	 "--machine", "--csv",
+						   "--results",	 "--python",  "--resume",
+						   "--summarize" };
 
 	*o = (struct pb_options){
 		.pin = PIN_NONE, .profile = PROFILE_DEFAULT, .results = "results", .gb_argc = 1
@@ -208,8 +327,28 @@ int cli_parse(int argc, char **argv, struct pb_options *o, char *err, size_t err
 			return 2;
 		}
 	}
+	if (check_combinations(o, err, errlen))
+		return 2;
 	if (o->list_cases && !o->list) {
 		snprintf(err, errlen, "--cases goes with --list (parbench --list --cases)");
+		return 2;
+	}
+	return 0;
+}
+
+/* google-benchmark reads BENCHMARK_FILTER, BENCHMARK_REPETITIONS, ... from
+ * the environment: they would change what runs behind parbench's back. */
+int cli_check_env(char *err, size_t errlen)
+{
+	extern char **environ;
+
+	for (char **e = environ; *e; e++) {
+		if (strncmp(*e, "BENCHMARK_", 10) != 0)
+			continue;
+		snprintf(err, errlen,
+			 "the environment sets %.*s, which would change what google-benchmark "
+			 "runs; unset it (use parbench's options)",
+			 (int)strcspn(*e, "="), *e);
 		return 2;
 	}
 	return 0;

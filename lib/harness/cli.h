@@ -17,14 +17,17 @@ struct pb_options {
 	int reps;	    /* 0: the profile's default */
 	enum pin_policy pin;
 	enum pb_profile profile;
-	const char *machine; /* NULL: the host name */
-	const char *csv;     /* raw CSV to this file ("-": stdout) instead of a run directory */
-	const char *results; /* where run directories go: "results" */
-	const char *python;  /* --python: interpreter of the cpython-* cases; NULL: python3 */
-	int gb_argc;	     /* google-benchmark's flags, passed through */
+	const char *machine;   /* NULL: the host name */
+	const char *csv;       /* raw CSV to this file ("-": stdout) instead of a run directory */
+	const char *results;   /* where run directories go: "results" */
+	const char *python;    /* --python: interpreter of the cpython-* cases; NULL: python3 */
+	const char *resume;    /* --resume RUN_DIR */
+	const char *summarize; /* --summarize RUN_DIR */
+	int gb_argc;	       /* google-benchmark's flags, passed through */
 	char *gb_argv[CLI_MAX_GB_ARGS];
 	bool gb_has_out;  /* the user named --benchmark_out */
 	bool gb_has_reps; /* the user named --benchmark_repetitions */
+	int gb_reps;	  /* its value: must agree with --reps */
 };
 
 extern const char cli_usage[];
@@ -32,6 +35,10 @@ extern const char cli_usage[];
 /* Parse argv into o. Returns 0, or 2 with err saying what was wrong and
  * what is allowed. */
 int cli_parse(int argc, char **argv, struct pb_options *o, char *err, size_t errlen);
+/* A machine name: 1-64 letters, digits, '.', '_', '-', not "." or "..". */
+bool cli_machine_ok(const char *s);
+/* 2 with err when a BENCHMARK_* environment variable is set, else 0. */
+int cli_check_env(char *err, size_t errlen);
 /* The profile's default repetitions: quick 3, default 5, full 10. */
 int cli_default_reps(enum pb_profile p);
 

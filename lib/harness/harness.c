@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -261,13 +262,14 @@ static void ctx_destroy(struct pb_ctx *ctx)
  * stdio buffers inherited from parbench (the CSV among them) a second time
  * and run parbench's atexit handlers in the wrong process. */
 static void __attribute__((noreturn))
-child_main(const struct pb_config *cfg, const struct pb_case *c, int fd)
+child_main(const struct pb_config *cfg, const struct pb_case *c, int fd, pid_t parent)
 {
 	struct pb_ctx ctx;
 	char err[256];
 	int rc;
 
 	setpgid(0, 0);
+	lifeline_child(parent);
 	/* Default dispositions: a crash in a case is a crash (not caught by a
 	 * handler the caller installed), and Ctrl-C is parbench's to handle. */
 	for (int sig = 1; sig < NSIG; sig++)
@@ -333,32 +335,51 @@ static void fail_once(struct rep_result *out, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Has the case process exited? Its workers may hold the pipe open after it
+ * crashed: the pipe alone would wait for the whole budget. waitid(WNOWAIT)
+ * leaves it for end_group to reap. */
+static bool case_exited(pid_t pid)
+{
+	siginfo_t si = { 0 };
+
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
 /* Read the case process's lines until it says it is done, its pipe closes,
- * the budget runs out or the user interrupts. Returns false when the case
- * had to be killed. */
-static bool collect(int fd, double budget_s, struct rep_result *out)
+ * the case process exits (seen through its pidfd where the kernel has one,
+ * else at the next 100 ms tick), the budget runs out or the user interrupts.
+ * Returns false when the case had to be killed. */
+static bool collect(int fd, pid_t pid, double budget_s, struct rep_result *out)
 {
 	uint64_t deadline = clock_now_ns() + (uint64_t)(budget_s * 1e9);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	static char buf[65536];
 	size_t used = 0;
-	bool done = false;
+	bool done = false, exited = false;
 
 	while (!done) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+				       { .fd = pidfd, .events = POLLIN } };
 		uint64_t now = clock_now_ns();
 		ssize_t got;
 		char *nl;
 
-		if (pb_interrupted) {
-			fail_once(out, "interrupted");
+		if (pb_interrupted || now >= deadline) {
+			if (pb_interrupted)
+				fail_once(out, "interrupted");
+			else
+				fail_once(out, "watchdog: stopped after its budget of %.0f s",
+					  budget_s);
+			if (pidfd >= 0)
+				close(pidfd);
 			return false;
 		}
-		if (now >= deadline) {
-			fail_once(out, "watchdog: stopped after its budget of %.0f s", budget_s);
-			return false;
-		}
-		if (poll(&p, 1, 100) <= 0)
+		if (poll(p, 2, exited ? 0 : 100) < 0 || !(p[0].revents & (POLLIN | POLLHUP))) {
+			if (exited)
+				break; /* the case process is gone and its lines are read */
+			exited = (p[1].revents & POLLIN) || case_exited(pid);
 			continue;
+		}
 		got = read(fd, buf + used, sizeof(buf) - 1 - used);
 		if (got < 0 && errno == EINTR)
 			continue;
@@ -375,6 +396,8 @@ static bool collect(int fd, double budget_s, struct rep_result *out)
 		if (used == sizeof(buf) - 1)
 			used = 0; /* a line longer than the buffer: drop it */
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 	return true;
 }
 
@@ -382,13 +405,16 @@ static bool collect(int fd, double budget_s, struct rep_result *out)
  * member is reaped (they are our children: parbench is a subreaper). */
 static void end_group(pid_t pgid, bool case_finished, struct rep_result *out)
 {
-	int status, left = 0;
+	int status = 0, left = 0;
+	pid_t got;
 
 	if (!case_finished)
 		kill(-pgid, SIGKILL);
-	while (waitpid(pgid, &status, 0) < 0 && errno == EINTR)
+	while ((got = waitpid(pgid, &status, 0)) < 0 && errno == EINTR)
 		;
-	if (case_finished && WIFSIGNALED(status))
+	if (got < 0)
+		fail_once(out, "waitpid of the case process: %s", strerror(errno));
+	else if (case_finished && WIFSIGNALED(status))
 		fail_once(out, "case process killed by signal %d (%s)", WTERMSIG(status),
 			  strsignal(WTERMSIG(status)));
 	else if (case_finished && WIFEXITED(status) && WEXITSTATUS(status) != 0)
@@ -405,9 +431,9 @@ static void end_group(pid_t pgid, bool case_finished, struct rep_result *out)
 void caseproc_run(const struct pb_config *cfg, const struct pb_case *c, double budget_s,
 		  struct rep_result *out)
 {
+	pid_t pid, parent = getpid();
 	int pfd[2], left;
 	bool finished;
-	pid_t pid;
 
 	*out = (struct rep_result){ .time_s = NAN };
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
@@ -424,13 +450,19 @@ void caseproc_run(const struct pb_config *cfg, const struct pb_case *c, double b
 	}
 	if (pid == 0) {
 		close(pfd[0]);
-		child_main(cfg, c, pfd[1]);
+		child_main(cfg, c, pfd[1], parent);
 	}
 	setpgid(pid, pid); /* also here: no race with the first kill(-pid) */
+	lifeline_set_case(pid);
 	close(pfd[1]);
-	finished = collect(pfd[0], budget_s, out);
+	finished = collect(pfd[0], pid, budget_s, out);
 	close(pfd[0]);
 	end_group(pid, finished, out);
+	lifeline_set_case(0);
+	left = lifeline_sweep();
+	if (left > 0)
+		fail_once(out, "%d process(es) of the case left its group and ran on; killed",
+			  left);
 	if (out->skipped)
 		out->nmetrics = 0; /* a skipped case measured nothing */
 	left = ipc_cleanup(0);

@@ -45,6 +45,16 @@ void inproc_run(const struct pb_config *cfg, const struct pb_case *c, gb_state *
 
 /* Set by SIGINT/SIGTERM: stop the case in flight and skip the rest. */
 extern volatile sig_atomic_t pb_interrupted;
+/* lifeline.c: every process of the run dies with parbench. */
+int lifeline_start(void);	    /* the guard; -1 when it could not start */
+void lifeline_stop(void);	    /* end the guard at a normal exit */
+void lifeline_set_case(pid_t pgid); /* the case group in flight (0: none) */
+void lifeline_child(pid_t parent);  /* first thing in a case process */
+void lifeline_kill_case(void);	    /* async-signal-safe: kill the case in flight */
+int lifeline_sweep(void);
+void lifeline_signals(void);
+/* SIGINT, SIGTERM, SIGQUIT, SIGHUP: stop; twice: exit */ /* kill and reap stray children; how many */
+
 /* The pid of the parbench process that owns the run (for IPC names). */
 extern pid_t pb_run_pid;
 

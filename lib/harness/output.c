@@ -60,6 +60,20 @@ const char *run_case_pin(const struct run *r, const struct pb_case *c)
 	return pin_policy_name(c->pin_fixed ? c->pin : r->cfg.pin);
 }
 
+/* The per-case results of the plan (once). */
+void run_alloc_report(struct run *r)
+{
+	if (r->report.reps)
+		return;
+	r->report = (struct pb_report){ .cfg = &r->cfg, .plan = &r->plan };
+	r->report.reps = calloc(r->plan.n + 1, sizeof(*r->report.reps));
+	r->report.nreps = calloc(r->plan.n + 1, sizeof(*r->report.nreps));
+	if (!r->report.reps || !r->report.nreps) {
+		perror("parbench: calloc");
+		exit(1);
+	}
+}
+
 /* ---- metadata ---- */
 
 static void os_pretty_name(char *buf, size_t len)
@@ -126,13 +140,17 @@ void run_write_metadata(const struct run *r, FILE *f, const char *started, int a
 	csv_meta(f, "calibration_tick_ns", "%.3f", cal.tick_ns);
 	csv_meta(f, "calibration_method", "median of %d runs of %.0f ms on one core", cal.runs,
 		 cal.run_ms);
+	run_noise_meta(f, r);
 	csv_meta(f, "started_utc", "%s", started);
 	csv_meta(f, "command", "%s", cmd);
 }
 
 /* ---- the reporter: raw rows as soon as a case finishes ---- */
 
-void run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct rep_result *res)
+/* Every row is checked, and each repetition's rows are flushed together:
+ * the first failed write stops the run (exit 1) with at most one line half
+ * written, and a kill loses at most the repetition in flight. */
+int run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct rep_result *res)
 {
 	struct csv_row row = {
 		.machine = r->cfg.machine,
@@ -146,18 +164,19 @@ void run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct
 		.pin = run_case_pin(r, c),
 		.rep = rep,
 	};
-
-	if (!res->failed && !res->skipped) {
-		for (size_t m = 0; m < res->nmetrics; m++) {
-			row.metric = res->metrics[m].name;
-			row.value = res->metrics[m].value;
-			row.unit = res->metrics[m].unit[0] ? res->metrics[m].unit :
-							     run_unit_of(r, res->metrics[m].name);
-			csv_row(r->csv, &row);
-		}
-	}
 	char skipped[300];
 
+	if (r->write_failed)
+		return -1;
+	for (size_t m = 0; !res->failed && !res->skipped && m < res->nmetrics; m++) {
+		row.metric = res->metrics[m].name;
+		row.value = res->metrics[m].value;
+		row.unit = res->metrics[m].unit[0] ? res->metrics[m].unit :
+						     run_unit_of(r, res->metrics[m].name);
+		csv_row(r->csv, &row);
+		if (ferror(r->csv))
+			return run_write_failed(r);
+	}
 	snprintf(skipped, sizeof(skipped), "skipped: %s", res->reason);
 	/* The status row carries the reason in its unit column: a failure is
 	 * data, and the reason belongs next to it. */
@@ -165,6 +184,48 @@ void run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct
 	row.value = res->failed;
 	row.unit = res->failed ? res->reason : res->skipped ? skipped : "ok";
 	csv_row(r->csv, &row);
+	return run_flush_csv(r);
+}
+
+int run_flush_csv(struct run *r)
+{
+	if (r->write_failed)
+		return -1;
+	if (fflush(r->csv) != 0 || ferror(r->csv))
+		return run_write_failed(r);
+	return 0;
+}
+
+/* The first failed write: say so, stop the run. */
+int run_write_failed(struct run *r)
+{
+	if (!r->write_failed)
+		fprintf(stderr, "parbench: writing the raw CSV (%s) failed: %s; stopping the run\n",
+			r->opt.csv ? r->opt.csv : "raw.csv", strerror(errno ? errno : EIO));
+	r->write_failed = true;
+	pb_interrupted = 1; /* skip what is left */
+	return -1;
+}
+
+/* The end: the CSV closed and checked, every planned case reported. */
+void run_finish(struct run *r, const char *started, int argc, char **argv)
+{
+	if (r->write_failed) {
+		if (r->csv != stdout)
+			fclose(r->csv); /* said already; nothing more to check */
+	} else if (ferror(r->csv) | (r->csv == stdout ? fflush(r->csv) : fclose(r->csv))) {
+		fprintf(stderr, "parbench: writing the raw CSV failed: %s\n", strerror(errno));
+		r->failed_cases++;
+	}
+	if (!pb_interrupted && r->cases_done != r->plan.n) {
+		fprintf(stderr,
+			"parbench: error: %zu case(s) planned, %zu reported with all %d "
+			"repetitions; results are incomplete\n",
+			r->plan.n, r->cases_done, r->reps);
+		r->failed_cases++;
+	}
+	if (run_write_summary(r, started, argc, argv) < 0)
+		r->failed_cases++;
 }
 
 /* ---- the run directory ---- */
@@ -185,28 +246,112 @@ static int mkdir_p(const char *path)
 	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-static int make_run_dir(struct run *r, const char *stamp)
+/* The nearest existing ancestor of path must be a writable directory. */
+static bool creatable(const char *path)
 {
-	char base[400];
+	char buf[512];
+	struct stat st;
+	char *slash;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	while (stat(buf, &st) < 0) {
+		if (errno != ENOENT)
+			return false;
+		slash = strrchr(buf, '/');
+		if (!slash)
+			return access(".", W_OK | X_OK) == 0;
+		if (slash == buf) {
+			buf[1] = '\0';
+			continue;
+		}
+		*slash = '\0';
+	}
+	return S_ISDIR(st.st_mode) && access(buf, W_OK | X_OK) == 0;
+}
+
+static int csv_path_ok(const char *path)
+{
+	char dir[512];
+	struct stat st;
+
+	if (strcmp(path, "-") == 0)
+		return 0;
+	if (strlen(path) >= sizeof(dir)) {
+		fprintf(stderr, "parbench: --csv: the path is longer than %zu characters\n",
+			sizeof(dir) - 1);
+		return 2;
+	}
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode) || access(path, W_OK) < 0) {
+			fprintf(stderr, "parbench: --csv %s: %s\n", path,
+				S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+			return 2;
+		}
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (strrchr(dir, '/'))
+		*strrchr(dir, '/') = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (!dir[0] || !creatable(dir) || stat(dir, &st) < 0) {
+		fprintf(stderr,
+			"parbench: --csv %s: its directory does not exist or is not "
+			"writable\n",
+			path);
+		return 2;
+	}
+	return 0;
+}
+
+/* Before any side effect: check that the outputs can be written and choose
+ * the run directory's name (two runs in the same second get -2, -3, ...).
+ * Returns 0, or 2 with a message. */
+int run_plan_outputs(struct run *r, const char *stamp)
+{
+	/* room for "/<stamp>-99/summary.csv" and the names beside it */
+	size_t room = sizeof(r->dir) - strlen(stamp) - 32;
+	char base[sizeof(r->dir)];
+	struct stat st;
+
+	if (r->opt.csv)
+		return csv_path_ok(r->opt.csv);
+	if (strlen(r->opt.results) + 1 + strlen(r->cfg.machine) >= room) {
+		fprintf(stderr,
+			"parbench: --results: '%s' is too long (at most %zu characters "
+			"with the machine name)\n",
+			r->opt.results, room - 1);
+		return 2;
+	}
+	snprintf(base, sizeof(base), "%s/%s", r->opt.results, r->cfg.machine);
+	if (!creatable(base)) {
+		fprintf(stderr,
+			"parbench: --results %s: cannot create %s there (not a writable "
+			"directory)\n",
+			r->opt.results, base);
+		return 2;
+	}
+	for (int i = 1; i < 100; i++) {
+		int n = i == 1 ? snprintf(r->dir, sizeof(r->dir), "%s/%s", base, stamp) :
+				 snprintf(r->dir, sizeof(r->dir), "%s/%s-%d", base, stamp, i);
+
+		if (n < (int)sizeof(r->dir) && stat(r->dir, &st) < 0)
+			return 0;
+	}
+	fprintf(stderr, "parbench: %s: too many runs in the same second\n", r->dir);
+	return 2;
+}
+
+static int make_run_dir(struct run *r)
+{
+	char base[sizeof(r->dir)];
 
 	snprintf(base, sizeof(base), "%s/%s", r->opt.results, r->cfg.machine);
-	if (mkdir_p(base) < 0) {
-		fprintf(stderr, "parbench: mkdir %s: %s\n", base, strerror(errno));
+	if (mkdir_p(base) < 0 || mkdir(r->dir, 0755) < 0) {
+		fprintf(stderr, "parbench: mkdir %s: %s\n", r->dir, strerror(errno));
 		return -1;
 	}
-	/* Two runs in the same second get -2, -3, ... rather than mixing. */
-	for (int i = 1; i < 100; i++) {
-		if (i == 1)
-			snprintf(r->dir, sizeof(r->dir), "%s/%s", base, stamp);
-		else
-			snprintf(r->dir, sizeof(r->dir), "%s/%s-%d", base, stamp, i);
-		if (mkdir(r->dir, 0755) == 0)
-			return 0;
-		if (errno != EEXIST)
-			break;
-	}
-	fprintf(stderr, "parbench: mkdir %s: %s\n", r->dir, strerror(errno));
-	return -1;
+	return 0;
 }
 
 /* topo.png through lstopo (hwloc's library draws no pictures itself). */
@@ -233,7 +378,7 @@ static void save_topology_png(const struct run *r)
 			"parbench: note: lstopo --of png failed; no topo.png (install hwloc)\n");
 }
 
-int run_open_outputs(struct run *r, const char *stamp)
+int run_open_outputs(struct run *r)
 {
 	char path[600];
 
@@ -245,7 +390,7 @@ int run_open_outputs(struct run *r, const char *stamp)
 		}
 		return 0;
 	}
-	if (make_run_dir(r, stamp) < 0)
+	if (make_run_dir(r) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/raw.csv", r->dir);
 	r->csv = fopen(path, "w");

@@ -26,25 +26,6 @@
 #include "csv.h"
 #include "workload.h"
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	pb_interrupted = 1;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: waits return EINTR */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	/* A closed stdout (parbench --csv - | head) is an error to report, and
-	 * channels want EPIPE from a dead peer, not a silent death. */
-	signal(SIGPIPE, SIG_IGN);
-}
-
 /* ---- one repetition, called by google-benchmark ---- */
 
 struct slot {
@@ -107,6 +88,9 @@ static void bench_isolated(struct run *r, size_t idx, gb_state *st)
 		if (!res->failed)
 			gb_set_iteration_time(st, isnan(res->time_s) ? 0 : res->time_s);
 	}
+	/* written and flushed now, not when google-benchmark reports the case
+	 * after its last repetition: a kill loses one repetition at most */
+	run_write_rep(r, c, r->report.nreps[idx] - 1, res);
 	if (res->failed || res->skipped)
 		gb_skip_with_error(st, res->reason);
 	else
@@ -162,14 +146,12 @@ static void on_run(const struct gb_run *run, void *arg)
 		if (pb_interrupted)
 			return;
 		res = inproc_rep(r, idx, run);
-	} else if (run->rep < r->report.nreps[idx]) {
-		res = &r->report.reps[idx][run->rep];
-	} else {
+		if (run_write_rep(r, &r->plan.cases[idx], (int)run->rep, res) < 0)
+			return;
+	} else if (run->rep >= r->report.nreps[idx]) {
 		return; /* skipped before it ran (interrupted): nothing measured */
 	}
-	run_write_rep(r, &r->plan.cases[idx], (int)run->rep, res);
 	if (run->rep + 1 == r->reps) {
-		fflush(r->csv);
 		r->cases_done++;
 		for (int i = 0; i < r->report.nreps[idx]; i++)
 			if (r->report.reps[idx][i].failed) {
@@ -273,7 +255,7 @@ static int init_gbench(struct run *r)
 	argv[argc++] = r->opt.gb_argv[0];
 	snprintf(reps_flag, sizeof(reps_flag), "--benchmark_repetitions=%d", r->reps);
 	argv[argc++] = reps_flag;
-	if (r->dir[0] && !r->opt.gb_has_out) {
+	if (!r->opt.csv && !r->opt.gb_has_out && !r->opt.resume) {
 		snprintf(out_flag, sizeof(out_flag), "--benchmark_out=%s/gbench.json", r->dir);
 		argv[argc++] = out_flag;
 		argv[argc++] = "--benchmark_out_format=json";
@@ -290,15 +272,22 @@ static int init_gbench(struct run *r)
 	return 0;
 }
 
-static void register_cases(struct run *r, struct slot *slots)
+/* Every case of the plan, but those --resume found complete; how many. */
+static size_t register_cases(struct run *r, struct slot *slots)
 {
+	size_t n = 0;
+
 	for (size_t i = 0; i < r->plan.n; i++) {
 		struct gb_options o = { .manual_time = !r->plan.cases[i].in_process,
 					.iterations = r->plan.cases[i].in_process ? 0 : 1 };
 
+		if (r->done && r->done[i])
+			continue;
 		slots[i] = (struct slot){ r, i };
 		gb_register(r->plan.cases[i].name, bench_fn, &slots[i], o);
+		n++;
 	}
+	return n;
 }
 
 static void free_run(struct run *r)
@@ -316,6 +305,11 @@ static void free_run(struct run *r)
 	free(r->report.nreps);
 	plan_free(&r->plan);
 	free(r->exp_ncases);
+	free(r->got);
+	free(r->done);
+	free(r->meta_text);
+	for (size_t i = 0; i < r->nkept; i++)
+		free(r->kept[i]);
 	topo_free(r->cfg.topo);
 }
 
@@ -333,6 +327,11 @@ static int setup(struct run *r, int argc, char **argv)
 		fputs(cli_usage, stdout);
 		return 0;
 	}
+	if ((rc = cli_check_env(err, sizeof(err))) ||
+	    ((r->opt.resume || r->opt.summarize) && (rc = resume_setup(r, err, sizeof(err))))) {
+		fprintf(stderr, "parbench: %s\n", err);
+		return rc;
+	}
 	r->cfg.topo = topo_load(NULL, err, sizeof(err));
 	if (!r->cfg.topo) {
 		fprintf(stderr, "parbench: topology: %s\n", err);
@@ -341,6 +340,14 @@ static int setup(struct run *r, int argc, char **argv)
 	if (gethostname(host, sizeof(host)) < 0 || !host[0])
 		snprintf(host, sizeof(host), "unknown");
 	host[strcspn(host, ".")] = '\0';
+	if (!r->opt.machine && !cli_machine_ok(host)) {
+		fprintf(stderr,
+			"parbench: the host name '%s' is not a valid machine name; give --machine "
+			"NAME (1-64 letters, digits, '.', '_', '-')\n",
+			host);
+		topo_free(r->cfg.topo);
+		return 2;
+	}
 	r->cfg.machine = r->opt.machine ? r->opt.machine : host;
 	r->cfg.profile = r->opt.profile;
 	r->cfg.pin = r->opt.pin;
@@ -351,36 +358,53 @@ static int setup(struct run *r, int argc, char **argv)
 	return -1; /* go on */
 }
 
+/* Everything that can be refused is checked before the first side effect
+ * (calibration, directories, files): a bad flag leaves no trace. */
+static int start_run(struct run *r, const char *stamp, const char *started, int argc, char **argv)
+{
+	int rc;
+
+	pb_run_pid = getpid();
+	ipc_set_owner(pb_run_pid);
+	if ((!r->opt.resume && (rc = run_plan_outputs(r, stamp))) || (rc = init_gbench(r)))
+		return rc;
+	prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of a case come back to us */
+	lifeline_signals();
+	if (lifeline_start() < 0)
+		fprintf(stderr,
+			"parbench: warning: no lifeline guard (%s): a kill -9 of "
+			"parbench may leave a case's workers running\n",
+			strerror(errno));
+	run_noise_start(r);
+	workload_calibrate();
+	if (r->opt.resume)
+		return resume_open(r) < 0 ? 2 : 0;
+	if (run_open_outputs(r) < 0)
+		return 2;
+	run_write_metadata(r, r->csv, started, argc, argv);
+	fprintf(r->csv, "%s\n", CSV_RAW_HEADER);
+	return run_flush_csv(r) < 0 ? 1 : 0;
+}
+
 static int run_all(struct run *r, int argc, char **argv)
 {
 	char stamp[32], started[32];
 	struct slot *slots;
 	time_t now = time(NULL);
+	size_t nrun;
 	int rc;
 
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&now));
 	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	pb_run_pid = getpid();
-	ipc_set_owner(pb_run_pid);
-	prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of a case come back to us */
-	install_signals();
-	workload_calibrate();
-	if (run_open_outputs(r, stamp) < 0)
-		return 1;
-	if ((rc = init_gbench(r)))
+	if ((rc = start_run(r, stamp, started, argc, argv)))
 		return rc;
-	run_write_metadata(r, r->csv, started, argc, argv);
-	fprintf(r->csv, "%s\n", CSV_RAW_HEADER);
-	fflush(r->csv);
-	r->report = (struct pb_report){ .cfg = &r->cfg, .plan = &r->plan };
-	r->report.reps = calloc(r->plan.n, sizeof(*r->report.reps));
-	r->report.nreps = calloc(r->plan.n, sizeof(*r->report.nreps));
+	run_alloc_report(r);
 	slots = calloc(r->plan.n, sizeof(*slots));
-	if (!r->report.reps || !r->report.nreps || !slots) {
+	if (!slots) {
 		perror("parbench: calloc");
 		return 1;
 	}
-	register_cases(r, slots);
+	nrun = register_cases(r, slots);
 	r->cases_total = r->plan.n;
 	r->tty = isatty(STDERR_FILENO);
 	r->human = r->csv == stdout ? stderr : stdout;
@@ -389,19 +413,19 @@ static int run_all(struct run *r, int argc, char **argv)
 		"parbench: %zu cases × %d repetitions, profile %s, pin %s, on %s (%s, %d PUs)\n",
 		r->plan.n, r->reps, pb_profile_name(r->cfg.profile), pin_policy_name(r->cfg.pin),
 		r->cfg.machine, topo_cpu_model(r->cfg.topo), r->cfg.pus);
-	gb_run(on_run, r);
+	if (nrun > 0)
+		gb_run(on_run, r);
 	run_progress_clear(r);
-	if (ferror(r->csv) | (r->csv == stdout ? fflush(r->csv) : fclose(r->csv))) {
-		fprintf(stderr, "parbench: writing the raw CSV failed: %s\n", strerror(errno));
-		r->failed_cases++;
-	}
-	run_write_summary(r, started, argc, argv);
+	run_finish(r, started, argc, argv);
+	run_noise_end(r);
 	gb_shutdown();
 	free(slots);
 	ipc_cleanup(0);
 	fflush(r->human); /* the notes first, then where the files are */
 	if (r->dir[0])
 		run_list_outputs(r);
+	if (r->write_failed)
+		return 1;
 	if (pb_interrupted) {
 		fprintf(stderr, "parbench: interrupted; the cases that finished are in the CSV\n");
 		return 130;
@@ -427,6 +451,21 @@ int runner_main(int argc, char **argv, const struct pb_experiment *const suites[
 		return 0;
 	}
 	plan_cases(&r);
+	if (r.opt.resume || r.opt.summarize) {
+		char err[400];
+
+		run_alloc_report(&r);
+		if ((rc = resume_load(&r, err, sizeof(err)))) {
+			fprintf(stderr, "parbench: %s\n", err);
+			free_run(&r);
+			return rc;
+		}
+		if (r.opt.summarize) {
+			rc = run_summarize(&r, argc, argv);
+			free_run(&r);
+			return rc;
+		}
+	}
 	if (r.opt.list) {
 		list_plan(&r);
 		free_run(&r);
@@ -439,6 +478,7 @@ int runner_main(int argc, char **argv, const struct pb_experiment *const suites[
 		return 2;
 	}
 	rc = run_all(&r, argc, argv);
+	lifeline_stop();
 	free_run(&r);
 	return rc;
 }

@@ -26,6 +26,16 @@ struct run {
 	size_t cases_done, cases_total;
 	int reps; /* repetitions per case */
 	int failed_cases;
+	bool write_failed; /* the first failed write stopped the run */
+	/* --resume / --summarize: read back from raw.csv (resume.c) */
+	char *meta_text;      /* raw.csv's metadata lines, for the summary */
+	const char *meta_cpu; /* its cpu_model */
+	int meta_pus;	      /* its pus */
+	double load_start[3]; /* load average before the run (noise.c) */
+	bool *got;	      /* [case * reps + rep]: its status row was read */
+	bool *done;	      /* per case: complete in raw.csv; NULL in a fresh run */
+	char *kept[16];	      /* strings the options point into */
+	size_t nkept;
 	uint64_t t0_ns; /* for the progress estimate */
 	size_t reps_done;
 	bool tty;
@@ -38,12 +48,24 @@ void run_remember_unit(struct run *r, const char *metric, const char *unit);
 const char *run_unit_of(const struct run *r, const char *metric);
 const char *run_case_pin(const struct run *r, const struct pb_case *c);
 void run_write_metadata(const struct run *r, FILE *f, const char *started, int argc, char **argv);
-void run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct rep_result *res);
-int run_open_outputs(struct run *r, const char *stamp);
+int run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct rep_result *res);
+int run_flush_csv(struct run *r);
+void run_finish(struct run *r, const char *started, int argc, char **argv);
+int run_write_failed(struct run *r);
+int run_plan_outputs(struct run *r, const char *stamp);
+int run_open_outputs(struct run *r);
 void run_list_outputs(const struct run *r);
 void run_progress(struct run *r, const struct pb_case *c, int rep);
 void run_progress_clear(const struct run *r);
 void run_print_case_line(struct run *r, size_t idx);
-void run_write_summary(struct run *r, const char *started, int argc, char **argv);
+int resume_setup(struct run *r, char *err, size_t errlen);
+int resume_load(struct run *r, char *err, size_t errlen);
+int resume_open(struct run *r);
+void run_noise_meta(FILE *f, const struct run *r);
+void run_noise_start(struct run *r);
+void run_noise_end(const struct run *r);
+int run_summarize(struct run *r, int argc, char **argv);
+void run_alloc_report(struct run *r);
+int run_write_summary(struct run *r, const char *started, int argc, char **argv);
 
 #endif

@@ -127,6 +127,26 @@ static void summary_row(FILE *f, const struct run *r, const struct pb_case *c, c
 	fputc('\n', f);
 }
 
+/* Noise is data: "noisy" (1 or 0) when the case's key metric spans more
+ * than 25 % (max/min > 1.25) over its repetitions, as the case line says. */
+static void noisy_row(FILE *f, struct run *r, size_t idx)
+{
+	const struct pb_case *c = &r->plan.cases[idx];
+	const char *metric = NULL;
+	struct stats_summary s;
+	double flag;
+
+	for (int k = 0; k < r->report.nreps[idx] && !metric; k++)
+		if (!r->report.reps[idx][k].failed)
+			metric = key_metric(&r->report.reps[idx][k]);
+	if (!metric || !pb_report_stat(&r->report, c->name, metric, &s) || s.n < 2)
+		return;
+	flag = s.min > 0 && s.max / s.min > 1.25;
+	summary_row(f, r, c, "noisy",
+		    (struct stats_summary){ .n = s.n, .min = flag, .median = flag, .max = flag },
+		    "flag");
+}
+
 /* Every metric of a case, in the order its repetitions first reported them. */
 static void summarize_case(FILE *f, struct run *r, size_t idx)
 {
@@ -156,6 +176,7 @@ static void summarize_case(FILE *f, struct run *r, size_t idx)
 		status[i] = r->report.reps[idx][i].failed;
 	summary_row(f, r, c, "status", stats_summarize(status, (size_t)(n < 1024 ? n : 1024)),
 		    "failed");
+	noisy_row(f, r, idx);
 }
 
 static void write_summary_md(struct run *r, const char *path)
@@ -168,7 +189,8 @@ static void write_summary_md(struct run *r, const char *path)
 	}
 	fprintf(f, "# parbench run on %s\n\n", r->cfg.machine);
 	fprintf(f, "CPU: %s; %d PUs; profile %s; pin %s; %d repetitions per case.\n\n",
-		topo_cpu_model(r->cfg.topo), r->cfg.pus, pb_profile_name(r->cfg.profile),
+		r->meta_cpu ? r->meta_cpu : topo_cpu_model(r->cfg.topo),
+		r->meta_pus ? r->meta_pus : r->cfg.pus, pb_profile_name(r->cfg.profile),
 		pin_policy_name(r->cfg.pin), r->reps);
 	fprintf(f, "| case | metric | median | min | max | n |\n|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < r->plan.n; i++) {
@@ -193,10 +215,12 @@ static void write_summary_md(struct run *r, const char *path)
 	fclose(f);
 }
 
-void run_write_summary(struct run *r, const char *started, int argc, char **argv)
+/* Returns -1 when summary.csv could not be written whole. */
+int run_write_summary(struct run *r, const char *started, int argc, char **argv)
 {
 	char path[600];
 	FILE *f = NULL;
+	int rc = 0;
 
 	for (const struct pb_experiment *const *s = r->suites; *s; s++)
 		if ((*s)->summarize)
@@ -204,11 +228,16 @@ void run_write_summary(struct run *r, const char *started, int argc, char **argv
 	if (r->dir[0]) {
 		snprintf(path, sizeof(path), "%s/summary.csv", r->dir);
 		f = fopen(path, "w");
-		if (!f)
+		if (!f) {
 			fprintf(stderr, "parbench: %s: %s\n", path, strerror(errno));
+			rc = -1;
+		}
 	}
 	if (f) {
-		run_write_metadata(r, f, started, argc, argv);
+		if (r->meta_text) /* read back from raw.csv: the run's own */
+			fputs(r->meta_text, f);
+		else
+			run_write_metadata(r, f, started, argc, argv);
 		fprintf(f, "%s\n", CSV_SUMMARY_HEADER);
 		for (size_t i = 0; i < r->plan.n; i++)
 			if (r->report.nreps[i] > 0)
@@ -216,10 +245,14 @@ void run_write_summary(struct run *r, const char *started, int argc, char **argv
 		for (size_t i = 0; i < r->report.nrows; i++)
 			summary_row(f, r, &r->report.rows[i].c, r->report.rows[i].metric,
 				    r->report.rows[i].s, r->report.rows[i].unit);
-		fclose(f);
+		if (ferror(f) | fclose(f)) {
+			fprintf(stderr, "parbench: writing %s failed\n", path);
+			rc = -1;
+		}
 		snprintf(path, sizeof(path), "%s/summary.md", r->dir);
 		write_summary_md(r, path);
 	}
 	for (size_t i = 0; i < r->report.nnotes; i++)
 		fprintf(r->human, "* %s\n", r->report.notes[i]);
+	return rc;
 }

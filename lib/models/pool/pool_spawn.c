@@ -35,6 +35,22 @@
 
 /* ------------------------------------------------- starting workers */
 
+/* A pidfd for pid; -1 for the fallback without one: pidfd_open is missing
+ * (Linux < 5.3, valgrind) or PARBENCH_POOL_NO_PIDFD=1 forces it (tests);
+ * -2 on another error (errno says). */
+static int open_pidfd(pid_t pid)
+{
+	const char *force = getenv("PARBENCH_POOL_NO_PIDFD");
+	int fd;
+
+	if (force && strcmp(force, "1") == 0)
+		return -1;
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+		return -1;
+	return fd < 0 ? -2 : fd;
+}
+
 /* p->mu held. Fork the worker of slot, born on its PU. */
 int pool_spawn(struct pool *p, int slot, char *err, size_t errlen)
 {
@@ -53,8 +69,8 @@ int pool_spawn(struct pool *p, int slot, char *err, size_t errlen)
 		pool_worker_main(p, slot);
 	if (saved)
 		topo_spawn_end(p->opts.topo, saved);
-	pidfd = pid < 0 ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0) {
+	pidfd = pid < 0 ? -2 : open_pidfd(pid);
+	if (pidfd < -1) {
 		snprintf(err, errlen, "%s: %s", pid < 0 ? "fork" : "pidfd_open", strerror(errno));
 		if (pid > 0) {
 			kill(pid, SIGKILL);
@@ -62,7 +78,8 @@ int pool_spawn(struct pool *p, int slot, char *err, size_t errlen)
 		}
 		return -1;
 	}
-	fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+	if (pidfd >= 0)
+		fcntl(pidfd, F_SETFD, FD_CLOEXEC);
 	p->w[slot] = (struct worker){ .pid = pid, .pidfd = pidfd };
 	p->stats.workers_started++;
 	return 0;
@@ -81,16 +98,47 @@ static int reap(pid_t pid)
 
 static void close_worker(struct worker *w)
 {
-	close(w->pidfd);
+	if (w->pidfd >= 0)
+		close(w->pidfd);
 	*w = (struct worker){ 0 };
+}
+
+/* Has w exited? Its pidfd polled readable (revents); without a pidfd,
+ * waitid(WNOWAIT) sees it (and leaves it for reap). */
+static bool exited_now(const struct worker *w, short revents)
+{
+	siginfo_t si = { 0 };
+
+	if (w->pidfd >= 0)
+		return revents & POLLIN;
+	return waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       si.si_pid == w->pid;
+}
+
+/* Wait up to timeout_ms for w to exit. */
+static bool wait_gone(const struct worker *w, int timeout_ms)
+{
+	struct pollfd f = { .fd = w->pidfd, .events = POLLIN };
+
+	if (w->pidfd >= 0)
+		return poll(&f, 1, timeout_ms) > 0;
+	for (int t = 0;; t += 10) {
+		if (exited_now(w, 0))
+			return true;
+		if (t >= timeout_ms)
+			return false;
+		poll(NULL, 0, 10);
+	}
 }
 
 /* The death detection, in one place: wait up to timeout_ms for workers to
  * exit. Fills exited with their slots and returns how many, or -1 when the
- * handlers must stop. A pidfd is readable once its process has exited.
+ * handlers must stop. A pidfd is readable once its process has exited;
+ * without pidfds (the fallback) the wait is cut to 10 ms and waitid asks.
  * Only the worker handler changes w[].pid and pidfd while it runs. */
 static int wait_exits(struct pool *p, struct pollfd *fds, int *slots, int timeout_ms, int *exited)
 {
+	bool no_pidfd = false;
 	int n = 1, k = 0;
 
 	fds[0] = (struct pollfd){ .fd = p->stop_fd, .events = POLLIN };
@@ -98,14 +146,17 @@ static int wait_exits(struct pool *p, struct pollfd *fds, int *slots, int timeou
 		if (!p->w[i].pid)
 			continue;
 		fds[n] = (struct pollfd){ .fd = p->w[i].pidfd, .events = POLLIN };
+		no_pidfd = no_pidfd || p->w[i].pidfd < 0;
 		slots[n++] = i;
 	}
+	if (no_pidfd && (timeout_ms < 0 || timeout_ms > 10))
+		timeout_ms = 10;
 	if (poll(fds, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
 		return -1;
 	if (fds[0].revents)
 		return -1;
 	for (int i = 1; i < n; i++)
-		if (fds[i].revents)
+		if (exited_now(&p->w[slots[i]], fds[i].revents))
 			exited[k++] = slots[i];
 	return k;
 }
@@ -282,13 +333,12 @@ void pool_kill_workers(struct pool *p)
 	pthread_mutex_lock(&p->mu);
 	kill_all(p, SIGTERM);
 	for (int i = 0; i < p->nworkers; i++) {
-		struct pollfd f = { .fd = p->w[i].pidfd, .events = POLLIN };
 		uint64_t now = clock_now_ns();
 		int left_ms = now < deadline ? (int)((deadline - now) / 1000000u) : 0;
 
 		if (!p->w[i].pid)
 			continue;
-		if (poll(&f, 1, left_ms) <= 0)
+		if (!wait_gone(&p->w[i], left_ms))
 			kill(p->w[i].pid, SIGKILL);
 		reap(p->w[i].pid);
 		close_worker(&p->w[i]);

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * noise — what else on the machine may move the figures, recorded in the
+ * metadata of every run: load average, CPU frequency governor, SMT and turbo
+ * state, ASLR, and any HWLOC_* variable that replaces the real topology.
+ * A busy machine (load average over 0.5 per PU) or a replaced topology is
+ * also said on stderr before the run.
+ */
+#include "run_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv.h"
+
+/* The first line of a small file, or "unknown". */
+static void first_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	snprintf(buf, len, "unknown");
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	else
+		snprintf(buf, len, "unknown");
+	fclose(f);
+}
+
+static void turbo_state(char *buf, size_t len)
+{
+	char v[32];
+
+	first_line("/sys/devices/system/cpu/intel_pstate/no_turbo", v, sizeof(v));
+	if (strcmp(v, "unknown") != 0) {
+		snprintf(buf, len, "%s (intel_pstate)", strcmp(v, "0") == 0 ? "on" : "off");
+		return;
+	}
+	first_line("/sys/devices/system/cpu/cpufreq/boost", v, sizeof(v));
+	if (strcmp(v, "unknown") != 0)
+		snprintf(buf, len, "%s (cpufreq boost)", strcmp(v, "1") == 0 ? "on" : "off");
+	else
+		snprintf(buf, len, "unknown");
+}
+
+/* Every HWLOC_* variable, "NAME=value; ...", or "none". */
+static void hwloc_env(char *buf, size_t len)
+{
+	extern char **environ;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (char **e = environ; *e && off < len; e++)
+		if (strncmp(*e, "HWLOC_", 6) == 0)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "; " : "", *e);
+	if (!buf[0])
+		snprintf(buf, len, "none");
+}
+
+void run_noise_meta(FILE *f, const struct run *r)
+{
+	char buf[512];
+
+	if (r->load_start[0] >= 0)
+		csv_meta(f, "load_avg_start", "%.2f %.2f %.2f", r->load_start[0], r->load_start[1],
+			 r->load_start[2]);
+	first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf, sizeof(buf));
+	csv_meta(f, "cpu_governor", "%s", buf);
+	first_line("/sys/devices/system/cpu/smt/active", buf, sizeof(buf));
+	csv_meta(f, "smt_active", "%s", buf);
+	turbo_state(buf, sizeof(buf));
+	csv_meta(f, "turbo", "%s", buf);
+	first_line("/proc/sys/kernel/randomize_va_space", buf, sizeof(buf));
+	csv_meta(f, "aslr", "%s", buf);
+	hwloc_env(buf, sizeof(buf));
+	csv_meta(f, "hwloc_env", "%s", buf);
+}
+
+/* Before the run: the load average now, and warnings. */
+void run_noise_start(struct run *r)
+{
+	if (getloadavg(r->load_start, 3) != 3)
+		r->load_start[0] = r->load_start[1] = r->load_start[2] = -1;
+	if (r->cfg.pus > 0 && r->load_start[0] > 0.5 * r->cfg.pus)
+		fprintf(stderr,
+			"parbench: warning: the machine is busy (load average %.2f over %d PUs); "
+			"figures will be noisy\n",
+			r->load_start[0], r->cfg.pus);
+	if (getenv("HWLOC_SYNTHETIC") || getenv("HWLOC_XMLFILE"))
+		fprintf(stderr,
+			"parbench: warning: the topology comes from %s, not from this "
+			"machine (recorded in the metadata)\n",
+			getenv("HWLOC_SYNTHETIC") ? "HWLOC_SYNTHETIC" : "HWLOC_XMLFILE");
+}
+
+/* After the run: the load average at the end, on stderr when it is high. */
+void run_noise_end(const struct run *r)
+{
+	double load[3];
+
+	if (getloadavg(load, 3) == 3 && r->cfg.pus > 0 && load[0] > 0.5 * r->cfg.pus)
+		fprintf(stderr,
+			"parbench: warning: load average %.2f at the end of the run (%.2f "
+			"at the start) over %d PUs\n",
+			load[0], r->load_start[0], r->cfg.pus);
+}
