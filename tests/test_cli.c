@@ -54,6 +54,7 @@ static void good_flags(void **state)
 		      "--list",
 		      "--topo",
 		      "--benchmark_repetitions=4",
+		      "--interleave",
 		      NULL };
 
 	(void)state;
@@ -65,7 +66,7 @@ static void good_flags(void **state)
 	assert_string_equal(o.filter, "^tasks/(fork|serial)");
 	assert_string_equal(o.machine, "lab-1");
 	assert_string_equal(o.csv, "-");
-	assert_true(o.list && o.topo);
+	assert_true(o.list && o.topo && o.interleave);
 	assert_int_equal(o.gb_argc, 3);
 	assert_string_equal(o.gb_argv[1], "--benchmark_min_time=0.01");
 }

@@ -32,6 +32,8 @@ const char cli_usage[] =
 	"  --resume RUN_DIR     run the cases RUN_DIR/raw.csv does not hold complete, with\n"
 	"                       the run's own options, appending to it\n"
 	"  --summarize RUN_DIR  rebuild RUN_DIR's summary.csv and summary.md from raw.csv\n"
+	"  --interleave         run every case's repetitions in one shuffled order, so that\n"
+	"                       the cases a ratio compares see the same machine drift\n"
 	"  --benchmark_*        passed to google-benchmark (e.g. --benchmark_out=F.json)\n"
 	"\n"
 	"Exit status: 0 all cases passed, 1 a case failed, 2 bad usage, 130 interrupted.\n";
@@ -40,7 +42,7 @@ static const char allowed[] =
 	"allowed: --help --list [--cases] --topo --filter REGEX --reps N "
 	"--pin none|compact|scatter|single --profile quick|default|full "
 	"--machine NAME --csv FILE --results DIR --python PATH --resume RUN_DIR "
-	"--summarize RUN_DIR --benchmark_*";
+	"--summarize RUN_DIR --interleave --benchmark_*";
 
 int cli_default_reps(enum pb_profile p)
 {
@@ -305,8 +307,8 @@ int cli_parse(int argc, char **argv, struct pb_options *o, char *err, size_t err
 			*(a[2] == 'l' ? &o->list : &o->topo) = true;
 			continue;
 		}
-		if (strcmp(a, "--cases") == 0) {
-			o->list_cases = true;
+		if (strcmp(a, "--cases") == 0 || strcmp(a, "--interleave") == 0) {
+			*(a[2] == 'c' ? &o->list_cases : &o->interleave) = true;
 			continue;
 		}
 		if (strncmp(a, "--benchmark_", 12) == 0) {

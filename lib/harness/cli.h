@@ -12,6 +12,7 @@
 
 struct pb_options {
 	bool help, list, topo;
+	bool interleave;    /* --interleave: google-benchmark's random interleaving */
 	bool list_cases;    /* --list --cases: case names instead of experiments */
 	const char *filter; /* POSIX extended regex over case names; NULL: all */
 	int reps;	    /* 0: the profile's default */

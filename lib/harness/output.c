@@ -133,6 +133,7 @@ void run_write_metadata(const struct run *r, FILE *f, const char *started, int a
 	csv_meta(f, "gbench_build_type", "%s", gb_build_type());
 	csv_meta(f, "profile", "%s", pb_profile_name(r->cfg.profile));
 	csv_meta(f, "pin", "%s", pin_policy_name(r->cfg.pin));
+	csv_meta(f, "interleave", "%d", r->opt.interleave ? 1 : 0);
 	csv_meta(f, "python", "%s", r->cfg.python ? r->cfg.python : "python3 (PATH)");
 	csv_meta(f, "reps", "%d", r->reps);
 	csv_meta(f, "filter", "%s", r->opt.filter ? r->opt.filter : "");

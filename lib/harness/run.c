@@ -249,7 +249,7 @@ static void list_plan(const struct run *r)
 static int init_gbench(struct run *r)
 {
 	static char reps_flag[64], out_flag[600];
-	char *argv[CLI_MAX_GB_ARGS + 4];
+	char *argv[CLI_MAX_GB_ARGS + 5];
 	int argc = 0;
 
 	argv[argc++] = r->opt.gb_argv[0];
@@ -260,6 +260,8 @@ static int init_gbench(struct run *r)
 		argv[argc++] = out_flag;
 		argv[argc++] = "--benchmark_out_format=json";
 	}
+	if (r->opt.interleave) /* repetitions are written as they end, in any order */
+		argv[argc++] = "--benchmark_enable_random_interleaving=true";
 	for (int i = 1; i < r->opt.gb_argc; i++)
 		argv[argc++] = r->opt.gb_argv[i];
 	argv[argc] = NULL;
