@@ -26,7 +26,9 @@ PROFILE ?= default
 PIN ?= none
 MACHINE ?=
 SANITIZE ?=
-# Debian's python3 sees python3-scipy; a pyenv/venv python3 first in PATH may not.
+# Debian's python3 sees python3-scipy; a pyenv/venv python3 first in PATH may not
+# (and a pyenv shim adds 0.1 s to every start of the cpython-* cases).
+# make bench PYTHON=/path/to/python3.13t measures another interpreter.
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 # V=1 shows every command.
 Q := $(if $(V),,@)
@@ -143,7 +145,7 @@ $(BUILD)/tests/%: tests/%.c $(LIBS_A) $(PARBENCH)
 # plot.sh --newer draws the run this command made, not the newest anywhere.
 _bench: $(PARBENCH) bench/parbench
 	@rc=0; mark=$$(mktemp); bench/parbench --profile $(PROFILE) --pin $(PIN) \
-		$(if $(MACHINE),--machine $(MACHINE)) $(ARGS) || rc=$$?; \
+		--python $(PYTHON) $(if $(MACHINE),--machine $(MACHINE)) $(ARGS) || rc=$$?; \
 	if [ $$rc -ne 2 ] && [ $$rc -ne 130 ]; then scripts/plot.sh --newer $$mark || rc=1; fi; \
 	rm -f $$mark; exit $$rc
 

@@ -37,8 +37,8 @@ static struct pb_case py_case(const char *experiment, const char *model, const c
 }
 
 /* tasks: the C tasks' sweep (bench/tasks/tasks.c): 5 io tasks, max(2, PUs)
- * cpu tasks (shorter past 16 PUs); serial with 1 worker, the others with PUs
- * and the task count in
+ * cpu tasks (shorter past 16 PUs); serial with 1 worker, the others with
+ * the task count in
  * quick, 1 .. 8 then powers of two up to max(2 PUs, n) otherwise. */
 static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 {
@@ -61,7 +61,7 @@ static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 			pb_case_name(&c, "n", n);
 			for (int i = 0; i < (m == 0 ? 1 : nw); i++) {
 				/* quick: as the C twins (bench/tasks/tasks.c) */
-				bool quick_w = m == 0 || w[i] == cfg->pus || w[i] == n;
+				bool quick_w = m == 0 || w[i] == n;
 
 				if (cfg->profile == PROFILE_QUICK && !quick_w)
 					continue;

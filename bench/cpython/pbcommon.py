@@ -93,8 +93,10 @@ def spin(iterations):
     return x | 1
 
 
-def calibrate(target_s=0.03):
-    """Loop iterations per millisecond on this machine, this interpreter."""
+def calibrate(target_s=0.01):
+    """Loop iterations per millisecond on this machine, this interpreter:
+    the best of three loops of at least target_s (each case calibrates, so
+    this runs before every cpu case: keep it short)."""
     n = 10000
     while True:
         t = time.perf_counter()

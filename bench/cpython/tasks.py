@@ -9,7 +9,6 @@ computes without awaiting: it holds the loop).
     tasks.py model=serial|fork|threads|pool|coroutines workload=io|cpu n=5
              workers=3 task_ms=100 pus=0,1,...
 """
-import asyncio
 import multiprocessing
 import threading
 import time
@@ -103,6 +102,8 @@ def run_pool(n, w):
 
 def run_coroutines(n, w):
     """W workers on one loop draining one list (one thread: no lock)."""
+    import asyncio  # here: it takes 30 ms to import, and only this model uses it
+
     pb.pin(PLACEMENT, 0)
     todo = list(range(n))
     ok = [False] * n

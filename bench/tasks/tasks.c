@@ -64,29 +64,14 @@ static int cpu_tasks(const struct pb_config *cfg)
 	return cfg->pus > 2 ? cfg->pus : 2;
 }
 
-/* quick: PUs and the task count, sorted (plots draw lines in order). One
- * worker is left to serial, the baseline: every model with one worker is
- * serial again, and the quick profile must fit in a minute. */
-static int quick_sweep(const struct pb_config *cfg, int ntasks, int *w)
+/* quick: one point, every task at once (W = n; for cpu, n is the number of
+ * PUs). One worker is left to serial, the baseline: any model with one
+ * worker is serial again; the sweeps are the default profile's. The quick
+ * profile must fit in a minute. */
+static int quick_sweep(int ntasks, int *w)
 {
-	int pick[] = { cfg->pus, ntasks }, n = 0;
-
-	for (int i = 0; i < 2; i++) {
-		bool dup = false;
-
-		for (int j = 0; j < n; j++)
-			dup = dup || w[j] == pick[i];
-		if (!dup)
-			w[n++] = pick[i];
-	}
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && w[j - 1] > w[j]; j--) {
-			int t = w[j];
-
-			w[j] = w[j - 1];
-			w[j - 1] = t;
-		}
-	return n;
+	w[0] = ntasks;
+	return 1;
 }
 
 int tasks_sweep_to(int hi, int *w, int max)
@@ -108,7 +93,7 @@ static int worker_sweep(const struct pb_config *cfg, int ntasks, int *w, int max
 	int hi = 2 * cfg->pus;
 
 	if (cfg->profile == PROFILE_QUICK)
-		return quick_sweep(cfg, ntasks, w);
+		return quick_sweep(ntasks, w);
 	if (ntasks > hi)
 		hi = ntasks;
 	if (cfg->profile == PROFILE_FULL)

@@ -83,9 +83,11 @@ struct pb_case {
  * experiments that set none measured 2 to 120 ms of timed work per
  * repetition on a 2-PU VM (quick profile), 50 ms in the middle. --list
  * adds PB_EST_CASE_S to every repetition of an isolated case: the case
- * process, google-benchmark and the raw rows (42 ms measured there). */
+ * process, google-benchmark and the raw rows (quick run 20261130T192952Z
+ * on 2 PUs: 60 s in all for 44 s of timed work, 5 s of Python start-ups and
+ * 5 s of plots over 855 repetitions, about 7 ms each; 15 ms leaves room). */
 #define PB_EST_DEFAULT_S 0.05
-#define PB_EST_CASE_S 0.04
+#define PB_EST_CASE_S 0.015
 
 /* Set the case's parameter name to value (adding it, or replacing it). */
 void pb_case_set(struct pb_case *c, const char *name, int64_t value);

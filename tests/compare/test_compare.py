@@ -95,7 +95,7 @@ class RealRuns(unittest.TestCase):
         rows = read_csv(os.path.join(self.out, "compare.csv"))
         cases = {r["case"] for r in rows}
         self.assertIn("tasks/serial/io/n:5/w:1/task_ms:100", cases)
-        self.assertEqual(len(cases), 3)  # serial w:1, fork w:2, 5 (quick)
+        self.assertEqual(len(cases), 2)  # serial w:1, fork w:5 (quick)
         for r in rows:
             self.assertEqual(r["metric"], "wall_s")
             self.assertIn(r["verdict"], ("significant", "not significant"))
