@@ -134,8 +134,11 @@ PB_TRUE := $(BUILD)/pb-true
 $(PB_TRUE): bench/price/tiny/pb_true.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -O2 -static $< -o $@ 2>/dev/null || $(CC) -O2 $< -o $@
+# Copied beside and renamed over: a run of the old binary goes on (a plain cp
+# onto a running executable fails with "Text file busy").
 bench/parbench: $(PARBENCH) $(PB_TRUE)
-	$(Q)$(if $(SANITIZE),true,cp $< $@ && cp $(PB_TRUE) bench/pb-true)
+	$(Q)$(if $(SANITIZE),true,cp $< $@.new && mv -f $@.new $@ && \
+		cp $(PB_TRUE) bench/pb-true.new && mv -f bench/pb-true.new bench/pb-true)
 
 $(BUILD)/tests/%: tests/%.c $(LIBS_A) $(PARBENCH)
 	@mkdir -p $(dir $@)

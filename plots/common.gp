@@ -65,7 +65,7 @@ ideal_ls = 10
 is_py(m) = strlen(m) > 8 && m[1:8] eq 'cpython-'
 py_base(m) = is_py(m) ? m[9:] : m
 py_twin(m) = py_base(m) eq 'threads' ? 'threads-gil' : py_base(m)
-model_title(m) = is_py(m) ? 'CPython '.py_base(m) : (m eq 'threads' ? 'threads (no GIL, the ideal)' : m)
+model_title(m) = is_py(m) ? 'CPython '.py_base(m) : (m eq 'threads' ? 'threads, no GIL' : m)
 set style line 41 lc rgb '#1b1b1b' lw 2 dt 2 pt 6 ps 1.6   # cpython-serial
 set style line 42 lc rgb '#0072b2' lw 2 dt 2 pt 4 ps 1.2   # cpython-fork
 set style line 43 lc rgb '#d55e00' lw 2 dt 2 pt 8 ps 1.4   # (twin of threads: none)
