@@ -10,6 +10,7 @@
  * of them, even the orphans.
  */
 #include "harness_impl.h"
+#include "grow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -71,14 +72,7 @@ void rep_result_add(struct rep_result *r, const char *name, double value, const 
 			return;
 		}
 	}
-	if (r->nmetrics == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 16;
-		r->metrics = realloc(r->metrics, r->cap * sizeof(*r->metrics));
-		if (!r->metrics) {
-			perror("parbench: realloc");
-			exit(1);
-		}
-	}
+	r->metrics = grow(r->metrics, &r->cap, r->nmetrics + 1, sizeof(*r->metrics), 16);
 	m = &r->metrics[r->nmetrics++];
 	snprintf(m->name, sizeof(m->name), "%s", name);
 	snprintf(m->unit, sizeof(m->unit), "%s", unit ? unit : "");
@@ -156,41 +150,42 @@ void pb_metric(struct pb_ctx *ctx, const char *name, double value, const char *u
 	pthread_mutex_unlock(&ctx->lock);
 }
 
+/* How a repetition ends early: failed ('E') or skipped ('S'), with why. The
+ * case process sends it to parbench; an in-process case keeps it. */
+__attribute__((format(printf, 3, 0))) static void end_with(struct pb_ctx *ctx, char kind,
+							   const char *fmt, va_list ap)
+{
+	bool failed = kind == 'E';
+	char reason[256];
+
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	clean_field(reason, sizeof(reason), reason);
+	*(failed ? &ctx->failed : &ctx->skipped) = true;
+	if (ctx->fd >= 0) {
+		send_line(ctx, "%c\t%s", kind, reason);
+	} else {
+		*(failed ? &ctx->out->failed : &ctx->out->skipped) = true;
+		snprintf(ctx->out->reason, sizeof(ctx->out->reason), "%s", reason);
+	}
+}
+
 int pb_fail(struct pb_ctx *ctx, const char *fmt, ...)
 {
-	char reason[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	end_with(ctx, 'E', fmt, ap);
 	va_end(ap);
-	clean_field(reason, sizeof(reason), reason);
-	ctx->failed = true;
-	if (ctx->fd >= 0) {
-		send_line(ctx, "E\t%s", reason);
-	} else {
-		ctx->out->failed = true;
-		snprintf(ctx->out->reason, sizeof(ctx->out->reason), "%s", reason);
-	}
 	return -1;
 }
 
 int pb_skip(struct pb_ctx *ctx, const char *fmt, ...)
 {
-	char reason[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	end_with(ctx, 'S', fmt, ap);
 	va_end(ap);
-	clean_field(reason, sizeof(reason), reason);
-	ctx->skipped = true;
-	if (ctx->fd >= 0) {
-		send_line(ctx, "S\t%s", reason);
-	} else {
-		ctx->out->skipped = true;
-		snprintf(ctx->out->reason, sizeof(ctx->out->reason), "%s", reason);
-	}
 	return 0;
 }
 

@@ -7,6 +7,7 @@
  * (tests/golden/ holds them).
  */
 #include "harness_impl.h"
+#include "grow.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,14 +25,7 @@ void pb_plan_add(struct pb_plan *plan, const struct pb_case *c)
 	char val[32];
 	int off;
 
-	if (plan->n == plan->cap) {
-		plan->cap = plan->cap ? plan->cap * 2 : 64;
-		plan->cases = realloc(plan->cases, plan->cap * sizeof(*plan->cases));
-		if (!plan->cases) {
-			perror("parbench: realloc");
-			exit(1);
-		}
-	}
+	plan->cases = grow(plan->cases, &plan->cap, plan->n + 1, sizeof(*plan->cases), 64);
 	n = &plan->cases[plan->n++];
 	*n = *c;
 	if (!n->workload)

@@ -6,6 +6,7 @@
  * summary.csv and summary.md.
  */
 #include "harness_impl.h"
+#include "grow.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -62,14 +63,7 @@ void pb_report_row(struct pb_report *rep, const struct pb_case *like, const char
 	if (model)
 		c.model = model;
 	pb_plan_add(&one, &c); /* rebuilds the name with the new model */
-	if (rep->nrows == rep->caprows) {
-		rep->caprows = rep->caprows ? rep->caprows * 2 : 64;
-		rep->rows = realloc(rep->rows, rep->caprows * sizeof(*rep->rows));
-		if (!rep->rows) {
-			perror("parbench: realloc");
-			exit(1);
-		}
-	}
+	rep->rows = grow(rep->rows, &rep->caprows, rep->nrows + 1, sizeof(*rep->rows), 64);
 	row = &rep->rows[rep->nrows++];
 	row->c = one.cases[0];
 	snprintf(row->metric, sizeof(row->metric), "%s", metric);
