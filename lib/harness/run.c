@@ -204,13 +204,6 @@ static int plan_cases(struct run *r)
 	return 0;
 }
 
-/* One repetition of c as the plan estimates it (PB_EST_DEFAULT_S when the
- * experiment set none), plus the case process the harness forks for it. */
-static double case_estimate(const struct pb_case *c)
-{
-	return (c->est_s > 0 ? c->est_s : PB_EST_DEFAULT_S) + (c->in_process ? 0.0 : PB_EST_CASE_S);
-}
-
 /* --list: the experiments, each with its case count, its estimated time
  * (every repetition of every case it keeps, from the plan alone: no case
  * runs) and what it teaches; then the total. --list --cases: the case
@@ -229,7 +222,7 @@ static void list_plan(const struct run *r)
 		double est = 0;
 
 		for (size_t k = 0; k < r->exp_ncases[e]; k++)
-			est += case_estimate(&r->plan.cases[i++]) * r->reps;
+			est += run_case_estimate(&r->plan.cases[i++]) * r->reps;
 		total += est;
 		if (!r->exp_ncases[e])
 			continue;
@@ -411,10 +404,13 @@ static int run_all(struct run *r, int argc, char **argv)
 	r->tty = isatty(STDERR_FILENO);
 	r->human = r->csv == stdout ? stderr : stdout;
 	r->t0_ns = clock_now_ns();
+	r->est_total = run_plan_estimate(r);
 	fprintf(stderr,
-		"parbench: %zu cases × %d repetitions, profile %s, pin %s, on %s (%s, %d PUs)\n",
+		"parbench: %zu cases × %d repetitions, profile %s, pin %s, on %s (%s, %d PUs); "
+		"estimated %d:%02d\n",
 		r->plan.n, r->reps, pb_profile_name(r->cfg.profile), pin_policy_name(r->cfg.pin),
-		r->cfg.machine, topo_cpu_model(r->cfg.topo), r->cfg.pus);
+		r->cfg.machine, topo_cpu_model(r->cfg.topo), r->cfg.pus, (int)r->est_total / 60,
+		(int)r->est_total % 60);
 	if (nrun > 0)
 		gb_run(on_run, r);
 	run_progress_clear(r);

@@ -38,6 +38,8 @@ struct run {
 	size_t nkept;
 	uint64_t t0_ns; /* for the progress estimate */
 	size_t reps_done;
+	double est_total;   /* the plan's estimate of the whole run, s */
+	double est_started; /* ... of the repetitions started so far */
 	bool tty;
 	FILE *human;		/* case lines: stdout, or stderr when the CSV goes to stdout */
 	char units[256][2][64]; /* metric name -> unit, for the CSV */
@@ -67,5 +69,12 @@ void run_noise_end(const struct run *r);
 int run_summarize(struct run *r, int argc, char **argv);
 void run_alloc_report(struct run *r);
 int run_write_summary(struct run *r, const char *started, int argc, char **argv);
+
+/* One repetition of c as the plan estimates it (PB_EST_DEFAULT_S when the
+ * experiment set none), plus the case process the harness forks for it. */
+double run_case_estimate(const struct pb_case *c);
+/* Every repetition of every case this run will run (not those --resume
+ * found complete). */
+double run_plan_estimate(const struct run *r);
 
 #endif

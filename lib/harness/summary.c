@@ -26,17 +26,34 @@
 
 /* ---- progress, on stderr when it is a terminal ---- */
 
+double run_case_estimate(const struct pb_case *c)
+{
+	return (c->est_s > 0 ? c->est_s : PB_EST_DEFAULT_S) + (c->in_process ? 0.0 : PB_EST_CASE_S);
+}
+
+double run_plan_estimate(const struct run *r)
+{
+	double total = 0;
+
+	for (size_t i = 0; i < r->plan.n; i++)
+		if (!(r->done && r->done[i]))
+			total += run_case_estimate(&r->plan.cases[i]) * r->reps;
+	return total;
+}
+
+/* Time left: what the plan estimates for the repetitions not yet started,
+ * scaled by how this machine has kept to the estimate so far. */
 void run_progress(struct run *r, const struct pb_case *c, int rep)
 {
 	double elapsed = (double)(clock_now_ns() - r->t0_ns) / 1e9;
-	size_t total = r->cases_total * (size_t)r->reps;
+	double before = r->est_started, s;
 	char left[32] = "?";
 
+	r->est_started += run_case_estimate(c);
 	if (!r->tty)
 		return;
-	if (r->reps_done > 0) {
-		double s = elapsed / (double)r->reps_done * (double)(total - r->reps_done);
-
+	if (before > 0 && elapsed > 0) {
+		s = (r->est_total - before) * (elapsed / before);
 		snprintf(left, sizeof(left), "~%d:%02d", (int)s / 60, (int)s % 60);
 	}
 	fprintf(stderr, "\r\033[K[%zu/%zu] %s  rep %d/%d  elapsed %d:%02d  left %s",
