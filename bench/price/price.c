@@ -35,16 +35,7 @@ static bool one_pu_only(struct pb_ctx *ctx, const struct pb_case *c)
 
 static void op_metrics(struct pb_ctx *ctx, double *ns, size_t n)
 {
-	double sum = 0;
-
-	for (size_t i = 0; i < n; i++)
-		sum += ns[i];
-	pb_metric(ctx, "op_ns_mean", sum / (double)n, "ns");
-	pb_metric(ctx, "op_ns_p50", stats_percentile(ns, n, 50), "ns");
-	pb_metric(ctx, "op_ns_p90", stats_percentile(ns, n, 90), "ns");
-	pb_metric(ctx, "op_ns_p99", stats_percentile(ns, n, 99), "ns");
-	pb_metric(ctx, "op_ns_min", stats_percentile(ns, n, 0), "ns");
-	pb_metric(ctx, "op_ns_max", stats_percentile(ns, n, 100), "ns");
+	pb_metric_spread(ctx, "op_ns", ns, n, "ns");
 	pb_metric(ctx, "ops", (double)n, "count");
 }
 

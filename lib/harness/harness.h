@@ -137,6 +137,10 @@ void pb_timer_start_at(struct pb_ctx *ctx, uint64_t t0_ns);
  * latency_ns_p50) and unit says it again for the CSV ("s", "ns", "count").
  * Safe to call from any thread or process of the case. */
 void pb_metric(struct pb_ctx *ctx, const char *name, double value, const char *unit);
+/* The spread of n samples (sorted in place) as metrics <prefix>_mean, _p50,
+ * _p90, _p99, _min and _max, all in unit ("latency_ns" and "ns"). */
+void pb_metric_spread(struct pb_ctx *ctx, const char *prefix, double *v, size_t n,
+		      const char *unit);
 /* Record why the case failed; returns -1 so that `return pb_fail(...)`. */
 int pb_fail(struct pb_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The case cannot run on this machine (an optional tool is missing): the
