@@ -152,26 +152,6 @@ void pb_metric(struct pb_ctx *ctx, const char *name, double value, const char *u
 
 /* How a repetition ends early: failed ('E') or skipped ('S'), with why. The
  * case process sends it to parbench; an in-process case keeps it. */
-void pb_metric_spread(struct pb_ctx *ctx, const char *prefix, double *v, size_t n, const char *unit)
-{
-	static const struct {
-		const char *suffix;
-		double p; /* percentile; < 0: the mean */
-	} cuts[] = { { "mean", -1 }, { "p50", 50 }, { "p90", 90 },
-		     { "p99", 99 },  { "min", 0 },  { "max", 100 } };
-	char name[96];
-	double sum = 0;
-
-	for (size_t i = 0; i < n; i++)
-		sum += v[i];
-	for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]) && n > 0; k++) {
-		snprintf(name, sizeof(name), "%s_%s", prefix, cuts[k].suffix);
-		pb_metric(ctx, name,
-			  cuts[k].p < 0 ? sum / (double)n : stats_percentile(v, n, cuts[k].p),
-			  unit);
-	}
-}
-
 __attribute__((format(printf, 3, 0))) static void end_with(struct pb_ctx *ctx, char kind,
 							   const char *fmt, va_list ap)
 {
