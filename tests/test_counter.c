@@ -146,6 +146,59 @@ static void test_unlocked_bounds(void **state)
 	assert_nothing_left(fds);
 }
 
+/* Threads under the GIL. With a switch interval longer than the run no
+ * holder is ever asked to drop it: each thread counts alone, the GIL
+ * changes hands once per thread (its first take) and the unlocked counter
+ * loses nothing, window or not. With a short interval, a loss needs a
+ * forced switch between a load and its store: more switches than threads.
+ * The variants that take a lock are refused (a lock held across a switch
+ * would deadlock without CPython's acquire that drops the GIL). */
+static void test_threads_gil(void **state)
+{
+	static const int workers[] = { 1, 2, 3 };
+	int fds = count_open_fds();
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		for (uint64_t win = 0; win <= 500; win += 500) {
+			struct counter_job j = { .ops = counter_find("unlocked"),
+						 .mode = COUNTER_THREADS_GIL,
+						 .workers = workers[i],
+						 .increments = 20000,
+						 .window_ns = win,
+						 .gil_interval_us = 60000000 };
+			struct counter_result r = run_ok(j);
+
+			assert_int_equal(r.lost_updates, 0);
+			assert_int_equal(r.gil_switches, (uint64_t)workers[i]);
+			j.gil_interval_us = 50;
+			r = run_ok(j);
+			assert_true(r.final_count <= r.expected_count);
+			if (r.lost_updates)
+				assert_true(r.gil_switches > (uint64_t)workers[i]);
+		}
+	for (int v = 0; counter_variants[v]; v++) {
+		struct counter_job j = { .ops = counter_variants[v],
+					 .mode = COUNTER_THREADS_GIL,
+					 .workers = 2,
+					 .increments = 5000,
+					 .window_ns = 200,
+					 .sleep_ns = v % 2 ? 0 : 1000,
+					 .gil_interval_us = 50 };
+		struct counter_result r = { 0 };
+
+		if (!j.ops->loop_gil) {
+			assert_int_equal(counter_run(&j, &r), -1);
+			assert_non_null(strstr(r.error, "takes a lock"));
+			continue;
+		}
+		r = run_ok(j);
+		if (j.ops->exact)
+			assert_int_equal(r.final_count, 10000);
+	}
+	assert_nothing_left(fds);
+}
+
 /* The seed's shape, shrunk: sleeps (relative and on a common tick) and a
  * gap of work before each increment. */
 static void test_sleep_and_gap(void **state)
@@ -283,7 +336,7 @@ int main(void)
 		cmocka_unit_test(test_exact_threads),	cmocka_unit_test(test_exact_with_window),
 		cmocka_unit_test(test_unlocked_bounds), cmocka_unit_test(test_sleep_and_gap),
 		cmocka_unit_test(test_pinned),		cmocka_unit_test(test_callbacks),
-		cmocka_unit_test(test_bad_jobs),
+		cmocka_unit_test(test_bad_jobs),	cmocka_unit_test(test_threads_gil),
 	};
 
 	return cmocka_run_group_tests_name("counter", tests, NULL, NULL);

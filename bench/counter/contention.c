@@ -34,6 +34,26 @@ static int64_t per_worker(const struct pb_config *cfg, int w)
 	return n < 10000 ? 10000 : n;
 }
 
+/* Threads under the GIL (counter-threads-gil), under the run's --pin:
+ * unlocked, and atomic for its cost. The same work as the free threads. */
+static void gil_plan(struct pb_plan *plan, const struct pb_config *cfg, struct pb_case c,
+		     const int *w, int nw)
+{
+	static const char *const variants[] = { "unlocked", "atomic" };
+
+	c.pin_fixed = false;
+	c.pin = PIN_NONE;
+	for (int i = 0; i < nw; i++) {
+		int64_t n = per_worker(cfg, w[i]);
+
+		c.extra[0] = '\0';
+		c.workers = w[i];
+		c.est_s = 0.01 + 50e-9 * (double)(n * w[i]) + 0.0005 * w[i];
+		for (int v = 0; v < 2; v++)
+			counter_add(plan, c, variants[v], COUNTER_THREADS_GIL, n);
+	}
+}
+
 /* Every variant, W workers sharing a fixed total of increments as fast as
  * they can, under the run's --pin and again under compact and scatter
  * (quick: those two at W = 2 and processes only). The estimate: 50 ns an
@@ -63,6 +83,7 @@ static void contention_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				for (int v = 0; counter_variants[v]; v++)
 					counter_add(plan, c, counter_variants[v]->name, m, n);
 			}
+	gil_plan(plan, cfg, c, w, nw);
 }
 
 /* The case of variant at W = 2 under mode and the pin in extra. */
@@ -127,8 +148,32 @@ static void rows_vs_atomic(struct pb_report *rep)
 	}
 }
 
+/* Threads under the GIL against free threads, unlocked at W = 2: how many
+ * increments each lost, and how many GIL switches could have lost one. */
+static void note_gil(struct pb_report *rep)
+{
+	const struct pb_case *g = at_w2(rep, COUNTER_THREADS_GIL, "", "unlocked");
+	const struct pb_case *f = at_w2(rep, COUNTER_THREADS, "", "unlocked");
+	struct stats_summary gl, fl, sw;
+
+	if (!g || !f || !pb_report_stat(rep, g->name, "lost_pct", &gl) ||
+	    !pb_report_stat(rep, g->name, "gil_switches", &sw) ||
+	    !pb_report_stat(rep, f->name, "lost_pct", &fl))
+		return;
+	pb_report_note(
+		rep,
+		"counter-contention, unlocked, 2 threads × %" PRId64
+		": under the GIL lost %.3g %% of the increments (median; %.3g–%.3g %% over %zu reps; %.0f GIL switches, median), free threads %.3g %% (%.3g–%.3g %%)%s",
+		pb_case_get(g, "increments"), gl.median, gl.min, gl.max, gl.n, sw.median, fl.median,
+		fl.min, fl.max,
+		gl.median < fl.median ?
+			": the GIL serialises the increments; only a switch between a load and its store loses (what the other thread counted meanwhile)" :
+			": the GIL did not lose fewer here");
+}
+
 static void contention_summarize(struct pb_report *rep)
 {
+	note_gil(rep);
 	for (int m = 0; m < 2; m++) {
 		note_w2(rep, m, "");
 		note_w2(rep, m, "pin:compact");

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-const char *const counter_model[] = { "counter-procs", "counter-threads" };
+const char *const counter_model[] = { "counter-procs", "counter-threads", "counter-threads-gil" };
 
 /* ---- one repetition ---- */
 
@@ -45,6 +45,8 @@ static void report(struct pb_ctx *ctx, const struct counter_job *j, const struct
 		pb_metric(ctx, "ns_per_increment", r->span_s * 1e9 / expected, "ns");
 	pb_metric(ctx, "start_skew_us", r->start_skew_s * 1e6, "us");
 	pb_metric(ctx, "overlap_pct", 100.0 * r->overlap, "%");
+	if (j->mode == COUNTER_THREADS_GIL)
+		pb_metric(ctx, "gil_switches", (double)r->gil_switches, "count");
 	if (j->window_ns)
 		pb_metric(ctx, "window_ticks", (double)r->window_ticks, "count");
 	pb_report_pus(ctx, r->ran_on, j->workers);

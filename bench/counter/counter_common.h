@@ -6,7 +6,8 @@
  * in lib/models/counter.c.
  *
  * A counter case's named parameters (pb_case_set / pb_case_name):
- *   mode        COUNTER_PROCS or COUNTER_THREADS (also its model's name)
+ *   mode        COUNTER_PROCS, COUNTER_THREADS or COUNTER_THREADS_GIL (also
+ *               its model's name)
  *   increments  per worker
  *   sleep_ns    sleep before each increment (optional; 0: none)
  *   sleep_tick  1: ... until the next multiple of sleep_ns (optional)

@@ -3,7 +3,11 @@
  * ipc-pingpong — seed 002 replayed: Ping and Pong pass a counter to 50
  * through a Queue, each value printed once; the seed's first try, a global
  * counter, prints every value twice, because fork gives each process its
- * own copy. Checked, not timed for speed.
+ * own copy. Checked, not timed for speed. The seed sleeps 10 ms after each
+ * put, and that is what makes the two take turns: the sweep of that sleep
+ * (10, 1, 0 ms) records who took each value — how many a process took back
+ * from the queue after putting them itself, and the longest run of takes
+ * by one side.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -79,6 +83,24 @@ static int pp_global_task(void *arg)
 	return 0;
 }
 
+/* Who took each value: value v was put by whoever took v - 1 (0 by
+ * main), so a take by that same process is one the other side missed;
+ * streak: the longest run of consecutive values taken by one side. */
+static void pp_turns(struct pb_ctx *ctx, const struct pp_log *log)
+{
+	int who[PINGPONG_TO] = { 0 }, own = 0, streak = 1, run = 1;
+
+	for (int i = 0; i < log->n; i++)
+		who[log->value[i]] = log->who[i];
+	for (int v = 1; v < PINGPONG_TO; v++) {
+		run = who[v] == who[v - 1] ? run + 1 : 1;
+		own += who[v] == who[v - 1];
+		streak = run > streak ? run : streak;
+	}
+	pb_metric(ctx, "own_takes", own, "count");
+	pb_metric(ctx, "max_streak", streak, "count");
+}
+
 /* Queue: each value 0..49 printed exactly once. Global: each twice. */
 static int pp_check(struct pb_ctx *ctx, const struct pp_log *log, bool global)
 {
@@ -98,6 +120,8 @@ static int pp_check(struct pb_ctx *ctx, const struct pp_log *log, bool global)
 	pb_metric(ctx, "prints_count", log->n, "count");
 	pb_metric(ctx, "ping_count", ping, "count");
 	pb_metric(ctx, "pong_count", log->n - ping, "count");
+	if (!global)
+		pp_turns(ctx, log);
 	return 0;
 }
 
@@ -144,6 +168,8 @@ static int pingpong_case(struct pb_ctx *ctx, const struct pb_case *c)
 	return rc;
 }
 
+static const double sweep[] = { 10, 1, 0 };
+
 static void pingpong_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	struct pb_case pp = { .experiment = "ipc-pingpong",
@@ -159,6 +185,71 @@ static void pingpong_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	pp.model = "global";
 	pb_case_set(&pp, "global", 1);
 	pb_plan_add(plan, &pp);
+	/* the sleep sweep: 10, 1 and 0 ms (quick: 1 and 0), the queue only */
+	pp.model = "queue";
+	pb_case_set(&pp, "global", 0);
+	for (int i = 0; i < 3; i++) {
+		pp.param_value = sweep[i];
+		if (sweep[i] != PB_PICK(cfg, 1, 10, 10) &&
+		    (cfg->profile != PROFILE_QUICK || sweep[i] < 10))
+			pb_plan_add(plan, &pp);
+	}
+}
+
+/* Which sleeps pass (in sweep order: "10, 1 ms", or "none of the sleeps"). */
+static void sleeps_where(char *out, size_t cap, const bool *pass)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < 3 && len < cap; i++)
+		if (pass[i])
+			len += (size_t)snprintf(out + len, cap - len, "%s%g", len ? ", " : "",
+						sweep[i]);
+	if (!len)
+		snprintf(out, cap, "none of the sleeps");
+	else if (len < cap)
+		snprintf(out + len, cap - len, " ms");
+}
+
+/* Where the turns break as the sleep after each put shrinks: own takes and
+ * the longest streak at each swept sleep; the sleeps at which they were
+ * strict in every repetition, and those at which a side took back its own
+ * value in at least half of them (median own takes above 0). */
+static void pingpong_summarize(struct pb_report *rep)
+{
+	char buf[400] = "", strict_at[64], broken_at[64];
+	bool strict[3] = { false }, broken[3] = { false };
+	size_t len = 0;
+
+	for (int i = 0; i < 3; i++) {
+		const struct pb_case_key key = { .experiment = "ipc-pingpong",
+						 .model = "queue",
+						 .param = "sleep_ms",
+						 .param_value = sweep[i],
+						 .workers = 2 };
+		const struct pb_case *c = pb_report_find(rep, &key);
+		struct stats_summary own, st;
+
+		if (!c || !pb_report_stat(rep, c->name, "own_takes", &own) ||
+		    !pb_report_stat(rep, c->name, "max_streak", &st) || len >= sizeof(buf))
+			continue;
+		strict[i] = own.max == 0;
+		broken[i] = own.median > 0;
+		len += (size_t)snprintf(
+			buf + len, sizeof(buf) - len,
+			"%s%g ms: %.0f of %d values taken back by their putter (median; %.0f–%.0f over %zu reps), longest run by one side %.0f",
+			len ? "; " : "", sweep[i], own.median, PINGPONG_TO - 1, own.min, own.max,
+			own.n, st.median);
+	}
+	if (!len)
+		return;
+	sleeps_where(strict_at, sizeof(strict_at), strict);
+	sleeps_where(broken_at, sizeof(broken_at), broken);
+	pb_report_note(
+		rep,
+		"ipc-pingpong queue, the sleep after each put: %s. strict turns in every repetition at: %s; the turns break (a side takes its own value back, median) at: %s",
+		buf, strict_at, broken_at);
 }
 
 const struct pb_experiment ipc_pingpong_experiment = {
@@ -166,4 +257,5 @@ const struct pb_experiment ipc_pingpong_experiment = {
 	.summary = "seed 002: Ping and Pong count to 50 through a Queue (each value once) and "
 		   "through a global (each value twice)",
 	.plan = pingpong_plan,
+	.summarize = pingpong_summarize,
 };

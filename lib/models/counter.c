@@ -21,6 +21,13 @@
  *   mutex, spin, atomic,  what C offers besides: a pthread mutex, a spin
  *   sharded               lock, one atomic add, per-worker counters
  *   generic_loop()        the worker's `for _ in range(n): sleep; += 1`
+ *   gil_loop()            the same on threading.Thread workers under the
+ *                         GIL: the window's bytecodes poll the eval
+ *                         breaker, so does the setter's call between the
+ *                         load and the store and the loop's back-edge; only
+ *                         a switch between the load and the store loses
+ *                         (every increment the other threads made in
+ *                         between: the store writes back the stale value)
  */
 #include "counter.h"
 
@@ -33,6 +40,7 @@
 
 #include "clock.h"
 #include "counter_shm.h"
+#include "gil.h"
 #include "workload.h"
 /* The window (and the gap): `ticks` of real CPU work (a worker preempted inside it still
  * has the rest to do, as CPython has between its load and store). It starts
@@ -182,6 +190,87 @@ COUNTER_LOOP(spin)
 COUNTER_LOOP(atomic)
 COUNTER_LOOP(sharded)
 
+/* ---- the same under the GIL (COUNTER_THREADS_GIL) ---- */
+
+/* Load, the window's ticks (polling after each), the setter's call (one
+ * more poll), store: a GIL switch anywhere between the load and the store
+ * lets the other thread's increments be overwritten, nowhere else. */
+static inline uint64_t gil_read_work_write(_Atomic uint64_t *p, struct gil_thread *t,
+					   uint64_t ticks, uint64_t x)
+{
+	uint64_t v = atomic_load_explicit(p, memory_order_relaxed);
+
+	x ^= v;
+	if (ticks)
+		x = gil_compute(t, x, ticks);
+	__asm__ volatile("" : : "r"(x) : "memory");
+	gil_poll(t);
+	atomic_store_explicit(p, v + 1, memory_order_relaxed);
+	return x;
+}
+
+typedef uint64_t (*gil_increment_fn)(struct counter_shm *s, int w, struct gil_thread *t,
+				     uint64_t ticks, uint64_t x);
+
+static inline uint64_t unlocked_gil_increment(struct counter_shm *s, int w, struct gil_thread *t,
+					      uint64_t ticks, uint64_t x)
+{
+	(void)w;
+	return gil_read_work_write(&s->value, t, ticks, x);
+}
+
+static inline uint64_t atomic_gil_increment(struct counter_shm *s, int w, struct gil_thread *t,
+					    uint64_t ticks, uint64_t x)
+{
+	(void)w;
+	if (ticks)
+		x = gil_compute(t, x, ticks);
+	gil_poll(t);
+	atomic_fetch_add_explicit(&s->value, 1, memory_order_relaxed);
+	return x;
+}
+
+static inline uint64_t sharded_gil_increment(struct counter_shm *s, int w, struct gil_thread *t,
+					     uint64_t ticks, uint64_t x)
+{
+	return gil_read_work_write(&s->slot[w].shard, t, ticks, x);
+}
+
+/* generic_loop with the GIL held: sleeps drop it (time.sleep releases the
+ * GIL), the gap polls as any Python work does, and every iteration ends on
+ * the back-edge's poll. */
+static inline __attribute__((always_inline)) uint64_t gil_loop(gil_increment_fn inc,
+							       struct counter_shm *s, int w,
+							       const struct counter_job *j,
+							       struct gil_thread *t)
+{
+	uint64_t x = (uint64_t)w + 1, ticks = s->window_ticks, gap = s->gap_ticks;
+
+	for (uint64_t i = 0; i < j->increments; i++) {
+		if (j->sleep_ns) {
+			gil_drop(t);
+			pause_between(j);
+			gil_take(t);
+		}
+		if (gap)
+			x = gil_compute(t, x, gap);
+		x = inc(s, w, t, ticks, x);
+		gil_poll(t);
+	}
+	return x;
+}
+
+#define COUNTER_GIL_LOOP(v)                                                                     \
+	static uint64_t v##_gil_loop(struct counter_shm *s, int w, const struct counter_job *j, \
+				     struct gil_thread *t)                                      \
+	{                                                                                       \
+		return gil_loop(v##_gil_increment, s, w, j, t);                                 \
+	}
+
+COUNTER_GIL_LOOP(unlocked)
+COUNTER_GIL_LOOP(atomic)
+COUNTER_GIL_LOOP(sharded)
+
 /* ---- set-up, result, tear-down ---- */
 
 static int plain_init(struct counter_shm *s, bool pshared)
@@ -244,28 +333,30 @@ static uint64_t sharded_total(struct counter_shm *s, int workers)
 	return sum;
 }
 
-#define VARIANT(v, text, is_exact, init_fn, total_fn, destroy_fn) \
-	static const struct counter_ops v##_ops = {               \
-		.name = #v,                                       \
-		.what = text,                                     \
-		.exact = is_exact,                                \
-		.init = init_fn,                                  \
-		.loop = v##_loop,                                 \
-		.total = total_fn,                                \
-		.destroy = destroy_fn,                            \
+#define VARIANT(v, text, is_exact, gil_fn, init_fn, total_fn, destroy_fn) \
+	static const struct counter_ops v##_ops = {                       \
+		.name = #v,                                               \
+		.what = text,                                             \
+		.exact = is_exact,                                        \
+		.init = init_fn,                                          \
+		.loop = v##_loop,                                         \
+		.loop_gil = gil_fn,                                       \
+		.total = total_fn,                                        \
+		.destroy = destroy_fn,                                    \
 	}
 
-VARIANT(unlocked, "relaxed load, window, relaxed store: loses updates", false, plain_init,
-	value_total, plain_destroy);
-VARIANT(mutex, "pthread mutex (process-shared for processes) around load/window/store", true,
+VARIANT(unlocked, "relaxed load, window, relaxed store: loses updates", false, unlocked_gil_loop,
+	plain_init, value_total, plain_destroy);
+VARIANT(mutex, "pthread mutex (process-shared for processes) around load/window/store", true, NULL,
 	mutex_init, value_total, mutex_destroy);
-VARIANT(semaphore, "POSIX semaphore of value 1 around it, like multiprocessing.Lock", true,
+VARIANT(semaphore, "POSIX semaphore of value 1 around it, like multiprocessing.Lock", true, NULL,
 	semaphore_init, value_total, semaphore_destroy);
-VARIANT(spin, "test-and-test-and-set spin lock with pause around it", true, plain_init, value_total,
+VARIANT(spin, "test-and-test-and-set spin lock with pause around it", true, NULL, plain_init,
+	value_total, plain_destroy);
+VARIANT(atomic, "window, then atomic_fetch_add", true, atomic_gil_loop, plain_init, value_total,
 	plain_destroy);
-VARIANT(atomic, "window, then atomic_fetch_add", true, plain_init, value_total, plain_destroy);
-VARIANT(sharded, "per-worker padded counters, summed at the end", true, plain_init, sharded_total,
-	plain_destroy);
+VARIANT(sharded, "per-worker padded counters, summed at the end", true, sharded_gil_loop,
+	plain_init, sharded_total, plain_destroy);
 
 const struct counter_ops *const counter_variants[] = {
 	&unlocked_ops, &mutex_ops, &semaphore_ops, &spin_ops, &atomic_ops, &sharded_ops, NULL,

@@ -20,10 +20,18 @@
 
 #include "topo.h"
 
-enum counter_mode { COUNTER_PROCS, COUNTER_THREADS };
+/* COUNTER_THREADS_GIL: threads that run "Python" under one GIL (gil.h):
+ * each holds it while it counts, polls it between the load and the store
+ * (the setter's call) and on every loop back-edge, and drops it when
+ * another thread asks (the switch interval), as CPython's eval loop does.
+ * Only the variants that take no lock (unlocked, atomic, sharded): a lock
+ * held across a GIL switch would need CPython's acquire that drops the
+ * GIL while it blocks. */
+enum counter_mode { COUNTER_PROCS, COUNTER_THREADS, COUNTER_THREADS_GIL };
 
 struct counter_shm; /* the shared page(s): counter, locks, start flag, shards */
 struct counter_job;
+struct gil_thread;
 
 /* A variant. Only counter.c and counter_run.c call the functions. */
 struct counter_ops {
@@ -35,6 +43,10 @@ struct counter_ops {
 	/* one worker's whole loop: the generic template with this variant's
 	 * increment inlined; returns the window's work so it is not dropped */
 	uint64_t (*loop)(struct counter_shm *s, int worker, const struct counter_job *j);
+	/* the same loop under the GIL (COUNTER_THREADS_GIL), t the worker's
+	 * side of it, held on entry and on return; NULL: takes a lock */
+	uint64_t (*loop_gil)(struct counter_shm *s, int worker, const struct counter_job *j,
+			     struct gil_thread *t);
 	/* the count once every worker has finished */
 	uint64_t (*total)(struct counter_shm *s, int workers);
 	void (*destroy)(struct counter_shm *s);
@@ -62,6 +74,8 @@ struct counter_job {
 	/* sleep until the next multiple of sleep_ns instead (CLOCK_MONOTONIC):
 	 * every worker wakes on the same tick, as with a coarse timer */
 	bool sleep_aligned;
+	/* COUNTER_THREADS_GIL: the switch interval (0: CPython's 5 ms) */
+	unsigned long gil_interval_us;
 	/* where workers are born; both NULL (or policy none): not bound */
 	const struct topo *topo;
 	const struct placement *placement;
@@ -80,6 +94,7 @@ struct counter_result {
 	double span_s;		 /* start signal -> the last worker's last increment */
 	double start_skew_s;	 /* start signal -> the last worker to see it */
 	double overlap;		 /* share of the span in which all workers were counting */
+	uint64_t gil_switches;	 /* COUNTER_THREADS_GIL: takes by a new holder */
 	int *ran_on;		 /* caller's array of `workers` PUs, or NULL */
 	char error[256];
 };

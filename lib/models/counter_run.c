@@ -3,7 +3,7 @@
  * counter_run — W workers on one shared counter (see counter.c for the
  * variants and what they model): forked processes, as multiprocessing.Process
  * with the fork start method (Lib/multiprocessing/popen_fork.py), or threads,
- * as threading.Thread. Every worker is born on its PU, waits at a common
+ * as threading.Thread, on their own or under one GIL (gil.h). Every worker is born on its PU, waits at a common
  * start line, runs its variant's loop, and is joined or reaped whatever
  * happened; the result says how many increments survived, and how much the
  * workers really overlapped.
@@ -24,6 +24,7 @@
 
 #include "clock.h"
 #include "counter_shm.h"
+#include "gil.h"
 #include "workload.h"
 
 struct run {
@@ -33,6 +34,7 @@ struct run {
 	pid_t *pid;		/* processes */
 	pthread_t *tid;		/* threads */
 	struct worker *workers; /* threads: what each one is given */
+	struct gil gil;		/* COUNTER_THREADS_GIL */
 	int spawned;
 };
 
@@ -146,11 +148,35 @@ static void worker_body(struct run *run, int id)
 	me->pu = j->topo ? topo_last_pu(j->topo) : -1;
 }
 
+/* The same under the GIL: a Python thread takes it when it starts and
+ * gives it up when it ends. */
+static void worker_body_gil(struct run *run, int id)
+{
+	struct counter_shm *s = run->s;
+	struct counter_slot *me = &s->slot[id];
+	const struct counter_job *j = run->j;
+	struct gil_thread t;
+
+	/* with no slices to record, gil_thread_init cannot fail */
+	if (!start_line(s, j->workers, id) || gil_thread_init(&t, &run->gil, id, 0) != 0)
+		return;
+	gil_take(&t);
+	me->start_ns = clock_now_ns();
+	me->sink = j->ops->loop_gil(s, id, j, &t);
+	me->end_ns = clock_now_ns();
+	gil_exit(&t);
+	gil_thread_free(&t);
+	me->pu = j->topo ? topo_last_pu(j->topo) : -1;
+}
+
 static void *worker_thread(void *p)
 {
 	struct worker *w = p;
 
-	worker_body(w->run, w->id);
+	if (w->run->j->mode == COUNTER_THREADS_GIL)
+		worker_body_gil(w->run, w->id);
+	else
+		worker_body(w->run, w->id);
 	return NULL;
 }
 
@@ -201,7 +227,7 @@ static void join_one(struct run *run, int i)
 {
 	int status;
 
-	if (run->j->mode == COUNTER_THREADS) {
+	if (run->j->mode != COUNTER_PROCS) {
 		pthread_join(run->tid[i], NULL);
 		return;
 	}
@@ -289,8 +315,11 @@ static bool job_valid(const struct counter_job *j, struct counter_result *r)
 		why = "no variant";
 	else if (j->workers < 1 || j->workers > MAX_WORKERS)
 		why = "workers must be 1 to 4096";
-	else if (j->mode != COUNTER_PROCS && j->mode != COUNTER_THREADS)
-		why = "mode must be processes or threads";
+	else if (j->mode != COUNTER_PROCS && j->mode != COUNTER_THREADS &&
+		 j->mode != COUNTER_THREADS_GIL)
+		why = "mode must be processes, threads or threads under the GIL";
+	else if (j->mode == COUNTER_THREADS_GIL && !j->ops->loop_gil)
+		why = "this variant takes a lock: it does not run under the GIL";
 	else if (j->increments > UINT64_MAX / (uint64_t)j->workers)
 		why = "workers x increments does not fit in 64 bits";
 	else if (j->placement && j->placement->n < j->workers)
@@ -303,6 +332,28 @@ static bool job_valid(const struct counter_job *j, struct counter_result *r)
 static uint64_t ticks_for(uint64_t ns)
 {
 	return ns ? wl_ticks_for_ms((double)ns / 1e6) : 0;
+}
+
+/* run_workers, under a GIL of its own when the mode asks for one. */
+static void run_under_gil(struct run *run)
+{
+	const struct counter_job *j = run->j;
+	int rc;
+
+	if (j->mode != COUNTER_THREADS_GIL) {
+		run_workers(run);
+		return;
+	}
+	rc = gil_init(&run->gil, j->gil_interval_us ? j->gil_interval_us : GIL_DEFAULT_INTERVAL_US,
+		      true);
+	if (rc) {
+		fail(run, "gil_init: %s", strerror(rc));
+		return;
+	}
+	run_workers(run);
+	run->r->gil_switches = gil_switches(&run->gil);
+	if ((rc = gil_destroy(&run->gil)))
+		fail(run, "gil_destroy: %s", strerror(rc));
 }
 
 int counter_run(const struct counter_job *j, struct counter_result *r)
@@ -333,7 +384,7 @@ int counter_run(const struct counter_job *j, struct counter_result *r)
 	else if ((rc = j->ops->init(run.s, j->mode == COUNTER_PROCS)))
 		fail(&run, "%s: init: %s", j->ops->name, strerror(rc));
 	else {
-		run_workers(&run);
+		run_under_gil(&run);
 		if (!r->error[0])
 			collect(&run);
 		j->ops->destroy(run.s);
