@@ -59,7 +59,7 @@ void csv_meta(FILE *f, const char *key, const char *fmt, ...)
 	fprintf(f, "# %s=%s\n", key, buf);
 }
 
-void csv_row(FILE *f, const struct csv_row *r)
+void csv_case_columns(FILE *f, const struct csv_row *r)
 {
 	csv_field(f, r->machine);
 	fputc(',', f);
@@ -76,7 +76,13 @@ void csv_row(FILE *f, const struct csv_row *r)
 	csv_number(f, r->param_value);
 	fputc(',', f);
 	csv_field(f, r->pin);
-	fprintf(f, ",%d,", r->rep);
+	fputc(',', f);
+}
+
+void csv_row(FILE *f, const struct csv_row *r)
+{
+	csv_case_columns(f, r);
+	fprintf(f, "%d,", r->rep);
 	csv_field(f, r->metric);
 	fputc(',', f);
 	csv_number(f, r->value);

@@ -37,5 +37,8 @@ void csv_number(FILE *f, double v);
 /* `# key=value` (the value's newlines are replaced by spaces). */
 void csv_meta(FILE *f, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void csv_row(FILE *f, const struct csv_row *r);
+/* The columns raw and summary rows share, machine to pin, and the comma
+ * after them (r's rep, metric, value and unit are not used). */
+void csv_case_columns(FILE *f, const struct csv_row *r);
 
 #endif

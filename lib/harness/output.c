@@ -151,9 +151,9 @@ void run_write_metadata(const struct run *r, FILE *f, const char *started, int a
 /* Every row is checked, and each repetition's rows are flushed together:
  * the first failed write stops the run (exit 1) with at most one line half
  * written, and a kill loses at most the repetition in flight. */
-int run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct rep_result *res)
+struct csv_row run_case_row(const struct run *r, const struct pb_case *c)
 {
-	struct csv_row row = {
+	return (struct csv_row){
 		.machine = r->cfg.machine,
 		.case_name = c->name,
 		.experiment = c->experiment,
@@ -163,10 +163,15 @@ int run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct 
 		.param = c->param ? c->param : "-",
 		.param_value = c->param ? c->param_value : 0,
 		.pin = run_case_pin(r, c),
-		.rep = rep,
 	};
+}
+
+int run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct rep_result *res)
+{
+	struct csv_row row = run_case_row(r, c);
 	char skipped[300];
 
+	row.rep = rep;
 	if (r->write_failed)
 		return -1;
 	for (size_t m = 0; !res->failed && !res->skipped && m < res->nmetrics; m++) {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "csv.h"
 #include "harness_impl.h"
 #include "runner.h"
 
@@ -70,6 +71,9 @@ int run_summarize(struct run *r, int argc, char **argv);
 void run_alloc_report(struct run *r);
 int run_write_summary(struct run *r, const char *started, int argc, char **argv);
 
+/* The columns that describe case c in raw.csv and summary.csv, machine to
+ * pin (rep, metric, value and unit left for the caller). */
+struct csv_row run_case_row(const struct run *r, const struct pb_case *c);
 /* One repetition of c as the plan estimates it (PB_EST_DEFAULT_S when the
  * experiment set none), plus the case process the harness forks for it. */
 double run_case_estimate(const struct pb_case *c);

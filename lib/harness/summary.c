@@ -116,22 +116,9 @@ void run_print_case_line(struct run *r, size_t idx)
 static void summary_row(FILE *f, const struct run *r, const struct pb_case *c, const char *metric,
 			struct stats_summary s, const char *unit)
 {
-	csv_field(f, r->cfg.machine);
-	fputc(',', f);
-	csv_field(f, c->name);
-	fputc(',', f);
-	csv_field(f, c->experiment);
-	fputc(',', f);
-	csv_field(f, c->model);
-	fputc(',', f);
-	csv_field(f, c->workload);
-	fprintf(f, ",%d,", c->workers);
-	csv_field(f, c->param ? c->param : "-");
-	fputc(',', f);
-	csv_number(f, c->param ? c->param_value : 0);
-	fputc(',', f);
-	csv_field(f, run_case_pin(r, c));
-	fputc(',', f);
+	struct csv_row row = run_case_row(r, c);
+
+	csv_case_columns(f, &row);
 	csv_field(f, metric);
 	fprintf(f, ",%zu,", s.n);
 	csv_number(f, s.min);
