@@ -204,16 +204,21 @@ static int fo_run(struct pb_ctx *ctx, const struct pb_case *c)
 	return 0;
 }
 
-/* K = 10, 100, 1000, 10000 (quick: up to 1000) for each model. */
+/* K = 10, 100, 1000, 10000 (quick and default: up to 1000, the default's
+ * sleeps 250 ms: 10,000 processes take 4 s a repetition, past the 5-minute
+ * budget on 2 PUs) for each model. */
 static void fo_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
+	/* creating one task, as measured on a 2-PU VM (run 20261130T200841Z):
+	 * about 240 us a process, 50 a thread, 10 a coroutine */
+	static const double create_s[FO_N] = { 10e-6, 50e-6, 240e-6 };
 	static const int ks[] = { 10, 100, 1000, 10000 };
-	int nk = cfg->profile == PROFILE_QUICK ? 3 : 4;
+	int nk = cfg->profile == PROFILE_FULL ? 4 : 3, sleep_ms = PB_PICK(cfg, 50, 250, 1000);
 	struct pb_case c = {
 		.experiment = "io-fanout", .workload = "io", .run = fo_run, .budget_s = 120
 	};
 
-	pb_case_name(&c, "sleep_ms", PB_PICK(cfg, 50, 1000, 1000));
+	pb_case_name(&c, "sleep_ms", sleep_ms);
 	for (int m = 0; m < FO_N; m++)
 		for (int i = 0; i < nk; i++) {
 			struct pb_case x = c;
@@ -222,6 +227,7 @@ static void fo_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			x.workers = ks[i];
 			pb_case_set(&x, "model", m);
 			pb_case_set(&x, "k", ks[i]);
+			x.est_s = 0.02 + sleep_ms / 1e3 + 2 * ks[i] * create_s[m];
 			pb_plan_add(plan, &x);
 		}
 }

@@ -50,6 +50,9 @@ static void window_plan(struct pb_plan *plan, const struct pb_config *cfg)
 					pb_case_set(&c, "gap_ns", 0);
 				pb_case_label(&c, "pin:scatter");
 				c.param_value = win[i];
+				/* 30 ms a repetition at every window (default run
+				 * 20261130T200841Z): the increments shrink as it grows */
+				c.est_s = 0.03;
 				counter_add(plan, c, "unlocked", m,
 					    window_increments(win[i], gaps[g]));
 			}

@@ -7,6 +7,8 @@
 #include <stdio.h>
 
 #include "cpython.h"
+#include "gil_common.h"
+#include "pool_common.h"
 #include "tasks.h"
 
 /* The interpreter's start and imports are outside the measured work but
@@ -36,22 +38,18 @@ static struct pb_case py_case(const char *experiment, const char *model, const c
 				 .budget_s = PY_SLACK_S + budget_s };
 }
 
-/* tasks: the C tasks' sweep (bench/tasks/tasks.c): 5 io tasks, max(2, PUs)
- * cpu tasks (shorter past 16 PUs); serial with 1 worker, the others with
- * the task count in
- * quick, 1 .. 8 then powers of two up to max(2 PUs, n) otherwise. */
+/* tasks: the C tasks' plan (bench/tasks/tasks.c): the same task counts,
+ * lengths and worker sweeps; serial with 1 worker. */
 static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const char *const models[] = { "cpython-serial", "cpython-fork", "cpython-threads",
 					      "cpython-pool", "cpython-coroutines" };
-	double task_ms = PB_PICK(cfg, 100.0, 200.0, 1000.0);
 
 	for (int k = 0; k < 2; k++) {
-		int n = k == 0 ? 5 : (cfg->pus > 2 ? cfg->pus : 2), hi = 2 * cfg->pus, w[64], nw;
-		double ms = k == 0 ? task_ms : tasks_cpu_task_ms(cfg, task_ms);
+		enum workload_kind kind = k == 0 ? WL_IO : WL_CPU;
+		int n = tasks_count(cfg, kind), w[64], nw = tasks_workers(cfg, n, w, 64);
+		double ms = tasks_task_ms(cfg, kind);
 
-		hi = hi > n ? hi : n;
-		nw = tasks_sweep_to(hi, w, 64);
 		for (int m = 0; m < 5; m++) {
 			struct pb_case c = py_case("tasks", models[m], k ? "cpu" : "io",
 						   &tasks_prog, 4.0 * n * ms / 1e3);
@@ -60,15 +58,10 @@ static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 			c.param_value = ms;
 			pb_case_name(&c, "n", n);
 			for (int i = 0; i < (m == 0 ? 1 : nw); i++) {
-				/* quick: as the C twins (bench/tasks/tasks.c) */
-				bool quick_w = m == 0 || w[i] == n;
-
-				if (cfg->profile == PROFILE_QUICK && !quick_w)
-					continue;
-				c.workers = w[i];
+				c.workers = m == 0 ? 1 : w[i];
 				/* Python's start-up, then the C twin's estimate */
 				c.est_s = 0.05 + tasks_estimate(cfg, k == 1, m == 0 || m == 2, n,
-								w[i], ms);
+								c.workers, ms);
 				pb_plan_add(plan, &c);
 			}
 		}
@@ -79,7 +72,7 @@ static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
  * interval: the echo round trip (the C twin's) and time.sleep(1 ms). */
 static void plan_convoy(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	int n = PB_PICK(cfg, 20, 300, 1000), kmax = PB_PICK(cfg, 1, cfg->pus, cfg->pus);
+	int n = gil_convoy_trips(cfg), kmax = PB_PICK(cfg, 1, cfg->pus, cfg->pus);
 
 	for (int v = 0; v < 2; v++)
 		for (int k = 0; k <= kmax; k++) {
@@ -93,6 +86,8 @@ static void plan_convoy(struct pb_plan *plan, const struct pb_config *cfg)
 			c.workers = k + 1;
 			c.param = "cpu_threads";
 			c.param_value = k;
+			/* Python's start-up, then the C twin's; a sleep is 1 ms */
+			c.est_s = 0.05 + gil_estimate(n, 5000, k) + (v ? 1e-3 * n : 0);
 			pb_plan_add(plan, &c);
 		}
 }
@@ -100,7 +95,7 @@ static void plan_convoy(struct pb_plan *plan, const struct pb_config *cfg)
 /* gil-cores: two CPU threads' time slices, on one PU and on two. */
 static void plan_cores(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	int ms = PB_PICK(cfg, 25, 250, 1000);
+	int ms = PB_PICK(cfg, 25, 100, 1000); /* as the C twins' (bench/gil/cores.c) */
 
 	for (int pus = 1; pus <= 2 && pus <= cfg->pus; pus++) {
 		struct pb_case c = py_case("gil-cores", "cpython-threads", "cpu", &slices_prog,
@@ -113,6 +108,7 @@ static void plan_cores(struct pb_plan *plan, const struct pb_config *cfg)
 		c.pin = pus == 1 ? PIN_SINGLE : PIN_SCATTER;
 		c.param = "pus";
 		c.param_value = pus;
+		c.est_s = 0.05 + 2.0 * ms / 1e3; /* under the GIL, one after the other */
 		pb_plan_add(plan, &c);
 	}
 }
@@ -129,7 +125,12 @@ static void plan_latency(struct pb_plan *plan, const struct pb_config *cfg)
 			struct pb_case c = py_case("ipc-latency", models[m], "-", &ipc_prog, 60);
 
 			pb_case_label(&c, "pin:%s", pin_policy_name(pins[p]));
-			pb_case_set(&c, "n", PB_PICK(cfg, 400, 10000, 20000));
+			int64_t trips = PB_PICK(cfg, 400, 2000, 20000); /* as the C twins' */
+
+			pb_case_set(&c, "n", trips);
+			/* up to 120 us a round trip across PUs (Queue), the
+			 * manager's 300 us, after Python's start-up */
+			c.est_s = 0.1 + (double)trips * (m == 4 ? 300e-6 : 120e-6);
 			c.workers = 2;
 			c.pin_fixed = true;
 			c.pin = pins[p];
@@ -151,13 +152,19 @@ static void plan_counter(struct pb_plan *plan, const struct pb_config *cfg)
 		struct pb_case c = py_case("counter-contention", "cpython-value", variants[v],
 					   &counter_prog, 60);
 
-		pb_case_set(&c, "n", PB_PICK(cfg, 200000, 1000000, 1000000));
+		/* default as quick: the lost fraction settles long before
+		 * (default run 20261130T200841Z: 1.7 us an increment locked) */
+		int64_t n = PB_PICK(cfg, 200000, 200000, 1000000);
+
+		pb_case_set(&c, "n", n);
+		c.est_s = 0.1 + (double)n * 2e-6;
 		c.workers = 2;
 		pb_plan_add(plan, &c);
 	}
 	pb_case_name(&seed, "n", 50);
 	pb_case_name(&seed, "sleep_ms", 10);
 	seed.workers = 10;
+	seed.est_s = 0.15 + 50 * 0.0105; /* ten interpreters forked, 50 sleeps */
 	pb_plan_add(plan, &seed);
 }
 
@@ -168,7 +175,7 @@ static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 	static const char *const orders[] = { "cpython-map", "cpython-imap",
 					      "cpython-imap_unordered" };
 	struct pb_case c = py_case("pool-overhead", "cpython-pool", "-", &overhead_prog, 30);
-	int n = PB_PICK(cfg, 10000, 100000, 100000), w = cfg->pus;
+	int n = chunksize_tasks(cfg), w = cfg->pus;
 
 	pb_case_name(&c, "n", 1000);
 	c.workers = 1;
@@ -186,7 +193,7 @@ static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 		c = py_case("ordering", orders[m], "-", &ordering_prog, 30);
 		pb_case_name(&c, "n", 16);
 		pb_case_set(&c, "lo_ms", PB_PICK(cfg, 2, 10, 50));
-		pb_case_set(&c, "hi_ms", PB_PICK(cfg, 30, 200, 1000));
+		pb_case_set(&c, "hi_ms", PB_PICK(cfg, 30, 100, 1000)); /* as the C twins */
 		c.workers = 16;
 		pb_plan_add(plan, &c);
 	}
@@ -201,8 +208,9 @@ static void plan_tqueue(struct pb_plan *plan, const struct pb_config *cfg)
 	for (int m = 0; m < 2; m++) {
 		struct pb_case c = py_case("tqueue-prodcons", models[m], "-", &tqueue_prog, 30);
 
-		pb_case_set(&c, "n", PB_PICK(cfg, 200000, 1000000, 5000000));
-		pb_case_set(&c, "send_ms", PB_PICK(cfg, 200, 500, 1000));
+		pb_case_set(&c, "n", PB_PICK(cfg, 200000, 200000, 5000000));
+		pb_case_set(&c, "send_ms", PB_PICK(cfg, 200, 200, 1000));
+		c.est_s = 0.1 + 1.5 * PB_PICK(cfg, 200, 200, 1000) / 1e3;
 		pb_case_name(&c, "p", 1);
 		pb_case_name(&c, "c", 1);
 		c.workers = 2;

@@ -17,7 +17,7 @@ static int convoy_run(struct pb_ctx *ctx, const struct pb_case *c);
 
 static void convoy_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	int n = PB_PICK(cfg, 20, 300, 1000), kmax = PB_PICK(cfg, 1, cfg->pus, cfg->pus);
+	int n = gil_convoy_trips(cfg), kmax = PB_PICK(cfg, 1, cfg->pus, cfg->pus);
 	struct pb_case c = {
 		.experiment = "gil-convoy",
 		.workload = "io",
@@ -36,6 +36,11 @@ static void convoy_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			pb_case_set(&c, "cpu_threads", k);
 			gil_plan_add(plan, &c, gil);
 		}
+}
+
+int gil_convoy_trips(const struct pb_config *cfg)
+{
+	return PB_PICK(cfg, 20, 30, 1000);
 }
 
 /* ---- the run: the CPU threads compute until the IO thread is done ---- */

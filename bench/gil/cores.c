@@ -35,15 +35,24 @@ static const struct {
 static void plan_pus(struct pb_plan *plan, const struct pb_config *cfg, struct pb_case *c, bool gil)
 {
 	for (int pus = 1; pus <= 2 && pus <= cfg->pus; pus++) {
+		int64_t mode = GX_CPU_POLL;
+		bool serial;
+
+		pb_case_has(c, "cpu_mode", &mode);
+		serial = gil && mode != GX_CPU_RELEASED;
+
 		c->pin = pus == 1 ? PIN_SINGLE : PIN_SCATTER;
 		c->param_value = pus;
+		/* two threads of ms each: one after the other on one PU or under
+		 * the GIL, side by side otherwise */
+		c->est_s = 0.02 + pb_case_get(c, "ms") / 1e3 * (pus == 1 || serial ? 2 : 1);
 		gil_plan_add(plan, c, gil);
 	}
 }
 
 static void cores_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	static const int ms[] = { 25, 250, 1000 };
+	static const int ms[] = { 25, 100, 1000 }; /* default: 5-minute budget */
 	int task_ms = ms[PB_PICK(cfg, 0, 1, 2)];
 	struct pb_case c = {
 		.experiment = "gil-cores",

@@ -130,7 +130,26 @@ void gil_plan_add(struct pb_plan *plan, struct pb_case *c, bool with_gil)
 {
 	c->model = with_gil ? "threads-gil" : "threads";
 	pb_case_set(c, "gil", with_gil);
+	if (pb_case_get(c, "n") > 0)
+		c->est_s = gil_estimate(pb_case_get(c, "n"),
+					(unsigned long)pb_case_get(c, "switch_us"),
+					with_gil ? (int)pb_case_get(c, "cpu_threads") : 0);
 	pb_plan_add(plan, c);
+}
+
+/* Measured on a 2-PU VM (default run 20261130T200841Z): the echo alone
+ * about 0.15 ms a round trip; next to one CPU thread a switch interval more
+ * (5.3 ms at 5 ms), next to two about six (19 ms in C, 32 ms in CPython),
+ * as the IO thread queues behind both. */
+double gil_estimate(int64_t trips, unsigned long switch_us, int cpu_threads)
+{
+	double per_trip = 1e-6 * (GIL_ECHO_US + 50);
+
+	if (cpu_threads == 1)
+		per_trip += 1.1e-6 * (double)switch_us;
+	else if (cpu_threads > 1)
+		per_trip += 3e-6 * cpu_threads * (double)switch_us;
+	return 0.02 + (double)trips * per_trip;
 }
 
 double gil_budget(int trips, unsigned long switch_us)

@@ -32,5 +32,13 @@ int gil_case_run(struct pb_ctx *ctx, const struct pb_case *c, uint64_t cpu_ticks
 void gil_plan_add(struct pb_plan *plan, struct pb_case *c, bool with_gil);
 /* A watchdog budget for trips round trips at a switch interval of switch_us. */
 double gil_budget(int trips, unsigned long switch_us);
+/* The plan's estimate of one repetition of trips echo round trips next to
+ * cpu_threads CPU threads under the GIL (0: none, or no GIL). */
+double gil_estimate(int64_t trips, unsigned long switch_us, int cpu_threads);
+/* gil-convoy's round trips per repetition in the profile (the C cases and
+ * their cpython-threads twins): 20, 30, 1000. Next to two CPU threads a
+ * round trip waits about six intervals, so 30 keep a repetition under a
+ * second on the default profile's 5-minute budget. */
+int gil_convoy_trips(const struct pb_config *cfg);
 
 #endif

@@ -216,9 +216,15 @@ static void latency_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				     .budget_s = 60 };
 
 		pb_case_label(&c, "pin:%s", pin_policy_name(pins[p]));
-		pb_case_set(&c, "round_trips", PB_PICK(cfg, 400, 10000, 20000));
+		/* default: 2,000 round trips give a p50 and p99 in well under a
+		 * second each (a 5-minute budget on 2 PUs) */
+		int64_t trips = PB_PICK(cfg, 400, 2000, 20000);
+
+		pb_case_set(&c, "round_trips", trips);
 		for (int m = 0; m < IPC_NMODELS; m++) {
 			c.model = ipc_models[m].name;
+			/* up to 60 us a round trip across PUs, a manager's twice that */
+			c.est_s = 0.02 + (double)trips * (m == IPC_MANAGER ? 120e-6 : 60e-6);
 			pb_case_set(&c, "channel", m);
 			c.run = latency_case;
 			pb_plan_add(plan, &c);
@@ -226,6 +232,7 @@ static void latency_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		c.model = "perf-sched-pipe";
 		c.param_value = 4; /* perf sends an int */
 		c.run = perf_case;
+		c.est_s = 0.05 + (double)trips * 45e-6; /* perf's start-up, its loops */
 		pb_plan_add(plan, &c);
 		/* 4-byte pings both ways, paired by round. perf reads each
 		 * message with one read, so the pipe it is set against is
@@ -235,8 +242,12 @@ static void latency_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		c.model = "pipe-vs-perf";
 		c.run = paired_case;
 		pb_case_set(&c, "channel", IPC_PIPE_BATCHED);
-		pb_case_set(&c, "round_trips", PB_PICK(cfg, 1000, 4000, 10000));
+		pb_case_set(&c, "round_trips", PB_PICK(cfg, 1000, 2000, 10000));
 		pb_case_set(&c, "rounds", PB_PICK(cfg, 3, 5, 7));
+		/* each round: ours, then perf's as many; 45 us a round trip
+		 * across PUs (default run 20261130T200841Z), perf's start-up */
+		c.est_s = PB_PICK(cfg, 3, 5, 7) *
+			  (0.01 + 2.0 * PB_PICK(cfg, 1000, 2000, 10000) * 45e-6);
 		pb_plan_add(plan, &c);
 	}
 }

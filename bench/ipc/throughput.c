@@ -14,6 +14,8 @@
 
 static const double sizes_all[] = { 8, 64, 512, 4096, 32768, 65536, 262144, 1048576 };
 static const double sizes_quick[] = { 64, 65536, 1048576 };
+/* default: five sizes over the range (a 5-minute budget on 2 PUs) */
+static const double sizes_default[] = { 64, 512, 4096, 65536, 1048576 };
 static const int stream_models[] = { IPC_PIPE, IPC_UNIX,     IPC_QUEUE,	       IPC_MQUEUE,
 				     IPC_SHM,  IPC_SHM_MPMC, IPC_PIPE_BATCHED, IPC_MANAGER };
 
@@ -36,18 +38,20 @@ static void ceiling_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			     .pin = PIN_SCATTER,
 			     .run = ceiling_case,
 			     .budget_s = 30,
-			     .est_s = 0.05 + PB_PICK(cfg, 15, 150, 500) / 1e3 };
+			     .est_s = 0.05 + PB_PICK(cfg, 15, 60, 500) / 1e3 };
 
 	pb_case_name(&k, "slots", 16); /* 1 MiB in flight, as the shm ring */
-	pb_case_set(&k, "run_ms", PB_PICK(cfg, 15, 150, 500));
+	pb_case_set(&k, "run_ms", PB_PICK(cfg, 15, 60, 500));
 	pb_plan_add(plan, &k);
 }
 
 static void throughput_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	bool quick = cfg->profile == PROFILE_QUICK;
-	const double *sizes = quick ? sizes_quick : sizes_all;
-	size_t nsizes = quick ? 3 : 8;
+	const double *sizes = quick			     ? sizes_quick :
+			      cfg->profile == PROFILE_DEFAULT ? sizes_default :
+								sizes_all;
+	size_t nsizes = quick ? 3 : cfg->profile == PROFILE_DEFAULT ? 5 : 8;
 	struct pb_case c = { .experiment = "ipc-throughput",
 			     .param = "msg_bytes",
 			     .workers = 2,
@@ -59,9 +63,9 @@ static void throughput_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			     .workers = 1,
 			     .run = memcpy_case };
 
-	c.est_s = 0.03 + PB_PICK(cfg, 15, 150, 500) / 1e3; /* two workers, then send_ms */
-	m.est_s = 0.01 + PB_PICK(cfg, 10, 50, 200) / 1e3;
-	pb_case_set(&c, "send_ms", PB_PICK(cfg, 15, 150, 500));
+	c.est_s = 0.03 + PB_PICK(cfg, 15, 60, 500) / 1e3; /* two workers, then send_ms */
+	m.est_s = 0.01 + PB_PICK(cfg, 10, 30, 200) / 1e3;
+	pb_case_set(&c, "send_ms", PB_PICK(cfg, 15, 60, 500));
 	for (size_t k = 0; k < sizeof(stream_models) / sizeof(stream_models[0]); k++) {
 		c.model = ipc_models[stream_models[k]].name;
 		pb_case_set(&c, "channel", stream_models[k]);
@@ -70,7 +74,7 @@ static void throughput_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			pb_plan_add(plan, &c);
 		}
 	}
-	pb_case_set(&m, "copy_ms", PB_PICK(cfg, 10, 50, 200));
+	pb_case_set(&m, "copy_ms", PB_PICK(cfg, 10, 30, 200));
 	for (size_t i = 0; i < nsizes; i++) {
 		m.param_value = sizes[i];
 		pb_plan_add(plan, &m);

@@ -42,11 +42,16 @@ static int chunksize_run(struct pb_ctx *ctx, const struct pb_case *c)
 	return 0;
 }
 
+int chunksize_tasks(const struct pb_config *cfg)
+{
+	return PB_PICK(cfg, 10000, 20000, 100000);
+}
+
 /* The cases: chunksize 1 to 1024 (quick: four of them), and Python's default. */
 static void chunksize_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const int sizes[] = { 1, 4, 16, 64, 256, 1024 };
-	int n = PB_PICK(cfg, 10000, 100000, 100000);
+	int n = chunksize_tasks(cfg);
 	struct pb_case c = { .experiment = "chunksize",
 			     .model = "pool",
 			     .workers = cfg->pus,

@@ -80,7 +80,7 @@ static void ordering_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	/* the seed's Pool(4), and one worker per task */
 	int workers[] = { 4, ORDERING_TASKS }, lo = PB_PICK(cfg, 2, 10, 50);
-	int hi = PB_PICK(cfg, 30, 200, 1000);
+	int hi = PB_PICK(cfg, 30, 100, 1000); /* default: a 5-minute budget */
 
 	for (int w = cfg->profile == PROFILE_QUICK; w < 2; w++) {
 		for (int m = 0; m < 3; m++) {
@@ -93,6 +93,9 @@ static void ordering_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			pb_case_name(&c, "n", ORDERING_TASKS);
 			pb_case_set(&c, "lo_ms", lo);
 			pb_case_set(&c, "hi_ms", hi);
+			/* ceil(n / W) rounds of sleeps averaging (lo + hi) / 2 */
+			c.est_s = 0.03 + (ORDERING_TASKS + workers[w] - 1) / workers[w] *
+						 (lo + hi) / 2e3;
 			pb_plan_add(plan, &c);
 		}
 	}

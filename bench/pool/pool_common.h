@@ -82,4 +82,9 @@ double pe_random_unit(uint64_t *state);
 /* "met" or "NOT met", for an acceptance check in a note. */
 const char *pe_verdict(bool ok);
 
+/* chunksize's task count, for the C pool and its cpython-pool twin: 10,000
+ * (quick), 20,000 (default: CPython's chunksize 1 costs about 16 us a task,
+ * so 100,000 took 1.6 s a repetition, past the 5-minute budget), 100,000. */
+int chunksize_tasks(const struct pb_config *cfg);
+
 #endif

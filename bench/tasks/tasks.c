@@ -59,19 +59,11 @@ static int model_index(tasks_model_fn fn)
 	return nmodels++;
 }
 
-static int cpu_tasks(const struct pb_config *cfg)
+int tasks_count(const struct pb_config *cfg, enum workload_kind kind)
 {
+	if (kind == WL_IO)
+		return IO_TASKS;
 	return cfg->pus > 2 ? cfg->pus : 2;
-}
-
-/* quick: one point, every task at once (W = n; for cpu, n is the number of
- * PUs). One worker is left to serial, the baseline: any model with one
- * worker is serial again; the sweeps are the default profile's. The quick
- * profile must fit in a minute. */
-static int quick_sweep(int ntasks, int *w)
-{
-	w[0] = ntasks;
-	return 1;
 }
 
 int tasks_sweep_to(int hi, int *w, int max)
@@ -85,27 +77,27 @@ int tasks_sweep_to(int hi, int *w, int max)
 	return n;
 }
 
-/* Workers 1, 2, ... 8, then powers of two, up to 2 x PUs (and the task
- * count, and one past it in the full profile), so that a 64-PU machine
- * sweeps 1..8, 16, 32, 64, 128 and not 128 points. */
-static int worker_sweep(const struct pb_config *cfg, int ntasks, int *w, int max)
+int tasks_workers(const struct pb_config *cfg, int ntasks, int *w, int max)
 {
 	int hi = 2 * cfg->pus;
 
-	if (cfg->profile == PROFILE_QUICK)
-		return quick_sweep(ntasks, w);
-	if (ntasks > hi)
-		hi = ntasks;
-	if (cfg->profile == PROFILE_FULL)
-		hi = hi > ntasks + 1 ? hi : ntasks + 1;
+	if (cfg->profile == PROFILE_QUICK) {
+		w[0] = ntasks; /* every task at once; serial is the baseline */
+		return 1;
+	}
+	if (cfg->profile == PROFILE_DEFAULT)
+		return tasks_sweep_to(ntasks, w, max);
+	hi = hi > ntasks + 1 ? hi : ntasks + 1;
 	return tasks_sweep_to(hi, w, max);
 }
 
-double tasks_cpu_task_ms(const struct pb_config *cfg, double task_ms)
+double tasks_task_ms(const struct pb_config *cfg, enum workload_kind kind)
 {
-	double most = PB_PICK(cfg, 800.0, 1600.0, 2000.0) / cpu_tasks(cfg);
+	double most = PB_PICK(cfg, 800.0, 1600.0, 2000.0) / tasks_count(cfg, WL_CPU);
+	double task_ms = kind == WL_IO ? PB_PICK(cfg, 100.0, 50.0, 1000.0)
+				       : PB_PICK(cfg, 100.0, 100.0, 1000.0);
 
-	return task_ms <= most ? task_ms : floor(most);
+	return kind == WL_IO || task_ms <= most ? task_ms : floor(most);
 }
 
 /* W workers run n tasks in ceil(n / W) rounds; cpu work cannot go faster
@@ -128,12 +120,11 @@ static int tasks_case_run(struct pb_ctx *ctx, const struct pb_case *c);
 void tasks_plan(struct pb_plan *plan, const struct pb_config *cfg, const char *model,
 		tasks_model_fn fn, bool sweep_workers)
 {
-	double task_ms = PB_PICK(cfg, 100.0, 200.0, 1000.0);
 	enum workload_kind kinds[] = { WL_IO, WL_CPU };
 
 	for (int k = 0; k < 2; k++) {
-		int ntasks = kinds[k] == WL_IO ? IO_TASKS : cpu_tasks(cfg), w[64], nw = 1;
-		double ms = kinds[k] == WL_IO ? task_ms : tasks_cpu_task_ms(cfg, task_ms);
+		int ntasks = tasks_count(cfg, kinds[k]), w[64], nw = 1;
+		double ms = tasks_task_ms(cfg, kinds[k]);
 		struct pb_case c = {
 			.experiment = "tasks",
 			.model = model,
@@ -150,7 +141,7 @@ void tasks_plan(struct pb_plan *plan, const struct pb_config *cfg, const char *m
 		pb_case_set(&c, "model_index", model_index(fn));
 		w[0] = 1;
 		if (sweep_workers)
-			nw = worker_sweep(cfg, ntasks, w, 64);
+			nw = tasks_workers(cfg, ntasks, w, 64);
 		for (int i = 0; i < nw; i++) {
 			c.workers = w[i];
 			c.est_s = tasks_estimate(cfg, kinds[k] == WL_CPU,

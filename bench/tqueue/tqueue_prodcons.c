@@ -170,8 +170,11 @@ static void tq_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		.experiment = "tqueue-prodcons", .workload = "-", .run = tq_run, .budget_s = 60
 	};
 
-	pb_case_set(&c, "n", PB_PICK(cfg, 200000, 1000000, 5000000));
-	pb_case_set(&c, "send_ms", PB_PICK(cfg, 50, 500, 1000));
+	/* default: a rate settles in 0.2 s (a 5-minute budget on 2 PUs) */
+	int64_t n = PB_PICK(cfg, 200000, 300000, 5000000), send_ms = PB_PICK(cfg, 50, 150, 1000);
+
+	pb_case_set(&c, "n", n);
+	pb_case_set(&c, "send_ms", send_ms);
 	for (int m = 0; m < TQM_N; m++)
 		for (int p = 0; p < nc; p++)
 			for (int k = 0; k < nc; k++) {
@@ -180,6 +183,10 @@ static void tq_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				x.model = tqm_names[m];
 				x.workers = counts[p] + counts[k];
 				pb_case_set(&x, "model", m);
+				/* processes send for send_ms; threads move n messages
+				 * at about 0.2 us each (default run 20261130T200841Z) */
+				x.est_s = m == TQM_MPQUEUE ? 0.05 + 1.2 * (double)send_ms / 1e3
+							   : 0.01 + (double)n * 0.3e-6;
 				pb_case_name(&x, "p", counts[p]);
 				pb_case_name(&x, "c", counts[k]);
 				pb_plan_add(plan, &x);
