@@ -4,10 +4,12 @@
  * experiment's estimated time and the total (no case runs). No timing is
  * measured here: the test holds the plan's shape (sweeps, task counts, work
  * per case) so that a change that makes a big machine's run explode fails
- * at once. The issue's budgets (64 PUs: default 15 min, full 60 min; 2 PUs:
- * quick 60 s, default 5 min) are not met yet (issue 14's note gives the
- * estimates); what is held here: the run grows at most 3x from 2 PUs to 64
- * and 4x to 256, and no profile is estimated past two hours anywhere.
+ * at once. The issue's budgets for the synthetic 64-PU machine (pack:2
+ * core:16 pu:2), on the plan's estimates: default <= 15 min, full <= 60 min.
+ * The 2-PU budgets (quick <= 60 s, default <= 5 min) are measured, by `time
+ * make bench` (issue 14's note); here their estimates are printed. The
+ * estimates come from each case's est_s, calibrated against measured runs
+ * (the comments next to them name the runs).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -92,12 +94,24 @@ static void big_machines_stay_bounded(void **state)
 	}
 }
 
+/* The budgets themselves, on the plan's estimates. */
+static void budgets_hold(void **state)
+{
+	(void)state;
+	estimate("pack:1 core:2 pu:1", "quick"); /* printed: 2 PUs' budgets are measured */
+	estimate("pack:1 core:2 pu:1", "default");
+	assert_true(estimate("pack:2 core:16 pu:2", "default") <= 15 * 60);
+	assert_true(estimate("pack:2 core:16 pu:2", "full") <= 60 * 60);
+	estimate("pack:4 core:32 pu:2", "default"); /* printed: the stated estimate */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_experiment_has_an_estimate),
 		cmocka_unit_test(profiles_grow_in_order),
 		cmocka_unit_test(big_machines_stay_bounded),
+		cmocka_unit_test(budgets_hold),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

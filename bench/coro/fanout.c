@@ -227,7 +227,7 @@ static void fo_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			x.workers = ks[i];
 			pb_case_set(&x, "model", m);
 			pb_case_set(&x, "k", ks[i]);
-			x.est_s = 0.02 + sleep_ms / 1e3 + 2 * ks[i] * create_s[m];
+			x.est_s = 0.02 + sleep_ms / 1e3 + ks[i] * create_s[m];
 			pb_plan_add(plan, &x);
 		}
 }

@@ -44,7 +44,7 @@ static double increment_ns(const char *variant)
 	static const struct {
 		const char *variant;
 		double ns;
-	} cost[] = { { "semaphore", 50 }, { "spin", 25 }, { "mutex", 20 }, { "atomic", 5 } };
+	} cost[] = { { "semaphore", 40 }, { "spin", 20 }, { "mutex", 15 }, { "atomic", 4 } };
 
 	for (size_t i = 0; i < sizeof(cost) / sizeof(cost[0]); i++)
 		if (strcmp(cost[i].variant, variant) == 0)
@@ -75,8 +75,7 @@ static void gil_plan(struct pb_plan *plan, const struct pb_config *cfg, struct p
 /* Every variant, W workers sharing a fixed total of increments as fast as
  * they can, under the run's --pin and again under compact and scatter
  * (quick: those two at W = 2 and processes only; default: at W = 2). The
- * estimate: each
- * variant's increment_ns, and the workers' start. */
+ * estimate: each variant's increment_ns, and the workers' start. */
 static void contention_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const enum pin_policy pins[] = { PIN_COMPACT, PIN_SCATTER };

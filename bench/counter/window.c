@@ -30,10 +30,13 @@ static void window_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const double full[] = { 0, 25, 50, 100, 200, 500, 1000, 2000, 5000, 10000 };
 	static const double quick[] = { 0, 100, 1000, 10000 };
+	/* default: six windows over the range (a 5-minute budget on 2 PUs) */
+	static const double some[] = { 0, 50, 200, 1000, 5000, 10000 };
 	static const int64_t gaps[] = { 0, GAP_NS };
 	bool q = cfg->profile == PROFILE_QUICK;
-	const double *win = q ? quick : full;
-	int nwin = q ? 4 : 10, modes = q ? 1 : 2;
+	bool d = cfg->profile == PROFILE_DEFAULT;
+	const double *win = q ? quick : d ? some : full;
+	int nwin = q ? 4 : d ? 6 : 10, modes = q ? 1 : 2;
 	struct pb_case c = { .experiment = "counter-window",
 			     .param = "window_ns",
 			     .workers = 2,
@@ -50,9 +53,10 @@ static void window_plan(struct pb_plan *plan, const struct pb_config *cfg)
 					pb_case_set(&c, "gap_ns", 0);
 				pb_case_label(&c, "pin:scatter");
 				c.param_value = win[i];
-				/* 30 ms a repetition at every window (default run
-				 * 20261130T200841Z): the increments shrink as it grows */
-				c.est_s = 0.03;
+				/* 30 to 130 ms a repetition at every window (default
+				 * runs 20261130T200841Z, 20261130T204845Z, loaded): the
+				 * increments shrink as it grows */
+				c.est_s = 0.06;
 				counter_add(plan, c, "unlocked", m,
 					    window_increments(win[i], gaps[g]));
 			}

@@ -72,10 +72,10 @@ static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
  * interval: the echo round trip (the C twin's) and time.sleep(1 ms). */
 static void plan_convoy(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	int n = gil_convoy_trips(cfg), kmax = PB_PICK(cfg, 1, cfg->pus, cfg->pus);
+	int n = gil_convoy_trips(cfg), kmax = gil_convoy_kmax(cfg);
 
 	for (int v = 0; v < 2; v++)
-		for (int k = 0; k <= kmax; k++) {
+		for (int k = 0; k <= kmax; k = k < 2 ? k + 1 : 2 * k) {
 			struct pb_case c = py_case("gil-convoy", "cpython-threads",
 						   v ? "sleep" : "io", v ? &sleep_prog : &echo_prog,
 						   0.02 * n);
@@ -95,7 +95,7 @@ static void plan_convoy(struct pb_plan *plan, const struct pb_config *cfg)
 /* gil-cores: two CPU threads' time slices, on one PU and on two. */
 static void plan_cores(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	int ms = PB_PICK(cfg, 25, 100, 1000); /* as the C twins' (bench/gil/cores.c) */
+	int ms = PB_PICK(cfg, 25, 100, 500); /* as the C twins' (bench/gil/cores.c) */
 
 	for (int pus = 1; pus <= 2 && pus <= cfg->pus; pus++) {
 		struct pb_case c = py_case("gil-cores", "cpython-threads", "cpu", &slices_prog,
@@ -125,12 +125,13 @@ static void plan_latency(struct pb_plan *plan, const struct pb_config *cfg)
 			struct pb_case c = py_case("ipc-latency", models[m], "-", &ipc_prog, 60);
 
 			pb_case_label(&c, "pin:%s", pin_policy_name(pins[p]));
-			int64_t trips = PB_PICK(cfg, 400, 2000, 20000); /* as the C twins' */
+			int64_t trips = PB_PICK(cfg, 400, 2000, 10000); /* as the C twins' */
 
 			pb_case_set(&c, "n", trips);
-			/* up to 120 us a round trip across PUs (Queue), the
-			 * manager's 300 us, after Python's start-up */
-			c.est_s = 0.1 + (double)trips * (m == 4 ? 300e-6 : 120e-6);
+			/* about 25 to 40 us a round trip, the manager's 130 to
+			 * 170 (default run 20261130T204845Z), after Python's
+			 * start-up */
+			c.est_s = 0.05 + (double)trips * (m == 4 ? 170e-6 : 40e-6);
 			c.workers = 2;
 			c.pin_fixed = true;
 			c.pin = pins[p];
@@ -153,11 +154,12 @@ static void plan_counter(struct pb_plan *plan, const struct pb_config *cfg)
 					   &counter_prog, 60);
 
 		/* default as quick: the lost fraction settles long before
-		 * (default run 20261130T200841Z: 1.7 us an increment locked) */
+		 * (default run 20261130T204845Z: 0.9 us an increment locked,
+		 * two processes side by side) */
 		int64_t n = PB_PICK(cfg, 200000, 200000, 1000000);
 
 		pb_case_set(&c, "n", n);
-		c.est_s = 0.1 + (double)n * 2e-6;
+		c.est_s = 0.05 + (double)n * 1e-6;
 		c.workers = 2;
 		pb_plan_add(plan, &c);
 	}
@@ -208,9 +210,9 @@ static void plan_tqueue(struct pb_plan *plan, const struct pb_config *cfg)
 	for (int m = 0; m < 2; m++) {
 		struct pb_case c = py_case("tqueue-prodcons", models[m], "-", &tqueue_prog, 30);
 
-		pb_case_set(&c, "n", PB_PICK(cfg, 200000, 200000, 5000000));
-		pb_case_set(&c, "send_ms", PB_PICK(cfg, 200, 200, 1000));
-		c.est_s = 0.1 + 1.5 * PB_PICK(cfg, 200, 200, 1000) / 1e3;
+		pb_case_set(&c, "n", PB_PICK(cfg, 200000, 200000, 2000000));
+		pb_case_set(&c, "send_ms", PB_PICK(cfg, 200, 200, 500));
+		c.est_s = 0.1 + 1.5 * PB_PICK(cfg, 200, 200, 500) / 1e3;
 		pb_case_name(&c, "p", 1);
 		pb_case_name(&c, "c", 1);
 		c.workers = 2;

@@ -11,13 +11,14 @@
 #include "gil_common.h"
 #include "harness.h"
 
-/* ---- the plan: K = 0 .. PUs CPU threads next to the IO thread ---- */
+/* ---- the plan: K = 0, 1, 2, 4 .. min(PUs, 4) CPU threads next to the IO
+ * thread (quick: 0, 1; full: up to 8) ---- */
 
 static int convoy_run(struct pb_ctx *ctx, const struct pb_case *c);
 
 static void convoy_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	int n = gil_convoy_trips(cfg), kmax = PB_PICK(cfg, 1, cfg->pus, cfg->pus);
+	int n = gil_convoy_trips(cfg), kmax = gil_convoy_kmax(cfg);
 	struct pb_case c = {
 		.experiment = "gil-convoy",
 		.workload = "io",
@@ -30,7 +31,7 @@ static void convoy_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	pb_case_name(&c, "echo_us", GIL_ECHO_US);
 	pb_case_set(&c, "switch_us", GIL_DEFAULT_INTERVAL_US);
 	for (int gil = 0; gil < 2; gil++)
-		for (int k = 0; k <= kmax; k++) {
+		for (int k = 0; k <= kmax; k = k < 2 ? k + 1 : 2 * k) {
 			c.workers = k + 1;
 			c.param_value = k;
 			pb_case_set(&c, "cpu_threads", k);
@@ -40,7 +41,14 @@ static void convoy_plan(struct pb_plan *plan, const struct pb_config *cfg)
 
 int gil_convoy_trips(const struct pb_config *cfg)
 {
-	return PB_PICK(cfg, 20, 30, 1000);
+	return PB_PICK(cfg, 20, 30, 100);
+}
+
+int gil_convoy_kmax(const struct pb_config *cfg)
+{
+	int most = PB_PICK(cfg, 1, 4, 4);
+
+	return cfg->pus < most ? cfg->pus : most;
 }
 
 /* ---- the run: the CPU threads compute until the IO thread is done ---- */

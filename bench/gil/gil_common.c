@@ -137,10 +137,10 @@ void gil_plan_add(struct pb_plan *plan, struct pb_case *c, bool with_gil)
 	pb_plan_add(plan, c);
 }
 
-/* Measured on a 2-PU VM (default run 20261130T200841Z): the echo alone
- * about 0.15 ms a round trip; next to one CPU thread a switch interval more
- * (5.3 ms at 5 ms), next to two about six (19 ms in C, 32 ms in CPython),
- * as the IO thread queues behind both. */
+/* Measured on a 2-PU VM (default runs 20261130T200841Z, 20261130T204845Z):
+ * the echo alone about 0.15 ms a round trip; next to one CPU thread a
+ * switch interval more (5.3 ms at 5 ms), next to two about three (12 ms in
+ * C, 16 to 21 ms in CPython), as the IO thread queues behind both. */
 double gil_estimate(int64_t trips, unsigned long switch_us, int cpu_threads)
 {
 	double per_trip = 1e-6 * (GIL_ECHO_US + 50);
@@ -148,7 +148,7 @@ double gil_estimate(int64_t trips, unsigned long switch_us, int cpu_threads)
 	if (cpu_threads == 1)
 		per_trip += 1.1e-6 * (double)switch_us;
 	else if (cpu_threads > 1)
-		per_trip += 3e-6 * cpu_threads * (double)switch_us;
+		per_trip += 1.5e-6 * cpu_threads * (double)switch_us;
 	return 0.02 + (double)trips * per_trip;
 }
 

@@ -26,7 +26,7 @@ static int trips_for(double run_s, unsigned long switch_us, int lo, int hi)
 
 static void interval_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	double run_s = PB_PICK(cfg, 0.05, 0.3, 3.0); /* default: 5-minute budget */
+	double run_s = PB_PICK(cfg, 0.05, 0.3, 1.0); /* default: 5-minute budget */
 	struct pb_case c = {
 		.experiment = "gil-interval",
 		.workload = "io",

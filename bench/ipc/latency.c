@@ -218,7 +218,7 @@ static void latency_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		pb_case_label(&c, "pin:%s", pin_policy_name(pins[p]));
 		/* default: 2,000 round trips give a p50 and p99 in well under a
 		 * second each (a 5-minute budget on 2 PUs) */
-		int64_t trips = PB_PICK(cfg, 400, 2000, 20000);
+		int64_t trips = PB_PICK(cfg, 400, 2000, 10000);
 
 		pb_case_set(&c, "round_trips", trips);
 		for (int m = 0; m < IPC_NMODELS; m++) {

@@ -181,6 +181,7 @@ static void pingpong_plan(struct pb_plan *plan, const struct pb_config *cfg)
 
 	pp.model = "queue";
 	pb_case_set(&pp, "global", 0);
+	pp.est_s = 0.05 + PINGPONG_TO * pp.param_value / 1e3; /* a sleep per value */
 	pb_plan_add(plan, &pp);
 	pp.model = "global";
 	pb_case_set(&pp, "global", 1);
@@ -190,6 +191,7 @@ static void pingpong_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	pb_case_set(&pp, "global", 0);
 	for (int i = 0; i < 3; i++) {
 		pp.param_value = sweep[i];
+		pp.est_s = 0.05 + PINGPONG_TO * sweep[i] / 1e3;
 		if (sweep[i] != PB_PICK(cfg, 1, 10, 10) &&
 		    (cfg->profile != PROFILE_QUICK || sweep[i] < 10))
 			pb_plan_add(plan, &pp);

@@ -34,6 +34,10 @@ static void scaling_plan(struct pb_plan *plan, const struct pb_config *cfg)
 
 				if (cfg->profile == PROFILE_QUICK && pi != ci)
 					continue; /* quick: 1x1, 2x2, 4x4 */
+				/* default: those and the lopsided 1x4, 4x1 (a
+				 * 5-minute budget on 2 PUs) */
+				if (cfg->profile == PROFILE_DEFAULT && pi != ci && pi + ci != 2)
+					continue;
 				pb_case_label(&c, "c:%d", pc[ci]);
 				pb_case_set(&c, "consumers", pc[ci]);
 				pb_case_set(&c, "channel", scaled[m]);

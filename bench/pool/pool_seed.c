@@ -65,6 +65,9 @@ static void seed_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			     .budget_s = 30 };
 
 	pb_case_name(&c, "n", SEED_TASKS);
+	/* the seed's sleeps (0 .. 3 s, scaled), about 4 s of wall at scale 1
+	 * (default run 20261130T204845Z: 0.8 s at 0.2) */
+	c.est_s = 0.05 + 4.0 * c.param_value;
 	pb_plan_add(plan, &c);
 }
 

@@ -90,7 +90,7 @@ static int ceiling_ops(struct pb_ctx *ctx, const struct pb_case *c, double *ns, 
 // clang-format off
 const struct price_prim price_memory[] = {
 	{ .model = "memcpy", .what = "memcpy of 64 KiB, one core, hot", .ours = memcpy_ops,
-	  .pins = PRICE_ONE, .workers = 1, .ops = { 20000, 200000, 500000 }, .op_ns = 2500,
+	  .pins = PRICE_ONE, .workers = 1, .ops = { 20000, 60000, 500000 }, .op_ns = 2500,
 	  .peer = "perf bench mem memcpy", .pair_model = "memcpy-vs-perf",
 	  .peer_run = perf_memcpy, .pair_ops = { 10000, 20000, 40000 }, .peer_fixed_s = 0.03, .peer_op_ns = 2.4e3 },
 	{ .model = "copy-ceiling", .what = "64 KiB handed across cores (ring of 16 slots)",

@@ -170,6 +170,10 @@ static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const s
 		c.model = p->pair_model;
 		c.run = paired_case;
 		pb_case_set(&c, "ops", (int64_t)ops);
+		/* a peer that takes a second a run (perf's futex wake: ten
+		 * wakes 100 ms apart) alternates once a repetition by default */
+		if (p->peer_fixed_s >= 0.5 && cfg->profile == PROFILE_DEFAULT)
+			rounds = 1;
 		pb_case_set(&c, "rounds", rounds);
 		c.est_s =
 			0.02 +

@@ -126,9 +126,9 @@ static int perf_syscall(struct pb_ctx *ctx, const struct pb_case *c, long n, dou
 // clang-format off
 const struct price_prim price_syscall[] = {
 	{ .model = "getppid", .what = "a null system call (getppid)", .ours = getppid_ops,
-	  .pins = PRICE_ONE, .workers = 1, .ops = { 200000, 1000000, 3000000 }, .op_ns = 200,
+	  .pins = PRICE_ONE, .workers = 1, .ops = { 200000, 400000, 3000000 }, .op_ns = 200,
 	  .peer = "perf bench syscall basic", .pair_model = "getppid-vs-perf",
-	  .peer_run = perf_syscall, .pair_ops = { 100000, 200000, 400000 },
+	  .peer_run = perf_syscall, .pair_ops = { 100000, 100000, 400000 },
 	  .peer_fixed_s = 0.03 },
 	{ .model = "clock-gettime", .what = "clock_gettime(CLOCK_MONOTONIC)", .ours = clock_ops,
 	  .pins = PRICE_ONE, .workers = 1, .ops = { 200000, 1000000, 3000000 }, .op_ns = 30 },

@@ -59,17 +59,19 @@ void tasks_plan(struct pb_plan *plan, const struct pb_config *cfg, const char *m
 int tasks_sweep_to(int hi, int *w, int max);
 /* One task's length in the profile: io 100 ms (quick), 50 ms (default:
  * five sweeps of eleven models must fit the 5-minute budget on 2 PUs),
- * 1000 ms (full); cpu 100, 100, 1000 ms, shorter when the PUs' tasks
- * together would be more than 0.8 s (quick), 1.6 s (default) or 2 s (full)
+ * 200 ms (full); cpu 100, 100, 500 ms, shorter when the PUs' tasks
+ * together would be more than 0.8 s (quick), 1.6 s (default) or 1 s (full)
  * of work, so that serial and every threads-gil run stay bounded on a big
- * machine. The C models and their cpython-* twins share it. */
+ * machine (full: 10 repetitions of a dozen worker counts on 64 PUs). The C
+ * models and their cpython-* twins share it. */
 double tasks_task_ms(const struct pb_config *cfg, enum workload_kind kind);
 /* The number of tasks: 5 io tasks (the seed's), max(2, PUs) cpu tasks. */
 int tasks_count(const struct pb_config *cfg, enum workload_kind kind);
 /* The worker counts of a swept model (into w, room for max): quick, the task
  * count alone; default, 1 .. 8 then powers of two up to the task count
- * (more workers than tasks add nothing but idle workers); full, up to
- * max(2 x PUs, tasks + 1), to show the oversubscribed machine too. */
+ * (more workers than tasks add nothing but idle workers); full, up to twice
+ * the PUs the tasks can use (or one past the task count, if more), to show
+ * the oversubscribed machine too. */
 int tasks_workers(const struct pb_config *cfg, int ntasks, int *w, int max);
 /* The plan's estimate of one repetition: n tasks of task_ms on w workers
  * (serial: true when the model runs cpu work one task at a time, the GIL). */

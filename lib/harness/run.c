@@ -215,7 +215,7 @@ static void list_plan(const struct run *r)
 
 	if (r->opt.list_cases) {
 		for (i = 0; i < r->plan.n; i++)
-			printf("%s\t%.4f\n", r->plan.cases[i].name, run_case_estimate(&r->plan.cases[i]));
+			printf("%s\n", r->plan.cases[i].name);
 		return;
 	}
 	for (size_t e = 0; r->suites[e]; e++) {
