@@ -82,16 +82,18 @@ def costs(msg):
 
 
 def paired(n, runs, call, bare):
-    """ns per iteration that call's loop takes over bare's: the median over
-    runs of the difference, the two loops alternating."""
-    diffs = []
+    """ns per iteration that call's loop takes over bare's: the fastest of
+    runs of each (the two loops alternating), so that what the machine's
+    other load adds to some runs (it only ever adds) drops out."""
+    t_call, t_bare = [], []
     for _ in range(runs):
         t = time.perf_counter_ns()
         call(n)
         t1 = time.perf_counter_ns()
         bare(n)
-        diffs.append(((t1 - t) - (time.perf_counter_ns() - t1)) / n)
-    return pb.percentile(diffs, 50)
+        t_call.append(t1 - t)
+        t_bare.append(time.perf_counter_ns() - t1)
+    return (min(t_call) - min(t_bare)) / n
 
 
 def calibrate_conn(msg, n, runs):
@@ -242,7 +244,7 @@ def calibrate_get(q, frame, n, runs):
 
 def calibrate(a):
     msg = b"x" * a["msg_bytes"]
-    n, runs = a.get("n", 1000), a.get("runs", 5)
+    n, runs = a.get("n", 1000), a.get("runs", 7)
     if not (0 < len(msg) <= 4096 and n > 0 and runs > 0):
         pb.fail("calibrate: msg_bytes must be 1..4096, n and runs > 0")
     pb.start()
