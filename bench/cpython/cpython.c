@@ -160,7 +160,7 @@ static void last_line(FILE *f, char *out, size_t len)
 			snprintf(out, len, "%.*s", (int)strcspn(line, "\n"), line);
 }
 
-static int wait_child(struct pb_ctx *ctx, pid_t pid, FILE *err)
+static int wait_child(struct pb_ctx *ctx, pid_t pid, FILE *err, bool timed)
 {
 	char why[300];
 	int st;
@@ -168,7 +168,8 @@ static int wait_child(struct pb_ctx *ctx, pid_t pid, FILE *err)
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return pb_fail(ctx, "waitpid: %s", strerror(errno));
-	pb_timer_stop(ctx);
+	if (timed)
+		pb_timer_stop(ctx);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	last_line(err, why, sizeof(why));
@@ -177,7 +178,26 @@ static int wait_child(struct pb_ctx *ctx, pid_t pid, FILE *err)
 	return pb_fail(ctx, "python exited with status %d: %s", WEXITSTATUS(st), why);
 }
 
-static int run_program(struct pb_ctx *ctx, char **argv)
+/* Where the program's stdout goes: into metrics and the timer (text NULL),
+ * or into text (cap bytes, NUL-terminated; nothing timed). */
+struct sink {
+	char *text;
+	size_t cap, used;
+};
+
+static void sink_line(struct pb_ctx *ctx, struct sink *s, char *line, uint64_t t_fork)
+{
+	size_t n = strlen(line);
+
+	if (!s->text) {
+		take_line(ctx, line, t_fork);
+	} else if (s->used + n < s->cap) {
+		memcpy(s->text + s->used, line, n + 1);
+		s->used += n;
+	}
+}
+
+static int run_program(struct pb_ctx *ctx, char **argv, struct sink *sink)
 {
 	int fd[2];
 	FILE *err = tmpfile(), *out;
@@ -195,7 +215,8 @@ static int run_program(struct pb_ctx *ctx, char **argv)
 	}
 	fflush(NULL);
 	t_fork = clock_now_ns();
-	pb_timer_start(ctx); /* restarted at "# start" */
+	if (!sink->text)
+		pb_timer_start(ctx); /* restarted at "# start" */
 	pid = fork();
 	if (pid < 0) {
 		rc = pb_fail(ctx, "fork: %s", strerror(errno));
@@ -218,11 +239,11 @@ static int run_program(struct pb_ctx *ctx, char **argv)
 	if (!out)
 		close(fd[0]);
 	while (out && getline(&line, &cap, out) > 0)
-		take_line(ctx, line, t_fork);
+		sink_line(ctx, sink, line, t_fork);
 	free(line);
 	if (out)
 		fclose(out);
-	rc = wait_child(ctx, pid, err);
+	rc = wait_child(ctx, pid, err, !sink->text);
 	fclose(err);
 	return rc;
 }
@@ -240,5 +261,76 @@ int cpython_run(struct pb_ctx *ctx, const struct pb_case *c)
 			       "bench/cpython/pbcommon.py not found (set PARBENCH_CPYTHON_DIR)");
 	if (build_argv(ctx, c, py, dir, buf, argv) < 0)
 		return pb_fail(ctx, "the path of %s or of %s is longer than 255 bytes", py, dir);
-	return run_program(ctx, argv);
+	return run_program(ctx, argv, &(struct sink){ 0 });
+}
+
+/* ---- the interpreter's cost per call, for the C channel models ---- */
+
+static const char *const cost_names[] = { "py_send_bytes_ns", "py_recv_bytes_ns", "py_put_ns",
+					  "py_feed_ns", "py_get_ns" };
+#define NCOSTS (sizeof(cost_names) / sizeof(*cost_names))
+
+static double *cost_slot(struct cpython_call_costs *c, size_t i)
+{
+	double *const slot[NCOSTS] = { &c->send_bytes_ns, &c->recv_bytes_ns, &c->put_ns,
+				       &c->feed_ns, &c->get_ns };
+
+	return slot[i];
+}
+
+int cpython_parse_costs(const char *text, struct cpython_call_costs *out, char *why, size_t len)
+{
+	unsigned seen[NCOSTS] = { 0 };
+	char name[64], unit[32];
+	double v;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (sscanf(l, "%63s %lf %31s", name, &v, unit) != 3)
+			continue;
+		for (size_t i = 0; i < NCOSTS; i++) {
+			if (strcmp(name, cost_names[i]) != 0)
+				continue;
+			if (!(v >= 0 && v <= 1e6) || strcmp(unit, "ns") != 0 || seen[i]++) {
+				snprintf(why, len,
+					 "calibration: %s %g %s is not one cost of 0 .. 1e6 ns",
+					 name, v, unit);
+				return -1;
+			}
+			*cost_slot(out, i) = v;
+		}
+	}
+	for (size_t i = 0; i < NCOSTS; i++) {
+		if (!seen[i]) {
+			snprintf(why, len, "calibration: no %s in its output", cost_names[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int cpython_call_costs(struct pb_ctx *ctx, size_t msg_bytes, struct cpython_call_costs *out)
+{
+	char py[PATH_MAX], dir[PATH_MAX], buf[4][256], text[4096] = "", why[200];
+	char *argv[5] = { buf[0], buf[1], buf[2], buf[3], NULL };
+
+	if (!cpython_interpreter(pb_cfg(ctx), py, sizeof(py))) {
+		pb_skip(ctx, "%s not found (give an interpreter with --python PATH)",
+			pb_cfg(ctx)->python ? pb_cfg(ctx)->python : "python3");
+		return 1;
+	}
+	if (!script_dir(dir, sizeof(dir)))
+		return pb_fail(ctx,
+			       "bench/cpython/pbcommon.py not found (set PARBENCH_CPYTHON_DIR)");
+	if (snprintf(buf[0], 256, "%s", py) >= 256 ||
+	    snprintf(buf[1], 256, "%s/ipc.py", dir) >= 256)
+		return pb_fail(ctx, "the path of %s or of %s is longer than 255 bytes", py, dir);
+	snprintf(buf[2], 256, "model=calibrate");
+	snprintf(buf[3], 256, "msg_bytes=%zu", msg_bytes);
+	if (run_program(ctx, argv, &(struct sink){ .text = text, .cap = sizeof(text) }) < 0)
+		return -1;
+	if (cpython_parse_costs(text, out, why, sizeof(why)) < 0)
+		return pb_fail(ctx, "%s", why);
+	for (size_t i = 0; i < NCOSTS; i++)
+		pb_metric(ctx, cost_names[i], *cost_slot(out, i), "ns");
+	return 0;
 }

@@ -27,6 +27,23 @@ struct cpython_prog {
 const char *cpython_interpreter(const struct pb_config *cfg, char *out, size_t len);
 /* The run function of every CPython case. */
 int cpython_run(struct pb_ctx *ctx, const struct pb_case *c);
+/* What the interpreter adds per call to the system calls of a Pipe() and a
+ * Queue(), measured by CPython on this machine (ipc.py model=calibrate):
+ * Connection.send_bytes and recv_bytes, Queue.put, the feeder's work per
+ * message, Queue.get; ns per call. */
+struct cpython_call_costs {
+	double send_bytes_ns, recv_bytes_ns, put_ns, feed_ns, get_ns;
+};
+/* Parse the calibration's stdout ("metric value unit" lines; other lines
+ * are ignored): 0 when every cost is there once, finite, 0 .. 1e6 ns;
+ * else -1 with why filled. */
+int cpython_parse_costs(const char *text, struct cpython_call_costs *out, char *why, size_t len);
+/* Run the calibration for msg_bytes messages in this case process (call it
+ * outside the timed work) and record each cost as a metric: 0, or 1 after
+ * pb_skip (no interpreter), or -1 after pb_fail (it failed, or printed
+ * garbage). */
+int cpython_call_costs(struct pb_ctx *ctx, size_t msg_bytes, struct cpython_call_costs *out);
+
 /* The fidelity table: notes and derived rows, C against CPython. */
 void cpython_fidelity(struct pb_report *rep);
 

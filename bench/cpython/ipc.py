@@ -11,17 +11,35 @@ through multiprocessing's own channels, as lib/models/channel models them.
         to the manager's server process for every put and get).
 Also the cost the C model does not pay: pickle.dumps + loads of the
 message (pickle_ns) and the empty function call (empty_call_ns).
+
+    ipc.py model=calibrate msg_bytes=64 [n=1000 runs=5]
+        what the interpreter adds per call, measured in one process that
+        never blocks, each call against the bare system calls of the same
+        bytes (os.write, os.read(4), os.read(size)): py_send_bytes_ns and
+        py_recv_bytes_ns (Connection.send_bytes / recv_bytes), py_put_ns
+        (Queue.put: the semaphore, the Condition, append, notify),
+        py_feed_ns (the feeder thread per message: the Condition and its
+        wait's bookkeeping, popleft, ForkingPickler.dumps, the writer lock,
+        send_bytes) and py_get_ns (Queue.get: the reader lock, recv_bytes,
+        the semaphore, ForkingPickler.loads). The C models charge these per
+        call (lib/models/channel/channel.h, call_ns).
 """
+import collections
 import multiprocessing
+import os
 import pickle
+import struct
+import threading
 import time
+from multiprocessing import synchronize
+from multiprocessing.reduction import ForkingPickler
 
 import pbcommon as pb
 
 WARMUP = 20
 
 
-MODELS = ("pipe", "pipe-obj", "queue", "simplequeue", "manager-queue")
+MODELS = ("pipe", "pipe-obj", "queue", "simplequeue", "manager-queue", "calibrate")
 
 
 def endpoints(model, manager):
@@ -63,11 +81,190 @@ def costs(msg):
     pb.metric("empty_call_ns", (time.perf_counter() - t) / n * 1e9, "ns")
 
 
+def paired(n, runs, call, bare):
+    """ns per iteration that call's loop takes over bare's: the fastest of
+    runs of each (the two loops alternating), so that what the machine's
+    other load adds to some runs (it only ever adds) drops out."""
+    t_call, t_bare = [], []
+    for _ in range(runs):
+        t = time.perf_counter_ns()
+        call(n)
+        t1 = time.perf_counter_ns()
+        bare(n)
+        t_call.append(t1 - t)
+        t_bare.append(time.perf_counter_ns() - t1)
+    return (min(t_call) - min(t_bare)) / n
+
+
+def calibrate_conn(msg, n, runs):
+    """Connection.send_bytes and recv_bytes against os.write / os.read of the
+    same frame (Unix Connections read and write with os.read/os.write on a
+    pipe and on a socket alike: the Python layer is the same)."""
+    r, w = multiprocessing.Pipe(duplex=False)
+    rfd, wfd = r.fileno(), w.fileno()
+    frame = struct.pack("!i", len(msg)) + msg
+    size = len(frame)
+    read, write, send, recv = os.read, os.write, w.send_bytes, r.recv_bytes
+
+    def send_call(k):
+        for _ in range(k):
+            send(msg)
+            read(rfd, size)
+
+    def send_bare(k):
+        for _ in range(k):
+            write(wfd, frame)
+            read(rfd, size)
+
+    def recv_call(k):
+        for _ in range(k):
+            write(wfd, frame)
+            recv()
+
+    def recv_bare(k):
+        for _ in range(k):
+            write(wfd, frame)
+            read(rfd, 4)
+            read(rfd, size - 4)
+
+    pb.metric("py_send_bytes_ns", paired(n, runs, send_call, send_bare), "ns")
+    pb.metric("py_recv_bytes_ns", paired(n, runs, recv_call, recv_bare), "ns")
+    r.close()
+    w.close()
+
+
+def queue_parts():
+    """What Queue.__init__ makes (Lib/multiprocessing/queues.py)."""
+    ctx = multiprocessing.get_context()
+    reader, writer = ctx.Pipe(duplex=False)
+    return {"sem": ctx.BoundedSemaphore(synchronize.SEM_VALUE_MAX),
+            "notempty": threading.Condition(threading.Lock()),
+            "buffer": collections.deque(), "rlock": ctx.Lock(),
+            "wlock": ctx.Lock(), "reader": reader, "writer": writer}
+
+
+def calibrate_put(q, msg, n, runs):
+    """Queue.put's body (the feeder already running): the semaphore, the
+    Condition, append, notify. The item is taken back untimed-alike: both
+    loops pop it."""
+    sem, notempty, buffer = q["sem"], q["notempty"], q["buffer"]
+
+    def call(k):
+        for _ in range(k):
+            if not sem.acquire(True, None):
+                raise RuntimeError("Full")
+            with notempty:
+                buffer.append(msg)
+                notempty.notify()
+            buffer.pop()
+
+    def bare(k):
+        for _ in range(k):
+            buffer.append(msg)
+            buffer.pop()
+
+    v = paired(n, runs, call, bare)
+    for _ in range(n * runs):
+        sem.release()
+    pb.metric("py_put_ns", v, "ns")
+
+
+def calibrate_feed(q, msg, n, runs):
+    """The feeder (_feed) per message when it waited for it, as it does in
+    a ping-pong: the Condition, the wait's bookkeeping (wait(0): the same
+    steps without the sleep), popleft, dumps, the writer lock, send_bytes,
+    and the popleft that finds the buffer empty. Against popleft and
+    os.write of the same pickled frame; both loops drain the pipe."""
+    notempty, buffer, wlock = q["notempty"], q["buffer"], q["wlock"]
+    rfd, wfd = q["reader"].fileno(), q["writer"].fileno()
+    send, dumps, read, write = q["writer"].send_bytes, ForkingPickler.dumps, os.read, os.write
+    frame = struct.pack("!i", len(bytes(dumps(msg)))) + bytes(dumps(msg))
+    size = len(frame)
+
+    def call(k):
+        for _ in range(k):
+            buffer.append(msg)
+            notempty.acquire()
+            try:
+                notempty.wait(0)
+            finally:
+                notempty.release()
+            try:
+                while 1:
+                    obj = dumps(buffer.popleft())
+                    wlock.acquire()
+                    try:
+                        send(obj)
+                    finally:
+                        wlock.release()
+            except IndexError:
+                pass
+            read(rfd, size)
+
+    def bare(k):
+        for _ in range(k):
+            buffer.append(msg)
+            buffer.popleft()
+            write(wfd, frame)
+            read(rfd, size)
+
+    pb.metric("py_feed_ns", paired(n, runs, call, bare), "ns")
+    return frame
+
+
+def calibrate_get(q, frame, n, runs):
+    """Queue.get's body (block, no timeout): the reader lock, recv_bytes,
+    the semaphore, loads; against os.read(4) and os.read(size) of the same
+    frame. Both loops take a place first (put's), as a put would have."""
+    sem, rlock, recv, loads = q["sem"], q["rlock"], q["reader"].recv_bytes, ForkingPickler.loads
+    rfd, wfd = q["reader"].fileno(), q["writer"].fileno()
+    read, write, size = os.read, os.write, len(frame)
+
+    def call(k):
+        for _ in range(k):
+            sem.acquire()
+            write(wfd, frame)
+            with rlock:
+                res = recv()
+            sem.release()
+            loads(res)
+
+    def bare(k):
+        for _ in range(k):
+            sem.acquire()
+            write(wfd, frame)
+            read(rfd, 4)
+            read(rfd, size - 4)
+
+    v = paired(n, runs, call, bare)
+    for _ in range(n * runs):
+        sem.release()
+    pb.metric("py_get_ns", v, "ns")
+
+
+def calibrate(a):
+    msg = b"x" * a["msg_bytes"]
+    n, runs = a.get("n", 1000), a.get("runs", 7)
+    if not (0 < len(msg) <= 4096 and n > 0 and runs > 0):
+        pb.fail("calibrate: msg_bytes must be 1..4096, n and runs > 0")
+    pb.start()
+    calibrate_conn(msg, n, runs)
+    q = queue_parts()
+    calibrate_put(q, msg, n, runs)
+    frame = calibrate_feed(q, msg, n, runs)
+    calibrate_get(q, frame, n, runs)
+    pb.metric("py_calibrate_n", n * runs, "count")
+    pb.finish()
+
+
 def main():
     a = pb.args()
-    pb.need(a, "model", "n", "msg_bytes")
+    pb.need(a, "model", "msg_bytes")
     if a["model"] not in MODELS:
         pb.fail("model must be " + "|".join(MODELS))
+    if a["model"] == "calibrate":
+        calibrate(a)
+    pb.need(a, "n")
     placement = pb.pus(a)
     msg = b"x" * a["msg_bytes"]
     # the manager's server is born before the pinning, as the C model's

@@ -4,6 +4,9 @@
  * on one PU and across two, set against `perf bench sched pipe` (perf_peer.c)
  * both as separate cases and paired round by round: what one message there
  * and back costs, and whether our pipe agrees with the figure perf gives.
+ * duplex-py and queue-py are Pipe() and Queue() with the interpreter's cost
+ * per call charged, as CPython measures it on this machine in the same case
+ * (the fidelity table sets them against cpython-pipe and cpython-queue).
  */
 #include <errno.h>
 #include <math.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "cpython.h"
 #include "ipc_common.h"
 #include "perf_peer.h"
 
@@ -93,11 +97,30 @@ static int ping(struct pb_ctx *ctx, struct link *l, double *ns, size_t n)
 	return 0;
 }
 
-/* One ping-pong run of model m: n timed round trips of msg_bytes into ns. */
-static int pingpong(struct pb_ctx *ctx, int m, size_t msg_bytes, double *ns, size_t n)
+/* The calls this process was charged for (opts.call_ns), on both channels. */
+static void link_charged(struct pb_ctx *ctx, struct link *l)
+{
+	struct channel_charges a = { 0 }, b = { 0 };
+	unsigned long long calls = 0;
+
+	channel_charges(l->ab, &a);
+	if (l->ba != l->ab)
+		channel_charges(l->ba, &b);
+	for (int i = 0; i < CH_NCALLS; i++)
+		calls += a.calls[i] + b.calls[i];
+	if (calls)
+		pb_metric(ctx, "charged_calls_pinger", (double)calls, "count");
+}
+
+/* One ping-pong run of model m: n timed round trips of msg_bytes into ns;
+ * cost: the interpreter's cost per call to charge (NULL: none). */
+static int pingpong(struct pb_ctx *ctx, int m, size_t msg_bytes, double *ns, size_t n,
+		    const struct channel_call_ns *cost)
 {
 	struct link l = { .msg_bytes = msg_bytes };
-	struct channel_opts o = { .senders = 1, .receivers = 1 };
+	struct channel_opts o = { .senders = 1,
+				  .receivers = 1,
+				  .call_ns = cost ? *cost : (struct channel_call_ns){ 0 } };
 	pid_t pid;
 	int rc;
 
@@ -117,6 +140,8 @@ static int pingpong(struct pb_ctx *ctx, int m, size_t msg_bytes, double *ns, siz
 		rc = pb_fail(ctx, "binding or opening the pinger's side failed");
 	else
 		rc = ping(ctx, &l, ns, n);
+	if (rc == 0 && cost)
+		link_charged(ctx, &l);
 	link_close(&l); /* the ponger reads end of stream and leaves */
 	if (ipc_reap(ctx, &pid, 1, l.sh) != 0 && rc == 0)
 		rc = -1;
@@ -134,7 +159,39 @@ static int latency_case(struct pb_ctx *ctx, const struct pb_case *c)
 
 	if (!ns)
 		return pb_fail(ctx, "out of memory");
-	rc = pingpong(ctx, (int)pb_case_get(c, "channel"), (size_t)c->param_value, ns, n);
+	rc = pingpong(ctx, (int)pb_case_get(c, "channel"), (size_t)c->param_value, ns, n, NULL);
+	if (rc == 0)
+		latency_metrics(ctx, ns, n);
+	free(ns);
+	return rc;
+}
+
+/* The model that charges CPython's cost per call: CPython measures it
+ * first (outside the round trips), then the C channel spends it at each
+ * call. Pipe(): send_bytes at each send, recv_bytes at each recv; Queue():
+ * put, the feeder's work per message, get. */
+static int latency_py_case(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	size_t n = (size_t)pb_case_get(c, "round_trips");
+	int m = (int)pb_case_get(c, "channel");
+	struct cpython_call_costs py;
+	struct channel_call_ns cost;
+	double *ns;
+	int rc = cpython_call_costs(ctx, (size_t)c->param_value, &py);
+
+	if (rc != 0)
+		return rc > 0 ? 0 : -1; /* skipped (no python), or it said why */
+	cost = m == IPC_QUEUE ? (struct channel_call_ns){ .send = py.put_ns,
+							  .feed = py.feed_ns,
+							  .recv = py.get_ns } :
+				(struct channel_call_ns){ .send = py.send_bytes_ns,
+							  .recv = py.recv_bytes_ns };
+	pb_metric(ctx, "call_send_ns", cost.send, "ns");
+	pb_metric(ctx, "call_recv_ns", cost.recv, "ns");
+	pb_metric(ctx, "call_feed_ns", cost.feed, "ns");
+	if (!(ns = malloc(n * sizeof(*ns))))
+		return pb_fail(ctx, "out of memory");
+	rc = pingpong(ctx, m, (size_t)c->param_value, ns, n, &cost);
 	if (rc == 0)
 		latency_metrics(ctx, ns, n);
 	free(ns);
@@ -177,7 +234,8 @@ static int paired_case(struct pb_ctx *ctx, const struct pb_case *c)
 	for (size_t r = 0; r < rounds && rc == 0; r++) {
 		double t1, tn, d1 = 0, dn = 0, sum = 0;
 
-		rc = pingpong(ctx, (int)pb_case_get(c, "channel"), (size_t)c->param_value, ns, n);
+		rc = pingpong(ctx, (int)pb_case_get(c, "channel"), (size_t)c->param_value, ns, n,
+			      NULL);
 		if (rc == 0 && (rc = perf_run(ctx, 1, false, &t1, &d1)) == 0)
 			rc = perf_run(ctx, (long)n, false, &tn, &dn);
 		if (rc != 0)
@@ -201,6 +259,32 @@ static int paired_case(struct pb_ctx *ctx, const struct pb_case *c)
 }
 
 /* ---- the plan ---- */
+
+/* Pipe() and Queue() on one PU with CPython's cost per call charged: the
+ * fidelity table's twins of cpython-pipe (a Pipe(), duplex) and
+ * cpython-queue. */
+static void plan_py(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const int models[] = { IPC_DUPLEX, IPC_QUEUE };
+	static const char *const names[] = { "duplex-py", "queue-py" };
+
+	for (int m = 0; m < 2; m++) {
+		struct pb_case c = { .experiment = "ipc-latency",
+				     .model = names[m],
+				     .param = "msg_bytes",
+				     .param_value = 64,
+				     .workers = 2,
+				     .pin_fixed = true,
+				     .pin = PIN_SINGLE,
+				     .run = latency_py_case,
+				     .budget_s = 90 };
+
+		pb_case_label(&c, "pin:%s", pin_policy_name(PIN_SINGLE));
+		pb_case_set(&c, "round_trips", PB_PICK(cfg, 400, 10000, 20000));
+		pb_case_set(&c, "channel", models[m]);
+		pb_plan_add(plan, &c);
+	}
+}
 
 static void latency_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
@@ -250,6 +334,7 @@ static void latency_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			  (0.01 + 2.0 * PB_PICK(cfg, 1000, 2000, 10000) * 45e-6);
 		pb_plan_add(plan, &c);
 	}
+	plan_py(plan, cfg);
 }
 
 /* ---- the summary ---- */

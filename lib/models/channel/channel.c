@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "workload.h"
+
 const char *channel_kind_name(enum channel_kind k)
 {
 	return (unsigned)k < CH_NKINDS ? ch_kinds[k]->name : "?";
@@ -40,6 +42,32 @@ bool channel_kind_duplex(enum channel_kind k)
 }
 
 /* ---- the interface ---- */
+
+/* opts.call_ns as ticks per call: finite, >= 0, at most a second; feed only
+ * where there is a feeder (queue). */
+static int charge_init(struct ch_charge *c, enum channel_kind kind,
+		       const struct channel_call_ns *ns, char *err, size_t errlen)
+{
+	const double v[CH_NCALLS] = {
+		[CH_CALL_SEND] = ns->send, [CH_CALL_RECV] = ns->recv, [CH_CALL_FEED] = ns->feed
+	};
+
+	for (int i = 0; i < CH_NCALLS; i++) {
+		if (!(v[i] >= 0 && v[i] <= 1e9)) {
+			ch_err(err, errlen, "channel: call_ns must be 0 .. 1e9 ns, not %g", v[i]);
+			return -EINVAL;
+		}
+		c->per_call[i] = v[i] > 0 ? wl_ticks_for_ms(v[i] / 1e6) : 0;
+		if (v[i] > 0 && c->per_call[i] == 0)
+			c->per_call[i] = 1; /* less than a tick is still a cost */
+	}
+	if (ns->feed > 0 && kind != CH_QUEUE) {
+		ch_err(err, errlen, "channel: call_ns.feed needs a feeder thread (queue), not %s",
+		       ch_kinds[kind]->name);
+		return -EINVAL;
+	}
+	return 0;
+}
 
 struct channel *channel_create(enum channel_kind kind, const struct channel_opts *opts, char *err,
 			       size_t errlen)
@@ -65,7 +93,9 @@ struct channel *channel_create(enum channel_kind kind, const struct channel_opts
 		signal(SIGPIPE, SIG_IGN);
 	ch->kind = kind;
 	ch->role = ch_kinds[kind]->duplex ? CH_END_A | CH_END_B : CH_SEND | CH_RECV;
-	rc = ch_kinds[kind]->create(ch, opts, err, errlen);
+	rc = charge_init(&ch->charge, kind, &opts->call_ns, err, errlen);
+	if (rc == 0)
+		rc = ch_kinds[kind]->create(ch, opts, err, errlen);
 	if (rc < 0) {
 		free(ch);
 		return NULL;
@@ -102,6 +132,7 @@ int channel_send(struct channel *ch, const void *buf, size_t len, int timeout_ms
 
 	if (!ch || (!buf && len) || len > (size_t)UINT32_MAX - 1)
 		return !ch || (!buf && len) ? -EINVAL : -EMSGSIZE;
+	ch_charge_call(&ch->charge, CH_CALL_SEND); /* the Python code before the write */
 	rc = ch->ops->send(ch, buf, len, deadline_of(timeout_ms));
 	return rc == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : rc;
 }
@@ -113,6 +144,7 @@ ssize_t channel_recv(struct channel *ch, void *buf, size_t cap, int timeout_ms)
 	if (!ch || (!buf && cap))
 		return -EINVAL;
 	rc = ch->ops->recv(ch, buf, cap, deadline_of(timeout_ms));
+	ch_charge_call(&ch->charge, CH_CALL_RECV); /* the Python code after the read */
 	return rc == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : rc;
 }
 
@@ -124,6 +156,14 @@ bool channel_empty(struct channel *ch)
 int channel_flush(struct channel *ch)
 {
 	return ch->ops->flush(ch);
+}
+
+void channel_charges(const struct channel *ch, struct channel_charges *out)
+{
+	for (int i = 0; i < CH_NCALLS; i++) {
+		out->calls[i] = __atomic_load_n(&ch->charge.calls[i], __ATOMIC_RELAXED);
+		out->ticks[i] = __atomic_load_n(&ch->charge.ticks[i], __ATOMIC_RELAXED);
+	}
 }
 
 void channel_close(struct channel *ch)

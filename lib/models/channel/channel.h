@@ -60,6 +60,18 @@
  *   -EINVAL      a role or argument that does not fit the kind
  * A process that uses channels ignores SIGPIPE (channel_create sets it when
  * it is at its default): a dead receiver is reported as -EPIPE instead.
+ *
+ * The interpreter's cost (opts.call_ns, every kind; 0, the default: none):
+ * CPython's Connection and Queue run Python code at every call, on top of
+ * the system calls these models make. With call_ns set, each call spends
+ * that much CPU work (lib/core/workload ticks, never a sleep) in the
+ * calling thread: send before it writes (Connection.send_bytes builds the
+ * header, Queue.put takes the semaphore and the Condition and appends),
+ * recv after it has read (recv_bytes makes the bytes object, Queue.get
+ * unpickles), and, for queue only, the feeder thread before each write
+ * (the feeder's popleft, dumps, writer lock and send_bytes). The costs are
+ * measured elsewhere (bench/cpython/ipc.py model=calibrate, by CPython);
+ * channel_charges says what was spent.
  */
 #ifndef PB_CHANNEL_H
 #define PB_CHANNEL_H
@@ -98,6 +110,17 @@ struct channel_opts {
 			   * less when polls fail); 0: 50 us (none on one PU); < 0: never */
 	const struct manager_ref *manager; /* manager-queue: the server (qid 0: a new
 					    * queue there) or a queue in it (attach) */
+	struct channel_call_ns {
+		double send, recv; /* ns of CPU work per send / recv call; 0: none */
+		double feed;	   /* queue only: per message, in the feeder thread */
+	} call_ns;
+};
+
+/* What opts.call_ns spent in this process: calls charged and workload ticks
+ * spent, per call (CH_CALL_SEND, CH_CALL_RECV, CH_CALL_FEED). */
+enum { CH_CALL_SEND, CH_CALL_RECV, CH_CALL_FEED, CH_NCALLS };
+struct channel_charges {
+	unsigned long long calls[CH_NCALLS], ticks[CH_NCALLS];
 };
 
 struct channel;
@@ -134,6 +157,9 @@ int channel_flush(struct channel *ch);
 /* Leave the channel in this process: flush (queue), wake waiters, close
  * this process's ends and free the handle. Other processes keep theirs. */
 void channel_close(struct channel *ch);
+
+/* The charges opts.call_ns made in this process so far (all zero without). */
+void channel_charges(const struct channel *ch, struct channel_charges *out);
 
 /* manager-queue: the queue's reference (its server's address and id), to
  * hand to a process that did not inherit the channel (a pool worker):

@@ -32,12 +32,24 @@ struct channel_ops {
 	void (*close)(struct channel *ch);
 };
 
+/* opts.call_ns as workload ticks per call, and what was spent (the feeder
+ * thread adds to it too: the counters are atomic). */
+struct ch_charge {
+	uint64_t per_call[CH_NCALLS];
+	uint64_t calls[CH_NCALLS], ticks[CH_NCALLS];
+};
+
 struct channel {
 	enum channel_kind kind;
 	const struct channel_ops *ops;
 	int role; /* the roles this process holds */
 	void *priv;
+	struct ch_charge charge;
 };
+
+/* Spend the cost of one call of kind `call` (CH_CALL_*) in this thread, if
+ * any was set (channel_util.c). */
+void ch_charge_call(struct ch_charge *c, int call);
 
 /* The message header of the byte-stream kinds (pipe, duplex, unix, queue). */
 typedef uint32_t ch_len_t;

@@ -9,7 +9,9 @@
  * appends to a local buffer (_buffer), the feeder writes the buffer into
  * the pipe. That is why put does not block on a full pipe, why empty()
  * cannot see what is still buffered in another process, and why a process
- * must flush (close) before it leaves.
+ * must flush (close) before it leaves. With opts.call_ns (channel.h) put,
+ * get and the feeder's write of each message spend what CPython's Python
+ * code there costs.
  */
 #include "channel_impl.h"
 
@@ -50,6 +52,7 @@ struct queue {
 	bool running, closing;
 	int error; /* the feeder's first write error (-EPIPE, -ECONNRESET) */
 	pthread_t thread;
+	struct ch_charge *charge; /* the channel's: opts.call_ns.feed */
 };
 
 static bool is_broken(const struct queue *q)
@@ -108,6 +111,8 @@ static void *feeder(void *arg)
 		if (!q->head)
 			q->tail = NULL;
 		pthread_mutex_unlock(&q->mu);
+		/* the feeder's Python per message: popleft, dumps, the lock */
+		ch_charge_call(q->charge, CH_CALL_FEED);
 		/* after an error the rest is dropped, as Python's feeder does */
 		rc = q->error ? 0 : write_message(q, n);
 		free(n);
@@ -389,6 +394,7 @@ static int queue_create(struct channel *ch, const struct channel_opts *o, char *
 		ch_mutex_init(&q->sh->wlock);
 		sem_init(&q->sh->slots, 1, q->sh->bounded ? (unsigned)o->maxsize : 0);
 		q->owner = -1;
+		q->charge = &ch->charge;
 		after_fork(q); /* initialises the feeder state for this process */
 		ch->priv = q;
 		ch->ops = &queue_ops;

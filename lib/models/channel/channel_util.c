@@ -7,7 +7,8 @@
  * a holder that dies does not leave the others waiting for ever; the
  * lifeline is how a Connection (Lib/multiprocessing/connection.py) sees a
  * dead peer: the kernel closes its ends. Used by every kind's file; uses
- * none of them and not the interface (channel.c).
+ * none of them and not the interface (channel.c). Also the interpreter's
+ * cost a call is charged (opts.call_ns): CPU work from lib/core/workload.
  */
 #include "channel_impl.h"
 
@@ -22,6 +23,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "workload.h"
 
 void ch_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -200,4 +203,21 @@ int ch_futex_wait(uint32_t *word, uint32_t val, uint64_t timeout_ns)
 void ch_futex_wake(uint32_t *word)
 {
 	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* ---- the interpreter's cost per call (opts.call_ns) ---- */
+
+/* Where the tick chains' results go, so that no call's work is optimised
+ * away. */
+static uint64_t charge_sink;
+
+void ch_charge_call(struct ch_charge *c, int call)
+{
+	uint64_t n = c->per_call[call];
+
+	if (n == 0)
+		return;
+	__atomic_store_n(&charge_sink, wl_cpu_ticks(n + (uint64_t)call, n), __ATOMIC_RELAXED);
+	__atomic_add_fetch(&c->calls[call], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&c->ticks[call], n, __ATOMIC_RELAXED);
 }
