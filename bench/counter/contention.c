@@ -103,7 +103,8 @@ static void contention_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				for (int v = 0; counter_variants[v]; v++) {
 					const char *name = counter_variants[v]->name;
 
-					c.est_s = 0.01 + 1e-9 * increment_ns(name) * (double)(n * w[i]) +
+					c.est_s = 0.01 +
+						  1e-9 * increment_ns(name) * (double)(n * w[i]) +
 						  0.0005 * w[i];
 					counter_add(plan, c, name, m, n);
 				}

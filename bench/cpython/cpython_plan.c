@@ -5,6 +5,7 @@
  * the plots and the fidelity table find both on the same axes.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cpython.h"
 #include "gil_common.h"
@@ -38,6 +39,27 @@ static struct pb_case py_case(const char *experiment, const char *model, const c
 				 .budget_s = PY_SLACK_S + budget_s };
 }
 
+/* One tasks case of model: its kind's task count, ms each, on w workers. */
+static void py_tasks_add(struct pb_plan *plan, const struct pb_config *cfg, const char *model,
+			 enum workload_kind kind, double ms, int w)
+{
+	int n = tasks_count(cfg, kind);
+	struct pb_case c =
+		py_case("tasks", model, workload_name(kind), &tasks_prog, 4.0 * n * ms / 1e3);
+
+	c.param = "task_ms";
+	c.param_value = ms;
+	pb_case_name(&c, "n", n);
+	c.workers = w;
+	/* Python's start-up, then the C twin's estimate (serial: one task at a
+	 * time, as are threads under the GIL for cpu) */
+	c.est_s = 0.05 + tasks_estimate(cfg, kind == WL_CPU,
+					strcmp(model, "cpython-serial") == 0 ||
+						strcmp(model, "cpython-threads") == 0,
+					n, w, ms);
+	pb_plan_add(plan, &c);
+}
+
 /* tasks: the C tasks' plan (bench/tasks/tasks.c): the same task counts,
  * lengths and worker sweeps; serial with 1 worker. */
 static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
@@ -50,22 +72,14 @@ static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 		int n = tasks_count(cfg, kind), w[64], nw = tasks_workers(cfg, n, w, 64);
 		double ms = tasks_task_ms(cfg, kind);
 
-		for (int m = 0; m < 5; m++) {
-			struct pb_case c = py_case("tasks", models[m], k ? "cpu" : "io",
-						   &tasks_prog, 4.0 * n * ms / 1e3);
-
-			c.param = "task_ms";
-			c.param_value = ms;
-			pb_case_name(&c, "n", n);
-			for (int i = 0; i < (m == 0 ? 1 : nw); i++) {
-				c.workers = m == 0 ? 1 : w[i];
-				/* Python's start-up, then the C twin's estimate */
-				c.est_s = 0.05 + tasks_estimate(cfg, k == 1, m == 0 || m == 2, n,
-								c.workers, ms);
-				pb_plan_add(plan, &c);
-			}
-		}
+		for (int m = 0; m < 5; m++)
+			for (int i = 0; i < (m == 0 ? 1 : nw); i++)
+				py_tasks_add(plan, cfg, models[m], kind, ms, m == 0 ? 1 : w[i]);
 	}
+	/* full: the seeds' own 5 io tasks of 1 s, as the C twins */
+	for (int m = 0; cfg->profile == PROFILE_FULL && m < 5; m++)
+		py_tasks_add(plan, cfg, models[m], WL_IO, TASKS_SEED_MS,
+			     m == 0 ? 1 : tasks_count(cfg, WL_IO));
 }
 
 /* gil-convoy: the IO thread next to K CPU threads at the default 5 ms

@@ -48,7 +48,7 @@ static void ceiling_plan(struct pb_plan *plan, const struct pb_config *cfg)
 static void throughput_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	bool quick = cfg->profile == PROFILE_QUICK;
-	const double *sizes = quick			     ? sizes_quick :
+	const double *sizes = quick			      ? sizes_quick :
 			      cfg->profile == PROFILE_DEFAULT ? sizes_default :
 								sizes_all;
 	size_t nsizes = quick ? 3 : cfg->profile == PROFILE_DEFAULT ? 5 : 8;

@@ -94,8 +94,8 @@ static void ordering_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			pb_case_set(&c, "lo_ms", lo);
 			pb_case_set(&c, "hi_ms", hi);
 			/* ceil(n / W) rounds of sleeps averaging (lo + hi) / 2 */
-			c.est_s = 0.03 + (ORDERING_TASKS + workers[w] - 1) / workers[w] *
-						 (lo + hi) / 2e3;
+			c.est_s = 0.03 +
+				  (ORDERING_TASKS + workers[w] - 1) / workers[w] * (lo + hi) / 2e3;
 			pb_plan_add(plan, &c);
 		}
 	}

@@ -96,8 +96,8 @@ int tasks_workers(const struct pb_config *cfg, int ntasks, int *w, int max)
 double tasks_task_ms(const struct pb_config *cfg, enum workload_kind kind)
 {
 	double most = PB_PICK(cfg, 800.0, 1600.0, 1000.0) / tasks_count(cfg, WL_CPU);
-	double task_ms = kind == WL_IO ? PB_PICK(cfg, 100.0, 50.0, 200.0)
-				       : PB_PICK(cfg, 100.0, 100.0, 500.0);
+	double task_ms = kind == WL_IO ? PB_PICK(cfg, 100.0, 50.0, 200.0) :
+					 PB_PICK(cfg, 100.0, 100.0, 500.0);
 
 	return kind == WL_IO || task_ms <= most ? task_ms : floor(most);
 }
@@ -119,38 +119,51 @@ double tasks_estimate(const struct pb_config *cfg, bool cpu, bool serial, int n,
 
 static int tasks_case_run(struct pb_ctx *ctx, const struct pb_case *c);
 
+/* Add model's cases of kind: n tasks of ms each, at the nw worker counts w. */
+static void tasks_add(struct pb_plan *plan, const struct pb_config *cfg, const char *model,
+		      tasks_model_fn fn, enum workload_kind kind, double ms, const int *w, int nw)
+{
+	int ntasks = tasks_count(cfg, kind);
+	struct pb_case c = {
+		.experiment = "tasks",
+		.model = model,
+		.workload = workload_name(kind),
+		.param = "task_ms",
+		.param_value = ms,
+		.run = tasks_case_run,
+		/* worst case: all tasks one after another, on a busy machine */
+		.budget_s = 10.0 + 4.0 * ntasks * ms / 1000.0,
+	};
+
+	pb_case_set(&c, "workload", kind);
+	pb_case_name(&c, "n", ntasks); /* the number of tasks, "n:5" */
+	pb_case_set(&c, "model_index", model_index(fn));
+	for (int i = 0; i < nw; i++) {
+		c.workers = w[i];
+		c.est_s = tasks_estimate(cfg, kind == WL_CPU, strcmp(model, "threads-gil") == 0,
+					 ntasks, w[i], ms);
+		pb_plan_add(plan, &c);
+	}
+}
+
 void tasks_plan(struct pb_plan *plan, const struct pb_config *cfg, const char *model,
 		tasks_model_fn fn, bool sweep_workers)
 {
 	enum workload_kind kinds[] = { WL_IO, WL_CPU };
 
 	for (int k = 0; k < 2; k++) {
-		int ntasks = tasks_count(cfg, kinds[k]), w[64], nw = 1;
-		double ms = tasks_task_ms(cfg, kinds[k]);
-		struct pb_case c = {
-			.experiment = "tasks",
-			.model = model,
-			.workload = workload_name(kinds[k]),
-			.param = "task_ms",
-			.param_value = ms,
-			.run = tasks_case_run,
-			/* worst case: all tasks one after another, on a busy machine */
-			.budget_s = 10.0 + 4.0 * ntasks * ms / 1000.0,
-		};
+		int w[64] = { 1 }, nw = 1;
 
-		pb_case_set(&c, "workload", kinds[k]);
-		pb_case_name(&c, "n", ntasks); /* the number of tasks, "n:5" */
-		pb_case_set(&c, "model_index", model_index(fn));
-		w[0] = 1;
 		if (sweep_workers)
-			nw = tasks_workers(cfg, ntasks, w, 64);
-		for (int i = 0; i < nw; i++) {
-			c.workers = w[i];
-			c.est_s = tasks_estimate(cfg, kinds[k] == WL_CPU,
-						 strcmp(model, "threads-gil") == 0, ntasks, w[i],
-						 ms);
-			pb_plan_add(plan, &c);
-		}
+			nw = tasks_workers(cfg, tasks_count(cfg, kinds[k]), w, 64);
+		tasks_add(plan, cfg, model, fn, kinds[k], tasks_task_ms(cfg, kinds[k]), w, nw);
+	}
+	/* full: the seeds' own programs too, 5 io tasks of 1 s, serial and all
+	 * at once (single_process.py, multi_process.py: 5.01 s and 1.04 s) */
+	if (cfg->profile == PROFILE_FULL) {
+		int w = sweep_workers ? tasks_count(cfg, WL_IO) : 1;
+
+		tasks_add(plan, cfg, model, fn, WL_IO, TASKS_SEED_MS, &w, 1);
 	}
 }
 

@@ -65,6 +65,9 @@ int tasks_sweep_to(int hi, int *w, int max);
  * machine (full: 10 repetitions of a dozen worker counts on 64 PUs). The C
  * models and their cpython-* twins share it. */
 double tasks_task_ms(const struct pb_config *cfg, enum workload_kind kind);
+/* The seeds' io task, 1 s: the full profile also runs serial and every
+ * model at once with it (besides its sweep), to reproduce their figures. */
+#define TASKS_SEED_MS 1000.0
 /* The number of tasks: 5 io tasks (the seed's), max(2, PUs) cpu tasks. */
 int tasks_count(const struct pb_config *cfg, enum workload_kind kind);
 /* The worker counts of a swept model (into w, room for max): quick, the task

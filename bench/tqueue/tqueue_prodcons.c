@@ -190,8 +190,8 @@ static void tq_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				pb_case_set(&x, "model", m);
 				/* processes send for send_ms; threads move n messages
 				 * at about 0.2 us each (default run 20261130T200841Z) */
-				x.est_s = m == TQM_MPQUEUE ? 0.05 + 1.2 * (double)send_ms / 1e3
-							   : 0.01 + (double)n * 0.3e-6;
+				x.est_s = m == TQM_MPQUEUE ? 0.05 + 1.2 * (double)send_ms / 1e3 :
+							     0.01 + (double)n * 0.3e-6;
 				pb_case_name(&x, "p", counts[p]);
 				pb_case_name(&x, "c", counts[k]);
 				pb_plan_add(plan, &x);
