@@ -65,7 +65,9 @@ void run_alloc_report(struct run *r)
 {
 	if (r->report.reps)
 		return;
-	r->report = (struct pb_report){ .cfg = &r->cfg, .plan = &r->plan };
+	r->report = (struct pb_report){ .cfg = &r->cfg,
+					.plan = &r->plan,
+					.interleaved = r->opt.interleave };
 	r->report.reps = calloc(r->plan.n + 1, sizeof(*r->report.reps));
 	r->report.nreps = calloc(r->plan.n + 1, sizeof(*r->report.nreps));
 	if (!r->report.reps || !r->report.nreps) {

@@ -73,6 +73,8 @@ static int on_meta(void *arg, const char *key, const char *value, char *err, siz
 		ok = cli_machine_ok(value) && (r->opt.machine = keep(r, value)) != NULL;
 	else if (strcmp(key, "python") == 0 && strcmp(value, "python3 (PATH)") != 0)
 		ok = (r->opt.python = keep(r, value)) != NULL;
+	else if (strcmp(key, "interleave") == 0)
+		ok = (r->opt.interleave = strcmp(value, "1") == 0) || strcmp(value, "0") == 0;
 	else if (strcmp(key, "pus") == 0)
 		ok = (r->meta_pus = atoi(value)) >= 1;
 	else if (strcmp(key, "cpu_model") == 0)
@@ -161,6 +163,7 @@ static int on_row(void *arg, char **field, char *err, size_t errlen)
 	res = &r->report.reps[idx][rep];
 	if (strcmp(field[10], "status") == 0) {
 		set_status(res, v, field[12]);
+		res->seq = r->report.nseq++; /* rows are written as repetitions end */
 		r->got[(size_t)idx * (size_t)r->reps + (size_t)rep] = true;
 	} else {
 		rep_result_add(res, field[10], v, field[12]);

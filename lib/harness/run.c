@@ -88,6 +88,7 @@ static void bench_isolated(struct run *r, size_t idx, gb_state *st)
 		if (!res->failed)
 			gb_set_iteration_time(st, isnan(res->time_s) ? 0 : res->time_s);
 	}
+	res->seq = r->report.nseq++;
 	/* written and flushed now, not when google-benchmark reports the case
 	 * after its last repetition: a kill loses one repetition at most */
 	run_write_rep(r, c, r->report.nreps[idx] - 1, res);
@@ -120,7 +121,9 @@ static struct rep_result *inproc_rep(struct run *r, size_t idx, const struct gb_
 {
 	struct rep_result *res = new_rep(r, idx);
 
-	*res = (struct rep_result){ .failed = run->failed, .time_s = run->real_time_s };
+	*res = (struct rep_result){ .failed = run->failed,
+				    .time_s = run->real_time_s,
+				    .seq = r->report.nseq++ };
 	snprintf(res->reason, sizeof(res->reason), "%s", run->error);
 	for (int i = 0; i < run->ncounters && !run->failed; i++)
 		rep_result_add(res, run->counter_names[i], run->counter_values[i],
