@@ -203,7 +203,8 @@ struct pb_paired {
 	double gap_median;	/* median over the pairs of the repetitions of the run that
 				 * ended between a pair's two (0: back to back) */
 };
-/* false when either case is NULL or no pair counts. */
+/* a and b are cases of this report (pb_report_find, pb_report_next); false
+ * when either is NULL or no pair counts. */
 bool pb_report_paired(const struct pb_report *rep, const struct pb_case *a, const struct pb_case *b,
 		      const char *metric, struct pb_paired *out);
 /* "1.93x (1.88–2.01 over 5 pairs, median 2 repetitions apart)", after
