@@ -24,6 +24,9 @@ endif
 .DEFAULT_GOAL := all
 PROFILE ?= default
 PIN ?= none
+# Rounds (parbench --interleave): the cases a ratio compares run side by side,
+# and their summaries divide repetition k by repetition k. INTERLEAVE= turns it off.
+INTERLEAVE ?= --interleave
 MACHINE ?=
 SANITIZE ?=
 # Debian's python3 sees python3-scipy; a pyenv/venv python3 first in PATH may not
@@ -147,7 +150,7 @@ $(BUILD)/tests/%: tests/%.c $(LIBS_A) $(PARBENCH)
 
 # plot.sh --newer draws the run this command made, not the newest anywhere.
 _bench: $(PARBENCH) bench/parbench
-	@rc=0; mark=$$(mktemp); bench/parbench --profile $(PROFILE) --pin $(PIN) \
+	@rc=0; mark=$$(mktemp); bench/parbench --profile $(PROFILE) --pin $(PIN) $(INTERLEAVE) \
 		--python $(PYTHON) $(if $(MACHINE),--machine $(MACHINE)) $(ARGS) || rc=$$?; \
 	if [ $$rc -ne 2 ] && [ $$rc -ne 130 ]; then scripts/plot.sh --newer $$mark || rc=1; fi; \
 	rm -f $$mark; exit $$rc

@@ -186,6 +186,75 @@ static void csv_to_stdout(void **state)
 	assert_nothing_left();
 }
 
+/* The status rows of raw.csv in order, as "model:rep" (at most max);
+ * whether the metadata says interleave_order=rounds. */
+static int status_rows(const char *path, char got[][32], int max, bool *rounds)
+{
+	char line[4096], *f[16];
+	int n = 0;
+	FILE *fp = fopen(path, "r");
+
+	assert_non_null(fp);
+	*rounds = false;
+	while (fgets(line, sizeof(line), fp)) {
+		line[strcspn(line, "\n")] = '\0';
+		*rounds |= strcmp(line, "# interleave_order=rounds") == 0;
+		if (line[0] == '#' || split(line, f, 16) != 13 || strcmp(f[10], "status") != 0)
+			continue;
+		assert_true(n < max);
+		snprintf(got[n++], 32, "%s:%s", f[3], f[9]);
+	}
+	fclose(fp);
+	return n;
+}
+
+/* raw.csv up to its k-th status row, as if the run had stopped there. */
+static void cut_after_status(const char *path, int k)
+{
+	char cmd[4800];
+
+	snprintf(cmd, sizeof(cmd),
+		 "awk -F, '{ print } /,status,/ && ++n == %d { exit }' %s > %s.cut && mv %s.cut %s",
+		 k, path, path, path, path);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* --interleave runs in rounds: round k is repetition k of every case, in
+ * plan order, reversed every other round (serial, fork; fork, serial; ...);
+ * --resume of a run cut short keeps the repetitions it has and runs the
+ * rounds each case lacks. */
+static void interleave_runs_in_rounds(void **state)
+{
+	const char *want[] = { "serial:0", "fork:0", "fork:1", "serial:1", "serial:2", "fork:2" };
+	char dir[1024], raw[1100], args[1200], cmd[2400], got[8][32];
+	bool rounds;
+
+	(void)state;
+	snprintf(args, sizeof(args),
+		 "--profile quick --filter '^tasks/(serial|fork)/io/n:5/w:(1|5)/' --reps 3 "
+		 "--interleave --machine t3 --results %s/results",
+		 tmp);
+	assert_int_equal(run("", args), 0);
+	run_dir("t3", dir, sizeof(dir));
+	snprintf(raw, sizeof(raw), "%s/raw.csv", dir);
+	assert_int_equal(status_rows(raw, got, 8, &rounds), 6);
+	assert_true(rounds);
+	for (int i = 0; i < 6; i++)
+		assert_string_equal(got[i], want[i]);
+	cut_after_status(raw, 3); /* serial 0, fork 0 and 1 */
+	snprintf(cmd, sizeof(cmd), "grep ,wall_s, %s > %s.kept", raw, raw);
+	assert_int_equal(system(cmd), 0);
+	snprintf(args, sizeof(args), "--resume %s", dir);
+	assert_int_equal(run("", args), 0);
+	assert_int_equal(status_rows(raw, got, 8, &rounds), 6);
+	for (int i = 0; i < 6; i++)
+		assert_string_equal(got[i], want[i]);
+	/* the three it had are kept, not measured again */
+	snprintf(cmd, sizeof(cmd), "test $(grep -c -x -F -f %s.kept %s) -eq 3", raw, raw);
+	assert_int_equal(system(cmd), 0);
+	assert_nothing_left();
+}
+
 static void ctrl_c_leaves_nothing(void **state)
 {
 	char results[600];
@@ -229,6 +298,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(failures_are_data),
 		cmocka_unit_test(csv_to_stdout),
+		cmocka_unit_test(interleave_runs_in_rounds),
 		cmocka_unit_test(ctrl_c_leaves_nothing),
 	};
 

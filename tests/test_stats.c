@@ -74,9 +74,58 @@ static void ratio_convention(void **state)
 	assert_false(stats_ratio(&a, &b, &r));
 }
 
+/* The paired ratio: a[i] / b[i] per pair, summarized over the pairs that
+ * count; a NaN on either side, a non-positive or infinite b drops the
+ * pair, a zero a is a ratio of 0. */
+static void paired_ratio(void **state)
+{
+	const double a[] = { 4, 6, NAN, 8, 3, 5, 0 };
+	const double b[] = { 2, 2, 1, NAN, 0, -1, 4 };
+	const double inf[] = { INFINITY, 1 };
+	struct stats_summary s;
+
+	(void)state;
+	s = stats_paired_ratio(a, b, 2); /* 2 and 3 */
+	assert_int_equal(s.n, 2);
+	assert_true(s.median == 2.5 && s.min == 2.0 && s.max == 3.0);
+	s = stats_paired_ratio(a, b, 7); /* 2, 3 and 0: the rest drop */
+	assert_int_equal(s.n, 3);
+	assert_true(s.median == 2.0 && s.min == 0.0 && s.max == 3.0);
+	s = stats_paired_ratio(a + 2, b + 2, 4); /* NaN, NaN, zero, negative */
+	assert_int_equal(s.n, 0);
+	assert_true(isnan(s.median) && isnan(s.min) && isnan(s.max));
+	s = stats_paired_ratio(inf, b, 1);
+	assert_int_equal(s.n, 0);
+	s = stats_paired_ratio(a, inf, 1);
+	assert_int_equal(s.n, 0);
+	s = stats_paired_ratio(a, b, 0);
+	assert_int_equal(s.n, 0);
+}
+
+/* CV = sample stddev / mean: 2, 4, 4, 4, 5, 5, 7, 9 has mean 5 and sample
+ * stddev sqrt(32 / 7); none for one value or a mean that is not positive. */
+static void coefficient_of_variation(void **state)
+{
+	const double v[] = { 2, 4, 4, 4, 5, 5, 7, 9 }, neg[] = { -1, -3 }, same[] = { 3, 3, 3 };
+	struct stats_summary s = stats_summarize(v, 8);
+
+	(void)state;
+	assert_true(fabs(stats_cv(&s) - sqrt(32.0 / 7.0) / 5.0) < 1e-12);
+	s = stats_summarize(v, 1);
+	assert_true(isnan(stats_cv(&s)));
+	s = stats_summarize(neg, 2);
+	assert_true(isnan(stats_cv(&s)));
+	s = stats_summarize(same, 3);
+	assert_true(stats_cv(&s) == 0.0);
+	s = stats_summarize(NULL, 0);
+	assert_true(isnan(stats_cv(&s)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(paired_ratio),
+		cmocka_unit_test(coefficient_of_variation),
 		cmocka_unit_test(ratio_convention),
 		cmocka_unit_test(median_odd_even_single),
 		cmocka_unit_test(percentiles_interpolate),

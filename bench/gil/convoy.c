@@ -72,6 +72,24 @@ static const struct pb_case *convoy_case(const struct pb_report *rep, const char
 	return pb_report_find(rep, &key);
 }
 
+/* The same ratio per repetition pair (threads-gil's repetition r over
+ * threads' repetition r), as a row and a note. */
+static void paired_row(struct pb_report *rep, const struct pb_case *g, const struct pb_case *t,
+		       int k)
+{
+	struct pb_paired p;
+	char text[256];
+
+	if (!pb_report_paired(rep, g, t, "latency_us_p50", &p))
+		return;
+	pb_report_row(rep, g, NULL, "latency_p50_vs_threads_paired", p.s, "x");
+	pb_paired_describe(&p, text, sizeof(text));
+	pb_report_note(
+		rep,
+		"gil-convoy K=%d: IO round trip p50 threads-gil / threads per repetition pair: %s",
+		k, text);
+}
+
 /* IO latency under the GIL against without it, at each K. */
 static void convoy_summarize(struct pb_report *rep)
 {
@@ -88,6 +106,7 @@ static void convoy_summarize(struct pb_report *rep)
 
 		if (pb_report_ratio(rep, g, t, "latency_us_p50", &x))
 			pb_report_row(rep, g, NULL, "latency_p50_vs_threads", x, "x");
+		paired_row(rep, g, t, k);
 		if (k > 0)
 			snprintf(cpu, sizeof(cpu), "; CPU work %.2f vs %.2f cores",
 				 pb_report_median(rep, g, "cpu_work_cores"),
@@ -105,6 +124,8 @@ static void convoy_summarize(struct pb_report *rep)
 				GIL_DEFAULT_INTERVAL_US,
 				pb_report_median(rep, g, "gil_switches_per_s"));
 	}
+	pb_report_cv_note(rep, &(struct pb_case_key){ .experiment = "gil-convoy" },
+			  "latency_us_p50");
 }
 
 const struct pb_experiment gil_convoy_experiment = {

@@ -101,6 +101,21 @@ static const struct pb_case *cores_case(const struct pb_report *rep, const char 
 	return pb_report_find(rep, &key);
 }
 
+/* wall_vs_one_pu per repetition pair (two PUs' repetition r over one PU's),
+ * as a wall_vs_one_pu_paired row and a note. */
+static void paired_row(struct pb_report *rep, const struct pb_case *two, const struct pb_case *one)
+{
+	struct pb_paired p;
+	char text[256];
+
+	if (!pb_report_paired(rep, two, one, "wall_s", &p))
+		return;
+	pb_report_row(rep, two, NULL, "wall_vs_one_pu_paired", p.s, "x");
+	pb_paired_describe(&p, text, sizeof(text));
+	pb_report_note(rep, "gil-cores %s %s: 2 PUs against 1 per repetition pair: %s", two->model,
+		       two->workload, text);
+}
+
 /* The C-call workloads: what a second PU buys, and the slices. */
 static void note_ccalls(struct pb_report *rep)
 {
@@ -115,6 +130,7 @@ static void note_ccalls(struct pb_report *rep)
 		if (!one || !two || !pb_report_ratio(rep, two, one, "wall_s", &x))
 			continue;
 		pb_report_row(rep, two, NULL, "wall_vs_one_pu", x, "x");
+		paired_row(rep, two, one);
 		if (!isnan(s1) || !isnan(s2))
 			snprintf(slices, sizeof(slices),
 				 "; time slices p50 %.0f vs %.0f us at a %d us switch interval", s1,
@@ -143,6 +159,7 @@ static void cores_summarize(struct pb_report *rep)
 			continue;
 		if (pb_report_ratio(rep, two, one, "wall_s", &x))
 			pb_report_row(rep, two, NULL, "wall_vs_one_pu", x, "x");
+		paired_row(rep, two, one);
 		if (m == 1) {
 			pb_report_note(rep,
 				       "gil-cores threads: 2 CPU threads take %.3f s on 1 PU, %.3f s "
@@ -159,6 +176,7 @@ static void cores_summarize(struct pb_report *rep)
 			pb_report_median(rep, two, "gil_slice_us_p50"), GIL_DEFAULT_INTERVAL_US);
 	}
 	note_ccalls(rep);
+	pb_report_cv_note(rep, &(struct pb_case_key){ .experiment = "gil-cores" }, "wall_s");
 }
 
 const struct pb_experiment gil_cores_experiment = {

@@ -87,6 +87,8 @@ static void interval_summarize(struct pb_report *rep)
 			       "gil-interval, 1 CPU thread: IO round trip p50 at each switch interval "
 			       "(and as a multiple of it): %s; the CPU thread's work in cores: %s",
 			       lat, cpu);
+	pb_report_cv_note(rep, &(struct pb_case_key){ .experiment = "gil-interval" },
+			  "latency_us_p50");
 }
 
 const struct pb_experiment gil_interval_experiment = {

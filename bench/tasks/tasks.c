@@ -276,10 +276,32 @@ static void add_ideal(struct pb_report *rep, const struct pb_case *c, double ser
 	pb_report_row(rep, c, "ideal", "wall_s", w, "s");
 }
 
+/* The speedup per repetition pair (serial's repetition r over the model's
+ * repetition r; with --interleave they ran in the same stretch of the run):
+ * a speedup_paired row, and for a model with a worker per task a note that
+ * sets it beside the median-over-median one. */
+static void paired_row(struct pb_report *rep, const struct pb_case *base, const struct pb_case *c,
+		       const struct stats_summary *sp)
+{
+	struct pb_paired p;
+	char text[256];
+
+	if (!pb_report_paired(rep, base, c, "wall_s", &p))
+		return;
+	pb_report_row(rep, c, NULL, "speedup_paired", p.s, "x");
+	if (c == base || c->workers != pb_case_get(c, "n"))
+		return;
+	pb_paired_describe(&p, text, sizeof(text));
+	pb_report_note(rep,
+		       "tasks %s, %s, w:%d: speedup per repetition pair: %s; from the medians "
+		       "%.2fx (%.2f–%.2f)",
+		       c->model, c->workload, c->workers, text, sp->median, sp->min, sp->max);
+}
+
 /* Speedup against serial for every case (serial's wall time over the
  * model's, by pb_report_ratio's convention: median over median, the range
- * from the extremes), one ideal line per workload and worker count, and a
- * note for each model with a worker per task. */
+ * from the extremes) and per repetition pair, one ideal line per workload
+ * and worker count, and a note for each model with a worker per task. */
 static void speedup_rows(struct pb_report *rep)
 {
 	const struct pb_case_key all = { .experiment = "tasks" };
@@ -306,6 +328,7 @@ static void speedup_rows(struct pb_report *rep)
 				c->model, c->workload, ntasks, c->param_value, c->workers, m.median,
 				m.min, m.max, pb_report_median(rep, base, "wall_s"), sp.median,
 				ideal_speedup(pb_report_cfg(rep), c));
+		paired_row(rep, base, c, &sp);
 	}
 }
 
@@ -360,6 +383,7 @@ static void tasks_summarize(struct pb_report *rep)
 {
 	speedup_rows(rep);
 	threads_notes(rep);
+	pb_report_cv_note(rep, &(struct pb_case_key){ .experiment = "tasks" }, "wall_s");
 }
 
 const struct pb_experiment tasks_experiment = {

@@ -72,3 +72,24 @@ bool stats_ratio(const struct stats_summary *a, const struct stats_summary *b,
 				       .stddev = NAN };
 	return true;
 }
+
+struct stats_summary stats_paired_ratio(const double *a, const double *b, size_t n)
+{
+	struct stats_summary s = stats_summarize(NULL, 0);
+	double *q = malloc((n ? n : 1) * sizeof(*q));
+	size_t k = 0;
+
+	if (!q)
+		return s;
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(a[i]) && isfinite(b[i]) && b[i] > 0)
+			q[k++] = a[i] / b[i];
+	s = stats_summarize(q, k);
+	free(q);
+	return s;
+}
+
+double stats_cv(const struct stats_summary *s)
+{
+	return s->n >= 2 && s->mean > 0 ? s->stddev / s->mean : NAN;
+}

@@ -30,4 +30,15 @@ struct stats_summary stats_summarize(const double *v, size_t n);
 bool stats_ratio(const struct stats_summary *a, const struct stats_summary *b,
 		 struct stats_summary *out);
 
+/* The paired ratio: a[i] / b[i] for each pair i < n (a repetition of one
+ * case and the repetition of another that ran next to it), summarized as
+ * median, min and max over the pairs, with their mean and stddev. A pair
+ * counts when a[i] and b[i] are finite and b[i] > 0 (NaN marks a missing or
+ * failed repetition); n = the pairs that count, all fields NaN when none. */
+struct stats_summary stats_paired_ratio(const double *a, const double *b, size_t n);
+
+/* The coefficient of variation of a summary: stddev / mean, with the sample
+ * standard deviation (n - 1). NaN when n < 2 or the mean is not positive. */
+double stats_cv(const struct stats_summary *s);
+
 #endif

@@ -32,8 +32,9 @@ const char cli_usage[] =
 	"  --resume RUN_DIR     run the cases RUN_DIR/raw.csv does not hold complete, with\n"
 	"                       the run's own options, appending to it\n"
 	"  --summarize RUN_DIR  rebuild RUN_DIR's summary.csv and summary.md from raw.csv\n"
-	"  --interleave         run every case's repetitions in one shuffled order, so that\n"
-	"                       the cases a ratio compares see the same machine drift\n"
+	"  --interleave         run the repetitions in rounds (round k: repetition k of\n"
+	"                       every case, in plan order), so that the cases a ratio\n"
+	"                       compares run side by side and see the same machine drift\n"
 	"  --benchmark_*        passed to google-benchmark (e.g. --benchmark_out=F.json)\n"
 	"\n"
 	"Exit status: 0 all cases passed, 1 a case failed, 2 bad usage, 130 interrupted.\n";

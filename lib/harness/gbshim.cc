@@ -43,6 +43,8 @@ extern "C" void gb_register(const char *name, gb_fn fn, void *arg, struct gb_opt
 		b->UseManualTime();
 	if (opt.iterations > 0)
 		b->Iterations(opt.iterations);
+	if (opt.repetitions > 0)
+		b->Repetitions(opt.repetitions);
 	b->Unit(benchmark::kMillisecond);
 }
 

@@ -25,6 +25,7 @@ typedef void (*gb_fn)(gb_state *st, void *arg);
 struct gb_options {
 	bool manual_time;   /* the case reports its own time per iteration */
 	int64_t iterations; /* fixed count (> 0), or 0 to let gbench decide */
+	int repetitions;    /* > 0: this many, whatever --benchmark_repetitions says */
 };
 
 /* Register fn under name (the name is copied); arg comes back to fn and,

@@ -192,6 +192,36 @@ bool pb_report_ratio(const struct pb_report *rep, const struct pb_case *a, const
 bool pb_report_ratio2(const struct pb_report *rep, const struct pb_case *a, const char *metric_a,
 		      const struct pb_case *b, const char *metric_b, struct stats_summary *out);
 
+/* The paired ratio of metric, a over b: repetition r of a against
+ * repetition r of b (with --interleave both ran in the same stretch of the
+ * run, so both saw the same machine), median with min-max over the pairs
+ * (stats_paired_ratio). A pair counts when both repetitions succeeded and
+ * have the metric; a repetition the other case lacks has no pair. */
+struct pb_paired {
+	struct stats_summary s; /* the per-pair ratios; s.n = the pairs */
+	bool interleaved;	/* the run interleaved its repetitions (--interleave) */
+	double gap_median;	/* median over the pairs of the repetitions of the run that
+				 * ended between a pair's two (0: back to back) */
+};
+/* a and b are cases of this report (pb_report_find, pb_report_next); false
+ * when either is NULL or no pair counts. */
+bool pb_report_paired(const struct pb_report *rep, const struct pb_case *a, const struct pb_case *b,
+		      const char *metric, struct pb_paired *out);
+/* "1.93x (1.88–2.01 over 5 pairs, median 2 repetitions apart)", after
+ * "not interleaved (each case's repetitions back to back): " when the run
+ * did not interleave. How far apart a pair's two repetitions ran is the
+ * gap, from the data: google-benchmark's random interleaving shuffles every
+ * repetition of the run, so repetition r of two cases is not in one round. */
+void pb_paired_describe(const struct pb_paired *p, char *buf, size_t len);
+
+/* A note on the precision of the cases that match key: the coefficient of
+ * variation (sample stddev / mean, stats_cv) of metric over each case's
+ * successful repetitions, its median over the cases, how many are above
+ * PB_CV_TARGET, and the worst three. Nothing when no case has 2
+ * repetitions. */
+#define PB_CV_TARGET 0.03 /* issue 14: median CV <= 3 % for the tasks and GIL cases */
+void pb_report_cv_note(struct pb_report *rep, const struct pb_case_key *key, const char *metric);
+
 /* A sentence for summary.md and the end of the run's output. */
 void pb_report_note(struct pb_report *rep, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -28,6 +28,8 @@ struct rep_result {
 	bool skipped; /* pb_skip: reason says why; no metrics count */
 	char reason[256];
 	double time_s; /* the case's measured time (wall_s), or NAN */
+	long seq;      /* when it ended: its place among the run's repetitions (raw.csv's
+			* order of status rows), from 0; for pb_report_paired's distances */
 	struct metric_value *metrics;
 	size_t nmetrics, cap;
 };
@@ -73,6 +75,8 @@ struct pb_report {
 	size_t nrows, caprows;
 	char **notes;
 	size_t nnotes;
+	bool interleaved; /* the run's repetitions were interleaved (metadata interleave=1) */
+	long nseq;	  /* repetitions ended so far: the next rep_result's seq */
 };
 
 #endif

@@ -65,7 +65,9 @@ void run_alloc_report(struct run *r)
 {
 	if (r->report.reps)
 		return;
-	r->report = (struct pb_report){ .cfg = &r->cfg, .plan = &r->plan };
+	r->report = (struct pb_report){ .cfg = &r->cfg,
+					.plan = &r->plan,
+					.interleaved = r->opt.interleave };
 	r->report.reps = calloc(r->plan.n + 1, sizeof(*r->report.reps));
 	r->report.nreps = calloc(r->plan.n + 1, sizeof(*r->report.nreps));
 	if (!r->report.reps || !r->report.nreps) {
@@ -134,6 +136,10 @@ void run_write_metadata(const struct run *r, FILE *f, const char *started, int a
 	csv_meta(f, "profile", "%s", pb_profile_name(r->cfg.profile));
 	csv_meta(f, "pin", "%s", pin_policy_name(r->cfg.pin));
 	csv_meta(f, "interleave", "%d", r->opt.interleave ? 1 : 0);
+	/* since the paired ratios: interleave=1 is rounds (run.c); a run
+	 * without this key that says interleave=1 used google-benchmark's
+	 * shuffle of every repetition */
+	csv_meta(f, "interleave_order", "%s", r->opt.interleave ? "rounds" : "none");
 	csv_meta(f, "python", "%s", r->cfg.python ? r->cfg.python : "python3 (PATH)");
 	csv_meta(f, "reps", "%d", r->reps);
 	csv_meta(f, "filter", "%s", r->opt.filter ? r->opt.filter : "");

@@ -144,3 +144,106 @@ bool pb_report_ratio(const struct pb_report *rep, const struct pb_case *a, const
 {
 	return pb_report_ratio2(rep, a, metric, b, metric, out);
 }
+
+/* ---- paired ratios and the precision of a sweep ---- */
+
+/* metric of one repetition; NaN when it failed, was skipped or lacks it. */
+static double rep_value(const struct rep_result *rr, const char *metric)
+{
+	if (rr->failed || rr->skipped)
+		return NAN;
+	for (size_t m = 0; m < rr->nmetrics; m++)
+		if (strcmp(rr->metrics[m].name, metric) == 0)
+			return rr->metrics[m].value;
+	return NAN;
+}
+
+bool pb_report_paired(const struct pb_report *rep, const struct pb_case *a, const struct pb_case *b,
+		      const char *metric, struct pb_paired *out)
+{
+	size_t ia, ib, n, ng = 0;
+	double *v, *gap;
+
+	if (!a || !b)
+		return false;
+	ia = (size_t)(a - rep->plan->cases);
+	ib = (size_t)(b - rep->plan->cases);
+	n = (size_t)(rep->nreps[ia] < rep->nreps[ib] ? rep->nreps[ia] : rep->nreps[ib]);
+	v = calloc(3 * n + 1, sizeof(*v)); /* a's values, b's values, the gaps */
+	if (!v)
+		return false;
+	gap = v + 2 * n;
+	for (size_t r = 0; r < n; r++) {
+		const struct rep_result *ra = &rep->reps[ia][r], *rb = &rep->reps[ib][r];
+		long d = labs(ra->seq - rb->seq) - 1;
+
+		v[r] = rep_value(ra, metric);
+		v[n + r] = rep_value(rb, metric);
+		if (isfinite(v[r]) && isfinite(v[n + r]) && v[n + r] > 0)
+			gap[ng++] = d > 0 ? (double)d : 0.0;
+	}
+	*out = (struct pb_paired){ .s = stats_paired_ratio(v, v + n, n),
+				   .interleaved = rep->interleaved,
+				   .gap_median = ng ? stats_median(gap, ng) : NAN };
+	free(v);
+	return out->s.n > 0;
+}
+
+void pb_paired_describe(const struct pb_paired *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%.2fx (%.2f–%.2f over %zu pair%s, median %.0f repetitions apart)",
+		 p->interleaved ? "" : "not interleaved (each case's repetitions back to back): ",
+		 p->s.median, p->s.min, p->s.max, p->s.n, p->s.n == 1 ? "" : "s", p->gap_median);
+}
+
+struct cv_worst {
+	const char *name;
+	double cv;
+};
+
+/* Keep the three highest CVs, highest first. */
+static void cv_keep(struct cv_worst w[3], const char *name, double cv)
+{
+	for (int i = 0; i < 3; i++) {
+		if (w[i].name && w[i].cv >= cv)
+			continue;
+		for (int j = 2; j > i; j--)
+			w[j] = w[j - 1];
+		w[i] = (struct cv_worst){ name, cv };
+		return;
+	}
+}
+
+void pb_report_cv_note(struct pb_report *rep, const struct pb_case_key *key, const char *metric)
+{
+	struct cv_worst w[3] = { { 0 } };
+	double *cv = malloc((rep->plan->n + 1) * sizeof(*cv));
+	size_t n = 0, above = 0, len = 0;
+	char worst[640] = "";
+
+	if (!cv)
+		return;
+	for (const struct pb_case *c = pb_report_find(rep, key); c;
+	     c = pb_report_next(rep, key, c)) {
+		struct stats_summary s;
+		double x;
+
+		if (!pb_report_stat(rep, c->name, metric, &s) || isnan(x = stats_cv(&s)))
+			continue;
+		cv[n++] = x;
+		above += x > PB_CV_TARGET;
+		cv_keep(w, c->name, x);
+	}
+	for (int i = 0; i < 3 && w[i].name && len < sizeof(worst); i++)
+		len += (size_t)snprintf(worst + len, sizeof(worst) - len, "%s%s %.1f %%",
+					i ? ", " : "", w[i].name, 100 * w[i].cv);
+	if (n)
+		pb_report_note(rep,
+			       "precision of %s (%s, pin %s): median CV %.1f %% over %zu cases, %zu "
+			       "above %.0f %% (CV = sample stddev / mean of a case's successful "
+			       "repetitions); highest: %s",
+			       key->experiment ? key->experiment : "every case", metric,
+			       pin_policy_name(rep->cfg->pin), 100 * stats_median(cv, n), n, above,
+			       100 * PB_CV_TARGET, worst);
+	free(cv);
+}

@@ -7,7 +7,9 @@
  * --resume RUN_DIR takes the run's options from raw.csv's metadata, keeps
  * the cases it holds complete (every repetition has its status row), rewrites
  * raw.csv without the rest (a temporary file renamed over it), and runs only
- * those, appending. A case is the unit: a case cut short runs again whole.
+ * those, appending. A case is the unit: a case cut short runs again whole;
+ * but in an interleaved run (rounds) a case keeps its repetitions from the
+ * first on that have their status row, and runs the rounds it lacks.
  */
 #include "run_impl.h"
 
@@ -73,6 +75,8 @@ static int on_meta(void *arg, const char *key, const char *value, char *err, siz
 		ok = cli_machine_ok(value) && (r->opt.machine = keep(r, value)) != NULL;
 	else if (strcmp(key, "python") == 0 && strcmp(value, "python3 (PATH)") != 0)
 		ok = (r->opt.python = keep(r, value)) != NULL;
+	else if (strcmp(key, "interleave") == 0)
+		ok = (r->opt.interleave = strcmp(value, "1") == 0) || strcmp(value, "0") == 0;
 	else if (strcmp(key, "pus") == 0)
 		ok = (r->meta_pus = atoi(value)) >= 1;
 	else if (strcmp(key, "cpu_model") == 0)
@@ -161,6 +165,7 @@ static int on_row(void *arg, char **field, char *err, size_t errlen)
 	res = &r->report.reps[idx][rep];
 	if (strcmp(field[10], "status") == 0) {
 		set_status(res, v, field[12]);
+		res->seq = r->report.nseq++; /* rows are written as repetitions end */
 		r->got[(size_t)idx * (size_t)r->reps + (size_t)rep] = true;
 	} else {
 		rep_result_add(res, field[10], v, field[12]);
@@ -171,8 +176,15 @@ static int on_row(void *arg, char **field, char *err, size_t errlen)
 	return 0;
 }
 
+/* The repetition a Ctrl-C stopped (harness.c): it runs again. */
+static bool cut_short(const struct rep_result *res)
+{
+	return res->failed && strcmp(res->reason, "interrupted") == 0;
+}
+
 /* Load every repetition raw.csv holds; a case counts the repetitions that
- * have their status row, from the first on. Done: all of them. */
+ * have their status row, from the first on (in rounds, up to one that was
+ * interrupted). Done: all of them. */
 int resume_load(struct run *r, char *err, size_t errlen)
 {
 	static const struct rawcsv_ops ops = { .row = on_row };
@@ -195,11 +207,12 @@ int resume_load(struct run *r, char *err, size_t errlen)
 	for (size_t i = 0; i < r->plan.n; i++) {
 		int n = 0;
 
-		while (n < r->reps && r->got[i * (size_t)r->reps + (size_t)n])
+		while (n < r->reps && r->got[i * (size_t)r->reps + (size_t)n] &&
+		       !(r->opt.interleave && cut_short(&r->report.reps[i][n])))
 			n++;
 		r->done[i] = n == r->reps;
 		r->cases_done += r->done[i];
-		if (r->opt.resume && !r->done[i])
+		if (r->opt.resume && !r->done[i] && !r->opt.interleave)
 			n = 0; /* runs again whole */
 		for (int k = n; k < r->reps && r->report.reps[i]; k++)
 			rep_result_free(&r->report.reps[i][k]);
@@ -227,14 +240,15 @@ static int copy_meta(void *arg, const char *key, const char *value, char *err, s
 static int copy_row(void *arg, char **field, char *err, size_t errlen)
 {
 	struct rewrite *w = arg;
-	long idx = find_case(w->r, field[1]);
+	long idx = find_case(w->r, field[1]), rep;
 
 	(void)err;
 	(void)errlen;
 	if (!w->header)
 		fprintf(w->out, "%s\n", CSV_RAW_HEADER);
 	w->header = true;
-	if (idx < 0 || !w->r->done[idx])
+	/* the repetitions resume_load kept: all of a complete case's */
+	if (idx < 0 || !whole(field[9], 0, w->r->reps - 1, &rep) || rep >= w->r->report.nreps[idx])
 		return 0;
 	for (int i = 0; i < RAWCSV_FIELDS; i++) {
 		csv_field(w->out, field[i]);

@@ -31,6 +31,7 @@
 struct slot {
 	struct run *r;
 	size_t idx;
+	int64_t reported; /* --interleave: the case's repetitions reported so far */
 };
 
 static double case_budget(const struct run *r, const struct pb_case *c)
@@ -88,6 +89,7 @@ static void bench_isolated(struct run *r, size_t idx, gb_state *st)
 		if (!res->failed)
 			gb_set_iteration_time(st, isnan(res->time_s) ? 0 : res->time_s);
 	}
+	res->seq = r->report.nseq++;
 	/* written and flushed now, not when google-benchmark reports the case
 	 * after its last repetition: a kill loses one repetition at most */
 	run_write_rep(r, c, r->report.nreps[idx] - 1, res);
@@ -120,7 +122,9 @@ static struct rep_result *inproc_rep(struct run *r, size_t idx, const struct gb_
 {
 	struct rep_result *res = new_rep(r, idx);
 
-	*res = (struct rep_result){ .failed = run->failed, .time_s = run->real_time_s };
+	*res = (struct rep_result){ .failed = run->failed,
+				    .time_s = run->real_time_s,
+				    .seq = r->report.nseq++ };
 	snprintf(res->reason, sizeof(res->reason), "%s", run->error);
 	for (int i = 0; i < run->ncounters && !run->failed; i++)
 		rep_result_add(res, run->counter_names[i], run->counter_values[i],
@@ -135,23 +139,26 @@ static struct rep_result *inproc_rep(struct run *r, size_t idx, const struct gb_
 static void on_run(const struct gb_run *run, void *arg)
 {
 	struct run *r = arg;
-	const struct slot *slot = run->case_arg;
+	struct slot *slot = run->case_arg;
 	size_t idx;
 	struct rep_result *res;
+	int64_t rep;
 
 	if (!slot)
 		return; /* not one of ours */
 	idx = slot->idx;
+	/* in rounds, every repetition is a benchmark of its own (rep 0) */
+	rep = r->opt.interleave ? slot->reported++ : run->rep;
 	if (r->plan.cases[idx].in_process) {
 		if (pb_interrupted)
 			return;
 		res = inproc_rep(r, idx, run);
-		if (run_write_rep(r, &r->plan.cases[idx], (int)run->rep, res) < 0)
+		if (run_write_rep(r, &r->plan.cases[idx], (int)rep, res) < 0)
 			return;
-	} else if (run->rep >= r->report.nreps[idx]) {
+	} else if (rep >= r->report.nreps[idx]) {
 		return; /* skipped before it ran (interrupted): nothing measured */
 	}
-	if (run->rep + 1 == r->reps) {
+	if (rep + 1 == r->reps) {
 		r->cases_done++;
 		for (int i = 0; i < r->report.nreps[idx]; i++)
 			if (r->report.reps[idx][i].failed) {
@@ -253,8 +260,6 @@ static int init_gbench(struct run *r)
 		argv[argc++] = out_flag;
 		argv[argc++] = "--benchmark_out_format=json";
 	}
-	if (r->opt.interleave) /* repetitions are written as they end, in any order */
-		argv[argc++] = "--benchmark_enable_random_interleaving=true";
 	for (int i = 1; i < r->opt.gb_argc; i++)
 		argv[argc++] = r->opt.gb_argv[i];
 	argv[argc] = NULL;
@@ -267,20 +272,32 @@ static int init_gbench(struct run *r)
 	return 0;
 }
 
-/* Every case of the plan, but those --resume found complete; how many. */
+/* Every case of the plan, but those --resume found complete; how many.
+ * --interleave runs the repetitions in rounds: round k is repetition k of
+ * every case, in plan order (reversed every other round, so that no case is
+ * always first), each registered as a benchmark of one repetition. The
+ * cases a summary compares sit next to each other in the plan (serial and
+ * its models, one PU and two), so repetition k of each runs within one
+ * round of the other: the pairs pb_report_paired divides. --resume runs
+ * the rounds a case lacks (resume.c kept its first nreps). */
 static size_t register_cases(struct run *r, struct slot *slots)
 {
+	int rounds = r->opt.interleave ? r->reps : 1;
 	size_t n = 0;
 
-	for (size_t i = 0; i < r->plan.n; i++) {
-		struct gb_options o = { .manual_time = !r->plan.cases[i].in_process,
-					.iterations = r->plan.cases[i].in_process ? 0 : 1 };
+	for (int k = 0; k < rounds; k++) {
+		for (size_t j = 0; j < r->plan.n; j++) {
+			size_t i = k % 2 ? r->plan.n - 1 - j : j;
+			struct gb_options o = { .manual_time = !r->plan.cases[i].in_process,
+						.iterations = r->plan.cases[i].in_process ? 0 : 1,
+						.repetitions = r->opt.interleave ? 1 : 0 };
 
-		if (r->done && r->done[i])
-			continue;
-		slots[i] = (struct slot){ r, i };
-		gb_register(r->plan.cases[i].name, bench_fn, &slots[i], o);
-		n++;
+			if ((r->done && r->done[i]) || k < r->report.nreps[i])
+				continue;
+			slots[i] = (struct slot){ r, i, r->report.nreps[i] };
+			gb_register(r->plan.cases[i].name, bench_fn, &slots[i], o);
+			n += k == r->report.nreps[i]; /* its first registration */
+		}
 	}
 	return n;
 }
