@@ -28,6 +28,7 @@
 
 #define REPS 3
 #define FLAKY "selftest/flaky/-/w:1"
+#define TICK "calibration/tick/cpu/batch:1000/w:1"
 #define PIPE "ipc-latency/cpython-pipe/-/pin:single/w:2/msg_bytes:64"
 
 static char tmp[] = "/tmp/parbench-repfail-XXXXXX";
@@ -160,8 +161,15 @@ static void flaky(const char *name, const char *fail, unsigned mask, const char 
 	snprintf(env, sizeof(env),
 		 "PARBENCH_SELFTEST=flaky PARBENCH_SELFTEST_FAIL=%s PARBENCH_SELFTEST_COUNT=%s/%s.count",
 		 fail, tmp, name);
-	snprintf(args, sizeof(args), "--filter '^selftest/flaky/' --reps %d --machine m "
-		 "--results %s/%s %s", REPS, tmp, name, extra);
+	snprintf(args, sizeof(args),
+		 "--filter '^selftest/flaky/' --reps %d --machine m "
+		 "--results %s/%s %s",
+		 REPS, tmp, name, extra);
+	if (strstr(extra, "--interleave")) /* beside an in-process case */
+		snprintf(args, sizeof(args),
+			 "--filter '^(selftest/flaky|calibration)/' --reps %d "
+			 "--machine m --results %s/%s %s",
+			 REPS, tmp, name, extra);
 	assert_int_equal(run(env, args), 1);
 	run_dir(name, dir, sizeof(dir));
 	n = count_raw(dir, FLAKY, "answer");
@@ -174,6 +182,12 @@ static void flaky(const char *name, const char *fail, unsigned mask, const char 
 	assert_true(file_has(path, "1 case(s) failed"));
 	snprintf(path, sizeof(path), "%s/gbench.json", dir);
 	assert_true(file_has(path, "failing repetition"));
+	if (strstr(extra, "--interleave")) {
+		n = count_raw(dir, TICK, "iteration_ns");
+		assert_int_equal(n.ok, REPS);
+		assert_int_equal(n.metric, REPS);
+		assert_int_equal(summary_n(dir, TICK, "iteration_ns"), REPS);
+	}
 	assert_no_children();
 }
 
@@ -207,8 +221,9 @@ static void all_fail(void **state)
 	flaky("all", "all", 7u, "");
 }
 
-/* --interleave: the repetitions in google-benchmark's shuffled order; the
- * flaky case's own order is still its count file's. */
+/* --interleave: the repetitions of the flaky case and of calibration (an
+ * in-process case) in google-benchmark's shuffled order; the flaky case's
+ * own order is still its count file's, and calibration passes throughout. */
 static void interleaved(void **state)
 {
 	(void)state;
@@ -299,10 +314,10 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(first_fails),	       cmocka_unit_test(middle_fails),
-		cmocka_unit_test(last_fails),	       cmocka_unit_test(first_and_last_fail),
-		cmocka_unit_test(all_fail),	       cmocka_unit_test(interleaved),
-		cmocka_unit_test(resumed),	       cmocka_unit_test(cpython_first_run_fails),
+		cmocka_unit_test(first_fails), cmocka_unit_test(middle_fails),
+		cmocka_unit_test(last_fails),  cmocka_unit_test(first_and_last_fail),
+		cmocka_unit_test(all_fail),    cmocka_unit_test(interleaved),
+		cmocka_unit_test(resumed),     cmocka_unit_test(cpython_first_run_fails),
 	};
 
 	return cmocka_run_group_tests_name("repfail", tests, setup, teardown);

@@ -37,8 +37,8 @@ static int selftest_run(struct pb_ctx *ctx, const struct pb_case *c);
 
 static void selftest_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	static const char *const names[] = { "ok",    "crash",	"hang",
-					     "error", "orphan", "crash-with-worker",
+	static const char *const names[] = { "ok",     "crash",	 "hang",
+					     "error",  "orphan", "crash-with-worker",
 					     "escape", "flaky" };
 	const char *mode = getenv("PARBENCH_SELFTEST");
 	bool faults = mode && strcmp(mode, "faults") == 0;
