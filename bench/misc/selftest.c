@@ -7,9 +7,15 @@
  * plans the fault-injection suite's cases instead: a case process that
  * crashes while its worker lives on (and holds the pipe), and a worker that
  * leaves the case's process group (setsid) and runs on.
+ * PARBENCH_SELFTEST=flaky plans one case, selftest/flaky, that fails only on
+ * the repetitions PARBENCH_SELFTEST_FAIL lists (0-based, comma-separated, or
+ * "all"), counted in the file PARBENCH_SELFTEST_COUNT (one byte appended per
+ * repetition): a failure on the first, a middle or the last repetition.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,24 +29,27 @@ enum misbehaviour {
 	SELF_ERROR,
 	SELF_ORPHAN,
 	SELF_CRASH_WORKER,
-	SELF_ESCAPE
+	SELF_ESCAPE,
+	SELF_FLAKY
 };
 
 static int selftest_run(struct pb_ctx *ctx, const struct pb_case *c);
 
 static void selftest_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	static const char *const names[] = { "ok",    "crash",	"hang",
-					     "error", "orphan", "crash-with-worker",
-					     "escape" };
+	static const char *const names[] = { "ok",     "crash",	 "hang",
+					     "error",  "orphan", "crash-with-worker",
+					     "escape", "flaky" };
 	const char *mode = getenv("PARBENCH_SELFTEST");
 	bool faults = mode && strcmp(mode, "faults") == 0;
+	bool flaky = mode && strcmp(mode, "flaky") == 0;
+	int first = faults ? SELF_CRASH_WORKER : flaky ? SELF_FLAKY : SELF_OK;
+	int last = faults ? SELF_ESCAPE : flaky ? SELF_FLAKY : SELF_ORPHAN;
 
 	(void)cfg;
-	if (!mode || (strcmp(mode, "1") != 0 && !faults))
+	if (!mode || (strcmp(mode, "1") != 0 && !faults && !flaky))
 		return;
-	for (int m = faults ? SELF_CRASH_WORKER : SELF_OK;
-	     m <= (faults ? SELF_ESCAPE : SELF_ORPHAN); m++) {
+	for (int m = first; m <= last; m++) {
 		struct pb_case c = { .experiment = "selftest",
 				     .model = names[m],
 				     .workers = 1,
@@ -74,8 +83,44 @@ static void escape_group(void)
 	close(fd[0]);
 }
 
+/* selftest/flaky: this repetition's index (the count file's size before
+ * its byte was appended), or -1 without a count file. */
+static long flaky_rep(void)
+{
+	const char *path = getenv("PARBENCH_SELFTEST_COUNT");
+	int fd = path ? open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600) : -1;
+	off_t end;
+
+	if (fd < 0)
+		return -1;
+	end = write(fd, "r", 1) == 1 ? lseek(fd, 0, SEEK_END) : 0;
+	close(fd);
+	return (long)end - 1;
+}
+
+/* Does PARBENCH_SELFTEST_FAIL list repetition rep? */
+static bool flaky_fails(long rep)
+{
+	const char *list = getenv("PARBENCH_SELFTEST_FAIL");
+	char *end;
+
+	if (!list || rep < 0)
+		return false;
+	if (strcmp(list, "all") == 0)
+		return true;
+	for (const char *p = list; *p; p = *end ? end + 1 : end) {
+		if (strtol(p, &end, 10) == rep && end != p)
+			return true;
+		if (end == p)
+			return false;
+	}
+	return false;
+}
+
 static int selftest_run(struct pb_ctx *ctx, const struct pb_case *c)
 {
+	long rep;
+
 	pb_timer_start(ctx);
 	switch (pb_case_get(c, "misbehaviour")) {
 	case SELF_CRASH:
@@ -99,6 +144,11 @@ static int selftest_run(struct pb_ctx *ctx, const struct pb_case *c)
 		break;
 	case SELF_ESCAPE:
 		escape_group();
+		break;
+	case SELF_FLAKY:
+		rep = flaky_rep();
+		if (flaky_fails(rep))
+			return pb_fail(ctx, "selftest: failing repetition %ld on purpose", rep);
 		break;
 	}
 	pb_timer_stop(ctx);

@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -33,11 +34,55 @@ static std::map<std::string, void *> &registered_args()
 	return args;
 }
 
+static bool failed(benchmark::State &st)
+{
+#if GB_HAS_SKIPPED
+	return st.skipped();
+#else
+	return st.error_occurred();
+#endif
+}
+
+// google-benchmark (1.7.1 up to 1.9.5 at least: google/benchmark#1406, fixed
+// after 1.9.5 by its pull request 2199) computes a case's aggregates after
+// its last repetition from the first repetition's statistics and iteration
+// count; a failed run has no statistics (an unset pointer in 1.7.1, null
+// later), so a failed first repetition followed by two passing ones
+// crashes parbench (SIGSEGV or std::bad_alloc). Its aggregates are skipped
+// only when fewer than two runs passed. So once a run of a case has failed,
+// every later run of it is reported to google-benchmark as failed too: the
+// crash cannot happen in any order (the first call of a case may be a trial
+// of its first repetition, an interleaved one or a warm-up; this holds for
+// all of them). An isolated case's rows are parbench's own, written before
+// (raw.csv keeps what it measured); an in-process case's measurement is
+// google-benchmark's, so such a repetition is a failed row with this reason.
+static const char withheld[] =
+	"withheld from google-benchmark after an earlier failed repetition of this case "
+	"(google-benchmark up to 1.9.5 crashes aggregating repetitions whose first one failed, "
+	"google/benchmark#1406)";
+
+namespace
+{
+struct registered_case {
+	gb_fn fn;
+	void *arg;
+	bool failed_before; // a run of this case has failed
+};
+} // namespace
+
 extern "C" void gb_register(const char *name, gb_fn fn, void *arg, struct gb_options opt)
 {
+	static std::vector<std::unique_ptr<registered_case>> cases;
+
+	cases.emplace_back(new registered_case{ fn, arg, false });
+	registered_case *c = cases.back().get();
 	registered_args()[name] = arg;
-	auto *b = benchmark::RegisterBenchmark(name, [fn, arg](benchmark::State &st) {
-		fn(reinterpret_cast<gb_state *>(&st), arg);
+	auto *b = benchmark::RegisterBenchmark(name, [c](benchmark::State &st) {
+		c->fn(reinterpret_cast<gb_state *>(&st), c->arg);
+		if (failed(st))
+			c->failed_before = true;
+		else if (c->failed_before)
+			st.SkipWithError(withheld);
 	});
 	if (opt.manual_time)
 		b->UseManualTime();
