@@ -46,5 +46,7 @@ int cpython_call_costs(struct pb_ctx *ctx, size_t msg_bytes, struct cpython_call
 
 /* The fidelity table: notes and derived rows, C against CPython. */
 void cpython_fidelity(struct pb_report *rep);
+/* Its rows for the Queue under the GIL (fidelity_gil.c). */
+void cpython_fidelity_gil(struct pb_report *rep);
 
 #endif

@@ -127,6 +127,28 @@ static void plan_cores(struct pb_plan *plan, const struct pb_config *cfg)
 	}
 }
 
+/* ipc-latency's queue-py-gil-busy twin: put, busy_us of Python work, get
+ * (bench/ipc/latency_gil.c has the same sweep). */
+static void plan_queue_busy(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const double quick[] = { 2000, 8000 }, other[] = { 500, 2000, 4000, 8000 };
+	bool q = cfg->profile == PROFILE_QUICK;
+
+	for (int b = 0; b < (q ? 2 : 4); b++) {
+		struct pb_case c = py_case("ipc-latency", "cpython-queue-busy", "-", &ipc_prog, 60);
+
+		pb_case_label(&c, "pin:%s", pin_policy_name(PIN_SCATTER));
+		pb_case_set(&c, "n", PB_PICK(cfg, 100, 300, 500));
+		pb_case_set(&c, "msg_bytes", 64);
+		c.workers = 2;
+		c.pin_fixed = true;
+		c.pin = PIN_SCATTER;
+		c.param = "busy_us";
+		c.param_value = q ? quick[b] : other[b];
+		pb_plan_add(plan, &c);
+	}
+}
+
 /* ipc-latency: round trips of 64 B, both ends on one PU and on two. */
 static void plan_latency(struct pb_plan *plan, const struct pb_config *cfg)
 {
@@ -153,6 +175,7 @@ static void plan_latency(struct pb_plan *plan, const struct pb_config *cfg)
 			c.param_value = 64;
 			pb_plan_add(plan, &c);
 		}
+	plan_queue_busy(plan, cfg);
 }
 
 /* counter: the tight 2-process loop (counter-contention's n per worker)

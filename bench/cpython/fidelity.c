@@ -488,6 +488,7 @@ void cpython_fidelity(struct pb_report *rep)
 	judge_tasks(rep, pus > 2 ? pus : 2);
 	judge_gil(rep);
 	judge_ipc(rep);
+	cpython_fidelity_gil(rep);
 	judge_queues(rep);
 	judge_pool(rep);
 	judge_locks(rep);

@@ -9,6 +9,12 @@ through multiprocessing's own channels, as lib/models/channel models them.
         simplequeue: two SimpleQueue()s (pickled, no feeder thread);
         manager-queue: two Manager().Queue()s of one Manager (a proxy call
         to the manager's server process for every put and get).
+
+    ipc.py model=queue-busy busy_us=2000 n=100 pus=a,b
+        two Queue()s; the parent computes busy_us (a Python loop) between
+        put and get; the ponger stamps when the message came
+        (time.monotonic_ns, CLOCK_MONOTONIC): delivery_ns, put to the
+        ponger, shows the feeder waiting for the GIL the caller holds.
 Also the cost the C model does not pay: pickle.dumps + loads of the
 message (pickle_ns) and the empty function call (empty_call_ns).
 
@@ -39,7 +45,7 @@ import pbcommon as pb
 WARMUP = 20
 
 
-MODELS = ("pipe", "pipe-obj", "queue", "simplequeue", "manager-queue", "calibrate")
+MODELS = ("pipe", "pipe-obj", "queue", "simplequeue", "manager-queue", "calibrate", "queue-busy")
 
 
 def endpoints(model, manager):
@@ -64,6 +70,50 @@ def ponger(send, recv, placement):
         if m is None or m == b"":
             return
         send(m)
+
+
+def busy_ponger(send, recv, placement):
+    pb.pin(placement, 1)
+    while True:
+        m = recv()
+        if m is None:
+            return
+        send((m, time.monotonic_ns()))
+
+
+def queue_busy(a):
+    """put, busy_us of Python work, get; delivery = the ponger's stamp - put."""
+    pb.need(a, "n", "busy_us")
+    placement = pb.pus(a)
+    msg = b"x" * a.get("msg_bytes", 64)
+    ab, ba = multiprocessing.Queue(), multiprocessing.Queue()
+    child = multiprocessing.Process(target=busy_ponger, args=(ba.put, ab.get, placement))
+    busy_ns = int(a["busy_us"] * 1000)
+    pb.start()
+    child.start()
+    pb.pin(placement, 0)
+    rtt, delivery = [], []
+    for i in range(a["n"] + a["n"] // 10):
+        t = time.monotonic_ns()
+        ab.put(msg)
+        end = t + busy_ns
+        while time.monotonic_ns() < end:
+            pass
+        m, stamp = ba.get()
+        if m != msg:
+            pb.fail("the echo came back different")
+        if i >= a["n"] // 10:
+            rtt.append(time.monotonic_ns() - t)
+            delivery.append(stamp - t)
+    ab.put(None)
+    child.join()
+    pb.metric("round_trips", len(rtt), "count")
+    pb.metric("busy_us", a["busy_us"], "us")
+    for name, v in (("latency_ns", rtt), ("delivery_ns", delivery)):
+        pb.metric(name + "_mean", sum(v) / len(v), "ns")
+        for p in (50, 90, 99):
+            pb.metric("%s_p%d" % (name, p), pb.percentile(v, p), "ns")
+    pb.finish()
 
 
 def costs(msg):
@@ -264,6 +314,8 @@ def main():
         pb.fail("model must be " + "|".join(MODELS))
     if a["model"] == "calibrate":
         calibrate(a)
+    if a["model"] == "queue-busy":
+        queue_busy(a)
     pb.need(a, "n")
     placement = pb.pus(a)
     msg = b"x" * a["msg_bytes"]

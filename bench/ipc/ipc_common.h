@@ -78,6 +78,9 @@ int ipc_end(struct pb_ctx *ctx);
  * that every message arrived exactly once and in each producer's order. */
 int ipc_run_stream(struct pb_ctx *ctx, int m, size_t msg_bytes, uint64_t send_ms, int p, int nc);
 
+/* ipc-latency's Queue-under-the-GIL cases (latency_gil.c). */
+void latency_gil_plan(struct pb_plan *plan, const struct pb_config *cfg);
+
 /* Is reply (got bytes, as channel_recv returned) the ping of msg_bytes that
  * carried seq? A ping carries the first min(msg_bytes, 8) bytes of seq;
  * only those are compared, never the buffer past the reply. */

@@ -335,6 +335,7 @@ static void latency_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		pb_plan_add(plan, &c);
 	}
 	plan_py(plan, cfg);
+	latency_gil_plan(plan, cfg); /* latency_gil.c: the Queue under the GIL */
 }
 
 /* ---- the summary ---- */

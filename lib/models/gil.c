@@ -62,6 +62,9 @@
 
 #define relaxed memory_order_relaxed
 
+/* _Py_tss_tstate: the thread's current state (gil_current). */
+static _Thread_local struct gil_thread *current;
+
 /* Py_FatalError: a pthread call on the GIL's own objects failed, so the
  * process cannot go on with a GIL it can no longer trust. */
 static void __attribute__((noreturn)) fatal(const char *call, int err)
@@ -182,6 +185,8 @@ int gil_thread_init(struct gil_thread *t, struct gil *g, int id, size_t slice_ca
 
 void gil_thread_free(struct gil_thread *t)
 {
+	if (current == t)
+		current = NULL;
 	free(t->slice_ns);
 	t->slice_ns = NULL;
 	t->slice_cap = t->nslices = 0;
@@ -295,20 +300,31 @@ static void drop_gil(struct gil_thread *t, bool final)
 
 /* ---- what threads call ---- */
 
+struct gil_thread *gil_current(void)
+{
+	return current;
+}
+
 void gil_take(struct gil_thread *t)
 {
 	if (t->gil->enabled)
 		take_gil(t);
+	t->holding = true;
+	current = t;
 }
 
 void gil_drop(struct gil_thread *t)
 {
+	t->holding = false;
 	if (t->gil->enabled)
 		drop_gil(t, false);
 }
 
 void gil_exit(struct gil_thread *t)
 {
+	t->holding = false;
+	if (current == t)
+		current = NULL;
 	if (t->gil->enabled)
 		drop_gil(t, true);
 }

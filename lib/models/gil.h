@@ -60,6 +60,7 @@ struct gil_thread {
 	uint64_t wait_ns;	/* time spent inside gil_take */
 	uint64_t hold_ns;	/* time spent holding the GIL */
 	uint64_t taken_ns;	/* when the current hold began */
+	bool holding;		/* between gil_take and gil_drop/gil_exit */
 	/* hold time of each slice that ended in a forced drop (first slice_cap) */
 	uint64_t *slice_ns;
 	size_t slice_cap, nslices;
@@ -81,6 +82,12 @@ struct gil_thread *gil_holder(struct gil *g);
 /* slice_cap: how many forced-drop slices to record (0: none). 0 or ENOMEM. */
 int gil_thread_init(struct gil_thread *t, struct gil *g, int id, size_t slice_cap);
 void gil_thread_free(struct gil_thread *t);
+
+/* The calling thread's state, as CPython's _PyThreadState_GET(): the
+ * gil_thread it last passed to gil_take (set there, cleared by gil_exit
+ * and gil_thread_free), or NULL. Lets code that a Python thread calls
+ * (lib/models/channel's queue) drop and take that thread's GIL. */
+struct gil_thread *gil_current(void);
 
 /* take_gil: block until this thread holds the GIL. */
 void gil_take(struct gil_thread *t);

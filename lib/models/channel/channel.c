@@ -94,6 +94,12 @@ struct channel *channel_create(enum channel_kind kind, const struct channel_opts
 	ch->kind = kind;
 	ch->role = ch_kinds[kind]->duplex ? CH_END_A | CH_END_B : CH_SEND | CH_RECV;
 	rc = charge_init(&ch->charge, kind, &opts->call_ns, err, errlen);
+	if (rc == 0 && opts->gil && kind != CH_QUEUE) {
+		ch_err(err, errlen, "channel: gil is modelled for queue only, not %s",
+		       ch_kinds[kind]->name);
+		rc = -EINVAL;
+	}
+	ch->charge.gil = opts->gil;
 	if (rc == 0)
 		rc = ch_kinds[kind]->create(ch, opts, err, errlen);
 	if (rc < 0) {
@@ -164,6 +170,8 @@ void channel_charges(const struct channel *ch, struct channel_charges *out)
 		out->calls[i] = __atomic_load_n(&ch->charge.calls[i], __ATOMIC_RELAXED);
 		out->ticks[i] = __atomic_load_n(&ch->charge.ticks[i], __ATOMIC_RELAXED);
 	}
+	out->feeder_gil_takes = __atomic_load_n(&ch->charge.gil_takes, __ATOMIC_RELAXED);
+	out->feeder_gil_wait_ns = __atomic_load_n(&ch->charge.gil_wait_ns, __ATOMIC_RELAXED);
 }
 
 void channel_close(struct channel *ch)

@@ -72,6 +72,24 @@
  * (the feeder's popleft, dumps, writer lock and send_bytes). The costs are
  * measured elsewhere (bench/cpython/ipc.py model=calibrate, by CPython);
  * channel_charges says what was spent.
+ *
+ * The GIL (opts.gil, queue only; NULL, the default: none): CPython's
+ * put/get run in a Python thread and the feeder is one too, so they share
+ * the process's GIL (lib/models/gil.h). With opts.gil set, a thread that
+ * calls send/recv/flush/close while it holds that GIL (gil_take'n, see
+ * gil_current) runs the charged work under it with gil_compute (polling
+ * drop requests) and drops it around every blocking call: the reader lock
+ * with the 4-byte header's read, the payload's read, a full queue's
+ * semaphore, flush's wait and close's join (Condition.wait, os.read,
+ * SemLock.acquire, Thread.join). The feeder is a Python thread of the same
+ * GIL: it takes it when its wait ends, runs its per-message work under it,
+ * drops it around the writer lock and the write, and takes it back after
+ * (os.write's Py_END_ALLOW_THREADS) before it looks for the next message;
+ * it waits for more with the GIL dropped. So a caller that computes after
+ * put delays the message until it blocks or its switch interval ends. A
+ * thread that does not hold the GIL calls as without it. The GIL belongs
+ * to one process: a forked child that uses the channel takes (or
+ * gil_init's afresh) its copy. channel_charges counts the feeder's takes.
  */
 #ifndef PB_CHANNEL_H
 #define PB_CHANNEL_H
@@ -114,6 +132,7 @@ struct channel_opts {
 		double send, recv; /* ns of CPU work per send / recv call; 0: none */
 		double feed;	   /* queue only: per message, in the feeder thread */
 	} call_ns;
+	struct gil *gil; /* queue: the process's GIL, see above; NULL: none */
 };
 
 /* What opts.call_ns spent in this process: calls charged and workload ticks
@@ -121,9 +140,12 @@ struct channel_opts {
 enum { CH_CALL_SEND, CH_CALL_RECV, CH_CALL_FEED, CH_NCALLS };
 struct channel_charges {
 	unsigned long long calls[CH_NCALLS], ticks[CH_NCALLS];
+	/* opts.gil: the feeder's GIL takes and the time it waited in them */
+	unsigned long long feeder_gil_takes, feeder_gil_wait_ns;
 };
 
 struct channel;
+struct gil;
 struct manager_ref;
 
 /* Create a channel of kind (opts may be NULL). NULL with err filled on

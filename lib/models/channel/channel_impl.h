@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "channel.h"
+#include "gil.h"
 
 /* Deadlines are CLOCK_MONOTONIC nanoseconds; CH_NOWAIT: do not wait at all. */
 #define CH_NOWAIT 0ull
@@ -37,6 +38,8 @@ struct channel_ops {
 struct ch_charge {
 	uint64_t per_call[CH_NCALLS];
 	uint64_t calls[CH_NCALLS], ticks[CH_NCALLS];
+	struct gil *gil;		 /* opts.gil (queue), or NULL */
+	uint64_t gil_takes, gil_wait_ns; /* the feeder's, under opts.gil */
 };
 
 struct channel {
@@ -48,8 +51,13 @@ struct channel {
 };
 
 /* Spend the cost of one call of kind `call` (CH_CALL_*) in this thread, if
- * any was set (channel_util.c). */
+ * any was set (channel_util.c): under the GIL (gil_compute) when this
+ * thread holds c->gil (ch_gil_self), as plain CPU work otherwise. */
 void ch_charge_call(struct ch_charge *c, int call);
+/* The same with the thread's GIL state given (the feeder's; NULL: none). */
+void ch_charge_call_gil(struct ch_charge *c, int call, struct gil_thread *t);
+/* The calling thread's state when it holds c->gil now, else NULL. */
+struct gil_thread *ch_gil_self(const struct ch_charge *c);
 
 /* The message header of the byte-stream kinds (pipe, duplex, unix, queue). */
 typedef uint32_t ch_len_t;

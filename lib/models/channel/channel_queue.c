@@ -11,7 +11,8 @@
  * cannot see what is still buffered in another process, and why a process
  * must flush (close) before it leaves. With opts.call_ns (channel.h) put,
  * get and the feeder's write of each message spend what CPython's Python
- * code there costs.
+ * code there costs. With opts.gil the caller's put/get and the feeder are
+ * Python threads of one GIL (channel.h says where each drops it).
  */
 #include "channel_impl.h"
 
@@ -52,7 +53,8 @@ struct queue {
 	bool running, closing;
 	int error; /* the feeder's first write error (-EPIPE, -ECONNRESET) */
 	pthread_t thread;
-	struct ch_charge *charge; /* the channel's: opts.call_ns.feed */
+	struct ch_charge *charge; /* the channel's: opts.call_ns.feed, opts.gil */
+	struct gil_thread ft;	  /* the feeder's GIL state (opts.gil) */
 };
 
 static bool is_broken(const struct queue *q)
@@ -94,14 +96,36 @@ static int write_message(struct queue *q, struct qnode *n)
 	return rc;
 }
 
+/* opts.gil: the feeder's take, counted. It never waits for the GIL while it
+ * holds q->mu (a caller holding the GIL may be waiting for q->mu in put). */
+static void feeder_take(struct queue *q)
+{
+	uint64_t waited = q->ft.wait_ns;
+
+	gil_take(&q->ft);
+	__atomic_add_fetch(&q->charge->gil_takes, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&q->charge->gil_wait_ns, q->ft.wait_ns - waited, __ATOMIC_RELAXED);
+}
+
+/* Under the GIL (t), queues.py's _feed: the thread starts holding it,
+ * nwait() drops it while the buffer is empty, popleft/dumps run under it,
+ * send_bytes' os.write drops it and takes it back. */
 static void *feeder(void *arg)
 {
 	struct queue *q = arg;
+	struct gil_thread *t = q->charge->gil ? &q->ft : NULL;
 	struct qnode *n;
 	int rc;
 
+	if (t && gil_thread_init(t, q->charge->gil, -1, 0) == 0)
+		feeder_take(q);
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
+		if (!q->head && t && t->holding) { /* Condition.wait releases it */
+			pthread_mutex_unlock(&q->mu);
+			gil_drop(t);
+			pthread_mutex_lock(&q->mu);
+		}
 		while (!q->head && !q->closing)
 			pthread_cond_wait(&q->more, &q->mu);
 		if (!q->head)
@@ -111,11 +135,17 @@ static void *feeder(void *arg)
 		if (!q->head)
 			q->tail = NULL;
 		pthread_mutex_unlock(&q->mu);
+		if (t && !t->holding)
+			feeder_take(q);
 		/* the feeder's Python per message: popleft, dumps, the lock */
-		ch_charge_call(q->charge, CH_CALL_FEED);
+		ch_charge_call_gil(q->charge, CH_CALL_FEED, t);
+		if (t)
+			gil_drop(t); /* the writer lock and os.write */
 		/* after an error the rest is dropped, as Python's feeder does */
 		rc = q->error ? 0 : write_message(q, n);
 		free(n);
+		if (t)
+			feeder_take(q);
 		pthread_mutex_lock(&q->mu);
 		if (rc < 0 && !q->error)
 			q->error = rc;
@@ -123,6 +153,11 @@ static void *feeder(void *arg)
 			pthread_cond_broadcast(&q->drained);
 	}
 	pthread_mutex_unlock(&q->mu);
+	if (t) { /* the thread's end runs under the GIL, then releases it */
+		feeder_take(q);
+		gil_exit(t);
+		gil_thread_free(t);
+	}
 	return NULL;
 }
 
@@ -194,6 +229,20 @@ static int take_slot(struct queue *q, uint64_t deadline)
 	}
 }
 
+/* BoundedSemaphore.acquire: try, then block with the GIL released. */
+static int take_slot_gil(struct queue *q, uint64_t deadline)
+{
+	struct gil_thread *t = ch_gil_self(q->charge);
+	int rc;
+
+	if (!t || sem_trywait(&q->sh->slots) == 0)
+		return t ? 0 : take_slot(q, deadline);
+	gil_drop(t);
+	rc = take_slot(q, deadline);
+	gil_take(t);
+	return rc;
+}
+
 static int queue_send(struct channel *ch, const void *buf, size_t len, uint64_t deadline)
 {
 	struct queue *q = ch->priv;
@@ -206,7 +255,7 @@ static int queue_send(struct channel *ch, const void *buf, size_t len, uint64_t 
 		after_fork(q);
 	if (is_broken(q))
 		return -ECONNRESET;
-	if (q->sh->bounded && (rc = take_slot(q, deadline)) < 0)
+	if (q->sh->bounded && (rc = take_slot_gil(q, deadline)) < 0)
 		return rc;
 	n = malloc(sizeof(*n) + len);
 	if (!n)
@@ -264,11 +313,12 @@ static int read_rest(struct queue *q, unsigned char *dst, size_t n)
 	return 0;
 }
 
-static ssize_t get_locked(struct queue *q, void *buf, size_t cap, uint64_t deadline)
+/* The 4-byte length (Connection._recv(4)): 0, or a negative errno. */
+static int get_header(struct queue *q, ch_len_t *lenp, uint64_t deadline)
 {
 	ch_len_t len;
 	ssize_t r;
-	int ev, rc;
+	int ev;
 
 	if (is_broken(q))
 		return -ECONNRESET;
@@ -285,10 +335,17 @@ static ssize_t get_locked(struct queue *q, void *buf, size_t cap, uint64_t deadl
 		return -EPIPE; /* every sender has gone and the pipe is empty */
 	if (r < 0)
 		return -errno;
-	if ((size_t)r < sizeof(len) &&
-	    (rc = read_rest(q, (unsigned char *)&len + r, sizeof(len) - (size_t)r)) < 0)
-		return rc;
-	rc = read_rest(q, buf, len < cap ? len : cap);
+	*lenp = len;
+	if ((size_t)r < sizeof(len))
+		return read_rest(q, (unsigned char *)lenp + r, sizeof(len) - (size_t)r);
+	return 0;
+}
+
+/* The payload (Connection._recv(size)) and the semaphore's release. */
+static ssize_t get_payload(struct queue *q, void *buf, size_t cap, ch_len_t len)
+{
+	int rc = read_rest(q, buf, len < cap ? len : cap);
+
 	if (rc == 0 && len > cap)
 		rc = read_rest(q, NULL, len - cap);
 	if (rc < 0)
@@ -298,22 +355,46 @@ static ssize_t get_locked(struct queue *q, void *buf, size_t cap, uint64_t deadl
 	return len > cap ? -EMSGSIZE : (ssize_t)len;
 }
 
+/* The reader lock: as SemLock.acquire, under the GIL try, then block without. */
+static int lock_reader(struct queue *q, struct gil_thread *t, uint64_t deadline)
+{
+	int rc = t ? ch_mutex_lock(&q->sh->rlock, CH_NOWAIT) : -ETIMEDOUT;
+
+	if (rc == -ETIMEDOUT && !(t && deadline == CH_NOWAIT)) {
+		if (t)
+			gil_drop(t);
+		rc = ch_mutex_lock(&q->sh->rlock, deadline);
+		if (t)
+			gil_take(t);
+	}
+	return rc == -ECONNRESET ? mark_broken(q) : rc;
+}
+
 /* get(block, timeout): the reader lock first (with timeout 0 a busy lock is
- * "Empty", as in Python's get_nowait), then wait for the pipe. */
+ * "Empty", as in Python's get_nowait), then wait for the pipe. Under the
+ * GIL each of recv_bytes' two reads runs with it released. */
 static ssize_t queue_recv(struct channel *ch, void *buf, size_t cap, uint64_t deadline)
 {
 	struct queue *q = ch->priv;
+	struct gil_thread *t = ch_gil_self(q->charge);
+	ch_len_t len = 0;
 	ssize_t r;
 	int rc;
 
 	if (q->rd < 0)
 		return -EINVAL;
-	rc = ch_mutex_lock(&q->sh->rlock, deadline);
-	if (rc == -ECONNRESET)
-		return mark_broken(q);
-	if (rc < 0)
+	if ((rc = lock_reader(q, t, deadline)) < 0)
 		return rc;
-	r = get_locked(q, buf, cap, deadline);
+	if (t)
+		gil_drop(t);
+	r = get_header(q, &len, deadline);
+	if (t)
+		gil_take(t);
+	if (r == 0 && t && len)
+		gil_drop(t); /* the payload's os.read */
+	r = r == 0 ? get_payload(q, buf, cap, len) : r;
+	if (t && !t->holding)
+		gil_take(t);
 	pthread_mutex_unlock(&q->sh->rlock);
 	return r;
 }
@@ -330,26 +411,37 @@ static int queue_flush(struct channel *ch)
 	struct queue *q = ch->priv;
 	int rc;
 
+	struct gil_thread *t = ch_gil_self(q->charge);
+
 	if (q->owner != getpid())
 		return 0;
+	if (t)
+		gil_drop(t); /* join_thread: the GIL is released while it waits */
 	pthread_mutex_lock(&q->mu);
 	while (q->pending > 0)
 		pthread_cond_wait(&q->drained, &q->mu);
 	rc = q->error;
 	pthread_mutex_unlock(&q->mu);
+	if (t)
+		gil_take(t);
 	return rc;
 }
 
 static void queue_close(struct channel *ch)
 {
 	struct queue *q = ch->priv;
+	struct gil_thread *t = ch_gil_self(q->charge);
 
 	if (q->owner == getpid() && q->running) {
 		pthread_mutex_lock(&q->mu);
 		q->closing = true;
 		pthread_cond_signal(&q->more);
 		pthread_mutex_unlock(&q->mu);
+		if (t)
+			gil_drop(t);	       /* Thread.join releases the GIL */
 		pthread_join(q->thread, NULL); /* writes out what is buffered */
+		if (t)
+			gil_take(t);
 	}
 	if (q->owner != getpid())
 		after_fork(q);

@@ -211,13 +211,29 @@ void ch_futex_wake(uint32_t *word)
  * away. */
 static uint64_t charge_sink;
 
+struct gil_thread *ch_gil_self(const struct ch_charge *c)
+{
+	struct gil_thread *t = c->gil ? gil_current() : NULL;
+
+	return t && t->gil == c->gil && t->holding ? t : NULL;
+}
+
 void ch_charge_call(struct ch_charge *c, int call)
 {
-	uint64_t n = c->per_call[call];
+	if (c->per_call[call])
+		ch_charge_call_gil(c, call, ch_gil_self(c));
+}
+
+void ch_charge_call_gil(struct ch_charge *c, int call, struct gil_thread *t)
+{
+	uint64_t n = c->per_call[call], x = n + (uint64_t)call;
 
 	if (n == 0)
 		return;
-	__atomic_store_n(&charge_sink, wl_cpu_ticks(n + (uint64_t)call, n), __ATOMIC_RELAXED);
+	/* gil_compute(t, x | 1, n) == wl_cpu_ticks(x, n): the same work,
+	 * polling the GIL's drop request after every tick */
+	x = t ? gil_compute(t, x | 1, n) : wl_cpu_ticks(x, n);
+	__atomic_store_n(&charge_sink, x, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&c->calls[call], 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&c->ticks[call], n, __ATOMIC_RELAXED);
 }
