@@ -9,6 +9,7 @@
 
 #include "cpython.h"
 #include "gil_common.h"
+#include "ipc_common.h"
 #include "pool_common.h"
 #include "tasks.h"
 
@@ -131,20 +132,21 @@ static void plan_cores(struct pb_plan *plan, const struct pb_config *cfg)
  * (bench/ipc/latency_gil.c has the same sweep). */
 static void plan_queue_busy(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	static const double quick[] = { 2000, 8000 }, other[] = { 500, 2000, 4000, 8000 };
-	bool q = cfg->profile == PROFILE_QUICK;
+	const double *busy;
+	int nbusy = queue_busy_sweep(cfg, &busy);
 
-	for (int b = 0; b < (q ? 2 : 4); b++) {
+	for (int b = 0; b < nbusy; b++) {
 		struct pb_case c = py_case("ipc-latency", "cpython-queue-busy", "-", &ipc_prog, 60);
 
 		pb_case_label(&c, "pin:%s", pin_policy_name(PIN_SCATTER));
-		pb_case_set(&c, "n", PB_PICK(cfg, 100, 300, 500));
+		pb_case_set(&c, "n", queue_busy_trips(cfg));
 		pb_case_set(&c, "msg_bytes", 64);
 		c.workers = 2;
 		c.pin_fixed = true;
 		c.pin = PIN_SCATTER;
 		c.param = "busy_us";
-		c.param_value = q ? quick[b] : other[b];
+		c.param_value = busy[b];
+		c.est_s = queue_busy_estimate(cfg, busy[b]);
 		pb_plan_add(plan, &c);
 	}
 }

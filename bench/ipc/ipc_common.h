@@ -79,6 +79,11 @@ int ipc_end(struct pb_ctx *ctx);
 int ipc_run_stream(struct pb_ctx *ctx, int m, size_t msg_bytes, uint64_t send_ms, int p, int nc);
 
 /* ipc-latency's Queue-under-the-GIL cases (latency_gil.c). */
+/* The busy_us sweep of the queue-py-busy cases and their cpython twin
+ * (into *busy, returns how many), their round trips and estimate. */
+int queue_busy_sweep(const struct pb_config *cfg, const double **busy);
+int64_t queue_busy_trips(const struct pb_config *cfg);
+double queue_busy_estimate(const struct pb_config *cfg, double busy_us);
 void latency_gil_plan(struct pb_plan *plan, const struct pb_config *cfg);
 
 /* Is reply (got bytes, as channel_recv returned) the ping of msg_bytes that

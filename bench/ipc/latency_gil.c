@@ -212,21 +212,47 @@ static struct pb_case gil_case_of(const char *model, enum pin_policy pin)
 	return c;
 }
 
+int queue_busy_sweep(const struct pb_config *cfg, const double **busy)
+{
+	static const double quick[] = { 2000, 8000 }, some[] = { 500, 2000, 8000 },
+			    full[] = { 500, 2000, 4000, 8000 };
+
+	*busy = PB_PICK(cfg, quick, some, full);
+	return PB_PICK(cfg, 2, 3, 4);
+}
+
+int64_t queue_busy_trips(const struct pb_config *cfg)
+{
+	/* each round trip computes busy_us first: 8 ms x 300 took 2.4 s a
+	 * repetition, past the default profile's 5-minute budget */
+	return PB_PICK(cfg, 30, 50, 500);
+}
+
+double queue_busy_estimate(const struct pb_config *cfg, double busy_us)
+{
+	/* CPython's calibration (0.1 s), then busy_us and a round trip each */
+	return 0.15 + (double)queue_busy_trips(cfg) * (busy_us + 100) / 1e6;
+}
+
 void latency_gil_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const char *const busy_models[] = { "queue-py-busy", "queue-py-gil-busy" };
-	static const double busy_quick[] = { 2000, 8000 }, busy_full[] = { 500, 2000, 4000, 8000 };
 	struct pb_case c = gil_case_of("queue-py-gil", PIN_SINGLE);
-	bool quick = cfg->profile == PROFILE_QUICK;
+	const double *busy;
+	int nbusy = queue_busy_sweep(cfg, &busy);
+	int64_t trips = PB_PICK(cfg, 400, 2000, 10000);
 
-	pb_case_set(&c, "round_trips", PB_PICK(cfg, 400, 10000, 20000));
+	pb_case_set(&c, "round_trips", trips);
+	/* CPython's calibration (0.1 s), then up to 60 us a round trip */
+	c.est_s = 0.15 + (double)trips * 60e-6;
 	pb_plan_add(plan, &c);
 	for (int m = 0; m < 2; m++)
-		for (int b = 0; b < (quick ? 2 : 4); b++) {
+		for (int b = 0; b < nbusy; b++) {
 			c = gil_case_of(busy_models[m], PIN_SCATTER);
 			c.param = "busy_us";
-			c.param_value = quick ? busy_quick[b] : busy_full[b];
-			pb_case_set(&c, "round_trips", PB_PICK(cfg, 100, 300, 500));
+			c.param_value = busy[b];
+			pb_case_set(&c, "round_trips", queue_busy_trips(cfg));
+			c.est_s = queue_busy_estimate(cfg, busy[b]);
 			pb_plan_add(plan, &c);
 		}
 }
