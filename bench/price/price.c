@@ -16,7 +16,8 @@
 #include "price_report.h"
 
 static const struct price_prim *const families[] = { price_process, price_thread, price_syscall,
-						     price_sync,    price_memory, NULL };
+						     price_sync,    price_memory, price_like,
+						     NULL };
 
 const struct price_prim *price_prim_of(const struct pb_case *c)
 {
@@ -162,7 +163,8 @@ static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const s
 		pb_case_label(&c, "pin:%s", pin_policy_name(pins[k]));
 		pb_case_set(&c, "ops", (int64_t)ops);
 		c.est_s = 0.02 + 1.1 * ops * p->op_ns / 1e9;
-		pb_plan_add(plan, &c);
+		if (!p->pair_only)
+			pb_plan_add(plan, &c);
 		if (!p->peer || (p->not_quick && cfg->profile == PROFILE_QUICK) ||
 		    !((p->pair_pins ? p->pair_pins : p->pins) & (1u << k)))
 			continue;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "harness.h"
+#include "peer.h"
 
 /* Our side: n operations, ns[i] the time of operation i in ns (a sampler
  * that times a batch gives each of its operations the batch's mean). 0, or
@@ -47,6 +48,8 @@ struct price_prim {
 	const char *stressor;	 /* price_stress_ng's stressor */
 	bool not_quick;		 /* the pairing is left out of the quick profile (its
 				  * peer costs a second a run whatever n is) */
+	bool pair_only;		 /* no plain case: a like-for-like loop paired with its peer */
+	const char *explains;	 /* the like-for-like loop's primitive: "fork" */
 };
 
 /* The tiny program fork + exec runs: bench/pb-true next to this binary
@@ -55,7 +58,7 @@ const char *price_tiny_program(bool *is_static);
 
 /* Each family's primitives, ended by a NULL model. */
 extern const struct price_prim price_process[], price_thread[], price_syscall[], price_sync[],
-	price_memory[];
+	price_memory[], price_like[];
 
 /* The primitive a price case measures. */
 const struct price_prim *price_prim_of(const struct pb_case *c);
@@ -64,6 +67,9 @@ int price_bind(struct pb_ctx *ctx, int slot);
 /* Peer: `stress-ng --S 1 --S-ops n --metrics-brief` (S = prim->stressor),
  * bound to the case's PUs: its real time over its bogo ops, in ns. */
 int price_stress_ng(struct pb_ctx *ctx, const struct pb_case *c, long n, double *ns_per_op);
+/* The same, with during(ctx, pid, arg) run while stress-ng runs. */
+int price_stress_ng_during(struct pb_ctx *ctx, const struct pb_case *c, long n, double *ns_per_op,
+			   peer_during_fn during, void *arg);
 /* A thread on worker slot's PU running fn(arg); 0, or -1 after pb_fail. */
 int price_thread_on(struct pb_ctx *ctx, int slot, pthread_t *t, void *(*fn)(void *), void *arg);
 

@@ -67,6 +67,12 @@ static size_t table_row(const struct pb_report *rep, const struct price_prim *p,
 	struct stats_summary s;
 	char a[32], b[32], d[32], e[32], pair[320];
 
+	if (p->pair_only && find(rep, p->pair_model, pin)) {
+		pair_cells(rep, p, pin, pair, sizeof(pair));
+		return (size_t)snprintf(out, len, "| %s | %s | – | – %s\n", p->what,
+					strcmp(pin, "pin:single") == 0 ? "one PU" : "two PUs",
+					pair);
+	}
 	if (!c || !pb_report_stat(rep, c->name, "op_ns_p50", &s))
 		return 0;
 	pair_cells(rep, p, pin, pair, sizeof(pair));
@@ -110,5 +116,106 @@ void price_report_table(struct pb_report *rep, const struct price_prim *const fa
 			      "dynamic: bench/pb-true is missing");
 		pb_report_note(rep, "%s", t);
 	}
+	free(t);
+	price_report_explain(rep, families);
+}
+
+bool price_within(double ratio)
+{
+	return ratio >= 0.9 && ratio <= 1.1;
+}
+
+void price_explain(char *out, size_t len, const char *what, const char *peer, const double a[3],
+		   const char *like_what, const double b[3])
+{
+	const char *verdict;
+
+	if (isnan(b[0]))
+		verdict = "not measured in this run: no test of an explanation";
+	else if (price_within(b[0]))
+		verdict = price_within(a[0]) ? "within ±10 %, as the primitive is" :
+					       "within ±10 %: what it adds to the primitive is "
+					       "the difference";
+	else if (fabs(b[0] - 1) < fabs(a[0] - 1))
+		verdict = "closer, but outside ±10 %: it explains part of the difference only";
+	else
+		verdict = "outside ±10 %: it does not explain the difference";
+	snprintf(out, len, "%s: %.2f× %s's (%.2f–%.2f, %s); %s: %.2f× (%.2f–%.2f), %s.", what, a[0],
+		 peer, a[1], a[2], price_within(a[0]) ? "within ±10 %" : "outside ±10 %", like_what,
+		 b[0], b[1], b[2], verdict);
+}
+
+/* The median of the per-round ratios, and their range over every round
+ * (as the table gives it). */
+static void ratio3(const struct pb_report *rep, const struct pb_case *c, double r[3])
+{
+	struct stats_summary lo, hi;
+
+	r[0] = pb_report_median(rep, c, "ratio");
+	r[1] = pb_report_stat(rep, c->name, "ratio_min", &lo) ? lo.min : NAN;
+	r[2] = pb_report_stat(rep, c->name, "ratio_max", &hi) ? hi.max : NAN;
+}
+
+static const struct price_prim *prim_named(const struct price_prim *const families[],
+					   const char *model)
+{
+	for (int f = 0; families[f]; f++)
+		for (const struct price_prim *p = families[f]; p->model; p++)
+			if (strcmp(p->model, model) == 0)
+				return p;
+	return NULL;
+}
+
+static size_t explain_one(const struct pb_report *rep, const struct price_prim *const families[],
+			  const struct price_prim *like, char *out, size_t len)
+{
+	const char *pin = like->pins & PRICE_ONE ? "pin:single" : "pin:scatter";
+	const struct price_prim *p = prim_named(families, like->explains);
+	const struct pb_case *lc = find(rep, like->pair_model, pin);
+	const struct pb_case *pc = p ? find(rep, p->pair_model, pin) : NULL;
+	double a[3], b[3], maps;
+	char line[640];
+	size_t n;
+
+	if (!lc || !pc || !p)
+		return 0;
+	ratio3(rep, pc, a);
+	ratio3(rep, lc, b);
+	if (isnan(a[0]))
+		return 0;
+	price_explain(line, sizeof(line), p->what, p->peer, a, like->what, b);
+	n = (size_t)snprintf(out, len, "- %s", line);
+	if (n < len && !isnan(maps = pb_report_median(rep, lc, "peer_maps")))
+		n += (size_t)
+			snprintf(out + n, len - n,
+				 " (stress-ng's stressor: %.0f mappings, %.0f KiB anonymous, "
+				 "highest fd %.0f; this case's process grown to %.0f, %.0f KiB, "
+				 "%.0f)",
+				 maps, pb_report_median(rep, lc, "peer_anon_kib"),
+				 pb_report_median(rep, lc, "peer_max_fd"),
+				 pb_report_median(rep, lc, "ours_maps"),
+				 pb_report_median(rep, lc, "ours_anon_kib"),
+				 pb_report_median(rep, lc, "ours_max_fd"));
+	return n < len ? n + (size_t)snprintf(out + n, len - n, "\n") : len;
+}
+
+void price_report_explain(struct pb_report *rep, const struct price_prim *const families[])
+{
+	char *t = malloc(TABLE_BYTES);
+	size_t used, head;
+
+	if (!t)
+		return;
+	used = head = (size_t)
+		snprintf(t, TABLE_BYTES,
+			 "price, the pairings and their tests: where a primitive's ratio to its peer is "
+			 "far from 1, a parbench loop that does what one of the peer's operations does "
+			 "(read from the peer's source), paired with the peer in the same run\n\n");
+	for (int f = 0; families[f]; f++)
+		for (const struct price_prim *p = families[f]; p->model; p++)
+			if (p->explains && used < TABLE_BYTES - 1)
+				used += explain_one(rep, families, p, t + used, TABLE_BYTES - used);
+	if (used > head && used < TABLE_BYTES)
+		pb_report_note(rep, "%s", t);
 	free(t);
 }

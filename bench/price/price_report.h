@@ -11,4 +11,19 @@
  * with its range. families ends with NULL. */
 void price_report_table(struct pb_report *rep, const struct price_prim *const families[]);
 
+/* Whether a ratio ours / peer is within ±10 % of 1 (the acceptance). */
+bool price_within(double ratio);
+
+/* One sentence from the run's data on a pairing and its like-for-like
+ * test: the primitive's ratio to the peer (a, its range lo–hi), the
+ * like-for-like loop's (b, blo–bhi) and what follows: the like-for-like
+ * loop within ±10 % explains the difference, otherwise it does not (or
+ * explains part of it). */
+void price_explain(char *out, size_t len, const char *what, const char *peer, const double a[3],
+		   const char *like_what, const double b[3]);
+
+/* One note: for each like-for-like case in the run, price_explain's
+ * sentence (plus the shape of the peer's process where it was measured). */
+void price_report_explain(struct pb_report *rep, const struct price_prim *const families[]);
+
 #endif

@@ -97,6 +97,12 @@ static int no_metrics(struct pb_ctx *ctx, const char *opt, const char *text)
  * options. Only one worker: --S 1. */
 int price_stress_ng(struct pb_ctx *ctx, const struct pb_case *c, long n, double *ns_per_op)
 {
+	return price_stress_ng_during(ctx, c, n, ns_per_op, NULL, NULL);
+}
+
+int price_stress_ng_during(struct pb_ctx *ctx, const struct pb_case *c, long n, double *ns_per_op,
+			   peer_during_fn during, void *arg)
+{
 	const struct price_prim *p = price_prim_of(c);
 	char spec[48], opt[56], ops[64], count[32], *argv[16], *save = NULL, *text;
 	int argc = 0, rc;
@@ -118,7 +124,7 @@ int price_stress_ng(struct pb_ctx *ctx, const struct pb_case *c, long n, double 
 	argv[argc] = NULL;
 	if (!(text = malloc(PEER_TEXT)))
 		return pb_fail(ctx, "out of memory");
-	rc = peer_run(ctx, argv, c->pin == PIN_SCATTER ? 3u : 1u, NULL, NULL, text);
+	rc = peer_run(ctx, argv, c->pin == PIN_SCATTER ? 3u : 1u, during, arg, text);
 	*ns_per_op = rc == 0 ? parse_metrics(text, opt + 2) : NAN;
 	if (rc == 0 && isnan(*ns_per_op))
 		rc = no_metrics(ctx, opt, text);
