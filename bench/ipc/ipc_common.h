@@ -78,6 +78,25 @@ int ipc_end(struct pb_ctx *ctx);
  * that every message arrived exactly once and in each producer's order. */
 int ipc_run_stream(struct pb_ctx *ctx, int m, size_t msg_bytes, uint64_t send_ms, int p, int nc);
 
+/* The same stream without metrics, for a case that runs several (a
+ * pairing): opts adds channel options (senders and receivers are set from
+ * producers and consumers); timed starts and stops the case's timer around
+ * it. What the consumers received, and the seconds from the start line to
+ * the last consumer's end, into out; 0, or -1 after pb_fail. */
+struct ipc_stream_job {
+	struct channel_opts opts;
+	size_t msg_bytes;
+	uint64_t send_ms;
+	int producers, consumers;
+	bool timed;
+};
+struct ipc_stream_out {
+	double seconds;
+	uint64_t messages, bytes;
+};
+int ipc_stream(struct pb_ctx *ctx, int m, const struct ipc_stream_job *job,
+	       struct ipc_stream_out *out);
+
 /* Is reply (got bytes, as channel_recv returned) the ping of msg_bytes that
  * carried seq? A ping carries the first min(msg_bytes, 8) bytes of seq;
  * only those are compared, never the buffer past the reply. */
