@@ -238,18 +238,26 @@ static const size_t wrap_sizes[] = { 0,	   1,	 7,    8,    9,	   63,	 64,
 #define WRAP_ROUNDS 7
 #define WRAP_MAX 9000
 
+/* The sizes times scale (a ring scale times 4 KiB long sees the same laps). */
+static size_t scale_of;
+
+static size_t wrap_len(size_t i)
+{
+	return wrap_sizes[i] * scale_of;
+}
+
 static int wrap_sender(void *arg)
 {
 	struct channel *ch = arg;
-	unsigned char *buf = malloc(WRAP_MAX);
+	unsigned char *buf = malloc(WRAP_MAX * scale_of);
 	int rc = 0;
 
 	if (!buf || channel_open(ch, CH_SEND) < 0)
 		return 2;
 	for (unsigned r = 0; r < WRAP_ROUNDS; r++)
 		for (size_t i = 0; i < NWRAP && rc == 0; i++) {
-			fill(buf, wrap_sizes[i], r * 31u + (unsigned)i);
-			if (channel_send(ch, buf, wrap_sizes[i], T_MS) < 0)
+			fill(buf, wrap_len(i), r * 31u + (unsigned)i);
+			if (channel_send(ch, buf, wrap_len(i), T_MS) < 0)
 				rc = 3;
 		}
 	channel_close(ch);
@@ -257,29 +265,31 @@ static int wrap_sender(void *arg)
 	return rc;
 }
 
-static void run_wrap(const char *name, struct channel_opts o)
+static void run_wrap(const char *name, struct channel_opts o, size_t scale)
 {
 	char err[256] = "";
-	struct channel *ch = channel_create(CH_SHM, &o, err, sizeof(err));
-	unsigned char *in = malloc(WRAP_MAX + 64);
+	struct channel *ch;
+	unsigned char *in = malloc(WRAP_MAX * scale + 64);
 	pid_t pid;
 
+	scale_of = scale;
+	o.ring_bytes = 4096 * scale;
+	ch = channel_create(CH_SHM, &o, err, sizeof(err));
 	if (!ch || !in)
 		fail_msg("%s: channel_create: %s", name, err);
 	pid = spawn(wrap_sender, ch);
 	assert_int_equal(channel_open(ch, CH_RECV), 0);
 	for (unsigned r = 0; r < WRAP_ROUNDS; r++)
 		for (size_t i = 0; i < NWRAP; i++) {
-			ssize_t n = channel_recv(ch, in, WRAP_MAX + 64, T_MS);
+			ssize_t n = channel_recv(ch, in, WRAP_MAX * scale + 64, T_MS);
+			bool ok = n == (ssize_t)wrap_len(i) &&
+				  check(in, wrap_len(i), r * 31u + (unsigned)i);
 
-			if (n != (ssize_t)wrap_sizes[i] ||
-			    !check(in, wrap_sizes[i], r * 31u + (unsigned)i))
-				fail_msg("%s: round %u, %zu bytes came as %zd (intact: %d)", name,
-					 r, wrap_sizes[i], n,
-					 n == (ssize_t)wrap_sizes[i] &&
-						 check(in, wrap_sizes[i], r * 31u + (unsigned)i));
+			if (!ok)
+				fail_msg("%s: round %u, %zu bytes came as %zd", name, r,
+					 wrap_len(i), n);
 		}
-	assert_int_equal(channel_recv(ch, in, WRAP_MAX + 64, T_MS), -EPIPE);
+	assert_int_equal(channel_recv(ch, in, WRAP_MAX * scale + 64, T_MS), -EPIPE);
 	channel_close(ch);
 	free(in);
 	expect_exit(pid, 0, name);
@@ -287,17 +297,20 @@ static void run_wrap(const char *name, struct channel_opts o)
 
 static void test_shm_layouts_wrap(void **state)
 {
-	struct channel_opts o = { .ring_bytes = 4096, .senders = 1, .receivers = 1 };
+	struct channel_opts o = { .senders = 1, .receivers = 1 };
 	cpu_set_t was, one;
 
 	(void)state;
-	run_wrap("shm, aligned payloads", o);
+	run_wrap("shm, aligned payloads", o, 1);
+	/* a 512 KiB ring: 64 KiB pieces where a quarter would be 128 KiB */
+	run_wrap("shm, 64 KiB pieces", o, 128);
 	o.shm_classic = true;
-	run_wrap("shm classic, payloads after the length", o);
+	run_wrap("shm classic, payloads after the length", o, 1);
+	run_wrap("shm classic, quarter-ring pieces", o, 128);
 	o.mpmc = true;
-	run_wrap("shm-mpmc classic", o);
+	run_wrap("shm-mpmc classic", o, 1);
 	o.shm_classic = false;
-	run_wrap("shm-mpmc, aligned payloads", o);
+	run_wrap("shm-mpmc, aligned payloads", o, 1);
 	/* both sides on one PU: a waiter sees that the other last ran there and
 	 * sleeps at once instead of polling the PU the other needs */
 	o.mpmc = false;
@@ -305,7 +318,7 @@ static void test_shm_layouts_wrap(void **state)
 	CPU_ZERO(&one);
 	CPU_SET(sched_getcpu(), &one);
 	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
-	run_wrap("shm, both on one PU", o);
+	run_wrap("shm, both on one PU", o, 1);
 	assert_int_equal(sched_setaffinity(0, sizeof(was), &was), 0);
 }
 

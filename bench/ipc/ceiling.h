@@ -21,4 +21,12 @@
 int ipc_copy_ceiling(struct pb_ctx *ctx, size_t slot_bytes, int nslots, uint64_t run_ms,
 		     double *bytes_per_s, uint64_t *slots);
 
+/* The same with a source and a destination of msg_bytes (a multiple of
+ * slot_bytes) that the slot copies walk through, as a channel's messages of
+ * that size do: the ceiling of a ring that moves msg_bytes messages. What
+ * stays in a core's cache decides this machine's figure (see ring_pair.c):
+ * ipc_copy_ceiling is this with msg_bytes = slot_bytes. */
+int ipc_copy_ceiling_msg(struct pb_ctx *ctx, size_t msg_bytes, size_t slot_bytes, int nslots,
+			 uint64_t run_ms, double *bytes_per_s, uint64_t *slots);
+
 #endif

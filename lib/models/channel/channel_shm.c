@@ -9,8 +9,8 @@
  * sender, tail (bytes ever read) only by the receiver; a release store of
  * one and an acquire load by the other are the whole protocol. A message is
  * an 8-byte length and its payload (from 1 KiB on, starting on the next
- * cache line), streamed through in pieces of at most a quarter of the
- * ring, so a message longer than the ring flows while both copy at once.
+ * cache line), streamed through in pieces of at most 64 KiB and a quarter
+ * of the ring, so a message longer than the ring flows while both copy.
  *
  * The multi-sender/multi-receiver variant is the same ring behind two
  * process-shared locks: one sender and one receiver at a time, each for a
@@ -20,8 +20,8 @@
  * has no system call at all.
  *
  * channel_opts.shm_classic keeps the ring of before issue 14 (payloads
- * right after the length, a polling budget learnt per handle) for
- * ipc-throughput's before/after; both share struct ring and the wait loop.
+ * right after the length, quarter-ring pieces, a polling budget learnt per
+ * handle) for ipc-throughput's before/after; both share the rest.
  */
 #include "channel_impl.h"
 
@@ -34,7 +34,8 @@
 
 #define DEFAULT_RING (1024u * 1024u)
 #define DEFAULT_SPIN_NS 50000u
-#define ALIGN_MIN 1024u /* payloads this long start on a cache line */
+#define ALIGN_MIN 1024u	 /* payloads this long start on a cache line */
+#define PIECE_MAX 65536u /* published every 64 KiB: the receiver starts sooner */
 
 /* Counters and sleep flags each on a line of their own: a publish stores
  * its counter and loads a flag that stays cached while nobody sleeps. */
@@ -148,8 +149,7 @@ static uint64_t adapt_spin(struct shm *s, int outcome)
 	return b;
 }
 
-/* Say where this side runs (the PU + 1; 0: not known), where the other
- * side's waits look. Stored only when it changed: the line stays shared. */
+/* Where this side runs (PU + 1; 0: unknown), stored only when it changed. */
 static int note_cpu(struct shm *s, bool sender)
 {
 	int *mine = sender ? &s->r->sender_cpu : &s->r->receiver_cpu;
@@ -162,8 +162,7 @@ static int note_cpu(struct shm *s, bool sender)
 
 /* How long to poll: the whole budget, unless the other side last ran on
  * our PU (it cannot run while we poll). The classic ring learnt it from
- * failed polls, which on a loaded machine let it fall to nothing for good:
- * a futex wake-up per message, a third of the ceiling at 64 KiB here. */
+ * failed polls: on a loaded machine it fell to nothing for good. */
 static uint64_t spin_budget(struct shm *s, bool sender)
 {
 	const int *peer = sender ? &s->r->receiver_cpu : &s->r->sender_cpu;
@@ -470,7 +469,7 @@ static int shm_create(struct channel *ch, const struct channel_opts *o, char *er
 		cap <<= 1;
 	s->cap = cap;
 	s->classic = o->shm_classic;
-	s->chunk = cap / 4;
+	s->chunk = s->classic || cap / 4 < PIECE_MAX ? cap / 4 : PIECE_MAX;
 	s->align_min = s->classic ? 0 : ALIGN_MIN;
 	s->mpmc = o->mpmc || o->senders != 1 || o->receivers != 1;
 	s->spin_us = o->spin_us;
@@ -489,6 +488,7 @@ static int shm_create(struct channel *ch, const struct channel_opts *o, char *er
 		free(s);
 		return rc;
 	}
+	memset(s->r->data, 0, cap); /* its pages now, not in the first lap of a run */
 	ch_mutex_init(&s->r->slock);
 	ch_mutex_init(&s->r->rlock);
 	ch->priv = s;
