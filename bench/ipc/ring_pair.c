@@ -147,7 +147,7 @@ void ring_pair_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			     .pin = PIN_SCATTER,
 			     .run = pair_case,
 			     .budget_s = 60,
-			     .est_s = rounds * NSIDES * (ms / 1e3 + 0.004) };
+			     .est_s = rounds * NSIDES * (ms / 1e3 + 0.006) }; /* + spawn, reap */
 
 	pb_case_set(&k, "rounds", rounds);
 	pb_case_set(&k, "round_ms", ms);
