@@ -172,7 +172,8 @@ static void note_ceiling(struct pb_report *rep)
 			       "ipc-throughput %s, separate cases: shm ring %.2f GB/s, %.0f%% of the "
 			       "cross-core copy ceiling %.2f GB/s (a ring of %d × 64 KiB slots, two "
 			       "copies; %.0f–%.0f%%; its threads had %.0f%% of their two PUs); the "
-			       "paired figure below is the one to trust",
+			       "paired figure below, its ceiling at the message's size, is the one "
+			       "to trust",
 			       at[i] == 65536 ? "64 KiB" : "1 MiB",
 			       pb_report_median(rep, shm, "bytes_per_s") / 1e9, 100 * v.median,
 			       pb_report_median(rep, ceil, "bytes_per_s") / 1e9,
