@@ -161,8 +161,8 @@ static int note_cpu(struct shm *s, bool sender)
 }
 
 /* How long to poll: the whole budget, unless the other side last ran on
- * our PU (it cannot run while we poll). The classic ring learnt it from
- * failed polls: on a loaded machine it fell to nothing for good. */
+ * our PU (it cannot run while we poll). The classic ring learns it from
+ * failed polls, which a loaded stretch can drive to nothing for good. */
 static uint64_t spin_budget(struct shm *s, bool sender)
 {
 	const int *peer = sender ? &s->r->receiver_cpu : &s->r->sender_cpu;
