@@ -94,8 +94,8 @@ struct channel_opts {
 	bool mpmc;	  /* shm: the locked ring even for one sender and one receiver */
 	long mq_depth;	  /* mqueue: messages; 0: min(10, fs.mqueue.msg_max) */
 	long mq_msgsize;  /* mqueue: bytes per message; 0: min(8192, fs.mqueue.msgsize_max) */
-	int spin_us;	  /* shm: the most a waiter polls before it sleeps (it learns to poll
-			   * less when polls fail); 0: 50 us (none on one PU); < 0: never */
+	int spin_us;	  /* shm: the most a waiter polls before it sleeps (none when the
+			   * other side last ran on its PU); 0: 50 us (none on one PU); < 0: never */
 	bool shm_classic; /* shm: the ring as it was before issue 14 (payloads
 			   * 8 bytes off a cache line, quarter-ring pieces), kept
 			   * for ipc-throughput's before/after */
