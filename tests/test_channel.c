@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <mqueue.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,10 @@ static const struct variant variants[] = {
 	{ "shm", CH_SHM, { .ring_bytes = 16384, .senders = 1, .receivers = 1 }, false },
 	{ "shm-mpmc", CH_SHM, { .ring_bytes = 16384, .mpmc = true }, true },
 	{ "pipe-batched", CH_PIPE_BATCHED, { 0 }, false },
+	{ "shm-classic",
+	  CH_SHM,
+	  { .ring_bytes = 16384, .senders = 1, .receivers = 1, .shm_classic = true },
+	  false },
 };
 #define NVARIANTS (sizeof(variants) / sizeof(variants[0]))
 
@@ -218,6 +223,103 @@ static void test_round_trip(void **state)
 	}
 	free(out);
 	free(in);
+}
+
+/* ---- the shm ring's layouts: aligned payloads, pieces, wrap-around ---- */
+
+/* Sizes around the 1 KiB from which a payload starts on a cache line (the
+ * pad after the length is 0 to 56 bytes), around the 1 KiB pieces of a
+ * 4 KiB ring, and past the ring, sent again and again so that every
+ * message starts at another offset and many wrap. */
+static const size_t wrap_sizes[] = { 0,	   1,	 7,    8,    9,	   63,	 64,
+				     65,   1000, 1023, 1024, 1025, 1031, 2047,
+				     2048, 3001, 4095, 4096, 4097, 6000, 9000 };
+#define NWRAP (sizeof(wrap_sizes) / sizeof(wrap_sizes[0]))
+#define WRAP_ROUNDS 7
+#define WRAP_MAX 9000
+
+/* The sizes times scale (a ring scale times 4 KiB long sees the same laps). */
+static size_t scale_of;
+
+static size_t wrap_len(size_t i)
+{
+	return wrap_sizes[i] * scale_of;
+}
+
+static int wrap_sender(void *arg)
+{
+	struct channel *ch = arg;
+	unsigned char *buf = malloc(WRAP_MAX * scale_of);
+	int rc = 0;
+
+	if (!buf || channel_open(ch, CH_SEND) < 0)
+		return 2;
+	for (unsigned r = 0; r < WRAP_ROUNDS; r++)
+		for (size_t i = 0; i < NWRAP && rc == 0; i++) {
+			fill(buf, wrap_len(i), r * 31u + (unsigned)i);
+			if (channel_send(ch, buf, wrap_len(i), T_MS) < 0)
+				rc = 3;
+		}
+	channel_close(ch);
+	free(buf);
+	return rc;
+}
+
+static void run_wrap(const char *name, struct channel_opts o, size_t scale)
+{
+	char err[256] = "";
+	struct channel *ch;
+	unsigned char *in = malloc(WRAP_MAX * scale + 64);
+	pid_t pid;
+
+	scale_of = scale;
+	o.ring_bytes = 4096 * scale;
+	ch = channel_create(CH_SHM, &o, err, sizeof(err));
+	if (!ch || !in)
+		fail_msg("%s: channel_create: %s", name, err);
+	pid = spawn(wrap_sender, ch);
+	assert_int_equal(channel_open(ch, CH_RECV), 0);
+	for (unsigned r = 0; r < WRAP_ROUNDS; r++)
+		for (size_t i = 0; i < NWRAP; i++) {
+			ssize_t n = channel_recv(ch, in, WRAP_MAX * scale + 64, T_MS);
+			bool ok = n == (ssize_t)wrap_len(i) &&
+				  check(in, wrap_len(i), r * 31u + (unsigned)i);
+
+			if (!ok)
+				fail_msg("%s: round %u, %zu bytes came as %zd", name, r,
+					 wrap_len(i), n);
+		}
+	assert_int_equal(channel_recv(ch, in, WRAP_MAX * scale + 64, T_MS), -EPIPE);
+	channel_close(ch);
+	free(in);
+	expect_exit(pid, 0, name);
+}
+
+static void test_shm_layouts_wrap(void **state)
+{
+	struct channel_opts o = { .senders = 1, .receivers = 1 };
+	cpu_set_t was, one;
+
+	(void)state;
+	run_wrap("shm, aligned payloads", o, 1);
+	/* a 512 KiB ring: 64 KiB pieces where a quarter would be 128 KiB */
+	run_wrap("shm, 64 KiB pieces", o, 128);
+	o.shm_classic = true;
+	run_wrap("shm classic, payloads after the length", o, 1);
+	run_wrap("shm classic, quarter-ring pieces", o, 128);
+	o.mpmc = true;
+	run_wrap("shm-mpmc classic", o, 1);
+	o.shm_classic = false;
+	run_wrap("shm-mpmc, aligned payloads", o, 1);
+	/* both sides on one PU: a waiter sees that the other last ran there and
+	 * sleeps at once instead of polling the PU the other needs */
+	o.mpmc = false;
+	assert_int_equal(sched_getaffinity(0, sizeof(was), &was), 0);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	run_wrap("shm, both on one PU", o, 1);
+	assert_int_equal(sched_setaffinity(0, sizeof(was), &was), 0);
 }
 
 /* ---- pings shorter than 8 bytes (ipc-latency's pipe-vs-perf: 4 bytes) ---- */
@@ -789,6 +891,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_ping_replies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shm_layouts_wrap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_senders_receivers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_share_a_handle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_then_sender_death, setup, teardown),

@@ -201,6 +201,9 @@ static int producer(void *arg)
 
 	if (!buf || channel_open(j->ch, CH_SEND) < 0)
 		return ipc_worker_fail(j->sh, "producer %d: setup failed", j->id);
+	/* written, so that the sends read real memory: an untouched calloc
+	 * block maps the kernel's one zero page, which a copy reads from L1 */
+	memset(buf, 0x5a, j->msg_bytes);
 	wait_go(j->go);
 	end = clock_now_ns() + j->duration_ns;
 	do {
@@ -281,18 +284,21 @@ static int check_exactly_once(struct pb_ctx *ctx, struct ipc_shared *sh, int p, 
 }
 
 /* P producers and C consumers (workers 0..P-1, then P..P+C-1). */
-int ipc_run_stream(struct pb_ctx *ctx, int m, size_t msg_bytes, uint64_t send_ms, int p, int nc)
+int ipc_stream(struct pb_ctx *ctx, int m, const struct ipc_stream_job *job,
+	       struct ipc_stream_out *out)
 {
-	struct channel_opts o = { .senders = p, .receivers = nc };
-	struct stream_job j = { .msg_bytes = msg_bytes, .producers = p };
+	struct channel_opts o = job->opts;
+	struct stream_job j = { .msg_bytes = job->msg_bytes, .producers = job->producers };
+	int p = job->producers, nc = job->consumers;
 	uint64_t t0, got = 0, bytes = 0;
 	pid_t pids[16];
-	double s;
 	int rc;
 
+	o.senders = p;
+	o.receivers = nc;
 	/* the feeder buffers without bound: keep a flood to ~1 MiB in flight */
 	o.maxsize = (1u << 20) / (j.msg_bytes + 1) + 4;
-	j.duration_ns = send_ms * 1000000ull;
+	j.duration_ns = job->send_ms * 1000000ull;
 	if (!(j.sh = ipc_shared_new()) || pipe(j.go) < 0)
 		return pb_fail(ctx, "setup: %s", strerror(errno));
 	if (!(j.ch = ipc_make(ctx, m, o))) {
@@ -305,23 +311,39 @@ int ipc_run_stream(struct pb_ctx *ctx, int m, size_t msg_bytes, uint64_t send_ms
 	}
 	channel_close(j.ch); /* only the workers hold ends: EOF when producers leave */
 	close(j.go[0]);
-	pb_timer_start(ctx);
+	if (job->timed)
+		pb_timer_start(ctx);
 	t0 = clock_now_ns();
 	close(j.go[1]); /* go */
 	rc = ipc_reap(ctx, pids, p + nc, j.sh);
-	pb_timer_stop(ctx);
+	if (job->timed)
+		pb_timer_stop(ctx);
 	if (ipc_end(ctx) < 0 && rc == 0)
 		rc = -1;
 	if (rc == 0)
 		rc = check_exactly_once(ctx, j.sh, p, nc, j.msg_bytes >= 8);
 	for (int i = 0; i < nc; i++)
 		got += j.sh->count[8 + i], bytes += j.sh->bytes[8 + i];
-	s = (double)(j.sh->t_end_ns - t0) / 1e9;
-	if (rc == 0) {
-		pb_metric(ctx, "msgs_per_s", (double)got / s, "msg/s");
-		pb_metric(ctx, "bytes_per_s", (double)bytes / s, "B/s");
-		pb_metric(ctx, "messages", (double)got, "count");
-	}
+	out->seconds = (double)(j.sh->t_end_ns - t0) / 1e9;
+	out->messages = got;
+	out->bytes = bytes;
 	ipc_shared_free(j.sh);
 	return rc;
+}
+
+int ipc_run_stream(struct pb_ctx *ctx, int m, size_t msg_bytes, uint64_t send_ms, int p, int nc)
+{
+	struct ipc_stream_job job = { .msg_bytes = msg_bytes,
+				      .send_ms = send_ms,
+				      .producers = p,
+				      .consumers = nc,
+				      .timed = true };
+	struct ipc_stream_out out;
+
+	if (ipc_stream(ctx, m, &job, &out) < 0)
+		return -1;
+	pb_metric(ctx, "msgs_per_s", (double)out.messages / out.seconds, "msg/s");
+	pb_metric(ctx, "bytes_per_s", (double)out.bytes / out.seconds, "B/s");
+	pb_metric(ctx, "messages", (double)out.messages, "count");
+	return 0;
 }

@@ -85,6 +85,24 @@ int queue_busy_sweep(const struct pb_config *cfg, const double **busy);
 int64_t queue_busy_trips(const struct pb_config *cfg);
 double queue_busy_estimate(const struct pb_config *cfg, double busy_us);
 void latency_gil_plan(struct pb_plan *plan, const struct pb_config *cfg);
+/* The same stream without metrics, for a case that runs several (a
+ * pairing): opts adds channel options (senders and receivers are set from
+ * producers and consumers); timed starts and stops the case's timer around
+ * it. What the consumers received, and the seconds from the start line to
+ * the last consumer's end, into out; 0, or -1 after pb_fail. */
+struct ipc_stream_job {
+	struct channel_opts opts;
+	size_t msg_bytes;
+	uint64_t send_ms;
+	int producers, consumers;
+	bool timed;
+};
+struct ipc_stream_out {
+	double seconds;
+	uint64_t messages, bytes;
+};
+int ipc_stream(struct pb_ctx *ctx, int m, const struct ipc_stream_job *job,
+	       struct ipc_stream_out *out);
 
 /* Is reply (got bytes, as channel_recv returned) the ping of msg_bytes that
  * carried seq? A ping carries the first min(msg_bytes, 8) bytes of seq;

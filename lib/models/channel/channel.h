@@ -121,11 +121,14 @@ struct channel_opts {
 	size_t ring_bytes; /* shm: ring capacity, rounded up to a power of two; 0: 1 MiB */
 	int senders;	   /* shm: 1 with receivers == 1 selects the lock-free ring */
 	int receivers;
-	bool mpmc;	 /* shm: the locked ring even for one sender and one receiver */
-	long mq_depth;	 /* mqueue: messages; 0: min(10, fs.mqueue.msg_max) */
-	long mq_msgsize; /* mqueue: bytes per message; 0: min(8192, fs.mqueue.msgsize_max) */
-	int spin_us;	 /* shm: the most a waiter polls before it sleeps (it learns to poll
-			   * less when polls fail); 0: 50 us (none on one PU); < 0: never */
+	bool mpmc;	  /* shm: the locked ring even for one sender and one receiver */
+	long mq_depth;	  /* mqueue: messages; 0: min(10, fs.mqueue.msg_max) */
+	long mq_msgsize;  /* mqueue: bytes per message; 0: min(8192, fs.mqueue.msgsize_max) */
+	int spin_us;	  /* shm: the most a waiter polls before it sleeps (none when the
+			   * other side last ran on its PU); 0: 50 us (none on one PU); < 0: never */
+	bool shm_classic; /* shm: the ring as it was before issue 14 (payloads
+			   * 8 bytes off a cache line, quarter-ring pieces), kept
+			   * for ipc-throughput's before/after */
 	const struct manager_ref *manager; /* manager-queue: the server (qid 0: a new
 					    * queue there) or a queue in it (attach) */
 	struct channel_call_ns {

@@ -8,15 +8,20 @@
  * neither has to wait. head (bytes ever written) is stored only by the
  * sender, tail (bytes ever read) only by the receiver; a release store of
  * one and an acquire load by the other are the whole protocol. A message is
- * an 8-byte length and its payload, streamed through in pieces of at most a
- * quarter of the ring, so a message longer than the ring flows while both
- * copy at once.
+ * an 8-byte length and its payload (from 1 KiB on, starting on the next
+ * cache line), streamed through in pieces of at most 64 KiB and a quarter
+ * of the ring, so a message longer than the ring flows while both copy.
  *
  * The multi-sender/multi-receiver variant is the same ring behind two
  * process-shared locks: one sender and one receiver at a time, each for a
- * whole message. A waiter polls for a few microseconds, then sleeps on a
- * futex; the other side wakes it only when it has said it sleeps (the
- * "waiting" flag), so the fast path has no system call at all.
+ * whole message. A waiter polls for up to 50 us (none when the other side
+ * last ran on its PU), then sleeps on a futex; the other side wakes it
+ * only when it has said it sleeps (the "waiting" flag), so the fast path
+ * has no system call at all.
+ *
+ * channel_opts.shm_classic keeps the ring of before issue 14 (payloads
+ * right after the length, quarter-ring pieces, a polling budget learnt per
+ * handle) for ipc-throughput's before/after; both share the rest.
  */
 #include "channel_impl.h"
 
@@ -29,16 +34,22 @@
 
 #define DEFAULT_RING (1024u * 1024u)
 #define DEFAULT_SPIN_NS 50000u
+#define ALIGN_MIN 1024u	 /* payloads this long start on a cache line */
+#define PIECE_MAX 65536u /* published every 64 KiB: the receiver starts sooner */
 
+/* Counters and sleep flags each on a line of their own: a publish stores
+ * its counter and loads a flag that stays cached while nobody sleeps. */
 struct ring {
-	/* the sender's line */
-	uint64_t head __attribute__((aligned(64)));
-	uint32_t space_seq;   /* bumped to wake a sender waiting for room */
-	uint32_t sender_wait; /* a sender sleeps (or is about to) */
-	/* the receiver's line */
-	uint64_t tail __attribute__((aligned(64)));
-	uint32_t data_seq;
+	uint64_t head __attribute__((aligned(64))); /* the sender's */
+	uint64_t tail __attribute__((aligned(64))); /* the receiver's */
+	/* a sender waits for room */
+	uint32_t space_seq __attribute__((aligned(64))); /* bumped to wake it */
+	uint32_t sender_wait;				 /* it sleeps (or is about to) */
+	int sender_cpu;					 /* its PU + 1 (note_cpu) */
+	/* a receiver waits for data */
+	uint32_t data_seq __attribute__((aligned(64)));
 	uint32_t receiver_wait;
+	int receiver_cpu;
 	/* the locked variant */
 	pthread_mutex_t slock __attribute__((aligned(64)));
 	pthread_mutex_t rlock;
@@ -52,12 +63,14 @@ struct shm {
 	struct ring *r;
 	size_t map_len;
 	uint64_t cap, chunk;
+	uint64_t align_min;	       /* payloads this long start on a cache line; 0: none */
 	uint64_t tail_seen, head_seen; /* the other side's counter, last seen */
 	uint64_t spin_ns;	       /* the current polling budget (adapt_spin) */
 	uint64_t spin_max;	       /* what it may grow to */
 	unsigned probe;
 	int spin_us; /* as asked at create */
 	bool mpmc;
+	bool classic; /* the ring before issue 14 (channel_opts.shm_classic) */
 	struct ch_lifeline life;
 };
 
@@ -96,8 +109,8 @@ static void publish(uint64_t *counter, uint64_t pos, uint32_t *seq, uint32_t *wa
 	}
 }
 
-/* Why a wait gave up, checked every slice: broken, the other side gone,
- * the sender of a half-read message dead, or the deadline. */
+/* Why a wait gives up, checked before each sleep: broken, the other side
+ * gone, the sender of a half-read message dead, or the deadline. */
 static int check_peers(struct shm *s, bool sender, bool started, uint64_t deadline)
 {
 	if (LOAD(&s->r->broken))
@@ -136,6 +149,33 @@ static uint64_t adapt_spin(struct shm *s, int outcome)
 	return b;
 }
 
+/* Where this side runs (PU + 1; 0: unknown), stored only when it changed. */
+static int note_cpu(struct shm *s, bool sender)
+{
+	int *mine = sender ? &s->r->sender_cpu : &s->r->receiver_cpu;
+	int cpu = sched_getcpu() + 1;
+
+	if (cpu > 0 && __atomic_load_n(mine, __ATOMIC_RELAXED) != cpu)
+		__atomic_store_n(mine, cpu, __ATOMIC_RELAXED);
+	return cpu;
+}
+
+/* How long to poll: the whole budget, unless the other side last ran on
+ * our PU (it cannot run while we poll). The classic ring learns it from
+ * failed polls, which a loaded stretch can drive to nothing for good. */
+static uint64_t spin_budget(struct shm *s, bool sender)
+{
+	const int *peer = sender ? &s->r->receiver_cpu : &s->r->sender_cpu;
+	int cpu;
+
+	if (s->classic)
+		return adapt_spin(s, 0);
+	if (!s->spin_max)
+		return 0;
+	cpu = note_cpu(s, sender);
+	return cpu > 0 && __atomic_load_n(peer, __ATOMIC_RELAXED) == cpu ? 0 : s->spin_max;
+}
+
 /* Wait until *counter != from (data for a receiver, room for a sender:
  * the caller passes the value meaning "nothing yet"). */
 static int wait_for(struct shm *s, bool sender, uint64_t from, bool started, uint64_t deadline)
@@ -143,11 +183,11 @@ static int wait_for(struct shm *s, bool sender, uint64_t from, bool started, uin
 	uint64_t *counter = sender ? &s->r->tail : &s->r->head;
 	uint32_t *seq = sender ? &s->r->space_seq : &s->r->data_seq;
 	uint32_t *flag = sender ? &s->r->sender_wait : &s->r->receiver_wait;
-	uint64_t budget = adapt_spin(s, 0), spin_until = budget ? ch_now() + budget : 0;
+	uint64_t budget = spin_budget(s, sender), spin_until = budget ? ch_now() + budget : 0;
 
 	for (unsigned i = 1; spin_until; i++) {
 		if (LOAD(counter) != from) {
-			adapt_spin(s, 1);
+			adapt_spin(s, 1); /* (only the classic ring reads what it learns) */
 			return 0;
 		}
 		cpu_relax();
@@ -155,23 +195,34 @@ static int wait_for(struct shm *s, bool sender, uint64_t from, bool started, uin
 			break;
 	}
 	adapt_spin(s, -1);
+	/* A side that leaves closes its lifeline end, then bumps seq: checked
+	 * after the sleep only, a leaving between our read of seq and the sleep
+	 * was seen a slice (20 ms) late, and every stream ended 20 ms late. */
 	for (;;) {
 		uint32_t v = LOAD(seq);
-		int rc;
+		int rc = check_peers(s, sender, started, deadline);
 
+		if (rc < 0)
+			return LOAD(counter) != from ? 0 : rc;
 		__atomic_store_n(flag, 1, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(counter, __ATOMIC_SEQ_CST) == from)
 			ch_futex_wait(seq, v, ch_left(deadline, CH_SLICE_NS));
 		__atomic_store_n(flag, 0, __ATOMIC_RELAXED);
 		if (LOAD(counter) != from)
 			return 0;
-		rc = check_peers(s, sender, started, deadline);
-		if (rc < 0)
-			return LOAD(counter) != from ? 0 : rc;
 	}
 }
 
 /* ---- sending ---- */
+
+/* The bytes skipped after a message's header at pos so that a payload of
+ * len bytes starts on a cache line: copies in and out of the ring then run
+ * at the speed of aligned ones (the classic ring put every payload 8 bytes
+ * past where the last one ended). Sender and receiver compute it alike. */
+static uint64_t pad_of(const struct shm *s, uint64_t pos, uint64_t len)
+{
+	return s->align_min && len >= s->align_min ? (64 - (pos & 63)) & 63 : 0;
+}
 
 static void copy_in(struct shm *s, uint64_t pos, const unsigned char *src, uint64_t n)
 {
@@ -204,9 +255,11 @@ static int push(struct shm *s, uint64_t *head, const unsigned char *src, uint64_
 		}
 		k = n < room ? n : room;
 		k = k < s->chunk ? k : s->chunk;
-		copy_in(s, *head, src, k);
+		if (src) {
+			copy_in(s, *head, src, k);
+			src += k;
+		}
 		*head += k;
-		src += k;
 		n -= k;
 		*deadline = CH_FOREVER; /* begun: the message will be finished */
 		if (n > 0)
@@ -225,12 +278,16 @@ static int shm_send(struct channel *ch, const void *buf, size_t len, uint64_t de
 		return -EINVAL;
 	if (LOAD(&s->r->broken))
 		return -ECONNRESET;
+	if (!s->classic && s->spin_max)
+		note_cpu(s, true);
 	if (s->mpmc && (rc = ch_mutex_lock(&s->r->slock, deadline)) < 0)
 		return rc == -ECONNRESET ? mark_broken(s) : rc;
 	head = __atomic_load_n(&s->r->head, __ATOMIC_RELAXED);
 	if (s->mpmc) /* other senders moved head: our view of tail may lag it */
 		s->tail_seen = LOAD(&s->r->tail);
 	rc = push(s, &head, (const unsigned char *)&hdr, sizeof(hdr), &deadline);
+	if (rc == 0 && pad_of(s, head, len))
+		rc = push(s, &head, NULL, pad_of(s, head, len), &deadline);
 	if (rc == 0)
 		rc = push(s, &head, buf, len, &deadline);
 	if (rc == 0)
@@ -296,6 +353,8 @@ static ssize_t recv_message(struct shm *s, unsigned char *buf, size_t cap, uint6
 	if (s->mpmc) /* other receivers moved tail past our view of head */
 		s->head_seen = LOAD(&s->r->head);
 	rc = pull(s, &tail, (unsigned char *)&len, sizeof(len), &started, deadline);
+	if (rc == 0 && pad_of(s, tail, len))
+		rc = pull(s, &tail, NULL, pad_of(s, tail, len), &started, deadline);
 	if (rc == 0)
 		rc = pull(s, &tail, cap ? buf : NULL, len < cap ? len : cap, &started, deadline);
 	if (rc == 0 && len > cap)
@@ -316,6 +375,8 @@ static ssize_t shm_recv(struct channel *ch, void *buf, size_t cap, uint64_t dead
 		return -EINVAL;
 	if (LOAD(&s->r->broken))
 		return -ECONNRESET;
+	if (!s->classic && s->spin_max)
+		note_cpu(s, false);
 	if (s->mpmc && (rc = ch_mutex_lock(&s->r->rlock, deadline)) < 0)
 		return rc == -ECONNRESET ? mark_broken(s) : rc;
 	r = recv_message(s, buf, cap, deadline);
@@ -407,7 +468,9 @@ static int shm_create(struct channel *ch, const struct channel_opts *o, char *er
 	while (cap < (o->ring_bytes ? o->ring_bytes : DEFAULT_RING) && cap < (1ull << 40))
 		cap <<= 1;
 	s->cap = cap;
-	s->chunk = cap / 4;
+	s->classic = o->shm_classic;
+	s->chunk = s->classic || cap / 4 < PIECE_MAX ? cap / 4 : PIECE_MAX;
+	s->align_min = s->classic ? 0 : ALIGN_MIN;
 	s->mpmc = o->mpmc || o->senders != 1 || o->receivers != 1;
 	s->spin_us = o->spin_us;
 	s->spin_ns = s->spin_max = spin_of(o);
@@ -425,6 +488,7 @@ static int shm_create(struct channel *ch, const struct channel_opts *o, char *er
 		free(s);
 		return rc;
 	}
+	memset(s->r->data, 0, cap); /* its pages now, not in the first lap of a run */
 	ch_mutex_init(&s->r->slock);
 	ch_mutex_init(&s->r->rlock);
 	ch->priv = s;
