@@ -173,9 +173,10 @@ static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const s
 		c.run = paired_case;
 		pb_case_set(&c, "ops", (int64_t)ops);
 		/* a peer that takes a second a run (perf's futex wake: ten
-		 * wakes 100 ms apart) alternates once a repetition by default */
-		if (p->peer_fixed_s >= 0.5 && cfg->profile == PROFILE_DEFAULT)
-			rounds = 1;
+		 * wakes 100 ms apart) alternates once a repetition by default,
+		 * three times in full */
+		if (p->peer_fixed_s >= 0.5 && cfg->profile != PROFILE_QUICK)
+			rounds = PB_PICK(cfg, rounds, 1, 3);
 		pb_case_set(&c, "rounds", rounds);
 		c.est_s =
 			0.02 +
