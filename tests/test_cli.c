@@ -168,13 +168,13 @@ static void binary_rejects_bad_input(void **state)
 	assert_int_equal(run_binary("--help", out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "--pin POLICY"));
 	assert_int_equal(run_binary("--list --cases --profile quick", out, sizeof(out)), 0);
-	assert_non_null(strstr(out, "tasks/fork/io/n:5/w:5/task_ms:100"));
+	assert_non_null(strstr(out, "tasks/fork/io/n:5/w:5/task_ms:50"));
 	assert_int_equal(run_binary("--list --profile quick --filter '^tasks/'", out, sizeof(out)),
 			 0);
 	assert_non_null(strstr(out, " cases "));
 	assert_non_null(strstr(out, " s  N independent io or cpu tasks"));
 	assert_non_null(strstr(out, "estimated time: "));
-	assert_null(strstr(out, "tasks/fork/io/n:5/w:1/task_ms:100"));
+	assert_null(strstr(out, "tasks/fork/io/n:5/w:1/task_ms:50"));
 	assert_int_equal(run_binary("--cases", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "--cases goes with --list"));
 }

@@ -109,8 +109,8 @@ static void raw_csv_end_to_end(void **state)
 						  "ctxsw_voluntary,count",
 						  "ctxsw_involuntary,count",
 						  "status,ok" };
-	const char *cases[] = { "tasks/serial/io/n:5/w:1/task_ms:100",
-				"tasks/fork/io/n:5/w:5/task_ms:100" };
+	const char *cases[] = { "tasks/serial/io/n:5/w:1/task_ms:50",
+				"tasks/fork/io/n:5/w:5/task_ms:50" };
 	char csv[] = "/tmp/parbench-contract-XXXXXX", cmd[1024], header[512], want[256];
 	int fd = mkstemp(csv);
 	char *m;

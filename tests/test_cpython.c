@@ -47,7 +47,7 @@ static void metrics_arrive(void **state)
 		skip();
 	assert_int_equal(run("", out, sizeof(out), ""), 0);
 	assert_non_null(strstr(out, ",lost_pct,"));
-	assert_non_null(strstr(out, ",expected_count,400000,"));
+	assert_non_null(strstr(out, ",expected_count,200000,"));
 	assert_non_null(strstr(out, ",py_startup_s,"));
 	assert_non_null(strstr(out, ",python_version,"));
 	assert_non_null(strstr(out, ",status,0,ok"));

@@ -195,7 +195,7 @@ static void plan_counter(struct pb_plan *plan, const struct pb_config *cfg)
 		/* default as quick: the lost fraction settles long before
 		 * (default run 20261130T204845Z: 0.9 us an increment locked,
 		 * two processes side by side) */
-		int64_t n = PB_PICK(cfg, 200000, 200000, 1000000);
+		int64_t n = PB_PICK(cfg, 100000, 200000, 1000000);
 
 		pb_case_set(&c, "n", n);
 		c.est_s = 0.05 + (double)n * 1e-6;
@@ -249,9 +249,9 @@ static void plan_tqueue(struct pb_plan *plan, const struct pb_config *cfg)
 	for (int m = 0; m < 2; m++) {
 		struct pb_case c = py_case("tqueue-prodcons", models[m], "-", &tqueue_prog, 30);
 
-		pb_case_set(&c, "n", PB_PICK(cfg, 200000, 200000, 2000000));
-		pb_case_set(&c, "send_ms", PB_PICK(cfg, 200, 200, 500));
-		c.est_s = 0.1 + 1.5 * PB_PICK(cfg, 200, 200, 500) / 1e3;
+		pb_case_set(&c, "n", PB_PICK(cfg, 100000, 200000, 2000000));
+		pb_case_set(&c, "send_ms", PB_PICK(cfg, 100, 200, 500));
+		c.est_s = 0.1 + 1.5 * PB_PICK(cfg, 100, 200, 500) / 1e3;
 		pb_case_name(&c, "p", 1);
 		pb_case_name(&c, "c", 1);
 		c.workers = 2;

@@ -214,11 +214,11 @@ static struct pb_case gil_case_of(const char *model, enum pin_policy pin)
 
 int queue_busy_sweep(const struct pb_config *cfg, const double **busy)
 {
-	static const double quick[] = { 2000, 8000 }, some[] = { 500, 2000, 8000 },
+	static const double quick[] = { 8000 }, some[] = { 500, 2000, 8000 },
 			    full[] = { 500, 2000, 4000, 8000 };
 
 	*busy = PB_PICK(cfg, quick, some, full);
-	return PB_PICK(cfg, 2, 3, 4);
+	return PB_PICK(cfg, 1, 3, 4);
 }
 
 int64_t queue_busy_trips(const struct pb_config *cfg)

@@ -96,7 +96,7 @@ int tasks_workers(const struct pb_config *cfg, int ntasks, int *w, int max)
 double tasks_task_ms(const struct pb_config *cfg, enum workload_kind kind)
 {
 	double most = PB_PICK(cfg, 800.0, 1600.0, 1000.0) / tasks_count(cfg, WL_CPU);
-	double task_ms = kind == WL_IO ? PB_PICK(cfg, 100.0, 50.0, 200.0) :
+	double task_ms = kind == WL_IO ? PB_PICK(cfg, 50.0, 50.0, 200.0) :
 					 PB_PICK(cfg, 100.0, 100.0, 500.0);
 
 	return kind == WL_IO || task_ms <= most ? task_ms : floor(most);

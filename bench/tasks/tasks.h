@@ -57,8 +57,8 @@ void tasks_plan(struct pb_plan *plan, const struct pb_config *cfg, const char *m
 /* Workers 1, 2, ... 8, then powers of two up to hi, and hi itself: the
  * sweep's shape on any machine (w has room for max). */
 int tasks_sweep_to(int hi, int *w, int max);
-/* One task's length in the profile: io 100 ms (quick), 50 ms (default:
- * five sweeps of eleven models must fit the 5-minute budget on 2 PUs),
+/* One task's length in the profile: io 50 ms (quick, default: five sweeps
+ * of eleven models must fit the 5-minute budget on 2 PUs),
  * 200 ms (full); cpu 100, 100, 500 ms, shorter when the PUs' tasks
  * together would be more than 0.8 s (quick), 1.6 s (default) or 1 s (full)
  * of work, so that serial and every threads-gil run stay bounded on a big

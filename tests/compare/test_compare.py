@@ -94,7 +94,7 @@ class RealRuns(unittest.TestCase):
     def test_rows_and_verdicts(self):
         rows = read_csv(os.path.join(self.out, "compare.csv"))
         cases = {r["case"] for r in rows}
-        self.assertIn("tasks/serial/io/n:5/w:1/task_ms:100", cases)
+        self.assertIn("tasks/serial/io/n:5/w:1/task_ms:50", cases)
         self.assertEqual(len(cases), 2)  # serial w:1, fork w:5 (quick)
         for r in rows:
             self.assertEqual(r["metric"], "wall_s")

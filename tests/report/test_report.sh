@@ -160,7 +160,7 @@ else bad "pdf captions" "$missing of $ncap caption(s) not in report.pdf's text";
 # The captions come from the run: its serial io median is in them.
 med=$("$PYTHON" -c "
 import sys; sys.path.insert(0, 'scripts'); import pbdata
-r = pbdata.Run(sys.argv[1]); print(pbdata.fmt(r.stat('tasks/serial/io/n:5/w:1/task_ms:100', 'wall_s')[1]))" "$run")
+r = pbdata.Run(sys.argv[1]); print(pbdata.fmt(r.stat('tasks/serial/io/n:5/w:1/task_ms:50', 'wall_s')[1]))" "$run")
 if grep -q "take $med s" "$run/captions.txt"; then ok "caption holds the run's serial median ($med s)"
 else bad "caption figures" "no 'take $med s' in the captions"; fi
 
