@@ -11,14 +11,14 @@
 
 #define MAX_W 1024
 
-/* W = 1, 2, ... 8, then powers of two, up to 2 x PUs (quick: 1, 2 and
- * 2 x PUs). */
+/* W = 1, 2, ... 8, then powers of two, up to 2 x PUs (quick: 2 and 2 x
+ * PUs, where workers contend). */
 static int contention_workers(const struct pb_config *cfg, int *w, int max)
 {
 	int hi = 2 * cfg->pus < MAX_W ? 2 * cfg->pus : MAX_W, n = 0;
 
 	for (int x = 1; x <= hi && n < max - 1; x = x < 8 ? x + 1 : x * 2)
-		if (cfg->profile != PROFILE_QUICK || x <= 2 || x == hi)
+		if (cfg->profile != PROFILE_QUICK || x == 2 || x == hi)
 			w[n++] = x;
 	if (n == 0 || w[n - 1] != hi)
 		w[n++] = hi;
