@@ -74,8 +74,14 @@ static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 		double ms = tasks_task_ms(cfg, kind);
 
 		for (int m = 0; m < 5; m++)
-			for (int i = 0; i < (m == 0 ? 1 : nw); i++)
+			for (int i = 0; i < (m == 0 ? 1 : nw); i++) {
+				/* default: the io curve at 1, 2 and every task at
+				 * once (a 5-minute budget; the C twins draw it all) */
+				if (cfg->profile == PROFILE_DEFAULT && kind == WL_IO && w[i] > 2 &&
+				    w[i] != n)
+					continue;
 				py_tasks_add(plan, cfg, models[m], kind, ms, m == 0 ? 1 : w[i]);
+			}
 	}
 	/* full: the seeds' own 5 io tasks of 1 s, as the C twins */
 	for (int m = 0; cfg->profile == PROFILE_FULL && m < 5; m++)
@@ -110,7 +116,7 @@ static void plan_convoy(struct pb_plan *plan, const struct pb_config *cfg)
 /* gil-cores: two CPU threads' time slices, on one PU and on two. */
 static void plan_cores(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	int ms = PB_PICK(cfg, 25, 100, 500); /* as the C twins' (bench/gil/cores.c) */
+	int ms = PB_PICK(cfg, 25, 50, 500); /* as the C twins' (bench/gil/cores.c) */
 
 	for (int pus = 1; pus <= 2 && pus <= cfg->pus; pus++) {
 		struct pb_case c = py_case("gil-cores", "cpython-threads", "cpu", &slices_prog,
@@ -234,7 +240,7 @@ static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 		c = py_case("ordering", orders[m], "-", &ordering_prog, 30);
 		pb_case_name(&c, "n", 16);
 		pb_case_set(&c, "lo_ms", PB_PICK(cfg, 2, 10, 50));
-		pb_case_set(&c, "hi_ms", PB_PICK(cfg, 30, 100, 1000)); /* as the C twins */
+		pb_case_set(&c, "hi_ms", PB_PICK(cfg, 30, 60, 1000)); /* as the C twins */
 		c.workers = 16;
 		pb_plan_add(plan, &c);
 	}

@@ -41,7 +41,7 @@ static void convoy_plan(struct pb_plan *plan, const struct pb_config *cfg)
 
 int gil_convoy_trips(const struct pb_config *cfg)
 {
-	return PB_PICK(cfg, 20, 30, 100);
+	return PB_PICK(cfg, 20, 20, 100);
 }
 
 int gil_convoy_kmax(const struct pb_config *cfg)

@@ -36,9 +36,9 @@ double gil_budget(int trips, unsigned long switch_us);
  * cpu_threads CPU threads under the GIL (0: none, or no GIL). */
 double gil_estimate(int64_t trips, unsigned long switch_us, int cpu_threads);
 /* gil-convoy's round trips per repetition in the profile (the C cases and
- * their cpython-threads twins): 20, 30, 100. Next to two CPU threads a
- * round trip waits about six intervals, so 30 keep a repetition under a
- * second on the default profile's 5-minute budget. */
+ * their cpython-threads twins): 20, 20, 100. Next to two CPU threads a
+ * round trip waits about three intervals, so 20 keep a repetition near a
+ * third of a second on the default profile's 5-minute budget. */
 int gil_convoy_trips(const struct pb_config *cfg);
 /* The most CPU threads gil-convoy puts next to the IO thread: PUs, but at
  * most 1 (quick) or 4: each one more adds intervals to every round trip,

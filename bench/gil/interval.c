@@ -26,7 +26,7 @@ static int trips_for(double run_s, unsigned long switch_us, int lo, int hi)
 
 static void interval_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	double run_s = PB_PICK(cfg, 0.05, 0.3, 1.0); /* default: 5-minute budget */
+	double run_s = PB_PICK(cfg, 0.05, 0.15, 1.0); /* default: 5-minute budget */
 	struct pb_case c = {
 		.experiment = "gil-interval",
 		.workload = "io",
@@ -38,7 +38,7 @@ static void interval_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	pb_case_set(&c, "cpu_threads", 1);
 	for (size_t i = 0; i < sizeof(interval_sweep) / sizeof(*interval_sweep); i++) {
 		unsigned long us = interval_sweep[i];
-		int n = trips_for(run_s, us, PB_PICK(cfg, 10, 10, 50),
+		int n = trips_for(run_s, us, PB_PICK(cfg, 10, 6, 50),
 				  PB_PICK(cfg, 50, 1000, 3000));
 
 		if (cfg->profile == PROFILE_QUICK && us != 1000 && us != 5000)

@@ -326,12 +326,12 @@ static void latency_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		c.model = "pipe-vs-perf";
 		c.run = paired_case;
 		pb_case_set(&c, "channel", IPC_PIPE_BATCHED);
-		pb_case_set(&c, "round_trips", PB_PICK(cfg, 500, 2000, 4000));
+		pb_case_set(&c, "round_trips", PB_PICK(cfg, 500, 1000, 4000));
 		pb_case_set(&c, "rounds", PB_PICK(cfg, 3, 5, 7));
 		/* each round: ours, then perf's as many; 45 us a round trip
 		 * across PUs (default run 20261130T200841Z), perf's start-up */
 		c.est_s = PB_PICK(cfg, 3, 5, 7) *
-			  (0.01 + 2.0 * PB_PICK(cfg, 500, 2000, 4000) * 45e-6);
+			  (0.01 + 2.0 * PB_PICK(cfg, 500, 1000, 4000) * 45e-6);
 		pb_plan_add(plan, &c);
 	}
 	plan_py(plan, cfg);

@@ -225,7 +225,7 @@ int64_t queue_busy_trips(const struct pb_config *cfg)
 {
 	/* each round trip computes busy_us first: 8 ms x 300 took 2.4 s a
 	 * repetition, past the default profile's 5-minute budget */
-	return PB_PICK(cfg, 15, 50, 100);
+	return PB_PICK(cfg, 15, 25, 100);
 }
 
 double queue_busy_estimate(const struct pb_config *cfg, double busy_us)

@@ -42,8 +42,8 @@ static void scaling_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				pb_case_set(&c, "consumers", pc[ci]);
 				pb_case_set(&c, "channel", scaled[m]);
 				pb_case_set(&c, "msg_bytes", 64); /* the workload "64B" */
-				pb_case_set(&c, "send_ms", PB_PICK(cfg, 15, 60, 500));
-				c.est_s = 0.05 + PB_PICK(cfg, 15, 60, 500) / 1e3;
+				pb_case_set(&c, "send_ms", PB_PICK(cfg, 15, 40, 500));
+				c.est_s = 0.05 + PB_PICK(cfg, 15, 40, 500) / 1e3;
 				pb_plan_add(plan, &c);
 			}
 }

@@ -39,10 +39,10 @@ static void ceiling_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			     .pin = PIN_SCATTER,
 			     .run = ceiling_case,
 			     .budget_s = 30,
-			     .est_s = 0.05 + PB_PICK(cfg, 15, 60, 250) / 1e3 };
+			     .est_s = 0.05 + PB_PICK(cfg, 15, 40, 250) / 1e3 };
 
 	pb_case_name(&k, "slots", 16); /* 1 MiB in flight, as the shm ring */
-	pb_case_set(&k, "run_ms", PB_PICK(cfg, 15, 60, 250));
+	pb_case_set(&k, "run_ms", PB_PICK(cfg, 15, 40, 250));
 	pb_plan_add(plan, &k);
 }
 
@@ -64,9 +64,9 @@ static void throughput_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			     .workers = 1,
 			     .run = memcpy_case };
 
-	c.est_s = 0.03 + PB_PICK(cfg, 15, 60, 250) / 1e3; /* two workers, then send_ms */
+	c.est_s = 0.03 + PB_PICK(cfg, 15, 40, 250) / 1e3; /* two workers, then send_ms */
 	m.est_s = 0.01 + PB_PICK(cfg, 10, 30, 200) / 1e3;
-	pb_case_set(&c, "send_ms", PB_PICK(cfg, 15, 60, 250));
+	pb_case_set(&c, "send_ms", PB_PICK(cfg, 15, 40, 250));
 	for (size_t k = 0; k < sizeof(stream_models) / sizeof(stream_models[0]); k++) {
 		c.model = ipc_models[stream_models[k]].name;
 		pb_case_set(&c, "channel", stream_models[k]);

@@ -60,7 +60,7 @@ static void seed_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			     .model = "pool",
 			     .workers = SEED_WORKERS,
 			     .param = "scale",
-			     .param_value = PB_PICK(cfg, 0.02, 0.2, 1.0),
+			     .param_value = PB_PICK(cfg, 0.02, 0.1, 1.0),
 			     .run = seed_run,
 			     .budget_s = 30 };
 
