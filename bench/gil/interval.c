@@ -38,8 +38,7 @@ static void interval_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	pb_case_set(&c, "cpu_threads", 1);
 	for (size_t i = 0; i < sizeof(interval_sweep) / sizeof(*interval_sweep); i++) {
 		unsigned long us = interval_sweep[i];
-		int n = trips_for(run_s, us, PB_PICK(cfg, 10, 6, 50),
-				  PB_PICK(cfg, 50, 1000, 3000));
+		int n = trips_for(run_s, us, PB_PICK(cfg, 10, 6, 50), PB_PICK(cfg, 50, 1000, 3000));
 
 		if (cfg->profile == PROFILE_QUICK && us != 1000 && us != 5000)
 			continue;
