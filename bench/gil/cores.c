@@ -52,7 +52,7 @@ static void plan_pus(struct pb_plan *plan, const struct pb_config *cfg, struct p
 
 static void cores_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	static const int ms[] = { 25, 50, 500 }; /* default: 5-minute budget */
+	static const int ms[] = { 25, 100, 500 }; /* default: 5-minute budget */
 	int task_ms = ms[PB_PICK(cfg, 0, 1, 2)];
 	struct pb_case c = {
 		.experiment = "gil-cores",
