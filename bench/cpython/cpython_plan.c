@@ -93,10 +93,11 @@ static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
  * interval: the echo round trip (the C twin's) and time.sleep(1 ms). */
 static void plan_convoy(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	int n = gil_convoy_trips(cfg), kmax = gil_convoy_kmax(cfg);
+	int kmax = gil_convoy_kmax(cfg);
 
 	for (int v = 0; v < 2; v++)
 		for (int k = 0; k <= kmax; k = k < 2 ? k + 1 : 2 * k) {
+			int n = gil_convoy_trips(cfg, k); /* as the C twin's */
 			struct pb_case c = py_case("gil-convoy", "cpython-threads",
 						   v ? "sleep" : "io", v ? &sleep_prog : &echo_prog,
 						   0.02 * n);

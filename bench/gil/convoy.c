@@ -18,20 +18,23 @@ static int convoy_run(struct pb_ctx *ctx, const struct pb_case *c);
 
 static void convoy_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	int n = gil_convoy_trips(cfg), kmax = gil_convoy_kmax(cfg);
+	int kmax = gil_convoy_kmax(cfg);
 	struct pb_case c = {
 		.experiment = "gil-convoy",
 		.workload = "io",
 		.param = "cpu_threads",
 		.run = convoy_run,
-		.budget_s = gil_budget(n, GIL_DEFAULT_INTERVAL_US),
 	};
 
-	pb_case_name(&c, "n", n);
-	pb_case_name(&c, "echo_us", GIL_ECHO_US);
 	pb_case_set(&c, "switch_us", GIL_DEFAULT_INTERVAL_US);
 	for (int gil = 0; gil < 2; gil++)
 		for (int k = 0; k <= kmax; k = k < 2 ? k + 1 : 2 * k) {
+			int n = gil_convoy_trips(cfg, k);
+
+			c.extra[0] = '\0';
+			pb_case_name(&c, "n", n);
+			pb_case_name(&c, "echo_us", GIL_ECHO_US);
+			c.budget_s = gil_budget(n, GIL_DEFAULT_INTERVAL_US);
 			c.workers = k + 1;
 			c.param_value = k;
 			pb_case_set(&c, "cpu_threads", k);
@@ -39,9 +42,17 @@ static void convoy_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		}
 }
 
-int gil_convoy_trips(const struct pb_config *cfg)
+int gil_convoy_trips(const struct pb_config *cfg, int k)
 {
-	return PB_PICK(cfg, 20, 20, 100);
+	/* about a quarter of a second of round trips (quick: 0.05 s), at
+	 * least 20, at most 300 (full: 100 .. 1000) */
+	double s = PB_PICK(cfg, 0.05, 0.25, 1.0);
+	int lo = PB_PICK(cfg, 20, 20, 100), hi = PB_PICK(cfg, 300, 300, 1000);
+	double trip = gil_estimate(2, GIL_DEFAULT_INTERVAL_US, k) -
+		      gil_estimate(1, GIL_DEFAULT_INTERVAL_US, k);
+	int n = (int)(s / trip);
+
+	return n < lo ? lo : n > hi ? hi : n;
 }
 
 int gil_convoy_kmax(const struct pb_config *cfg)

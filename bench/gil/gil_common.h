@@ -35,11 +35,12 @@ double gil_budget(int trips, unsigned long switch_us);
 /* The plan's estimate of one repetition of trips echo round trips next to
  * cpu_threads CPU threads under the GIL (0: none, or no GIL). */
 double gil_estimate(int64_t trips, unsigned long switch_us, int cpu_threads);
-/* gil-convoy's round trips per repetition in the profile (the C cases and
- * their cpython-threads twins): 20, 20, 100. Next to two CPU threads a
- * round trip waits about three intervals, so 20 keep a repetition near a
- * third of a second on the default profile's 5-minute budget. */
-int gil_convoy_trips(const struct pb_config *cfg);
+/* gil-convoy's round trips per repetition next to k CPU threads (the C
+ * cases and their cpython-threads twins): as many as fit about 0.25 s
+ * (quick 0.05, full 1), between 20 and 300 (full: 100 and 1000). Next to two
+ * CPU threads a round trip waits about three intervals, so 20; with none it
+ * is 0.15 ms, so 300 for a steady p50. */
+int gil_convoy_trips(const struct pb_config *cfg, int k);
 /* The most CPU threads gil-convoy puts next to the IO thread: PUs, but at
  * most 1 (quick) or 4: each one more adds intervals to every round trip,
  * and the lesson is in the first two. */
