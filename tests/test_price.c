@@ -2,8 +2,9 @@
 /*
  * price's like-for-like tests (bench/price/like.c, price_report.c): reading
  * a process's shape from its smaps, the ±10 % verdict and the sentence the
- * findings print, and the like-for-like rows' consistency with the
- * primitives they explain. No case runs, nothing is timed.
+ * findings print, the idle time's share of a wake's difference, and the
+ * like-for-like rows' consistency with the primitives they explain. No
+ * case runs, nothing is timed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -109,19 +110,21 @@ static const struct price_prim *named(const char *model)
 	return NULL;
 }
 
-/* Each like-for-like row pairs with the same peer, on the same PUs, as the
- * primitive it explains, and only as a pairing. */
-static void like_rows_match_what_they_explain(void **state)
+/* same_run: the row runs the peer with the primitive's own function (the
+ * stress-ng rows wrap it, to read the stressor's shape). */
+static int check_like_rows(const struct price_prim *like, bool same_run)
 {
 	int rows = 0;
 
-	(void)state;
-	for (const struct price_prim *l = price_like; l->model; l++, rows++) {
+	for (const struct price_prim *l = like; l->model; l++, rows++) {
 		const struct price_prim *p = named(l->explains);
 
 		assert_non_null(p);
 		assert_true(l->pair_only);
+		assert_true(l->not_quick);
 		assert_string_equal(l->peer, p->peer);
+		if (same_run)
+			assert_ptr_equal(l->peer_run, p->peer_run);
 		assert_ptr_not_equal(l->ours, p->ours);
 		assert_int_equal(l->pins, p->pair_pins ? p->pair_pins : p->pins);
 		assert_int_equal(l->workers, p->workers);
@@ -129,7 +132,36 @@ static void like_rows_match_what_they_explain(void **state)
 			assert_string_equal(l->stressor, p->stressor);
 		assert_string_equal(l->pair_model, l->model);
 	}
-	assert_true(rows >= 4);
+	return rows;
+}
+
+/* Each like-for-like row pairs with the same peer, run the same way, on
+ * the same PUs, as the primitive it explains, and only as a pairing. */
+static void like_rows_match_what_they_explain(void **state)
+{
+	(void)state;
+	assert_true(check_like_rows(price_like, false) >= 4);
+	assert_int_equal(check_like_rows(price_like_tools, true), 2);
+}
+
+/* The like-for-like wake loop at 12 µs after perf's idle, 7 µs after the
+ * plain loop's, the plain loop 5 µs: the idle time makes 5/7 of the gap. */
+static void idle_share_is_the_part_the_idle_time_makes(void **state)
+{
+	char out[200];
+
+	(void)state;
+	assert_float_equal(price_idle_share(12, 7, 5), 5.0 / 7, 1e-12);
+	assert_float_equal(price_idle_share(12, 5, 5), 1, 1e-12);
+	assert_true(isnan(price_idle_share(12, NAN, 5)));
+	assert_true(isnan(price_idle_share(5, 5, 5)));
+	price_idle_verdict(out, sizeof(out), 12, 7, 5);
+	assert_non_null(strstr(out, "outside ±10 %"));
+	assert_non_null(strstr(out, "makes 71 % of the difference"));
+	price_idle_verdict(out, sizeof(out), 12, 5.2, 5);
+	assert_non_null(strstr(out, "idle time before the wake is the difference (97 % of it)"));
+	price_idle_verdict(out, sizeof(out), 12, NAN, 5);
+	assert_non_null(strstr(out, "not measured"));
 }
 
 int main(void)
@@ -140,6 +172,7 @@ int main(void)
 		cmocka_unit_test(within_is_ten_percent_either_way),
 		cmocka_unit_test(explanation_follows_the_figures),
 		cmocka_unit_test(like_rows_match_what_they_explain),
+		cmocka_unit_test(idle_share_is_the_part_the_idle_time_makes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

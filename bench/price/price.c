@@ -15,9 +15,9 @@
 
 #include "price_report.h"
 
-static const struct price_prim *const families[] = { price_process, price_thread, price_syscall,
-						     price_sync,    price_memory, price_like,
-						     NULL };
+static const struct price_prim *const families[] = { price_process,    price_thread, price_syscall,
+						     price_sync,       price_memory, price_like,
+						     price_like_tools, NULL };
 
 const struct price_prim *price_prim_of(const struct pb_case *c)
 {

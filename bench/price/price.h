@@ -58,7 +58,7 @@ const char *price_tiny_program(bool *is_static);
 
 /* Each family's primitives, ended by a NULL model. */
 extern const struct price_prim price_process[], price_thread[], price_syscall[], price_sync[],
-	price_memory[], price_like[];
+	price_memory[], price_like[], price_like_tools[];
 
 /* The primitive a price case measures. */
 const struct price_prim *price_prim_of(const struct pb_case *c);
@@ -70,6 +70,10 @@ int price_stress_ng(struct pb_ctx *ctx, const struct pb_case *c, long n, double 
 /* The same, with during(ctx, pid, arg) run while stress-ng runs. */
 int price_stress_ng_during(struct pb_ctx *ctx, const struct pb_case *c, long n, double *ns_per_op,
 			   peer_during_fn during, void *arg);
+/* Peer: hyperfine -N running the tiny program n times: its mean (process.c). */
+int price_hyperfine_exec(struct pb_ctx *ctx, const struct pb_case *c, long n, double *ns_per_op);
+/* Peer: perf bench futex wake -t 1 -w 1, n wakes (sync.c). */
+int price_perf_wake(struct pb_ctx *ctx, const struct pb_case *c, long n, double *ns_per_op);
 /* A thread on worker slot's PU running fn(arg); 0, or -1 after pb_fail. */
 int price_thread_on(struct pb_ctx *ctx, int slot, pthread_t *t, void *(*fn)(void *), void *arg);
 

@@ -166,6 +166,63 @@ static const struct price_prim *prim_named(const struct price_prim *const famili
 	return NULL;
 }
 
+double price_idle_share(double long_ns, double short_ns, double plain_ns)
+{
+	if (isnan(long_ns) || isnan(short_ns) || isnan(plain_ns) || long_ns == plain_ns)
+		return NAN;
+	return (long_ns - short_ns) / (long_ns - plain_ns);
+}
+
+void price_idle_verdict(char *out, size_t len, double long_ns, double short_ns, double plain_ns)
+{
+	double share = price_idle_share(long_ns, short_ns, plain_ns);
+
+	if (isnan(share))
+		snprintf(out, len, "not measured in this run");
+	else if (plain_ns > 0 && price_within(short_ns / plain_ns))
+		snprintf(out, len,
+			 "within ±10 %% of it: the waiter's idle time before the wake is the "
+			 "difference (%.0f %% of it)",
+			 100 * share);
+	else
+		snprintf(out, len,
+			 "outside ±10 %% of it: the idle time makes %.0f %% of the difference, the "
+			 "rest is what else differs (a new waiter each wake, its hand-shake)",
+			 100 * share);
+}
+
+/* What the like-for-like case measured beside its pairing: the shape of
+ * stress-ng's process, or the wake after a short idle. */
+static size_t like_tail(const struct pb_report *rep, const struct pb_case *lc,
+			const struct pb_case *pc, char *out, size_t len)
+{
+	double maps = pb_report_median(rep, lc, "peer_maps");
+	double shrt = pb_report_median(rep, lc, "short_idle_ns");
+	double plain = pb_report_median(rep, pc, "ours_ns");
+	char a[32], b[32], why[200];
+
+	if (!isnan(maps))
+		return (size_t)
+			snprintf(out, len,
+				 " (stress-ng's stressor: %.0f mappings, %.0f KiB anonymous, highest fd %.0f; "
+				 "this case's process grown to %.0f, %.0f KiB, %.0f)",
+				 maps, pb_report_median(rep, lc, "peer_anon_kib"),
+				 pb_report_median(rep, lc, "peer_max_fd"),
+				 pb_report_median(rep, lc, "ours_maps"),
+				 pb_report_median(rep, lc, "ours_anon_kib"),
+				 pb_report_median(rep, lc, "ours_max_fd"));
+	if (isnan(shrt))
+		return 0;
+	price_idle_verdict(why, sizeof(why), pb_report_median(rep, lc, "ours_ns"), shrt, plain);
+	return (size_t)snprintf(
+		out, len,
+		" (the same loop with the waiter's PU idle %.0f ms instead of %.0f ms before each "
+		"wake: %s; the plain loop, which waits %.0f ms, took %s in its pairing: %s)",
+		pb_report_median(rep, lc, "short_idle_us") / 1e3,
+		pb_report_median(rep, lc, "long_idle_us") / 1e3, human(a, sizeof(a), shrt),
+		pb_report_median(rep, lc, "short_idle_us") / 1e3, human(b, sizeof(b), plain), why);
+}
+
 static size_t explain_one(const struct pb_report *rep, const struct price_prim *const families[],
 			  const struct price_prim *like, char *out, size_t len)
 {
@@ -173,7 +230,7 @@ static size_t explain_one(const struct pb_report *rep, const struct price_prim *
 	const struct price_prim *p = prim_named(families, like->explains);
 	const struct pb_case *lc = find(rep, like->pair_model, pin);
 	const struct pb_case *pc = p ? find(rep, p->pair_model, pin) : NULL;
-	double a[3], b[3], maps;
+	double a[3], b[3];
 	char line[640];
 	size_t n;
 
@@ -185,17 +242,8 @@ static size_t explain_one(const struct pb_report *rep, const struct price_prim *
 		return 0;
 	price_explain(line, sizeof(line), p->what, p->peer, a, like->what, b);
 	n = (size_t)snprintf(out, len, "- %s", line);
-	if (n < len && !isnan(maps = pb_report_median(rep, lc, "peer_maps")))
-		n += (size_t)
-			snprintf(out + n, len - n,
-				 " (stress-ng's stressor: %.0f mappings, %.0f KiB anonymous, "
-				 "highest fd %.0f; this case's process grown to %.0f, %.0f KiB, "
-				 "%.0f)",
-				 maps, pb_report_median(rep, lc, "peer_anon_kib"),
-				 pb_report_median(rep, lc, "peer_max_fd"),
-				 pb_report_median(rep, lc, "ours_maps"),
-				 pb_report_median(rep, lc, "ours_anon_kib"),
-				 pb_report_median(rep, lc, "ours_max_fd"));
+	if (n < len)
+		n += like_tail(rep, lc, pc, out + n, len - n);
 	return n < len ? n + (size_t)snprintf(out + n, len - n, "\n") : len;
 }
 

@@ -151,7 +151,7 @@ static int fork_exec_ops(struct pb_ctx *ctx, const struct pb_case *c, double *ns
 }
 
 /* hyperfine -N runs the program itself (no shell) n times: its mean. */
-static int hyperfine_exec(struct pb_ctx *ctx, const struct pb_case *c, long n, double *ns_per_op)
+int price_hyperfine_exec(struct pb_ctx *ctx, const struct pb_case *c, long n, double *ns_per_op)
 {
 	bool st;
 	char runs[32], *text = malloc(PEER_TEXT);
@@ -201,7 +201,7 @@ const struct price_prim price_process[] = {
 	{ .model = "fork-exec", .what = "fork + exec of a tiny static program + waitpid",
 	  .ours = fork_exec_ops, .pins = PRICE_ONE, .workers = 1, .ops = { 100, 200, 1000 },
 	  .op_ns = 500e3, .peer = "hyperfine -N", .pair_model = "fork-exec-vs-hyperfine",
-	  .peer_run = hyperfine_exec, .pair_ops = { 50, 100, 200 }, .peer_fixed_s = 0.02, .peer_op_ns = 650e3 },
+	  .peer_run = price_hyperfine_exec, .pair_ops = { 50, 100, 200 }, .peer_fixed_s = 0.02, .peer_op_ns = 650e3 },
 	{ .model = NULL },
 };
 // clang-format on

@@ -96,19 +96,23 @@ static int wake_ops(struct pb_ctx *ctx, const struct pb_case *c, double *ns, siz
 	return 0;
 }
 
-/* perf bench futex wake -t 1 -w 1: ten times, one thread blocked on a
- * futex, woken by one FUTEX_WAKE; the mean time of a wake. perf puts its
- * waiter on the first online CPU and the waker where it runs: we run perf
- * on worker 0's PU for one PU, on worker 1's for two. */
-static int perf_wake(struct pb_ctx *ctx, const struct pb_case *c, long n, double *ns_per_op)
+/* perf bench futex wake -t 1 -w 1: ten times (n times with perf bench's
+ * --repeat when n is not 10), one thread blocked on a futex, woken by one
+ * FUTEX_WAKE; the mean time of a wake. perf puts its waiter on the first
+ * online CPU and the waker where it runs: we run perf on worker 0's PU for
+ * one PU, on worker 1's for two. */
+int price_perf_wake(struct pb_ctx *ctx, const struct pb_case *c, long n, double *ns_per_op)
 {
 	const struct placement *pl = pb_placement(ctx);
 	bool cross = c->pin == PIN_SCATTER;
-	char *argv[] = { "perf", "bench", "futex", "wake", "-t", "1", "-w", "1", "-s", NULL };
+	char repeat[32], *argv[] = { "perf", "bench", "--repeat", repeat, "futex", "wake",
+				     "-t",   "1",     "-w",	  "1",	  "-s",	   NULL };
 	char *text;
 	int rc;
 
-	(void)n; /* perf's loop has ten wakes */
+	snprintf(repeat, sizeof(repeat), "%ld", n > 0 ? n : 10);
+	if (n == 10) /* perf's default: the argv of perf's own example */
+		memmove(&argv[2], &argv[4], 8 * sizeof(*argv));
 	if (pl->n >= 2 && pl->pu[0] >= 0 && (pl->pu[0] != 0 || (cross && pl->pu[1] == 0)))
 		return pb_skip(ctx, "perf bench futex wake puts its waiter on CPU 0, and this "
 				    "placement has worker 0 elsewhere") +
@@ -195,7 +199,7 @@ const struct price_prim price_sync[] = {
 	{ .model = "futex-wake", .what = "FUTEX_WAKE of a sleeping thread",
 	  .ours = wake_ops, .pins = PRICE_ONE | PRICE_CROSS, .workers = 2, .ops = { 20, 100, 200 },
 	  .op_ns = 2.3e6, .peer = "perf bench futex wake", .pair_model = "futex-wake-vs-perf",
-	  .peer_run = perf_wake, .pair_ops = { 10, 10, 10 }, .peer_fixed_s = 1.05,
+	  .peer_run = price_perf_wake, .pair_ops = { 10, 10, 10 }, .peer_fixed_s = 1.05,
 	  .not_quick = true, .pair_pins = PRICE_CROSS },
 	{ .model = "mutex-private", .what = "mutex lock + unlock, uncontended",
 	  .ours = hammer, .pins = PRICE_ONE, .workers = 1, .ops = { 200000, 2000000, 5000000 },
