@@ -2,7 +2,7 @@
 /*
  * price's like-for-like tests (bench/price/like.c, price_report.c): reading
  * a process's shape from its smaps, the ±10 % verdict and the sentence the
- * findings print, the idle time's share of a wake's difference, and the
+ * findings print, one ingredient's share of a pairing's difference, and the
  * like-for-like rows' consistency with the primitives they explain. No
  * case runs, nothing is timed.
  */
@@ -145,22 +145,26 @@ static void like_rows_match_what_they_explain(void **state)
 }
 
 /* The like-for-like wake loop at 12 µs after perf's idle, 7 µs after the
- * plain loop's, the plain loop 5 µs: the idle time makes 5/7 of the gap. */
-static void idle_share_is_the_part_the_idle_time_makes(void **state)
+ * plain loop's, the plain loop 5 µs: the idle time makes 5/7 of the gap.
+ * The sign does not matter: posix_spawn at 400 µs, fork in its place 510,
+ * the plain fork + exec 530: fork makes 110/130 of it. */
+static void share_is_the_part_one_ingredient_makes(void **state)
 {
-	char out[200];
+	char out[240];
 
 	(void)state;
-	assert_float_equal(price_idle_share(12, 7, 5), 5.0 / 7, 1e-12);
-	assert_float_equal(price_idle_share(12, 5, 5), 1, 1e-12);
-	assert_true(isnan(price_idle_share(12, NAN, 5)));
-	assert_true(isnan(price_idle_share(5, 5, 5)));
-	price_idle_verdict(out, sizeof(out), 12, 7, 5);
+	assert_float_equal(price_share(12, 7, 5), 5.0 / 7, 1e-12);
+	assert_float_equal(price_share(12, 5, 5), 1, 1e-12);
+	assert_float_equal(price_share(400, 510, 530), 110.0 / 130, 1e-12);
+	assert_true(isnan(price_share(12, NAN, 5)));
+	assert_true(isnan(price_share(5, 5, 5)));
+	price_share_verdict(out, sizeof(out), 12, 7, 5, "idle", "a new waiter");
 	assert_non_null(strstr(out, "outside ±10 %"));
-	assert_non_null(strstr(out, "makes 71 % of the difference"));
-	price_idle_verdict(out, sizeof(out), 12, 5.2, 5);
-	assert_non_null(strstr(out, "idle time before the wake is the difference (97 % of it)"));
-	price_idle_verdict(out, sizeof(out), 12, NAN, 5);
+	assert_non_null(strstr(out, "idle makes 71 % of the difference"));
+	assert_non_null(strstr(out, "(a new waiter)"));
+	price_share_verdict(out, sizeof(out), 400, 510, 530, "fork", "stdio");
+	assert_non_null(strstr(out, "within ±10 % of it: fork is the difference (85 % of it)"));
+	price_share_verdict(out, sizeof(out), 12, NAN, 5, "idle", "a new waiter");
 	assert_non_null(strstr(out, "not measured"));
 }
 
@@ -172,7 +176,7 @@ int main(void)
 		cmocka_unit_test(within_is_ten_percent_either_way),
 		cmocka_unit_test(explanation_follows_the_figures),
 		cmocka_unit_test(like_rows_match_what_they_explain),
-		cmocka_unit_test(idle_share_is_the_part_the_idle_time_makes),
+		cmocka_unit_test(share_is_the_part_one_ingredient_makes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

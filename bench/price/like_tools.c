@@ -12,7 +12,9 @@
  * HYPERFINE_RANDOMIZED_ENVIRONMENT_OFFSET to the environment; Rust spawns
  * with posix_spawn (strace: clone3 CLONE_VM|CLONE_VFORK, the three dup2s, an
  * empty signal mask, execve): no page table is copied, where our fork +
- * exec copies the case process's.
+ * exec copies the case process's. The same runs with fork + exec in place
+ * of posix_spawn are reported beside it (fork_variant_ns), to tell whether
+ * fork is what differs.
  *
  * perf bench futex wake's wake (tools/perf/bench/futex-wake.c): a thread
  * created for each wake, bound to the first online CPU, takes a mutex and
@@ -66,29 +68,50 @@ static char **env_like_hyperfine(void)
 	return env;
 }
 
+/* fork, then in the child what posix_spawn's child does here. */
+static pid_t fork_exec_like(char *const argv[], char **env, const int fd[3])
+{
+	pid_t pid = fork();
+	sigset_t none;
+
+	if (pid != 0)
+		return pid;
+	sigemptyset(&none);
+	for (int k = 0; k < 3; k++)
+		dup2(fd[k], k);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(argv[0], argv, env);
+	_exit(127);
+}
+
 static int spawn_one(struct pb_ctx *ctx, char *const argv[], char **env, const int fd[3],
-		     double *ns)
+		     bool use_fork, double *ns)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none;
 	uint64_t t0;
-	pid_t pid;
-	int rc, st;
+	pid_t pid = -1;
+	int rc = 0, st;
 
 	sigemptyset(&none);
 	t0 = clock_now_ns(); /* hyperfine's clock starts before Command::spawn */
-	posix_spawn_file_actions_init(&fa);
-	for (int k = 0; k < 3; k++)
-		posix_spawn_file_actions_adddup2(&fa, fd[k], k);
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
-	rc = posix_spawn(&pid, argv[0], &fa, &at, argv, env);
-	posix_spawnattr_destroy(&at);
-	posix_spawn_file_actions_destroy(&fa);
+	if (use_fork) {
+		rc = (pid = fork_exec_like(argv, env, fd)) < 0 ? errno : 0;
+	} else {
+		posix_spawn_file_actions_init(&fa);
+		for (int k = 0; k < 3; k++)
+			posix_spawn_file_actions_adddup2(&fa, fd[k], k);
+		posix_spawnattr_init(&at);
+		posix_spawnattr_setsigmask(&at, &none);
+		posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+		rc = posix_spawn(&pid, argv[0], &fa, &at, argv, env);
+		posix_spawnattr_destroy(&at);
+		posix_spawn_file_actions_destroy(&fa);
+	}
 	if (rc != 0)
-		return pb_fail(ctx, "posix_spawn %s: %s", argv[0], strerror(rc));
+		return pb_fail(ctx, "%s %s: %s", use_fork ? "fork" : "posix_spawn", argv[0],
+			       strerror(rc));
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return pb_fail(ctx, "waitpid: %s", strerror(errno));
@@ -98,14 +121,15 @@ static int spawn_one(struct pb_ctx *ctx, char *const argv[], char **env, const i
 	return 0;
 }
 
-static int spawn_like_hyperfine_ops(struct pb_ctx *ctx, const struct pb_case *c, double *ns,
-				    size_t n)
+/* n runs as hyperfine makes them: /dev/null opened three times before the
+ * clock, spawn + wait timed; with use_fork, fork + exec in place of
+ * posix_spawn. */
+static int spawns(struct pb_ctx *ctx, double *ns, size_t n, bool use_fork)
 {
 	bool st;
 	char *argv[] = { (char *)price_tiny_program(&st), NULL }, **env = env_like_hyperfine();
 	int rc = 0;
 
-	(void)c;
 	if (!env)
 		return pb_fail(ctx, "out of memory");
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -116,11 +140,34 @@ static int spawn_like_hyperfine_ops(struct pb_ctx *ctx, const struct pb_case *c,
 		if (fd[0] < 0 || fd[1] < 0 || fd[2] < 0)
 			rc = pb_fail(ctx, "opening /dev/null: %s", strerror(errno));
 		else
-			rc = spawn_one(ctx, argv, env, fd, &ns[i]);
+			rc = spawn_one(ctx, argv, env, fd, use_fork, &ns[i]);
 		for (int k = 0; k < 3; k++)
 			if (fd[k] >= 0)
 				close(fd[k]);
 	}
+	return rc;
+}
+
+/* The timed runs, then as many with fork + exec in their place (the
+ * variant: fork_variant_ns, their mean), to tell whether fork is what
+ * differs. */
+static int spawn_like_hyperfine_ops(struct pb_ctx *ctx, const struct pb_case *c, double *ns,
+				    size_t n)
+{
+	double *v = malloc(n * sizeof(*v)), sum = 0;
+	int rc;
+
+	(void)c;
+	if (!v)
+		return pb_fail(ctx, "out of memory");
+	rc = spawns(ctx, ns, n, false);
+	if (rc == 0)
+		rc = spawns(ctx, v, n, true);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		sum += v[i];
+	if (rc == 0)
+		pb_metric(ctx, "fork_variant_ns", sum / (double)n, "ns");
+	free(v);
 	return rc;
 }
 
@@ -218,7 +265,7 @@ const struct price_prim price_like_tools[] = {
 	  .what = "exec of the tiny program as hyperfine -N does it (posix_spawn: no page table copied; stdio on /dev/null, timed around spawn + wait)",
 	  .ours = spawn_like_hyperfine_ops, .pins = PRICE_ONE, .workers = 1, .pair_only = true,
 	  .not_quick = true, .peer = "hyperfine -N", .pair_model = "fork-exec-like-hyperfine",
-	  .peer_run = price_hyperfine_exec, .pair_ops = { 50, 100, 200 }, .op_ns = 450e3,
+	  .peer_run = price_hyperfine_exec, .pair_ops = { 50, 100, 200 }, .op_ns = 900e3,
 	  .peer_fixed_s = 0.02, .peer_op_ns = 650e3 },
 	{ .model = "futex-wake-like-perf", .explains = "futex-wake",
 	  .what = "FUTEX_WAKE as perf bench futex wake does it (a new waiter each wake, its PU idle 100 ms before it)",

@@ -166,40 +166,43 @@ static const struct price_prim *prim_named(const struct price_prim *const famili
 	return NULL;
 }
 
-double price_idle_share(double long_ns, double short_ns, double plain_ns)
+double price_share(double like_ns, double variant_ns, double plain_ns)
 {
-	if (isnan(long_ns) || isnan(short_ns) || isnan(plain_ns) || long_ns == plain_ns)
+	if (isnan(like_ns) || isnan(variant_ns) || isnan(plain_ns) || like_ns == plain_ns)
 		return NAN;
-	return (long_ns - short_ns) / (long_ns - plain_ns);
+	return (like_ns - variant_ns) / (like_ns - plain_ns);
 }
 
-void price_idle_verdict(char *out, size_t len, double long_ns, double short_ns, double plain_ns)
+void price_share_verdict(char *out, size_t len, double like_ns, double variant_ns, double plain_ns,
+			 const char *cause, const char *rest)
 {
-	double share = price_idle_share(long_ns, short_ns, plain_ns);
+	double share = price_share(like_ns, variant_ns, plain_ns);
 
 	if (isnan(share))
 		snprintf(out, len, "not measured in this run");
-	else if (plain_ns > 0 && price_within(short_ns / plain_ns))
-		snprintf(out, len,
-			 "within ±10 %% of it: the waiter's idle time before the wake is the "
-			 "difference (%.0f %% of it)",
-			 100 * share);
+	else if (plain_ns > 0 && price_within(variant_ns / plain_ns))
+		snprintf(out, len, "within ±10 %% of it: %s is the difference (%.0f %% of it)",
+			 cause, 100 * share);
 	else
 		snprintf(out, len,
-			 "outside ±10 %% of it: the idle time makes %.0f %% of the difference, the "
-			 "rest is what else differs (a new waiter each wake, its hand-shake)",
-			 100 * share);
+			 "outside ±10 %% of it: %s makes %.0f %% of the difference, the rest is what "
+			 "else differs (%s)",
+			 cause, 100 * share, rest);
 }
 
 /* What the like-for-like case measured beside its pairing: the shape of
- * stress-ng's process, or the wake after a short idle. */
+ * stress-ng's process, or the same loop with one thing changed back to
+ * what the plain loop does (the wake after a short idle, fork in place of
+ * posix_spawn), set against the plain loop's figure in its pairing. */
 static size_t like_tail(const struct pb_report *rep, const struct pb_case *lc,
 			const struct pb_case *pc, char *out, size_t len)
 {
 	double maps = pb_report_median(rep, lc, "peer_maps");
 	double shrt = pb_report_median(rep, lc, "short_idle_ns");
-	double plain = pb_report_median(rep, pc, "ours_ns");
-	char a[32], b[32], why[200];
+	double fork = pb_report_median(rep, lc, "fork_variant_ns");
+	double like = pb_report_median(rep, lc, "ours_ns"),
+	       plain = pb_report_median(rep, pc, "ours_ns");
+	char a[32], b[32], why[240];
 
 	if (!isnan(maps))
 		return (size_t)
@@ -211,9 +214,19 @@ static size_t like_tail(const struct pb_report *rep, const struct pb_case *lc,
 				 pb_report_median(rep, lc, "ours_maps"),
 				 pb_report_median(rep, lc, "ours_anon_kib"),
 				 pb_report_median(rep, lc, "ours_max_fd"));
+	if (!isnan(fork)) {
+		price_share_verdict(why, sizeof(why), like, fork, plain, "fork",
+				    "hyperfine's stdio on /dev/null, its environment variable");
+		return (size_t)snprintf(out, len,
+					" (the same runs with fork + exec in place of posix_spawn: "
+					"%s; the plain loop took %s in its pairing: %s)",
+					human(a, sizeof(a), fork), human(b, sizeof(b), plain), why);
+	}
 	if (isnan(shrt))
 		return 0;
-	price_idle_verdict(why, sizeof(why), pb_report_median(rep, lc, "ours_ns"), shrt, plain);
+	price_share_verdict(why, sizeof(why), like, shrt, plain,
+			    "the waiter's PU's idle time before the wake",
+			    "a new waiter each wake, its hand-shake, the waker on worker 1's PU");
 	return (size_t)snprintf(
 		out, len,
 		" (the same loop with the waiter's PU idle %.0f ms instead of %.0f ms before each "

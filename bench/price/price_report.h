@@ -22,15 +22,17 @@ bool price_within(double ratio);
 void price_explain(char *out, size_t len, const char *what, const char *peer, const double a[3],
 		   const char *like_what, const double b[3]);
 
-/* The share of the difference between the like-for-like wake loop
- * (long_ns: the waiter's PU idle as perf leaves it) and the plain loop
- * (plain_ns) that the idle time makes: the like-for-like loop after a
- * short idle (short_ns) gives (long - short) / (long - plain). NaN when a
- * figure is missing or there is no difference. */
-double price_idle_share(double long_ns, double short_ns, double plain_ns);
-/* The phrase the findings give for it: short_ns within ±10 % of plain_ns
- * (the idle time is the difference), or the idle time's share. */
-void price_idle_verdict(char *out, size_t len, double long_ns, double short_ns, double plain_ns);
+/* The share of the difference between a like-for-like loop (like_ns) and
+ * the plain loop (plain_ns) that one ingredient makes: the like-for-like
+ * loop with that ingredient changed back to the plain loop's (variant_ns:
+ * the wake after the plain loop's short idle, fork in place of
+ * posix_spawn) gives (like - variant) / (like - plain). NaN when a figure
+ * is missing or there is no difference. */
+double price_share(double like_ns, double variant_ns, double plain_ns);
+/* The phrase the findings give for it: variant_ns within ±10 % of
+ * plain_ns (cause is the difference), or cause's share and the rest. */
+void price_share_verdict(char *out, size_t len, double like_ns, double variant_ns, double plain_ns,
+			 const char *cause, const char *rest);
 
 /* One note: for each like-for-like case in the run, price_explain's
  * sentence (plus the shape of the peer's process where it was measured). */
