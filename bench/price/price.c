@@ -146,7 +146,7 @@ static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const s
 	/* default: 3 alternations a repetition, 15 in all over 5 repetitions
 	 * (a 5-minute budget on 2 PUs; perf's futex wake alone takes 1 s);
 	 * quick: 2, 6 in all (a minute) */
-	int rounds = PB_PICK(cfg, 2, 3, 7);
+	int rounds = PB_PICK(cfg, 2, 3, 5);
 
 	for (int k = 0; k < 2; k++) {
 		struct pb_case c = { .experiment = "price",
