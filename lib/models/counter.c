@@ -4,7 +4,7 @@
  * (Lib/multiprocessing/sharedctypes.py), a ctypes int in shared memory that
  * many multiprocessing.Process or threading.Thread workers increment, with
  * and without its lock (a SemLock, Lib/multiprocessing/synchronize.py).
- * This file holds the six variants and the one measurement loop they share;
+ * This file holds the seven variants and the one measurement loop they share;
  * counter_run.c starts the workers and collects the result.
  *
  *   here                  CPython
