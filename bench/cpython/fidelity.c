@@ -340,8 +340,8 @@ static void judge_queues(struct pb_report *rep)
 		  "getter and the setter each under the Value's lock, CPython's window between",
 		  ONE, LOST("counter-procs", "value-unlocked", "window:cpython"),
 		  LOST("cpython-value", "unlocked", ""), CLOSE, 0, "%",
-		  "the model's window, gap and lock hold are CPython's timed alone (counter.py "
-		  "workload=calibrate); contending, the loops' phase decides the losses" },
+		  "the model's times are CPython's alone (counter.py workload=calibrate); losses "
+		  "hinge on a preemption in the window (one PU) or the loops' phase: see pus_used" },
 	};
 
 	struct claim plain = claims[2]; /* the plain C counter: printed, not judged */
