@@ -2,8 +2,8 @@
 /*
  * Tests for lib/models/counter.c and counter_run.c: every locked variant
  * and sharded end exactly at workers x increments, with processes and with
- * threads, with and without a window, sleeps or a gap; the unlocked one
- * never ends above it (and under TSan it must not be a data race); bad jobs
+ * threads, with and without a window, sleeps or a gap; the unlocked ones
+ * (unlocked, value-unlocked) never end above it (and under TSan it must not be a data race); bad jobs
  * fail with a reason; nothing is left behind. No timing assertions: whether
  * unlocked loses is up to the scheduler, so no test asks that it does.
  */
@@ -61,9 +61,11 @@ static void test_variants_table(void **state)
 		assert_non_null(v->destroy);
 		inexact += !v->exact;
 	}
-	assert_int_equal(n, 6);
-	assert_int_equal(inexact, 1);
+	assert_int_equal(n, 7);
+	assert_int_equal(inexact, 2);
 	assert_false(counter_find("unlocked")->exact);
+	assert_false(counter_find("value-unlocked")->exact);
+	assert_null(counter_find("value-unlocked")->loop_gil); /* it takes a lock */
 	assert_null(counter_find("nope"));
 	assert_null(counter_find(NULL));
 }
@@ -144,6 +146,57 @@ static void test_unlocked_bounds(void **state)
 			assert_int_equal(r.window_ticks > 0, win > 0);
 		}
 	assert_nothing_left(fds);
+}
+
+/* value-unlocked, CPython's `v.value += 1` on a synchronized Value: the
+ * lock is taken and given back twice per increment (the getter's section
+ * and the setter's), whatever the window, the hold or the workers. One
+ * worker never loses (nobody can store inside its window), with or without
+ * a window and a hold; two never end above the expected count. With
+ * threads, TSan sees the semaphore and the relaxed atomics: no data race. */
+static void test_value_unlocked(void **state)
+{
+	static const int workers[] = { 1, 2 };
+	int fds = count_open_fds();
+
+	(void)state;
+	for (int mode = COUNTER_PROCS; mode <= COUNTER_THREADS; mode++)
+		for (int i = 0; i < 2; i++)
+			for (uint64_t win = 0; win <= 300; win += 300) {
+				struct counter_job j = { .ops = counter_find("value-unlocked"),
+							 .mode = (enum counter_mode)mode,
+							 .workers = workers[i],
+							 .increments = 20000,
+							 .window_ns = win,
+							 .hold_ns = win / 3,
+							 .gap_ns = win / 2 };
+				struct counter_result r = run_ok(j);
+
+				assert_int_equal(r.lock_takes, 2 * r.expected_count);
+				assert_int_equal(r.lock_gives, 2 * r.expected_count);
+				assert_true(r.final_count <= r.expected_count);
+				assert_true(r.final_count >= 1);
+				if (workers[i] == 1)
+					assert_int_equal(r.lost_updates, 0);
+			}
+	assert_nothing_left(fds);
+}
+
+/* The other variants do not count their lock: lock_takes is value-unlocked's. */
+static void test_lock_takes_only_value(void **state)
+{
+	(void)state;
+	for (int v = 0; counter_variants[v]; v++) {
+		struct counter_job j = { .ops = counter_variants[v],
+					 .mode = COUNTER_THREADS,
+					 .workers = 1,
+					 .increments = 1000 };
+		struct counter_result r = run_ok(j);
+		bool value = strcmp(j.ops->name, "value-unlocked") == 0;
+
+		assert_int_equal(r.lock_takes, value ? 2000 : 0);
+		assert_int_equal(r.final_count, 1000);
+	}
 }
 
 /* Threads under the GIL. With a switch interval longer than the run no
@@ -332,11 +385,18 @@ static void test_bad_jobs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_variants_table),	cmocka_unit_test(test_exact_procs),
-		cmocka_unit_test(test_exact_threads),	cmocka_unit_test(test_exact_with_window),
-		cmocka_unit_test(test_unlocked_bounds), cmocka_unit_test(test_sleep_and_gap),
-		cmocka_unit_test(test_pinned),		cmocka_unit_test(test_callbacks),
-		cmocka_unit_test(test_bad_jobs),	cmocka_unit_test(test_threads_gil),
+		cmocka_unit_test(test_variants_table),
+		cmocka_unit_test(test_exact_procs),
+		cmocka_unit_test(test_exact_threads),
+		cmocka_unit_test(test_exact_with_window),
+		cmocka_unit_test(test_unlocked_bounds),
+		cmocka_unit_test(test_sleep_and_gap),
+		cmocka_unit_test(test_pinned),
+		cmocka_unit_test(test_callbacks),
+		cmocka_unit_test(test_bad_jobs),
+		cmocka_unit_test(test_threads_gil),
+		cmocka_unit_test(test_value_unlocked),
+		cmocka_unit_test(test_lock_takes_only_value),
 	};
 
 	return cmocka_run_group_tests_name("counter", tests, NULL, NULL);

@@ -72,6 +72,27 @@ static void gil_plan(struct pb_plan *plan, const struct pb_config *cfg, struct p
 	}
 }
 
+/* value-unlocked as CPython runs `v.value += 1`: 2 processes, the window
+ * and the gap CPython's, measured in each repetition (counter.py
+ * workload=calibrate), the increments of cpython-value's tight loop: the
+ * fidelity table's twin of cpython-value/unlocked/w:2. The estimate: the
+ * calibration (a Python start and 0.2 s of loops), then about 0.5 us an
+ * increment (two processes, 2-PU VM, run 20261130T212906Z's cpython-value
+ * locked at 0.9 us, rounded down: no interpreter here). */
+static void cpython_twin_plan(struct pb_plan *plan, const struct pb_config *cfg, struct pb_case c)
+{
+	int64_t n = PB_PICK(cfg, 100000, 200000, 1000000);
+
+	c.pin_fixed = false;
+	c.pin = PIN_NONE;
+	c.extra[0] = '\0';
+	pb_case_label(&c, "window:cpython");
+	pb_case_set(&c, "window_cpython", 1);
+	c.workers = 2;
+	c.est_s = 0.4 + 0.5e-6 * (double)(2 * n);
+	counter_add(plan, c, "value-unlocked", COUNTER_PROCS, n);
+}
+
 /* Every variant, W workers sharing a fixed total of increments as fast as
  * they can, under the run's --pin and again under compact and scatter
  * (quick: those two at W = 2 and processes only; default: at W = 2). The
@@ -103,6 +124,10 @@ static void contention_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				for (int v = 0; counter_variants[v]; v++) {
 					const char *name = counter_variants[v]->name;
 
+					/* value-unlocked: only with CPython's window */
+					if (strcmp(name, "value-unlocked") == 0)
+						continue;
+
 					c.est_s = 0.01 +
 						  1e-9 * increment_ns(name) * (double)(n * w[i]) +
 						  0.0005 * w[i];
@@ -110,6 +135,7 @@ static void contention_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				}
 			}
 	gil_plan(plan, cfg, c, w, nw);
+	cpython_twin_plan(plan, cfg, c);
 }
 
 /* The case of variant at W = 2 under mode and the pin in extra. */
@@ -210,7 +236,8 @@ static void contention_summarize(struct pb_report *rep)
 
 const struct pb_experiment counter_contention_experiment = {
 	.name = "counter-contention",
-	.summary = "W workers on one counter, six variants: the cost per increment, against atomic",
+	.summary =
+		"W workers on one counter, six variants (and CPython's value-unlocked at W = 2): the cost per increment, against atomic",
 	.plan = contention_plan,
 	.summarize = contention_summarize,
 };

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cpython.h"
+
 const char *const counter_model[] = { "counter-procs", "counter-threads", "counter-threads-gil" };
 
 /* ---- one repetition ---- */
@@ -49,6 +51,9 @@ static void report(struct pb_ctx *ctx, const struct counter_job *j, const struct
 		pb_metric(ctx, "gil_switches", (double)r->gil_switches, "count");
 	if (j->window_ns)
 		pb_metric(ctx, "window_ticks", (double)r->window_ticks, "count");
+	if (r->lock_takes) /* value-unlocked: the getter's and the setter's */
+		pb_metric(ctx, "lock_takes_per_increment", (double)r->lock_takes / expected,
+			  "count");
 	pb_report_pus(ctx, r->ran_on, j->workers);
 }
 
@@ -70,8 +75,18 @@ static int counter_case_run(struct pb_ctx *ctx, const struct pb_case *c)
 		.arg = ctx,
 	};
 	struct counter_result r = { 0 };
+	struct cpython_counter_costs py;
 	int rc;
 
+	/* window:cpython: CPython's times, measured now: the lock held in each
+	 * accessor, and the window and the gap outside it */
+	if (param_or_0(c, "window_cpython")) {
+		if ((rc = cpython_counter_costs(ctx, &py)) != 0)
+			return rc > 0 ? 0 : -1; /* skipped (no python), or it said why */
+		j.hold_ns = (uint64_t)(py.hold_ns + 0.5);
+		j.window_ns = (uint64_t)(py.window_ns - py.hold_ns + 0.5);
+		j.gap_ns = (uint64_t)(py.gap_ns - py.hold_ns + 0.5);
+	}
 	r.ran_on = calloc((size_t)c->workers, sizeof(*r.ran_on));
 	if (!r.ran_on)
 		return pb_fail(ctx, "calloc: out of memory");

@@ -278,17 +278,24 @@ static double *cost_slot(struct cpython_call_costs *c, size_t i)
 	return slot[i];
 }
 
-int cpython_parse_costs(const char *text, struct cpython_call_costs *out, char *why, size_t len)
+/* Each of the n names once in text's "metric value unit" lines, 0 .. 1e6
+ * ns, into slot[i]; 0, or -1 with why filled. */
+static int parse_named(const char *text, const char *const *names, double *const *slot, size_t n,
+		       char *why, size_t len)
 {
-	unsigned seen[NCOSTS] = { 0 };
+	unsigned seen[8] = { 0 };
 	char name[64], unit[32];
 	double v;
 
+	if (n > sizeof(seen) / sizeof(*seen)) {
+		snprintf(why, len, "calibration: %zu names, at most 8", n);
+		return -1;
+	}
 	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
 		if (sscanf(l, "%63s %lf %31s", name, &v, unit) != 3)
 			continue;
-		for (size_t i = 0; i < NCOSTS; i++) {
-			if (strcmp(name, cost_names[i]) != 0)
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(name, names[i]) != 0)
 				continue;
 			if (!(v >= 0 && v <= 1e6) || strcmp(unit, "ns") != 0 || seen[i]++) {
 				snprintf(why, len,
@@ -296,21 +303,33 @@ int cpython_parse_costs(const char *text, struct cpython_call_costs *out, char *
 					 name, v, unit);
 				return -1;
 			}
-			*cost_slot(out, i) = v;
+			*slot[i] = v;
 		}
 	}
-	for (size_t i = 0; i < NCOSTS; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (!seen[i]) {
-			snprintf(why, len, "calibration: no %s in its output", cost_names[i]);
+			snprintf(why, len, "calibration: no %s in its output", names[i]);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-int cpython_call_costs(struct pb_ctx *ctx, size_t msg_bytes, struct cpython_call_costs *out)
+int cpython_parse_costs(const char *text, struct cpython_call_costs *out, char *why, size_t len)
 {
-	char py[PATH_MAX], dir[PATH_MAX], buf[4][256], text[4096] = "", why[200];
+	double *const slot[NCOSTS] = { &out->send_bytes_ns, &out->recv_bytes_ns, &out->put_ns,
+				       &out->feed_ns, &out->get_ns };
+
+	return parse_named(text, cost_names, slot, NCOSTS, why, len);
+}
+
+/* Run script (in bench/cpython/) with arguments a1 and a2 in this case
+ * process, its stdout in text: 0, 1 after pb_skip (no interpreter), or -1
+ * after pb_fail. */
+static int run_calibration(struct pb_ctx *ctx, const char *script, const char *a1, const char *a2,
+			   char *text, size_t cap)
+{
+	char py[PATH_MAX], dir[PATH_MAX], buf[4][256];
 	char *argv[5] = { buf[0], buf[1], buf[2], buf[3], NULL };
 
 	if (!cpython_interpreter(pb_cfg(ctx), py, sizeof(py))) {
@@ -322,15 +341,46 @@ int cpython_call_costs(struct pb_ctx *ctx, size_t msg_bytes, struct cpython_call
 		return pb_fail(ctx,
 			       "bench/cpython/pbcommon.py not found (set PARBENCH_CPYTHON_DIR)");
 	if (snprintf(buf[0], 256, "%s", py) >= 256 ||
-	    snprintf(buf[1], 256, "%s/ipc.py", dir) >= 256)
+	    snprintf(buf[1], 256, "%s/%s", dir, script) >= 256)
 		return pb_fail(ctx, "the path of %s or of %s is longer than 255 bytes", py, dir);
-	snprintf(buf[2], 256, "model=calibrate");
-	snprintf(buf[3], 256, "msg_bytes=%zu", msg_bytes);
-	if (run_program(ctx, argv, &(struct sink){ .text = text, .cap = sizeof(text) }) < 0)
-		return -1;
+	snprintf(buf[2], 256, "%s", a1);
+	snprintf(buf[3], 256, "%s", a2);
+	return run_program(ctx, argv, &(struct sink){ .text = text, .cap = cap }) < 0 ? -1 : 0;
+}
+
+int cpython_call_costs(struct pb_ctx *ctx, size_t msg_bytes, struct cpython_call_costs *out)
+{
+	char text[4096] = "", why[200], msg_size[64];
+	int rc;
+
+	snprintf(msg_size, sizeof(msg_size), "msg_bytes=%zu", msg_bytes);
+	if ((rc = run_calibration(ctx, "ipc.py", "model=calibrate", msg_size, text, sizeof(text))))
+		return rc;
 	if (cpython_parse_costs(text, out, why, sizeof(why)) < 0)
 		return pb_fail(ctx, "%s", why);
 	for (size_t i = 0; i < NCOSTS; i++)
 		pb_metric(ctx, cost_names[i], *cost_slot(out, i), "ns");
+	return 0;
+}
+
+int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out)
+{
+	static const char *const names[] = { "py_window_ns", "py_gap_ns", "py_hold_ns" };
+	double *const slot[] = { &out->window_ns, &out->gap_ns, &out->hold_ns };
+	char text[4096] = "", why[200];
+	int rc = run_calibration(ctx, "counter.py", "workload=calibrate", "n=50000", text,
+				 sizeof(text));
+
+	if (rc)
+		return rc;
+	if (parse_named(text, names, slot, 3, why, sizeof(why)) < 0)
+		return pb_fail(ctx, "%s", why);
+	if (out->hold_ns >= out->window_ns || out->hold_ns >= out->gap_ns)
+		return pb_fail(ctx,
+			       "calibration: the lock held %.0f ns, not less than the window "
+			       "(%.0f ns) and the gap (%.0f ns) that hold it",
+			       out->hold_ns, out->window_ns, out->gap_ns);
+	for (size_t i = 0; i < 3; i++)
+		pb_metric(ctx, names[i], *slot[i], "ns");
 	return 0;
 }

@@ -43,6 +43,17 @@ int cpython_parse_costs(const char *text, struct cpython_call_costs *out, char *
  * pb_skip (no interpreter), or -1 after pb_fail (it failed, or printed
  * garbage). */
 int cpython_call_costs(struct pb_ctx *ctx, size_t msg_bytes, struct cpython_call_costs *out);
+/* Where the time of CPython's `v.value += 1` on a Value('i') goes, one
+ * process alone (counter.py workload=calibrate): window_ns from the
+ * getter's load to the setter's store, gap_ns from the store to the next
+ * load, hold_ns the Value's lock held in one accessor (half of it in the
+ * window, half in the gap, on either side of each access); ns. */
+struct cpython_counter_costs {
+	double window_ns, gap_ns, hold_ns;
+};
+/* Run that calibration in this case process (outside the timed work) and
+ * record both as metrics: 0, 1 after pb_skip, or -1 after pb_fail. */
+int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out);
 
 /* The fidelity table: notes and derived rows, C against CPython. */
 void cpython_fidelity(struct pb_report *rep);

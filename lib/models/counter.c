@@ -4,7 +4,7 @@
  * (Lib/multiprocessing/sharedctypes.py), a ctypes int in shared memory that
  * many multiprocessing.Process or threading.Thread workers increment, with
  * and without its lock (a SemLock, Lib/multiprocessing/synchronize.py).
- * This file holds the six variants and the one measurement loop they share;
+ * This file holds the seven variants and the one measurement loop they share;
  * counter_run.c starts the workers and collects the result.
  *
  *   here                  CPython
@@ -18,6 +18,11 @@
  *   semaphore             `with val.get_lock(): val.value += 1`: a SemLock
  *                         is a POSIX semaphore of value 1 (Lock; Value's
  *                         default RLock is the same semaphore, recursive)
+ *   value-unlocked        the seed's `val.value += 1` as CPython runs it:
+ *                         the getter takes that semaphore for the load and
+ *                         gives it back, the window runs unlocked, the
+ *                         setter takes it again for the store (unlocked
+ *                         is the same increment without the Value's lock)
  *   mutex, spin, atomic,  what C offers besides: a pthread mutex, a spin
  *   sharded               lock, one atomic add, per-worker counters
  *   generic_loop()        the worker's `for _ in range(n): sleep; += 1`
@@ -94,6 +99,50 @@ static inline uint64_t semaphore_increment(struct counter_shm *s, int w, uint64_
 		;
 	x = read_work_write(&s->value, ticks, x);
 	sem_post(&s->sem);
+	return x;
+}
+
+/* value-unlocked: `v.value += 1` on a synchronized Value without
+ * get_lock(). Synchronized's getter and setter (make_property's template
+ * in sharedctypes.py) each do acquire; access; release on the Value's
+ * RLock (a SemLock: the same semaphore as above), so the increment is two
+ * short locked sections with the window between them: load under the lock,
+ * release, the bytecodes between the load and the store (the window),
+ * re-acquire, store, release. An update is lost only when another worker's
+ * store lands in that window; the lock makes the load and the store
+ * indivisible, not the increment. Each take and give-back is counted on the
+ * worker's own line (the unit test's check that there are two of each per
+ * increment). Named for what CPython calls it: a Value, incremented
+ * without its lock. */
+static inline void value_lock(struct counter_shm *s, int w)
+{
+	while (sem_wait(&s->sem) != 0 && errno == EINTR)
+		;
+	s->slot[w].takes++;
+}
+
+static inline void value_unlock(struct counter_shm *s, int w)
+{
+	s->slot[w].gives++;
+	sem_post(&s->sem);
+}
+
+static inline uint64_t value_unlocked_increment(struct counter_shm *s, int w, uint64_t ticks,
+						uint64_t x)
+{
+	uint64_t v, hold = s->hold_ticks;
+
+	value_lock(s, w); /* the getter: acquire, self._obj.value, release */
+	x = window(x, hold);
+	v = atomic_load_explicit(&s->value, memory_order_relaxed);
+	x = window(x ^ v, hold);
+	value_unlock(s, w);
+	x = window(x, ticks); /* its return, the add, the setter's call */
+	value_lock(s, w);     /* the setter: acquire, self._obj.value = v, release */
+	x = window(x, hold);
+	atomic_store_explicit(&s->value, v + 1, memory_order_relaxed);
+	x = window(x, hold);
+	value_unlock(s, w);
 	return x;
 }
 
@@ -186,6 +235,7 @@ generic_loop(increment_fn inc, struct counter_shm *s, int w, const struct counte
 COUNTER_LOOP(unlocked)
 COUNTER_LOOP(mutex)
 COUNTER_LOOP(semaphore)
+COUNTER_LOOP(value_unlocked)
 COUNTER_LOOP(spin)
 COUNTER_LOOP(atomic)
 COUNTER_LOOP(sharded)
@@ -333,17 +383,19 @@ static uint64_t sharded_total(struct counter_shm *s, int workers)
 	return sum;
 }
 
-#define VARIANT(v, text, is_exact, gil_fn, init_fn, total_fn, destroy_fn) \
-	static const struct counter_ops v##_ops = {                       \
-		.name = #v,                                               \
-		.what = text,                                             \
-		.exact = is_exact,                                        \
-		.init = init_fn,                                          \
-		.loop = v##_loop,                                         \
-		.loop_gil = gil_fn,                                       \
-		.total = total_fn,                                        \
-		.destroy = destroy_fn,                                    \
+#define VARIANT_AS(v, vname, text, is_exact, gil_fn, init_fn, total_fn, destroy_fn) \
+	static const struct counter_ops v##_ops = {                                 \
+		.name = vname,                                                      \
+		.what = text,                                                       \
+		.exact = is_exact,                                                  \
+		.init = init_fn,                                                    \
+		.loop = v##_loop,                                                   \
+		.loop_gil = gil_fn,                                                 \
+		.total = total_fn,                                                  \
+		.destroy = destroy_fn,                                              \
 	}
+#define VARIANT(v, text, is_exact, gil_fn, init_fn, total_fn, destroy_fn) \
+	VARIANT_AS(v, #v, text, is_exact, gil_fn, init_fn, total_fn, destroy_fn)
 
 VARIANT(unlocked, "relaxed load, window, relaxed store: loses updates", false, unlocked_gil_loop,
 	plain_init, value_total, plain_destroy);
@@ -351,6 +403,9 @@ VARIANT(mutex, "pthread mutex (process-shared for processes) around load/window/
 	mutex_init, value_total, mutex_destroy);
 VARIANT(semaphore, "POSIX semaphore of value 1 around it, like multiprocessing.Lock", true, NULL,
 	semaphore_init, value_total, semaphore_destroy);
+VARIANT_AS(value_unlocked, "value-unlocked",
+	   "Value's getter and setter each under its semaphore, the window between: loses updates",
+	   false, NULL, semaphore_init, value_total, semaphore_destroy);
 VARIANT(spin, "test-and-test-and-set spin lock with pause around it", true, NULL, plain_init,
 	value_total, plain_destroy);
 VARIANT(atomic, "window, then atomic_fetch_add", true, atomic_gil_loop, plain_init, value_total,
@@ -359,7 +414,8 @@ VARIANT(sharded, "per-worker padded counters, summed at the end", true, sharded_
 	plain_init, sharded_total, plain_destroy);
 
 const struct counter_ops *const counter_variants[] = {
-	&unlocked_ops, &mutex_ops, &semaphore_ops, &spin_ops, &atomic_ops, &sharded_ops, NULL,
+	&unlocked_ops, &mutex_ops,   &semaphore_ops,	  &spin_ops,
+	&atomic_ops,   &sharded_ops, &value_unlocked_ops, NULL,
 };
 
 const struct counter_ops *counter_find(const char *name)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * counter — one shared counter, W workers (processes or threads), and six
- * ways to protect an increment: the seed's Value('i') with and without its
- * Lock, and what C offers besides (counter.c: the variants, as CPython's
+ * counter — one shared counter, W workers (processes or threads), and seven
+ * ways to (not) protect an increment: the seed's Value('i') with and without
+ * its Lock (and without get_lock(), as CPython runs it: value-unlocked), and
+ * what C offers besides (counter.c: the variants, as CPython's
  * Lib/multiprocessing/sharedctypes.py and synchronize.py; counter_run.c:
  * starting and joining the workers).
  *
@@ -64,12 +65,17 @@ struct counter_job {
 	int workers;
 	uint64_t increments; /* per worker */
 	/* work done between reading the counter and writing it back (unlocked,
-	 * mutex, semaphore, spin, sharded) or before the increment (atomic,
+	 * mutex, semaphore, spin, sharded; value-unlocked: with the lock
+	 * released) or before the increment (atomic,
 	 * which has no gap): the gap between CPython's load and store */
 	uint64_t window_ns;
 	/* work done before every increment, outside any lock: the rest of a
 	 * loop that does more than count */
 	uint64_t gap_ns;
+	/* value-unlocked: work done under the lock in each of its two locked
+	 * sections, half before the access and half after: what CPython's
+	 * accessor runs between its acquire and its release */
+	uint64_t hold_ns;
 	uint64_t sleep_ns; /* sleep before every increment: the seed's sleep(0.01) */
 	/* sleep until the next multiple of sleep_ns instead (CLOCK_MONOTONIC):
 	 * every worker wakes on the same tick, as with a coarse timer */
@@ -95,6 +101,8 @@ struct counter_result {
 	double start_skew_s;	 /* start signal -> the last worker to see it */
 	double overlap;		 /* share of the span in which all workers were counting */
 	uint64_t gil_switches;	 /* COUNTER_THREADS_GIL: takes by a new holder */
+	uint64_t lock_takes;	 /* value-unlocked: the Value's lock taken, all workers */
+	uint64_t lock_gives;	 /* ... and given back */
 	int *ran_on;		 /* caller's array of `workers` PUs, or NULL */
 	char error[256];
 };

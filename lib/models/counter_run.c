@@ -291,12 +291,15 @@ static void collect(struct run *run)
 	uint64_t go = run->s->go_ns, first_end = UINT64_MAX, last_end = go, last_start = go;
 
 	r->final_count = j->ops->total(run->s, j->workers);
+	r->lock_takes = r->lock_gives = 0;
 	r->lost_updates = r->expected_count > r->final_count ? r->expected_count - r->final_count :
 							       0;
 	for (int i = 0; i < j->workers; i++) {
 		first_end = slot[i].end_ns < first_end ? slot[i].end_ns : first_end;
 		last_end = slot[i].end_ns > last_end ? slot[i].end_ns : last_end;
 		last_start = slot[i].start_ns > last_start ? slot[i].start_ns : last_start;
+		r->lock_takes += slot[i].takes;
+		r->lock_gives += slot[i].gives;
 		if (r->ran_on)
 			r->ran_on[i] = slot[i].pu;
 	}
@@ -376,6 +379,7 @@ int counter_run(const struct counter_job *j, struct counter_result *r)
 	}
 	run.s->window_ticks = r->window_ticks;
 	run.s->gap_ticks = ticks_for(j->gap_ns);
+	run.s->hold_ticks = ticks_for(j->hold_ns / 2);
 	run.pid = calloc((size_t)j->workers, sizeof(*run.pid));
 	run.tid = calloc((size_t)j->workers, sizeof(*run.tid));
 	run.workers = calloc((size_t)j->workers, sizeof(*run.workers));

@@ -27,6 +27,7 @@ struct counter_slot {
 	uint64_t start_ns;		       /* when it saw the start signal */
 	uint64_t end_ns;		       /* when its last increment was done */
 	uint64_t sink;			       /* the window's work, so it is done */
+	uint64_t takes, gives;		       /* value-unlocked: lock takes and give-backs */
 	int pu;				       /* the PU it finished on */
 	atomic_int cpu;			       /* the PU it waits on at the start ... */
 	_Atomic uint64_t seen_ns;	       /* ... as seen then */
@@ -43,6 +44,7 @@ struct counter_shm {
 	atomic_int go;			  /* GO_WAIT, then GO_RUN or GO_ABORT */
 	int spread;			  /* how many PUs the workers can be on */
 	uint64_t window_ticks, gap_ticks; /* the job's, as wl_tick()s */
+	uint64_t hold_ticks;		  /* half the job's hold_ns, as wl_tick()s */
 	uint64_t go_ns;			  /* written by the last worker to arrive */
 	struct counter_slot slot[];
 };
