@@ -56,7 +56,7 @@ static void seed_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		     { 10, 100000, false },
 		     { 10, 1000000, false } };
 	int n = PB_PICK(cfg, 10, 50, 50), modes = PB_PICK(cfg, 1, 2, 2);
-	int nmore = PB_PICK(cfg, 2, 1, 4);
+	int nmore = PB_PICK(cfg, 2, 0, 4);
 	struct pb_case c = { .experiment = "counter-seed", .param = "window_ns" };
 
 	for (int m = 0; m < modes; m++) {

@@ -85,8 +85,15 @@ int tasks_workers(const struct pb_config *cfg, int ntasks, int *w, int max)
 		w[0] = ntasks; /* every task at once; serial is the baseline */
 		return 1;
 	}
-	if (cfg->profile == PROFILE_DEFAULT)
-		return tasks_sweep_to(ntasks, w, max);
+	if (cfg->profile == PROFILE_DEFAULT) {
+		/* from 2: one worker is serial again, and serial/w:1 is the
+		 * curve's first point (a 5-minute budget on 2 PUs) */
+		int n = tasks_sweep_to(ntasks, w, max);
+
+		for (int i = 1; i < n; i++)
+			w[i - 1] = w[i];
+		return n > 1 ? n - 1 : n;
+	}
 	/* full: twice the PUs the tasks can use, or one past the task count */
 	hi = 2 * (cfg->pus < ntasks ? cfg->pus : ntasks);
 	hi = hi > ntasks + 1 ? hi : ntasks + 1;
