@@ -45,9 +45,9 @@ static void convoy_plan(struct pb_plan *plan, const struct pb_config *cfg)
 int gil_convoy_trips(const struct pb_config *cfg, int k)
 {
 	/* about a quarter of a second of round trips (quick: 0.05 s), at
-	 * least 20, at most 300 (full: 100 .. 1000) */
+	 * least 20, at most 300 (quick: 100; full: 100 .. 1000) */
 	double s = PB_PICK(cfg, 0.05, 0.25, 1.0);
-	int lo = PB_PICK(cfg, 20, 20, 100), hi = PB_PICK(cfg, 300, 300, 1000);
+	int lo = PB_PICK(cfg, 20, 20, 100), hi = PB_PICK(cfg, 100, 300, 1000);
 	double trip = gil_estimate(2, GIL_DEFAULT_INTERVAL_US, k) -
 		      gil_estimate(1, GIL_DEFAULT_INTERVAL_US, k);
 	int n = (int)(s / trip);

@@ -37,7 +37,8 @@ double gil_budget(int trips, unsigned long switch_us);
 double gil_estimate(int64_t trips, unsigned long switch_us, int cpu_threads);
 /* gil-convoy's round trips per repetition next to k CPU threads (the C
  * cases and their cpython-threads twins): as many as fit about 0.25 s
- * (quick 0.05, full 1), between 20 and 300 (full: 100 and 1000). Next to two
+ * (quick 0.05, full 1), between 20 and 300 (quick: 20 and 100; full: 100
+ * and 1000). Next to two
  * CPU threads a round trip waits about three intervals, so 20; with none it
  * is 0.15 ms, so 300 for a steady p50. */
 int gil_convoy_trips(const struct pb_config *cfg, int k);
