@@ -209,10 +209,10 @@ static void plan_counter(struct pb_plan *plan, const struct pb_config *cfg)
 		c.workers = 2;
 		pb_plan_add(plan, &c);
 	}
-	pb_case_name(&seed, "n", 50);
+	pb_case_name(&seed, "n", PB_PICK(cfg, 10, 50, 50)); /* as the C twins' */
 	pb_case_name(&seed, "sleep_ms", 10);
 	seed.workers = 10;
-	seed.est_s = 0.15 + 50 * 0.0105; /* ten interpreters forked, 50 sleeps */
+	seed.est_s = 0.15 + PB_PICK(cfg, 10, 50, 50) * 0.0105; /* ten forked, n sleeps */
 	pb_plan_add(plan, &seed);
 }
 
