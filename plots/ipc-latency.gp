@@ -12,14 +12,21 @@ load plotdir.'/ipc.gpi'
 
 name = 'ipc-latency'
 sel(m, pin, met) = is(3, 'ipc-latency') && is(4, m) && strstrt(strcol(2), '/'.pin.'/') > 0 \
-    && is(10, met)
-has_mean(m) = sel(m, 'pin:single', 'latency_ns_mean') || sel(m, 'pin:scatter', 'latency_ns_mean')
+    && is(10, met) && is(7, 'msg_bytes')
+has_mean(m) = (sel(m, 'pin:single', 'latency_ns_mean') || sel(m, 'pin:scatter', 'latency_ns_mean')) \
+    && is(7, 'msg_bytes')
 # CPython's channels the run has, in its order
 py_models = ''
+# (ping-pongs only: the busy queue's param is busy_us, a delivery, not a
+# round trip of msg_bytes)
 stats summary using ((is(3, 'ipc-latency') && is_py(strcol(4)) && is(10, 'latency_ns_mean') \
-    && strstrt(py_models.' ', ' '.strcol(4).' ') == 0) ? (py_models = py_models.' '.strcol(4)) : 0, 1) nooutput
+    && is(7, 'msg_bytes') && strstrt(py_models.' ', ' '.strcol(4).' ') == 0) \
+    ? (py_models = py_models.' '.strcol(4)) : 0, 1) nooutput
+# and the C models that charge CPython's cost per call (bench/ipc/latency.c,
+# latency_gil.c), beside the ones that do not
+lat_models = ipc_models.' manager-queue duplex-py queue-py queue-py-gil'
 list = ''
-do for [m in ipc_models.py_models] {
+do for [m in lat_models.py_models] {
     k = 0
     stats summary using (has_mean(m) ? (k = k + 1) : 0, 1) nooutput
     if (k > 0) { list = list.' '.m }
