@@ -54,12 +54,14 @@ stats summary using (is_lat(0) ? (ylo = have(ylo) && ylo < column(12) ? ylo : co
     yhi = have(yhi) && yhi > column(14) ? yhi : column(14)) : 0, 1) nooutput
 set style line 47 lc rgb '#5e3c99' lw 2 dt 2 pt 8 ps 1.4    # CPython echo
 set style line 48 lc rgb '#b2abd2' lw 2 dt 4 pt 3 ps 1.2    # CPython sleep overshoot
-# "gil-convoy/threads/io/n:500/echo_us:100/w:1/cpu_threads:0" -> "n:500, echo_us:100"
+# "gil-convoy/threads/io/n:500/echo_us:100/w:1/cpu_threads:0" -> "echo_us:100"
+# (the round trips per repetition, n, differ with K: said once, not as the
+# first row's)
 p = strstrt(desc, '/n:')
 q = strstrt(desc, '/w:')
 desc = (p > 0 && q > p) ? desc[p + 1:q - 1] : ''
 p = strstrt(desc, '/')
-if (p > 0) { desc = desc[1:p - 1].', '.desc[p + 1:] }
+if (p > 0) { desc = desc[p + 1:].', n round trips per K' }
 
 W = 1400
 H = 560
