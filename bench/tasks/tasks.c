@@ -86,13 +86,17 @@ int tasks_workers(const struct pb_config *cfg, int ntasks, int *w, int max)
 		return 1;
 	}
 	if (cfg->profile == PROFILE_DEFAULT) {
-		/* from 2: one worker is serial again, and serial/w:1 is the
-		 * curve's first point (a 5-minute budget on 2 PUs) */
+		/* from 2 when 3 points or more remain: one worker is serial
+		 * again, and serial/w:1 is the curve's first point (a 5-minute
+		 * budget on 2 PUs); a shorter sweep keeps w:1, or its plot would
+		 * be a dot */
 		int n = tasks_sweep_to(ntasks, w, max);
 
+		if (n < 4)
+			return n;
 		for (int i = 1; i < n; i++)
 			w[i - 1] = w[i];
-		return n > 1 ? n - 1 : n;
+		return n - 1;
 	}
 	/* full: twice the PUs the tasks can use, or one past the task count */
 	hi = 2 * (cfg->pus < ntasks ? cfg->pus : ntasks);

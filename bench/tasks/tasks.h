@@ -73,7 +73,8 @@ int tasks_count(const struct pb_config *cfg, enum workload_kind kind);
 /* The worker counts of a swept model (into w, room for max): quick, the task
  * count alone; default, 2 .. 8 then powers of two up to the task count
  * (more workers than tasks add nothing but idle workers; one worker is
- * serial again, and serial is the curve's first point); full, from 1 up to twice
+ * serial again, and serial is the curve's first point), from 1 when fewer
+ * than 3 points would remain; full, from 1 up to twice
  * the PUs the tasks can use (or one past the task count, if more), to show
  * the oversubscribed machine too. */
 int tasks_workers(const struct pb_config *cfg, int ntasks, int *w, int max);
