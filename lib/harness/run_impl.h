@@ -39,8 +39,12 @@ struct run {
 	size_t nkept;
 	uint64_t t0_ns; /* for the progress estimate */
 	size_t reps_done;
-	double est_total;   /* the plan's estimate of the whole run, s */
-	double est_started; /* ... of the repetitions started so far */
+	double est_total;		 /* the plan's estimate of the whole run, s */
+	double est_started;		 /* ... of the repetitions started so far */
+	size_t reps_started, reps_total; /* for the progress line: with
+					  * --interleave a case ends only in the
+					  * last round, so cases done would
+					  * stand still */
 	bool tty;
 	FILE *human;		/* case lines: stdout, or stderr when the CSV goes to stdout */
 	char units[256][2][64]; /* metric name -> unit, for the CSV */

@@ -50,14 +50,18 @@ void run_progress(struct run *r, const struct pb_case *c, int rep)
 	char left[32] = "?";
 
 	r->est_started += run_case_estimate(c);
+	r->reps_started++;
 	if (!r->tty)
 		return;
+	if (!r->reps_total) /* the repetitions this run has to do (--resume: fewer) */
+		for (size_t i = 0; i < r->plan.n; i++)
+			r->reps_total += r->done && r->done[i] ? 0 : (size_t)r->reps;
 	if (before > 0 && elapsed > 0) {
 		s = (r->est_total - before) * (elapsed / before);
 		snprintf(left, sizeof(left), "~%d:%02d", (int)s / 60, (int)s % 60);
 	}
-	fprintf(stderr, "\r\033[K[%zu/%zu] %s  rep %d/%d  elapsed %d:%02d  left %s",
-		r->cases_done + 1, r->cases_total, c->name, rep + 1, r->reps, (int)elapsed / 60,
+	fprintf(stderr, "\r\033[K[%zu/%zu reps] %s  rep %d/%d  elapsed %d:%02d  left %s",
+		r->reps_started, r->reps_total, c->name, rep + 1, r->reps, (int)elapsed / 60,
 		(int)elapsed % 60, left);
 	fflush(stderr);
 }
