@@ -37,7 +37,9 @@ static void stamp_ready(const struct pool_result *rs, size_t n, void *arg)
 
 struct busy_run {
 	struct pool *pool;
-	struct gil_thread *me; /* NULL: no GIL */
+	struct gil gil;
+	struct gil_thread me; /* the caller's, holding gil when with_gil */
+	bool with_gil;
 	uint64_t ticks;
 	double *ready_us, *wait_us;
 };
@@ -54,7 +56,7 @@ static int busy_round(struct pb_ctx *ctx, struct busy_run *r, size_t i, uint64_t
 
 	if (!h)
 		return pb_fail(ctx, "map_async: %s", pool_error(r->pool));
-	*x = r->me ? gil_compute(r->me, *x | 1, r->ticks) : wl_cpu_ticks(*x, r->ticks);
+	*x = r->with_gil ? gil_compute(&r->me, *x | 1, r->ticks) : wl_cpu_ticks(*x, r->ticks);
 	t1 = clock_now_ns();
 	rc = pool_async_get(h, 10.0, NULL);
 	r->wait_us[i] = (double)(clock_now_ns() - t1) / 1e3;
@@ -82,20 +84,17 @@ static int busy_rounds(struct pb_ctx *ctx, struct busy_run *r, size_t n)
 /* The pool, under the caller's GIL or not; then the rounds. */
 static int busy_pool(struct pb_ctx *ctx, const struct pb_case *c, struct busy_run *r, size_t n)
 {
-	struct gil gil;
-	struct gil_thread me;
 	struct pool_opts o = { .topo = pb_cfg(ctx)->topo, .placement = pb_placement(ctx) };
-	bool with_gil = strstr(c->model, "gil") != NULL;
 	char err[256];
 	int rc;
 
-	if (gil_init(&gil, GIL_DEFAULT_INTERVAL_US, true) != 0 ||
-	    gil_thread_init(&me, &gil, 1, 0) != 0)
+	r->with_gil = strstr(c->model, "gil") != NULL;
+	if (gil_init(&r->gil, GIL_DEFAULT_INTERVAL_US, true) != 0 ||
+	    gil_thread_init(&r->me, &r->gil, 1, 0) != 0)
 		return pb_fail(ctx, "gil_init: out of memory");
-	if (with_gil) {
-		o.gil = &gil;
-		r->me = &me;
-		gil_take(&me); /* the main thread runs Python */
+	if (r->with_gil) {
+		o.gil = &r->gil;
+		gil_take(&r->me); /* the main thread runs Python */
 	}
 	pe_register_tasks();
 	if (!(r->pool = pool_create(c->workers, &o, err, sizeof(err)))) {
@@ -111,14 +110,14 @@ static int busy_pool(struct pb_ctx *ctx, const struct pb_case *c, struct busy_ru
 			  (double)(s.tasks_gil_takes + s.results_gil_takes) / (double)rounds,
 			  "count");
 		pb_metric(ctx, "caller_forced_drops_per_round",
-			  (double)me.forced_drops / (double)rounds, "count");
-		pb_metric(ctx, "switch_interval_us", with_gil ? (double)gil_interval(&gil) : 0,
-			  "us");
+			  (double)r->me.forced_drops / (double)rounds, "count");
+		pb_metric(ctx, "switch_interval_us",
+			  r->with_gil ? (double)gil_interval(&r->gil) : 0, "us");
 	}
-	if (with_gil)
-		gil_exit(&me);
-	gil_thread_free(&me);
-	gil_destroy(&gil);
+	if (r->with_gil)
+		gil_exit(&r->me);
+	gil_thread_free(&r->me);
+	gil_destroy(&r->gil);
 	return rc;
 }
 
