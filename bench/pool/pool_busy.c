@@ -123,7 +123,7 @@ static int busy_pool(struct pb_ctx *ctx, const struct pb_case *c, struct busy_ru
 
 static int busy_run(struct pb_ctx *ctx, const struct pb_case *c)
 {
-	size_t n = (size_t)pb_case_get(c, "rounds");
+	size_t n = (size_t)pb_case_get(c, "n");
 	struct busy_run r = { .ticks = wl_ticks_for_ms(c->param_value / 1e3) };
 	int rc;
 
@@ -137,33 +137,49 @@ static int busy_run(struct pb_ctx *ctx, const struct pb_case *c)
 	return rc;
 }
 
-void overhead_busy_plan(struct pb_plan *plan, const struct pb_config *cfg)
+/* c at every busy_us of the profile's sweep: n timed rounds of
+ * map_async(tasks:8), busy_us of work and get on w:2 workers. slack_s: a
+ * repetition's cost besides the rounds. None in quick (its minute is
+ * spent). */
+static void busy_cases(struct pb_plan *plan, const struct pb_config *cfg, struct pb_case c,
+		       double slack_s)
 {
-	static const char *const models[] = { "pool-busy", "pool-gil-busy" };
 	static const double some[] = { 8000 }, full[] = { 2000, 8000, 20000 };
 	const double *busy = PB_PICK(cfg, some, some, full);
 	int nbusy = PB_PICK(cfg, 1, 1, 3);
 	int64_t rounds = PB_PICK(cfg, 12, 12, 40);
 
 	if (cfg->profile == PROFILE_QUICK)
-		return; /* the quick profile's minute is spent */
-	for (int m = 0; m < 2; m++)
-		for (int b = 0; b < nbusy; b++) {
-			struct pb_case c = { .experiment = "pool-overhead",
-					     .model = models[m],
-					     .workers = 2, /* 8 tasks: more is pool start-up */
-					     .param = "busy_us",
-					     .param_value = busy[b],
-					     .run = busy_run,
-					     .budget_s = 60 };
+		return;
+	c.workers = 2; /* 8 tasks: more is pool start-up */
+	c.param = "busy_us";
+	pb_case_set(&c, "n", rounds);
+	pb_case_name(&c, "tasks", BUSY_TASKS);
+	for (int b = 0; b < nbusy; b++) {
+		c.param_value = busy[b];
+		/* the rounds (a fifth more, untimed) of busy_us and the handling */
+		c.est_s = slack_s + (double)(rounds + rounds / 5 + 1) * (busy[b] + 300) / 1e6;
+		pb_plan_add(plan, &c);
+	}
+}
 
-			pb_case_set(&c, "rounds", rounds);
-			pb_case_label(&c, "tasks:%d", BUSY_TASKS);
-			/* the rounds (a fifth more, untimed) of busy_us and the
-			 * handling, plus the pool's start */
-			c.est_s = 0.02 + (double)(rounds + rounds / 5 + 1) * (busy[b] + 300) / 1e6;
-			pb_plan_add(plan, &c);
-		}
+void overhead_busy_plan(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const char *const models[] = { "pool-busy", "pool-gil-busy" };
+
+	for (int m = 0; m < 2; m++) {
+		struct pb_case c = { .experiment = "pool-overhead",
+				     .model = models[m],
+				     .run = busy_run,
+				     .budget_s = 60 };
+
+		busy_cases(plan, cfg, c, 0.02); /* the pool's start */
+	}
+}
+
+void overhead_busy_twins(struct pb_plan *plan, const struct pb_config *cfg, struct pb_case py)
+{
+	busy_cases(plan, cfg, py, 0.25); /* the interpreter, its imports, Pool(2) */
 }
 
 /* The results' readiness with free handlers and under the GIL. */
