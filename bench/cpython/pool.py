@@ -82,9 +82,10 @@ def busy(pool, a):
     ready, wait = [], []
     pb.start()
     for i in range(warm + n):
-        stamp = []
+        stamp = []  # the callback runs in the result handler, all results in
         t0 = time.monotonic_ns()
-        r = pool.map_async(echo, range(tasks), 1, callback=lambda _: stamp.append(time.monotonic_ns()))
+        r = pool.map_async(echo, range(tasks), 1,
+                           callback=lambda _, s=stamp: s.append(time.monotonic_ns()))
         end = t0 + busy_ns
         while time.monotonic_ns() < end:
             pass
