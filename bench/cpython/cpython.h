@@ -59,5 +59,8 @@ int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out)
 void cpython_fidelity(struct pb_report *rep);
 /* Its rows for the Queue under the GIL (fidelity_gil.c). */
 void cpython_fidelity_gil(struct pb_report *rep);
+/* The Pool's handlers under the GIL (fidelity_pool.c; called by
+ * cpython_fidelity_gil). */
+void cpython_fidelity_pool_gil(struct pb_report *rep);
 
 #endif

@@ -26,6 +26,7 @@ static const struct cpython_prog counter_prog = { "counter.py", NULL };
 static const struct cpython_prog overhead_prog = { "pool.py", "mode=overhead" };
 static const struct cpython_prog chunksize_prog = { "pool.py", "mode=chunksize" };
 static const struct cpython_prog ordering_prog = { "pool.py", "mode=ordering" };
+static const struct cpython_prog busy_prog = { "pool.py", "mode=busy" };
 static const struct cpython_prog tqueue_prog = { "tqueue.py", NULL };
 static const struct cpython_prog locks_prog = { "locks.py", NULL };
 
@@ -237,6 +238,8 @@ static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 		c.param_value = k < 4 ? sizes[k] : (n + 4 * w - 1) / (4 * w);
 		pb_plan_add(plan, &c);
 	}
+	overhead_busy_twins(plan, cfg,
+			    py_case("pool-overhead", "cpython-pool-busy", "-", &busy_prog, 30));
 	for (int m = 0; m < 3; m++) {
 		c = py_case("ordering", orders[m], "-", &ordering_prog, 30);
 		pb_case_name(&c, "n", 16);

@@ -63,4 +63,5 @@ void cpython_fidelity_gil(struct pb_report *rep)
 		if (py)
 			busy_row(rep, gil, py, pb_report_find(rep, &kf));
 	}
+	cpython_fidelity_pool_gil(rep);
 }

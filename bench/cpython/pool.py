@@ -8,6 +8,10 @@
     pool.py mode=ordering model=map|imap|imap_unordered n=16 workers=16
             lo_ms=2 hi_ms=30
         n tasks sleeping a random lo..hi ms: when the first result arrives.
+    pool.py mode=busy n=12 workers=2 tasks=8 busy_us=8000
+        map_async(f, range(tasks), 1, callback=stamp), then busy_us of Python
+        work, then get, n times (a fifth more untimed): ready_us (the
+        callback's stamp, from map_async) and get_wait_us (get after the work).
 """
 import multiprocessing
 import random
@@ -71,13 +75,39 @@ def ordering(pool, a):
     pb.metric("longest_task_s", max(secs), "s")
 
 
+def busy(pool, a):
+    pb.need(a, "tasks", "busy_us")
+    n, tasks, busy_ns = a["n"], a["tasks"], int(a["busy_us"] * 1000)
+    warm = n // 5 + 1
+    ready, wait = [], []
+    pb.start()
+    for i in range(warm + n):
+        stamp = []  # the callback runs in the result handler, all results in
+        t0 = time.monotonic_ns()
+        r = pool.map_async(echo, range(tasks), 1,
+                           callback=lambda _, s=stamp: s.append(time.monotonic_ns()))
+        end = t0 + busy_ns
+        while time.monotonic_ns() < end:
+            pass
+        t1 = time.monotonic_ns()
+        if r.get() != list(range(tasks)) or not stamp:
+            pb.fail("map_async returned the wrong values")
+        if i >= warm:
+            wait.append((time.monotonic_ns() - t1) / 1e3)
+            ready.append((stamp[0] - t0) / 1e3)
+    for name, v in (("ready_us", ready), ("get_wait_us", wait)):
+        for p in (50, 90, 99):
+            pb.metric("%s_p%d" % (name, p), pb.percentile(v, p), "us")
+    pb.metric("busy_us", a["busy_us"], "us")
+
+
 def main():
     global PLACEMENT
     a = pb.args()
     pb.need(a, "mode", "n", "workers")
-    modes = {"overhead": overhead, "chunksize": chunksize, "ordering": ordering}
+    modes = {"overhead": overhead, "chunksize": chunksize, "ordering": ordering, "busy": busy}
     if a["mode"] not in modes:
-        pb.fail("mode must be overhead|chunksize|ordering")
+        pb.fail("mode must be overhead|chunksize|ordering|busy")
     PLACEMENT = pb.pus(a)
     with multiprocessing.Pool(a["workers"], initializer=init) as pool:
         pool.apply(echo, (0,))  # every worker started: time the tasks only

@@ -87,4 +87,11 @@ const char *pe_verdict(bool ok);
  * so 100,000 took 1.6 s a repetition, past the 5-minute budget), 100,000. */
 int chunksize_tasks(const struct pb_config *cfg);
 
+/* pool-overhead's caller-computing pair, pool-busy and pool-gil-busy
+ * (pool_busy.c): its cases (none in quick), its CPython twin's cases (py:
+ * the cpython-pool-busy case to sweep), and its note. */
+void overhead_busy_plan(struct pb_plan *plan, const struct pb_config *cfg);
+void overhead_busy_twins(struct pb_plan *plan, const struct pb_config *cfg, struct pb_case py);
+void overhead_busy_notes(struct pb_report *rep);
+
 #endif

@@ -232,6 +232,7 @@ static void overhead_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			pb_case_label(&c, "cross-pu");
 		pb_plan_add(plan, &c);
 	}
+	overhead_busy_plan(plan, cfg);
 }
 
 /* The pool-overhead case of model at place (one worker on the caller's PU
@@ -316,6 +317,7 @@ static void overhead_summarize(struct pb_report *rep)
 {
 	overhead_notes_round_trip(rep);
 	overhead_notes_stream(rep);
+	overhead_busy_notes(rep);
 }
 
 const struct pb_experiment pool_overhead_experiment = {

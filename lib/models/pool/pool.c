@@ -131,6 +131,33 @@ void pool_shared_lock(pthread_mutex_t *m)
 /* Writing to the pipe of a worker that has just died raises SIGPIPE, whose
  * default action would kill the caller. CPython ignores SIGPIPE in every
  * program at start-up; we do the same, unless the caller chose a handler. */
+/* ---- opts.gil ---- */
+
+void pool_handler_take(struct pool *p, struct gil_thread *t, int which)
+{
+	uint64_t waited = t->wait_ns;
+
+	gil_take(t);
+	__atomic_add_fetch(&p->gil_takes[which], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&p->gil_wait_ns, t->wait_ns - waited, __ATOMIC_RELAXED);
+}
+
+struct gil_thread *pool_gil_begin(struct pool *p)
+{
+	struct gil_thread *t = p->opts.gil ? gil_current() : NULL;
+
+	if (!t || t->gil != p->opts.gil || !t->holding)
+		return NULL;
+	gil_drop(t);
+	return t;
+}
+
+void pool_gil_end(struct gil_thread *t)
+{
+	if (t)
+		gil_take(t);
+}
+
 static void ignore_sigpipe(void)
 {
 	struct sigaction sa;
@@ -295,6 +322,8 @@ static void stop_threads(struct pool *p)
  * task not finished gets POOL_ETERMINATED. */
 void pool_terminate(struct pool *p)
 {
+	struct gil_thread *t;
+
 	pthread_mutex_lock(&p->mu);
 	if (p->state == TERMINATED || p->state == JOINED) {
 		pthread_mutex_unlock(&p->mu);
@@ -302,8 +331,10 @@ void pool_terminate(struct pool *p)
 	}
 	p->state = TERMINATED;
 	pthread_mutex_unlock(&p->mu);
+	t = pool_gil_begin(p); /* the handlers may be waiting for the GIL */
 	stop_threads(p);
 	pool_kill_workers(p);
+	pool_gil_end(t);
 	pthread_mutex_lock(&p->mu);
 	pool_fail_all(p, POOL_ETERMINATED, "pool terminated");
 	pthread_mutex_unlock(&p->mu);
@@ -313,12 +344,17 @@ void pool_terminate(struct pool *p)
  * the task handler, as in Python), then every worker gone. */
 int pool_join(struct pool *p)
 {
+	struct gil_thread *t;
+
 	pthread_mutex_lock(&p->mu);
 	if (p->state == RUNNING) {
 		pthread_mutex_unlock(&p->mu);
 		return pool_misuse(p,
 				   "pool_join: the pool is still running (close or terminate it)");
 	}
+	pthread_mutex_unlock(&p->mu);
+	t = pool_gil_begin(p); /* Thread.join releases the GIL */
+	pthread_mutex_lock(&p->mu);
 	if (p->state == CLOSED) {
 		while (pool_any_job_running(p))
 			pthread_cond_wait(&p->change, &p->mu);
@@ -329,6 +365,7 @@ int pool_join(struct pool *p)
 	}
 	pthread_mutex_unlock(&p->mu);
 	stop_threads(p);
+	pool_gil_end(t);
 	p->state = JOINED;
 	return 0;
 }
@@ -381,6 +418,9 @@ struct pool_stats pool_stats(const struct pool *p)
 	pthread_mutex_lock(&q->mu);
 	s = p->stats;
 	pthread_mutex_unlock(&q->mu);
+	s.tasks_gil_takes = __atomic_load_n(&q->gil_takes[POOL_GIL_TASKS], __ATOMIC_RELAXED);
+	s.results_gil_takes = __atomic_load_n(&q->gil_takes[POOL_GIL_RESULTS], __ATOMIC_RELAXED);
+	s.handler_gil_wait_ns = __atomic_load_n(&q->gil_wait_ns, __ATOMIC_RELAXED);
 	return s;
 }
 

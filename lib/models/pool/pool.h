@@ -37,6 +37,17 @@
  * task it died in gets "worker died (signal N)", its chunk's other tasks
  * run again and a new worker takes its slot. Nothing is left behind: no
  * zombie, no fd, no orphan.
+ *
+ * With opts.gil the task handler and the result handler are Python threads
+ * of that GIL, as CPython's are: each takes it for its Python work per
+ * chunk (the task handler: taking the chunk from the cache and put()ting
+ * it; the result handler: get() and setting the results, the callback
+ * included) and drops it around every blocking call (the queue's read or
+ * write, the wait for work). A caller that holds that GIL (gil_current())
+ * drops it while it blocks in get, wait, next, join or terminate, as
+ * Event.wait and Thread.join do. Neither ever waits for the GIL while
+ * holding the pool's mutex. The worker handler is not modelled as Python:
+ * a callback it runs for a task failed by a death runs without the GIL.
  */
 #ifndef PB_POOL_H
 #define PB_POOL_H
@@ -46,6 +57,8 @@
 #include <sys/types.h>
 
 #include "topo.h"
+
+struct gil;
 
 /* What a task's result is: its bytes (POOL_OK) or why there are none. */
 enum pool_status {
@@ -98,6 +111,10 @@ struct pool_opts {
 		POOL_HANG,    /* CPython: the chunk's tasks wait, here for hang_timeout_s */
 	} on_death;
 	double hang_timeout_s; /* POOL_HANG: then the lost tasks fail; <= 0: 10 s */
+	/* The caller's GIL (lib/models/gil.h): the task and result handlers
+	 * run under it. NULL (the default): they are free threads. It must
+	 * outlive the pool. */
+	struct gil *gil;
 };
 
 struct pool;
@@ -126,6 +143,9 @@ struct pool_stats {
 	size_t tasks_failed;	/* of which errors (POOL_ETASK or POOL_EDIED) */
 	size_t workers_started; /* the first W included */
 	size_t workers_died;	/* left without being asked to */
+	/* opts.gil: the GIL takes of the task handler and of the result
+	 * handler, and their time spent waiting for it */
+	unsigned long long tasks_gil_takes, results_gil_takes, handler_gil_wait_ns;
 };
 struct pool_stats pool_stats(const struct pool *p);
 int pool_workers(const struct pool *p);

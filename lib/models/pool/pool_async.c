@@ -248,19 +248,31 @@ static bool next_ready(const struct pool_async *h)
 static int wait_for(struct pool *p, struct pool_async *h, job_cond cond, double timeout_s)
 {
 	uint64_t deadline = timeout_s < 0 ? 0 : clock_now_ns() + (uint64_t)(timeout_s * 1e9) + 1;
+	struct gil_thread *t = NULL;
+	int rc = 0;
 
-	while (!cond(h)) {
+	if (!cond(h) && timeout_s != 0 && p->opts.gil) { /* Event.wait releases the GIL */
+		pthread_mutex_unlock(&p->mu);
+		t = pool_gil_begin(p);
+		pthread_mutex_lock(&p->mu);
+	}
+	while (!cond(h) && rc == 0) {
 		struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000u),
 				       .tv_nsec = (long)(deadline % 1000000000u) };
 
 		if (!deadline)
 			pthread_cond_wait(&p->change, &p->mu);
 		else if (clock_now_ns() >= deadline)
-			return POOL_ETIMEDOUT;
+			rc = POOL_ETIMEDOUT;
 		else
 			pthread_cond_timedwait(&p->change, &p->mu, &ts);
 	}
-	return 0;
+	if (t) { /* never wait for the GIL holding the pool's mutex */
+		pthread_mutex_unlock(&p->mu);
+		pool_gil_end(t);
+		pthread_mutex_lock(&p->mu);
+	}
+	return rc;
 }
 
 /* Lock h's pool, if it still has one (a handle outlives its pool: then

@@ -246,21 +246,41 @@ static bool send_all(struct pool *p, const char *buf, size_t len)
 	return true;
 }
 
-/* Send one message (p->mu held, released while writing). */
-static bool send_unlocked(struct pool *p, const char *buf, size_t len)
+/* Send one message (p->mu held, released while writing; under opts.gil
+ * the GIL too: os.write releases it). */
+static bool send_unlocked(struct pool *p, struct gil_thread *t, const char *buf, size_t len)
 {
 	bool ok;
 
 	pthread_mutex_unlock(&p->mu);
+	if (t && t->holding)
+		gil_drop(t);
 	ok = send_all(p, buf, len);
 	pthread_mutex_lock(&p->mu);
 	return ok;
 }
 
-void *pool_tasks_thread(void *arg)
+/* opts.gil: the handler's GIL state, taken with p->mu released (never wait
+ * for the GIL holding the pool's mutex). True when it took the GIL: then
+ * the state may have changed and the caller looks again. */
+static bool tasks_gil(struct pool *p, struct gil_thread *t)
+{
+	bool work = p->sentinels > 0 || pool_work_left(p);
+
+	if (!t || t->holding == work)
+		return false;
+	pthread_mutex_unlock(&p->mu);
+	if (work) /* the Python loop's next step: taskseq from the queue */
+		pool_handler_take(p, t, POOL_GIL_TASKS);
+	else /* taskqueue.get() blocks with the GIL released */
+		gil_drop(t);
+	pthread_mutex_lock(&p->mu);
+	return true;
+}
+
+static void tasks_loop(struct pool *p, struct gil_thread *t)
 {
 	static const uint32_t sentinel = 0;
-	struct pool *p = arg;
 	char *buf = NULL;
 	size_t cap = 0, len;
 	struct chunk c;
@@ -268,13 +288,15 @@ void *pool_tasks_thread(void *arg)
 
 	pthread_mutex_lock(&p->mu);
 	while (ok && !p->stopping) {
-		if (p->sentinels > 0) {
+		if (tasks_gil(p, t)) {
+			continue;
+		} else if (p->sentinels > 0) {
 			p->sentinels--;
-			ok = send_unlocked(p, (const char *)&sentinel, 4);
+			ok = send_unlocked(p, t, (const char *)&sentinel, 4);
 		} else if (!next_chunk(p, &c)) {
 			pthread_cond_wait(&p->work, &p->mu);
 		} else if ((len = build_task(&c, &buf, &cap)) > 0) {
-			ok = send_unlocked(p, buf, len);
+			ok = send_unlocked(p, t, buf, len);
 		} else {
 			pool_fail_range(p, c.job, c.start, c.count, POOL_ETASK,
 					"out of memory for the task message", true);
@@ -282,6 +304,22 @@ void *pool_tasks_thread(void *arg)
 	}
 	pthread_mutex_unlock(&p->mu);
 	free(buf);
+}
+
+/* Pool._handle_tasks: until the pool tells the handlers to stop. */
+void *pool_tasks_thread(void *arg)
+{
+	struct pool *p = arg;
+	struct gil_thread gt, *t = NULL;
+
+	if (p->opts.gil && gil_thread_init(&gt, p->opts.gil, -1, 0) == 0)
+		t = &gt;
+	tasks_loop(p, t);
+	if (t) {
+		if (t->holding)
+			gil_exit(t);
+		gil_thread_free(t);
+	}
 	return NULL;
 }
 
@@ -379,7 +417,7 @@ static bool handle_result(struct pool *p, const char *msg, size_t len)
 }
 
 /* Read result messages and deliver them, until told to stop. */
-static void results_loop(struct pool *p, char **buf)
+static void results_loop(struct pool *p, struct gil_thread *t, char **buf)
 {
 	size_t cap = 0;
 	uint32_t len;
@@ -392,6 +430,10 @@ static void results_loop(struct pool *p, char **buf)
 		       !pool_grow(buf, &cap, len);
 		if (!torn && !recv_all(p, *buf, len))
 			break;
+		/* unpickling and _set run in Python (the workers' readiness,
+		 * parbench's own message, does not) */
+		if (t && !torn && get32(*buf + 4) != KIND_READY)
+			pool_handler_take(p, t, POOL_GIL_RESULTS);
 		pthread_mutex_lock(&p->mu);
 		p->wake_later = true; /* waiters are woken once the lock is free */
 		if (torn || !handle_result(p, *buf, len)) {
@@ -402,15 +444,23 @@ static void results_loop(struct pool *p, char **buf)
 		p->wake_later = false;
 		pthread_mutex_unlock(&p->mu);
 		pthread_cond_broadcast(&p->change);
+		if (t && t->holding)
+			gil_drop(t); /* the next get() blocks with it released */
 	}
 }
 
 /* Pool._handle_results: until the pool tells the handlers to stop. */
 void *pool_results_thread(void *arg)
 {
+	struct pool *p = arg;
+	struct gil_thread gt, *t = NULL;
 	char *buf = NULL;
 
-	results_loop(arg, &buf);
+	if (p->opts.gil && gil_thread_init(&gt, p->opts.gil, -2, 0) == 0)
+		t = &gt;
+	results_loop(p, t, &buf);
 	free(buf);
+	if (t)
+		gil_thread_free(t);
 	return NULL;
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "gil.h"
 #include "pool.h"
 
 #define POOL_MAX_FNS 64
@@ -100,6 +101,8 @@ struct pool {
 	int sentinels;			     /* join: exit messages the task handler owes */
 	int ready_count;		     /* workers that ran their initializer */
 	struct pool_stats stats;
+	/* opts.gil: the handlers' takes (tasks, results) and waits; atomics */
+	unsigned long long gil_takes[2], gil_wait_ns;
 	int idle_deaths; /* deaths in a row before taking any work: a broken initializer */
 	bool broken;	 /* no worker can be started: every task fails */
 	char last_death[64];
@@ -137,6 +140,17 @@ bool pool_write_full(int fd, const void *buf, size_t len);
 bool pool_read_full(int fd, void *buf, size_t len);
 /* A robust process-shared mutex: lock it, taking over one whose owner died. */
 void pool_shared_lock(pthread_mutex_t *m);
+
+/* ---- opts.gil (pool.c); p->mu never held ---- */
+enum { POOL_GIL_TASKS, POOL_GIL_RESULTS };
+/* A handler takes the GIL for its Python work (t: its own; which: which
+ * handler, for the counts). */
+void pool_handler_take(struct pool *p, struct gil_thread *t, int which);
+/* The caller is about to block: if it holds the pool's GIL, drop it and
+ * return its state (for pool_gil_end), else NULL. */
+struct gil_thread *pool_gil_begin(struct pool *p);
+/* After the blocking call: take the GIL back (t NULL: nothing). */
+void pool_gil_end(struct gil_thread *t);
 
 /* ---- the task registry and the worker (pool_worker.c) ---- */
 int pool_registry_find(pool_fn fn);
