@@ -204,16 +204,16 @@ static int fo_run(struct pb_ctx *ctx, const struct pb_case *c)
 	return 0;
 }
 
-/* K = 10, 100, 1000, 10000 (quick and default: up to 1000, the default's
- * sleeps 100 ms: 10,000 processes take 4 s a repetition, past the 5-minute
- * budget on 2 PUs) for each model. */
+/* K = 10, 100, 1000, 10000 (quick: up to 100; default: up to 1000, with
+ * sleeps of 100 ms: 10,000 processes take 4 s a repetition, past the
+ * 5-minute budget on 2 PUs) for each model. */
 static void fo_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	/* creating one task, as measured on a 2-PU VM (run 20261130T200841Z):
 	 * about 240 us a process, 50 a thread, 10 a coroutine */
 	static const double create_s[FO_N] = { 10e-6, 50e-6, 240e-6 };
 	static const int ks[] = { 10, 100, 1000, 10000 };
-	int nk = cfg->profile == PROFILE_FULL ? 4 : 3, sleep_ms = PB_PICK(cfg, 50, 100, 1000);
+	int nk = PB_PICK(cfg, 2, 3, 4), sleep_ms = PB_PICK(cfg, 50, 100, 1000);
 	struct pb_case c = {
 		.experiment = "io-fanout", .workload = "io", .run = fo_run, .budget_s = 120
 	};
