@@ -183,21 +183,22 @@ static void judge_tasks(struct pb_report *rep, int ncpu)
 static void judge_gil(struct pb_report *rep)
 {
 	const struct claim claims[] = {
-		{ "GIL time slice of 2 CPU threads on 1 PU at a 5 ms interval (p50)",
+		/* 2 PUs: the interval and a hand-off (on one PU also the OS's
+		 * tick to run the waiter: 8 or 12 ms, both sides; gil-cores) */
+		{ "GIL time slice of 2 CPU threads on 2 PUs at a 5 ms interval (p50)",
 		  ONE,
-		  { KEY("gil-cores", "threads-gil", "cpu", NULL, 2, "pus", 1),
+		  { KEY("gil-cores", "threads-gil", "cpu", NULL, 2, "pus", 2),
 		    {},
 		    "gil_slice_us_p50",
 		    NULL },
-		  { KEY("gil-cores", "cpython-threads", "cpu", NULL, 2, "pus", 1),
+		  { KEY("gil-cores", "cpython-threads", "cpu", NULL, 2, "pus", 2),
 		    {},
 		    "gil_slice_us_p50",
 		    NULL },
 		  CLOSE,
 		  0,
 		  "us",
-		  "CPython's slice ends at the first eval-breaker check after the interval, and a "
-		  "thread that is not scheduled cannot take the GIL it was signalled" },
+		  "CPython's slice ends at the first eval-breaker check after the interval" },
 		{ "convoy: echo round trip next to 1 CPU thread (p50)",
 		  ONE,
 		  { CONVOY("threads-gil", "io", 1), {}, "latency_us_p50", NULL },
