@@ -1,31 +1,59 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cpython — the fidelity table's rows for the Queue under the GIL
- * (ipc-latency queue-py-gil-busy against cpython-queue-busy, and the free
- * feeder queue-py-busy beside them): how long a put takes to reach the
- * other process while the caller computes busy_us. Every figure comes from
- * the run; the format is fidelity.c's.
+ * cpython — the fidelity table's rows for the Python threads a Queue and a
+ * Pool run under the GIL: ipc-latency queue-py-gil-busy against
+ * cpython-queue-busy (how long a put takes to reach the other process) and
+ * pool-overhead pool-gil-busy against cpython-pool-busy (when map_async's
+ * results are ready), each while the caller computes busy_us, with the
+ * model's free threads (no GIL) beside them. Every figure comes from the
+ * run; the format is fidelity.c's.
  */
 #include <math.h>
 #include <stdio.h>
 
 #include "cpython.h"
 
-#define BUSY(m, us)                                                                            \
-	{                                                                                      \
-		.experiment = "ipc-latency", .model = m, .extra = "pin:scatter", .workers = 2, \
-		.param = "busy_us", .param_value = us                                          \
-	}
+/* One claim: the three models' cases at each busy_us of the sweep. */
+struct busy_claim {
+	const char *experiment, *extra; /* the cases' key */
+	const char *gil, *py, *free;	/* C under the GIL, CPython, C without it */
+	const char *metric;		/* the p50 compared */
+	double to_us;			/* the metric's unit to us */
+	const char *what, *p50, *threads, *free_does;
+};
 
-static void busy_row(struct pb_report *rep, const struct pb_case *gil, const struct pb_case *py,
-		     const struct pb_case *free_feeder)
+static const struct busy_claim claims[] = {
+	{ "ipc-latency", "pin:scatter", "queue-py-gil-busy", "cpython-queue-busy", "queue-py-busy",
+	  "delivery_ns_p50", 1e-3, "Queue under the GIL: put to the other process while",
+	  "delivery p50", "feeder's", "the free feeder (queue-py-busy, no GIL) delivers in" },
+	{ "pool-overhead", NULL, "pool-gil-busy", "cpython-pool-busy", "pool-busy", "ready_us_p50",
+	  1, "Pool handlers under the GIL: map_async's results ready while", "ready p50",
+	  "handlers'", "the free handlers (pool-busy, no GIL) are ready in" },
+};
+
+static const struct pb_case *busy_case(const struct pb_report *rep, const struct busy_claim *cl,
+				       const char *model, double busy_us)
 {
+	const struct pb_case_key k = { .experiment = cl->experiment,
+				       .model = model,
+				       .extra = cl->extra,
+				       .workers = 2,
+				       .param = "busy_us",
+				       .param_value = busy_us };
+
+	return pb_report_find(rep, &k);
+}
+
+static void busy_row(struct pb_report *rep, const struct busy_claim *cl, const struct pb_case *gil)
+{
+	const struct pb_case *py = busy_case(rep, cl, cl->py, gil->param_value);
+	const struct pb_case *free_threads = busy_case(rep, cl, cl->free, gil->param_value);
 	struct stats_summary c, p, f, r;
-	double ratio;
+	double ratio, u = cl->to_us;
 	bool ok;
 
-	if (!pb_report_stat(rep, gil->name, "delivery_ns_p50", &c) ||
-	    !pb_report_stat(rep, py->name, "delivery_ns_p50", &p) || !(c.median > 0))
+	if (!py || !pb_report_stat(rep, gil->name, cl->metric, &c) ||
+	    !pb_report_stat(rep, py->name, cl->metric, &p) || !(c.median > 0))
 		return;
 	ratio = p.median / c.median;
 	ok = ratio >= 0.8 && ratio <= 1.25;
@@ -33,35 +61,30 @@ static void busy_row(struct pb_report *rep, const struct pb_case *gil, const str
 	pb_report_row(rep, py, NULL, "fidelity_ratio", r, "x");
 	r.min = r.median = r.max = ok;
 	pb_report_row(rep, py, NULL, "fidelity_agrees", r, "flag");
-	if (!free_feeder || !pb_report_stat(rep, free_feeder->name, "delivery_ns_p50", &f))
+	if (!free_threads || !pb_report_stat(rep, free_threads->name, cl->metric, &f))
 		f.median = f.min = f.max = NAN;
 	pb_report_note(rep,
-		       "fidelity | Queue under the GIL: put to the other process while the caller "
-		       "computes %.0f us before get (delivery p50) | C %s: %.4g (%.4g–%.4g) us | "
-		       "CPython: %.4g (%.4g–%.4g) us | CPython/C %.2f | %s; the free feeder "
-		       "(queue-py-busy, no GIL) delivers in %.4g (%.4g–%.4g) us",
-		       gil->param_value, gil->model, c.median / 1e3, c.min / 1e3, c.max / 1e3,
-		       p.median / 1e3, p.min / 1e3, p.max / 1e3, ratio,
-		       ok ? "agrees" :
-			    "differs: the feeder's GIL waits are the model's (ceval_gil.c), the "
-			    "caller's loop is Python's own (it polls the eval breaker less often "
-			    "than every tick)",
-		       f.median / 1e3, f.min / 1e3, f.max / 1e3);
+		       "fidelity | %s the caller computes %.0f us before get (%s) | C %s: %.4g "
+		       "(%.4g–%.4g) us | CPython: %.4g (%.4g–%.4g) us | CPython/C %.2f | %s%s%s; "
+		       "%s %.4g (%.4g–%.4g) us",
+		       cl->what, gil->param_value, cl->p50, gil->model, c.median * u, c.min * u,
+		       c.max * u, p.median * u, p.min * u, p.max * u, ratio,
+		       ok ? "agrees" : "differs: the ", ok ? "" : cl->threads,
+		       ok ? "" :
+			    " GIL waits are the model's (ceval_gil.c), the caller's loop is "
+			    "Python's own (it polls the eval breaker less often than every tick)",
+		       cl->free_does, f.median * u, f.min * u, f.max * u);
 }
 
 void cpython_fidelity_gil(struct pb_report *rep)
 {
-	struct pb_case_key k = BUSY("queue-py-gil-busy", 0);
-	const struct pb_case *gil = NULL;
+	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++) {
+		const struct pb_case_key k = { .experiment = claims[i].experiment,
+					       .model = claims[i].gil,
+					       .extra = claims[i].extra,
+					       .workers = 2 }; /* every busy_us of the sweep */
 
-	k.param = NULL; /* every busy_us of the sweep */
-	while ((gil = pb_report_next(rep, &k, gil))) {
-		struct pb_case_key kp = BUSY("cpython-queue-busy", gil->param_value),
-				   kf = BUSY("queue-py-busy", gil->param_value);
-		const struct pb_case *py = pb_report_find(rep, &kp);
-
-		if (py)
-			busy_row(rep, gil, py, pb_report_find(rep, &kf));
+		for (const struct pb_case *gil = NULL; (gil = pb_report_next(rep, &k, gil));)
+			busy_row(rep, &claims[i], gil);
 	}
-	cpython_fidelity_pool_gil(rep);
 }
