@@ -26,6 +26,7 @@
 
 #include "ipcname.h"
 #include "leakcheck.h"
+#include "rundir.h"
 
 static char tmp[] = "/tmp/parbench-faults-XXXXXX";
 static char marker[64];
@@ -299,20 +300,9 @@ static void mismatches_fail(void **state)
 static void run_dir(const char *results, const char *machine, char *out, size_t len)
 {
 	char base[700];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
 
 	snprintf(base, sizeof(base), "%s/%s", results, machine);
-	d = opendir(base);
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(out, len, "%s/%s", base, e->d_name);
-			n++;
-		}
-	closedir(d);
-	assert_int_equal(n, 1);
+	only_run_dir(base, out, len);
 }
 
 /* How many status rows raw.csv holds for each case of names (one a line). */

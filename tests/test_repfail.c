@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "leakcheck.h"
+#include "rundir.h"
 
 #define REPS 3
 #define FLAKY "selftest/flaky/-/w:1"
@@ -56,21 +57,10 @@ static int run(const char *env, const char *args)
 /* The only run directory below tmp/name/m. */
 static void run_dir(const char *name, char *out, size_t len)
 {
-	char base[256];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
+	char base[700];
 
 	snprintf(base, sizeof(base), "%s/%s/m", tmp, name);
-	d = opendir(base);
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(out, len, "%s/%s", base, e->d_name);
-			n++;
-		}
-	closedir(d);
-	assert_int_equal(n, 1);
+	only_run_dir(base, out, len);
 }
 
 /* What raw.csv holds for case c: status rows ok and failed, rows of

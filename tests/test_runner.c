@@ -22,6 +22,7 @@
 
 #include "csv.h"
 #include "leakcheck.h"
+#include "rundir.h"
 
 static char tmp[] = "/tmp/parbench-test-XXXXXX";
 
@@ -44,21 +45,10 @@ static int run(const char *env, const char *args)
 /* The only run directory below results/<machine>/. */
 static void run_dir(const char *machine, char *out, size_t len)
 {
-	char base[256];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
+	char base[700];
 
 	snprintf(base, sizeof(base), "%s/results/%s", tmp, machine);
-	d = opendir(base);
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(out, len, "%s/%s", base, e->d_name);
-			n++;
-		}
-	closedir(d);
-	assert_int_equal(n, 1);
+	only_run_dir(base, out, len);
 }
 
 /* Split one CSV line into fields (RFC 4180 quotes); returns the count. */
