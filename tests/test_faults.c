@@ -26,6 +26,7 @@
 
 #include "ipcname.h"
 #include "leakcheck.h"
+#include "procmark.h"
 #include "rundir.h"
 
 static char tmp[] = "/tmp/parbench-faults-XXXXXX";
@@ -64,64 +65,9 @@ static bool file_has(const char *name, const char *needle)
 	return strstr(buf, needle) != NULL;
 }
 
-/* Living processes whose environment holds the marker (zombies have none). */
-static int marked_processes(void)
-{
-	char path[300], buf[8192], want[96];
-	struct dirent *e;
-	DIR *d = opendir("/proc");
-	int n = 0;
-
-	assert_non_null(d);
-	snprintf(want, sizeof(want), "PB_FAULT_MARK=%s", marker);
-	while ((e = readdir(d))) {
-		size_t got;
-		FILE *f;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/environ", e->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		got = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		for (size_t i = 0; i < got; i += strlen(buf + i) + 1)
-			if (strncmp(buf + i, want, sizeof(buf) - i) == 0) {
-				n++;
-				break;
-			}
-	}
-	closedir(d);
-	return n;
-}
-
-/* Wait up to limit_s for every marked process to be gone, reaping the
- * orphans that come to us (this suite is a subreaper). */
-static bool run_gone_within(double limit_s)
-{
-	struct timespec t0, t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		pid_t got;
-
-		while ((got = waitpid(-1, NULL, WNOHANG)) > 0)
-			;
-		/* no marked process, and no child (a zombie has no environment) */
-		if (got < 0 && errno == ECHILD && marked_processes() == 0)
-			return true;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 >
-		    limit_s)
-			return false;
-		usleep(20000);
-	}
-}
-
 static void assert_nothing_left(void)
 {
-	assert_true(run_gone_within(2.0));
+	assert_true(marked_gone_within(marker, 2.0));
 	assert_no_children();
 }
 
@@ -140,9 +86,9 @@ static pid_t start_long_case(void)
 		_exit(127);
 	}
 	/* wait until the case process and its worker run beside parbench */
-	for (int i = 0; i < 500 && marked_processes() < 3; i++)
+	for (int i = 0; i < 500 && marked_processes(marker) < 3; i++)
 		usleep(20000);
-	assert_true(marked_processes() >= 3);
+	assert_true(marked_processes(marker) >= 3);
 	return pid;
 }
 
@@ -370,7 +316,7 @@ static void resume_after_sigkill(void **state)
 	}
 	kill(pid, SIGKILL);
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
-	assert_true(run_gone_within(2.0));
+	assert_true(marked_gone_within(marker, 2.0));
 	run_dir(results, "t3", dir, sizeof(dir));
 	snprintf(args, sizeof(args), "--resume %s", dir);
 	assert_int_equal(run("", args), 0);

@@ -61,6 +61,21 @@ static const char withheld[] =
 	"(google-benchmark up to 1.9.5 crashes aggregating repetitions whose first one failed, "
 	"google/benchmark#1406)";
 
+// A run skipped before it entered its KeepRunning loop (an interrupt seen
+// at the start of a repetition) reports 0 iterations; every run that
+// entered the loop, failed or not, reports the case's iteration count.
+// google-benchmark (1.7.1 to 1.9.x, ComputeStats) checks that all runs of
+// a case have the same count before it skips the failed ones, so a case
+// cut after two passing repetitions aborted parbench (exit 134, no
+// summary). Entering the loop of a skipped run returns at once (no
+// iteration runs, no time is counted) and gives it the common count.
+static void enter_loop_if_skipped_early(benchmark::State &st)
+{
+	if (failed(st) && st.iterations() == 0)
+		while (st.KeepRunning()) {
+		}
+}
+
 namespace
 {
 struct registered_case {
@@ -83,6 +98,7 @@ extern "C" void gb_register(const char *name, gb_fn fn, void *arg, struct gb_opt
 			c->failed_before = true;
 		else if (c->failed_before)
 			st.SkipWithError(withheld);
+		enter_loop_if_skipped_early(st);
 	});
 	if (opt.manual_time)
 		b->UseManualTime();

@@ -55,6 +55,10 @@ void lifeline_child(pid_t parent);  /* first thing in a case process */
 void lifeline_kill_case(void);	    /* async-signal-safe: kill the case in flight */
 int lifeline_sweep(void);
 void lifeline_signals(void);
+/* PARBENCH_TEST_STALL=POINT[:N]: at the Nth (default 1st) pass through
+ * POINT, say so on stderr and wait (5 s at most) for a signal, so that a
+ * test sends a real one at a moment it chose (tests/test_signals.c). */
+void lifeline_test_stall(const char *point);
 /* SIGINT, SIGTERM, SIGQUIT, SIGHUP: stop; twice: exit */ /* kill and reap stray children; how many */
 
 /* The pid of the parbench process that owns the run (for IPC names). */

@@ -157,6 +157,27 @@ void lifeline_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* The moments a signal test aims at are too short to hit by timing alone
+ * (between two repetitions, between two cases, inside the summary): the
+ * run stops there and waits for the test's signal. Unset, it costs one
+ * getenv per call. */
+void lifeline_test_stall(const char *point)
+{
+	const char *want = getenv("PARBENCH_TEST_STALL");
+	static int passes;
+	size_t len = strlen(point);
+	int nth;
+
+	if (!want || strncmp(want, point, len) != 0 || (want[len] && want[len] != ':'))
+		return;
+	nth = want[len] == ':' ? atoi(want + len + 1) : 1;
+	if (++passes != nth)
+		return;
+	fprintf(stderr, "parbench: test stall at %s\n", point);
+	for (int i = 0; i < 500 && !pb_interrupted; i++)
+		usleep(10000);
+}
+
 /* The parent pid in /proc/PID/stat (after the command in parentheses). */
 static pid_t ppid_of(const char *pid)
 {

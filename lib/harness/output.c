@@ -194,6 +194,8 @@ int run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct 
 	 * data, and the reason belongs next to it. */
 	row.metric = "status";
 	row.value = res->failed;
+	if (res->failed && strcmp(res->reason, "interrupted") == 0)
+		r->cut_written = true;
 	row.unit = res->failed ? res->reason : res->skipped ? skipped : "ok";
 	csv_row(r->csv, &row);
 	return run_flush_csv(r);

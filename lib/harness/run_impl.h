@@ -28,6 +28,7 @@ struct run {
 	int reps; /* repetitions per case */
 	int failed_cases;
 	bool write_failed; /* the first failed write stopped the run */
+	bool cut_written;  /* an "interrupted" status row is in the CSV */
 	/* --resume / --summarize: read back from raw.csv (resume.c) */
 	char *meta_text;      /* raw.csv's metadata lines, for the summary */
 	const char *meta_cpu; /* its cpu_model */
@@ -56,6 +57,20 @@ const char *run_unit_of(const struct run *r, const char *metric);
 const char *run_case_pin(const struct run *r, const struct pb_case *c);
 void run_write_metadata(const struct run *r, FILE *f, const char *started, int argc, char **argv);
 int run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct rep_result *res);
+/* repetition.c: the cases registered with google-benchmark (the slots to
+ * free after the run; NULL when out of memory) and the reporter's callback. */
+struct slot;
+struct slot *run_register_cases(struct run *r, size_t *nrun);
+struct gb_run;
+void run_on_run(const struct gb_run *run, void *arg);
+/* A new repetition result of case idx in the report (repetition.c). */
+struct rep_result *run_new_rep(struct run *r, size_t idx);
+/* Case j of round k in the order the repetitions run (reversed every other
+ * round under --interleave). */
+size_t run_round_case(const struct run *r, int k, size_t j);
+/* After the run: an interrupt that cut no repetition still ends raw.csv with
+ * an "interrupted" status row (interrupt.c). */
+void run_record_interrupt(struct run *r);
 int run_flush_csv(struct run *r);
 void run_finish(struct run *r, const char *started, int argc, char **argv);
 int run_write_failed(struct run *r);

@@ -230,6 +230,7 @@ int run_write_summary(struct run *r, const char *started, int argc, char **argv)
 	FILE *f = NULL;
 	int rc = 0;
 
+	lifeline_test_stall("summary");
 	for (const struct pb_experiment *const *s = r->suites; *s; s++)
 		if ((*s)->summarize)
 			(*s)->summarize(&r->report);
