@@ -89,10 +89,19 @@ static pid_t start(const struct moment *m, const char *dir, const char *marker)
 	if (!freopen(out, "w", stdout) || !freopen(err, "w", stderr))
 		_exit(127);
 	{
-		char *argv[] = { (char *)bin(), "--profile", "quick", "--reps", "3", "--machine",
-				 "sig", "--results", results, "--filter",
+		char *argv[] = { (char *)bin(),
+				 "--profile",
+				 "quick",
+				 "--reps",
+				 "3",
+				 "--machine",
+				 "sig",
+				 "--results",
+				 results,
+				 "--filter",
 				 "^(calibration/|tasks/serial/cpu/|tasks/threads/cpu/)",
-				 m->interleave ? "--interleave" : NULL, NULL };
+				 m->interleave ? "--interleave" : NULL,
+				 NULL };
 
 		execv(bin(), argv);
 	}
@@ -106,8 +115,8 @@ static bool wait_for(const struct moment *m, pid_t pid, const char *dir, const c
 	double t0 = now_s();
 
 	snprintf(err, sizeof(err), "%s/err.txt", dir);
-	snprintf(line, sizeof(line), "test stall at %.*s", (int)strcspn(m->stall ? m->stall : "", ":"),
-		 m->stall ? m->stall : "");
+	snprintf(line, sizeof(line), "test stall at %.*s",
+		 (int)strcspn(m->stall ? m->stall : "", ":"), m->stall ? m->stall : "");
 	while (now_s() - t0 < 30) {
 		if (waitpid(pid, NULL, WNOHANG) != 0)
 			return false;
@@ -174,8 +183,8 @@ static void one_moment(void **state)
 	assert_int_equal(kill(pid, m->sig), 0);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 130)
-		fail_msg("%s: %s %d, not exit 130", m->name,
-			 WIFEXITED(st) ? "exit" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		fail_msg("%s: %s %d, not exit 130", m->name, WIFEXITED(st) ? "exit" : "signal",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	snprintf(base, sizeof(base), "%s/results/sig", dir);
 	only_run_dir(base, run, sizeof(run));
 	check_raw(run, last, sizeof(last));
@@ -194,17 +203,19 @@ static void one_moment(void **state)
 /* The same ten moments for a run without and with --interleave; the
  * between-repetitions stalls come after the first isolated repetitions
  * (in rounds they are also between cases). */
-#define MOMENTS(il, tag)                                                        \
-	{ "calibration" tag, AT_STALL, "rep_start:1", 0, SIGINT, il },          \
-		{ "in-case" tag, IN_CASE, NULL, 0, SIGTERM, il },               \
-		{ "between-reps-1" tag, AT_STALL, "rep_end:1", 0, SIGHUP, il }, \
-		{ "between-reps-2" tag, AT_STALL, "rep_end:2", 0, SIGINT, il }, \
-		{ "between-cases" tag, AT_STALL, "case_end:2", 0, SIGTERM, il },\
-		{ "summary" tag, AT_STALL, "summary", 0, SIGHUP, il },          \
-		{ "at-0.3s" tag, AFTER_MS, NULL, 300, SIGINT, il },             \
-		{ "at-0.7s" tag, AFTER_MS, NULL, 700, SIGTERM, il },            \
-		{ "at-1.1s" tag, AFTER_MS, NULL, 1100, SIGHUP, il },            \
-		{ "at-1.5s" tag, AFTER_MS, NULL, 1500, SIGINT, il }
+#define MOMENTS(il, tag)                                                         \
+	{ "calibration" tag, AT_STALL, "rep_start:1", 0, SIGINT, il },           \
+		{ "in-case" tag, IN_CASE, NULL, 0, SIGTERM, il },                \
+		{ "between-reps-1" tag, AT_STALL, "rep_end:1", 0, SIGHUP, il },  \
+		{ "between-reps-2" tag, AT_STALL, "rep_end:2", 0, SIGINT, il },  \
+		{ "between-cases" tag, AT_STALL, "case_end:2", 0, SIGTERM, il }, \
+		{ "summary" tag, AT_STALL, "summary", 0, SIGHUP, il },           \
+		{ "at-0.3s" tag, AFTER_MS, NULL, 300, SIGINT, il },              \
+		{ "at-0.7s" tag, AFTER_MS, NULL, 700, SIGTERM, il },             \
+		{ "at-1.1s" tag, AFTER_MS, NULL, 1100, SIGHUP, il },             \
+	{                                                                        \
+		"at-1.5s" tag, AFTER_MS, NULL, 1500, SIGINT, il                  \
+	}
 
 static const struct moment moments[] = { MOMENTS(false, ""), MOMENTS(true, "-interleaved") };
 
