@@ -12,6 +12,8 @@
 #   make fuzz [FUZZ_TIME=60]   libFuzzer (clang) on the option parser and the raw-CSV reader
 #   make slurm PARTITIONS="p1 p2" [NODES=...]   parbench on a cluster (README)
 #   make slurm-check     make slurm against a throwaway one-node Slurm cluster
+#   make fresh-check [FRESH_WHAT=test|bench] [FRESH_PROFILE=quick]   the two
+#                        commands on a fresh Debian 12 (debootstrap; needs root)
 #   make CC=clang CXX=clang++
 
 # make's built-in defaults (cc, g++) count as unset here.
@@ -92,7 +94,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 PARBENCH := $(BUILD)/parbench
 
 .PHONY: FORCE all build bench test plots lint clean deps-build deps-test deps-bench _bench _test \
-	compare report deps-compare deps-report slurm slurm-check fuzz _fuzz
+	compare report deps-compare deps-report slurm slurm-check fuzz _fuzz fresh-check
 all: build
 build: deps-build
 	@$(MAKE) --no-print-directory $(PARBENCH) bench/parbench
@@ -222,6 +224,11 @@ slurm: build
 		NODE_BUILD='$(NODE_BUILD)' SBATCH_ARGS='$(SBATCH_ARGS)' scripts/slurm/submit.sh
 slurm-check: build
 	@scripts/slurm/check.sh
+
+# The README's two commands on a bare Debian 12 (debootstrap, from this
+# machine's apt mirror) from a clean clone of HEAD: scripts/fresh-check.sh.
+fresh-check:
+	@FRESH_PROFILE='$(FRESH_PROFILE)' scripts/fresh-check.sh $(FRESH_WHAT)
 
 clean:
 	rm -rf build bench/parbench
