@@ -3,14 +3,17 @@
  * noise — what else on the machine may move the figures, recorded in the
  * metadata of every run: load average, CPU frequency governor, SMT and turbo
  * state, ASLR, and any HWLOC_* variable that replaces the real topology.
- * A busy machine (load average over 0.5 per PU) or a replaced topology is
- * also said on stderr before the run.
+ * A busy machine (over half of its PUs' time busy in the half second
+ * before the run) or a replaced topology is also said on stderr before the
+ * run. The load average is recorded but not judged: its one-minute mean
+ * still counts a run that ended seconds ago.
  */
 #include "run_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "csv.h"
 
@@ -66,6 +69,8 @@ void run_noise_meta(FILE *f, const struct run *r)
 	if (r->load_start[0] >= 0)
 		csv_meta(f, "load_avg_start", "%.2f %.2f %.2f", r->load_start[0], r->load_start[1],
 			 r->load_start[2]);
+	if (r->busy_start >= 0)
+		csv_meta(f, "busy_share_start", "%.3f", r->busy_start);
 	first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf, sizeof(buf));
 	csv_meta(f, "cpu_governor", "%s", buf);
 	first_line("/sys/devices/system/cpu/smt/active", buf, sizeof(buf));
@@ -78,16 +83,54 @@ void run_noise_meta(FILE *f, const struct run *r)
 	csv_meta(f, "hwloc_env", "%s", buf);
 }
 
-/* Before the run: the load average now, and warnings. */
+/* The machine's busy and total time so far (/proc/stat's cpu line, in
+ * ticks); false when it cannot be read. iowait counts as idle. */
+static bool cpu_ticks(unsigned long long *busy, unsigned long long *total)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+	int n;
+
+	if (!f)
+		return false;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n < 5)
+		return false;
+	*total = 0;
+	for (int i = 0; i < 8; i++)
+		*total += v[i];
+	*busy = *total - v[3] - v[4];
+	return true;
+}
+
+/* The share of the PUs' time spent busy over the next half second, while
+ * parbench itself sleeps; -1 when /proc/stat cannot be read. */
+static double run_noise_busy_share(void)
+{
+	const struct timespec half = { 0, 500000000L };
+	unsigned long long b0, t0, b1, t1;
+
+	if (!cpu_ticks(&b0, &t0))
+		return -1;
+	nanosleep(&half, NULL);
+	if (!cpu_ticks(&b1, &t1) || t1 <= t0)
+		return -1;
+	return (double)(b1 - b0) / (double)(t1 - t0);
+}
+
+/* Before the run: the load average, the busy share now, and warnings. */
 void run_noise_start(struct run *r)
 {
 	if (getloadavg(r->load_start, 3) != 3)
 		r->load_start[0] = r->load_start[1] = r->load_start[2] = -1;
-	if (r->cfg.pus > 0 && r->load_start[0] > 0.5 * r->cfg.pus)
+	r->busy_start = run_noise_busy_share();
+	if (r->busy_start > 0.5)
 		fprintf(stderr,
-			"parbench: warning: the machine is busy (load average %.2f over %d PUs); "
-			"figures will be noisy\n",
-			r->load_start[0], r->cfg.pus);
+			"parbench: warning: the machine is busy (%.0f %% of its %d PUs' time in "
+			"the last half second was other work); figures will be noisy\n",
+			100 * r->busy_start, r->cfg.pus);
 	if (getenv("HWLOC_SYNTHETIC") || getenv("HWLOC_XMLFILE"))
 		fprintf(stderr,
 			"parbench: warning: the topology comes from %s, not from this "

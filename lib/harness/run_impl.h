@@ -34,6 +34,7 @@ struct run {
 	const char *meta_cpu; /* its cpu_model */
 	int meta_pus;	      /* its pus */
 	double load_start[3]; /* load average before the run (noise.c) */
+	double busy_start;    /* PUs' busy share in the half second before it; -1 unknown */
 	bool *got;	      /* [case * reps + rep]: its status row was read */
 	bool *done;	      /* per case: complete in raw.csv; NULL in a fresh run */
 	char *kept[16];	      /* strings the options point into */
