@@ -56,15 +56,17 @@ if [ -n "$newer" ]; then
 	[ -n "$run_dir" ] || die 2 "no run directory under $root/results written after $newer"
 	run_dir="$root/$run_dir"
 elif [ -z "$run_dir" ]; then
-	# Newest results/<machine>/<timestamp>/ by timestamp name (then path).
+	# Newest finished results/<machine>/<timestamp>/ by timestamp name (then
+	# path): summary.csv is written when a run ends, so a run still being
+	# written (raw.csv only) is passed over, and so is results/compare/.
 	run_dir=$(
 		for d in results/*/*/; do
-			[ -f "$d/raw.csv" ] || continue # not results/compare/<names>/
+			[ -s "$d/raw.csv" ] && [ -s "$d/summary.csv" ] || continue
 			d=${d%/}
 			printf '%s\t%s\n' "${d##*/}" "$d"
 		done | LC_ALL=C sort | tail -n 1 | cut -f 2
 	)
-	[ -n "$run_dir" ] || die 2 "no run directory under $root/results/*/*/; pass RUN_DIR"
+	[ -n "$run_dir" ] || die 2 "no finished run (raw.csv and summary.csv) under $root/results/*/*/; pass RUN_DIR"
 	run_dir="$root/$run_dir"
 fi
 run_dir=${run_dir%/}

@@ -17,6 +17,7 @@
         self._obj.value, the call of release), part of each of those.
 """
 import multiprocessing
+import sys
 import time
 
 import pbcommon as pb
@@ -39,15 +40,41 @@ def worker(v, model, n, sleep_s, placement, slot, go):
                 time.sleep(sleep_s)
 
 
-def best(n, runs, loop):
-    """ns per iteration of loop(n): the fastest of runs (what the machine's
-    other load adds to some runs only ever adds)."""
+def best(n, runs, loop, before=None):
+    """ns per iteration of loop(n): the fastest of runs, and of the earlier
+    tries' figure `before` (what the machine's other load adds to some runs
+    only ever adds, so more runs can only bring the figure closer)."""
     t = []
     for _ in range(runs):
         t0 = time.perf_counter_ns()
         loop(n)
         t.append(time.perf_counter_ns() - t0)
-    return min(t) / n
+    fastest = min(t) / n
+    return fastest if before is None else min(fastest, before)
+
+
+# A busy machine can make a difference of two loops zero or negative: try
+# again with twice the runs, keeping each loop's fastest figure so far.
+CALIBRATE_TRIES = 4
+
+
+def costs(fastest):
+    """The calibration's figures (ns) from each loop's fastest time."""
+    loop = fastest["empty"]
+    get, put = fastest["get"] - loop, fastest["put"] - loop
+    inc = fastest["inc"] - loop
+    return {"py_loop_ns": loop, "py_get_ns": get, "py_set_ns": put, "py_inc_ns": inc,
+            "py_window_ns": inc - (get + put) / 2,
+            "py_gap_ns": loop + (get + put) / 2,
+            "py_hold_ns": fastest["access"] - loop + (fastest["pair"] - loop) / 2}
+
+
+def plausible(c):
+    """Every cost positive, the lock held less than the window and the gap
+    around it (what the C model needs: counter_shm's window holds the lock)."""
+    pieces = ("py_get_ns", "py_set_ns", "py_window_ns", "py_hold_ns")
+    return (min(c[k] for k in pieces) > 0 and c["py_hold_ns"] < c["py_window_ns"]
+            and c["py_hold_ns"] < c["py_gap_ns"])
 
 
 def calibrate(a):
@@ -93,22 +120,31 @@ def calibrate(a):
         for _ in range(k):
             v._obj.value
 
-    t_loop = best(n, runs, empty)
-    t_get = best(n, runs, get) - t_loop
-    t_set = best(n, runs, put) - t_loop
-    t_inc = best(n, runs, inc) - t_loop
-    window = t_inc - (t_get + t_set) / 2
-    hold = best(n, runs, access) - t_loop + (best(n, runs, pair) - t_loop) / 2
-    if min(t_get, t_set, window, hold) <= 0:
-        pb.fail("calibrate: the machine's load swamped the loops (get %.0f set %.0f inc "
-                "%.0f ns)" % (t_get, t_set, t_inc))
-    pb.metric("py_loop_ns", t_loop, "ns")
-    pb.metric("py_get_ns", t_get, "ns")
-    pb.metric("py_set_ns", t_set, "ns")
-    pb.metric("py_inc_ns", t_inc, "ns")
-    pb.metric("py_window_ns", window, "ns")
-    pb.metric("py_gap_ns", t_loop + (t_get + t_set) / 2, "ns")
-    pb.metric("py_hold_ns", hold, "ns")
+    loops = {"empty": empty, "get": get, "put": put, "inc": inc, "pair": pair,
+             "access": access}
+    fastest = {}
+    for tries in range(1, CALIBRATE_TRIES + 1):
+        for name, loop in loops.items():
+            fastest[name] = best(n, runs << (tries - 1), loop, fastest.get(name))
+        c = costs(fastest)
+        if plausible(c):
+            break
+    swamped = not plausible(c)
+    if swamped:
+        # No case fails because the machine is busy: the figures are the
+        # fastest seen, each cost at least 1 ns and the hold under half the
+        # window and the gap, and the case says it is noisy (and why, on
+        # stderr).
+        sys.stderr.write("counter.py: calibrate: the machine's load swamped the loops in "
+                         "%d tries (get %.0f set %.0f inc %.0f hold %.0f ns)\n"
+                         % (tries, c["py_get_ns"], c["py_set_ns"], c["py_inc_ns"],
+                            c["py_hold_ns"]))
+        c = {k: max(v, 1.0) for k, v in c.items()}
+        c["py_hold_ns"] = min(c["py_hold_ns"], min(c["py_window_ns"], c["py_gap_ns"]) / 2)
+    for name, value in c.items():
+        pb.metric(name, value, "ns")
+    pb.metric("calibration_tries", tries, "count")
+    pb.metric("noisy", 1 if swamped else 0, "flag")
 
 
 def main():

@@ -136,20 +136,26 @@ static void summary_row(FILE *f, const struct run *r, const struct pb_case *c, c
 }
 
 /* Noise is data: "noisy" (1 or 0) when the case's key metric spans more
- * than 25 % (max/min > 1.25) over its repetitions, as the case line says. */
+ * than 25 % (max/min > 1.25) over its repetitions, as the case line says,
+ * or when a repetition said so itself (a metric "noisy" of 1: a
+ * calibration the machine's load swamped, counter.py). */
 static void noisy_row(FILE *f, struct run *r, size_t idx)
 {
 	const struct pb_case *c = &r->plan.cases[idx];
 	const char *metric = NULL;
-	struct stats_summary s;
+	struct stats_summary s, said;
 	double flag;
 
 	for (int k = 0; k < r->report.nreps[idx] && !metric; k++)
 		if (!r->report.reps[idx][k].failed)
 			metric = key_metric(&r->report.reps[idx][k]);
-	if (!metric || !pb_report_stat(&r->report, c->name, metric, &s) || s.n < 2)
+	if (!metric || !pb_report_stat(&r->report, c->name, metric, &s))
 		return;
-	flag = s.min > 0 && s.max / s.min > 1.25;
+	flag = s.n >= 2 && s.min > 0 && s.max / s.min > 1.25;
+	if (pb_report_stat(&r->report, c->name, "noisy", &said) && said.max > 0)
+		flag = 1;
+	else if (s.n < 2)
+		return;
 	summary_row(f, r, c, "noisy",
 		    (struct stats_summary){ .n = s.n, .min = flag, .median = flag, .max = flag },
 		    "flag");
@@ -176,14 +182,16 @@ static void summarize_case(FILE *f, struct run *r, size_t idx)
 					       (!r->report.reps[idx][j].failed &&
 						strcmp(r->report.reps[idx][j].metrics[k].name,
 						       name) == 0);
-			if (!seen && pb_report_stat(&r->report, c->name, name, &s))
+			if (!seen && strcmp(name, "noisy") != 0 &&
+			    pb_report_stat(&r->report, c->name, name, &s))
 				summary_row(f, r, c, name, s, res->metrics[m].unit);
 		}
 	}
 	for (int i = 0; i < n && i < 1024; i++)
 		status[i] = r->report.reps[idx][i].failed;
+	/* the share of its repetitions that failed: 0 on a clean case */
 	summary_row(f, r, c, "status", stats_summarize(status, (size_t)(n < 1024 ? n : 1024)),
-		    "failed");
+		    "fraction_failed");
 	noisy_row(f, r, idx);
 }
 
