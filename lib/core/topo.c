@@ -35,6 +35,8 @@ void topo_set_err(char *err, size_t errlen, const char *fmt, ...)
  * hwloc only promises ABI compatibility within a major version; a 2.x
  * binary running against a 3.x library would misread the structures.
  */
+static void read_cpu_model(struct topo *t);
+
 static bool hwloc_abi_ok(void)
 {
 	return (hwloc_get_api_version() >> 16) == (HWLOC_API_VERSION >> 16);
@@ -76,6 +78,7 @@ struct topo *topo_load(const char *synthetic, char *err, size_t errlen)
 		topo_set_err(err, errlen, "hwloc_topology_load: %s", strerror(errno));
 		goto fail;
 	}
+	read_cpu_model(t);
 	return t;
 
 fail:
@@ -124,15 +127,26 @@ int topo_numa_nodes(const struct topo *t)
 
 const char *topo_cpu_model(const struct topo *t)
 {
+	return t->cpu_model;
+}
+
+/* The CPU's model as hwloc read it, trimmed: some brand strings end in
+ * spaces ("... Processor             "), which CSV metadata and captions keep. */
+static void read_cpu_model(struct topo *t)
+{
 	hwloc_obj_t pkg = hwloc_get_obj_by_type(t->topo, HWLOC_OBJ_PACKAGE, 0);
 	const char *model = NULL;
+	size_t n;
 
 	/* x86 backends attach CPUModel to each Package; others to the root. */
 	if (pkg)
 		model = hwloc_obj_get_info_by_name(pkg, "CPUModel");
 	if (!model)
 		model = hwloc_obj_get_info_by_name(hwloc_get_root_obj(t->topo), "CPUModel");
-	return model ? model : "unknown";
+	snprintf(t->cpu_model, sizeof(t->cpu_model), "%s", model ? model : "unknown");
+	n = strlen(t->cpu_model);
+	while (n > 0 && (t->cpu_model[n - 1] == ' ' || t->cpu_model[n - 1] == '\t'))
+		t->cpu_model[--n] = '\0';
 }
 
 /* "54MiB" when the size is a whole number of MiB, else KiB, else bytes. */

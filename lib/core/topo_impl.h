@@ -12,6 +12,7 @@
 
 struct topo {
 	hwloc_topology_t topo;
+	char cpu_model[128]; /* CPUModel without the padding some CPUs' brand strings carry */
 };
 
 struct topo_saved {
