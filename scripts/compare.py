@@ -129,13 +129,15 @@ def write_csv(rows, path):
 
 # --- curves --------------------------------------------------------------------
 
-def curve_metric(runs, experiment, info):
-    m = info.get(experiment, {}).get("curve", "").strip()
-    if m:
-        return m
+def curve_metric(runs, experiment):
+    """The experiment's headline metric (experiments.csv); for a run that has
+    none, the headline its first case is compared by."""
+    row = pbdata.describe(runs, experiment)
+    if row:
+        return row["headline_metric"]
     for r in runs:
-        for c, row in r.case_info.items():
-            if row["experiment"] == experiment:
+        for c, case in r.case_info.items():
+            if case["experiment"] == experiment:
                 return r.headline(c)
     return None
 
@@ -173,7 +175,7 @@ def curve_sort_key(curve):
     return (wl, order.index(model) if model in order else len(order), curve)
 
 
-def draw_curves(runs, outdir, info):
+def draw_curves(runs, outdir):
     """One overlay per experiment with a sweep. Returns [(experiment, metric, png)]."""
     os.makedirs(outdir, exist_ok=True)
     done = []
@@ -183,7 +185,7 @@ def draw_curves(runs, outdir, info):
             if e not in exps:
                 exps.append(e)
     for exp in exps:
-        metric = curve_metric(runs, exp, info)
+        metric = curve_metric(runs, exp)
         if not metric:
             continue
         per_run = [run_points(r, exp, metric) for r in runs]
@@ -322,8 +324,7 @@ def compare(dirs, out=None):
     out = os.path.abspath(out)
     pairs = [(j, compare_pair(runs[0], runs[j])) for j in range(1, len(runs))]
     only = only_in(runs)
-    info = pbdata.experiment_info()
-    curves = draw_curves(runs, os.path.join(out, "curves"), info)
+    curves = draw_curves(runs, os.path.join(out, "curves"))
     write_merged(runs, os.path.join(out, "merged.csv"))
     write_csv([r for _, rows in pairs for r in rows], os.path.join(out, "compare.csv"))
     lines = summary_lines(runs, pairs, only, curves, out)

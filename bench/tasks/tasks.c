@@ -409,7 +409,7 @@ const struct pb_experiment tasks_experiment = {
 		"one thread). IO tasks overlap under every model, the GIL included, because a thread that"
 		" waits has dropped the lock; CPU tasks gain only where workers really run in parallel, "
 		"and never beyond the number of processing units (PUs).",
-	.headline = { "wall_s", "s", PB_LOWER_IS_BETTER },
+	.headline = { "speedup", "x", PB_HIGHER_IS_BETTER },
 	.figures = "tasks",
 	.cpython_twin = "tasks.py",
 	.plan = tasks_experiment_plan,
