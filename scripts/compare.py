@@ -59,6 +59,7 @@ def compare_pair(base, other):
             continue
         p, verdict = u_test(a, b)
         sa, sb = base.stat(case, metric), other.stat(case, metric)
+        row = pbdata.describe([base, other], base.case_info[case]["experiment"])
         rows.append({
             "case": case, "experiment": base.case_info[case]["experiment"],
             "metric": metric, "unit": base.units.get((case, metric), ""),
@@ -67,6 +68,7 @@ def compare_pair(base, other):
             "n_b": sb[0], "median_b": sb[1], "min_b": sb[2], "max_b": sb[3],
             "ratio": sb[1] / sa[1] if sa[1] else float("nan"),
             "p_value": p, "verdict": verdict,
+            "direction": row["direction"] if row and row["headline_metric"] == metric else "",
         })
     return rows
 
@@ -243,6 +245,9 @@ def md_table(rows, labels):
         cell = lambda s: f"{fmt(r['median_' + s])} ({fmt(r['min_' + s])}–{fmt(r['max_' + s])}, n={r['n_' + s]})"  # noqa: E731
         p = "-" if r["p_value"] != r["p_value"] else f"{r['p_value']:.3g}"
         verdict = f"**{r['verdict']}**" if r["verdict"] == "significant" else r["verdict"]
+        if r["verdict"] == "significant" and r.get("direction"):
+            better = (r["ratio"] < 1) == (r["direction"] == "lower")
+            verdict += f", {'better' if better else 'worse'} ({r['direction']} is better)"
         out.append(f"| `{r['case']}` | {r['metric']} | {cell('a')} | {cell('b')} | "
                    f"{r['ratio']:.3f}× | {p} | {verdict} |")
     return out
@@ -275,7 +280,10 @@ def summary_lines(runs, pairs, only, curves, outdir):
     lines += ["", f"Each row: median (min–max, n repetitions) of the case's main metric in "
               f"each run, the ratio of the medians (later run / run 1), and a two-sided "
               f"Mann–Whitney U test on the repetitions (scipy); significant when p < {ALPHA}, "
-              f"too few repetitions when a run has fewer than {pbdata.MIN_REPS}.", ""]
+              f"too few repetitions when a run has fewer than {pbdata.MIN_REPS}. The main "
+              f"metric is the experiment's headline (the runs' experiments.csv) where the "
+              f"case records it, else wall_s; a significant headline says whether the later "
+              f"run is better or worse by the experiment's direction.", ""]
     for j, rows in pairs:
         lines += [f"## run 1 ({runs[0].machine}) against run {j + 1} ({runs[j].machine})", ""]
         if rows:

@@ -194,6 +194,8 @@ class KnownRepetitions(unittest.TestCase):
         rows = read_csv(os.path.join(self.tmp, "out", "compare.csv"))
         self.assertEqual([(r["metric"], r["unit"], r["verdict"]) for r in rows],
                          [("per_task_us", "us", "significant")])
+        self.assertIn("**significant**, worse (lower is better)",
+                      slurp(os.path.join(self.tmp, "out", "compare.md")))
 
     def test_bad_experiments_csv(self):
         d = write_run(self.tmp, "m1", {"t/a/b/w:1": [1, 2, 3, 4, 5]})
