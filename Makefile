@@ -84,7 +84,7 @@ LIBS_A := $(BENCH_A) $(HARNESS_A) $(MODELS_A) $(CORE_A)
 $(CORE_A): $(call obj_of,$(CORE_DIRS))
 $(MODELS_A): $(call obj_of,$(MODEL_DIRS))
 $(HARNESS_A): $(call obj_of,$(HARNESS_DIRS))
-$(BENCH_A): $(call obj_of,$(BENCH_DIRS))
+$(BENCH_A): $(call obj_of,$(BENCH_DIRS)) $(BUILD)/bench/registry.o
 $(LIBS_A):
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^

@@ -59,6 +59,7 @@ def compare_pair(base, other):
             continue
         p, verdict = u_test(a, b)
         sa, sb = base.stat(case, metric), other.stat(case, metric)
+        row = pbdata.describe([base, other], base.case_info[case]["experiment"])
         rows.append({
             "case": case, "experiment": base.case_info[case]["experiment"],
             "metric": metric, "unit": base.units.get((case, metric), ""),
@@ -67,6 +68,7 @@ def compare_pair(base, other):
             "n_b": sb[0], "median_b": sb[1], "min_b": sb[2], "max_b": sb[3],
             "ratio": sb[1] / sa[1] if sa[1] else float("nan"),
             "p_value": p, "verdict": verdict,
+            "direction": row["direction"] if row and row["headline_metric"] == metric else "",
         })
     return rows
 
@@ -129,13 +131,15 @@ def write_csv(rows, path):
 
 # --- curves --------------------------------------------------------------------
 
-def curve_metric(runs, experiment, info):
-    m = info.get(experiment, {}).get("curve", "").strip()
-    if m:
-        return m
+def curve_metric(runs, experiment):
+    """The experiment's headline metric (experiments.csv); for a run that has
+    none, the headline its first case is compared by."""
+    row = pbdata.describe(runs, experiment)
+    if row:
+        return row["headline_metric"]
     for r in runs:
-        for c, row in r.case_info.items():
-            if row["experiment"] == experiment:
+        for c, case in r.case_info.items():
+            if case["experiment"] == experiment:
                 return r.headline(c)
     return None
 
@@ -173,7 +177,7 @@ def curve_sort_key(curve):
     return (wl, order.index(model) if model in order else len(order), curve)
 
 
-def draw_curves(runs, outdir, info):
+def draw_curves(runs, outdir):
     """One overlay per experiment with a sweep. Returns [(experiment, metric, png)]."""
     os.makedirs(outdir, exist_ok=True)
     done = []
@@ -183,7 +187,7 @@ def draw_curves(runs, outdir, info):
             if e not in exps:
                 exps.append(e)
     for exp in exps:
-        metric = curve_metric(runs, exp, info)
+        metric = curve_metric(runs, exp)
         if not metric:
             continue
         per_run = [run_points(r, exp, metric) for r in runs]
@@ -241,6 +245,9 @@ def md_table(rows, labels):
         cell = lambda s: f"{fmt(r['median_' + s])} ({fmt(r['min_' + s])}–{fmt(r['max_' + s])}, n={r['n_' + s]})"  # noqa: E731
         p = "-" if r["p_value"] != r["p_value"] else f"{r['p_value']:.3g}"
         verdict = f"**{r['verdict']}**" if r["verdict"] == "significant" else r["verdict"]
+        if r["verdict"] == "significant" and r.get("direction"):
+            better = (r["ratio"] < 1) == (r["direction"] == "lower")
+            verdict += f", {'better' if better else 'worse'} ({r['direction']} is better)"
         out.append(f"| `{r['case']}` | {r['metric']} | {cell('a')} | {cell('b')} | "
                    f"{r['ratio']:.3f}× | {p} | {verdict} |")
     return out
@@ -273,7 +280,10 @@ def summary_lines(runs, pairs, only, curves, outdir):
     lines += ["", f"Each row: median (min–max, n repetitions) of the case's main metric in "
               f"each run, the ratio of the medians (later run / run 1), and a two-sided "
               f"Mann–Whitney U test on the repetitions (scipy); significant when p < {ALPHA}, "
-              f"too few repetitions when a run has fewer than {pbdata.MIN_REPS}.", ""]
+              f"too few repetitions when a run has fewer than {pbdata.MIN_REPS}. The main "
+              f"metric is the experiment's headline (the runs' experiments.csv) where the "
+              f"case records it, else wall_s; a significant headline says whether the later "
+              f"run is better or worse by the experiment's direction.", ""]
     for j, rows in pairs:
         lines += [f"## run 1 ({runs[0].machine}) against run {j + 1} ({runs[j].machine})", ""]
         if rows:
@@ -322,8 +332,7 @@ def compare(dirs, out=None):
     out = os.path.abspath(out)
     pairs = [(j, compare_pair(runs[0], runs[j])) for j in range(1, len(runs))]
     only = only_in(runs)
-    info = pbdata.experiment_info()
-    curves = draw_curves(runs, os.path.join(out, "curves"), info)
+    curves = draw_curves(runs, os.path.join(out, "curves"))
     write_merged(runs, os.path.join(out, "merged.csv"))
     write_csv([r for _, rows in pairs for r in rows], os.path.join(out, "compare.csv"))
     lines = summary_lines(runs, pairs, only, curves, out)

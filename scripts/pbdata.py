@@ -1,13 +1,15 @@
 """pbdata — read parbench run directories for compare.py and report.py.
 
-A run directory holds raw.csv (and usually summary.csv, summary.md): leading
-"# key=value" metadata lines, then a CSV header, then rows (README, "The CSV
-contract"). Everything here checks what it reads and raises DataError naming
-the file and line, so the tools end with one clear message and exit status 2
-instead of a traceback.
+A run directory holds raw.csv, experiments.csv (the registry's row of every
+experiment of the run: what it teaches, its headline metric and direction,
+its figures) and usually summary.csv, summary.md: leading "# key=value"
+metadata lines, then a CSV header, then rows (README, "The CSV contract").
+What an experiment is comes from experiments.csv, never from `parbench
+--list` or a list kept here. Everything here checks what it reads and raises
+DataError naming the file and line, so the tools end with one clear message
+and exit status 2 instead of a traceback.
 """
 
-import configparser
 import csv
 import math
 import os
@@ -19,6 +21,10 @@ RAW_HEADER = ("machine,case,experiment,model,workload,workers,param,param_value,
               "pin,rep,metric,value,unit").split(",")
 SUMMARY_HEADER = ("machine,case,experiment,model,workload,workers,param,param_value,"
                   "pin,metric,n,min,median,max,unit").split(",")
+EXPERIMENTS_HEADER = ("name,summary,teaches,headline_metric,headline_unit,direction,figures,"
+                      "cpython_twin").split(",")
+EXPERIMENTS_SCHEMAS = ("1",)
+TABLE_ONLY = "-"  # experiments.csv's figures of an experiment that draws none
 # Metadata that makes a comparison doubtful when it differs between runs.
 DOUBTFUL_KEYS = ("profile", "pin", "git_rev")
 NOISY = 1.25  # max/min above this is "noisy", as parbench itself prints
@@ -160,6 +166,7 @@ class Run:
                 r["workers"] = _num(self.summary_path, r["_line"], "workers", r["workers"], int)
             for k, v in smeta.items():
                 self.meta.setdefault(k, v)
+        self.registry = read_experiments(os.path.join(path, "experiments.csv"))
         if not self.meta.get("machine") and rows:
             self.meta["machine"] = rows[0]["machine"]
 
@@ -188,13 +195,22 @@ class Run:
                 seen.append(r["experiment"])
         return seen
 
+    def experiment(self, name):
+        """The experiment's row of experiments.csv (a dict), or None."""
+        return self.registry.get(name)
+
     def headline(self, case):
-        """The case's main metric, chosen as parbench's summary.md does."""
+        """The metric to judge a case's repetitions by: its experiment's
+        headline metric (experiments.csv) when the case records it in
+        raw.csv, else wall_s, which every case reports (the README's
+        contract); None when it has neither. A headline that is a derived
+        summary row (tasks' speedup) has no repetitions of its own."""
         order = self.metric_order.get(case, [])
-        for m in ("wall_s", "iteration_ns"):
-            if m in order:
-                return m
-        return order[0] if order else None
+        row = self.experiment(self.case_info[case]["experiment"]) if case in self.case_info \
+            else None
+        if row and row["headline_metric"] in order:
+            return row["headline_metric"]
+        return "wall_s" if "wall_s" in order else None
 
     def stat(self, case, metric):
         """(n, median, min, max) of the repetitions, or None."""
@@ -217,35 +233,37 @@ def load_runs(dirs):
     return [Run(d) for d in dirs]
 
 
-def experiment_info():
-    """scripts/experiments.ini: what each experiment teaches, its curve metric."""
-    cp = configparser.ConfigParser(interpolation=None)
-    cp.read(os.path.join(HERE, "experiments.ini"), encoding="utf-8")
-    return {s: dict(cp[s]) for s in cp.sections()}
-
-
-def list_descriptions(binary=None):
-    """Experiment -> one-line description from `parbench --list`, if it runs.
-
-    Two formats: '# name  description' lines (before the restructure) and
-    'name  description  (N cases)' (after it).
-    """
-    import subprocess
-    binary = binary or os.path.join(ROOT, "bench", "parbench")
-    if not os.access(binary, os.X_OK):
+def read_experiments(path):
+    """experiments.csv: {name: row dict}; {} for a run that has none (one made
+    before the file existed, or with --csv)."""
+    if not os.path.exists(path):
         return {}
-    try:
-        out = subprocess.run([binary, "--list"], capture_output=True, text=True,
-                             timeout=20).stdout
-    except (OSError, subprocess.SubprocessError):
-        return {}
-    desc = {}
-    for line in out.splitlines():
-        m = re.match(r"^#\s*(\S+)\s{2,}(.*\S)\s*$", line) or \
-            re.match(r"^(\S+)\s{2,}(.*?\S)\s+\(\d+ cases?\)\s*$", line)
-        if m:
-            desc[m.group(1)] = m.group(2)
-    return desc
+    meta, rows = read_table(path, EXPERIMENTS_HEADER, "experiments.csv")
+    version = meta.get("schema_version")
+    if version not in EXPERIMENTS_SCHEMAS:
+        raise DataError(f"{path}:1: schema_version {version!r}, this tool reads "
+                        f"{', '.join(EXPERIMENTS_SCHEMAS)}")
+    for r in rows:
+        if r["direction"] not in ("lower", "higher"):
+            raise DataError(f"{path}:{r['_line']}: direction is {r['direction']!r}, "
+                            f"expected lower or higher")
+    return {r["name"]: r for r in rows}
+
+
+def figures(row):
+    """The plot names (plots/<name>.gp) of an experiments.csv row; [] for
+    table only."""
+    f = row["figures"].split()
+    return [] if f == [TABLE_ONLY] else f
+
+
+def describe(runs, experiment):
+    """The experiment's experiments.csv row from the first run that has one."""
+    for r in runs:
+        row = r.experiment(experiment)
+        if row:
+            return row
+    return None
 
 
 def strip_sweep(case):

@@ -4,9 +4,9 @@
 Writes report.md, report.html (self-contained: every plot embedded as a data
 URI, no external URL) and report.pdf (headless Chromium) into the run
 directory, or with --runs into the comparison's directory (compare.py's
-default, or --out). Each experiment gets a section: what it teaches
-(scripts/experiments.ini, else `parbench --list`), each run's plot, and a
-caption written from that run's summary.csv and raw.csv. captions.txt holds
+default, or --out). Each experiment gets a section: what it teaches, its
+headline metric and its figures (the run's experiments.csv), each run's plot,
+and a caption written from that run's summary.csv and raw.csv. captions.txt holds
 the captions, one a line, for the tests. Bad input: exit status 2.
 """
 
@@ -263,9 +263,19 @@ def methods(runs):
     ]
 
 
+def lesson(row):
+    """What the experiment teaches and how it is judged, from its
+    experiments.csv row (None: the run has no experiments.csv)."""
+    if not row:
+        return ["*What it teaches.* No description (the run has no experiments.csv).", ""]
+    twin = row["cpython_twin"]
+    return [f"*What it teaches.* {esc_md(row['teaches'])}", "",
+            f"*Headline.* `{row['headline_metric']}` ({esc_md(row['headline_unit'])}), "
+            f"{row['direction']} is better."
+            + (f" CPython twin: `bench/cpython/{twin}`." if twin != "-" else ""), ""]
+
+
 def build_markdown(runs, cmp_res, out):
-    info = pbdata.experiment_info()
-    desc = pbdata.list_descriptions()
     captions = []
     title = "parbench report: " + " vs ".join(r.machine for r in runs)
     md = [f"# {title}", "",
@@ -281,10 +291,9 @@ def build_markdown(runs, cmp_res, out):
     fig = 0
     for exp in exps:
         md += [f"## {exp}", ""]
-        teach = " ".join(info.get(exp, {}).get("teaches", "").split()) or desc.get(exp, "")
-        md += [f"*What it teaches.* {teach or 'No description.'}", ""]
-        names = info.get(exp, {}).get("plots")
-        names = names.split() if names is not None else [exp]
+        row = pbdata.describe(runs, exp)
+        md += lesson(row)
+        names = pbdata.figures(row) if row else []
         for r in runs:
             if exp not in r.experiments():
                 continue

@@ -279,6 +279,13 @@ const struct pb_experiment io_fanout_experiment = {
 	.name = "io-fanout",
 	.summary = "K concurrent sleeps (10 to 10,000): coroutines vs a thread each vs a process "
 		   "each: wall, creation per task, memory",
+	.teaches =
+		"K concurrent sleeps, from 10 to 10,000: coroutines on one event loop, a thread each, and"
+		" a process each. All take about one sleep while creating the tasks is cheap; what "
+		"differs is what each task costs to create and to keep in memory. Cases the machine would"
+		" refuse (process limit, memory) are skipped and say why.",
+	.headline = { "create_us_per_task", "us", PB_LOWER_IS_BETTER },
+	.figures = "io-fanout",
 	.plan = fo_plan,
 	.summarize = fo_summarize,
 };

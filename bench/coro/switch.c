@@ -224,6 +224,14 @@ static void switch_summarize(struct pb_report *rep)
 const struct pb_experiment switch_experiment = {
 	.name = "switch",
 	.summary = "one coroutine switch, one thread switch and one process switch on one PU",
+	.teaches =
+		"What one switch costs: from one coroutine to another on an event loop in one thread, "
+		"from one thread to another, and from one process to another, the two threads or "
+		"processes bound to one PU so that every hand-off is a real switch. The tutorial's claim,"
+		" \"a million coroutine switches a second\" while thread switches are expensive, is checked"
+		" against this machine.",
+	.headline = { "switch_ns", "ns", PB_LOWER_IS_BETTER },
+	.figures = "switch",
 	.plan = switch_plan,
 	.summarize = switch_summarize,
 };

@@ -238,6 +238,12 @@ const struct pb_experiment counter_contention_experiment = {
 	.name = "counter-contention",
 	.summary =
 		"W workers on one counter, six variants (and CPython's value-unlocked at W = 2): the cost per increment, against atomic",
+	.teaches =
+		"The price of every way to make the counter right: mutex, semaphore, spin lock, atomic, "
+		"per-worker shards.",
+	.headline = { "ns_per_increment", "ns", PB_LOWER_IS_BETTER },
+	.figures = "counter-contention",
+	.cpython_twin = "counter.py",
 	.plan = contention_plan,
 	.summarize = contention_summarize,
 };

@@ -109,6 +109,12 @@ const struct pb_experiment counter_seed_experiment = {
 	.name = "counter-seed",
 	.summary =
 		"the seed's Value('i') += 1 by 10 sleeping workers: how many updates unlocked loses",
+	.teaches =
+		"The seed's Value('i'): processes that increment a shared counter without a lock lose "
+		"updates; with a Lock the count is right and slower.",
+	.headline = { "lost_pct", "%", PB_LOWER_IS_BETTER },
+	.figures = "counter-seed",
+	.cpython_twin = "counter.py",
 	.plan = seed_plan,
 	.summarize = seed_summarize,
 };

@@ -100,6 +100,11 @@ const struct pb_experiment counter_window_experiment = {
 	.name = "counter-window",
 	.summary =
 		"unlocked, 2 workers pinned apart: losses against the window between load and store",
+	.teaches =
+		"How many increments are lost against the window between the read and the write of the "
+		"counter.",
+	.headline = { "lost_pct", "%", PB_LOWER_IS_BETTER },
+	.figures = "counter-window",
 	.plan = window_plan,
 	.summarize = window_summarize,
 };

@@ -143,6 +143,13 @@ const struct pb_experiment gil_convoy_experiment = {
 	.name = "gil-convoy",
 	.summary = "an IO thread next to K CPU threads: under the GIL each blocking call "
 		   "waits about a switch interval",
+	.teaches =
+		"An IO thread next to a CPU thread under the GIL: each time the IO thread wakes it must "
+		"wait for the CPU thread to drop the lock, up to one switch interval per round trip (the "
+		"convoy effect).",
+	.headline = { "latency_us_p50", "us", PB_LOWER_IS_BETTER },
+	.figures = "gil-convoy",
+	.cpython_twin = "gil.py mode=convoy",
 	.plan = convoy_plan,
 	.summarize = convoy_summarize,
 };

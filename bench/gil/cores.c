@@ -182,6 +182,12 @@ static void cores_summarize(struct pb_report *rep)
 const struct pb_experiment gil_cores_experiment = {
 	.name = "gil-cores",
 	.summary = "two CPU threads on one PU or two: under the GIL a second PU buys nothing",
+	.teaches =
+		"What a second core costs CPU threads under the GIL: the lock moves between cores, so two"
+		" threads can be slower than one.",
+	.headline = { "wall_s", "s", PB_LOWER_IS_BETTER },
+	.figures = "gil-cores",
+	.cpython_twin = "gil.py mode=slices",
 	.plan = cores_plan,
 	.summarize = cores_summarize,
 };

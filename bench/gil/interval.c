@@ -93,6 +93,11 @@ static void interval_summarize(struct pb_report *rep)
 const struct pb_experiment gil_interval_experiment = {
 	.name = "gil-interval",
 	.summary = "the GIL's switch interval swept: IO latency traded for CPU throughput",
+	.teaches =
+		"The switch interval's trade-off (sys.setswitchinterval): a shorter interval answers IO "
+		"sooner and costs more switches.",
+	.headline = { "latency_us_p50", "us", PB_LOWER_IS_BETTER },
+	.figures = "gil-interval",
 	.plan = interval_plan,
 	.summarize = interval_summarize,
 };

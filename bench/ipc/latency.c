@@ -402,6 +402,12 @@ const struct pb_experiment ipc_latency_experiment = {
 	.name = "ipc-latency",
 	.summary = "ping-pong round trips through every channel kind on one PU and across two, "
 		   "against perf bench sched pipe",
+	.teaches =
+		"The round-trip latency of each channel, against perf bench sched pipe; where the two "
+		"processes sit (same core or not) matters as much as the channel.",
+	.headline = { "latency_ns_p50", "ns", PB_LOWER_IS_BETTER },
+	.figures = "ipc-latency",
+	.cpython_twin = "ipc.py",
 	.plan = latency_plan,
 	.summarize = latency_summarize,
 };

@@ -258,6 +258,11 @@ const struct pb_experiment ipc_pingpong_experiment = {
 	.name = "ipc-pingpong",
 	.summary = "seed 002: Ping and Pong count to 50 through a Queue (each value once) and "
 		   "through a global (each value twice)",
+	.teaches =
+		"The seed's ping-pong through one Queue, and why a global counter is not shared between "
+		"processes.",
+	.headline = { "own_takes", "count", PB_LOWER_IS_BETTER },
+	.figures = PB_TABLE_ONLY,
 	.plan = pingpong_plan,
 	.summarize = pingpong_summarize,
 };

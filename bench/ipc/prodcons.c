@@ -129,5 +129,9 @@ const struct pb_experiment ipc_prodcons_experiment = {
 	.name = "ipc-prodcons",
 	.summary = "seed 004's producer/consumer: 10 tasks, 4 workers, get_nowait and a done "
 		   "queue, every task exactly once",
+	.teaches =
+		"The seed's task queue and done queue with four workers: every task is done exactly once.",
+	.headline = { "wall_s", "s", PB_LOWER_IS_BETTER },
+	.figures = PB_TABLE_ONLY,
 	.plan = prodcons_plan,
 };

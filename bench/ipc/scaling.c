@@ -52,5 +52,8 @@ const struct pb_experiment ipc_scaling_experiment = {
 	.name = "ipc-scaling",
 	.summary = "producers x consumers (1, 2, 4 each) of 64 B messages on a Queue and a "
 		   "shared-memory ring",
+	.teaches = "What happens to a channel when several producers share it.",
+	.headline = { "msgs_per_s", "msg/s", PB_HIGHER_IS_BETTER },
+	.figures = "ipc-scaling",
 	.plan = scaling_plan,
 };

@@ -225,6 +225,11 @@ const struct pb_experiment ipc_throughput_experiment = {
 	.name = "ipc-throughput",
 	.summary = "one producer, one consumer, 8 B to 1 MiB messages through every channel "
 		   "kind, against memcpy",
+	.teaches =
+		"How many bytes per second a channel moves between two processes: pipe, Python-style "
+		"queue, unix socket, POSIX message queue, shared-memory ring, against memcpy.",
+	.headline = { "bytes_per_s", "B/s", PB_HIGHER_IS_BETTER },
+	.figures = "ipc-throughput",
 	.plan = throughput_plan,
 	.summarize = throughput_summarize,
 };

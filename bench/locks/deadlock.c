@@ -292,6 +292,14 @@ const struct pb_experiment deadlock_experiment = {
 	.name = "deadlock",
 	.summary = "AB/BA deadlock on purpose, detected by timeout and wait-for graph; lock order "
 		   "and try-lock back-off; RLock vs Lock re-entry",
+	.teaches =
+		"Thread A holds lock a and wants b while thread B holds b and wants a: a deadlock, "
+		"provoked on purpose and detected by a timeout and the wait-for graph instead of hanging."
+		" Then the two standard cures, one global lock order and try-lock with back-off, "
+		"measured; and RLock re-entry, which works, against Lock re-entry, a self-deadlock.",
+	.headline = { "per_round_ns", "ns", PB_LOWER_IS_BETTER },
+	.figures = "deadlock",
+	.cpython_twin = "locks.py",
 	.plan = dl_plan,
 	.summarize = dl_summarize,
 };

@@ -66,6 +66,12 @@ static void calibration_summarize(struct pb_report *rep)
 const struct pb_experiment calibration_experiment = {
 	.name = "calibration",
 	.summary = "the cost of one tick of cpu work, timed by google-benchmark's own loop",
+	.teaches =
+		"What one tick of cpu work costs on this machine, timed by google-benchmark's own loop. A"
+		" task of T ms is a calibrated number of ticks, so cpu tasks do the same work on every "
+		"machine.",
+	.headline = { "iteration_ns", "ns", PB_LOWER_IS_BETTER },
+	.figures = PB_TABLE_ONLY,
 	.plan = calibration_plan,
 	.summarize = calibration_summarize,
 };

@@ -159,5 +159,12 @@ static int selftest_run(struct pb_ctx *ctx, const struct pb_case *c)
 const struct pb_experiment selftest_experiment = {
 	.name = "selftest",
 	.summary = "misbehaving cases for the harness's own tests (PARBENCH_SELFTEST=1)",
+	.teaches =
+		"Nothing about concurrency: cases that misbehave on purpose (a crash, a hang past the "
+		"watchdog, an error, a worker left running), planned only with PARBENCH_SELFTEST set, so "
+		"that the harness's own tests can watch each one recorded as a failure with its reason "
+		"while the run carries on.",
+	.headline = { "wall_s", "s", PB_LOWER_IS_BETTER },
+	.figures = PB_TABLE_ONLY,
 	.plan = selftest_plan,
 };

@@ -102,6 +102,12 @@ static void chunksize_summarize(struct pb_report *rep)
 const struct pb_experiment chunksize_experiment = {
 	.name = "chunksize",
 	.summary = "why map sends chunks: tiny tasks with chunksize 1 to 1024 and Python's default",
+	.teaches =
+		"Why Pool.map sends tasks in chunks: fewer messages per task, at the price of coarser "
+		"load balancing.",
+	.headline = { "per_task_us", "us", PB_LOWER_IS_BETTER },
+	.figures = "pool-chunksize",
+	.cpython_twin = "pool.py mode=chunksize",
 	.plan = chunksize_plan,
 	.summarize = chunksize_summarize,
 };

@@ -200,6 +200,11 @@ const struct pb_experiment granularity_experiment = {
 	.name = "granularity",
 	.summary = "how small a task may be: efficiency of a process per task and a warm pool "
 		   "from 1 µs to 10 ms",
+	.teaches =
+		"When a process per task stops paying: small tasks are dominated by the cost of starting "
+		"a process, large ones by the work.",
+	.headline = { "efficiency", "ratio", PB_HIGHER_IS_BETTER },
+	.figures = "pool-granularity",
 	.plan = granularity_plan,
 	.summarize = granularity_summarize,
 };

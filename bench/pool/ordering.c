@@ -144,6 +144,12 @@ const struct pb_experiment ordering_experiment = {
 	.name = "ordering",
 	.summary = "why imap_unordered answers first: map, imap and imap_unordered over 16 "
 		   "sleeps of random length",
+	.teaches =
+		"Which result comes first: map waits for order, imap_unordered answers as soon as any "
+		"task is done.",
+	.headline = { "first_result_s", "s", PB_LOWER_IS_BETTER },
+	.figures = "pool-ordering",
+	.cpython_twin = "pool.py mode=ordering",
 	.plan = ordering_plan,
 	.summarize = ordering_summarize,
 };

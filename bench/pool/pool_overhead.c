@@ -324,6 +324,12 @@ const struct pb_experiment pool_overhead_experiment = {
 	.name = "pool-overhead",
 	.summary = "what one no-work task costs: pool round trip, pipe, a process or a thread "
 		   "per task",
+	.teaches =
+		"What a task costs when it does no work: a pool (apply, apply_async, map) against a "
+		"process or a thread per task.",
+	.headline = { "per_task_us", "us", PB_LOWER_IS_BETTER },
+	.figures = "pool-overhead",
+	.cpython_twin = "pool.py mode=overhead and mode=busy",
 	.plan = overhead_plan,
 	.summarize = overhead_summarize,
 };

@@ -96,6 +96,11 @@ static void seed_summarize(struct pb_report *rep)
 const struct pb_experiment pool_seed_experiment = {
 	.name = "pool-seed",
 	.summary = "the seed's Pool(4) with five apply_async sleeps, as a timeline",
+	.teaches =
+		"The seed's Pool(4) with five apply_async calls of random sleeps: four tasks start at "
+		"once and the fifth waits for a free worker.",
+	.headline = { "wall_s", "s", PB_LOWER_IS_BETTER },
+	.figures = "pool-seed",
 	.plan = seed_plan,
 	.summarize = seed_summarize,
 };

@@ -101,6 +101,11 @@ static void sigkill_summarize(struct pb_report *rep)
 const struct pb_experiment pool_sigkill_experiment = {
 	.name = "pool-sigkill",
 	.summary = "a worker SIGKILLed in the middle of a map: one error, a new worker, no hang",
+	.teaches =
+		"A pool worker killed in the middle of a map: what the pool reports and that it does not "
+		"hang.",
+	.headline = { "wall_s", "s", PB_LOWER_IS_BETTER },
+	.figures = PB_TABLE_ONLY,
 	.plan = sigkill_plan,
 	.summarize = sigkill_summarize,
 };

@@ -91,6 +91,11 @@ const struct pb_experiment pool_worklog_experiment = {
 	.name = "pool-worklog",
 	.summary = "the seed's Pool(2).map(work_log, ...) as a timeline: who takes which item, "
 		   "when",
+	.teaches =
+		"The seed's Pool(2).map over tasks of 5, 2, 1 and 3 units: C and D follow B on the worker"
+		" that finished first.",
+	.headline = { "wall_s", "s", PB_LOWER_IS_BETTER },
+	.figures = "pool-worklog",
 	.plan = worklog_plan,
 	.summarize = worklog_summarize,
 };

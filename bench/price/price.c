@@ -205,6 +205,17 @@ const struct pb_experiment price_experiment = {
 	.name = "price",
 	.summary = "what the OS charges per primitive (fork, spawn, threads, switches, syscalls, "
 		   "futex, mutex, atomics, memcpy), each beside its peer tool, paired",
+	.teaches =
+		"What the operating system charges for each primitive the seed programs stand on: fork, "
+		"vfork, posix_spawn, fork + exec, pthread_create, a context switch between two processes "
+		"and between two threads, getppid, clock_gettime, a page fault, mmap, a futex wake, a "
+		"contended mutex, atomics, memcpy and the cross-core copy ceiling, every operation timed "
+		"(the shortest in batches of 64), on one PU and across two where placement matters. A "
+		"primitive with a peer tool (perf bench, stress-ng, hyperfine -N) is also measured in "
+		"paired rounds that alternate our loop and the peer's run on the same PUs, so that the "
+		"ratio ours / peer says whether our figure is this machine's.",
+	.headline = { "op_ns_p50", "ns", PB_LOWER_IS_BETTER },
+	.figures = "price",
 	.plan = price_plan,
 	.summarize = price_summarize,
 };

@@ -401,6 +401,17 @@ const struct pb_experiment tasks_experiment = {
 	.name = "tasks",
 	.summary = "N independent io or cpu tasks on W workers: serial, fork, threads (no GIL, "
 		   "the ideal), threads-gil, pool, coroutines",
+	.teaches =
+		"N independent tasks, each either io (it sleeps, like a download) or cpu (it computes on "
+		"one core), run on W workers by six models from the tutorials: serial "
+		"(single_process.py), fork (a Process per task), threads without a GIL, threads under a "
+		"model of CPython's GIL, a process pool, and coroutines (W of them on an event loop in "
+		"one thread). IO tasks overlap under every model, the GIL included, because a thread that"
+		" waits has dropped the lock; CPU tasks gain only where workers really run in parallel, "
+		"and never beyond the number of processing units (PUs).",
+	.headline = { "speedup", "x", PB_HIGHER_IS_BETTER },
+	.figures = "tasks",
+	.cpython_twin = "tasks.py",
 	.plan = tasks_experiment_plan,
 	.summarize = tasks_summarize,
 };

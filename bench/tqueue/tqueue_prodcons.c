@@ -233,6 +233,14 @@ const struct pb_experiment tqueue_prodcons_experiment = {
 	.name = "tqueue-prodcons",
 	.summary = "queue.Queue between P producer and C consumer threads, with and without the "
 		   "GIL, against multiprocessing.Queue between processes",
+	.teaches =
+		"The tutorial's producer/consumer between threads through queue.Queue: P producer and C "
+		"consumer threads, with plain threads and under a model of CPython's GIL, against "
+		"multiprocessing.Queue between processes. What crossing a process boundary costs per "
+		"item.",
+	.headline = { "msgs_per_s", "msg/s", PB_HIGHER_IS_BETTER },
+	.figures = "tqueue-prodcons",
+	.cpython_twin = "tqueue.py",
 	.plan = tq_plan,
 	.summarize = tq_summarize,
 };

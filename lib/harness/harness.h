@@ -108,15 +108,44 @@ void pb_plan_add(struct pb_plan *plan, const struct pb_case *c);
 
 struct pb_report;
 
-/* The registry (bench/main.c) has one row per experiment: its name, what it
- * teaches in one line (for --list and the report), the function that adds
- * its cases to the plan, and the function that writes its findings. */
+/* Which way a headline metric gets better. UNSET is a missing field: the
+ * registry test (tests/test_registry.c) refuses it. */
+enum pb_direction { PB_DIRECTION_UNSET, PB_LOWER_IS_BETTER, PB_HIGHER_IS_BETTER };
+/* "lower", "higher", or NULL for UNSET: the direction column of experiments.csv. */
+const char *pb_direction_name(enum pb_direction d);
+
+/* The one metric that says how an experiment's cases did: a metric its
+ * cases record in raw.csv, the unit raw.csv gives it, and which way is
+ * better. Tools that need "the" number of a case take this one. */
+struct pb_headline {
+	const char *metric; /* "wall_s", "latency_ns_p50" */
+	const char *unit;   /* "s", "ns" */
+	enum pb_direction better;
+};
+
+/* figures of an experiment that draws none: its numbers are a table. */
+#define PB_TABLE_ONLY "-"
+
+/* The registry (bench/registry.c) has one row per experiment: everything a
+ * person or a tool needs to know about it, declared once next to its code
+ * and exported with every run as experiments.csv (README, "The CSV
+ * contract"); --list prints it. */
 struct pb_experiment {
 	const char *name;
-	const char *summary;						 /* one line, for --list */
+	const char *summary; /* one line, for --list */
+	const char *teaches; /* what it teaches, a paragraph on one line, for the report */
+	struct pb_headline headline;
+	const char *figures;	  /* the plots/<name>.gp it draws, space-separated, or
+				   * PB_TABLE_ONLY */
+	const char *cpython_twin; /* the bench/cpython/ program (and mode) whose
+				   * cpython-* cases mirror it; NULL: none */
 	void (*plan)(struct pb_plan *plan, const struct pb_config *cfg); /* may be NULL */
 	void (*summarize)(struct pb_report *rep);			 /* may be NULL */
 };
+/* Whether row e is complete: a name, a summary, a non-empty teaches, a
+ * headline metric with its unit and direction, figures (or PB_TABLE_ONLY).
+ * false with what is missing in why. */
+bool pb_experiment_complete(const struct pb_experiment *e, char *why, size_t len);
 
 /* ---- inside a case ---- */
 const struct pb_config *pb_cfg(struct pb_ctx *ctx);

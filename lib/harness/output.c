@@ -412,6 +412,8 @@ int run_open_outputs(struct run *r)
 		fprintf(stderr, "parbench: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
+	if (run_write_experiments(r) < 0)
+		return -1;
 	snprintf(path, sizeof(path), "%s/topo.xml", r->dir);
 	if (topo_export_xml(r->cfg.topo, path) < 0)
 		fprintf(stderr, "parbench: note: could not write %s\n", path);
@@ -422,8 +424,9 @@ int run_open_outputs(struct run *r)
 /* Say where the results are, naming only the files that were written. */
 void run_list_outputs(const struct run *r)
 {
-	static const char *const files[] = { "raw.csv",	    "summary.csv", "summary.md",
-					     "gbench.json", "topo.xml",	   "topo.png" };
+	static const char *const files[] = { "raw.csv",	   "experiments.csv", "summary.csv",
+					     "summary.md", "gbench.json",     "topo.xml",
+					     "topo.png" };
 	char path[700], list[256] = "";
 	struct stat st;
 

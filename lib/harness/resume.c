@@ -293,6 +293,10 @@ int resume_open(struct run *r)
 		fprintf(stderr, "parbench: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
+	/* a run begun before experiments.csv existed gets it now */
+	snprintf(path, sizeof(path), "%s/experiments.csv", r->dir);
+	if (access(path, F_OK) != 0 && run_write_experiments(r) < 0)
+		return -1;
 	fprintf(stderr, "parbench: resuming %s: %zu of %zu cases already complete\n", r->dir,
 		r->cases_done, r->plan.n);
 	return 0;

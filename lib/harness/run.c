@@ -68,39 +68,6 @@ static int plan_cases(struct run *r)
 	return 0;
 }
 
-/* --list: the experiments, each with its case count, its estimated time
- * (every repetition of every case it keeps, from the plan alone: no case
- * runs) and what it teaches; then the total. --list --cases: the case
- * names alone, one per line, for scripts. */
-static void list_plan(const struct run *r)
-{
-	size_t shown = 0, i = 0;
-	double total = 0;
-
-	if (r->opt.list_cases) {
-		for (i = 0; i < r->plan.n; i++)
-			printf("%s\n", r->plan.cases[i].name);
-		return;
-	}
-	for (size_t e = 0; r->suites[e]; e++) {
-		double est = 0;
-
-		for (size_t k = 0; k < r->exp_ncases[e]; k++)
-			est += run_case_estimate(&r->plan.cases[i++]) * r->reps;
-		total += est;
-		if (!r->exp_ncases[e])
-			continue;
-		printf("%-20s %4zu case%s %7.1f s  %s\n", r->suites[e]->name, r->exp_ncases[e],
-		       r->exp_ncases[e] == 1 ? " " : "s", est, r->suites[e]->summary);
-		shown++;
-	}
-	printf("%zu experiments, %zu cases (parbench --list --cases names them)\n", shown,
-	       r->plan.n);
-	printf("estimated time: %.0f s (%d:%02d) for profile %s, %d repetitions, on %d PUs\n",
-	       total, (int)total / 60, (int)total % 60, pb_profile_name(r->cfg.profile), r->reps,
-	       r->cfg.pus);
-}
-
 /* google-benchmark's argv: ours first, so that the user's own
  * --benchmark_* flags, which come after, win. */
 static int init_gbench(struct run *r)
@@ -321,7 +288,7 @@ int runner_main(int argc, char **argv, const struct pb_experiment *const suites[
 		}
 	}
 	if (r.opt.list) {
-		list_plan(&r);
+		run_list_plan(&r);
 		free_run(&r);
 		return 0;
 	}

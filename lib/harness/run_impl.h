@@ -78,6 +78,9 @@ int run_write_failed(struct run *r);
 int run_plan_outputs(struct run *r, const char *stamp);
 int run_open_outputs(struct run *r);
 void run_list_outputs(const struct run *r);
+/* registry.c: --list, and experiments.csv in the run directory */
+void run_list_plan(const struct run *r);
+int run_write_experiments(const struct run *r);
 void run_progress(struct run *r, const struct pb_case *c, int rep);
 void run_progress_clear(const struct run *r);
 void run_print_case_line(struct run *r, size_t idx);

@@ -43,6 +43,32 @@ def write_run(root, machine, cases, meta=None):
     return d
 
 
+def write_experiments(d, rows):
+    """experiments.csv in run directory d: rows = {name: (headline, unit, direction)}."""
+    with open(os.path.join(d, "experiments.csv"), "w", newline="") as f:
+        f.write("# schema_version=1\n")
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["name", "summary", "teaches", "headline_metric", "headline_unit",
+                    "direction", "figures", "cpython_twin"])
+        for name, (metric, unit, direction) in rows.items():
+            w.writerow([name, "a summary, with a comma", "what it teaches", metric, unit,
+                        direction, "-", "-"])
+
+
+def add_metric(d, metric, values, unit):
+    """Append rows of metric (one per repetition, in order) to every case of
+    the run d that write_run made."""
+    path = os.path.join(d, "raw.csv")
+    lines = slurp(path).splitlines()
+    extra = []
+    for line in lines:
+        f = line.split(",")
+        if len(f) == 13 and f[10] == "wall_s":
+            extra.append(",".join(f[:10] + [metric, repr(values[int(f[9])]), unit]))
+    with open(path, "a") as out:
+        out.write("\n".join(extra) + "\n")
+
+
 def slurp(path):
     with open(path) as f:
         return f.read()
@@ -51,6 +77,12 @@ def slurp(path):
 def read_csv(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
+
+
+def read_csv_body(path):
+    """A parbench CSV's rows after its '# key=value' lines."""
+    with open(path, newline="") as f:
+        return list(csv.DictReader(line for line in f if not line.startswith("#")))
 
 
 class RealRuns(unittest.TestCase):
@@ -101,6 +133,17 @@ class RealRuns(unittest.TestCase):
             self.assertIn(r["verdict"], ("significant", "not significant"))
             self.assertEqual(r["n_a"], "5")
 
+    def test_experiments_csv_is_read(self):
+        """parbench wrote experiments.csv with the one experiment that ran;
+        the curve is drawn for its headline metric from there (speedup)."""
+        for d in self.dirs:
+            rows = [r for r in read_csv_body(os.path.join(d, "experiments.csv"))]
+            self.assertEqual([r["name"] for r in rows], ["tasks"])
+            self.assertEqual((rows[0]["headline_metric"], rows[0]["direction"]),
+                             ("speedup", "higher"))
+        self.assertIn("![tasks: speedup against workers",
+                      slurp(os.path.join(self.out, "compare.md")))
+
     def test_md_names_runs_and_differences(self):
         md = slurp(os.path.join(self.out, "compare.md"))
         first = md.split("\n## ")[0]
@@ -136,6 +179,30 @@ class KnownRepetitions(unittest.TestCase):
             self.assertAlmostEqual(float(rows[case]["p_value"]), want, places=12)
             self.assertEqual(rows[case]["verdict"], verdict)
         self.assertAlmostEqual(float(rows["t/fork/cpu/n:2/w:2/x:1"]["ratio"]), 0.105 / 0.205)
+
+    def test_headline_from_experiments_csv(self):
+        """The metric compared is the experiment's headline in experiments.csv,
+        not wall_s, when the case records it."""
+        a = {"t/fork/cpu/n:2/w:2/x:1": [1, 1, 1, 1, 1]}
+        da, db = write_run(self.tmp, "m1", a), write_run(self.tmp, "m2", a)
+        add_metric(da, "per_task_us", [10, 11, 12, 13, 14], "us")
+        add_metric(db, "per_task_us", [20, 21, 22, 23, 24], "us")
+        for d in (da, db):
+            write_experiments(d, {"t": ("per_task_us", "us", "lower")})
+        res = run_compare(da, db, "--out", os.path.join(self.tmp, "out"))
+        self.assertEqual(res.returncode, 0, res.stderr)
+        rows = read_csv(os.path.join(self.tmp, "out", "compare.csv"))
+        self.assertEqual([(r["metric"], r["unit"], r["verdict"]) for r in rows],
+                         [("per_task_us", "us", "significant")])
+        self.assertIn("**significant**, worse (lower is better)",
+                      slurp(os.path.join(self.tmp, "out", "compare.md")))
+
+    def test_bad_experiments_csv(self):
+        d = write_run(self.tmp, "m1", {"t/a/b/w:1": [1, 2, 3, 4, 5]})
+        write_experiments(d, {"t": ("wall_s", "s", "sideways")})
+        res = run_compare(d, d, "--out", os.path.join(self.tmp, "out"))
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("experiments.csv:3: direction is 'sideways'", res.stderr)
 
     def test_case_in_one_run_is_listed(self):
         da = write_run(self.tmp, "m1", {"t/fork/cpu/n:2/w:2/x:1": [1, 2, 3, 4, 5]})

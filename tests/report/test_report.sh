@@ -164,6 +164,19 @@ r = pbdata.Run(sys.argv[1]); print(pbdata.fmt(r.stat('tasks/serial/io/n:5/w:1/ta
 if grep -q "take $med s" "$run/captions.txt"; then ok "caption holds the run's serial median ($med s)"
 else bad "caption figures" "no 'take $med s' in the captions"; fi
 
+# What each experiment teaches and its headline come from the run's own
+# experiments.csv (one row, tasks), not from a list kept beside the scripts.
+teach=$("$PYTHON" - "$run/experiments.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(l for l in open(sys.argv[1]) if not l.startswith("#")))
+print(len(rows), rows[0]["name"], rows[0]["teaches"][:60])
+PY
+)
+if [ "${teach%% *}" = 1 ] && grep -qF "*What it teaches.* ${teach#1 tasks }" "$run/report.md" &&
+	grep -qF '*Headline.* `speedup` (x), higher is better.' "$run/report.md"; then
+	ok "report.md takes what tasks teaches and its headline from experiments.csv"
+else bad "experiments.csv" "'$teach' or the headline not in report.md"; fi
+
 # Bad arguments: exit 2 with a message, no traceback.
 "$PYTHON" scripts/report.py --run "$tmp/no-such-run" >"$tmp/out" 2>&1
 rc=$?

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * registry — the registry's rows as data: experiments.csv, written into
+ * every run directory before the first case runs, so that the tools
+ * downstream (scripts/pbdata.py, report.py, compare.py) read what each
+ * experiment is from the run itself, never from --list or a second list.
+ */
+#ifndef PB_REGISTRY_H
+#define PB_REGISTRY_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "harness.h"
+
+/* experiments.csv's own schema, bumped only if a column ever changes
+ * (README, "The CSV contract"). */
+#define REGISTRY_SCHEMA_VERSION 1
+#define REGISTRY_CSV_HEADER \
+	"name,summary,teaches,headline_metric,headline_unit,direction,figures,cpython_twin"
+
+/* The metadata line, the header and one row per experiment of suites
+ * (NULL-terminated) whose ncases[e] is not 0 (ncases NULL: every row).
+ * Returns -1 when a write failed. */
+int registry_write_csv(FILE *f, const struct pb_experiment *const suites[], const size_t *ncases);
+
+#endif
