@@ -103,8 +103,9 @@ static void seed_summarize(struct pb_report *rep)
 				      "the seed's own runs",
 				      c->model, c->workers, pb_case_get(c, "increments"),
 				      c->param_value,
-				      pb_case_get(c, "sleep_tick") ? ", waking on a common 10 ms tick" :
-								     "");
+				      pb_case_get(c, "sleep_tick") ?
+					      ", waking on a common 10 ms tick" :
+					      "");
 		pb_finding_figure(x, "final count", f, "");
 		pb_finding_figure(x, "expected", e, "");
 		pb_finding_figure(x, "lost", l, "%");

@@ -33,25 +33,30 @@
 static void judge_tasks(struct pb_report *rep, int ncpu)
 {
 	const struct fidelity_claim claims[] = {
-		{ "tasks_io_process_speedup", "IO tasks, a Process each: speedup with 5 workers (≈ 5, one task's time)",
+		{ "tasks_io_process_speedup",
+		  "IO tasks, a Process each: speedup with 5 workers (≈ 5, one task's time)",
 		  SPEEDUP_OF_B, SPEEDUP("fork", "io", 5), SPEEDUP("cpython-fork", "io", 5), CLOSE,
 		  0, "x",
 		  "CPython starts each Process with fork + its bootstrap and pickles the result" },
-		{ "tasks_io_thread_speedup", "IO tasks, a thread each: speedup with 5 workers (≈ 5)", SPEEDUP_OF_B,
+		{ "tasks_io_thread_speedup",
+		  "IO tasks, a thread each: speedup with 5 workers (≈ 5)", SPEEDUP_OF_B,
 		  SPEEDUP("threads-gil", "io", 5), SPEEDUP("cpython-threads", "io", 5), CLOSE, 0,
 		  "x",
 		  "CPython's Thread bootstrap runs under the GIL, between the waits on _started" },
-		{ "tasks_cpu_threads_gil_speedup", "CPU threads under the GIL do not speed up (speedup < 1.25)", SPEEDUP_OF_B,
+		{ "tasks_cpu_threads_gil_speedup",
+		  "CPU threads under the GIL do not speed up (speedup < 1.25)", SPEEDUP_OF_B,
 		  SPEEDUP("threads-gil", "cpu", ncpu), SPEEDUP("cpython-threads", "cpu", ncpu),
 		  BELOW, 1.25, "x", "one side scaled: the GIL is not what serialises it" },
-		{ "tasks_cpu_process_speedup", "CPU processes do (speedup > 1.5)", SPEEDUP_OF_B, SPEEDUP("fork", "cpu", ncpu),
-		  SPEEDUP("cpython-fork", "cpu", ncpu), ABOVE, 1.5, "x",
-		  "the machine's other load, or a Process's start cost against short tasks" },
-		{ "tasks_io_coroutines_speedup", "IO tasks, 5 coroutines on one event loop: speedup (≈ 5, one task's time)",
+		{ "tasks_cpu_process_speedup", "CPU processes do (speedup > 1.5)", SPEEDUP_OF_B,
+		  SPEEDUP("fork", "cpu", ncpu), SPEEDUP("cpython-fork", "cpu", ncpu), ABOVE, 1.5,
+		  "x", "the machine's other load, or a Process's start cost against short tasks" },
+		{ "tasks_io_coroutines_speedup",
+		  "IO tasks, 5 coroutines on one event loop: speedup (≈ 5, one task's time)",
 		  SPEEDUP_OF_B, SPEEDUP("coroutines", "io", 5),
 		  SPEEDUP("cpython-coroutines", "io", 5), CLOSE, 0, "x",
 		  "asyncio.run creates and closes a loop, and each await runs bytecode" },
-		{ "tasks_cpu_coroutines_speedup", "CPU tasks on one event loop do not speed up (speedup < 1.25)", SPEEDUP_OF_B,
+		{ "tasks_cpu_coroutines_speedup",
+		  "CPU tasks on one event loop do not speed up (speedup < 1.25)", SPEEDUP_OF_B,
 		  SPEEDUP("coroutines", "cpu", ncpu), SPEEDUP("cpython-coroutines", "cpu", ncpu),
 		  BELOW, 1.25, "x", "one side scaled: a task that never awaits holds the loop" },
 	};
@@ -65,7 +70,8 @@ static void judge_gil(struct pb_report *rep)
 	const struct fidelity_claim claims[] = {
 		/* 2 PUs: the interval and a hand-off (on one PU also the OS's
 		 * tick to run the waiter: 8 or 12 ms, both sides; gil-cores) */
-		{ "gil_slice_2pus", "GIL time slice of 2 CPU threads on 2 PUs at a 5 ms interval (p50)",
+		{ "gil_slice_2pus",
+		  "GIL time slice of 2 CPU threads on 2 PUs at a 5 ms interval (p50)",
 		  ONE,
 		  { KEY("gil-cores", "threads-gil", "cpu", NULL, 2, "pus", 2),
 		    {},
@@ -79,7 +85,8 @@ static void judge_gil(struct pb_report *rep)
 		  0,
 		  "us",
 		  "CPython's slice ends at the first eval-breaker check after the interval" },
-		{ "convoy_round_trip_k1", "convoy: echo round trip next to 1 CPU thread (p50)",
+		{ "convoy_round_trip_k1",
+		  "convoy: echo round trip next to 1 CPU thread (p50)",
 		  ONE,
 		  { CONVOY("threads-gil", "io", 1), {}, "latency_us_p50", NULL },
 		  { CONVOY("cpython-threads", "io", 1), {}, "latency_us_p50", NULL },
@@ -89,7 +96,8 @@ static void judge_gil(struct pb_report *rep)
 		  "CPython's echo (gil.py) busy-waits and keeps a PU where the C echo sleeps: "
 		  "the CPU thread woken at the IO thread's drop may wait behind it for a PU and "
 		  "not have taken the GIL when the answer comes (docs/gil.md)" },
-		{ "convoy_gil_wait_k1", "convoy: GIL wait added to a blocking call by 1 CPU thread (p50, k=1 − k=0); "
+		{ "convoy_gil_wait_k1",
+		  "convoy: GIL wait added to a blocking call by 1 CPU thread (p50, k=1 − k=0); "
 		  "C: the echo, CPython: time.sleep(0.001)",
 		  SUB,
 		  { CONVOY("threads-gil", "io", 1), CONVOY("threads-gil", "io", 0),
@@ -161,7 +169,8 @@ static void judge_ipc(struct pb_report *rep)
 {
 	char why[400];
 	struct fidelity_claim ratio = {
-		"queue_vs_pipe_rtt", "Queue RTT / Pipe RTT, 64 B, one PU (p50); C: the models charging CPython's cost "
+		"queue_vs_pipe_rtt",
+		"Queue RTT / Pipe RTT, 64 B, one PU (p50); C: the models charging CPython's cost "
 		"per call",
 		DIV,
 		{ LAT("queue-py"), LAT("duplex-py"), "latency_ns_p50", "latency_ns_p50" },
@@ -184,8 +193,8 @@ static void judge_ipc(struct pb_report *rep)
 	fidelity_judge(rep, &added, "added", false);
 	os_only.text = "Queue RTT / Pipe() RTT, 64 B, one PU (p50); C: the system calls only "
 		       "(queue / duplex, nothing charged)";
-	os_only.c =
-		(struct fidelity_side){ LAT("queue"), LAT("duplex"), "latency_ns_p50", "latency_ns_p50" };
+	os_only.c = (struct fidelity_side){ LAT("queue"), LAT("duplex"), "latency_ns_p50",
+					    "latency_ns_p50" };
 	os_only.why = "the C models without the interpreter's cost: what the kernel and the "
 		      "threads alone make of the ratio";
 	fidelity_judge(rep, &os_only, "os", true);
@@ -202,7 +211,8 @@ static void judge_ipc(struct pb_report *rep)
 static void judge_queues(struct pb_report *rep)
 {
 	const struct fidelity_claim claims[] = {
-		{ "manager_queue_vs_queue_rtt", "Manager().Queue() RTT / Queue RTT, 64 B, one PU (p50)",
+		{ "manager_queue_vs_queue_rtt",
+		  "Manager().Queue() RTT / Queue RTT, 64 B, one PU (p50)",
 		  DIV,
 		  { LAT("manager-queue"), LAT("queue"), "latency_ns_p50", "latency_ns_p50" },
 		  { LAT("cpython-manager-queue"), LAT("cpython-queue"), "latency_ns_p50",
@@ -212,7 +222,8 @@ static void judge_queues(struct pb_report *rep)
 		  "x",
 		  "CPython's proxy pickles (id, method, args) for every call and its server "
 		  "thread interprets the dispatch; the C request is a 16-byte header" },
-		{ "thread_queue_vs_process_queue", "queue.Queue between threads / multiprocessing.Queue between processes, "
+		{ "thread_queue_vs_process_queue",
+		  "queue.Queue between threads / multiprocessing.Queue between processes, "
 		  "1 producer 1 consumer, items/s (> 1: crossing processes costs)",
 		  DIV,
 		  { TQ("threads-gil"), TQ("mp-queue"), "msgs_per_s", "msgs_per_s" },
@@ -221,7 +232,8 @@ static void judge_queues(struct pb_report *rep)
 		  1,
 		  "x",
 		  "one side's thread queue is not faster than its process queue" },
-		{ "counter_lost_value_unlocked", "tight unlocked counter, 2 processes: lost updates; C: value-unlocked, the "
+		{ "counter_lost_value_unlocked",
+		  "tight unlocked counter, 2 processes: lost updates; C: value-unlocked, the "
 		  "getter and the setter each under the Value's lock, CPython's window between",
 		  ONE, LOST("counter-procs", "value-unlocked", "window:cpython"),
 		  LOST("cpython-value", "unlocked", ""), CLOSE, 0, "%",
@@ -243,7 +255,8 @@ static void judge_queues(struct pb_report *rep)
 static void judge_pool(struct pb_report *rep)
 {
 	const struct fidelity_claim claims[] = {
-		{ "pool_chunksize1_vs_default", "pool per-task cost, chunksize 1 / map's default",
+		{ "pool_chunksize1_vs_default",
+		  "pool per-task cost, chunksize 1 / map's default",
 		  DIV,
 		  { CHUNK("pool", 1), CHUNK_DEF("pool-default"), "per_task_us", "per_task_us" },
 		  { CHUNK("cpython-pool", 1), CHUNK_DEF("cpython-pool-default"), "per_task_us",
@@ -253,7 +266,8 @@ static void judge_pool(struct pb_report *rep)
 		  "x",
 		  "both stream every chunk through one shared queue with a task-handler thread; "
 		  "CPython also pickles each chunk and interprets the worker loop" },
-		{ "imap_unordered_first_result", "imap_unordered: first result / shortest task (16 workers)",
+		{ "imap_unordered_first_result",
+		  "imap_unordered: first result / shortest task (16 workers)",
 		  DIV,
 		  { ORDER("imap_unordered"), ORDER("imap_unordered"), "first_result_s",
 		    "shortest_task_s" },
@@ -264,7 +278,8 @@ static void judge_pool(struct pb_report *rep)
 		  "x",
 		  "both hand results through a result-handler thread; CPython's handlers and "
 		  "its queue's pickling run under the GIL" },
-		{ "pool_round_trip", "pool round trip, apply_async + get, 1 worker",
+		{ "pool_round_trip",
+		  "pool round trip, apply_async + get, 1 worker",
 		  ONE,
 		  { KEY("pool-overhead", "pool", NULL, "n:1000", 1, NULL, 0),
 		    {},
@@ -288,7 +303,8 @@ static void judge_pool(struct pb_report *rep)
 static void judge_locks(struct pb_report *rep)
 {
 	const struct fidelity_claim claims[] = {
-		{ "deadlock_abba_detect", "AB/BA deadlock: detected after the wait's timeout (detect_ms)",
+		{ "deadlock_abba_detect",
+		  "AB/BA deadlock: detected after the wait's timeout (detect_ms)",
 		  ONE,
 		  { DL("abba"), {}, "detect_ms", NULL },
 		  { DL("cpython-abba"), {}, "detect_ms", NULL },
@@ -296,7 +312,8 @@ static void judge_locks(struct pb_report *rep)
 		  0,
 		  "ms",
 		  "the timed wait ends late on a loaded machine on one side" },
-		{ "lock_reentry_deadlock", "Lock re-entry by its owner: a self-deadlock, ended by the timeout (deadlocked)",
+		{ "lock_reentry_deadlock",
+		  "Lock re-entry by its owner: a self-deadlock, ended by the timeout (deadlocked)",
 		  ONE,
 		  { DL("lock-reentry"), {}, "deadlocked", NULL },
 		  { DL("cpython-lock-reentry"), {}, "deadlocked", NULL },
@@ -304,7 +321,8 @@ static void judge_locks(struct pb_report *rep)
 		  0.5,
 		  "count",
 		  "one side's Lock let its owner in again" },
-		{ "rlock_reentry_cost", "RLock re-entry: acquire + release of an inner level",
+		{ "rlock_reentry_cost",
+		  "RLock re-entry: acquire + release of an inner level",
 		  ONE,
 		  { DL("rlock-reentry"), {}, "per_round_ns", NULL },
 		  { DL("cpython-rlock-reentry"), {}, "per_round_ns", NULL },

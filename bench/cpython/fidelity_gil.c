@@ -24,12 +24,12 @@ struct busy_claim {
 };
 
 static const struct busy_claim claims[] = {
-	{ "queue_gil_busy", "ipc-latency", "pin:scatter", "queue-py-gil-busy", "cpython-queue-busy", "queue-py-busy",
-	  "delivery_ns_p50", 1e-3, "Queue under the GIL: put to the other process while",
-	  "delivery p50", "feeder's" },
-	{ "pool_gil_busy", "pool-overhead", NULL, "pool-gil-busy", "cpython-pool-busy", "pool-busy", "ready_us_p50",
-	  1, "Pool handlers under the GIL: map_async's results ready while", "ready p50",
-	  "handlers'" },
+	{ "queue_gil_busy", "ipc-latency", "pin:scatter", "queue-py-gil-busy", "cpython-queue-busy",
+	  "queue-py-busy", "delivery_ns_p50", 1e-3,
+	  "Queue under the GIL: put to the other process while", "delivery p50", "feeder's" },
+	{ "pool_gil_busy", "pool-overhead", NULL, "pool-gil-busy", "cpython-pool-busy", "pool-busy",
+	  "ready_us_p50", 1, "Pool handlers under the GIL: map_async's results ready while",
+	  "ready p50", "handlers'" },
 };
 
 static const struct pb_case *busy_case(const struct pb_report *rep, const struct busy_claim *cl,

@@ -360,8 +360,7 @@ static void paired_finding(struct pb_report *rep, const char *pin, const struct 
 	pb_finding_figure(f, "pipe-batched", ours, "ns");
 	pb_finding_figure(f, "perf", theirs, "ns");
 	pb_finding_figure(f, "ratio", r, "x");
-	pb_finding_verdict(f, fabs(r.median - 1) <= 0.15 ? "within ±15%" : "NOT within ±15%",
-			   NULL);
+	pb_finding_verdict(f, fabs(r.median - 1) <= 0.15 ? "within ±15%" : "NOT within ±15%", NULL);
 }
 
 /* The separate cases, measured minutes apart, are reported beside it. */

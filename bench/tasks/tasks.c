@@ -320,7 +320,8 @@ static void speedup_finding(struct pb_report *rep, const struct pb_case *base,
 	char id[96];
 
 	speedup_id(c, id, sizeof(id));
-	f = pb_report_finding(rep, id, "tasks %s, %s: %d tasks of %g ms on %d workers against serial",
+	f = pb_report_finding(rep, id,
+			      "tasks %s, %s: %d tasks of %g ms on %d workers against serial",
 			      c->model, c->workload, (int)pb_case_get(c, "n"), c->param_value,
 			      c->workers);
 	pb_finding_figure(f, "wall_s", *m, "s");
@@ -328,8 +329,9 @@ static void speedup_finding(struct pb_report *rep, const struct pb_case *base,
 		pb_finding_figure(f, "serial wall_s", bs, "s");
 	pb_finding_figure(f, "speedup", *sp, "x");
 	if (pb_report_paired(rep, base, c, "wall_s", &p)) {
-		pb_finding_figure(f, p.interleaved ? "speedup per pair" :
-						     "speedup per pair (not interleaved)",
+		pb_finding_figure(f,
+				  p.interleaved ? "speedup per pair" :
+						  "speedup per pair (not interleaved)",
 				  p.s, "x");
 		pb_finding_value(f, "pair gap", p.gap_median, "repetitions");
 	}

@@ -48,8 +48,8 @@ static char *full_id(const struct pb_report *rep, const char *exp, const char *i
 
 	for (int k = 1; !s || id_taken(rep, s); k++) {
 		free(s);
-		if ((k == 1 ? asprintf(&s, "%s.%s", exp, id) : asprintf(&s, "%s.%s_%d", exp, id, k)) <
-		    0)
+		if ((k == 1 ? asprintf(&s, "%s.%s", exp, id) :
+			      asprintf(&s, "%s.%s_%d", exp, id, k)) < 0)
 			must(NULL);
 	}
 	return s;
@@ -110,8 +110,8 @@ void pb_finding_figure(struct pb_finding *f, const char *name, struct stats_summ
 
 void pb_finding_value(struct pb_finding *f, const char *name, double v, const char *unit)
 {
-	pb_finding_figure(f, name, (struct stats_summary){ .n = 1, .min = v, .median = v, .max = v },
-			  unit);
+	pb_finding_figure(f, name,
+			  (struct stats_summary){ .n = 1, .min = v, .median = v, .max = v }, unit);
 }
 
 void pb_finding_verdict(struct pb_finding *f, const char *verdict, const char *why, ...)

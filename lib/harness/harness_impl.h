@@ -77,8 +77,8 @@ struct pb_report {
 	struct pb_finding **findings; /* in the order the summaries made them */
 	size_t nfindings;
 	const char *experiment; /* the registry row whose summary is running */
-	bool interleaved; /* the run's repetitions were interleaved (metadata interleave=1) */
-	long nseq;	  /* repetitions ended so far: the next rep_result's seq */
+	bool interleaved;	/* the run's repetitions were interleaved (metadata interleave=1) */
+	long nseq;		/* repetitions ended so far: the next rep_result's seq */
 };
 
 /* findings.c: one figure of a finding, and the finding. */
@@ -87,7 +87,7 @@ struct finding_figure {
 	struct stats_summary s;
 };
 struct pb_finding {
-	char *experiment, *id; /* id: "<experiment>.<id>" */
+	char *experiment, *id;		/* id: "<experiment>.<id>" */
 	char *claim, *verdict, *reason; /* verdict, reason: NULL for none */
 	struct finding_figure *figs;
 	size_t nfigs;
