@@ -105,21 +105,22 @@ static void convoy_finding(struct pb_report *rep, const struct pb_case *g, const
 	struct pb_finding *f;
 	char id[32];
 
+	bool paired = pb_report_paired(rep, g, t, "latency_us_p50", &p);
+
 	snprintf(id, sizeof(id), "convoy_k%d", k);
 	f = pb_report_finding(rep, id,
 			      "gil-convoy K=%d: IO round trip p50 next to K CPU threads, under "
-			      "the GIL (threads-gil) against free threads",
-			      k);
+			      "the GIL (threads-gil) against free threads%s",
+			      k, paired && !p.interleaved ? " (repetitions not interleaved)" : "");
 	figure_of(f, rep, g, "threads-gil p50", "latency_us_p50", "us");
 	figure_of(f, rep, t, "threads p50", "latency_us_p50", "us");
 	if (pb_report_ratio(rep, g, t, "latency_us_p50", &x)) {
 		pb_report_row(rep, g, NULL, "latency_p50_vs_threads", x, "x");
 		pb_finding_figure(f, "threads-gil / threads", x, "x");
 	}
-	if (pb_report_paired(rep, g, t, "latency_us_p50", &p)) {
+	if (paired) {
 		pb_report_row(rep, g, NULL, "latency_p50_vs_threads_paired", p.s, "x");
-		pb_finding_figure(f, p.interleaved ? "per pair" : "per pair (not interleaved)", p.s,
-				  "x");
+		pb_finding_figure(f, "per pair", p.s, "x");
 	}
 	figure_of(f, rep, g, "threads-gil p99", "latency_us_p99", "us");
 	figure_of(f, rep, t, "threads p99", "latency_us_p99", "us");

@@ -319,20 +319,20 @@ static void speedup_finding(struct pb_report *rep, const struct pb_case *base,
 	struct pb_finding *f;
 	char id[96];
 
+	bool paired = pb_report_paired(rep, base, c, "wall_s", &p);
+
 	speedup_id(c, id, sizeof(id));
 	f = pb_report_finding(rep, id,
-			      "tasks %s, %s: %d tasks of %g ms on %d workers against serial",
+			      "tasks %s, %s: %d tasks of %g ms on %d workers against serial%s",
 			      c->model, c->workload, (int)pb_case_get(c, "n"), c->param_value,
-			      c->workers);
+			      c->workers,
+			      paired && !p.interleaved ? " (repetitions not interleaved)" : "");
 	pb_finding_figure(f, "wall_s", *m, "s");
 	if (pb_report_stat(rep, base->name, "wall_s", &bs))
 		pb_finding_figure(f, "serial wall_s", bs, "s");
 	pb_finding_figure(f, "speedup", *sp, "x");
-	if (pb_report_paired(rep, base, c, "wall_s", &p)) {
-		pb_finding_figure(f,
-				  p.interleaved ? "speedup per pair" :
-						  "speedup per pair (not interleaved)",
-				  p.s, "x");
+	if (paired) {
+		pb_finding_figure(f, "speedup per pair", p.s, "x");
 		pb_finding_value(f, "pair gap", p.gap_median, "repetitions");
 	}
 	pb_finding_value(f, "ideal speedup", ideal, "x");
