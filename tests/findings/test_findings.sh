@@ -11,7 +11,7 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$root"
+cd "$root" || exit 2
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/parbench-findings.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -30,7 +30,7 @@ if ! bench/parbench --profile quick --filter '^tasks/(serial|fork)/io/' --reps 2
 	bad "run" "parbench failed: $(tail -3 "$tmp/bench.log")"
 	finish
 fi
-run=$(ls -d "$tmp"/results/fnd/*/ | tail -1)
+run=$(find "$tmp/results/fnd" -mindepth 1 -maxdepth 1 -type d | sort | tail -1)
 run=${run%/}
 
 if [ "$(head -2 "$run/findings.csv")" = "# schema_version=1
