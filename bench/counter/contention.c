@@ -151,16 +151,6 @@ static const struct pb_case *at_w2(const struct pb_report *rep, enum counter_mod
 	return pb_report_find(rep, &key);
 }
 
-/* A figure of metric for case c, when it has one. */
-static void figure_of(struct pb_finding *f, const struct pb_report *rep, const struct pb_case *c,
-		      const char *name, const char *metric, const char *unit)
-{
-	struct stats_summary s;
-
-	if (c && pb_report_stat(rep, c->name, metric, &s))
-		pb_finding_figure(f, name, s, unit);
-}
-
 /* unlocked at W = 2: losses; every variant: its cost against atomic. */
 static void note_w2(struct pb_report *rep, enum counter_mode mode, const char *extra)
 {
@@ -182,7 +172,7 @@ static void note_w2(struct pb_report *rep, enum counter_mode mode, const char *e
 				      "overlapped",
 				      model, pin, pb_case_get(un, "increments"));
 		pb_finding_figure(f, "lost", l, "%");
-		figure_of(f, rep, un, "overlap", "overlap_pct", "%");
+		pb_finding_stat(f, rep, un, "overlap", "overlap_pct", "%");
 	}
 	if (pb_report_ratio(rep, mu, at, "ns_per_increment", &mr) &&
 	    pb_report_ratio(rep, se, at, "ns_per_increment", &sr)) {
@@ -191,10 +181,10 @@ static void note_w2(struct pb_report *rep, enum counter_mode mode, const char *e
 				      "counter-contention %s (pin %s), 2 workers: the cost of an "
 				      "increment, atomic against the locks",
 				      model, pin);
-		figure_of(f, rep, at, "atomic", "ns_per_increment", "ns");
-		figure_of(f, rep, mu, "mutex", "ns_per_increment", "ns");
+		pb_finding_stat(f, rep, at, "atomic", "ns_per_increment", "ns");
+		pb_finding_stat(f, rep, mu, "mutex", "ns_per_increment", "ns");
 		pb_finding_figure(f, "mutex / atomic", mr, "x");
-		figure_of(f, rep, se, "semaphore", "ns_per_increment", "ns");
+		pb_finding_stat(f, rep, se, "semaphore", "ns_per_increment", "ns");
 		pb_finding_figure(f, "semaphore / atomic", sr, "x");
 	}
 }

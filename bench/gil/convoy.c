@@ -83,16 +83,6 @@ static const struct pb_case *convoy_case(const struct pb_report *rep, const char
 	return pb_report_find(rep, &key);
 }
 
-/* A figure of metric for case c, when it has one. */
-static void figure_of(struct pb_finding *f, const struct pb_report *rep, const struct pb_case *c,
-		      const char *name, const char *metric, const char *unit)
-{
-	struct stats_summary s;
-
-	if (c && pb_report_stat(rep, c->name, metric, &s))
-		pb_finding_figure(f, name, s, unit);
-}
-
 /* IO latency under the GIL (g) against without it (t) at K CPU threads:
  * both p50s, their ratio (median over median, and per repetition pair:
  * threads-gil's repetition r over threads' repetition r), both p99s, and
@@ -112,8 +102,8 @@ static void convoy_finding(struct pb_report *rep, const struct pb_case *g, const
 			      "gil-convoy K=%d: IO round trip p50 next to K CPU threads, under "
 			      "the GIL (threads-gil) against free threads%s",
 			      k, paired && !p.interleaved ? " (repetitions not interleaved)" : "");
-	figure_of(f, rep, g, "threads-gil p50", "latency_us_p50", "us");
-	figure_of(f, rep, t, "threads p50", "latency_us_p50", "us");
+	pb_finding_stat(f, rep, g, "threads-gil p50", "latency_us_p50", "us");
+	pb_finding_stat(f, rep, t, "threads p50", "latency_us_p50", "us");
 	if (pb_report_ratio(rep, g, t, "latency_us_p50", &x)) {
 		pb_report_row(rep, g, NULL, "latency_p50_vs_threads", x, "x");
 		pb_finding_figure(f, "threads-gil / threads", x, "x");
@@ -122,11 +112,11 @@ static void convoy_finding(struct pb_report *rep, const struct pb_case *g, const
 		pb_report_row(rep, g, NULL, "latency_p50_vs_threads_paired", p.s, "x");
 		pb_finding_figure(f, "per pair", p.s, "x");
 	}
-	figure_of(f, rep, g, "threads-gil p99", "latency_us_p99", "us");
-	figure_of(f, rep, t, "threads p99", "latency_us_p99", "us");
+	pb_finding_stat(f, rep, g, "threads-gil p99", "latency_us_p99", "us");
+	pb_finding_stat(f, rep, t, "threads p99", "latency_us_p99", "us");
 	if (k > 0) {
-		figure_of(f, rep, g, "CPU work threads-gil", "cpu_work_cores", "cores");
-		figure_of(f, rep, t, "CPU work threads", "cpu_work_cores", "cores");
+		pb_finding_stat(f, rep, g, "CPU work threads-gil", "cpu_work_cores", "cores");
+		pb_finding_stat(f, rep, t, "CPU work threads", "cpu_work_cores", "cores");
 	}
 }
 
@@ -142,9 +132,9 @@ static void slices_finding(struct pb_report *rep, const struct pb_case *g, int k
 			      "gil-convoy K=%d: the CPU threads' time slices (holds ended by a "
 			      "forced drop) against the switch interval",
 			      k);
-	figure_of(f, rep, g, "slice p50", "gil_slice_us_p50", "us");
+	pb_finding_stat(f, rep, g, "slice p50", "gil_slice_us_p50", "us");
 	pb_finding_value(f, "switch interval", GIL_DEFAULT_INTERVAL_US, "us");
-	figure_of(f, rep, g, "switches", "gil_switches_per_s", "1/s");
+	pb_finding_stat(f, rep, g, "switches", "gil_switches_per_s", "1/s");
 }
 
 /* IO latency under the GIL against without it, at each K. */

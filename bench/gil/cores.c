@@ -102,16 +102,6 @@ static const struct pb_case *cores_case(const struct pb_report *rep, const char 
 	return pb_report_find(rep, &key);
 }
 
-/* A figure of metric for case c, when it has one. */
-static void figure_of(struct pb_finding *f, const struct pb_report *rep, const struct pb_case *c,
-		      const char *name, const char *metric, const char *unit)
-{
-	struct stats_summary s;
-
-	if (pb_report_stat(rep, c->name, metric, &s))
-		pb_finding_figure(f, name, s, unit);
-}
-
 /* Two PUs against one for model and workload (call_us: its C calls, 0 for
  * plain bytecode): both times, their ratio (median over median, and per
  * repetition pair: two PUs' repetition r over one PU's) as rows and a
@@ -136,8 +126,8 @@ static void two_pus(struct pb_report *rep, const char *model, const char *worklo
 		snprintf(calls, sizeof(calls), " (C calls of %d us)", call_us);
 	f = pb_report_finding(rep, id, "gil-cores %s %s%s: 2 CPU threads on 1 PU and on 2 PUs",
 			      model, workload, calls);
-	figure_of(f, rep, one, "1 PU", "wall_s", "s");
-	figure_of(f, rep, two, "2 PUs", "wall_s", "s");
+	pb_finding_stat(f, rep, one, "1 PU", "wall_s", "s");
+	pb_finding_stat(f, rep, two, "2 PUs", "wall_s", "s");
 	pb_finding_figure(f, "2 PUs / 1 PU", x, "x");
 	if (pb_report_paired(rep, two, one, "wall_s", &p)) {
 		pb_report_row(rep, two, NULL, "wall_vs_one_pu_paired", p.s, "x");
@@ -145,10 +135,10 @@ static void two_pus(struct pb_report *rep, const char *model, const char *worklo
 	}
 	if (!gil)
 		return;
-	figure_of(f, rep, one, "forced drops 1 PU", "gil_forced_drops", "");
-	figure_of(f, rep, two, "forced drops 2 PUs", "gil_forced_drops", "");
-	figure_of(f, rep, one, "slice p50 1 PU", "gil_slice_us_p50", "us");
-	figure_of(f, rep, two, "slice p50 2 PUs", "gil_slice_us_p50", "us");
+	pb_finding_stat(f, rep, one, "forced drops 1 PU", "gil_forced_drops", "");
+	pb_finding_stat(f, rep, two, "forced drops 2 PUs", "gil_forced_drops", "");
+	pb_finding_stat(f, rep, one, "slice p50 1 PU", "gil_slice_us_p50", "us");
+	pb_finding_stat(f, rep, two, "slice p50 2 PUs", "gil_slice_us_p50", "us");
 	pb_finding_value(f, "switch interval", GIL_DEFAULT_INTERVAL_US, "us");
 }
 

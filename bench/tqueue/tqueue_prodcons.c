@@ -206,16 +206,6 @@ static const struct pb_case *tq_find(const struct pb_report *rep, const char *mo
 							  .extra = extra });
 }
 
-/* A figure of metric for case c, when it has one. */
-static void figure_of(struct pb_finding *f, const struct pb_report *rep, const struct pb_case *c,
-		      const char *name, const char *metric, const char *unit)
-{
-	struct stats_summary s;
-
-	if (pb_report_stat(rep, c->name, metric, &s))
-		pb_finding_figure(f, name, s, unit);
-}
-
 /* One producer, one consumer: each model's rate, and what the process
  * boundary costs against the thread queue. */
 static void tq_summarize(struct pb_report *rep)
@@ -233,9 +223,9 @@ static void tq_summarize(struct pb_report *rep)
 			      "tqueue-prodcons, 1 producer 1 consumer: queue.Queue between threads "
 			      "(free and under the GIL) against multiprocessing.Queue between "
 			      "processes (64 B)");
-	figure_of(f, rep, t, "threads", "msgs_per_s", "items/s");
-	figure_of(f, rep, g, "threads-gil", "msgs_per_s", "items/s");
-	figure_of(f, rep, q, "mp-queue", "msgs_per_s", "items/s");
+	pb_finding_stat(f, rep, t, "threads", "msgs_per_s", "items/s");
+	pb_finding_stat(f, rep, g, "threads-gil", "msgs_per_s", "items/s");
+	pb_finding_stat(f, rep, q, "mp-queue", "msgs_per_s", "items/s");
 	pb_finding_figure(f, "threads / mp-queue", rt, "x");
 	pb_finding_figure(f, "threads-gil / mp-queue", rg, "x");
 }

@@ -114,6 +114,17 @@ void pb_finding_value(struct pb_finding *f, const char *name, double v, const ch
 			  (struct stats_summary){ .n = 1, .min = v, .median = v, .max = v }, unit);
 }
 
+bool pb_finding_stat(struct pb_finding *f, const struct pb_report *rep, const struct pb_case *c,
+		     const char *name, const char *metric, const char *unit)
+{
+	struct stats_summary s;
+
+	if (!c || !pb_report_stat(rep, c->name, metric, &s))
+		return false;
+	pb_finding_figure(f, name, s, unit);
+	return true;
+}
+
 void pb_finding_verdict(struct pb_finding *f, const char *verdict, const char *why, ...)
 {
 	va_list ap;

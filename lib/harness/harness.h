@@ -242,6 +242,10 @@ void pb_finding_figure(struct pb_finding *f, const char *name, struct stats_summ
 		       const char *unit);
 /* A figure that is one value (n = 1: a derived number, a setting). */
 void pb_finding_value(struct pb_finding *f, const char *name, double v, const char *unit);
+/* The figure of metric over case c's successful repetitions
+ * (pb_report_stat); false, and no figure, when c is NULL or has none. */
+bool pb_finding_stat(struct pb_finding *f, const struct pb_report *rep, const struct pb_case *c,
+		     const char *name, const char *metric, const char *unit);
 /* The verdict ("agrees", "differs", "within ±15 %") and why (printf
  * format, NULL for none). */
 void pb_finding_verdict(struct pb_finding *f, const char *verdict, const char *why, ...)
