@@ -116,18 +116,14 @@ def by_experiment(run_dir):
     return groups
 
 
-def summary_md_findings(run_dir):
-    """The bullets of summary.md's "## Findings" section (for --check only:
-    no tool reads the findings from the Markdown)."""
-    out, inside = [], False
+def summary_md_section(run_dir):
+    """summary.md's "## Findings" section after its heading, as text (for
+    --check only: no tool reads the findings from the Markdown). A claim may
+    span lines (price's table), so the section is compared whole."""
     with open(os.path.join(run_dir, "summary.md"), encoding="utf-8") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if line.startswith("## "):
-                inside = line == "## Findings"
-            elif inside and line.startswith("- "):
-                out.append(line[2:])
-    return out
+        text = f.read()
+    head = "\n## Findings\n\n"
+    return text[text.index(head) + len(head):] if head in text else ""
 
 
 def main(argv):
@@ -141,18 +137,20 @@ def main(argv):
         if not check:
             print("\n".join(lines))
             return 0
-        md = summary_md_findings(args[0])
+        md = summary_md_section(args[0])
     except (DataError, OSError) as e:
         print(f"findings: {e}", file=sys.stderr)
         return 2
-    if md == lines:
+    want = "".join(f"- {line}\n" for line in lines)
+    if md == want:
         print(f"findings: summary.md holds the rendering of findings.csv ({len(lines)} findings)")
         return 0
-    for i, (a, b) in enumerate(zip(md + [""] * len(lines), lines + [""] * len(md))):
-        if a != b:
-            print(f"findings: finding {i + 1} differs:\n  summary.md:   {a}\n  findings.csv: {b}",
-                  file=sys.stderr)
-            break
+    a, b = md.split("\n"), want.split("\n")
+    i = next((k for k in range(max(len(a), len(b)))
+              if k >= len(a) or k >= len(b) or a[k] != b[k]), 0)
+    print(f"findings: line {i + 1} of the findings differs:\n"
+          f"  summary.md:   {a[i] if i < len(a) else '(end)'}\n"
+          f"  findings.csv: {b[i] if i < len(b) else '(end)'}", file=sys.stderr)
     return 1
 
 
