@@ -172,6 +172,11 @@ static void goal_finding(struct pb_report *rep, const struct stats_summary *vp,
 	pb_finding_verdict(f, met ? "met" : "NOT met", NULL);
 }
 
+static void gb_value(struct pb_finding *f, const char *name, double bytes_per_s)
+{
+	pb_finding_value(f, name, bytes_per_s / 1e9, "GB/s");
+}
+
 /* The shm ring against the cross-core copy ceiling of the same run. */
 static void note_ceiling(struct pb_report *rep)
 {
@@ -182,6 +187,7 @@ static void note_ceiling(struct pb_report *rep)
 	for (int i = 0; i < 2 && ceil; i++) {
 		struct stats_summary v;
 		const struct pb_case *shm;
+		struct pb_finding *f;
 
 		k = (struct pb_case_key){ .experiment = "ipc-throughput",
 					  .model = "shm",
@@ -192,17 +198,23 @@ static void note_ceiling(struct pb_report *rep)
 		if (!pb_report_ratio(rep, shm, ceil, "bytes_per_s", &v))
 			continue;
 		pb_report_row(rep, shm, "shm-vs-ceiling", "bytes_per_s_ratio", v, "x");
-		pb_report_note(rep,
-			       "ipc-throughput %s, separate cases: shm ring %.2f GB/s, %.0f%% of the "
-			       "cross-core copy ceiling %.2f GB/s (a ring of %d × 64 KiB slots, two "
-			       "copies; %.0f–%.0f%%; its threads had %.0f%% of their two PUs); the "
-			       "paired figure below, its ceiling at the message's size, is the one "
-			       "to trust",
-			       at[i] == 65536 ? "64 KiB" : "1 MiB",
-			       pb_report_median(rep, shm, "bytes_per_s") / 1e9, 100 * v.median,
-			       pb_report_median(rep, ceil, "bytes_per_s") / 1e9,
-			       (int)pb_case_get(ceil, "slots"), 100 * v.min, 100 * v.max,
-			       100 * pb_report_median(rep, ceil, "cpu_share"));
+		f = pb_report_finding(rep,
+				      at[i] == 65536 ? "shm_vs_ceiling_separate_64k" :
+						       "shm_vs_ceiling_separate_1m",
+				      "ipc-throughput %s, separate cases: the shm ring against the "
+				      "cross-core copy ceiling (a ring of %d × 64 KiB slots, two "
+				      "copies); the paired finding, its ceiling at the message's "
+				      "size, is the one to trust",
+				      at[i] == 65536 ? "64 KiB" : "1 MiB",
+				      (int)pb_case_get(ceil, "slots"));
+		gb_value(f, "shm ring", pb_report_median(rep, shm, "bytes_per_s"));
+		gb_value(f, "ceiling", pb_report_median(rep, ceil, "bytes_per_s"));
+		v.min *= 100;
+		v.median *= 100;
+		v.max *= 100;
+		pb_finding_figure(f, "ring / ceiling", v, "%");
+		pb_finding_value(f, "ceiling's CPU share",
+				 100 * pb_report_median(rep, ceil, "cpu_share"), "%");
 	}
 }
 
