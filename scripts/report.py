@@ -13,13 +13,13 @@ the captions, one a line, for the tests. Bad input: exit status 2.
 import argparse
 import base64
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import findings as findings_csv  # noqa: E402
 import pbdata  # noqa: E402
 from pbdata import DataError, fmt  # noqa: E402
 
@@ -152,25 +152,9 @@ def generic_caption(run, experiment):
 
 
 def findings(run):
-    """The run's findings (summary.md's "## Findings" bullets, which parbench
-    writes from the run's own numbers), grouped by the experiment each one
-    names first ("tasks fork, io: ..." -> tasks)."""
-    path = os.path.join(run.dir, "summary.md")
-    groups = {}
-    if not os.path.exists(path):
-        return groups
-    inside = False
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if line.startswith("## "):
-                inside = line.strip() == "## Findings"
-                continue
-            if inside and line.startswith("- "):
-                text = line[2:]
-                key = re.split(r"[ :,]", text, maxsplit=1)[0]
-                groups.setdefault(key, []).append(text)
-    return groups
+    """The run's findings, grouped by the experiment that made each one: read
+    from findings.csv (scripts/findings.py), rendered as summary.md has them."""
+    return findings_csv.by_experiment(run.dir)
 
 
 def caption(run, experiment):

@@ -72,9 +72,7 @@ static void fixture_free(struct fixture *f)
 	for (int i = 0; i < NCASES; i++)
 		for (int k = 0; k < MAXREPS; k++)
 			rep_result_free(&f->reps[i][k]);
-	for (size_t i = 0; i < f->rep.nnotes; i++)
-		free(f->rep.notes[i]);
-	free(f->rep.notes);
+	findings_free(&f->rep);
 	plan_free(&f->plan);
 }
 
@@ -148,21 +146,30 @@ static void describe_says_whether_interleaved(void **state)
 static void precision_note_from_the_repetitions(void **state)
 {
 	struct fixture f;
+	const struct pb_finding *x;
 	char want[1024];
 
 	(void)state;
 	fixture_init(&f);
+	f.rep.experiment = "e";
 	pb_report_cv_note(&f.rep, &(struct pb_case_key){ .experiment = "e" }, "wall_s");
-	assert_int_equal(f.rep.nnotes, 1);
-	assert_non_null(strstr(f.rep.notes[0], "precision of e (wall_s, pin scatter): median CV "
-					       "52.7 % over 3 cases, 2 above 3 %"));
+	assert_int_equal(f.rep.nfindings, 1);
+	x = f.rep.findings[0];
+	assert_string_equal(x->id, "e.precision_wall_s");
+	assert_non_null(strstr(x->claim, "precision of e (wall_s, pin scatter)"));
+	assert_int_equal(x->nfigs, 3);
+	assert_string_equal(x->figs[0].name, "median CV");
+	assert_float_equal(x->figs[0].s.median, 52.7, 0.05);
+	assert_float_equal(x->figs[1].s.median, 3, 0);
+	assert_float_equal(x->figs[2].s.median, 2, 0);
+	assert_string_equal(x->verdict, "above target");
 	snprintf(want, sizeof(want), "highest: %s 100.0 %%, %s 52.7 %%, %s 0.0 %%",
 		 f.plan.cases[1].name, f.plan.cases[0].name, f.plan.cases[3].name);
-	assert_non_null(strstr(f.rep.notes[0], want));
+	assert_string_equal(x->reason, want);
 	/* no case with two values: no note */
 	pb_report_cv_note(&f.rep, &(struct pb_case_key){ .model = "pool" }, "wall_s");
 	pb_report_cv_note(&f.rep, &(struct pb_case_key){ .experiment = "e" }, "nothing");
-	assert_int_equal(f.rep.nnotes, 1);
+	assert_int_equal(f.rep.nfindings, 1);
 	fixture_free(&f);
 }
 

@@ -235,6 +235,9 @@ static void fo_plan(struct pb_plan *plan, const struct pb_config *cfg)
 /* The largest K every model ran: wall, creation and memory side by side. */
 static void fo_summarize(struct pb_report *rep)
 {
+	static const char *const fig[] = { "coroutines", "threads", "processes" };
+	struct pb_finding *f;
+	char name[48];
 	const struct pb_case *c[FO_N] = { NULL };
 	int k = 0;
 
@@ -260,19 +263,22 @@ static void fo_summarize(struct pb_report *rep)
 		c[m] = pb_report_find(rep, &(struct pb_case_key){ .experiment = "io-fanout",
 								  .model = fo_names[m],
 								  .workers = k });
-	pb_report_note(rep,
-		       "io-fanout, %d sleeps of %lld ms: wall coroutines %.3f s, threads %.3f s, "
-		       "processes %.3f s; creation per task %.1f / %.1f / %.1f us; memory per task "
-		       "%.1f / %.1f / %.1f KiB",
-		       k, (long long)pb_case_get(c[0], "sleep_ms"),
-		       pb_report_median(rep, c[0], "wall_s"), pb_report_median(rep, c[1], "wall_s"),
-		       pb_report_median(rep, c[2], "wall_s"),
-		       pb_report_median(rep, c[0], "create_us_per_task"),
-		       pb_report_median(rep, c[1], "create_us_per_task"),
-		       pb_report_median(rep, c[2], "create_us_per_task"),
-		       pb_report_median(rep, c[0], "mem_kb_per_task"),
-		       pb_report_median(rep, c[1], "mem_kb_per_task"),
-		       pb_report_median(rep, c[2], "mem_kb_per_task"));
+	f = pb_report_finding(rep, "largest_k",
+			      "io-fanout, %d sleeps of %lld ms: wall time, creation per task and "
+			      "memory per task of coroutines, threads and processes",
+			      k, (long long)pb_case_get(c[0], "sleep_ms"));
+	for (int m = 0; m < 3; m++) {
+		snprintf(name, sizeof(name), "%s wall", fig[m]);
+		pb_finding_stat(f, rep, c[m], name, "wall_s", "s");
+	}
+	for (int m = 0; m < 3; m++) {
+		snprintf(name, sizeof(name), "%s creation", fig[m]);
+		pb_finding_stat(f, rep, c[m], name, "create_us_per_task", "us");
+	}
+	for (int m = 0; m < 3; m++) {
+		snprintf(name, sizeof(name), "%s memory", fig[m]);
+		pb_finding_stat(f, rep, c[m], name, "mem_kb_per_task", "KiB");
+	}
 }
 
 const struct pb_experiment io_fanout_experiment = {

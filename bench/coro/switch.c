@@ -199,6 +199,8 @@ static void switch_summarize(struct pb_report *rep)
 {
 	const struct pb_case *c[SW_NMODELS];
 	struct stats_summary s[SW_NMODELS];
+	struct pb_finding *f;
+	char id[48];
 
 	for (int m = 0; m < SW_NMODELS; m++) {
 		c[m] = pb_report_find(rep, &(struct pb_case_key){ .experiment = "switch",
@@ -206,19 +208,20 @@ static void switch_summarize(struct pb_report *rep)
 		if (!c[m] || !pb_report_stat(rep, c[m]->name, "switch_ns", &s[m]))
 			return;
 	}
-	pb_report_note(rep,
-		       "switch on one PU: coroutine %.0f ns (%.0f–%.0f), thread %.0f ns "
-		       "(%.0f–%.0f), process %.0f ns (%.0f–%.0f): a thread switch costs %.1f× a "
-		       "coroutine switch, a process switch %.1f×",
-		       s[0].median, s[0].min, s[0].max, s[1].median, s[1].min, s[1].max,
-		       s[2].median, s[2].min, s[2].max, s[1].median / s[0].median,
-		       s[2].median / s[0].median);
-	pb_report_note(rep,
-		       "\"a million switches a second\": coroutines %.2f million/s (%s), "
-		       "threads %.2f million/s (%s), processes %.2f million/s (%s)",
-		       1e3 / s[0].median, 1e3 / s[0].median >= 1 ? "holds" : "does not hold",
-		       1e3 / s[1].median, 1e3 / s[1].median >= 1 ? "holds" : "does not hold",
-		       1e3 / s[2].median, 1e3 / s[2].median >= 1 ? "holds" : "does not hold");
+	f = pb_report_finding(rep, "costs",
+			      "switch on one PU: a coroutine switch, a thread switch and a process "
+			      "switch");
+	pb_finding_figure(f, "coroutine", s[0], "ns");
+	pb_finding_figure(f, "thread", s[1], "ns");
+	pb_finding_figure(f, "process", s[2], "ns");
+	pb_finding_value(f, "thread / coroutine", s[1].median / s[0].median, "x");
+	pb_finding_value(f, "process / coroutine", s[2].median / s[0].median, "x");
+	for (int m = 0; m < SW_NMODELS; m++) {
+		snprintf(id, sizeof(id), "million_per_s_%s", sw_names[m]);
+		f = pb_report_finding(rep, id, "\"a million switches a second\": %s", sw_names[m]);
+		pb_finding_value(f, "switches", 1e3 / s[m].median, "million/s");
+		pb_finding_verdict(f, 1e3 / s[m].median >= 1 ? "holds" : "does not hold", NULL);
+	}
 }
 
 const struct pb_experiment switch_experiment = {

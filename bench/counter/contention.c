@@ -160,24 +160,33 @@ static void note_w2(struct pb_report *rep, enum counter_mode mode, const char *e
 	const struct pb_case *un = at_w2(rep, mode, extra, "unlocked");
 	const struct pb_case *mu = at_w2(rep, mode, extra, "mutex");
 	const struct pb_case *se = at_w2(rep, mode, extra, "semaphore");
-	struct stats_summary l, o, mr, sr;
+	struct stats_summary l, mr, sr;
+	struct pb_finding *f;
+	char id[96];
 
-	if (un && pb_report_stat(rep, un->name, "lost_pct", &l) &&
-	    pb_report_stat(rep, un->name, "overlap_pct", &o))
-		pb_report_note(
-			rep,
-			"counter-contention %s (pin %s), unlocked, 2 workers × %" PRId64
-			": lost %.1f %% of the increments (median; %.1f–%.1f %% over %zu reps), the workers overlapped %.0f %% of the time",
-			model, pin, pb_case_get(un, "increments"), l.median, l.min, l.max, l.n,
-			o.median);
+	if (un && pb_report_stat(rep, un->name, "lost_pct", &l)) {
+		snprintf(id, sizeof(id), "lost_%s_%s", model, pin);
+		f = pb_report_finding(rep, id,
+				      "counter-contention %s (pin %s), unlocked, 2 workers × %" PRId64
+				      ": the increments lost, and how much of the time the workers "
+				      "overlapped",
+				      model, pin, pb_case_get(un, "increments"));
+		pb_finding_figure(f, "lost", l, "%");
+		pb_finding_stat(f, rep, un, "overlap", "overlap_pct", "%");
+	}
 	if (pb_report_ratio(rep, mu, at, "ns_per_increment", &mr) &&
-	    pb_report_ratio(rep, se, at, "ns_per_increment", &sr))
-		pb_report_note(
-			rep,
-			"counter-contention %s (pin %s), 2 workers: atomic %.1f ns per increment, mutex %.1f ns (%.1f× atomic), semaphore %.1f ns (%.1f× atomic)",
-			model, pin, pb_report_median(rep, at, "ns_per_increment"),
-			pb_report_median(rep, mu, "ns_per_increment"), mr.median,
-			pb_report_median(rep, se, "ns_per_increment"), sr.median);
+	    pb_report_ratio(rep, se, at, "ns_per_increment", &sr)) {
+		snprintf(id, sizeof(id), "cost_%s_%s", model, pin);
+		f = pb_report_finding(rep, id,
+				      "counter-contention %s (pin %s), 2 workers: the cost of an "
+				      "increment, atomic against the locks",
+				      model, pin);
+		pb_finding_stat(f, rep, at, "atomic", "ns_per_increment", "ns");
+		pb_finding_stat(f, rep, mu, "mutex", "ns_per_increment", "ns");
+		pb_finding_figure(f, "mutex / atomic", mr, "x");
+		pb_finding_stat(f, rep, se, "semaphore", "ns_per_increment", "ns");
+		pb_finding_figure(f, "semaphore / atomic", sr, "x");
+	}
 }
 
 /* cost_vs_atomic: each case's ns_per_increment over atomic's at the same
@@ -205,22 +214,28 @@ static void rows_vs_atomic(struct pb_report *rep)
 static void note_gil(struct pb_report *rep)
 {
 	const struct pb_case *g = at_w2(rep, COUNTER_THREADS_GIL, "", "unlocked");
-	const struct pb_case *f = at_w2(rep, COUNTER_THREADS, "", "unlocked");
+	const struct pb_case *fr = at_w2(rep, COUNTER_THREADS, "", "unlocked");
 	struct stats_summary gl, fl, sw;
+	struct pb_finding *f;
 
-	if (!g || !f || !pb_report_stat(rep, g->name, "lost_pct", &gl) ||
+	if (!g || !fr || !pb_report_stat(rep, g->name, "lost_pct", &gl) ||
 	    !pb_report_stat(rep, g->name, "gil_switches", &sw) ||
-	    !pb_report_stat(rep, f->name, "lost_pct", &fl))
+	    !pb_report_stat(rep, fr->name, "lost_pct", &fl))
 		return;
-	pb_report_note(
-		rep,
-		"counter-contention, unlocked, 2 threads × %" PRId64
-		": under the GIL lost %.3g %% of the increments (median; %.3g–%.3g %% over %zu reps; %.0f GIL switches, median), free threads %.3g %% (%.3g–%.3g %%)%s",
-		pb_case_get(g, "increments"), gl.median, gl.min, gl.max, gl.n, sw.median, fl.median,
-		fl.min, fl.max,
-		gl.median < fl.median ?
-			": the GIL serialises the increments; only a switch between a load and its store loses (what the other thread counted meanwhile)" :
-			": the GIL did not lose fewer here");
+	f = pb_report_finding(rep, "lost_gil_vs_free_threads",
+			      "counter-contention, unlocked, 2 threads × %" PRId64
+			      ": the increments lost under the GIL and by free threads",
+			      pb_case_get(g, "increments"));
+	pb_finding_figure(f, "lost under the GIL", gl, "%");
+	pb_finding_figure(f, "GIL switches", sw, "");
+	pb_finding_figure(f, "lost by free threads", fl, "%");
+	if (gl.median < fl.median)
+		pb_finding_verdict(f, "the GIL loses fewer",
+				   "the GIL serialises the increments; only a switch between a "
+				   "load and its store loses (what the other thread counted "
+				   "meanwhile)");
+	else
+		pb_finding_verdict(f, "the GIL did not lose fewer here", NULL);
 }
 
 static void contention_summarize(struct pb_report *rep)

@@ -128,6 +128,7 @@ void counter_note_exact(struct pb_report *rep)
 {
 	int cases = 0, reps = 0, bad = 0, want = pb_report_cfg(rep)->reps;
 	const char *first_bad = NULL;
+	struct pb_finding *f;
 
 	for (size_t i = 0; i < pb_report_ncases(rep); i++) {
 		const struct pb_case *c = pb_report_case(rep, i);
@@ -145,14 +146,14 @@ void counter_note_exact(struct pb_report *rep)
 	}
 	if (!cases)
 		return;
-	if (!bad)
-		pb_report_note(
-			rep,
-			"counter: every locked variant and sharded ended exactly at workers × increments in all %d repetitions of its %d cases",
-			reps, cases);
+	f = pb_report_finding(rep, "locked_exact",
+			      "counter: every locked variant and sharded ends exactly at workers × "
+			      "increments in every repetition");
+	pb_finding_value(f, "cases", cases, "");
+	pb_finding_value(f, "cases not exact", bad, "");
+	pb_finding_value(f, "exact repetitions", reps, "");
+	if (bad)
+		pb_finding_verdict(f, "NOT exact", "first: %s (see its failures)", first_bad);
 	else
-		pb_report_note(
-			rep,
-			"counter: %d of %d locked/sharded cases did NOT end exactly at workers × increments in every repetition (first: %s; see its failures)",
-			bad, cases, first_bad);
+		pb_finding_verdict(f, "exact", NULL);
 }

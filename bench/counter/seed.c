@@ -81,6 +81,8 @@ static void seed_summarize(struct pb_report *rep)
 {
 	const struct pb_case_key key = { .experiment = "counter-seed", .workload = "unlocked" };
 	struct stats_summary f, l, e, w;
+	struct pb_finding *x;
+	char id[64];
 
 	/* counter-seed runs first of the group: the group's one exactness note */
 	counter_note_exact(rep);
@@ -93,15 +95,23 @@ static void seed_summarize(struct pb_report *rep)
 		    !pb_report_stat(rep, c->name, "expected_count", &e) ||
 		    !pb_report_stat(rep, c->name, "wall_s", &w))
 			continue;
-		pb_report_note(
-			rep,
-			"counter-seed %s, unlocked, %d workers × %" PRId64
-			", window %.0f ns%s: ends at %.0f of %.0f (%.0f–%.0f), lost %.1f %% (%.1f–%.1f %%) in %.2f s; the seed lost %.0f–%.0f %% (201–269 of 500)",
-			c->model, c->workers, pb_case_get(c, "increments"), c->param_value,
-			pb_case_get(c, "sleep_tick") ? ", waking on a common 10 ms tick" : "",
-			f.median, e.median, f.min, f.max, l.median, l.min, l.max, w.median,
-			100.0 * (500 - SEED_TOTAL_HIGH) / 500,
-			100.0 * (500 - SEED_TOTAL_LOW) / 500);
+		snprintf(id, sizeof(id), "lost_%s_w%d_window%.0fns", c->model, c->workers,
+			 c->param_value);
+		x = pb_report_finding(rep, id,
+				      "counter-seed %s, unlocked, %d workers × %" PRId64
+				      ", window %.0f ns%s: where the count ends, what it lost, against "
+				      "the seed's own runs",
+				      c->model, c->workers, pb_case_get(c, "increments"),
+				      c->param_value,
+				      pb_case_get(c, "sleep_tick") ?
+					      ", waking on a common 10 ms tick" :
+					      "");
+		pb_finding_figure(x, "final count", f, "");
+		pb_finding_figure(x, "expected", e, "");
+		pb_finding_figure(x, "lost", l, "%");
+		pb_finding_figure(x, "wall_s", w, "s");
+		pb_finding_value(x, "seed lost from", 100.0 * (500 - SEED_TOTAL_HIGH) / 500, "%");
+		pb_finding_value(x, "seed lost to", 100.0 * (500 - SEED_TOTAL_LOW) / 500, "%");
 	}
 }
 

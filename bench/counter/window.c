@@ -64,8 +64,11 @@ static void window_plan(struct pb_plan *plan, const struct pb_config *cfg)
 
 static void note_window(struct pb_report *rep, enum counter_mode mode, const char *extra)
 {
+	static const char *const names[] = { "no window", "1 us", "10 us" };
 	const double at[] = { 0, 1000, 10000 };
-	double lost[3];
+	struct stats_summary lost[3];
+	struct pb_finding *f;
+	char id[64];
 
 	for (int i = 0; i < 3; i++) {
 		const struct pb_case_key key = { .experiment = "counter-window",
@@ -75,17 +78,21 @@ static void note_window(struct pb_report *rep, enum counter_mode mode, const cha
 						 .workers = 2,
 						 .param = "window_ns",
 						 .param_value = at[i] };
+		const struct pb_case *c = pb_report_find(rep, &key);
 
-		lost[i] = pb_report_median(rep, pb_report_find(rep, &key), "lost_pct");
-		if (isnan(lost[i])) /* no such case, or no result */
-			return;
+		if (!c || !pb_report_stat(rep, c->name, "lost_pct", &lost[i]))
+			return; /* no such case, or no result */
 	}
-	pb_report_note(
-		rep,
-		"counter-window %s, unlocked, 2 workers, %s: lost %.1f %% with no window, %.1f %% with 1 us, %.1f %% with 10 us between load and store",
-		counter_model[mode],
-		strstr(extra, "gap") ? "10 us of other work per increment" : "a tight loop",
-		lost[0], lost[1], lost[2]);
+	snprintf(id, sizeof(id), "lost_%s_%s", counter_model[mode],
+		 strstr(extra, "gap") ? "gap" : "tight");
+	f = pb_report_finding(rep, id,
+			      "counter-window %s, unlocked, 2 workers, %s: the increments lost "
+			      "against the window between load and store",
+			      counter_model[mode],
+			      strstr(extra, "gap") ? "10 us of other work per increment" :
+						     "a tight loop");
+	for (int i = 0; i < 3; i++)
+		pb_finding_figure(f, names[i], lost[i], "%");
 }
 
 static void window_summarize(struct pb_report *rep)

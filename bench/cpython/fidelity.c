@@ -12,127 +12,7 @@
 #include <string.h>
 
 #include "cpython.h"
-
-/* a figure: a, a / b, a - b, or a / b described as b's (a speedup, a the baseline) */
-enum op { ONE, DIV, SUB, SPEEDUP_OF_B };
-enum verdict_kind { CLOSE, BELOW, ABOVE }; /* within ±25 %, both < t, both > t */
-
-struct side {
-	struct pb_case_key a, b;
-	const char *ma, *mb;
-};
-
-struct claim {
-	const char *text;
-	enum op op;
-	struct side c, py;
-	enum verdict_kind kind;
-	double threshold;
-	const char *unit;
-	const char *why; /* what makes them differ, when they do */
-};
-
-static bool figure(const struct pb_report *rep, const struct claim *cl, const struct side *s,
-		   struct stats_summary *out, const struct pb_case **like)
-{
-	const struct pb_case *a = pb_report_find(rep, &s->a), *b = NULL;
-	struct stats_summary sa, sb;
-
-	*like = a;
-	if (!a)
-		return false;
-	if (cl->op == ONE)
-		return pb_report_stat(rep, a->name, s->ma, out);
-	b = pb_report_find(rep, &s->b);
-	if (cl->op == SPEEDUP_OF_B && b)
-		*like = b; /* a is the serial baseline: the figure is b's */
-	if (cl->op == DIV || cl->op == SPEEDUP_OF_B)
-		return pb_report_ratio2(rep, a, s->ma, b, s->mb, out);
-	if (!b || !pb_report_stat(rep, a->name, s->ma, &sa) ||
-	    !pb_report_stat(rep, b->name, s->mb, &sb))
-		return false;
-	*out = (struct stats_summary){ .n = sa.n < sb.n ? sa.n : sb.n,
-				       .min = sa.min - sb.max,
-				       .median = sa.median - sb.median,
-				       .max = sa.max - sb.min };
-	return true;
-}
-
-static bool agrees(const struct claim *cl, double c, double py)
-{
-	double r = py / c;
-
-	switch (cl->kind) { /* a qualitative claim: the same side of it */
-	case BELOW:
-		return (c < cl->threshold) == (py < cl->threshold);
-	case ABOVE:
-		return (c > cl->threshold) == (py > cl->threshold);
-	default:
-		return c > 0 && py > 0 && r >= 0.8 && r <= 1.25;
-	}
-}
-
-/* An informational row: the figures and their ratio, no verdict. */
-static void info_row(struct pb_report *rep, const struct claim *cl, const char *row,
-		     const struct stats_summary *c, const struct stats_summary *py,
-		     const struct pb_case *cc, const struct pb_case *pc)
-{
-	struct stats_summary r = { .n = 1, .min = py->median / c->median };
-	char metric[64];
-
-	r.median = r.max = r.min;
-	snprintf(metric, sizeof(metric), "fidelity_ratio_%s", row ? row : "info");
-	pb_report_row(rep, pc, NULL, metric, r, "x");
-	pb_report_note(rep,
-		       "fidelity | %s | C %s: %.4g (%.4g–%.4g) %s | CPython: %.4g (%.4g–%.4g) %s | "
-		       "CPython/C %.2f | informational (not judged): %s",
-		       cl->text, cc->model, c->median, c->min, c->max, cl->unit, py->median,
-		       py->min, py->max, cl->unit, py->median / c->median, cl->why);
-}
-
-/* row: the summary rows' metric suffix, for a claim whose CPython case
- * another claim already reports on (NULL: none); info: printed, not judged. */
-static void judge_full(struct pb_report *rep, const struct claim *cl, const char *row, bool info)
-{
-	struct stats_summary c, py, r;
-	const struct pb_case *cc, *pc;
-	char metric[64];
-	bool ok, holds;
-
-	if (!figure(rep, cl, &cl->c, &c, &cc) || !figure(rep, cl, &cl->py, &py, &pc))
-		return;
-	ok = agrees(cl, c.median, py.median);
-	if (info) {
-		info_row(rep, cl, row, &c, &py, cc, pc);
-		return;
-	}
-	holds = cl->kind == CLOSE ||
-		(cl->kind == BELOW ? c.median < cl->threshold : c.median > cl->threshold);
-	r = (struct stats_summary){ .n = 1, .min = py.median / c.median };
-	r.median = r.max = r.min;
-	snprintf(metric, sizeof(metric), "fidelity_ratio%s%s", row ? "_" : "", row ? row : "");
-	pb_report_row(rep, pc, NULL, metric, r, "x");
-	r.min = r.median = r.max = ok;
-	snprintf(metric, sizeof(metric), "fidelity_agrees%s%s", row ? "_" : "", row ? row : "");
-	pb_report_row(rep, pc, NULL, metric, r, "flag");
-	pb_report_note(rep,
-		       "fidelity | %s | C %s: %.4g (%.4g–%.4g) %s | CPython: %.4g (%.4g–%.4g) %s | "
-		       "CPython/C %.2f | %s%s%s",
-		       cl->text, cc->model, c.median, c.min, c.max, cl->unit, py.median, py.min,
-		       py.max, cl->unit, py.median / c.median,
-		       ok ? "agrees" : "differs: ", ok ? "" : cl->why,
-		       holds ? "" : " (the claim does not hold on this run, on either side)");
-}
-
-static void judge_as(struct pb_report *rep, const struct claim *cl, const char *row)
-{
-	judge_full(rep, cl, row, false);
-}
-
-static void judge(struct pb_report *rep, const struct claim *cl)
-{
-	judge_as(rep, cl, NULL);
-}
+#include "fidelity.h"
 
 #define KEY(e, m, wl, x, w, p, v)                                                                  \
 	{                                                                                          \
@@ -152,40 +32,46 @@ static void judge(struct pb_report *rep, const struct claim *cl)
 /* The claims on this machine; ncpu is the cpu tasks' count (= workers). */
 static void judge_tasks(struct pb_report *rep, int ncpu)
 {
-	const struct claim claims[] = {
-		{ "IO tasks, a Process each: speedup with 5 workers (≈ 5, one task's time)",
+	const struct fidelity_claim claims[] = {
+		{ "tasks_io_process_speedup",
+		  "IO tasks, a Process each: speedup with 5 workers (≈ 5, one task's time)",
 		  SPEEDUP_OF_B, SPEEDUP("fork", "io", 5), SPEEDUP("cpython-fork", "io", 5), CLOSE,
 		  0, "x",
 		  "CPython starts each Process with fork + its bootstrap and pickles the result" },
-		{ "IO tasks, a thread each: speedup with 5 workers (≈ 5)", SPEEDUP_OF_B,
+		{ "tasks_io_thread_speedup",
+		  "IO tasks, a thread each: speedup with 5 workers (≈ 5)", SPEEDUP_OF_B,
 		  SPEEDUP("threads-gil", "io", 5), SPEEDUP("cpython-threads", "io", 5), CLOSE, 0,
 		  "x",
 		  "CPython's Thread bootstrap runs under the GIL, between the waits on _started" },
-		{ "CPU threads under the GIL do not speed up (speedup < 1.25)", SPEEDUP_OF_B,
+		{ "tasks_cpu_threads_gil_speedup",
+		  "CPU threads under the GIL do not speed up (speedup < 1.25)", SPEEDUP_OF_B,
 		  SPEEDUP("threads-gil", "cpu", ncpu), SPEEDUP("cpython-threads", "cpu", ncpu),
 		  BELOW, 1.25, "x", "one side scaled: the GIL is not what serialises it" },
-		{ "CPU processes do (speedup > 1.5)", SPEEDUP_OF_B, SPEEDUP("fork", "cpu", ncpu),
-		  SPEEDUP("cpython-fork", "cpu", ncpu), ABOVE, 1.5, "x",
-		  "the machine's other load, or a Process's start cost against short tasks" },
-		{ "IO tasks, 5 coroutines on one event loop: speedup (≈ 5, one task's time)",
+		{ "tasks_cpu_process_speedup", "CPU processes do (speedup > 1.5)", SPEEDUP_OF_B,
+		  SPEEDUP("fork", "cpu", ncpu), SPEEDUP("cpython-fork", "cpu", ncpu), ABOVE, 1.5,
+		  "x", "the machine's other load, or a Process's start cost against short tasks" },
+		{ "tasks_io_coroutines_speedup",
+		  "IO tasks, 5 coroutines on one event loop: speedup (≈ 5, one task's time)",
 		  SPEEDUP_OF_B, SPEEDUP("coroutines", "io", 5),
 		  SPEEDUP("cpython-coroutines", "io", 5), CLOSE, 0, "x",
 		  "asyncio.run creates and closes a loop, and each await runs bytecode" },
-		{ "CPU tasks on one event loop do not speed up (speedup < 1.25)", SPEEDUP_OF_B,
+		{ "tasks_cpu_coroutines_speedup",
+		  "CPU tasks on one event loop do not speed up (speedup < 1.25)", SPEEDUP_OF_B,
 		  SPEEDUP("coroutines", "cpu", ncpu), SPEEDUP("cpython-coroutines", "cpu", ncpu),
 		  BELOW, 1.25, "x", "one side scaled: a task that never awaits holds the loop" },
 	};
 
 	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
-		judge(rep, &claims[i]);
+		fidelity_judge(rep, &claims[i], NULL, false);
 }
 
 static void judge_gil(struct pb_report *rep)
 {
-	const struct claim claims[] = {
+	const struct fidelity_claim claims[] = {
 		/* 2 PUs: the interval and a hand-off (on one PU also the OS's
 		 * tick to run the waiter: 8 or 12 ms, both sides; gil-cores) */
-		{ "GIL time slice of 2 CPU threads on 2 PUs at a 5 ms interval (p50)",
+		{ "gil_slice_2pus",
+		  "GIL time slice of 2 CPU threads on 2 PUs at a 5 ms interval (p50)",
 		  ONE,
 		  { KEY("gil-cores", "threads-gil", "cpu", NULL, 2, "pus", 2),
 		    {},
@@ -199,7 +85,8 @@ static void judge_gil(struct pb_report *rep)
 		  0,
 		  "us",
 		  "CPython's slice ends at the first eval-breaker check after the interval" },
-		{ "convoy: echo round trip next to 1 CPU thread (p50)",
+		{ "convoy_round_trip_k1",
+		  "convoy: echo round trip next to 1 CPU thread (p50)",
 		  ONE,
 		  { CONVOY("threads-gil", "io", 1), {}, "latency_us_p50", NULL },
 		  { CONVOY("cpython-threads", "io", 1), {}, "latency_us_p50", NULL },
@@ -209,7 +96,8 @@ static void judge_gil(struct pb_report *rep)
 		  "CPython's echo (gil.py) busy-waits and keeps a PU where the C echo sleeps: "
 		  "the CPU thread woken at the IO thread's drop may wait behind it for a PU and "
 		  "not have taken the GIL when the answer comes (docs/gil.md)" },
-		{ "convoy: GIL wait added to a blocking call by 1 CPU thread (p50, k=1 − k=0); "
+		{ "convoy_gil_wait_k1",
+		  "convoy: GIL wait added to a blocking call by 1 CPU thread (p50, k=1 − k=0); "
 		  "C: the echo, CPython: time.sleep(0.001)",
 		  SUB,
 		  { CONVOY("threads-gil", "io", 1), CONVOY("threads-gil", "io", 0),
@@ -223,7 +111,7 @@ static void judge_gil(struct pb_report *rep)
 	};
 
 	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
-		judge(rep, &claims[i]);
+		fidelity_judge(rep, &claims[i], NULL, false);
 }
 
 #define LAT(m) KEY("ipc-latency", m, NULL, "pin:single", 2, NULL, 0)
@@ -255,21 +143,23 @@ static void ipc_why(struct pb_report *rep, char *why, size_t len)
 /* The charges duplex-py and queue-py made, as CPython measured them. */
 static void note_charges(struct pb_report *rep)
 {
+	static const char *const names[] = { "send_bytes", "recv_bytes", "put", "feeder", "get" };
+	static const char *const metrics[] = { "call_send_ns", "call_recv_ns", "call_send_ns",
+					       "call_feed_ns", "call_recv_ns" };
 	struct pb_case_key kp = LAT("duplex-py"), kq = LAT("queue-py");
 	const struct pb_case *p = pb_report_find(rep, &kp), *q = pb_report_find(rep, &kq);
+	struct pb_finding *f;
 
 	if (!p || !q || isnan(pb_report_median(rep, q, "call_feed_ns")))
 		return;
-	pb_report_note(rep,
-		       "fidelity | the C models duplex-py and queue-py charged CPython's cost per "
-		       "call, measured by CPython in each repetition (ipc.py model=calibrate, "
-		       "medians): send_bytes %.0f ns, recv_bytes %.0f ns; put %.0f ns, the feeder "
-		       "per message %.0f ns, get %.0f ns",
-		       pb_report_median(rep, p, "call_send_ns"),
-		       pb_report_median(rep, p, "call_recv_ns"),
-		       pb_report_median(rep, q, "call_send_ns"),
-		       pb_report_median(rep, q, "call_feed_ns"),
-		       pb_report_median(rep, q, "call_recv_ns"));
+	f = pb_report_finding(rep, "fidelity.charges",
+			      "the C models duplex-py and queue-py charged CPython's cost per "
+			      "call, measured by CPython in each repetition (ipc.py "
+			      "model=calibrate, medians): Connection's send_bytes and recv_bytes, "
+			      "Queue's put, the feeder per message and get");
+	for (int i = 0; i < 5; i++)
+		pb_finding_value(f, names[i], pb_report_median(rep, i < 2 ? p : q, metrics[i]),
+				 "ns");
 }
 
 /* CPython's Pipe() is duplex (a socketpair, ipc.py's cpython-pipe): its C
@@ -278,7 +168,8 @@ static void note_charges(struct pb_report *rep)
 static void judge_ipc(struct pb_report *rep)
 {
 	char why[400];
-	struct claim ratio = {
+	struct fidelity_claim ratio = {
+		"queue_vs_pipe_rtt",
 		"Queue RTT / Pipe RTT, 64 B, one PU (p50); C: the models charging CPython's cost "
 		"per call",
 		DIV,
@@ -289,22 +180,24 @@ static void judge_ipc(struct pb_report *rep)
 		"x",
 		why
 	};
-	struct claim added = ratio, os_only = ratio;
+	struct fidelity_claim added = ratio, os_only = ratio;
 
 	ipc_why(rep, why, sizeof(why));
-	judge(rep, &ratio);
+	added.id = "queue_minus_pipe_rtt";
+	os_only.id = "queue_vs_pipe_rtt_os";
+	fidelity_judge(rep, &ratio, NULL, false);
 	added.text = "Queue RTT − Pipe RTT, 64 B, one PU (p50): what the Queue adds; C: the "
 		     "models charging CPython's cost per call";
 	added.op = SUB;
 	added.unit = "ns";
-	judge_as(rep, &added, "added");
+	fidelity_judge(rep, &added, "added", false);
 	os_only.text = "Queue RTT / Pipe() RTT, 64 B, one PU (p50); C: the system calls only "
 		       "(queue / duplex, nothing charged)";
-	os_only.c =
-		(struct side){ LAT("queue"), LAT("duplex"), "latency_ns_p50", "latency_ns_p50" };
+	os_only.c = (struct fidelity_side){ LAT("queue"), LAT("duplex"), "latency_ns_p50",
+					    "latency_ns_p50" };
 	os_only.why = "the C models without the interpreter's cost: what the kernel and the "
 		      "threads alone make of the ratio";
-	judge_full(rep, &os_only, "os", true);
+	fidelity_judge(rep, &os_only, "os", true);
 	note_charges(rep);
 }
 
@@ -317,8 +210,9 @@ static void judge_ipc(struct pb_report *rep)
 /* The queues of the tutorials beyond Pipe and Queue, and the shared counter. */
 static void judge_queues(struct pb_report *rep)
 {
-	const struct claim claims[] = {
-		{ "Manager().Queue() RTT / Queue RTT, 64 B, one PU (p50)",
+	const struct fidelity_claim claims[] = {
+		{ "manager_queue_vs_queue_rtt",
+		  "Manager().Queue() RTT / Queue RTT, 64 B, one PU (p50)",
 		  DIV,
 		  { LAT("manager-queue"), LAT("queue"), "latency_ns_p50", "latency_ns_p50" },
 		  { LAT("cpython-manager-queue"), LAT("cpython-queue"), "latency_ns_p50",
@@ -328,7 +222,8 @@ static void judge_queues(struct pb_report *rep)
 		  "x",
 		  "CPython's proxy pickles (id, method, args) for every call and its server "
 		  "thread interprets the dispatch; the C request is a 16-byte header" },
-		{ "queue.Queue between threads / multiprocessing.Queue between processes, "
+		{ "thread_queue_vs_process_queue",
+		  "queue.Queue between threads / multiprocessing.Queue between processes, "
 		  "1 producer 1 consumer, items/s (> 1: crossing processes costs)",
 		  DIV,
 		  { TQ("threads-gil"), TQ("mp-queue"), "msgs_per_s", "msgs_per_s" },
@@ -337,7 +232,8 @@ static void judge_queues(struct pb_report *rep)
 		  1,
 		  "x",
 		  "one side's thread queue is not faster than its process queue" },
-		{ "tight unlocked counter, 2 processes: lost updates; C: value-unlocked, the "
+		{ "counter_lost_value_unlocked",
+		  "tight unlocked counter, 2 processes: lost updates; C: value-unlocked, the "
 		  "getter and the setter each under the Value's lock, CPython's window between",
 		  ONE, LOST("counter-procs", "value-unlocked", "window:cpython"),
 		  LOST("cpython-value", "unlocked", ""), CLOSE, 0, "%",
@@ -345,20 +241,22 @@ static void judge_queues(struct pb_report *rep)
 		  "hinge on a preemption in the window (one PU) or the loops' phase: see pus_used" },
 	};
 
-	struct claim plain = claims[2]; /* the plain C counter: printed, not judged */
+	struct fidelity_claim plain = claims[2]; /* the plain C counter: printed, not judged */
 	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
-		judge(rep, &claims[i]);
+		fidelity_judge(rep, &claims[i], NULL, false);
+	plain.id = "counter_lost_plain";
 	plain.text = "tight unlocked counter, 2 processes: lost updates; C: unlocked, a plain "
 		     "load and store, no lock";
-	plain.c = (struct side)LOST("counter-procs", "unlocked", "");
+	plain.c = (struct fidelity_side)LOST("counter-procs", "unlocked", "");
 	plain.why = "CPython's load and store each take Value's lock, bytecode between";
-	judge_full(rep, &plain, "plain", true);
+	fidelity_judge(rep, &plain, "plain", true);
 }
 
 static void judge_pool(struct pb_report *rep)
 {
-	const struct claim claims[] = {
-		{ "pool per-task cost, chunksize 1 / map's default",
+	const struct fidelity_claim claims[] = {
+		{ "pool_chunksize1_vs_default",
+		  "pool per-task cost, chunksize 1 / map's default",
 		  DIV,
 		  { CHUNK("pool", 1), CHUNK_DEF("pool-default"), "per_task_us", "per_task_us" },
 		  { CHUNK("cpython-pool", 1), CHUNK_DEF("cpython-pool-default"), "per_task_us",
@@ -368,7 +266,8 @@ static void judge_pool(struct pb_report *rep)
 		  "x",
 		  "both stream every chunk through one shared queue with a task-handler thread; "
 		  "CPython also pickles each chunk and interprets the worker loop" },
-		{ "imap_unordered: first result / shortest task (16 workers)",
+		{ "imap_unordered_first_result",
+		  "imap_unordered: first result / shortest task (16 workers)",
 		  DIV,
 		  { ORDER("imap_unordered"), ORDER("imap_unordered"), "first_result_s",
 		    "shortest_task_s" },
@@ -379,7 +278,8 @@ static void judge_pool(struct pb_report *rep)
 		  "x",
 		  "both hand results through a result-handler thread; CPython's handlers and "
 		  "its queue's pickling run under the GIL" },
-		{ "pool round trip, apply_async + get, 1 worker",
+		{ "pool_round_trip",
+		  "pool round trip, apply_async + get, 1 worker",
 		  ONE,
 		  { KEY("pool-overhead", "pool", NULL, "n:1000", 1, NULL, 0),
 		    {},
@@ -397,13 +297,14 @@ static void judge_pool(struct pb_report *rep)
 	};
 
 	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
-		judge(rep, &claims[i]);
+		fidelity_judge(rep, &claims[i], NULL, false);
 }
 
 static void judge_locks(struct pb_report *rep)
 {
-	const struct claim claims[] = {
-		{ "AB/BA deadlock: detected after the wait's timeout (detect_ms)",
+	const struct fidelity_claim claims[] = {
+		{ "deadlock_abba_detect",
+		  "AB/BA deadlock: detected after the wait's timeout (detect_ms)",
 		  ONE,
 		  { DL("abba"), {}, "detect_ms", NULL },
 		  { DL("cpython-abba"), {}, "detect_ms", NULL },
@@ -411,7 +312,8 @@ static void judge_locks(struct pb_report *rep)
 		  0,
 		  "ms",
 		  "the timed wait ends late on a loaded machine on one side" },
-		{ "Lock re-entry by its owner: a self-deadlock, ended by the timeout (deadlocked)",
+		{ "lock_reentry_deadlock",
+		  "Lock re-entry by its owner: a self-deadlock, ended by the timeout (deadlocked)",
 		  ONE,
 		  { DL("lock-reentry"), {}, "deadlocked", NULL },
 		  { DL("cpython-lock-reentry"), {}, "deadlocked", NULL },
@@ -419,7 +321,8 @@ static void judge_locks(struct pb_report *rep)
 		  0.5,
 		  "count",
 		  "one side's Lock let its owner in again" },
-		{ "RLock re-entry: acquire + release of an inner level",
+		{ "rlock_reentry_cost",
+		  "RLock re-entry: acquire + release of an inner level",
 		  ONE,
 		  { DL("rlock-reentry"), {}, "per_round_ns", NULL },
 		  { DL("cpython-rlock-reentry"), {}, "per_round_ns", NULL },
@@ -431,7 +334,7 @@ static void judge_locks(struct pb_report *rep)
 	};
 
 	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
-		judge(rep, &claims[i]);
+		fidelity_judge(rep, &claims[i], NULL, false);
 }
 
 /* CPython's own costs the C model does not pay, measured in this run. */
@@ -439,15 +342,20 @@ static void note_costs(struct pb_report *rep)
 {
 	struct pb_case_key k = LAT("cpython-pipe-obj");
 	const struct pb_case *c = pb_report_find(rep, &k);
-	double pk = pb_report_median(rep, c, "pickle_ns");
-	double call = pb_report_median(rep, c, "empty_call_ns");
+	struct stats_summary pk, call, start;
+	struct pb_finding *f;
 
-	if (!isnan(pk))
-		pb_report_note(rep,
-			       "fidelity | CPython's own costs (not in the C models), this run: "
-			       "pickle.dumps + loads of 64 B %.0f ns, an empty function call "
-			       "%.1f ns, the interpreter's start to the measured work %.3f s",
-			       pk, call, pb_report_median(rep, c, "py_startup_s"));
+	if (!c || !pb_report_stat(rep, c->name, "pickle_ns", &pk))
+		return;
+	f = pb_report_finding(rep, "fidelity.cpython_costs",
+			      "CPython's own costs (not in the C models), this run: pickle.dumps + "
+			      "loads of 64 B, an empty function call, the interpreter's start to "
+			      "the measured work");
+	pb_finding_figure(f, "pickle", pk, "ns");
+	if (pb_report_stat(rep, c->name, "empty_call_ns", &call))
+		pb_finding_figure(f, "empty call", call, "ns");
+	if (pb_report_stat(rep, c->name, "py_startup_s", &start))
+		pb_finding_figure(f, "start-up", start, "s");
 }
 
 /* Which interpreter: path, implementation, version, start method. */

@@ -83,22 +83,58 @@ static const struct pb_case *convoy_case(const struct pb_report *rep, const char
 	return pb_report_find(rep, &key);
 }
 
-/* The same ratio per repetition pair (threads-gil's repetition r over
- * threads' repetition r), as a row and a note. */
-static void paired_row(struct pb_report *rep, const struct pb_case *g, const struct pb_case *t,
-		       int k)
+/* IO latency under the GIL (g) against without it (t) at K CPU threads:
+ * both p50s, their ratio (median over median, and per repetition pair:
+ * threads-gil's repetition r over threads' repetition r), both p99s, and
+ * the CPU threads' work beside it. */
+static void convoy_finding(struct pb_report *rep, const struct pb_case *g, const struct pb_case *t,
+			   int k)
 {
+	struct stats_summary x;
 	struct pb_paired p;
-	char text[256];
+	struct pb_finding *f;
+	char id[32];
 
-	if (!pb_report_paired(rep, g, t, "latency_us_p50", &p))
-		return;
-	pb_report_row(rep, g, NULL, "latency_p50_vs_threads_paired", p.s, "x");
-	pb_paired_describe(&p, text, sizeof(text));
-	pb_report_note(
-		rep,
-		"gil-convoy K=%d: IO round trip p50 threads-gil / threads per repetition pair: %s",
-		k, text);
+	bool paired = pb_report_paired(rep, g, t, "latency_us_p50", &p);
+
+	snprintf(id, sizeof(id), "convoy_k%d", k);
+	f = pb_report_finding(rep, id,
+			      "gil-convoy K=%d: IO round trip p50 next to K CPU threads, under "
+			      "the GIL (threads-gil) against free threads%s",
+			      k, paired && !p.interleaved ? " (repetitions not interleaved)" : "");
+	pb_finding_stat(f, rep, g, "threads-gil p50", "latency_us_p50", "us");
+	pb_finding_stat(f, rep, t, "threads p50", "latency_us_p50", "us");
+	if (pb_report_ratio(rep, g, t, "latency_us_p50", &x)) {
+		pb_report_row(rep, g, NULL, "latency_p50_vs_threads", x, "x");
+		pb_finding_figure(f, "threads-gil / threads", x, "x");
+	}
+	if (paired) {
+		pb_report_row(rep, g, NULL, "latency_p50_vs_threads_paired", p.s, "x");
+		pb_finding_figure(f, "per pair", p.s, "x");
+	}
+	pb_finding_stat(f, rep, g, "threads-gil p99", "latency_us_p99", "us");
+	pb_finding_stat(f, rep, t, "threads p99", "latency_us_p99", "us");
+	if (k > 0) {
+		pb_finding_stat(f, rep, g, "CPU work threads-gil", "cpu_work_cores", "cores");
+		pb_finding_stat(f, rep, t, "CPU work threads", "cpu_work_cores", "cores");
+	}
+}
+
+/* With two CPU threads or more, they take the GIL from each other: their
+ * slices against the switch interval. */
+static void slices_finding(struct pb_report *rep, const struct pb_case *g, int k)
+{
+	struct pb_finding *f;
+	char id[32];
+
+	snprintf(id, sizeof(id), "slices_k%d", k);
+	f = pb_report_finding(rep, id,
+			      "gil-convoy K=%d: the CPU threads' time slices (holds ended by a "
+			      "forced drop) against the switch interval",
+			      k);
+	pb_finding_stat(f, rep, g, "slice p50", "gil_slice_us_p50", "us");
+	pb_finding_value(f, "switch interval", GIL_DEFAULT_INTERVAL_US, "us");
+	pb_finding_stat(f, rep, g, "switches", "gil_switches_per_s", "1/s");
 }
 
 /* IO latency under the GIL against without it, at each K. */
@@ -109,31 +145,10 @@ static void convoy_summarize(struct pb_report *rep)
 	for (const struct pb_case *g = pb_report_find(rep, &gil); g;
 	     g = pb_report_next(rep, &gil, g)) {
 		int k = (int)g->param_value;
-		const struct pb_case *t = convoy_case(rep, "threads", k);
-		double gp50 = pb_report_median(rep, g, "latency_us_p50");
-		double tp50 = pb_report_median(rep, t, "latency_us_p50");
-		struct stats_summary x = { .median = NAN };
-		char cpu[96] = "";
 
-		if (pb_report_ratio(rep, g, t, "latency_us_p50", &x))
-			pb_report_row(rep, g, NULL, "latency_p50_vs_threads", x, "x");
-		paired_row(rep, g, t, k);
-		if (k > 0)
-			snprintf(cpu, sizeof(cpu), "; CPU work %.2f vs %.2f cores",
-				 pb_report_median(rep, g, "cpu_work_cores"),
-				 pb_report_median(rep, t, "cpu_work_cores"));
-		pb_report_note(rep,
-			       "gil-convoy K=%d: IO round trip p50 threads-gil %.0f us vs threads %.0f "
-			       "us = %.1fx (p99 %.0f vs %.0f us)%s",
-			       k, gp50, tp50, x.median, pb_report_median(rep, g, "latency_us_p99"),
-			       pb_report_median(rep, t, "latency_us_p99"), cpu);
+		convoy_finding(rep, g, convoy_case(rep, "threads", k), k);
 		if (k >= 2)
-			pb_report_note(
-				rep,
-				"gil-convoy K=%d: the CPU threads' time slices (holds ended by a forced drop) p50 %.0f us, switch interval %d us; %.0f switches/s",
-				k, pb_report_median(rep, g, "gil_slice_us_p50"),
-				GIL_DEFAULT_INTERVAL_US,
-				pb_report_median(rep, g, "gil_switches_per_s"));
+			slices_finding(rep, g, k);
 	}
 	pb_report_cv_note(rep, &(struct pb_case_key){ .experiment = "gil-convoy" },
 			  "latency_us_p50");

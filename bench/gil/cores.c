@@ -10,6 +10,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "gil.h"
 #include "gil_common.h"
@@ -101,81 +102,52 @@ static const struct pb_case *cores_case(const struct pb_report *rep, const char 
 	return pb_report_find(rep, &key);
 }
 
-/* wall_vs_one_pu per repetition pair (two PUs' repetition r over one PU's),
- * as a wall_vs_one_pu_paired row and a note. */
-static void paired_row(struct pb_report *rep, const struct pb_case *two, const struct pb_case *one)
+/* Two PUs against one for model and workload (call_us: its C calls, 0 for
+ * plain bytecode): both times, their ratio (median over median, and per
+ * repetition pair: two PUs' repetition r over one PU's) as rows and a
+ * finding, and under the GIL its forced drops and slices. */
+static void two_pus(struct pb_report *rep, const char *model, const char *workload, int call_us)
 {
+	const struct pb_case *one = cores_case(rep, model, workload, 1);
+	const struct pb_case *two = cores_case(rep, model, workload, 2);
+	bool gil = strcmp(model, "threads-gil") == 0;
+	struct stats_summary x;
 	struct pb_paired p;
-	char text[256];
+	struct pb_finding *f;
+	char id[64], calls[48] = "";
 
-	if (!pb_report_paired(rep, two, one, "wall_s", &p))
+	if (!one || !two || !pb_report_ratio(rep, two, one, "wall_s", &x))
 		return;
-	pb_report_row(rep, two, NULL, "wall_vs_one_pu_paired", p.s, "x");
-	pb_paired_describe(&p, text, sizeof(text));
-	pb_report_note(rep, "gil-cores %s %s: 2 PUs against 1 per repetition pair: %s", two->model,
-		       two->workload, text);
-}
-
-/* The C-call workloads: what a second PU buys, and the slices. */
-static void note_ccalls(struct pb_report *rep)
-{
-	for (size_t k = 0; k < sizeof(ccalls) / sizeof(ccalls[0]); k++) {
-		const struct pb_case *one = cores_case(rep, "threads-gil", ccalls[k].workload, 1);
-		const struct pb_case *two = cores_case(rep, "threads-gil", ccalls[k].workload, 2);
-		double s1 = pb_report_median(rep, one, "gil_slice_us_p50");
-		double s2 = pb_report_median(rep, two, "gil_slice_us_p50");
-		struct stats_summary x;
-		char slices[128] = "; no forced drop (no slice)";
-
-		if (!one || !two || !pb_report_ratio(rep, two, one, "wall_s", &x))
-			continue;
-		pb_report_row(rep, two, NULL, "wall_vs_one_pu", x, "x");
-		paired_row(rep, two, one);
-		if (!isnan(s1) || !isnan(s2))
-			snprintf(slices, sizeof(slices),
-				 "; time slices p50 %.0f vs %.0f us at a %d us switch interval", s1,
-				 s2, GIL_DEFAULT_INTERVAL_US);
-		pb_report_note(rep,
-			       "gil-cores threads-gil %s (C calls of %d us): 2 CPU threads take "
-			       "%.3f s on 1 PU, %.3f s on 2 PUs (%.2fx)%s",
-			       ccalls[k].workload, ccalls[k].call_us,
-			       pb_report_median(rep, one, "wall_s"),
-			       pb_report_median(rep, two, "wall_s"), x.median, slices);
+	pb_report_row(rep, two, NULL, "wall_vs_one_pu", x, "x");
+	snprintf(id, sizeof(id), "two_pus_%s_%s", model, workload);
+	for (char *c = id; *c; c++)
+		*c = *c == '-' ? '_' : *c;
+	if (call_us)
+		snprintf(calls, sizeof(calls), " (C calls of %d us)", call_us);
+	f = pb_report_finding(rep, id, "gil-cores %s %s%s: 2 CPU threads on 1 PU and on 2 PUs",
+			      model, workload, calls);
+	pb_finding_stat(f, rep, one, "1 PU", "wall_s", "s");
+	pb_finding_stat(f, rep, two, "2 PUs", "wall_s", "s");
+	pb_finding_figure(f, "2 PUs / 1 PU", x, "x");
+	if (pb_report_paired(rep, two, one, "wall_s", &p)) {
+		pb_report_row(rep, two, NULL, "wall_vs_one_pu_paired", p.s, "x");
+		pb_finding_figure(f, "per pair", p.s, "x");
 	}
+	if (!gil)
+		return;
+	pb_finding_stat(f, rep, one, "forced drops 1 PU", "gil_forced_drops", "");
+	pb_finding_stat(f, rep, two, "forced drops 2 PUs", "gil_forced_drops", "");
+	pb_finding_stat(f, rep, one, "slice p50 1 PU", "gil_slice_us_p50", "us");
+	pb_finding_stat(f, rep, two, "slice p50 2 PUs", "gil_slice_us_p50", "us");
+	pb_finding_value(f, "switch interval", GIL_DEFAULT_INTERVAL_US, "us");
 }
 
 static void cores_summarize(struct pb_report *rep)
 {
-	const char *models[] = { "threads-gil", "threads" };
-
-	for (int m = 0; m < 2; m++) {
-		const struct pb_case *one = cores_case(rep, models[m], "cpu", 1);
-		const struct pb_case *two = cores_case(rep, models[m], "cpu", 2);
-		double w1 = pb_report_median(rep, one, "wall_s");
-		double w2 = pb_report_median(rep, two, "wall_s");
-		struct stats_summary x = { .median = NAN };
-
-		if (!one || !two)
-			continue;
-		if (pb_report_ratio(rep, two, one, "wall_s", &x))
-			pb_report_row(rep, two, NULL, "wall_vs_one_pu", x, "x");
-		paired_row(rep, two, one);
-		if (m == 1) {
-			pb_report_note(rep,
-				       "gil-cores threads: 2 CPU threads take %.3f s on 1 PU, %.3f s "
-				       "on 2 PUs (%.2fx)",
-				       w1, w2, x.median);
-			continue;
-		}
-		pb_report_note(
-			rep,
-			"gil-cores threads-gil: 2 CPU threads take %.3f s on 1 PU, %.3f s on 2 PUs (%.2fx); forced drops %.0f vs %.0f; time slices p50 %.0f vs %.0f us at a %d us switch interval",
-			w1, w2, x.median, pb_report_median(rep, one, "gil_forced_drops"),
-			pb_report_median(rep, two, "gil_forced_drops"),
-			pb_report_median(rep, one, "gil_slice_us_p50"),
-			pb_report_median(rep, two, "gil_slice_us_p50"), GIL_DEFAULT_INTERVAL_US);
-	}
-	note_ccalls(rep);
+	two_pus(rep, "threads-gil", "cpu", 0);
+	two_pus(rep, "threads", "cpu", 0);
+	for (size_t k = 0; k < sizeof(ccalls) / sizeof(ccalls[0]); k++)
+		two_pus(rep, "threads-gil", ccalls[k].workload, ccalls[k].call_us);
 	pb_report_cv_note(rep, &(struct pb_case_key){ .experiment = "gil-cores" }, "wall_s");
 }
 

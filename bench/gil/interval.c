@@ -61,31 +61,34 @@ static int interval_run(struct pb_ctx *ctx, const struct pb_case *c)
 
 /* ---- the summary: IO latency and CPU work at each interval ---- */
 
+/* One finding per interval: the IO round trip, as a multiple of the
+ * interval (the cost it predicts), and the CPU thread's work. */
+static void interval_finding(struct pb_report *rep, const struct pb_case *g)
+{
+	struct stats_summary lat, cpu;
+	struct pb_finding *f;
+	char id[64];
+
+	if (!pb_report_stat(rep, g->name, "latency_us_p50", &lat))
+		return;
+	snprintf(id, sizeof(id), "interval_%gus", g->param_value);
+	f = pb_report_finding(rep, id,
+			      "gil-interval, 1 CPU thread, switch interval %g us: the IO round "
+			      "trip p50 and the CPU thread's work",
+			      g->param_value);
+	pb_finding_figure(f, "round trip p50", lat, "us");
+	pb_finding_value(f, "round trip / interval", lat.median / g->param_value, "x");
+	if (pb_report_stat(rep, g->name, "cpu_work_cores", &cpu))
+		pb_finding_figure(f, "CPU work", cpu, "cores");
+}
+
 static void interval_summarize(struct pb_report *rep)
 {
 	const struct pb_case_key key = { .experiment = "gil-interval", .model = "threads-gil" };
-	char lat[512] = "", cpu[512] = "";
-	size_t nl = 0, nc = 0;
 
 	for (const struct pb_case *g = pb_report_find(rep, &key); g;
-	     g = pb_report_next(rep, &key, g)) {
-		double us = g->param_value, p50 = pb_report_median(rep, g, "latency_us_p50");
-
-		if (p50 != p50)
-			continue;
-		/* the round trip as a multiple of the interval, the cost it predicts */
-		nl += (size_t)snprintf(lat + nl, sizeof(lat) - nl, "%s%g us: %.0f us (%.2fx)",
-				       nl ? ", " : "", us, p50, p50 / us);
-		nc += (size_t)snprintf(cpu + nc, sizeof(cpu) - nc, "%s%.3g", nc ? ", " : "",
-				       pb_report_median(rep, g, "cpu_work_cores"));
-		if (nl >= sizeof(lat) || nc >= sizeof(cpu))
-			break;
-	}
-	if (nl)
-		pb_report_note(rep,
-			       "gil-interval, 1 CPU thread: IO round trip p50 at each switch interval "
-			       "(and as a multiple of it): %s; the CPU thread's work in cores: %s",
-			       lat, cpu);
+	     g = pb_report_next(rep, &key, g))
+		interval_finding(rep, g);
 	pb_report_cv_note(rep, &(struct pb_case_key){ .experiment = "gil-interval" },
 			  "latency_us_p50");
 }

@@ -341,38 +341,79 @@ static void latency_plan(struct pb_plan *plan, const struct pb_config *cfg)
 /* ---- the summary ---- */
 
 /* The acceptance comparison: the paired case's ratio (one per round, their
- * median per repetition) and both sides' round trips. */
-static void note_paired(struct pb_report *rep, const char *pin, const struct pb_case *pair)
+ * median per repetition) and both sides' round trips; within ±15 %? */
+static void paired_finding(struct pb_report *rep, const char *pin, const struct pb_case *pair)
 {
-	double ours = pb_report_median(rep, pair, "pipe_latency_ns_mean");
-	double theirs = pb_report_median(rep, pair, "perf_latency_ns_mean");
-	struct stats_summary r;
+	struct stats_summary r, ours, theirs;
+	struct pb_finding *f;
+	char id[48];
 
-	if (!pair || !pb_report_stat(rep, pair->name, "latency_ratio", &r) || isnan(ours) ||
-	    isnan(theirs))
+	if (!pair || !pb_report_stat(rep, pair->name, "latency_ratio", &r) ||
+	    !pb_report_stat(rep, pair->name, "pipe_latency_ns_mean", &ours) ||
+	    !pb_report_stat(rep, pair->name, "perf_latency_ns_mean", &theirs))
 		return;
-	pb_report_note(rep,
-		       "ipc-latency %s, paired rounds: pipe-batched round trip %.2f us, perf bench sched "
-		       "pipe %.2f us: ratio %.2f (%.2f–%.2f over %zu repetitions), %s ±15%%",
-		       pin, ours / 1e3, theirs / 1e3, r.median, r.min, r.max, r.n,
-		       fabs(r.median - 1) <= 0.15 ? "within" : "NOT within");
+	snprintf(id, sizeof(id), "pipe_vs_perf_%s", pin + 4);
+	f = pb_report_finding(rep, id,
+			      "ipc-latency %s, paired rounds: the pipe-batched round trip against "
+			      "perf bench sched pipe's (4 B)",
+			      pin);
+	pb_finding_figure(f, "pipe-batched", ours, "ns");
+	pb_finding_figure(f, "perf", theirs, "ns");
+	pb_finding_figure(f, "ratio", r, "x");
+	pb_finding_verdict(f, fabs(r.median - 1) <= 0.15 ? "within ±15%" : "NOT within ±15%", NULL);
 }
 
 /* The separate cases, measured minutes apart, are reported beside it. */
-static void note_separate(struct pb_report *rep, const char *pin, const struct pb_case *pipe,
-			  const struct pb_case *perf)
+static void separate_finding(struct pb_report *rep, const char *pin, const struct pb_case *pipe,
+			     const struct pb_case *perf)
 {
-	struct stats_summary r;
+	struct stats_summary r, a, b;
+	struct pb_finding *f;
+	char id[48];
 
-	if (!pb_report_ratio(rep, pipe, perf, "latency_ns_mean", &r))
+	if (!pb_report_ratio(rep, pipe, perf, "latency_ns_mean", &r) ||
+	    !pb_report_stat(rep, pipe->name, "latency_ns_mean", &a) ||
+	    !pb_report_stat(rep, perf->name, "latency_ns_mean", &b))
 		return;
 	pb_report_row(rep, pipe, "pipe-vs-perf-separate", "latency_ratio", r, "x");
-	pb_report_note(rep,
-		       "ipc-latency %s, separate cases: pipe (64 B) round trip %.2f us, perf "
-		       "bench sched pipe %.2f us: ratio %.2f (%.2f–%.2f)",
-		       pin, pb_report_median(rep, pipe, "latency_ns_mean") / 1e3,
-		       pb_report_median(rep, perf, "latency_ns_mean") / 1e3, r.median, r.min,
-		       r.max);
+	snprintf(id, sizeof(id), "pipe_vs_perf_separate_%s", pin + 4);
+	f = pb_report_finding(rep, id,
+			      "ipc-latency %s, separate cases: the pipe (64 B) round trip against "
+			      "perf bench sched pipe's",
+			      pin);
+	pb_finding_figure(f, "pipe", a, "ns");
+	pb_finding_figure(f, "perf", b, "ns");
+	pb_finding_figure(f, "ratio", r, "x");
+}
+
+/* The tutorials' lesson: a Queue's round trip against a Pipe()'s (duplex,
+ * a socketpair, as CPython's Pipe() is), 64 B, the C models alone. */
+static void queue_finding(struct pb_report *rep, const char *pin)
+{
+	struct pb_case_key k = { .experiment = "ipc-latency",
+				 .model = "queue",
+				 .extra = pin,
+				 .param = "msg_bytes",
+				 .param_value = 64 };
+	const struct pb_case *q = pb_report_find(rep, &k), *p;
+	struct stats_summary a, b, r;
+	struct pb_finding *f;
+	char id[48];
+
+	k.model = "duplex";
+	p = pb_report_find(rep, &k);
+	if (!pb_report_ratio(rep, q, p, "latency_ns_p50", &r) ||
+	    !pb_report_stat(rep, q->name, "latency_ns_p50", &a) ||
+	    !pb_report_stat(rep, p->name, "latency_ns_p50", &b))
+		return;
+	snprintf(id, sizeof(id), "queue_vs_pipe_%s", pin + 4);
+	f = pb_report_finding(rep, id,
+			      "ipc-latency %s, 64 B: a Queue's round trip (p50) against a Pipe()'s "
+			      "(duplex, a socketpair)",
+			      pin);
+	pb_finding_figure(f, "Queue", a, "ns");
+	pb_finding_figure(f, "Pipe()", b, "ns");
+	pb_finding_figure(f, "Queue / Pipe()", r, "x");
 }
 
 static void latency_summarize(struct pb_report *rep)
@@ -393,8 +434,9 @@ static void latency_summarize(struct pb_report *rep)
 		k.model = "pipe";
 		k.param_value = 64;
 		pipe = pb_report_find(rep, &k);
-		note_paired(rep, pins[p], pair);
-		note_separate(rep, pins[p], pipe, perf);
+		queue_finding(rep, pins[p]);
+		paired_finding(rep, pins[p], pair);
+		separate_finding(rep, pins[p], pipe, perf);
 	}
 }
 

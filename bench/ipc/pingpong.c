@@ -198,32 +198,12 @@ static void pingpong_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	}
 }
 
-/* Which sleeps pass (in sweep order: "10, 1 ms", or "none of the sleeps"). */
-static void sleeps_where(char *out, size_t cap, const bool *pass)
-{
-	size_t len = 0;
-
-	out[0] = '\0';
-	for (int i = 0; i < 3 && len < cap; i++)
-		if (pass[i])
-			len += (size_t)snprintf(out + len, cap - len, "%s%g", len ? ", " : "",
-						sweep[i]);
-	if (!len)
-		snprintf(out, cap, "none of the sleeps");
-	else if (len < cap)
-		snprintf(out + len, cap - len, " ms");
-}
-
-/* Where the turns break as the sleep after each put shrinks: own takes and
- * the longest streak at each swept sleep; the sleeps at which they were
- * strict in every repetition, and those at which a side took back its own
- * value in at least half of them (median own takes above 0). */
+/* Where the turns break as the sleep after each put shrinks: a finding per
+ * swept sleep with the values a side took back (own takes) and the longest
+ * streak; strict when no repetition took one back, broken when at least
+ * half did (median own takes above 0). */
 static void pingpong_summarize(struct pb_report *rep)
 {
-	char buf[400] = "", strict_at[64], broken_at[64];
-	bool strict[3] = { false }, broken[3] = { false };
-	size_t len = 0;
-
 	for (int i = 0; i < 3; i++) {
 		const struct pb_case_key key = { .experiment = "ipc-pingpong",
 						 .model = "queue",
@@ -232,26 +212,26 @@ static void pingpong_summarize(struct pb_report *rep)
 						 .workers = 2 };
 		const struct pb_case *c = pb_report_find(rep, &key);
 		struct stats_summary own, st;
+		struct pb_finding *f;
+		char id[48];
 
 		if (!c || !pb_report_stat(rep, c->name, "own_takes", &own) ||
-		    !pb_report_stat(rep, c->name, "max_streak", &st) || len >= sizeof(buf))
+		    !pb_report_stat(rep, c->name, "max_streak", &st))
 			continue;
-		strict[i] = own.max == 0;
-		broken[i] = own.median > 0;
-		len += (size_t)snprintf(
-			buf + len, sizeof(buf) - len,
-			"%s%g ms: %.0f of %d values taken back by their putter (median; %.0f–%.0f over %zu reps), longest run by one side %.0f",
-			len ? "; " : "", sweep[i], own.median, PINGPONG_TO - 1, own.min, own.max,
-			own.n, st.median);
+		snprintf(id, sizeof(id), "turns_sleep_%gms", sweep[i]);
+		f = pb_report_finding(rep, id,
+				      "ipc-pingpong queue, a sleep of %g ms after each put: the values "
+				      "(of %d) taken back by their putter, and the longest run by one "
+				      "side",
+				      sweep[i], PINGPONG_TO - 1);
+		pb_finding_figure(f, "own takes", own, "");
+		pb_finding_figure(f, "longest run", st, "");
+		pb_finding_verdict(f,
+				   own.max == 0	  ? "strict turns" :
+				   own.median > 0 ? "the turns break" :
+						    "strict in most repetitions",
+				   NULL);
 	}
-	if (!len)
-		return;
-	sleeps_where(strict_at, sizeof(strict_at), strict);
-	sleeps_where(broken_at, sizeof(broken_at), broken);
-	pb_report_note(
-		rep,
-		"ipc-pingpong queue, the sleep after each put: %s. strict turns in every repetition at: %s; the turns break (a side takes its own value back, median) at: %s",
-		buf, strict_at, broken_at);
 }
 
 const struct pb_experiment ipc_pingpong_experiment = {

@@ -179,6 +179,29 @@ static bool ratio_of(const struct pb_report *rep, const struct pb_case *c, const
 	return true;
 }
 
+/* s as a percentage */
+static struct stats_summary pct(struct stats_summary s)
+{
+	s.min *= 100;
+	s.median *= 100;
+	s.max *= 100;
+	return s;
+}
+
+/* metric of c (bytes/s) as a figure in GB/s */
+static void gb_figure(struct pb_finding *f, const struct pb_report *rep, const struct pb_case *c,
+		      const char *name, const char *metric)
+{
+	struct stats_summary v;
+
+	if (!c || !pb_report_stat(rep, c->name, metric, &v))
+		return;
+	v.min /= 1e9;
+	v.median /= 1e9;
+	v.max /= 1e9;
+	pb_finding_figure(f, name, v, "GB/s");
+}
+
 static void pair_note(struct pb_report *rep, const struct pb_case *c)
 {
 	struct pb_case_key k = { .experiment = "ipc-throughput",
@@ -187,9 +210,9 @@ static void pair_note(struct pb_report *rep, const struct pb_case *c)
 				 .param = "msg_bytes",
 				 .param_value = c->param_value };
 	const struct pb_case *mc = pb_report_find(rep, &k);
-	double memcpy_bps = mc ? pb_report_median(rep, mc, "bytes_per_s") : NAN;
 	struct stats_summary r, old, gain, share, loaded;
-	char mtext[96] = "";
+	struct pb_finding *f;
+	bool mib = c->param_value >= 1048576;
 
 	if (!ratio_of(rep, c, "ratio", &r) || !ratio_of(rep, c, "classic_ratio", &old) ||
 	    !ratio_of(rep, c, "gain", &gain) ||
@@ -198,25 +221,24 @@ static void pair_note(struct pb_report *rep, const struct pb_case *c)
 		return;
 	pb_report_row(rep, c, "shm-vs-ceiling-paired", "bytes_per_s_ratio", r, "x");
 	pb_report_row(rep, c, "shm-classic-vs-ceiling-paired", "bytes_per_s_ratio", old, "x");
-	if (!isnan(memcpy_bps))
-		snprintf(mtext, sizeof(mtext), "; one core's memcpy %.1f GB/s (a separate case)",
-			 memcpy_bps / 1e9);
-	pb_report_note(rep,
-		       "ipc-throughput %s, paired rounds (%zu repetitions × %d rounds on two PUs): shm "
-		       "ring %.2f GB/s, %.0f%% of the cross-core copy ceiling %.2f GB/s (16 × 64 KiB "
-		       "slots between a source and a destination of the message's size; per-round "
-		       "ratio %.0f–%.0f%%; goal ≥ 85%%, %s); before (the classic ring) %.2f GB/s, "
-		       "%.0f%% (%.0f–%.0f%%), so %.2f× (%.2f–%.2f)%s. The least CPU share a side of "
-		       "a kept round had was %.0f%% of its two PUs; up to %.0f rounds per repetition "
-		       "were run again (a side below %.0f%%: other processes had the PUs)",
-		       c->param_value >= 1048576 ? "1 MiB" : "64 KiB", r.n,
-		       (int)pb_case_get(c, "rounds"),
-		       pb_report_median(rep, c, "ring_bytes_per_s") / 1e9, 100 * r.median,
-		       pb_report_median(rep, c, "ceiling_bytes_per_s") / 1e9, 100 * r.min,
-		       100 * r.max, r.median >= 0.85 ? "met" : "NOT met",
-		       pb_report_median(rep, c, "classic_bytes_per_s") / 1e9, 100 * old.median,
-		       100 * old.min, 100 * old.max, gain.median, gain.min, gain.max, mtext,
-		       100 * share.min, loaded.max, 100 * MIN_SHARE);
+	f = pb_report_finding(rep, mib ? "shm_vs_ceiling_1m" : "shm_vs_ceiling_64k",
+			      "ipc-throughput %s, paired rounds (%zu repetitions × %d rounds on two "
+			      "PUs): the shm ring against the cross-core copy ceiling (16 × 64 KiB "
+			      "slots between a source and a destination of the message's size; goal "
+			      "≥ 85 %%), and the classic ring before it; rounds where a side had "
+			      "less than %.0f %% of its PU were run again",
+			      mib ? "1 MiB" : "64 KiB", r.n, (int)pb_case_get(c, "rounds"),
+			      100 * MIN_SHARE);
+	gb_figure(f, rep, c, "shm ring", "ring_bytes_per_s");
+	gb_figure(f, rep, c, "ceiling", "ceiling_bytes_per_s");
+	pb_finding_figure(f, "ring / ceiling", pct(r), "%");
+	gb_figure(f, rep, c, "classic ring", "classic_bytes_per_s");
+	pb_finding_figure(f, "classic / ceiling", pct(old), "%");
+	pb_finding_figure(f, "ring / classic", gain, "x");
+	gb_figure(f, rep, mc, "memcpy (a separate case)", "bytes_per_s");
+	pb_finding_value(f, "least CPU share", 100 * share.min, "%");
+	pb_finding_value(f, "rounds run again", loaded.max, "");
+	pb_finding_verdict(f, r.median >= 0.85 ? "met" : "NOT met", NULL);
 }
 
 void ring_pair_summarize(struct pb_report *rep)

@@ -261,6 +261,7 @@ static void dl_summarize(struct pb_report *rep)
 {
 	const struct pb_case *c[DL_N];
 	struct stats_summary det, dead, self, rl, ord, try, ret;
+	struct pb_finding *f;
 
 	for (int m = 0; m < DL_N; m++)
 		if (!(c[m] = dl_find(rep, m)))
@@ -273,19 +274,22 @@ static void dl_summarize(struct pb_report *rep)
 	    !pb_report_stat(rep, c[DL_TRYLOCK]->name, "per_round_ns", &try) ||
 	    !pb_report_stat(rep, c[DL_TRYLOCK]->name, "retries", &ret))
 		return;
-	pb_report_note(rep,
-		       "deadlock: AB/BA deadlocked in %g of %zu repetitions, detected after %.1f ms "
-		       "(%.1f–%.1f) with a %lld ms timeout; Lock re-entry self-deadlocked in %g of "
-		       "%zu, RLock re-entry failed in %g of %zu",
-		       dead.mean * (double)dead.n, dead.n, det.median, det.min, det.max,
-		       (long long)pb_case_get(c[DL_ABBA], "detect_ms"), self.mean * (double)self.n,
-		       self.n, rl.mean * (double)rl.n, rl.n);
-	pb_report_note(rep,
-		       "deadlock cures, both locks per round on 2 threads: global lock order %.0f ns "
-		       "(%.0f–%.0f), try-lock with back-off %.0f ns (%.0f–%.0f, %.0f retries): "
-		       "back-off costs %.2f× the lock order",
-		       ord.median, ord.min, ord.max, try.median, try.min, try.max, ret.median,
-		       try.median / ord.median);
+	f = pb_report_finding(rep, "detected",
+			      "deadlock: AB/BA on purpose, detected by the timeout; Lock re-entry "
+			      "by its owner and RLock re-entry (repetitions that deadlocked)");
+	pb_finding_value(f, "AB/BA deadlocked", dead.mean * (double)dead.n, "");
+	pb_finding_value(f, "repetitions", (double)dead.n, "");
+	pb_finding_figure(f, "detected after", det, "ms");
+	pb_finding_value(f, "timeout", (double)pb_case_get(c[DL_ABBA], "detect_ms"), "ms");
+	pb_finding_value(f, "Lock re-entry deadlocked", self.mean * (double)self.n, "");
+	pb_finding_value(f, "RLock re-entry failed", rl.mean * (double)rl.n, "");
+	f = pb_report_finding(rep, "cures",
+			      "deadlock cures, both locks per round on 2 threads: a global lock "
+			      "order against try-lock with back-off");
+	pb_finding_figure(f, "lock order", ord, "ns");
+	pb_finding_figure(f, "try-lock with back-off", try, "ns");
+	pb_finding_figure(f, "retries", ret, "");
+	pb_finding_value(f, "back-off / lock order", try.median / ord.median, "x");
 }
 
 const struct pb_experiment deadlock_experiment = {

@@ -45,6 +45,7 @@ static void calibration_summarize(struct pb_report *rep)
 	for (size_t i = 0; i < pb_report_ncases(rep); i++) {
 		const struct pb_case *c = pb_report_case(rep, i);
 		struct stats_summary it, boot, tick;
+		struct pb_finding *f;
 		double batch;
 
 		if (c->run != tick_run || !pb_report_stat(rep, c->name, "iteration_ns", &it) ||
@@ -56,10 +57,11 @@ static void calibration_summarize(struct pb_report *rep)
 		tick.median = it.median / batch;
 		tick.max = it.max / batch;
 		pb_report_row(rep, c, NULL, "tick_ns", tick, "ns");
-		pb_report_note(
-			rep,
-			"calibration: one tick of cpu work costs %.2f ns in google-benchmark's loop (%.2f–%.2f); the start-up calibration measured %.2f ns",
-			tick.median, tick.min, tick.max, boot.median);
+		f = pb_report_finding(rep, "tick_ns",
+				      "calibration: one tick of cpu work in google-benchmark's loop, "
+				      "and as the start-up calibration measured it");
+		pb_finding_figure(f, "tick", tick, "ns");
+		pb_finding_figure(f, "start-up calibration", boot, "ns");
 	}
 }
 

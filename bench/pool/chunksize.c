@@ -80,6 +80,7 @@ static void chunksize_summarize(struct pb_report *rep)
 				   .param = "chunksize" };
 	const struct pb_case *one, *c64, *def;
 	struct stats_summary r;
+	struct pb_finding *f;
 
 	key.param_value = 1;
 	one = pb_report_find(rep, &key);
@@ -89,14 +90,18 @@ static void chunksize_summarize(struct pb_report *rep)
 							 .model = "pool-default" });
 	if (!pb_report_ratio(rep, one, c64, "wall_s", &r))
 		return;
-	pb_report_note(rep,
-		       "chunksize: %lld tiny tasks take %.3f s with chunksize 1 and %.3f s with "
-		       "chunksize 64: %.1f× faster; acceptance ≥ 10×: %s. Python's default "
-		       "(chunksize %g): %.3f s",
-		       def ? (long long)pb_case_get(def, "n") : 0LL,
-		       pb_report_median(rep, one, "wall_s"), pb_report_median(rep, c64, "wall_s"),
-		       r.median, pe_verdict(r.median >= 10), def ? def->param_value : NAN,
-		       pb_report_median(rep, def, "wall_s"));
+	f = pb_report_finding(rep, "chunks_of_64",
+			      "chunksize: %lld tiny tasks with chunksize 1 against chunksize 64 "
+			      "(acceptance ≥ 10× faster), and Python's default chunksize",
+			      def ? (long long)pb_case_get(def, "n") : 0LL);
+	pb_finding_stat(f, rep, one, "chunksize 1", "wall_s", "s");
+	pb_finding_stat(f, rep, c64, "chunksize 64", "wall_s", "s");
+	pb_finding_figure(f, "1 / 64", r, "x");
+	if (def) {
+		pb_finding_value(f, "default chunksize", def->param_value, "");
+		pb_finding_stat(f, rep, def, "default", "wall_s", "s");
+	}
+	pb_finding_verdict(f, pe_verdict(r.median >= 10), NULL);
 }
 
 const struct pb_experiment chunksize_experiment = {

@@ -178,7 +178,9 @@ static void granularity_summarize(struct pb_report *rep)
 	struct pb_case_key pool1 = fork1;
 	const struct pb_case *f1, *p1;
 	struct stats_summary r = { .median = NAN };
+	struct pb_finding *f;
 	char fs[64], ps[64];
+	double fx, px;
 
 	if (!pb_report_find(rep,
 			    &(struct pb_case_key){ .experiment = "granularity", .model = "fork" }))
@@ -187,13 +189,25 @@ static void granularity_summarize(struct pb_report *rep)
 	f1 = pb_report_find(rep, &fork1);
 	p1 = pb_report_find(rep, &pool1);
 	pb_report_ratio(rep, p1, f1, "efficiency", &r);
-	describe_crossing(fs, sizeof(fs), granularity_crossing(rep, "fork", 0.5));
-	describe_crossing(ps, sizeof(ps), granularity_crossing(rep, "pool", 0.5));
-	pb_report_note(rep,
-		       "granularity: a process per task reaches 50%% efficiency %s, a warm pool "
-		       "%s; with 1 µs tasks fork is %.4f efficient, the pool %.3f (%.0f× better)",
-		       fs, ps, pb_report_median(rep, f1, "efficiency"),
-		       pb_report_median(rep, p1, "efficiency"), r.median);
+	fx = granularity_crossing(rep, "fork", 0.5);
+	px = granularity_crossing(rep, "pool", 0.5);
+	describe_crossing(fs, sizeof(fs), fx);
+	describe_crossing(ps, sizeof(ps), px);
+	f = pb_report_finding(rep, "crossing",
+			      "granularity: the work per task at which a process per task and a "
+			      "warm pool reach 50 %% efficiency, and their efficiency with 1 µs "
+			      "tasks");
+	if (fx > 0)
+		pb_finding_value(f, "fork at 50 %", fx, "us");
+	if (px > 0)
+		pb_finding_value(f, "pool at 50 %", px, "us");
+	pb_finding_stat(f, rep, f1, "fork at 1 µs", "efficiency", "");
+	pb_finding_stat(f, rep, p1, "pool at 1 µs", "efficiency", "");
+	if (!isnan(r.median))
+		pb_finding_figure(f, "pool / fork", r, "x");
+	if (!(fx > 0) || !(px > 0)) /* a crossing that is not a number: say why */
+		pb_finding_verdict(f, NULL, "50 %% efficiency for fork %s, for the pool %s", fs,
+				   ps);
 }
 
 const struct pb_experiment granularity_experiment = {

@@ -236,6 +236,7 @@ static void mr_summarize(struct pb_report *rep)
 {
 	const struct pb_case *k[MR_NMODELS];
 	struct stats_summary vq, vr;
+	struct pb_finding *f;
 
 	for (int m = 0; m < MR_NMODELS; m++)
 		k[m] = pb_report_find(rep,
@@ -246,13 +247,14 @@ static void mr_summarize(struct pb_report *rep)
 		return;
 	pb_report_row(rep, k[MR_MANAGER], "manager-vs-queue", "per_task_us_ratio", vq, "x");
 	pb_report_row(rep, k[MR_MANAGER], "manager-vs-pool-return", "per_task_us_ratio", vr, "x");
-	pb_report_note(rep,
-		       "pool-manager-queue: a result through the manager's queue costs %.1f us "
-		       "per task, %.2f× (%.2f–%.2f) a plain inherited Queue's %.1f us and "
-		       "%.2f× (%.2f–%.2f) the pool's own result path (%.1f us)",
-		       pb_report_median(rep, k[MR_MANAGER], "per_task_us"), vq.median, vq.min,
-		       vq.max, pb_report_median(rep, k[MR_QUEUE], "per_task_us"), vr.median, vr.min,
-		       vr.max, pb_report_median(rep, k[MR_RETURN], "per_task_us"));
+	f = pb_report_finding(rep, "manager_vs_queue",
+			      "pool-manager-queue: a result through the manager's queue, per task, "
+			      "against a plain inherited Queue and the pool's own result path");
+	pb_finding_stat(f, rep, k[MR_MANAGER], "manager queue", "per_task_us", "us");
+	pb_finding_stat(f, rep, k[MR_QUEUE], "inherited Queue", "per_task_us", "us");
+	pb_finding_stat(f, rep, k[MR_RETURN], "pool's result path", "per_task_us", "us");
+	pb_finding_figure(f, "manager / Queue", vq, "x");
+	pb_finding_figure(f, "manager / pool's path", vr, "x");
 }
 
 const struct pb_experiment pool_manager_queue_experiment = {

@@ -118,25 +118,31 @@ static void ordering_summarize(struct pb_report *rep)
 		const struct pb_case *map = ordering_case(rep, "map", w);
 		const struct pb_case *imap = ordering_case(rep, "imap", w);
 		const struct pb_case *unord = ordering_case(rep, "imap_unordered", w);
-		double m = pb_report_median(rep, map, "first_result_s");
-		double i = pb_report_median(rep, imap, "first_result_s");
 		double u = pb_report_median(rep, unord, "first_result_s");
-		double t0 = pb_report_median(rep, imap, "task0_s");
 		double lo = pb_report_median(rep, unord, "shortest_task_s");
-		char check[96] = "";
+		struct pb_finding *f;
+		char id[32];
 
-		if (isnan(m) || isnan(i) || isnan(u))
+		if (isnan(pb_report_median(rep, map, "first_result_s")) ||
+		    isnan(pb_report_median(rep, imap, "first_result_s")) || isnan(u))
 			continue;
+		snprintf(id, sizeof(id), "first_result_w%d", w);
+		f = pb_report_finding(rep, id,
+				      "ordering, %d tasks on %d workers (seed %u): the first result "
+				      "with map (all at once), imap (after task 0) and "
+				      "imap_unordered (after the shortest task)%s",
+				      ORDERING_TASKS, w, ORDERING_SEED,
+				      w == ORDERING_TASKS ?
+					      "; acceptance imap_unordered ≤ shortest "
+					      "+ 1 ms" :
+					      "");
+		pb_finding_stat(f, rep, map, "map", "first_result_s", "s");
+		pb_finding_stat(f, rep, imap, "imap", "first_result_s", "s");
+		pb_finding_stat(f, rep, imap, "task 0", "task0_s", "s");
+		pb_finding_stat(f, rep, unord, "imap_unordered", "first_result_s", "s");
+		pb_finding_stat(f, rep, unord, "shortest task", "shortest_task_s", "s");
 		if (w == ORDERING_TASKS) /* every task starts at once */
-			snprintf(check, sizeof(check),
-				 "; acceptance imap_unordered ≤ shortest + 1 ms: %s",
-				 pe_verdict(u <= lo + 1e-3));
-		pb_report_note(rep,
-			       "ordering, %d tasks on %d workers (seed %u): first result after "
-			       "%.1f ms with map (all at once), %.1f ms with imap (task 0 takes "
-			       "%.1f ms), %.1f ms with imap_unordered (shortest task %.1f ms)%s",
-			       ORDERING_TASKS, w, ORDERING_SEED, m * 1e3, i * 1e3, t0 * 1e3,
-			       u * 1e3, lo * 1e3, check);
+			pb_finding_verdict(f, pe_verdict(u <= lo + 1e-3), NULL);
 	}
 }
 

@@ -190,6 +190,8 @@ void overhead_busy_notes(struct pb_report *rep)
 	struct pb_case_key gil_key = { .experiment = "pool-overhead", .model = "pool-gil-busy" };
 	const struct pb_case *fc, *gc;
 	struct stats_summary r;
+	struct pb_finding *f;
+	char id[48];
 
 	for (fc = pb_report_find(rep, &free_key); fc; fc = pb_report_next(rep, &free_key, fc)) {
 		gil_key.param = "busy_us";
@@ -197,17 +199,20 @@ void overhead_busy_notes(struct pb_report *rep)
 		gc = pb_report_find(rep, &gil_key);
 		if (!pb_report_ratio(rep, gc, fc, "ready_us_p50", &r))
 			continue;
-		pb_report_note(
-			rep,
-			"pool-overhead: map_async of %d no-work tasks, then the caller computes "
-			"%.0f µs: the results are ready after %.0f µs with free handler threads "
-			"and %.0f µs (%.1f×, %.1f–%.1f) when the handlers are Python threads of "
-			"the caller's GIL (switch interval %.0f µs): they wait for the caller's "
-			"forced drops (%.1f per round) or for its get (%.0f µs more)",
-			BUSY_TASKS, fc->param_value, pb_report_median(rep, fc, "ready_us_p50"),
-			pb_report_median(rep, gc, "ready_us_p50"), r.median, r.min, r.max,
-			pb_report_median(rep, gc, "switch_interval_us"),
-			pb_report_median(rep, gc, "caller_forced_drops_per_round"),
-			pb_report_median(rep, gc, "get_wait_us_p50"));
+		snprintf(id, sizeof(id), "busy_%.0fus", fc->param_value);
+		f = pb_report_finding(rep, id,
+				      "pool-overhead: map_async of %d no-work tasks, then the caller "
+				      "computes %.0f µs: when the results are ready with free handler "
+				      "threads and with handlers that are Python threads of the "
+				      "caller's GIL (they wait for the caller's forced drops or for "
+				      "its get)",
+				      BUSY_TASKS, fc->param_value);
+		pb_finding_stat(f, rep, fc, "free handlers", "ready_us_p50", "us");
+		pb_finding_stat(f, rep, gc, "handlers under the GIL", "ready_us_p50", "us");
+		pb_finding_figure(f, "GIL / free", r, "x");
+		pb_finding_stat(f, rep, gc, "switch interval", "switch_interval_us", "us");
+		pb_finding_stat(f, rep, gc, "forced drops per round",
+				"caller_forced_drops_per_round", "");
+		pb_finding_stat(f, rep, gc, "get wait p50", "get_wait_us_p50", "us");
 	}
 }

@@ -249,7 +249,7 @@ static const struct pb_case *overhead_case(const struct pb_report *rep, const ch
 	return NULL;
 }
 
-/* The medians of the round trips of pool, pipe and fork, one at a time. */
+/* The round trips of pool, pipe and fork, one at a time. */
 static void overhead_notes_round_trip(struct pb_report *rep)
 {
 	const struct pb_case *pipe = overhead_case(rep, "pipe", PL_SAME);
@@ -259,27 +259,34 @@ static void overhead_notes_round_trip(struct pb_report *rep)
 	const struct pb_case *xpool = overhead_case(rep, "pool", PL_CROSS);
 	const char *m = "per_task_us";
 	struct stats_summary r;
+	struct pb_finding *f;
 
-	if (pb_report_ratio(rep, pool, pipe, m, &r))
-		pb_report_note(rep,
-			       "pool-overhead: a pool round trip (apply_async + get, no work, caller "
-			       "and worker on one PU) takes %.1f µs = %.2f× (%.2f–%.2f) a pipe round "
-			       "trip (%.1f µs): as in CPython, a task goes caller → task handler → "
-			       "worker → result handler → caller, four hand-offs where a pipe has two",
-			       pb_report_median(rep, pool, m), r.median, r.min, r.max,
-			       pb_report_median(rep, pipe, m));
-	if (pb_report_ratio(rep, fork, pool, m, &r))
-		pb_report_note(rep,
-			       "pool-overhead: a process per task, one at a time on the same PU, "
-			       "costs %.1f µs = %.1f× the pool round trip; acceptance ≥ 10×: %s",
-			       pb_report_median(rep, fork, m), r.median,
-			       pe_verdict(r.median >= 10));
-	if (pb_report_ratio(rep, xpool, xpipe, m, &r))
-		pb_report_note(rep,
-			       "pool-overhead: across two PUs a round trip costs %.1f µs (pipe) and "
-			       "%.1f µs (pool, %.2f×): waking the other PU is most of it",
-			       pb_report_median(rep, xpipe, m), pb_report_median(rep, xpool, m),
-			       r.median);
+	if (pb_report_ratio(rep, pool, pipe, m, &r)) {
+		f = pb_report_finding(rep, "pool_vs_pipe",
+				      "pool-overhead: a pool round trip (apply_async + get, no work, "
+				      "caller and worker on one PU) against a pipe round trip: as in "
+				      "CPython, a task goes caller → task handler → worker → result "
+				      "handler → caller, four hand-offs where a pipe has two");
+		pb_finding_stat(f, rep, pool, "pool", m, "us");
+		pb_finding_stat(f, rep, pipe, "pipe", m, "us");
+		pb_finding_figure(f, "pool / pipe", r, "x");
+	}
+	if (pb_report_ratio(rep, fork, pool, m, &r)) {
+		f = pb_report_finding(rep, "fork_vs_pool",
+				      "pool-overhead: a process per task, one at a time on the same "
+				      "PU, against the pool round trip (acceptance ≥ 10×)");
+		pb_finding_stat(f, rep, fork, "fork", m, "us");
+		pb_finding_figure(f, "fork / pool", r, "x");
+		pb_finding_verdict(f, pe_verdict(r.median >= 10), NULL);
+	}
+	if (pb_report_ratio(rep, xpool, xpipe, m, &r)) {
+		f = pb_report_finding(rep, "cross_pu",
+				      "pool-overhead: a round trip across two PUs, pipe and pool: "
+				      "waking the other PU is most of it");
+		pb_finding_stat(f, rep, xpipe, "pipe", m, "us");
+		pb_finding_stat(f, rep, xpool, "pool", m, "us");
+		pb_finding_figure(f, "pool / pipe", r, "x");
+	}
 }
 
 /* Streams on W workers, and a thread per task against the other two. */
@@ -294,23 +301,29 @@ static void overhead_notes_stream(struct pb_report *rep)
 	int pus = pb_report_cfg(rep)->pus;
 	const char *m = "per_task_us";
 	struct stats_summary r, fork_thread;
+	struct pb_finding *f;
 
-	if (pb_report_ratio(rep, forks, map, m, &r))
-		pb_report_note(rep,
-			       "pool-overhead: a stream of no-work tasks on %d workers costs %.1f µs "
-			       "per task with pool map (chunksize 1) and %.1f µs with a process per "
-			       "task: %.0f×",
-			       pus, pb_report_median(rep, map, m), pb_report_median(rep, forks, m),
-			       r.median);
+	if (pb_report_ratio(rep, forks, map, m, &r)) {
+		f = pb_report_finding(rep, "stream",
+				      "pool-overhead: a stream of no-work tasks on %d workers, per "
+				      "task: pool map (chunksize 1) against a process per task",
+				      pus);
+		pb_finding_stat(f, rep, map, "pool map", m, "us");
+		pb_finding_stat(f, rep, forks, "fork", m, "us");
+		pb_finding_figure(f, "fork / pool map", r, "x");
+	}
 	if (pb_report_ratio(rep, fork, thread, m, &fork_thread) &&
-	    pb_report_ratio(rep, thread, pool, m, &r))
-		pb_report_note(rep,
-			       "pool-overhead: a thread per task (create + join, one at a time on "
-			       "one PU) costs %.1f µs: %.1f× cheaper than a process per task, "
-			       "%.2f× the pool round trip; as a stream on %d workers %.1f µs per "
-			       "task",
-			       pb_report_median(rep, thread, m), fork_thread.median, r.median, pus,
-			       pb_report_median(rep, threads, m));
+	    pb_report_ratio(rep, thread, pool, m, &r)) {
+		f = pb_report_finding(rep, "thread_per_task",
+				      "pool-overhead: a thread per task (create + join, one at a "
+				      "time on one PU) against a process per task and the pool round "
+				      "trip, and as a stream on %d workers",
+				      pus);
+		pb_finding_stat(f, rep, thread, "thread", m, "us");
+		pb_finding_figure(f, "fork / thread", fork_thread, "x");
+		pb_finding_figure(f, "thread / pool", r, "x");
+		pb_finding_stat(f, rep, threads, "thread stream", m, "us");
+	}
 }
 
 static void overhead_summarize(struct pb_report *rep)

@@ -76,8 +76,8 @@ static void seed_summarize(struct pb_report *rep)
 	const struct pb_case *c =
 		pb_report_find(rep, &(struct pb_case_key){ .experiment = "pool-seed" });
 	double wall = pb_report_median(rep, c, "wall_s");
-	double start5 = pb_report_median(rep, c, "task5_start_s");
 	double first_free = INFINITY;
+	struct pb_finding *f;
 
 	if (isnan(wall))
 		return;
@@ -87,10 +87,12 @@ static void seed_summarize(struct pb_report *rep)
 		snprintf(name, sizeof(name), "task%d_end_s", i);
 		first_free = fmin(first_free, pb_report_median(rep, c, name));
 	}
-	pb_report_note(rep,
-		       "pool-seed: Pool(4) runs tasks 1–4 at once; task 5 waits for the first "
-		       "free worker (%.3f s) and starts at %.3f s; all done in %.3f s",
-		       first_free, start5, wall);
+	f = pb_report_finding(rep, "timeline",
+			      "pool-seed: Pool(4) runs tasks 1–4 at once; task 5 waits for the "
+			      "first free worker and starts then");
+	pb_finding_value(f, "first free worker", first_free, "s");
+	pb_finding_stat(f, rep, c, "task 5 starts", "task5_start_s", "s");
+	pb_finding_stat(f, rep, c, "all done", "wall_s", "s");
 }
 
 const struct pb_experiment pool_seed_experiment = {

@@ -87,15 +87,20 @@ static void sigkill_summarize(struct pb_report *rep)
 	double ok = pb_report_median(rep, c, "results_count");
 	double bad = pb_report_median(rep, c, "errors_count");
 	double left = pb_report_median(rep, c, "children_left_count");
-	double wall = pb_report_median(rep, c, "wall_s");
+	struct pb_finding *f;
 
 	if (isnan(ok))
 		return;
-	pb_report_note(rep,
-		       "pool-sigkill: a worker SIGKILLed in the middle of a 1,000-task map: %.0f "
-		       "results, %.0f \"worker died (signal 9)\" error, a replacement worker, "
-		       "%.0f children left, done in %.3f s (no hang); acceptance: %s",
-		       ok, bad, left, wall, pe_verdict(ok == 999 && bad == 1 && left == 0));
+	f = pb_report_finding(rep, "recovered",
+			      "pool-sigkill: a worker SIGKILLed in the middle of a 1,000-task map: "
+			      "results, \"worker died (signal 9)\" errors, a replacement worker, "
+			      "children left, and the time to the end (no hang); acceptance: 999 "
+			      "results, 1 error, no child left");
+	pb_finding_stat(f, rep, c, "results", "results_count", "");
+	pb_finding_stat(f, rep, c, "errors", "errors_count", "");
+	pb_finding_stat(f, rep, c, "children left", "children_left_count", "");
+	pb_finding_stat(f, rep, c, "done in", "wall_s", "s");
+	pb_finding_verdict(f, pe_verdict(ok == 999 && bad == 1 && left == 0), NULL);
 }
 
 const struct pb_experiment pool_sigkill_experiment = {

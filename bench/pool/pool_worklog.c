@@ -66,25 +66,27 @@ static void worklog_plan(struct pb_plan *plan, const struct pb_config *cfg)
  * B's worker while A keeps the other one busy. */
 static void worklog_summarize(struct pb_report *rep)
 {
+	static const char *const task = "ABCD";
 	const struct pb_case *c =
 		pb_report_find(rep, &(struct pb_case_key){ .experiment = "pool-worklog" });
-	double wall = pb_report_median(rep, c, "wall_s"), at[4], on[4];
+	struct pb_finding *f;
+	char name[32], metric[32];
 
-	if (isnan(wall))
+	if (!c || isnan(pb_report_median(rep, c, "wall_s")))
 		return;
+	f = pb_report_finding(rep, "timeline",
+			      "pool-worklog: Pool(2).map(work_log, A 5, B 2, C 1, D 3 × scale): "
+			      "when each item starts and on which worker, and when the map "
+			      "returns");
 	for (int i = 0; i < 4; i++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "task%d_start_s", i + 1);
-		at[i] = pb_report_median(rep, c, name);
-		snprintf(name, sizeof(name), "task%d_worker", i + 1);
-		on[i] = pb_report_median(rep, c, name);
+		snprintf(name, sizeof(name), "%c starts", task[i]);
+		snprintf(metric, sizeof(metric), "task%d_start_s", i + 1);
+		pb_finding_stat(f, rep, c, name, metric, "s");
+		snprintf(name, sizeof(name), "%c on worker", task[i]);
+		snprintf(metric, sizeof(metric), "task%d_worker", i + 1);
+		pb_finding_stat(f, rep, c, name, metric, "");
 	}
-	pb_report_note(rep,
-		       "pool-worklog: Pool(2).map(work_log, A 5, B 2, C 1, D 3 × scale): A and B "
-		       "start at %.3f and %.3f s on workers %.0f and %.0f, C at %.3f s and D at "
-		       "%.3f s on worker %.0f and %.0f; the map returns after %.3f s",
-		       at[0], at[1], on[0], on[1], at[2], at[3], on[2], on[3], wall);
+	pb_finding_stat(f, rep, c, "map returns", "wall_s", "s");
 }
 
 const struct pb_experiment pool_worklog_experiment = {

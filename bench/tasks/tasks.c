@@ -287,32 +287,62 @@ static void add_ideal(struct pb_report *rep, const struct pb_case *c, double ser
 	pb_report_row(rep, c, "ideal", "wall_s", w, "s");
 }
 
-/* The speedup per repetition pair (serial's repetition r over the model's
- * repetition r; with --interleave they ran in the same stretch of the run):
- * a speedup_paired row, and for a model with a worker per task a note that
- * sets it beside the median-over-median one. */
-static void paired_row(struct pb_report *rep, const struct pb_case *base, const struct pb_case *c,
-		       const struct stats_summary *sp)
+/* "<workload>_<model>_speedup", '-' as '_': tasks.cpu_threads_gil_speedup */
+static void speedup_id(const struct pb_case *c, char *id, size_t len)
 {
-	struct pb_paired p;
-	char text[256];
+	snprintf(id, len, "%s_%s_speedup", c->workload, c->model);
+	for (char *p = id; *p; p++)
+		*p = *p == '-' ? '_' : *p;
+}
 
-	if (!pb_report_paired(rep, base, c, "wall_s", &p))
-		return;
-	pb_report_row(rep, c, NULL, "speedup_paired", p.s, "x");
-	if (c == base || c->workers != pb_case_get(c, "n"))
-		return;
-	pb_paired_describe(&p, text, sizeof(text));
-	pb_report_note(rep,
-		       "tasks %s, %s, w:%d: speedup per repetition pair: %s; from the medians "
-		       "%.2fx (%.2f–%.2f)",
-		       c->model, c->workload, c->workers, text, sp->median, sp->min, sp->max);
+/* What the lesson says of a speedup: a model scales when it reaches 3/4 of
+ * the ideal, does not when it stays under 1.25x (the fidelity table's
+ * threshold for "no speed-up"). */
+static const char *scaling_verdict(double speedup, double ideal)
+{
+	if (speedup >= 0.75 * ideal)
+		return "scales";
+	return speedup < 1.25 ? "does not scale" : "scales partly";
+}
+
+/* A model with a worker per task against serial: both wall times, the
+ * speedup (median over median) and per repetition pair (serial's
+ * repetition r over the model's repetition r; with --interleave they ran
+ * in the same stretch of the run), the ideal, and whether it scales. */
+static void speedup_finding(struct pb_report *rep, const struct pb_case *base,
+			    const struct pb_case *c, const struct stats_summary *m,
+			    const struct stats_summary *sp)
+{
+	double ideal = ideal_speedup(pb_report_cfg(rep), c);
+	struct stats_summary bs;
+	struct pb_paired p;
+	struct pb_finding *f;
+	char id[96];
+
+	bool paired = pb_report_paired(rep, base, c, "wall_s", &p);
+
+	speedup_id(c, id, sizeof(id));
+	f = pb_report_finding(rep, id,
+			      "tasks %s, %s: %d tasks of %g ms on %d workers against serial%s",
+			      c->model, c->workload, (int)pb_case_get(c, "n"), c->param_value,
+			      c->workers,
+			      paired && !p.interleaved ? " (repetitions not interleaved)" : "");
+	pb_finding_figure(f, "wall_s", *m, "s");
+	if (pb_report_stat(rep, base->name, "wall_s", &bs))
+		pb_finding_figure(f, "serial wall_s", bs, "s");
+	pb_finding_figure(f, "speedup", *sp, "x");
+	if (paired) {
+		pb_finding_figure(f, "speedup per pair", p.s, "x");
+		pb_finding_value(f, "pair gap", p.gap_median, "repetitions");
+	}
+	pb_finding_value(f, "ideal speedup", ideal, "x");
+	pb_finding_verdict(f, scaling_verdict(sp->median, ideal), NULL);
 }
 
 /* Speedup against serial for every case (serial's wall time over the
  * model's, by pb_report_ratio's convention: median over median, the range
  * from the extremes) and per repetition pair, one ideal line per workload
- * and worker count, and a note for each model with a worker per task. */
+ * and worker count, and a finding for each model with a worker per task. */
 static void speedup_rows(struct pb_report *rep)
 {
 	const struct pb_case_key all = { .experiment = "tasks" };
@@ -321,8 +351,8 @@ static void speedup_rows(struct pb_report *rep)
 
 	while ((c = pb_report_next(rep, &all, c))) {
 		struct stats_summary m, sp;
+		struct pb_paired p;
 		bool cpu = strcmp(c->workload, "cpu") == 0;
-		int ntasks = (int)pb_case_get(c, "n");
 
 		if (!(base = serial_of(rep, c)) || !pb_report_ratio(rep, base, c, "wall_s", &sp) ||
 		    !pb_report_stat(rep, c->name, "wall_s", &m))
@@ -332,14 +362,10 @@ static void speedup_rows(struct pb_report *rep)
 			ideal_done[cpu][c->workers] = true;
 			add_ideal(rep, c, pb_report_median(rep, base, "wall_s"));
 		}
-		if (c != base && c->workers == ntasks)
-			pb_report_note(
-				rep,
-				"tasks %s, %s: %d tasks of %g ms with %d workers take %.3f s (%.3f–%.3f), serial %.3f s: speedup %.2f× (ideal %.2f×)",
-				c->model, c->workload, ntasks, c->param_value, c->workers, m.median,
-				m.min, m.max, pb_report_median(rep, base, "wall_s"), sp.median,
-				ideal_speedup(pb_report_cfg(rep), c));
-		paired_row(rep, base, c, &sp);
+		if (pb_report_paired(rep, base, c, "wall_s", &p))
+			pb_report_row(rep, c, NULL, "speedup_paired", p.s, "x");
+		if (c != base && c->workers == pb_case_get(c, "n"))
+			speedup_finding(rep, base, c, &m, &sp);
 	}
 }
 
@@ -359,41 +385,48 @@ static const struct pb_case *one_worker_per_task(const struct pb_report *rep, co
 }
 
 /* The issue's acceptance figures for the thread models, from this run: cpu
- * speedups against serial with a worker per task, and the io wall time. */
-static void threads_notes(struct pb_report *rep)
+ * speedups against serial with a worker per task, and the io wall time,
+ * under the GIL and without it. */
+static void threads_findings(struct pb_report *rep)
 {
 	const char *names[] = { "threads-gil", "threads" };
-	double sp[2] = { NAN, NAN }, io[2] = { NAN, NAN };
-	const struct pb_case *cpu = NULL, *io_case = NULL;
+	struct stats_summary sp[2], io[2];
+	const struct pb_case *cpu[2], *ioc[2];
+	struct pb_finding *f;
 
 	for (int m = 0; m < 2; m++) {
-		const struct pb_case *c = one_worker_per_task(rep, names[m], "cpu");
-		const struct pb_case *i = one_worker_per_task(rep, names[m], "io");
-		struct stats_summary s;
-
-		if (c && pb_report_ratio(rep, serial_of(rep, c), c, "wall_s", &s))
-			sp[m] = s.median, cpu = c;
-		if (i && !isnan(pb_report_median(rep, i, "wall_s")))
-			io[m] = pb_report_median(rep, i, "wall_s"), io_case = i;
+		cpu[m] = one_worker_per_task(rep, names[m], "cpu");
+		ioc[m] = one_worker_per_task(rep, names[m], "io");
+		if (!pb_report_ratio(rep, cpu[m] ? serial_of(rep, cpu[m]) : NULL, cpu[m], "wall_s",
+				     &sp[m]))
+			cpu[m] = NULL;
+		if (!ioc[m] || !pb_report_stat(rep, ioc[m]->name, "wall_s", &io[m]))
+			ioc[m] = NULL;
 	}
-	if (cpu)
-		pb_report_note(rep,
-			       "tasks cpu, %d tasks of %g ms on %d workers: speedup over serial "
-			       "threads-gil %.2fx, threads %.2fx",
-			       (int)pb_case_get(cpu, "n"), cpu->param_value, cpu->workers, sp[0],
-			       sp[1]);
-	if (io_case)
-		pb_report_note(rep,
-			       "tasks io, %d tasks of %g ms on %d workers: threads-gil %.3f s, "
-			       "threads %.3f s",
-			       (int)pb_case_get(io_case, "n"), io_case->param_value,
-			       io_case->workers, io[0], io[1]);
+	if (cpu[0] && cpu[1]) {
+		f = pb_report_finding(rep, "cpu_gil_vs_free_threads",
+				      "tasks cpu, %d tasks of %g ms on %d workers: speedup over "
+				      "serial under the GIL and without it",
+				      (int)pb_case_get(cpu[0], "n"), cpu[0]->param_value,
+				      cpu[0]->workers);
+		pb_finding_figure(f, "threads-gil", sp[0], "x");
+		pb_finding_figure(f, "threads", sp[1], "x");
+	}
+	if (ioc[0] && ioc[1]) {
+		f = pb_report_finding(rep, "io_gil_vs_free_threads",
+				      "tasks io, %d tasks of %g ms on %d workers: wall time under "
+				      "the GIL and without it",
+				      (int)pb_case_get(ioc[0], "n"), ioc[0]->param_value,
+				      ioc[0]->workers);
+		pb_finding_figure(f, "threads-gil", io[0], "s");
+		pb_finding_figure(f, "threads", io[1], "s");
+	}
 }
 
 static void tasks_summarize(struct pb_report *rep)
 {
 	speedup_rows(rep);
-	threads_notes(rep);
+	threads_findings(rep);
 	pb_report_cv_note(rep, &(struct pb_case_key){ .experiment = "tasks" }, "wall_s");
 }
 

@@ -214,19 +214,20 @@ static void tq_summarize(struct pb_report *rep)
 			     *g = tq_find(rep, "threads-gil", "p:1/c:1"),
 			     *q = tq_find(rep, "mp-queue", "p:1/c:1");
 	struct stats_summary rt, rg;
+	struct pb_finding *f;
 
 	if (!pb_report_ratio(rep, t, q, "msgs_per_s", &rt) ||
 	    !pb_report_ratio(rep, g, q, "msgs_per_s", &rg))
 		return;
-	pb_report_note(rep,
-		       "tqueue-prodcons, 1 producer 1 consumer: queue.Queue between threads "
-		       "%.0f items/s, under the GIL %.0f items/s, multiprocessing.Queue between "
-		       "processes (64 B) %.0f items/s: the thread queue is %.1f× (%.1f–%.1f) the "
-		       "process queue, %.1f× (%.1f–%.1f) under the GIL",
-		       pb_report_median(rep, t, "msgs_per_s"),
-		       pb_report_median(rep, g, "msgs_per_s"),
-		       pb_report_median(rep, q, "msgs_per_s"), rt.median, rt.min, rt.max, rg.median,
-		       rg.min, rg.max);
+	f = pb_report_finding(rep, "thread_queue_vs_process_queue",
+			      "tqueue-prodcons, 1 producer 1 consumer: queue.Queue between threads "
+			      "(free and under the GIL) against multiprocessing.Queue between "
+			      "processes (64 B)");
+	pb_finding_stat(f, rep, t, "threads", "msgs_per_s", "items/s");
+	pb_finding_stat(f, rep, g, "threads-gil", "msgs_per_s", "items/s");
+	pb_finding_stat(f, rep, q, "mp-queue", "msgs_per_s", "items/s");
+	pb_finding_figure(f, "threads / mp-queue", rt, "x");
+	pb_finding_figure(f, "threads-gil / mp-queue", rg, "x");
 }
 
 const struct pb_experiment tqueue_prodcons_experiment = {

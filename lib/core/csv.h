@@ -14,6 +14,9 @@
 	"machine,case,experiment,model,workload,workers,param,param_value,pin,rep,metric,value,unit"
 #define CSV_SUMMARY_HEADER \
 	"machine,case,experiment,model,workload,workers,param,param_value,pin,metric,n,min,median,max,unit"
+/* findings.csv: one row per (finding, figure); its own schema_version. */
+#define CSV_FINDINGS_SCHEMA_VERSION 1
+#define CSV_FINDINGS_HEADER "experiment,finding,claim,figure,median,min,max,n,unit,verdict,reason"
 
 /* One raw row. Strings may hold anything; they are quoted when needed. */
 struct csv_row {

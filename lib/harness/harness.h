@@ -243,15 +243,45 @@ bool pb_report_paired(const struct pb_report *rep, const struct pb_case *a, cons
  * repetition of the run, so repetition r of two cases is not in one round. */
 void pb_paired_describe(const struct pb_paired *p, char *buf, size_t len);
 
-/* A note on the precision of the cases that match key: the coefficient of
- * variation (sample stddev / mean, stats_cv) of metric over each case's
- * successful repetitions, its median over the cases, how many are above
- * PB_CV_TARGET, and the worst three. Nothing when no case has 2
- * repetitions. */
+/* A finding "<experiment>.precision_<metric>" on the precision of the
+ * cases that match key: the coefficient of variation (sample stddev / mean,
+ * stats_cv) of metric over each case's successful repetitions, its median
+ * over the cases (figure "median CV", %), the cases and how many are above
+ * PB_CV_TARGET, verdict "within target" or "above target", the worst three
+ * in its reason. Nothing when no case has 2 repetitions. */
 #define PB_CV_TARGET 0.03 /* issue 14: median CV <= 3 % for the tasks and GIL cases */
 void pb_report_cv_note(struct pb_report *rep, const struct pb_case_key *key, const char *metric);
 
-/* A sentence for summary.md and the end of the run's output. */
+/* ---- findings: what a summary concludes, as data ----
+ * A finding is one claim of the experiment whose summary is running: a
+ * stable id, the claim in words, its figures (each a median with min, max,
+ * n and a unit) and, where the claim is judged, a verdict and its reason.
+ * findings.csv holds one row per (finding, figure); summary.md's findings
+ * and the end of the run's output are renderings of those rows. */
+struct pb_finding;
+/* A new finding; its id in findings.csv is "<experiment>.<id>" (id: lower
+ * case, digits, '_' and '.', the same from run to run; a second finding
+ * with the same id gets "_2", "_3" ...). The claim (printf format) says in
+ * words what its figures show, without the figures: they follow it. */
+struct pb_finding *pb_report_finding(struct pb_report *rep, const char *id, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A figure of f: name says what it is ("speedup", "C", "CPython"), s its
+ * median, min, max and n, unit its unit ("x", "s", "us", "%"). */
+void pb_finding_figure(struct pb_finding *f, const char *name, struct stats_summary s,
+		       const char *unit);
+/* A figure that is one value (n = 1: a derived number, a setting). */
+void pb_finding_value(struct pb_finding *f, const char *name, double v, const char *unit);
+/* The figure of metric over case c's successful repetitions
+ * (pb_report_stat); false, and no figure, when c is NULL or has none. */
+bool pb_finding_stat(struct pb_finding *f, const struct pb_report *rep, const struct pb_case *c,
+		     const char *name, const char *metric, const char *unit);
+/* The verdict ("agrees", "differs", "within ±15 %") and why (printf
+ * format, NULL for none). */
+void pb_finding_verdict(struct pb_finding *f, const char *verdict, const char *why, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A sentence not yet structured: a finding "<experiment>.note<N>" whose
+ * claim is the sentence, with no figures, so that nothing is lost. */
 void pb_report_note(struct pb_report *rep, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

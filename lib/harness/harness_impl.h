@@ -5,6 +5,7 @@
 #define PB_HARNESS_IMPL_H
 
 #include <signal.h>
+#include <stdio.h>
 
 #include "clock.h"
 #include "gbshim.h"
@@ -77,10 +78,35 @@ struct pb_report {
 		struct stats_summary s;
 	} * rows;
 	size_t nrows, caprows;
-	char **notes;
-	size_t nnotes;
-	bool interleaved; /* the run's repetitions were interleaved (metadata interleave=1) */
-	long nseq;	  /* repetitions ended so far: the next rep_result's seq */
+	struct pb_finding **findings; /* in the order the summaries made them */
+	size_t nfindings;
+	const char *experiment; /* the registry row whose summary is running */
+	bool interleaved;	/* the run's repetitions were interleaved (metadata interleave=1) */
+	long nseq;		/* repetitions ended so far: the next rep_result's seq */
 };
+
+/* findings.c: one figure of a finding, and the finding. */
+struct finding_figure {
+	char name[48], unit[48];
+	struct stats_summary s;
+};
+struct pb_finding {
+	char *experiment, *id;		/* id: "<experiment>.<id>" */
+	char *claim, *verdict, *reason; /* verdict, reason: NULL for none */
+	struct finding_figure *figs;
+	size_t nfigs;
+	bool note; /* pb_report_note: the claim is the whole sentence */
+};
+/* The finding as one line of prose: the claim, then each figure ("name
+ * median unit (min–max, n=N)"), then " — verdict: reason". */
+void finding_render(const struct pb_finding *f, FILE *out);
+/* findings.csv: the schema line, the header, one row per (finding, figure)
+ * (one row with empty figure columns for a finding without figures). */
+void findings_write_csv(const struct pb_report *rep, FILE *f);
+/* summary.md's findings section: "## Findings" and one bullet per finding
+ * (nothing when there is none). */
+void findings_write_md(const struct pb_report *rep, FILE *f);
+/* Free every finding of rep. */
+void findings_free(struct pb_report *rep);
 
 #endif

@@ -425,8 +425,8 @@ int run_open_outputs(struct run *r)
 void run_list_outputs(const struct run *r)
 {
 	static const char *const files[] = { "raw.csv",	   "experiments.csv", "summary.csv",
-					     "summary.md", "gbench.json",     "topo.xml",
-					     "topo.png" };
+					     "summary.md", "findings.csv",    "gbench.json",
+					     "topo.xml",   "topo.png" };
 	char path[700], list[256] = "";
 	struct stat st;
 

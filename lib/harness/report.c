@@ -2,8 +2,8 @@
 /*
  * report — what an experiment's summary sees after the run: its cases, the
  * statistics of their repetitions, one way to find a case and one way to
- * divide two of them, and the derived rows and notes it writes into
- * summary.csv and summary.md.
+ * divide two of them, and the derived rows it writes into summary.csv
+ * (its findings: findings.c).
  */
 #include "harness_impl.h"
 #include "grow.h"
@@ -70,25 +70,6 @@ void pb_report_row(struct pb_report *rep, const struct pb_case *like, const char
 	snprintf(row->unit, sizeof(row->unit), "%s", unit);
 	row->s = s;
 	plan_free(&one);
-}
-
-void pb_report_note(struct pb_report *rep, const char *fmt, ...)
-{
-	char *note;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&note, fmt, ap) < 0)
-		note = NULL;
-	va_end(ap);
-	if (!note)
-		return;
-	rep->notes = realloc(rep->notes, (rep->nnotes + 1) * sizeof(*rep->notes));
-	if (!rep->notes) {
-		perror("parbench: realloc");
-		exit(1);
-	}
-	rep->notes[rep->nnotes++] = note;
 }
 
 static bool str_match(const char *want, const char *have)
@@ -217,9 +198,10 @@ static void cv_keep(struct cv_worst w[3], const char *name, double cv)
 void pb_report_cv_note(struct pb_report *rep, const struct pb_case_key *key, const char *metric)
 {
 	struct cv_worst w[3] = { { 0 } };
-	double *cv = malloc((rep->plan->n + 1) * sizeof(*cv));
+	double *cv = malloc((rep->plan->n + 1) * sizeof(*cv)), med;
 	size_t n = 0, above = 0, len = 0;
-	char worst[640] = "";
+	char worst[640] = "", id[96];
+	struct pb_finding *f;
 
 	if (!cv)
 		return;
@@ -237,13 +219,20 @@ void pb_report_cv_note(struct pb_report *rep, const struct pb_case_key *key, con
 	for (int i = 0; i < 3 && w[i].name && len < sizeof(worst); i++)
 		len += (size_t)snprintf(worst + len, sizeof(worst) - len, "%s%s %.1f %%",
 					i ? ", " : "", w[i].name, 100 * w[i].cv);
-	if (n)
-		pb_report_note(rep,
-			       "precision of %s (%s, pin %s): median CV %.1f %% over %zu cases, %zu "
-			       "above %.0f %% (CV = sample stddev / mean of a case's successful "
-			       "repetitions); highest: %s",
-			       key->experiment ? key->experiment : "every case", metric,
-			       pin_policy_name(rep->cfg->pin), 100 * stats_median(cv, n), n, above,
-			       100 * PB_CV_TARGET, worst);
+	if (n) {
+		med = stats_median(cv, n);
+		snprintf(id, sizeof(id), "precision_%s", metric);
+		f = pb_report_finding(rep, id,
+				      "precision of %s (%s, pin %s): the coefficient of variation "
+				      "(CV = sample stddev / mean of a case's successful "
+				      "repetitions), target median CV <= %.0f %%",
+				      key->experiment ? key->experiment : "every case", metric,
+				      pin_policy_name(rep->cfg->pin), 100 * PB_CV_TARGET);
+		pb_finding_value(f, "median CV", 100 * med, "%");
+		pb_finding_value(f, "cases", (double)n, "");
+		pb_finding_value(f, "cases above target", (double)above, "");
+		pb_finding_verdict(f, med <= PB_CV_TARGET ? "within target" : "above target",
+				   "highest: %s", worst);
+	}
 	free(cv);
 }

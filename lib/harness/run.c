@@ -103,9 +103,7 @@ static void free_run(struct run *r)
 			rep_result_free(&r->report.reps[i][k]);
 		free(r->report.reps[i]);
 	}
-	for (size_t i = 0; i < r->report.nnotes; i++)
-		free(r->report.notes[i]);
-	free(r->report.notes);
+	findings_free(&r->report);
 	free(r->report.rows);
 	free(r->report.reps);
 	free(r->report.nreps);

@@ -2,7 +2,8 @@
 /*
  * summary — what a person reads: the progress line, one line per finished
  * case (median with min…max, noisy when max/min > 1.25), and at the end
- * summary.csv and summary.md with every experiment's derived rows and notes.
+ * summary.csv, summary.md and findings.csv with every experiment's derived
+ * rows and findings.
  */
 #include "run_impl.h"
 
@@ -224,14 +225,28 @@ static void write_summary_md(struct run *r, const char *path)
 				fprintf(f, "| %s | FAILED rep %d | %s | | | |\n",
 					r->plan.cases[i].name, k, r->report.reps[i][k].reason);
 	}
-	if (r->report.nnotes)
-		fprintf(f, "\n## Findings\n\n");
-	for (size_t i = 0; i < r->report.nnotes; i++)
-		fprintf(f, "- %s\n", r->report.notes[i]);
+	findings_write_md(&r->report, f);
 	fclose(f);
 }
 
-/* Returns -1 when summary.csv could not be written whole. */
+/* Returns -1 when findings.csv could not be written whole. */
+static int write_findings_csv(struct run *r, const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		fprintf(stderr, "parbench: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	findings_write_csv(&r->report, f);
+	if (ferror(f) | fclose(f)) {
+		fprintf(stderr, "parbench: writing %s failed\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Returns -1 when summary.csv or findings.csv could not be written whole. */
 int run_write_summary(struct run *r, const char *started, int argc, char **argv)
 {
 	char path[600];
@@ -239,9 +254,12 @@ int run_write_summary(struct run *r, const char *started, int argc, char **argv)
 	int rc = 0;
 
 	lifeline_test_stall("summary");
-	for (const struct pb_experiment *const *s = r->suites; *s; s++)
+	for (const struct pb_experiment *const *s = r->suites; *s; s++) {
+		r->report.experiment = (*s)->name;
 		if ((*s)->summarize)
 			(*s)->summarize(&r->report);
+	}
+	r->report.experiment = NULL;
 	if (r->dir[0]) {
 		snprintf(path, sizeof(path), "%s/summary.csv", r->dir);
 		f = fopen(path, "w");
@@ -268,8 +286,13 @@ int run_write_summary(struct run *r, const char *started, int argc, char **argv)
 		}
 		snprintf(path, sizeof(path), "%s/summary.md", r->dir);
 		write_summary_md(r, path);
+		snprintf(path, sizeof(path), "%s/findings.csv", r->dir);
+		rc |= write_findings_csv(r, path);
 	}
-	for (size_t i = 0; i < r->report.nnotes; i++)
-		fprintf(r->human, "* %s\n", r->report.notes[i]);
+	for (size_t i = 0; i < r->report.nfindings; i++) {
+		fputs("* ", r->human);
+		finding_render(r->report.findings[i], r->human);
+		fputc('\n', r->human);
+	}
 	return rc;
 }
