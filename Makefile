@@ -8,7 +8,7 @@
 #   make plots RUN=results/<machine>/<stamp>
 #   make compare RUNS="DIR1 DIR2 ..." [OUT=DIR]
 #   make report RUN=DIR | RUNS="DIR1 DIR2 ..." [OUT=DIR]
-#   make lint            clang-format and cppcheck
+#   make lint            layers, clang-format, cppcheck, flake8, shellcheck
 #   make fuzz [FUZZ_TIME=60]   libFuzzer (clang) on the option parser and the raw-CSV reader
 #   make slurm PARTITIONS="p1 p2" [NODES=...]   parbench on a cluster (README)
 #   make slurm-check     make slurm against a throwaway one-node Slurm cluster
@@ -94,7 +94,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 PARBENCH := $(BUILD)/parbench
 
 .PHONY: FORCE all build bench test plots lint clean deps-build deps-test deps-bench _bench _test \
-	compare report deps-compare deps-report slurm slurm-check fuzz _fuzz fresh-check
+	compare report deps-compare deps-report deps-lint slurm slurm-check fuzz _fuzz fresh-check
 all: build
 build: deps-build
 	@$(MAKE) --no-print-directory $(PARBENCH) bench/parbench
@@ -105,7 +105,7 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory _bench
 test: deps-test
 	@$(MAKE) --no-print-directory _test
-deps-build deps-test deps-bench deps-compare deps-report:
+deps-build deps-test deps-bench deps-compare deps-report deps-lint:
 	@scripts/deps.sh $(@:deps-%=%)
 
 # git_rev is the revision the binary was built from: the header is rewritten
@@ -188,8 +188,9 @@ report: deps-report
 	@$(PYTHON) scripts/report.py $(if $(RUNS),--runs $(RUNS),$(if $(RUN),--run $(RUN))) \
 		$(if $(OUT),--out $(OUT))
 
-lint:
-	scripts/lint.sh
+# The lint tools are installed like the others (scripts/deps.sh lint).
+lint: deps-lint
+	@scripts/lint.sh
 
 # libFuzzer targets (fuzz/fuzz_*.c), built with clang against the layer
 # archives of a clang ASan+UBSan flavour; each runs FUZZ_TIME seconds on a

@@ -17,6 +17,7 @@ int fuzz_cli_one(const uint8_t *data, size_t size)
 {
 	char *buf = malloc(size + 1), *argv[FUZZ_CLI_MAX_ARGS + 2], err[512];
 	struct pb_options o;
+	struct cli_select sel;
 	int argc = 0;
 
 	if (!buf)
@@ -33,6 +34,11 @@ int fuzz_cli_one(const uint8_t *data, size_t size)
 		/* what a good parse promises */
 		if (o.reps < 0 || o.reps > 1000 || o.gb_argc < 1 || o.gb_argc >= CLI_MAX_GB_ARGS)
 			abort();
+		/* --filter and --exclude were checked: both compile */
+		if (cli_select_init(&sel, &o) != 0)
+			abort();
+		cli_select_keep(&sel, "tasks/fork/io/n:5/w:5/task_ms:50");
+		cli_select_free(&sel);
 	} else if (!err[0]) {
 		abort(); /* an error always says what was wrong */
 	}

@@ -46,12 +46,12 @@ check_includes() {
 	done
 }
 
-core_h=$(headers_in lib/core)
-models_h=$(headers_in lib/models)
-harness_h=$(headers_in lib/harness)
-check_includes lib/core $core_h
-check_includes lib/models $core_h $models_h
-check_includes lib/harness $core_h $harness_h gitrev.h
+mapfile -t core_h < <(headers_in lib/core)
+mapfile -t models_h < <(headers_in lib/models)
+mapfile -t harness_h < <(headers_in lib/harness)
+check_includes lib/core "${core_h[@]}"
+check_includes lib/models "${core_h[@]}" "${models_h[@]}"
+check_includes lib/harness "${core_h[@]}" "${harness_h[@]}" gitrev.h
 
 for f in lib/**/*.c lib/**/*.cc lib/**/*.h bench/**/*.c bench/**/*.h; do
 	n=$(wc -l <"$f")

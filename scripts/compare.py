@@ -238,17 +238,22 @@ def draw_curves(runs, outdir):
 
 # --- compare.md ------------------------------------------------------------------
 
+def md_cell(r, side):
+    """One side's median (min–max, n) of a comparison row, for the Markdown table."""
+    return (f"{fmt(r['median_' + side])} ({fmt(r['min_' + side])}–{fmt(r['max_' + side])}, "
+            f"n={r['n_' + side]})")
+
+
 def md_table(rows, labels):
     out = ["| case | metric | " + " | ".join(labels) + " | ratio | p (U test) | verdict |",
            "|---|---|" + "---|" * len(labels) + "---|---|---|"]
     for r in rows:
-        cell = lambda s: f"{fmt(r['median_' + s])} ({fmt(r['min_' + s])}–{fmt(r['max_' + s])}, n={r['n_' + s]})"  # noqa: E731
         p = "-" if r["p_value"] != r["p_value"] else f"{r['p_value']:.3g}"
         verdict = f"**{r['verdict']}**" if r["verdict"] == "significant" else r["verdict"]
         if r["verdict"] == "significant" and r.get("direction"):
             better = (r["ratio"] < 1) == (r["direction"] == "lower")
             verdict += f", {'better' if better else 'worse'} ({r['direction']} is better)"
-        out.append(f"| `{r['case']}` | {r['metric']} | {cell('a')} | {cell('b')} | "
+        out.append(f"| `{r['case']}` | {r['metric']} | {md_cell(r, 'a')} | {md_cell(r, 'b')} | "
                    f"{r['ratio']:.3f}× | {p} | {verdict} |")
     return out
 

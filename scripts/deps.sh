@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# deps.sh [build|test|bench|compare|report|slurm ...] — install the system packages parbench needs.
+# deps.sh [build|test|bench|compare|report|lint|ci|slurm ...] — install the system packages parbench needs.
 #
 #   build    compilers, make, pkg-config, hwloc and google-benchmark headers
 #   test     build + cmocka; and, best effort, what the compare and report
@@ -8,6 +8,7 @@
 #            effort (optional: the cases that run them are skipped without them)
 #   compare  python3-scipy, gnuplot (make compare)
 #   report   compare + pandoc, chromium, poppler-utils (make report)
+#   lint     clang-format, cppcheck, shellcheck, flake8 (make lint)
 #   ci       valgrind and clang (libFuzzer), for .ci/run's memcheck and fuzz steps
 #   slurm    slurm-wlm and munge, for `make slurm-check` only (never part of
 #            build, test or bench)
@@ -25,11 +26,12 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 usage() {
-	echo "usage: $0 [build|test|bench|compare|report|ci|slurm ...]" >&2
+	echo "usage: $0 [build|test|bench|compare|report|lint|ci|slurm ...]" >&2
 	exit 2
 }
 
 want_build=0 want_test=0 want_bench=0 want_compare=0 want_report=0 want_slurm=0 want_ci=0
+want_lint=0
 [ $# -eq 0 ] && set -- build
 for mode in "$@"; do
 	case "$mode" in
@@ -39,6 +41,7 @@ for mode in "$@"; do
 	compare) want_compare=1 ;;
 	report) want_compare=1 want_report=1 ;;
 	slurm) want_slurm=1 ;;
+	lint) want_lint=1 ;;
 	ci) want_ci=1 ;;
 	-h | --help) usage ;;
 	*)
@@ -47,6 +50,9 @@ for mode in "$@"; do
 		;;
 	esac
 done
+# what missing_report_tools checks: make compare's tools, or make report's too
+report_scope=compare
+[ "$want_report" = 0 ] || report_scope=report
 
 if [ "$(uname -s)" != Linux ]; then
 	echo "deps: parbench needs Linux (pidfd, prctl, /proc, POSIX IPC); this is $(uname -s)." \
@@ -103,7 +109,8 @@ have_scipy() {
 	"$py" -c 'import scipy.stats' >/dev/null 2>&1
 }
 
-# missing_report_tools: print the packages make compare / report lack.
+# missing_report_tools [compare|report]: print the packages make compare
+# (or make report, the default) lacks.
 missing_report_tools() {
 	have_scipy || echo python3-scipy
 	have_cmd gnuplot || echo gnuplot-nox
@@ -132,7 +139,7 @@ if [ "$want_test" = 1 ]; then
 	mapfile -t soft_pkgs < <(missing_report_tools)
 fi
 if [ "$want_compare" = 1 ]; then
-	for p in $(missing_report_tools $([ "$want_report" = 1 ] || echo compare)); do
+	for p in $(missing_report_tools "$report_scope"); do
 		need "$p (make compare/report)" "$p"
 	done
 fi
@@ -171,6 +178,13 @@ if [ "$want_bench" = 1 ]; then
 	fi
 fi
 
+# Lint tools: all four from Debian (ruff is not packaged in Debian 12; flake8 is).
+LINT_TOOLS=(clang-format cppcheck shellcheck flake8)
+if [ "$want_lint" = 1 ]; then
+	for c in "${LINT_TOOLS[@]}"; do
+		check_cmd "$c" "$c"
+	done
+fi
 if [ "$want_ci" = 1 ]; then
 	check_cmd valgrind valgrind
 	check_cmd clang clang
@@ -231,7 +245,10 @@ run_apt() {
 only_optional=0
 [ ${#missing_pkgs[@]} -eq 0 ] && [ ${#soft_pkgs[@]} -eq 0 ] && only_optional=1
 if [ ${#optional_pkgs[@]} -gt 0 ]; then
-	mkdir -p "$(dirname "$tried_mark")" 2>/dev/null && touch "$tried_mark" 2>/dev/null || true
+	# best effort: a read-only home only means the install is tried again
+	if mkdir -p "$(dirname "$tried_mark")" 2>/dev/null; then
+		touch "$tried_mark" 2>/dev/null || true
+	fi
 fi
 
 if ! run_apt -q update >"$log" 2>&1; then
@@ -302,7 +319,12 @@ if [ "$want_bench" = 1 ]; then
 	done
 fi
 if [ "$want_compare" = 1 ]; then
-	mapfile -t -O ${#still[@]} still < <(missing_report_tools $([ "$want_report" = 1 ] || echo compare))
+	mapfile -t -O ${#still[@]} still < <(missing_report_tools "$report_scope")
+fi
+if [ "$want_lint" = 1 ]; then
+	for c in "${LINT_TOOLS[@]}"; do
+		have_cmd "$c" || still+=("$c")
+	done
 fi
 if [ "$want_ci" = 1 ]; then
 	for c in valgrind clang; do

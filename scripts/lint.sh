@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# lint.sh — style and static checks for parbench's C sources.
+# lint.sh — style and static checks for parbench's C, Python and shell code.
 #
 #   scripts/check_layers.sh           the one-way includes of lib/core, lib/models and
 #                                     lib/harness; file and function lengths; no arg[]
 #   clang-format --dry-run --Werror  on lib/**/*.{c,h,cc} bench/**/*.{c,h} tests/*.c
 #   cppcheck (warning, performance, portability) on lib bench tests
+#   flake8 (pyflakes + pycodestyle; .flake8) on every Python file, and
+#   the shellcheck tool on every shell script (*.sh, *.sbatch, a sh/bash #! line)
 #
+# The Python and shell files are the project's files (git ls-files, or every
+# file outside build/ and results/ when the tree is not a git checkout).
+# `make lint` installs the tools first (scripts/deps.sh lint).
 # Every check always runs; the exit status is 1 if any found something
 # (the summary line says which), 2 if a tool is missing.
 # PARBENCH_LINT_ROOT=DIR checks DIR instead of the repository (for testing).
@@ -17,6 +22,8 @@ cd "${PARBENCH_LINT_ROOT:-$root}"
 missing=()
 command -v clang-format >/dev/null 2>&1 || missing+=(clang-format)
 command -v cppcheck >/dev/null 2>&1 || missing+=(cppcheck)
+command -v flake8 >/dev/null 2>&1 || missing+=(flake8)
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "lint.sh: missing: ${missing[*]} (Debian/Ubuntu: apt-get install ${missing[*]})" >&2
 	exit 2
@@ -29,6 +36,36 @@ for d in lib/*/ lib/models/*/ bench/*/; do
 	incs+=("-I${d%/}")
 done
 shopt -u nullglob
+
+# project_files: every file of the checked tree, one a line.
+project_files() {
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git ls-files --cached --others --exclude-standard
+	else
+		find . \( -path ./build -o -path ./results -o -path ./.git \) -prune -o -type f -print |
+			sed 's|^\./||'
+	fi
+}
+
+# Sort the project's files into Python and shell by name, or else by #! line.
+py_files=() sh_files=()
+while IFS= read -r f; do
+	[ -f "$f" ] || continue # deleted in the work tree, not yet in the index
+	case "${f##*/}" in
+	*.py) py_files+=("$f") ;;
+	*.sh | *.sbatch) sh_files+=("$f") ;;
+	*.*) ;;
+	*)
+		first=
+		IFS= read -r first <"$f" || true
+		if [[ $first =~ ^#!.*python ]]; then
+			py_files+=("$f")
+		elif [[ $first =~ ^#!.*[/[:space:]](ba|da)?sh([[:space:]]|$) ]]; then
+			sh_files+=("$f")
+		fi
+		;;
+	esac
+done < <(project_files)
 
 failed=()
 
@@ -62,8 +99,16 @@ if [ ${#dirs[@]} -gt 0 ]; then
 	fi
 fi
 
+if [ ${#py_files[@]} -gt 0 ] && ! flake8 "${py_files[@]}"; then
+	failed+=(flake8)
+fi
+if [ ${#sh_files[@]} -gt 0 ] && ! shellcheck "${sh_files[@]}"; then
+	failed+=(shellcheck)
+fi
+
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "lint.sh: FAILED: ${failed[*]}" >&2
 	exit 1
 fi
-echo "lint.sh: ok (${#files[@]} files formatted; cppcheck clean on ${dirs[*]:-nothing})"
+echo "lint.sh: ok (${#files[@]} files formatted; cppcheck clean on ${dirs[*]:-nothing};" \
+	"flake8 clean on ${#py_files[@]} Python files; shellcheck clean on ${#sh_files[@]} scripts)"

@@ -136,8 +136,9 @@ class Run:
         self.failed = {}  # case -> [reasons]
         failed_reps = set()
         for r in rows:
-            if r["metric"] == "status" and _num(self.raw_path, r["_line"], "value",
-                                                 r["value"]) != 0:
+            if r["metric"] != "status":
+                continue
+            if _num(self.raw_path, r["_line"], "value", r["value"]) != 0:
                 failed_reps.add((r["case"], r["rep"]))
                 self.failed.setdefault(r["case"], []).append(r["unit"])
         for r in rows:

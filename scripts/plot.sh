@@ -61,7 +61,7 @@ elif [ -z "$run_dir" ]; then
 	# written (raw.csv only) is passed over, and so is results/compare/.
 	run_dir=$(
 		for d in results/*/*/; do
-			[ -s "$d/raw.csv" ] && [ -s "$d/summary.csv" ] || continue
+			if [ ! -s "$d/raw.csv" ] || [ ! -s "$d/summary.csv" ]; then continue; fi
 			d=${d%/}
 			printf '%s\t%s\n' "${d##*/}" "$d"
 		done | LC_ALL=C sort | tail -n 1 | cut -f 2

@@ -198,8 +198,8 @@ def machine_table(runs):
              "|---|" + "---|" * len(runs)]
     for label, key in MACHINE_KEYS:
         vals = [r.dir if key is None else r.meta.get(key, "-") for r in runs]
-        lines.append(f"| {label} | " + " | ".join(f"`{esc(v)}`" if key is None else esc(v)
-                                                   for v in vals) + " |")
+        cells = [f"`{esc(v)}`" if key is None else esc(v) for v in vals]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return lines
 
 

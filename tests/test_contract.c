@@ -3,7 +3,8 @@
  * The contract others depend on: the case names (for two synthetic hwloc
  * topologies and every profile, against the committed lists in
  * tests/golden/), and the raw CSV of a few real, fast cases end to end (the
- * header, the metrics every case reports and their units).
+ * header, the metrics every case reports and their units), and one unit per
+ * metric name across experiments (msgs_per_s is msg/s in ipc and tqueue).
  *
  * A changed case name fails here on purpose: renaming a case breaks every
  * plot, comparison and outside check that reads it. If the change is meant,
@@ -144,11 +145,46 @@ static void raw_csv_end_to_end(void **state)
 	unlink(csv);
 }
 
+/* A metric name means one unit in every experiment: the C and CPython
+ * thread queues and an ipc channel all write msgs_per_s in msg/s (status is
+ * not a measurement: its unit column holds ok or the reason). */
+static void msgs_per_s_one_unit(void **state)
+{
+	char csv[] = "/tmp/parbench-units-XXXXXX", cmd[1024];
+	int fd = mkstemp(csv);
+	char *m, *line;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd),
+		 "%s --profile quick --reps 1 --filter "
+		 "'^(tqueue-prodcons/(threads-gil|cpython-threads)/-/p:1/c:1/w:2|"
+		 "ipc-throughput/pipe/-/w:2/msg_bytes:64)$' --csv %s >/dev/null 2>&1",
+		 bin(), csv);
+	assert_int_equal(sh(cmd), 0);
+	m = metrics_of(csv);
+	assert_has(m, "tqueue-prodcons/threads-gil/-/p:1/c:1/w:2,msgs_per_s,msg/s");
+	assert_has(m, "ipc-throughput/pipe/-/w:2/msg_bytes:64,msgs_per_s,msg/s");
+	for (line = strtok(m, "\n"); line; line = strtok(NULL, "\n"))
+		if (strstr(line, ",msgs_per_s,") && !strstr(line, ",msgs_per_s,msg/s"))
+			fail_msg("msgs_per_s in another unit than msg/s: %s", line);
+	free(m);
+	snprintf(cmd, sizeof(cmd),
+		 "grep -v '^#' %s | tail -n +2 | cut -d, -f11,13 | grep -v '^status,' | sort -u | "
+		 "cut -d, -f1 | uniq -d | grep . >&2",
+		 csv);
+	if (sh(cmd) == 0)
+		fail_msg("the metrics above have more than one unit in %s", csv);
+	unlink(csv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(case_names_match_golden),
 		cmocka_unit_test(raw_csv_end_to_end),
+		cmocka_unit_test(msgs_per_s_one_unit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -371,7 +371,7 @@ int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out)
 	static const char *const extras[] = { "calibration_tries", "noisy" };
 	static const char *const extra_units[] = { "count", "flag" };
 	double *const slot[] = { &out->window_ns, &out->gap_ns, &out->hold_ns };
-	double tries, noisy;
+	double tries = 0, noisy = 0;
 	double *const extra_slot[] = { &tries, &noisy };
 	char text[4096] = "", why[200];
 	int rc = run_calibration(ctx, "counter.py", "workload=calibrate", "n=50000", text,

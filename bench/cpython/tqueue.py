@@ -99,7 +99,7 @@ def main():
         got, wall, sent = run_mp(a["p"], a["c"], a["send_ms"] / 1e3)
     if got != sent:
         pb.fail("sent %d items, got %d" % (sent, got))
-    pb.metric("msgs_per_s", got / wall, "1/s")
+    pb.metric("msgs_per_s", got / wall, "msg/s")
     pb.metric("messages", got, "count")
     pb.finish()
 

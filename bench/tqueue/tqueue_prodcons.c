@@ -137,7 +137,7 @@ static int threads_run(struct pb_ctx *ctx, struct tq_job *j, bool gil)
 	if (got != total || sum != total * (total + 1) / 2)
 		return pb_fail(ctx, "%llu of %llu items arrived (or some twice)",
 			       (unsigned long long)got, (unsigned long long)total);
-	pb_metric(ctx, "msgs_per_s", (double)got / wall, "1/s");
+	pb_metric(ctx, "msgs_per_s", (double)got / wall, "msg/s");
 	return 0;
 }
 

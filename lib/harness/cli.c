@@ -7,6 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gbshim.h"
+#include "gitrev.h"
+#ifndef PB_GIT_REV
+#define PB_GIT_REV "unknown"
+#endif
+
 const char cli_usage[] =
 	"usage: parbench [options] [--benchmark_*=...]\n"
 	"\n"
@@ -14,10 +20,14 @@ const char cli_usage[] =
 	"tutorials in C and measures them. Results go to results/<machine>/<UTC>/.\n"
 	"\n"
 	"  --help               this text\n"
-	"  --list               list the experiments (after --filter): name, cases, what it\n"
-	"                       teaches; with --cases, the case names, one per line\n"
+	"  --version            parbench's version, git revision, compiler and\n"
+	"                       google-benchmark version\n"
+	"  --list               list the experiments (after --filter and --exclude): name,\n"
+	"                       cases, what it teaches; with --cases, the case names\n"
 	"  --topo               print the machine's topology and exit\n"
 	"  --filter REGEX       run only cases whose name matches (POSIX extended regex)\n"
+	"  --exclude REGEX      then leave out the cases whose name matches (like\n"
+	"                       google-benchmark's '-' prefix)\n"
 	"  --reps N             repetitions of each case (1..1000; profile default:\n"
 	"                       quick 3, default 5, full 10)\n"
 	"  --pin POLICY         none | compact | scatter | single (default none)\n"
@@ -40,7 +50,7 @@ const char cli_usage[] =
 	"Exit status: 0 all cases passed, 1 a case failed, 2 bad usage, 130 interrupted.\n";
 
 static const char allowed[] =
-	"allowed: --help --list [--cases] --topo --filter REGEX --reps N "
+	"allowed: --help --version --list [--cases] --topo --filter REGEX --exclude REGEX --reps N "
 	"--pin none|compact|scatter|single --profile quick|default|full "
 	"--machine NAME --csv FILE --results DIR --python PATH --resume RUN_DIR "
 	"--summarize RUN_DIR --interleave --benchmark_*";
@@ -48,6 +58,21 @@ static const char allowed[] =
 int cli_default_reps(enum pb_profile p)
 {
 	return p == PROFILE_QUICK ? 3 : p == PROFILE_DEFAULT ? 5 : 10;
+}
+
+const char *cli_compiler(void)
+{
+#ifdef __clang__
+	return "clang " __clang_version__;
+#else
+	return "gcc " __VERSION__;
+#endif
+}
+
+void cli_version(FILE *out)
+{
+	fprintf(out, "parbench %s\ngit_rev: %s\ncompiler: %s\ngbench_version: %s\n", PB_VERSION,
+		PB_GIT_REV, cli_compiler(), gb_version());
 }
 
 /* "--name VALUE" or "--name=VALUE": the value, or NULL when it is missing. */
@@ -175,29 +200,41 @@ static int bad(char *err, size_t len, const char *fmt, const char *what)
 	return 2;
 }
 
+/* --filter's and --exclude's REGEX: true, with err, when it is too costly or
+ * does not compile. */
+static bool regex_refused(const char *name, const char *v, char *err, size_t errlen)
+{
+	const char *why = filter_too_costly(v);
+	regex_t re;
+
+	if (why) {
+		snprintf(err, errlen, "%s: refused, %s", name, why);
+		return true;
+	}
+	if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0) {
+		snprintf(err, errlen, "%s: '%s' is not a valid POSIX extended regular expression",
+			 name, v);
+		return true;
+	}
+	regfree(&re);
+	return false;
+}
+
 static int parse_value_flag(int argc, char **argv, int *i, struct pb_options *o, char *err,
 			    size_t errlen)
 {
 	const char *a = argv[*i], *name = a, *v;
 	char flag[32];
-	regex_t re;
 
 	snprintf(flag, sizeof(flag), "%.*s", (int)strcspn(a, "="), a);
 	name = flag;
 	v = take_value(argc, argv, i, name);
 	if (!v)
 		return bad(err, errlen, "option '%s' needs a value", name);
-	if (strcmp(name, "--filter") == 0) {
-		const char *why = filter_too_costly(v);
-
-		if (why)
-			return bad(err, errlen, "--filter: refused, %s", why);
-		if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
-			return bad(err, errlen,
-				   "--filter: '%s' is not a valid POSIX extended regular expression",
-				   v);
-		regfree(&re);
-		o->filter = v;
+	if (strcmp(name, "--filter") == 0 || strcmp(name, "--exclude") == 0) {
+		if (regex_refused(name, v, err, errlen))
+			return 2;
+		*(name[2] == 'f' ? &o->filter : &o->exclude) = v;
 	} else if (strcmp(name, "--reps") == 0) {
 		if (!parse_reps(v, &o->reps))
 			return bad(err, errlen, "--reps: '%s' is not a whole number from 1 to 1000",
@@ -272,9 +309,9 @@ static int check_combinations(struct pb_options *o, char *err, size_t errlen)
 	if (o->gb_reps)
 		o->reps = o->gb_reps;
 	if ((o->resume || o->summarize) &&
-	    (o->filter || o->reps || o->machine || o->csv || o->python || o->pin != PIN_NONE ||
-	     o->profile != PROFILE_DEFAULT || strcmp(o->results, "results") != 0 ||
-	     (o->resume && o->summarize))) {
+	    (o->filter || o->exclude || o->reps || o->machine || o->csv || o->python ||
+	     o->pin != PIN_NONE || o->profile != PROFILE_DEFAULT ||
+	     strcmp(o->results, "results") != 0 || (o->resume && o->summarize))) {
 		snprintf(err, errlen,
 			 "--resume and --summarize take the run's options from its raw.csv; give "
 			 "it alone");
@@ -285,10 +322,10 @@ static int check_combinations(struct pb_options *o, char *err, size_t errlen)
 
 int cli_parse(int argc, char **argv, struct pb_options *o, char *err, size_t errlen)
 {
-	static const char *const value_flags[] = { "--filter",	 "--reps",    "--pin",
-						   "--profile",	 "--machine", "--csv",
-						   "--results",	 "--python",  "--resume",
-						   "--summarize" };
+	static const char *const value_flags[] = { "--filter", "--exclude",  "--reps",
+						   "--pin",    "--profile",  "--machine",
+						   "--csv",    "--results",  "--python",
+						   "--resume", "--summarize" };
 
 	*o = (struct pb_options){
 		.pin = PIN_NONE, .profile = PROFILE_DEFAULT, .results = "results", .gb_argc = 1
@@ -302,6 +339,10 @@ int cli_parse(int argc, char **argv, struct pb_options *o, char *err, size_t err
 
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			o->help = true;
+			continue;
+		}
+		if (strcmp(a, "--version") == 0) {
+			o->version = true;
 			continue;
 		}
 		if (strcmp(a, "--list") == 0 || strcmp(a, "--topo") == 0) {
@@ -337,6 +378,35 @@ int cli_parse(int argc, char **argv, struct pb_options *o, char *err, size_t err
 		return 2;
 	}
 	return 0;
+}
+
+int cli_select_init(struct cli_select *s, const struct pb_options *o)
+{
+	*s = (struct cli_select){ .has_filter = o->filter != NULL };
+	if (s->has_filter && regcomp(&s->filter, o->filter, REG_EXTENDED | REG_NOSUB) != 0)
+		return s->has_filter = false, -1;
+	if (o->exclude && regcomp(&s->exclude, o->exclude, REG_EXTENDED | REG_NOSUB) != 0) {
+		cli_select_free(s);
+		return -1;
+	}
+	s->has_exclude = o->exclude != NULL;
+	return 0;
+}
+
+bool cli_select_keep(const struct cli_select *s, const char *case_name)
+{
+	if (s->has_filter && regexec(&s->filter, case_name, 0, NULL, 0) != 0)
+		return false;
+	return !s->has_exclude || regexec(&s->exclude, case_name, 0, NULL, 0) != 0;
+}
+
+void cli_select_free(struct cli_select *s)
+{
+	if (s->has_filter)
+		regfree(&s->filter);
+	if (s->has_exclude)
+		regfree(&s->exclude);
+	s->has_filter = s->has_exclude = false;
 }
 
 /* google-benchmark reads BENCHMARK_FILTER, BENCHMARK_REPETITIONS, ... from

@@ -3,19 +3,25 @@
 #ifndef PB_CLI_H
 #define PB_CLI_H
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "harness.h"
 
 #define CLI_MAX_GB_ARGS 64
+#ifndef PB_VERSION
+#define PB_VERSION "0.1.0" /* raw.csv's parbench_version, parbench --version */
+#endif
 
 struct pb_options {
-	bool help, list, topo;
-	bool interleave;    /* --interleave: google-benchmark's random interleaving */
-	bool list_cases;    /* --list --cases: case names instead of experiments */
-	const char *filter; /* POSIX extended regex over case names; NULL: all */
-	int reps;	    /* 0: the profile's default */
+	bool help, list, topo, version;
+	bool interleave;     /* --interleave: google-benchmark's random interleaving */
+	bool list_cases;     /* --list --cases: case names instead of experiments */
+	const char *filter;  /* POSIX extended regex over case names; NULL: all */
+	const char *exclude; /* --exclude: cases it matches are dropped after --filter */
+	int reps;	     /* 0: the profile's default */
 	enum pin_policy pin;
 	enum pb_profile profile;
 	const char *machine;   /* NULL: the host name */
@@ -42,5 +48,22 @@ bool cli_machine_ok(const char *s);
 int cli_check_env(char *err, size_t errlen);
 /* The profile's default repetitions: quick 3, default 5, full 10. */
 int cli_default_reps(enum pb_profile p);
+
+/* The compiler that built parbench: "gcc 12.2.0" or "clang ...". */
+const char *cli_compiler(void);
+/* --version: parbench's version, git revision, compiler and google-benchmark
+ * version, one "key: value" a line (the keys of raw.csv's metadata). */
+void cli_version(FILE *out);
+
+/* The cases the command line selects: --filter keeps, then --exclude drops
+ * (as google-benchmark's '-' prefix does). */
+struct cli_select {
+	regex_t filter, exclude;
+	bool has_filter, has_exclude;
+};
+/* 0, or -1 when a regex does not compile (cli_parse has checked both). */
+int cli_select_init(struct cli_select *s, const struct pb_options *o);
+bool cli_select_keep(const struct cli_select *s, const char *case_name);
+void cli_select_free(struct cli_select *s);
 
 #endif

@@ -24,9 +24,6 @@
 
 #include "csv.h"
 #include "workload.h"
-#ifndef PB_VERSION
-#define PB_VERSION "0.1.0"
-#endif
 #include "gitrev.h"
 #ifndef PB_GIT_REV
 #define PB_GIT_REV "unknown"
@@ -125,11 +122,7 @@ void run_write_metadata(const struct run *r, FILE *f, const char *started, int a
 	csv_meta(f, "kernel", "%s %s %s", u.sysname, u.release, u.machine);
 	os_pretty_name(buf, sizeof(buf));
 	csv_meta(f, "os", "%s", buf);
-#ifdef __clang__
-	csv_meta(f, "compiler", "clang %s", __clang_version__);
-#else
-	csv_meta(f, "compiler", "gcc %s", __VERSION__);
-#endif
+	csv_meta(f, "compiler", "%s", cli_compiler());
 	csv_meta(f, "cflags", "%s", PB_CFLAGS);
 	csv_meta(f, "gbench_version", "%s", gb_version());
 	csv_meta(f, "gbench_build_type", "%s", gb_build_type());
@@ -143,6 +136,7 @@ void run_write_metadata(const struct run *r, FILE *f, const char *started, int a
 	csv_meta(f, "python", "%s", r->cfg.python ? r->cfg.python : "python3 (PATH)");
 	csv_meta(f, "reps", "%d", r->reps);
 	csv_meta(f, "filter", "%s", r->opt.filter ? r->opt.filter : "");
+	csv_meta(f, "exclude", "%s", r->opt.exclude ? r->opt.exclude : "");
 	csv_meta(f, "calibration_ticks_per_ms", "%.1f", cal.ticks_per_ms);
 	csv_meta(f, "calibration_tick_ns", "%.3f", cal.tick_ns);
 	csv_meta(f, "calibration_method", "median of %d runs of %.0f ms on one core", cal.runs,

@@ -71,6 +71,8 @@ static int on_meta(void *arg, const char *key, const char *value, char *err, siz
 		ok = (r->opt.reps = atoi(value)) >= 1 && r->opt.reps <= 1000;
 	else if (strcmp(key, "filter") == 0 && value[0])
 		ok = (r->opt.filter = keep(r, value)) != NULL;
+	else if (strcmp(key, "exclude") == 0 && value[0])
+		ok = (r->opt.exclude = keep(r, value)) != NULL;
 	else if (strcmp(key, "machine") == 0)
 		ok = cli_machine_ok(value) && (r->opt.machine = keep(r, value)) != NULL;
 	else if (strcmp(key, "python") == 0 && strcmp(value, "python3 (PATH)") != 0)

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,21 +27,16 @@
 
 /* ---- main ---- */
 
-static bool keep_case(const regex_t *re, const struct pb_case *c)
-{
-	return !re || regexec(re, c->name, 0, NULL, 0) == 0;
-}
-
-/* Plan every experiment, keep the cases --filter selects, and count them
- * per experiment for --list. */
+/* Plan every experiment, keep the cases --filter and --exclude select, and
+ * count them per experiment for --list. */
 static int plan_cases(struct run *r)
 {
 	struct pb_plan all = { 0 };
+	struct cli_select sel;
 	size_t nexp = 0;
-	regex_t re;
 
-	if (r->opt.filter && regcomp(&re, r->opt.filter, REG_EXTENDED | REG_NOSUB) != 0)
-		return -1; /* cli_parse already checked it */
+	if (cli_select_init(&sel, &r->opt) != 0)
+		return -1; /* cli_parse already checked both */
 	while (r->suites[nexp])
 		nexp++;
 	r->exp_ncases = calloc(nexp + 1, sizeof(*r->exp_ncases));
@@ -56,14 +50,13 @@ static int plan_cases(struct run *r)
 		if (r->suites[e]->plan)
 			r->suites[e]->plan(&all, &r->cfg);
 		for (size_t i = from; i < all.n; i++) {
-			if (!keep_case(r->opt.filter ? &re : NULL, &all.cases[i]))
+			if (!cli_select_keep(&sel, all.cases[i].name))
 				continue;
 			pb_plan_add(&r->plan, &all.cases[i]);
 			r->exp_ncases[e]++;
 		}
 	}
-	if (r->opt.filter)
-		regfree(&re);
+	cli_select_free(&sel);
 	plan_free(&all);
 	return 0;
 }
@@ -127,8 +120,11 @@ static int setup(struct run *r, int argc, char **argv)
 		fprintf(stderr, "parbench: %s\n(see parbench --help)\n", err);
 		return rc;
 	}
-	if (r->opt.help) {
-		fputs(cli_usage, stdout);
+	if (r->opt.help || r->opt.version) {
+		if (r->opt.help)
+			fputs(cli_usage, stdout);
+		else
+			cli_version(stdout);
 		return 0;
 	}
 	if ((rc = cli_check_env(err, sizeof(err))) ||
@@ -291,8 +287,10 @@ int runner_main(int argc, char **argv, const struct pb_experiment *const suites[
 		return 0;
 	}
 	if (r.plan.n == 0) {
-		fprintf(stderr, "parbench: no case matches --filter '%s' (see parbench --list)\n",
-			r.opt.filter ? r.opt.filter : "");
+		fprintf(stderr,
+			"parbench: no case matches --filter '%s'%s%s%s (see parbench --list)\n",
+			r.opt.filter ? r.opt.filter : "", r.opt.exclude ? " --exclude '" : "",
+			r.opt.exclude ? r.opt.exclude : "", r.opt.exclude ? "'" : "");
 		free_run(&r);
 		return 2;
 	}

@@ -8,7 +8,7 @@
 # was tried, DEPS=0 installs nothing, offline is a clear message, a missing
 # required package is named and stops the script.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 passed=0 failed=0
 ok() { echo "[       OK ] $1"; passed=$((passed + 1)); }
 bad() { echo "[  FAILED  ] $1: $2"; failed=$((failed + 1)); }
@@ -63,9 +63,9 @@ STUB
 }
 
 # Everything make bench needs, as fakes; the peers stress-ng and hyperfine too.
-FULL="gcc cc g++ c++ make gnuplot lstopo stress-ng hyperfine"
+FULL=(gcc cc g++ c++ make gnuplot lstopo stress-ng hyperfine)
 export FAKE_PC="hwloc benchmark cmocka"
-world "$tmp/full" $FULL
+world "$tmp/full" "${FULL[@]}"
 # deps [VAR=VALUE...] MODE...: scripts/deps.sh in the world $W, output in $tmp/out
 W="$tmp/full"
 deps() { PATH="$W" scripts/deps.sh "$@" >"$tmp/out" 2>&1; }
@@ -144,4 +144,19 @@ if [ $rc -eq 1 ] && grep -q "install.*libbenchmark-dev" "$APT_LOG" &&
 	grep -q "still missing after install: pkg-config benchmark" "$tmp/out"; then
 	ok "required library: apt-get install, then verified"
 else bad "required library" "exit $rc, apt calls: $(cat "$APT_LOG"), $(cat "$tmp/out")"; fi
+
+# 8. make lint's tools: missing, DEPS=0 names all four; present, quiet
+: >"$APT_LOG"
+DEPS=0 deps lint
+rc=$?
+if [ $rc -eq 0 ] && [ ! -s "$APT_LOG" ] &&
+	grep -q "missing: clang-format cppcheck shellcheck flake8" "$tmp/out"; then
+	ok "lint: the four tools named when missing"
+else bad "lint missing" "exit $rc: $(cat "$tmp/out")"; fi
+world "$tmp/lint" clang-format cppcheck shellcheck flake8
+W="$tmp/lint"
+deps lint
+rc=$?
+if [ $rc -eq 0 ] && [ ! -s "$APT_LOG" ] && [ ! -s "$tmp/out" ]; then ok "lint: all present, quiet"
+else bad "lint present" "exit $rc, apt calls: $(cat "$APT_LOG"), $(cat "$tmp/out")"; fi
 finish

@@ -82,7 +82,7 @@ class Readme(unittest.TestCase):
 
     def test_links_resolve(self):
         links = re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", readme())
-        missing = sorted(l for l in links if not os.path.exists(os.path.join(ROOT, l)))
+        missing = sorted(link for link in links if not os.path.exists(os.path.join(ROOT, link)))
         self.assertEqual(missing, [], "README links to files that do not exist")
 
     def test_no_path_outside_the_clone(self):

@@ -4,7 +4,7 @@
 # stamp is newer. Runs plot.sh from a copy of the tree with a fake gnuplot
 # (nothing is drawn); what it chose is the "plot.sh: run DIR" line.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 passed=0 failed=0
 ok() { echo "[       OK ] $1"; passed=$((passed + 1)); }
 bad() { echo "[  FAILED  ] $1: $2"; failed=$((failed + 1)); }

@@ -10,7 +10,7 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$root"
+cd "$root" || exit 1
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/parbench-report.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -46,7 +46,8 @@ if ! bench/parbench --profile quick --filter '^tasks/(serial|fork)/' --reps 3 --
 	bad "run" "parbench failed: $(tail -3 "$tmp/bench.log")"
 	finish
 fi
-run=$(ls -d "$tmp"/results/rep/*/ | tail -1)
+runs=("$tmp"/results/rep/*/) # sorted: the last is the newest
+run=${runs[-1]}
 run=${run%/}
 
 if "$PYTHON" scripts/report.py --run "$run" >"$tmp/report.log" 2>&1; then
@@ -59,7 +60,7 @@ html="$run/report.html" pdf="$run/report.pdf"
 
 # check HTML: print the page's own verdict line, from inside the browser.
 check_page() {
-	local page=$1 copy="$tmp/check-$(basename "$1")"
+	local page=$1 copy
 	# Same directory as the page, so relative URLs resolve as for the page.
 	copy="$(dirname "$page")/.check-$(basename "$page")"
 	"$PYTHON" - "$page" "$copy" <<'PY'
@@ -172,8 +173,10 @@ rows = list(csv.DictReader(l for l in open(sys.argv[1]) if not l.startswith("#")
 print(len(rows), rows[0]["name"], rows[0]["teaches"][:60])
 PY
 )
+# shellcheck disable=SC2016 # the backquotes are Markdown, not a command
+headline='*Headline.* `speedup` (x), higher is better.'
 if [ "${teach%% *}" = 1 ] && grep -qF "*What it teaches.* ${teach#1 tasks }" "$run/report.md" &&
-	grep -qF '*Headline.* `speedup` (x), higher is better.' "$run/report.md"; then
+	grep -qF "$headline" "$run/report.md"; then
 	ok "report.md takes what tasks teaches and its headline from experiments.csv"
 else bad "experiments.csv" "'$teach' or the headline not in report.md"; fi
 
