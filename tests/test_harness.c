@@ -236,10 +236,10 @@ static void case_names_hold_every_argument(void **state)
 			     .param_value = 0.5 };
 
 	(void)state;
-	snprintf(c.extra, sizeof(c.extra), "n:5");
+	pb_case_name(&c, "n", 5);
 	pb_plan_add(&plan, &c);
 	c.param = NULL;
-	c.extra[0] = '\0';
+	pb_case_unname(&c);
 	c.workload = NULL;
 	pb_plan_add(&plan, &c);
 	assert_string_equal(plan.cases[0].name, "tasks/fork/io/n:5/w:3/task_ms:0.5");
@@ -248,7 +248,8 @@ static void case_names_hold_every_argument(void **state)
 }
 
 /* Named parameters: the ones put in the name come out as "name:value" in
- * the order given, labels as given, and every one reads back by name. */
+ * the order given (a string as given, a tag as its value alone), a new
+ * value keeps its place in the name, and every one reads back by name. */
 static void named_parameters(void **state)
 {
 	struct pb_plan plan = { 0 };
@@ -261,12 +262,16 @@ static void named_parameters(void **state)
 	int64_t v = 0;
 
 	(void)state;
+	c.pin_fixed = true;
+	c.pin = PIN_SCATTER;
 	pb_case_name(&c, "n", 5);
-	pb_case_label(&c, "pin:%s", "scatter");
+	pb_case_name_str(&c, "pin", "scatter");
 	pb_case_set(&c, "hidden", -7);
+	pb_case_tag(&c, "cross", "cross-pu");
 	pb_case_set(&c, "n", 6); /* replaces, does not add */
 	pb_plan_add(&plan, &c);
-	assert_string_equal(plan.cases[0].name, "e/m/io/n:5/pin:scatter/w:3/task_ms:200");
+	assert_string_equal(plan.cases[0].name, "e/m/io/n:6/pin:scatter/cross-pu/w:3/task_ms:200");
+	assert_string_equal(pb_case_str(&plan.cases[0], "pin"), "scatter");
 	assert_int_equal(pb_case_get(&plan.cases[0], "n"), 6);
 	assert_int_equal(pb_case_get(&plan.cases[0], "hidden"), -7);
 	assert_true(pb_case_has(&plan.cases[0], "hidden", &v));

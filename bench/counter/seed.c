@@ -20,12 +20,12 @@
  * before each, on a common tick or not. */
 static void seed_case(struct pb_case *c, int n, bool tick)
 {
-	c->extra[0] = '\0';
+	pb_case_unname(c);
 	pb_case_name(c, "n", n);
 	pb_case_set(c, "sleep_ns", SEED_SLEEP_NS);
 	pb_case_set(c, "sleep_tick", tick);
 	if (tick)
-		pb_case_label(c, "sleep:tick");
+		pb_case_name_str(c, "sleep", "tick");
 }
 
 /* Every variant costs the seed's half a second a repetition: the default

@@ -46,12 +46,12 @@ static void window_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	for (int m = 0; m < modes; m++)
 		for (int g = 0; g < 2; g++)
 			for (int i = 0; i < nwin; i++) {
-				c.extra[0] = '\0';
+				pb_case_unname(&c);
 				if (gaps[g])
 					pb_case_name(&c, "gap_ns", gaps[g]);
 				else
 					pb_case_set(&c, "gap_ns", 0);
-				pb_case_label(&c, "pin:scatter");
+				pb_case_name_str(&c, "pin", "scatter");
 				c.param_value = win[i];
 				/* 30 to 130 ms a repetition at every window (default
 				 * runs 20261130T200841Z, 20261130T204845Z, loaded): the

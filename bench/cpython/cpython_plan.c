@@ -104,7 +104,10 @@ static void plan_convoy(struct pb_plan *plan, const struct pb_config *cfg)
 						   0.02 * n);
 
 			pb_case_name(&c, "n", n);
-			pb_case_label(&c, v ? "sleep_us:1000" : "echo_us:100");
+			if (v)
+				pb_case_name(&c, "sleep_us", 1000);
+			else
+				pb_case_name(&c, "echo_us", 100);
 			pb_case_set(&c, "switch_us", 5000);
 			c.workers = k + 1;
 			c.param = "cpu_threads";
@@ -146,7 +149,7 @@ static void plan_queue_busy(struct pb_plan *plan, const struct pb_config *cfg)
 	for (int b = 0; b < nbusy; b++) {
 		struct pb_case c = py_case("ipc-latency", "cpython-queue-busy", "-", &ipc_prog, 60);
 
-		pb_case_label(&c, "pin:%s", pin_policy_name(PIN_SCATTER));
+		pb_case_name_str(&c, "pin", pin_policy_name(PIN_SCATTER));
 		pb_case_set(&c, "n", queue_busy_trips(cfg));
 		pb_case_set(&c, "msg_bytes", 64);
 		c.workers = 2;
@@ -170,7 +173,7 @@ static void plan_latency(struct pb_plan *plan, const struct pb_config *cfg)
 		for (int m = 0; m < 5; m++) {
 			struct pb_case c = py_case("ipc-latency", models[m], "-", &ipc_prog, 60);
 
-			pb_case_label(&c, "pin:%s", pin_policy_name(pins[p]));
+			pb_case_name_str(&c, "pin", pin_policy_name(pins[p]));
 			int64_t trips = PB_PICK(cfg, 400, 2000, 10000); /* as the C twins' */
 
 			pb_case_set(&c, "n", trips);

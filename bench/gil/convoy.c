@@ -31,7 +31,7 @@ static void convoy_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		for (int k = 0; k <= kmax; k = k < 2 ? k + 1 : 2 * k) {
 			int n = gil_convoy_trips(cfg, k);
 
-			c.extra[0] = '\0';
+			pb_case_unname(&c);
 			pb_case_name(&c, "n", n);
 			pb_case_name(&c, "echo_us", GIL_ECHO_US);
 			c.budget_s = gil_budget(n, GIL_DEFAULT_INTERVAL_US);

@@ -42,7 +42,7 @@ static void interval_plan(struct pb_plan *plan, const struct pb_config *cfg)
 
 		if (cfg->profile == PROFILE_QUICK && us != 1000 && us != 5000)
 			continue;
-		c.extra[0] = '\0';
+		pb_case_unname(&c);
 		pb_case_name(&c, "n", n);
 		pb_case_name(&c, "echo_us", GIL_ECHO_US);
 		pb_case_set(&c, "switch_us", (int64_t)us);

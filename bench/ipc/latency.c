@@ -279,7 +279,7 @@ static void plan_py(struct pb_plan *plan, const struct pb_config *cfg)
 				     .run = latency_py_case,
 				     .budget_s = 90 };
 
-		pb_case_label(&c, "pin:%s", pin_policy_name(PIN_SINGLE));
+		pb_case_name_str(&c, "pin", pin_policy_name(PIN_SINGLE));
 		pb_case_set(&c, "round_trips", PB_PICK(cfg, 400, 10000, 20000));
 		pb_case_set(&c, "channel", models[m]);
 		pb_plan_add(plan, &c);
@@ -299,7 +299,7 @@ static void latency_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				     .pin = pins[p],
 				     .budget_s = 60 };
 
-		pb_case_label(&c, "pin:%s", pin_policy_name(pins[p]));
+		pb_case_name_str(&c, "pin", pin_policy_name(pins[p]));
 		/* default: 2,000 round trips give a p50 and p99 in well under a
 		 * second each (a 5-minute budget on 2 PUs) */
 		int64_t trips = PB_PICK(cfg, 400, 2000, 10000);

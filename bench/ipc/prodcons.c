@@ -119,7 +119,7 @@ static void prodcons_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			      .run = prodcons_case,
 			      .budget_s = 60 };
 
-	pb_case_label(&pc, "tasks:%d", PC_TASKS);
+	pb_case_name(&pc, "tasks", PC_TASKS);
 	/* the seed's tasks in rounds of PC_WORKERS */
 	pc.est_s = 0.05 + (PC_TASKS + PC_WORKERS - 1) / PC_WORKERS * pc.param_value / 1e3;
 	pb_plan_add(plan, &pc);

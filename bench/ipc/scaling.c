@@ -38,7 +38,7 @@ static void scaling_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				 * 5-minute budget on 2 PUs) */
 				if (cfg->profile == PROFILE_DEFAULT && pi != ci && pi + ci != 2)
 					continue;
-				pb_case_label(&c, "c:%d", pc[ci]);
+				pb_case_name(&c, "c", pc[ci]);
 				pb_case_set(&c, "consumers", pc[ci]);
 				pb_case_set(&c, "channel", scaled[m]);
 				pb_case_set(&c, "msg_bytes", 64); /* the workload "64B" */

@@ -170,7 +170,7 @@ static struct channel *mr_queue(struct pb_ctx *ctx, enum mr_model m, struct mana
 
 static int mr_run(struct pb_ctx *ctx, const struct pb_case *c)
 {
-	enum mr_model m = (enum mr_model)pb_case_get(c, "model");
+	enum mr_model m = (enum mr_model)pb_case_get(c, "model_index");
 	size_t n = (size_t)pb_case_get(c, "n");
 	struct pool_opts po = { .topo = pb_cfg(ctx)->topo, .placement = pb_placement(ctx) };
 	struct mr_arg *args = calloc(n, sizeof(*args));
@@ -225,7 +225,7 @@ static void mr_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		struct pb_case x = c;
 
 		x.model = mr_names[m];
-		pb_case_set(&x, "model", m);
+		pb_case_set(&x, "model_index", m);
 		pb_plan_add(plan, &x);
 	}
 }

@@ -229,7 +229,7 @@ static void overhead_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		pb_case_name(&c, "n", n);
 		pb_case_set(&c, "place", place);
 		if (place == PL_CROSS)
-			pb_case_label(&c, "cross-pu");
+			pb_case_tag(&c, "cross", "cross-pu");
 		pb_plan_add(plan, &c);
 	}
 	overhead_busy_plan(plan, cfg);

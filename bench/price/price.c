@@ -161,7 +161,7 @@ static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const s
 
 		if (!(p->pins & (1u << k)))
 			continue;
-		pb_case_label(&c, "pin:%s", pin_policy_name(pins[k]));
+		pb_case_name_str(&c, "pin", pin_policy_name(pins[k]));
 		pb_case_set(&c, "ops", (int64_t)ops);
 		c.est_s = 0.02 + 1.1 * ops * p->op_ns / 1e9;
 		if (!p->pair_only)

@@ -146,7 +146,7 @@ static void tasks_add(struct pb_plan *plan, const struct pb_config *cfg, const c
 		.budget_s = 10.0 + 4.0 * ntasks * ms / 1000.0,
 	};
 
-	pb_case_set(&c, "workload", kind);
+	pb_case_set(&c, "workload_kind", kind);
 	pb_case_name(&c, "n", ntasks); /* the number of tasks, "n:5" */
 	pb_case_set(&c, "model_index", model_index(fn));
 	for (int i = 0; i < nw; i++) {
@@ -207,7 +207,7 @@ static void report_tasks(struct pb_ctx *ctx, const struct tasks_result *r, int n
 static int tasks_case_run(struct pb_ctx *ctx, const struct pb_case *c)
 {
 	struct tasks_spec s = {
-		.workload = (enum workload_kind)pb_case_get(c, "workload"),
+		.workload = (enum workload_kind)pb_case_get(c, "workload_kind"),
 		.ntasks = (int)pb_case_get(c, "n"),
 		.workers = c->workers,
 		.task_ms = c->param_value,
@@ -242,7 +242,7 @@ static int tasks_case_run(struct pb_ctx *ctx, const struct pb_case *c)
 
 /* ---------------------------------------------------------- the summary */
 
-/* A CPython case (bench/cpython/): its own serial, no "workload" param. */
+/* A CPython case (bench/cpython/): its own serial, no "workload_kind" param. */
 static bool is_cpython(const struct pb_case *c)
 {
 	return strncmp(c->model, "cpython-", 8) == 0;

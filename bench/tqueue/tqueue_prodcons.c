@@ -143,7 +143,7 @@ static int threads_run(struct pb_ctx *ctx, struct tq_job *j, bool gil)
 
 static int tq_run(struct pb_ctx *ctx, const struct pb_case *c)
 {
-	int model = (int)pb_case_get(c, "model");
+	int model = (int)pb_case_get(c, "model_index");
 	struct tq_job *j = calloc(1, sizeof(*j));
 	int rc;
 
@@ -187,7 +187,7 @@ static void tq_plan(struct pb_plan *plan, const struct pb_config *cfg)
 					continue;
 				x.model = tqm_names[m];
 				x.workers = counts[p] + counts[k];
-				pb_case_set(&x, "model", m);
+				pb_case_set(&x, "model_index", m);
 				/* processes send for send_ms; threads move n messages
 				 * at about 0.2 us each (default run 20261130T200841Z) */
 				x.est_s = m == TQM_MPQUEUE ? 0.05 + 1.2 * (double)send_ms / 1e3 :

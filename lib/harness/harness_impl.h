@@ -15,6 +15,10 @@ struct pb_plan {
 	size_t n, cap;
 };
 void plan_free(struct pb_plan *plan);
+/* cases.c: cases.csv at path, every parameter of every case of plan (the
+ * pin of a case that fixes none is cfg's). 0, or -1 with a message. */
+#define CASES_SCHEMA_VERSION 1
+int cases_csv_write(const char *path, const struct pb_plan *plan, const struct pb_config *cfg);
 
 struct metric_value {
 	char name[64];
