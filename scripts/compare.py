@@ -153,13 +153,13 @@ def run_points(run, experiment, metric):
             if row["experiment"] == experiment and s:
                 src.append((c, int(row["workers"]), s[1], s[2], s[3]))
     for case, workers, med, lo, hi in src:
-        pts.setdefault(pbdata.strip_sweep(case), []).append((case, workers, med, lo, hi))
+        pts.setdefault(pbdata.strip_sweep(run, case), []).append((case, workers, med, lo, hi))
     out = {}
     for curve, lst in pts.items():
         ws = {w for _, w, *_ in lst}
         byx = {}
         for case, w, med, lo, hi in lst:
-            x = w if len(ws) > 1 else (pbdata.case_part(case, "n") or w)
+            x = w if len(ws) > 1 else (pbdata.case_param(run, case, "n") or w)
             byx[x] = (med, lo, hi)
         out[curve] = byx
     return out

@@ -275,10 +275,19 @@ static void fo_summarize(struct pb_report *rep)
 		       pb_report_median(rep, c[2], "mem_kb_per_task"));
 }
 
+/* io-fanout's parameters (cases.csv's units and types) */
+static const struct pb_param_decl io_fanout_params[] = {
+	{ "sleep_ms", PB_INT, "ms", "how long each of the K waits sleeps" },
+	{ "model_index", PB_INT, "", "the model, an index into the model table" },
+	{ "k", PB_INT, "count", "concurrent waits" },
+	{ NULL },
+};
+
 const struct pb_experiment io_fanout_experiment = {
 	.name = "io-fanout",
 	.summary = "K concurrent sleeps (10 to 10,000): coroutines vs a thread each vs a process "
 		   "each: wall, creation per task, memory",
 	.plan = fo_plan,
 	.summarize = fo_summarize,
+	.params = io_fanout_params,
 };

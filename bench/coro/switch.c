@@ -221,9 +221,17 @@ static void switch_summarize(struct pb_report *rep)
 		       1e3 / s[2].median, 1e3 / s[2].median >= 1 ? "holds" : "does not hold");
 }
 
+/* switch's parameters (cases.csv's units and types) */
+static const struct pb_param_decl switch_params[] = {
+	{ "rounds", PB_INT, "count", "hand-offs" },
+	{ "model_index", PB_INT, "", "the switch, an index into the model table" },
+	{ NULL },
+};
+
 const struct pb_experiment switch_experiment = {
 	.name = "switch",
 	.summary = "one coroutine switch, one thread switch and one process switch on one PU",
 	.plan = switch_plan,
 	.summarize = switch_summarize,
+	.params = switch_params,
 };

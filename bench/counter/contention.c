@@ -237,10 +237,23 @@ static void contention_summarize(struct pb_report *rep)
 	rows_vs_atomic(rep);
 }
 
+/* counter-contention's parameters (cases.csv's units and types) */
+static const struct pb_param_decl counter_contention_params[] = {
+	{ "pin", PB_ENUM, "", "the placement the case fixes" },
+	{ "workload", PB_ENUM, "", "the lock variant" },
+	{ "mode", PB_INT, "", "processes, threads or threads under the GIL, as enum counter_mode" },
+	{ "increments", PB_INT, "count", "increments per worker" },
+	{ "window", PB_STR, "",
+	  "\"cpython\": CPython's window, gap and lock hold, measured each repetition" },
+	{ "window_cpython", PB_INT, "", "1: CPython's window" },
+	{ NULL },
+};
+
 const struct pb_experiment counter_contention_experiment = {
 	.name = "counter-contention",
 	.summary =
 		"W workers on one counter, six variants (and CPython's value-unlocked at W = 2): the cost per increment, against atomic",
 	.plan = contention_plan,
 	.summarize = contention_summarize,
+	.params = counter_contention_params,
 };

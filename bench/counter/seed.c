@@ -105,10 +105,24 @@ static void seed_summarize(struct pb_report *rep)
 	}
 }
 
+/* counter-seed's parameters (cases.csv's units and types) */
+static const struct pb_param_decl counter_seed_params[] = {
+	{ "workload", PB_ENUM, "", "the lock variant" },
+	{ "n", PB_INT, "count", "increments per worker" },
+	{ "window_ns", PB_REAL, "ns", "the gap between load and store" },
+	{ "sleep_ns", PB_INT, "ns", "the sleep before each increment" },
+	{ "sleep_tick", PB_INT, "", "1: the sleeps end on a common tick" },
+	{ "sleep", PB_STR, "", "\"tick\": the sleeps end on a common tick" },
+	{ "mode", PB_INT, "", "processes or threads, as enum counter_mode" },
+	{ "increments", PB_INT, "count", "increments per worker" },
+	{ NULL },
+};
+
 const struct pb_experiment counter_seed_experiment = {
 	.name = "counter-seed",
 	.summary =
 		"the seed's Value('i') += 1 by 10 sleeping workers: how many updates unlocked loses",
 	.plan = seed_plan,
 	.summarize = seed_summarize,
+	.params = counter_seed_params,
 };

@@ -96,10 +96,22 @@ static void window_summarize(struct pb_report *rep)
 	}
 }
 
+/* counter-window's parameters (cases.csv's units and types) */
+static const struct pb_param_decl counter_window_params[] = {
+	{ "pin", PB_ENUM, "", "the placement the case fixes" },
+	{ "workload", PB_ENUM, "", "the lock variant" },
+	{ "window_ns", PB_REAL, "ns", "the gap between load and store" },
+	{ "gap_ns", PB_INT, "ns", "the pause between increments" },
+	{ "mode", PB_INT, "", "processes or threads, as enum counter_mode" },
+	{ "increments", PB_INT, "count", "increments per worker" },
+	{ NULL },
+};
+
 const struct pb_experiment counter_window_experiment = {
 	.name = "counter-window",
 	.summary =
 		"unlocked, 2 workers pinned apart: losses against the window between load and store",
 	.plan = window_plan,
 	.summarize = window_summarize,
+	.params = counter_window_params,
 };

@@ -301,10 +301,37 @@ static void cpython_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	plan_deadlock(plan, cfg);
 }
 
+/* cpython's parameters (cases.csv's units and types) */
+static const struct pb_param_decl cpython_params[] = {
+	{ "n", PB_INT, "count", "tasks, round trips or messages, as the C twin's n" },
+	{ "task_ms", PB_REAL, "ms", "the work of one task" },
+	{ "echo_us", PB_INT, "us", "the echo peer's reply delay" },
+	{ "cpu_threads", PB_INT, "count", "CPU-bound threads beside the IO thread" },
+	{ "switch_us", PB_INT, "us", "the GIL's switch interval" },
+	{ "sleep_us", PB_INT, "us", "the IO thread's sleep" },
+	{ "ms", PB_INT, "ms", "the work of each CPU thread" },
+	{ "pus", PB_INT, "count", "the PUs the threads may use" },
+	{ "msg_bytes", PB_REAL, "B", "the size of one message" },
+	{ "busy_us", PB_REAL, "us", "how long the receiver computes between messages" },
+	{ "sleep_ms", PB_INT, "ms", "how long each wait sleeps" },
+	{ "chunksize", PB_REAL, "count", "tasks a worker takes at once" },
+	{ "tasks", PB_INT, "count", "tasks of one map_async" },
+	{ "lo_ms", PB_INT, "ms", "the shortest task" },
+	{ "hi_ms", PB_INT, "ms", "the longest task" },
+	{ "p", PB_INT, "count", "producers" },
+	{ "c", PB_INT, "count", "consumers" },
+	{ "send_ms", PB_INT, "ms", "how long the producers send" },
+	{ "detect_ms", PB_INT, "ms", "how long the watchdog waits before it calls a deadlock" },
+	{ "rounds", PB_INT, "count", "lock rounds" },
+	{ "pin", PB_ENUM, "", "the placement the case fixes" },
+	{ NULL },
+};
+
 const struct pb_experiment cpython_experiment = {
 	.name = "cpython",
 	.summary = "CPython itself (bench/cpython/*.py) as model cpython-* of each experiment, "
 		   "and the fidelity table",
 	.plan = cpython_plan,
 	.summarize = cpython_fidelity,
+	.params = cpython_params,
 };

@@ -139,10 +139,21 @@ static void convoy_summarize(struct pb_report *rep)
 			  "latency_us_p50");
 }
 
+/* gil-convoy's parameters (cases.csv's units and types) */
+static const struct pb_param_decl gil_convoy_params[] = {
+	{ "n", PB_INT, "count", "IO round trips" },
+	{ "echo_us", PB_INT, "us", "the echo peer's reply delay" },
+	{ "cpu_threads", PB_INT, "count", "CPU-bound threads beside the IO thread" },
+	{ "switch_us", PB_INT, "us", "the GIL's switch interval" },
+	{ "gil", PB_INT, "", "1: the threads run under the GIL" },
+	{ NULL },
+};
+
 const struct pb_experiment gil_convoy_experiment = {
 	.name = "gil-convoy",
 	.summary = "an IO thread next to K CPU threads: under the GIL each blocking call "
 		   "waits about a switch interval",
 	.plan = convoy_plan,
 	.summarize = convoy_summarize,
+	.params = gil_convoy_params,
 };

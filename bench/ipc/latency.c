@@ -398,10 +398,22 @@ static void latency_summarize(struct pb_report *rep)
 	}
 }
 
+/* ipc-latency's parameters (cases.csv's units and types) */
+static const struct pb_param_decl ipc_latency_params[] = {
+	{ "pin", PB_ENUM, "", "the placement the case fixes" },
+	{ "msg_bytes", PB_REAL, "B", "the size of one message" },
+	{ "busy_us", PB_REAL, "us", "how long the receiver computes between messages" },
+	{ "round_trips", PB_INT, "count", "round trips timed" },
+	{ "channel", PB_INT, "", "the channel, as enum ipc_channel" },
+	{ "rounds", PB_INT, "count", "alternating rounds against perf's" },
+	{ NULL },
+};
+
 const struct pb_experiment ipc_latency_experiment = {
 	.name = "ipc-latency",
 	.summary = "ping-pong round trips through every channel kind on one PU and across two, "
 		   "against perf bench sched pipe",
 	.plan = latency_plan,
 	.summarize = latency_summarize,
+	.params = ipc_latency_params,
 };

@@ -254,10 +254,18 @@ static void pingpong_summarize(struct pb_report *rep)
 		buf, strict_at, broken_at);
 }
 
+/* ipc-pingpong's parameters (cases.csv's units and types) */
+static const struct pb_param_decl ipc_pingpong_params[] = {
+	{ "sleep_ms", PB_REAL, "ms", "how long a side sleeps before it answers" },
+	{ "global", PB_INT, "", "1: the value lives in a global shared Value, not a queue" },
+	{ NULL },
+};
+
 const struct pb_experiment ipc_pingpong_experiment = {
 	.name = "ipc-pingpong",
 	.summary = "seed 002: Ping and Pong count to 50 through a Queue (each value once) and "
 		   "through a global (each value twice)",
 	.plan = pingpong_plan,
 	.summarize = pingpong_summarize,
+	.params = ipc_pingpong_params,
 };

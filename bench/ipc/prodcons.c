@@ -125,9 +125,17 @@ static void prodcons_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	pb_plan_add(plan, &pc);
 }
 
+/* ipc-prodcons's parameters (cases.csv's units and types) */
+static const struct pb_param_decl ipc_prodcons_params[] = {
+	{ "tasks", PB_INT, "count", "the number of tasks" },
+	{ "task_ms", PB_REAL, "ms", "the work of one task" },
+	{ NULL },
+};
+
 const struct pb_experiment ipc_prodcons_experiment = {
 	.name = "ipc-prodcons",
 	.summary = "seed 004's producer/consumer: 10 tasks, 4 workers, get_nowait and a done "
 		   "queue, every task exactly once",
 	.plan = prodcons_plan,
+	.params = ipc_prodcons_params,
 };

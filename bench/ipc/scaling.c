@@ -48,9 +48,21 @@ static void scaling_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			}
 }
 
+/* ipc-scaling's parameters (cases.csv's units and types) */
+static const struct pb_param_decl ipc_scaling_params[] = {
+	{ "c", PB_INT, "count", "consumers (in the name)" },
+	{ "producers", PB_INT, "count", "producers" },
+	{ "consumers", PB_INT, "count", "consumers" },
+	{ "channel", PB_INT, "", "the channel, as enum ipc_channel" },
+	{ "msg_bytes", PB_INT, "B", "the size of one message" },
+	{ "send_ms", PB_INT, "ms", "how long the producers send" },
+	{ NULL },
+};
+
 const struct pb_experiment ipc_scaling_experiment = {
 	.name = "ipc-scaling",
 	.summary = "producers x consumers (1, 2, 4 each) of 64 B messages on a Queue and a "
 		   "shared-memory ring",
 	.plan = scaling_plan,
+	.params = ipc_scaling_params,
 };

@@ -288,10 +288,19 @@ static void dl_summarize(struct pb_report *rep)
 		       try.median / ord.median);
 }
 
+/* deadlock's parameters (cases.csv's units and types) */
+static const struct pb_param_decl deadlock_params[] = {
+	{ "detect_ms", PB_INT, "ms", "how long the watchdog waits before it calls a deadlock" },
+	{ "rounds", PB_INT, "count", "lock rounds" },
+	{ "model_index", PB_INT, "", "the model, an index into the model table" },
+	{ NULL },
+};
+
 const struct pb_experiment deadlock_experiment = {
 	.name = "deadlock",
 	.summary = "AB/BA deadlock on purpose, detected by timeout and wait-for graph; lock order "
 		   "and try-lock back-off; RLock vs Lock re-entry",
 	.plan = dl_plan,
 	.summarize = dl_summarize,
+	.params = deadlock_params,
 };

@@ -63,9 +63,16 @@ static void calibration_summarize(struct pb_report *rep)
 	}
 }
 
+/* calibration's parameters (cases.csv's units and types) */
+static const struct pb_param_decl calibration_params[] = {
+	{ "batch", PB_INT, "count", "ticks per google-benchmark iteration" },
+	{ NULL },
+};
+
 const struct pb_experiment calibration_experiment = {
 	.name = "calibration",
 	.summary = "the cost of one tick of cpu work, timed by google-benchmark's own loop",
 	.plan = calibration_plan,
 	.summarize = calibration_summarize,
+	.params = calibration_params,
 };

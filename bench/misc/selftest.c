@@ -156,8 +156,15 @@ static int selftest_run(struct pb_ctx *ctx, const struct pb_case *c)
 	return 0;
 }
 
+/* selftest's parameters (cases.csv's units and types) */
+static const struct pb_param_decl selftest_params[] = {
+	{ "misbehaviour", PB_INT, "", "what the case does wrong, as enum misbehaviour" },
+	{ NULL },
+};
+
 const struct pb_experiment selftest_experiment = {
 	.name = "selftest",
 	.summary = "misbehaving cases for the harness's own tests (PARBENCH_SELFTEST=1)",
 	.plan = selftest_plan,
+	.params = selftest_params,
 };

@@ -255,6 +255,14 @@ static void mr_summarize(struct pb_report *rep)
 		       vr.max, pb_report_median(rep, k[MR_RETURN], "per_task_us"));
 }
 
+/* pool-manager-queue's parameters (cases.csv's units and types) */
+static const struct pb_param_decl pool_manager_queue_params[] = {
+	{ "n", PB_INT, "count", "the number of results" },
+	{ "msg_bytes", PB_INT, "B", "the size of one result" },
+	{ "model_index", PB_INT, "", "the channel, an index into the model table" },
+	{ NULL },
+};
+
 const struct pb_experiment pool_manager_queue_experiment = {
 	.name = "pool-manager-queue",
 	.summary = "Pool workers putting results in a Manager().Queue() (its reference passed "
@@ -262,4 +270,5 @@ const struct pb_experiment pool_manager_queue_experiment = {
 		   "results",
 	.plan = mr_plan,
 	.summarize = mr_summarize,
+	.params = pool_manager_queue_params,
 };

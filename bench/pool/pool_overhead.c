@@ -320,10 +320,22 @@ static void overhead_summarize(struct pb_report *rep)
 	overhead_busy_notes(rep);
 }
 
+/* pool-overhead's parameters (cases.csv's units and types) */
+static const struct pb_param_decl pool_overhead_params[] = {
+	{ "n", PB_INT, "count", "the number of tasks (round trips)" },
+	{ "place", PB_INT, "",
+	  "where the worker runs: the caller's PU, another PU, or the run's stream of W workers" },
+	{ "cross", PB_STR, "", "\"cross-pu\": the worker is on another PU than the caller" },
+	{ "tasks", PB_INT, "count", "tasks of one map_async" },
+	{ "busy_us", PB_REAL, "us", "how long the caller computes while its tasks run" },
+	{ NULL },
+};
+
 const struct pb_experiment pool_overhead_experiment = {
 	.name = "pool-overhead",
 	.summary = "what one no-work task costs: pool round trip, pipe, a process or a thread "
 		   "per task",
 	.plan = overhead_plan,
 	.summarize = overhead_summarize,
+	.params = pool_overhead_params,
 };

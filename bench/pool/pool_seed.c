@@ -93,9 +93,17 @@ static void seed_summarize(struct pb_report *rep)
 		       first_free, start5, wall);
 }
 
+/* pool-seed's parameters (cases.csv's units and types) */
+static const struct pb_param_decl pool_seed_params[] = {
+	{ "n", PB_INT, "count", "the number of tasks" },
+	{ "scale", PB_REAL, "x", "the seed's sleeps, scaled" },
+	{ NULL },
+};
+
 const struct pb_experiment pool_seed_experiment = {
 	.name = "pool-seed",
 	.summary = "the seed's Pool(4) with five apply_async sleeps, as a timeline",
 	.plan = seed_plan,
 	.summarize = seed_summarize,
+	.params = pool_seed_params,
 };

@@ -98,9 +98,16 @@ static void sigkill_summarize(struct pb_report *rep)
 		       ok, bad, left, wall, pe_verdict(ok == 999 && bad == 1 && left == 0));
 }
 
+/* pool-sigkill's parameters (cases.csv's units and types) */
+static const struct pb_param_decl pool_sigkill_params[] = {
+	{ "n", PB_INT, "count", "the number of tasks" },
+	{ NULL },
+};
+
 const struct pb_experiment pool_sigkill_experiment = {
 	.name = "pool-sigkill",
 	.summary = "a worker SIGKILLed in the middle of a map: one error, a new worker, no hang",
 	.plan = sigkill_plan,
 	.summarize = sigkill_summarize,
+	.params = pool_sigkill_params,
 };

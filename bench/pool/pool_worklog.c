@@ -87,10 +87,18 @@ static void worklog_summarize(struct pb_report *rep)
 		       at[0], at[1], on[0], on[1], at[2], at[3], on[2], on[3], wall);
 }
 
+/* pool-worklog's parameters (cases.csv's units and types) */
+static const struct pb_param_decl pool_worklog_params[] = {
+	{ "n", PB_INT, "count", "the number of tasks" },
+	{ "scale", PB_REAL, "x", "the seed's sleeps, scaled" },
+	{ NULL },
+};
+
 const struct pb_experiment pool_worklog_experiment = {
 	.name = "pool-worklog",
 	.summary = "the seed's Pool(2).map(work_log, ...) as a timeline: who takes which item, "
 		   "when",
 	.plan = worklog_plan,
 	.summarize = worklog_summarize,
+	.params = pool_worklog_params,
 };

@@ -201,10 +201,19 @@ static void price_summarize(struct pb_report *rep)
 	price_report_table(rep, families);
 }
 
+/* price's parameters (cases.csv's units and types) */
+static const struct pb_param_decl price_params[] = {
+	{ "pin", PB_ENUM, "", "the placement the pairing fixes" },
+	{ "ops", PB_INT, "count", "operations timed" },
+	{ "rounds", PB_INT, "count", "alternating rounds against the peer" },
+	{ NULL },
+};
+
 const struct pb_experiment price_experiment = {
 	.name = "price",
 	.summary = "what the OS charges per primitive (fork, spawn, threads, switches, syscalls, "
 		   "futex, mutex, atomics, memcpy), each beside its peer tool, paired",
 	.plan = price_plan,
 	.summarize = price_summarize,
+	.params = price_params,
 };

@@ -397,10 +397,21 @@ static void tasks_summarize(struct pb_report *rep)
 	pb_report_cv_note(rep, &(struct pb_case_key){ .experiment = "tasks" }, "wall_s");
 }
 
+/* tasks's parameters (cases.csv's units and types) */
+static const struct pb_param_decl tasks_params[] = {
+	{ "n", PB_INT, "count", "the number of tasks" },
+	{ "task_ms", PB_REAL, "ms", "how long one task sleeps (io) or computes (cpu)" },
+	{ "workload_kind", PB_INT, "",
+	  "the workload as enum workload_kind (the workload column in words)" },
+	{ "model_index", PB_INT, "", "the task runner, an index into the model table" },
+	{ NULL },
+};
+
 const struct pb_experiment tasks_experiment = {
 	.name = "tasks",
 	.summary = "N independent io or cpu tasks on W workers: serial, fork, threads (no GIL, "
 		   "the ideal), threads-gil, pool, coroutines",
 	.plan = tasks_experiment_plan,
 	.summarize = tasks_summarize,
+	.params = tasks_params,
 };

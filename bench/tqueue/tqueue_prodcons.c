@@ -229,10 +229,21 @@ static void tq_summarize(struct pb_report *rep)
 		       rg.min, rg.max);
 }
 
+/* tqueue-prodcons's parameters (cases.csv's units and types) */
+static const struct pb_param_decl tqueue_prodcons_params[] = {
+	{ "p", PB_INT, "count", "producers" },
+	{ "c", PB_INT, "count", "consumers" },
+	{ "n", PB_INT, "count", "messages" },
+	{ "send_ms", PB_INT, "ms", "how long the producers send" },
+	{ "model_index", PB_INT, "", "the queue, an index into the model table" },
+	{ NULL },
+};
+
 const struct pb_experiment tqueue_prodcons_experiment = {
 	.name = "tqueue-prodcons",
 	.summary = "queue.Queue between P producer and C consumer threads, with and without the "
 		   "GIL, against multiprocessing.Queue between processes",
 	.plan = tq_plan,
 	.summarize = tq_summarize,
+	.params = tqueue_prodcons_params,
 };

@@ -8,7 +8,10 @@
  * The rows of a case come in the order of its name: model and workload
  * (their values alone), the parameters the plan put in the name, workers
  * ("w:N"), the swept parameter; then the parameters not in the name, and
- * the pin policy the case runs under. name_key says how a row shows in the
+ * the pin policy the case runs under. The run writes the file before its
+ * first case, and again with its summary: then summary.csv's derived rows
+ * (a case described like another, for a model such as "ideal") have their
+ * rows too. name_key says how a row shows in the
  * name: "=" the value alone, "-" not at all, else "<name_key>:<value>". So
  * the name is the experiment and, joined by '/', the rows that show.
  */
@@ -82,15 +85,31 @@ static void case_rows(FILE *f, const struct pb_case *c, const struct pb_config *
 		write_row(f, c, &(struct row){ c->param, swept, c->param, PB_REAL, "" });
 	}
 	for (int i = 0; i < PB_MAX_PARAMS && c->params[i].name; i++)
-		if (!c->params[i].in_name)
-			param_row(f, c, &c->params[i]);
+		if (!c->params[i].in_name &&
+		    !(c->param && strcmp(c->params[i].name, c->param) == 0))
+			param_row(f, c, &c->params[i]); /* the swept one has its row */
 	if (!pb_case_has(c, "pin", &unused))
 		write_row(f, c,
 			  &(struct row){ "pin", pin_policy_name(c->pin_fixed ? c->pin : cfg->pin),
 					 "-", PB_ENUM, "" });
 }
 
-int cases_csv_write(const char *path, const struct pb_plan *plan, const struct pb_config *cfg)
+/* Whether a derived row's case is one of the plan's or an earlier row's. */
+static bool written_before(const struct pb_plan *plan, const struct pb_report *rep, size_t row)
+{
+	const char *name = rep->rows[row].c.name;
+
+	for (size_t i = 0; i < plan->n; i++)
+		if (strcmp(plan->cases[i].name, name) == 0)
+			return true;
+	for (size_t i = 0; i < row; i++)
+		if (strcmp(rep->rows[i].c.name, name) == 0)
+			return true;
+	return false;
+}
+
+int cases_csv_write(const char *path, const struct pb_plan *plan, const struct pb_report *rep,
+		    const struct pb_config *cfg)
 {
 	FILE *f = fopen(path, "w");
 
@@ -102,6 +121,9 @@ int cases_csv_write(const char *path, const struct pb_plan *plan, const struct p
 	fprintf(f, "%s\n", CASES_HEADER);
 	for (size_t i = 0; i < plan->n; i++)
 		case_rows(f, &plan->cases[i], cfg);
+	for (size_t i = 0; rep && i < rep->nrows; i++)
+		if (!written_before(plan, rep, i))
+			case_rows(f, &rep->rows[i].c, cfg);
 	if (ferror(f) | fclose(f)) {
 		fprintf(stderr, "parbench: %s: %s\n", path, strerror(errno ? errno : EIO));
 		return -1;

@@ -146,12 +146,15 @@ struct pb_report;
 
 /* The registry (bench/main.c) has one row per experiment: its name, what it
  * teaches in one line (for --list and the report), the function that adds
- * its cases to the plan, and the function that writes its findings. */
+ * its cases to the plan, the function that writes its findings, and the
+ * table of its parameters (a case of its plan that sets a parameter the
+ * table lacks aborts the plan, naming both). */
 struct pb_experiment {
 	const char *name;
 	const char *summary;						 /* one line, for --list */
 	void (*plan)(struct pb_plan *plan, const struct pb_config *cfg); /* may be NULL */
 	void (*summarize)(struct pb_report *rep);			 /* may be NULL */
+	const struct pb_param_decl *params; /* its parameters, ended by { NULL } */
 };
 
 /* ---- inside a case ---- */

@@ -411,7 +411,7 @@ int run_open_outputs(struct run *r)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/cases.csv", r->dir);
-	if (cases_csv_write(path, &r->plan, &r->cfg) < 0)
+	if (cases_csv_write(path, &r->plan, NULL, &r->cfg) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/topo.xml", r->dir);
 	if (topo_export_xml(r->cfg.topo, path) < 0)

@@ -67,13 +67,60 @@ static void check_pin(const struct pb_case *n)
 	}
 }
 
+/* The table of the experiment whose plan runs (plan_declare): its cases
+ * are checked against it as they are planned, and carry it. */
+static const struct pb_param_decl *planning;
+
+void plan_declare(const struct pb_param_decl *table)
+{
+	planning = table;
+}
+
+void plan_experiment(struct pb_plan *plan, const struct pb_experiment *e,
+		     const struct pb_config *cfg)
+{
+	if (!e->plan)
+		return;
+	if (!e->params) {
+		fprintf(stderr, "parbench: bug: experiment %s declares no parameters\n", e->name);
+		abort();
+	}
+	plan_declare(e->params);
+	e->plan(plan, cfg);
+	plan_declare(NULL);
+}
+
+static const struct pb_param_decl *decl_in(const struct pb_param_decl *t, const char *name)
+{
+	for (; t && t->name; t++)
+		if (strcmp(t->name, name) == 0)
+			return t;
+	return NULL;
+}
+
 static void check_declared(const struct pb_case *c, const char *name)
 {
-	if (c->declared && !pb_case_decl(c, name)) {
+	const struct pb_param_decl *t = c->declared ? c->declared : planning;
+
+	if (t && !decl_in(t, name)) {
 		fprintf(stderr,
 			"parbench: bug: experiment %s: parameter \"%s\" is not in its table "
 			"(struct pb_param_decl)\n",
 			c->experiment, name);
+		abort();
+	}
+}
+
+/* The swept parameter is declared, and a named parameter of the same name
+ * (which its run function reads) holds the same value. */
+static void check_swept(const struct pb_case *c)
+{
+	int64_t v;
+
+	check_declared(c, c->param);
+	if (pb_case_has(c, c->param, &v) && (double)v != c->param_value) {
+		fprintf(stderr, "parbench: bug: case %s/%s: parameter %s is %lld, swept %g\n",
+			c->experiment, c->model, c->param, (long long)v, c->param_value);
 		abort();
 	}
 }
@@ -85,10 +132,12 @@ void pb_plan_add(struct pb_plan *plan, const struct pb_case *c)
 	int off;
 
 	if (c->param)
-		check_declared(c, c->param);
+		check_swept(c);
 	plan->cases = grow(plan->cases, &plan->cap, plan->n + 1, sizeof(*plan->cases), 64);
 	n = &plan->cases[plan->n++];
 	*n = *c;
+	if (!n->declared)
+		n->declared = planning;
 	if (!n->workload)
 		n->workload = "-";
 	name_extra(n);
@@ -251,10 +300,7 @@ const char *pb_case_str(const struct pb_case *c, const char *name)
 
 const struct pb_param_decl *pb_case_decl(const struct pb_case *c, const char *name)
 {
-	for (const struct pb_param_decl *d = c->declared; d && d->name; d++)
-		if (strcmp(d->name, name) == 0)
-			return d;
-	return NULL;
+	return decl_in(c->declared, name);
 }
 
 const char *pb_type_name(enum pb_type t)

@@ -298,21 +298,16 @@ int resume_open(struct run *r)
 	return 0;
 }
 
-/* --summarize: summary.csv and summary.md from raw.csv alone, and
- * cases.csv from the plan when the run directory has none (a run made
- * before parbench wrote it). */
+/* --summarize: summary.csv, summary.md and cases.csv from raw.csv alone
+ * (a run made before parbench wrote cases.csv gets one). */
 int run_summarize(struct run *r, int argc, char **argv)
 {
-	char path[700];
 	int rc;
 
 	r->human = stdout;
-	snprintf(path, sizeof(path), "%s/cases.csv", r->dir);
-	if (access(path, F_OK) != 0 && cases_csv_write(path, &r->plan, &r->cfg) < 0)
-		return 1;
 	rc = run_write_summary(r, "", argc, argv);
 	fprintf(stderr,
-		"parbench: %s/summary.csv and summary.md rebuilt from raw.csv (%zu of %zu "
+		"parbench: %s/summary.csv, summary.md and cases.csv rebuilt from raw.csv (%zu of %zu "
 		"cases complete)\n",
 		r->dir, r->cases_done, r->plan.n);
 	return rc < 0 ? 1 : 0;

@@ -196,8 +196,7 @@ static int plan_cases(struct run *r)
 	for (size_t e = 0; e < nexp; e++) {
 		size_t from = all.n;
 
-		if (r->suites[e]->plan)
-			r->suites[e]->plan(&all, &r->cfg);
+		plan_experiment(&all, r->suites[e], &r->cfg);
 		for (size_t i = from; i < all.n; i++) {
 			if (!keep_case(r->opt.filter ? &re : NULL, &all.cases[i]))
 				continue;

@@ -259,6 +259,10 @@ int run_write_summary(struct run *r, const char *started, int argc, char **argv)
 		}
 		snprintf(path, sizeof(path), "%s/summary.md", r->dir);
 		write_summary_md(r, path);
+		/* again, now with the derived rows' cases */
+		snprintf(path, sizeof(path), "%s/cases.csv", r->dir);
+		if (cases_csv_write(path, &r->plan, &r->report, &r->cfg) < 0)
+			rc = -1;
 	}
 	for (size_t i = 0; i < r->report.nnotes; i++)
 		fprintf(r->human, "* %s\n", r->report.notes[i]);
