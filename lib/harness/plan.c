@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plan — the list of cases a run may execute, and each case's name and
  * named parameters. A case name is built here and only here, from the
