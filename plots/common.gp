@@ -3,6 +3,12 @@
 # Every plots/*.gp starts with:   load plotdir.'/common.gp'
 # and is run by scripts/plot.sh with these variables (gnuplot -e):
 #   summary  path of the run's summary.csv
+#   params   summary.csv's rows and columns, then param_<name> for every
+#            parameter of the run's cases (scripts/plotdata.py, from
+#            cases.csv); '' when the run has no cases.csv. A script that
+#            reads it says `set datafile columnheaders` and selects by name:
+#            column('param_n'), strcol('param_pin') ('' where the case does
+#            not fix its pin). No script parses a case name.
 #   raw      path of the run's raw.csv
 #   outdir   directory to write <name>.png and <name>.svg into
 #   machine  machine name (from raw.csv metadata)
@@ -29,6 +35,9 @@
 
 if (!exists("summary")) summary = 'summary.csv'
 if (!exists("raw")) raw = 'raw.csv'
+if (!exists("params")) params = ''
+pick_file = summary
+no_params = ': skipped: no cases.csv (parbench --summarize RUN_DIR writes it)'
 if (!exists("outdir")) outdir = '.'
 if (!exists("machine")) machine = 'unknown machine'
 if (!exists("cpu")) cpu = 'unknown cpu'
@@ -87,19 +96,16 @@ set offsets graph 0.04, graph 0.04, graph 0.06, 0
 # --- figures from this run, for captions ------------------------------------
 # Captions state no fixed figure: each number comes from summary.csv.
 #   eval pick("COND")
-# runs stats over the summary and sets pk_n (rows for which the gnuplot
+# runs stats over pick_file (summary.csv; params in a script that reads it) and sets pk_n (rows for which the gnuplot
 # expression COND holds) and pk_med, pk_min, pk_max (columns 13, 12, 14 of
 # the last such row; NaN when there is none: test with have(pk_med)).
 pick(cond) = 'pk_n = 0; pk_med = NaN; pk_min = NaN; pk_max = NaN; ' \
-    .'stats summary using ((('.cond.') ? (pk_n = pk_n + 1, pk_med = column(13), ' \
+    .'stats pick_file using ((('.cond.') ? (pk_n = pk_n + 1, pk_med = column(13), ' \
     .'pk_min = column(12), pk_max = column(14)) : 0), 1) nooutput'
 have(x) = x == x
 # "45 % (42–47)": the last pick's median in format f with unit u, and its
 # min–max over the repetitions.
 pk_fmt(f, u) = sprintf(f.u.' ('.f.'–'.f.')', pk_med, pk_min, pk_max)
-# The experiment's cases with "/<name>:<value>/" in the name: value of name.
-case_num(c, name) = (strstrt(c, '/'.name.':') == 0) ? '' : \
-    (c[strstrt(c, '/'.name.':') + strlen(name) + 2:])[1:strstrt((c[strstrt(c, '/'.name.':') + strlen(name) + 2:]).'/', '/') - 1]
 
 # --- output ----------------------------------------------------------------
 out_formats = "png svg"

@@ -10,19 +10,22 @@
 # CPython's multiprocessing.Value (model cpython-value, bench/cpython/) at 2
 # processes as open points in the processes column, when the run has it.
 # The caption's figures come from this run's summary.csv.
-# Run by scripts/plot.sh, which sets summary, raw, outdir, machine, cpu and
-# plotdir.
+# Run by scripts/plot.sh, which sets params (summary.csv's rows with their
+# cases' parameters), raw, outdir, machine, cpu and plotdir.
 
 if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 load plotdir.'/counter.gpi'
 
 name = 'counter-contention'
+if (params eq '') { print name.no_params; exit }
+set datafile columnheaders
+pick_file = params
 modes = "counter-procs counter-threads"
 
-# Rows of the run's --pin have no "/pin:" in their case name.
-main_row(dummy) = strstrt(strcol(2), '/pin:') == 0
-pin_row(p) = p eq 'run' ? main_row(0) : strstrt(strcol(2), '/pin:'.p.'/') > 0
+# Rows of the run's --pin fix no pin (param_pin is empty).
+main_row(dummy) = strcol('param_pin') eq ''
+pin_row(p) = p eq 'run' ? main_row(0) : strcol('param_pin') eq p
 sel_cost(m, v) = is(3, 'counter-contention') && is(4, m) && is(5, v) \
     && is(10, 'ns_per_increment') && main_row(0)
 sel_lost(m, p) = is(3, 'counter-contention') && is(4, m) && is(5, 'unlocked') \
@@ -35,7 +38,7 @@ pin_ls(p) = p eq 'run' ? 31 : (p eq 'compact' ? 32 : 33)
 n_all = 0
 maxw = 1
 run_pin = ''
-stats summary using (is(3, 'counter-contention') \
+stats params using (is(3, 'counter-contention') \
     ? (n_all = n_all + 1, maxw = column(6) > maxw ? column(6) : maxw, \
        run_pin = (main_row(0) && run_pin eq '') ? strcol(9) : run_pin) : 0, 1) nooutput
 if (n_all == 0) {
@@ -46,14 +49,14 @@ do for [m in modes] {
     list = ''
     do for [v in counter_variants] {
         k = 0
-        stats summary using (sel_cost(m, v) ? (k = k + 1) : 0, 1) nooutput
+        stats params using (sel_cost(m, v) ? (k = k + 1) : 0, 1) nooutput
         if (k > 0) { list = list.' '.v }
     }
     eval sprintf("cost_%s = '%s'", strstrt(m, 'procs') ? 'procs' : 'threads', list)
     list = ''
     do for [p in pins] {
         k = 0
-        stats summary using (sel_lost(m, p) ? (k = k + 1) : 0, 1) nooutput
+        stats params using (sel_lost(m, p) ? (k = k + 1) : 0, 1) nooutput
         if (k > 0) { list = list.' '.p }
     }
     eval sprintf("lost_%s = '%s'", strstrt(m, 'procs') ? 'procs' : 'threads', list)
@@ -156,9 +159,9 @@ do for [fmt in out_formats] {
         } else {
             # (gnuplot 5.4 runs a "plot for" clause with an empty range
             # once: CPython's clauses are left out when it has no rows)
-            P = "for [v in list] summary using (sel_cost(m, v) ? column(6) : NaN):13:12:14 with yerrorlines ls variant_ls(v) title v noenhanced"
+            P = "for [v in list] params using (sel_cost(m, v) ? column(6) : NaN):13:12:14 with yerrorlines ls variant_ls(v) title v noenhanced"
             if (words(pyl) > 0) {
-                P = P.", for [v in pyl] summary using (sel_py(v, 'ns_per_increment') ? column(6) : NaN):13:12:14 with yerrorbars ls py_ls(v) pt py_pt(v) ps 1.8 title py_title(v) noenhanced"
+                P = P.", for [v in pyl] params using (sel_py(v, 'ns_per_increment') ? column(6) : NaN):13:12:14 with yerrorbars ls py_ls(v) pt py_pt(v) ps 1.8 title py_title(v) noenhanced"
             }
             eval 'plot '.P
         }
@@ -179,9 +182,9 @@ do for [fmt in out_formats] {
             plot 1 notitle lc rgb 'white'
             unset label 1
         } else {
-            P = "for [p in list] summary using (sel_lost(m, p) ? column(6) : NaN):13:12:14 with yerrorlines ls pin_ls(p) title pin_title(p) noenhanced"
+            P = "for [p in list] params using (sel_lost(m, p) ? column(6) : NaN):13:12:14 with yerrorlines ls pin_ls(p) title pin_title(p) noenhanced"
             if (c == 0 && py_lost) {
-                P = P.", summary using (sel_py('unlocked', 'lost_pct') ? column(6) : NaN):13:12:14 with yerrorbars ls variant_ls('unlocked') pt 6 ps 1.8 title py_title('unlocked') noenhanced"
+                P = P.", params using (sel_py('unlocked', 'lost_pct') ? column(6) : NaN):13:12:14 with yerrorbars ls variant_ls('unlocked') pt 6 ps 1.8 title py_title('unlocked') noenhanced"
             }
             eval 'plot '.P
         }

@@ -7,7 +7,7 @@
 # this run (model cpython-value; min-max over the repetitions; left out
 # when the run has no CPython) and what the seed's own runs lost (46-60 %,
 # the tutorial's published figure). Every other figure in the caption comes
-# from this run's summary.csv. Run by scripts/plot.sh, which sets summary,
+# from this run's summary.csv. Run by scripts/plot.sh, which sets params,
 # raw, outdir, machine, cpu and plotdir.
 
 if (!exists("plotdir")) plotdir = 'plots'
@@ -15,9 +15,12 @@ load plotdir.'/common.gp'
 load plotdir.'/counter.gpi'
 
 name = 'counter-seed'
+if (params eq '') { print name.no_params; exit }
+set datafile columnheaders
+pick_file = params
 sel(m) = is(3, 'counter-seed') && is(4, m) && is(10, 'lost_pct')
 fmt_ns(x) = x >= 1e6 ? sprintf('%g ms', x / 1e6) : (x >= 1e3 ? sprintf('%g µs', x / 1e3) : sprintf('%g ns', x))
-is_tick(dummy) = strstrt(strcol(2), '/sleep:tick') > 0
+is_tick(dummy) = strcol('param_sleep') eq 'tick'
 # 'unlocked\n1 µs' ... 'unlocked\n1 ms, tick\n20 workers' (as gnuplot
 # source: a double-quoted string with \n in it)
 bar_label(dummy) = strcol(5).'\n'.fmt_ns(column(8)).(is_tick(0) ? ', tick' : '') \
@@ -26,8 +29,8 @@ bar_label(dummy) = strcol(5).'\n'.fmt_ns(column(8)).(is_tick(0) ? ', tick' : '')
 # --- what is there ---------------------------------------------------------
 np = 0
 nt = 0
-stats summary using (sel('counter-procs') ? (np = np + 1) : 0, 1) nooutput
-stats summary using (sel('counter-threads') ? (nt = nt + 1) : 0, 1) nooutput
+stats params using (sel('counter-procs') ? (np = np + 1) : 0, 1) nooutput
+stats params using (sel('counter-threads') ? (nt = nt + 1) : 0, 1) nooutput
 if (np + nt == 0) {
     print name.': skipped: no data'
     exit
@@ -38,7 +41,7 @@ nbars = np > nt ? np : nt
 lead = np > 0 ? 'counter-procs' : 'counter-threads'
 tics = ''
 kl = 0
-stats summary using (sel(lead) \
+stats params using (sel(lead) \
     ? (kl = kl + 1, tics = tics.sprintf('%s"%s" %d', kl > 1 ? ', ' : '', bar_label(0), kl)) \
     : 0, 1) nooutput
 
@@ -55,13 +58,13 @@ seed_desc = 'The workers'
 seed_win = ''
 do for [m in 'counter-procs counter-threads'] {
     c_case = ''
-    stats summary using ((sel_first(m) && c_case eq '') ? (c_case = strcol(2), \
-        c_w = column(6), c_win = column(8)) : 0, 1) nooutput
+    stats params using ((sel_first(m) && c_case eq '') ? (c_case = strcol(2), \
+        c_w = column(6), c_win = column(8), c_n = column('param_n')) : 0, 1) nooutput
     if (c_case ne '') {
         eval pick(sprintf("sel_first('%s') && strcol(2) eq '%s'", m, c_case))
         first = first.(first eq '' ? '' : ', ').(m eq 'counter-procs' ? 'processes ' : 'threads ') \
             .pk_fmt('%.0f', ' %%')
-        seed_desc = sprintf('%d workers, each %s times', c_w, case_num(c_case, 'n'))
+        seed_desc = sprintf('%d workers, each %d times', c_w, c_n)
         seed_win = fmt_ns(c_win)
         if (m eq lead) { lead_first = c_case }
     }
@@ -69,13 +72,13 @@ do for [m in 'counter-procs counter-threads'] {
 # the other unlocked cases: more overlap
 more = ''
 n_more = 0
-stats summary using ((sel(lead) && is(5, 'unlocked') && strcol(2) ne lead_first) \
+stats params using ((sel(lead) && is(5, 'unlocked') && strcol(2) ne lead_first) \
     ? (n_more = n_more + 1, more = more.(n_more == 1 ? '' : (n_more % 3 == 1 ? ";\n    " : '; ')).sprintf('%s%s, %d workers: %.0f %% (%.0f–%.0f)', \
         is_tick(0) ? 'common tick, ' : '', fmt_ns(column(8)), column(6), column(13), column(12), column(14))) \
     : 0, 1) nooutput
 # locked variants and sharded: the most any repetition lost
 locked_max = NaN
-stats summary using ((sel('counter-procs') || sel('counter-threads')) && !is(5, 'unlocked') \
+stats params using ((sel('counter-procs') || sel('counter-threads')) && !is(5, 'unlocked') \
     ? (locked_max = have(locked_max) && locked_max >= column(14) ? locked_max : column(14)) : 0, 1) nooutput
 locked_line = !have(locked_max) ? '' : (locked_max == 0 \
     ? 'Every locked variant and sharded lost nothing, in every repetition.' \
@@ -88,10 +91,10 @@ if (py_have) {
     py_lo = pk_min
     py_hi = pk_max
     py_med = pk_med
-    stats summary using ((is(3, 'counter-seed') && is(4, 'cpython-value') && is(10, 'lost_pct')) \
-        ? (py_case = strcol(2), py_w = column(6)) : 0, 1) nooutput
+    stats params using ((is(3, 'counter-seed') && is(4, 'cpython-value') && is(10, 'lost_pct')) \
+        ? (py_n = column('param_n'), py_w = column(6)) : 0, 1) nooutput
     py_line = sprintf("CPython running the seed's program (cpython-value, %d processes × %s, sleep(0.01)): lost %s (green band).\n", \
-        py_w, case_num(py_case, 'n'), pk_fmt('%.0f', ' %%'))
+        py_w, sprintf('%d', py_n), pk_fmt('%.0f', ' %%'))
 }
 
 page_title = sprintf('parbench counter-seed — %s — %s', machine, cpu)
@@ -132,10 +135,10 @@ do for [fmt in out_formats] {
     kte = 0
     # (only the models the run has: gnuplot warns about a clause with no
     # valid point; the last error bars carry the key's min-max entry)
-    Pp = "summary using (sel('counter-procs') ? (kp = kp + 1) - (nt > 0 ? 0.19 : 0) : NaN):13 with boxes lc rgb '#0072b2' title 'processes (median)', ".\
-        "summary using (sel('counter-procs') ? (kpe = kpe + 1) - (nt > 0 ? 0.19 : 0) : NaN):13:12:14 with yerrorbars lc rgb '#404040' pt 7 ps 0 "
-    Pt = "summary using (sel('counter-threads') ? (kt = kt + 1) + (np > 0 ? 0.19 : 0) : NaN):13 with boxes lc rgb '#d55e00' title 'threads (median)', ".\
-        "summary using (sel('counter-threads') ? (kte = kte + 1) + (np > 0 ? 0.19 : 0) : NaN):13:12:14 with yerrorbars lc rgb '#404040' pt 7 ps 0 "
+    Pp = "params using (sel('counter-procs') ? (kp = kp + 1) - (nt > 0 ? 0.19 : 0) : NaN):13 with boxes lc rgb '#0072b2' title 'processes (median)', ".\
+        "params using (sel('counter-procs') ? (kpe = kpe + 1) - (nt > 0 ? 0.19 : 0) : NaN):13:12:14 with yerrorbars lc rgb '#404040' pt 7 ps 0 "
+    Pt = "params using (sel('counter-threads') ? (kt = kt + 1) + (np > 0 ? 0.19 : 0) : NaN):13 with boxes lc rgb '#d55e00' title 'threads (median)', ".\
+        "params using (sel('counter-threads') ? (kte = kte + 1) + (np > 0 ? 0.19 : 0) : NaN):13:12:14 with yerrorbars lc rgb '#404040' pt 7 ps 0 "
     mm = "title 'min-max over repetitions'"
     eval 'plot '.(np > 0 ? Pp.(nt > 0 ? 'notitle, '.Pt.mm : mm) : Pt.mm)
     unset object 1

@@ -8,17 +8,20 @@
 # (counter-contention, cpython-value, unlocked, 2 processes), a dotted line
 # marks what one v.value += 1 took there per process, and a hatched band its
 # loss. Every figure in the caption comes from this run's summary.csv.
-# Run by scripts/plot.sh, which sets summary, raw, outdir, machine, cpu and
-# plotdir.
+# Run by scripts/plot.sh, which sets params (summary.csv's rows with their
+# cases' parameters), raw, outdir, machine, cpu and plotdir.
 
 if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 load plotdir.'/counter.gpi'
 
 name = 'counter-window'
+if (params eq '') { print name.no_params; exit }
+set datafile columnheaders
+pick_file = params
 modes = "counter-procs counter-threads"
 loops = "tight gap"
-is_gap(dummy) = strstrt(strcol(2), '/gap_ns:') > 0
+is_gap(dummy) = column('param_gap_ns') > 0
 sel(m, l) = is(3, 'counter-window') && is(4, m) && is(5, 'unlocked') && is(10, 'lost_pct') \
     && (l eq 'gap' ? is_gap(0) : !is_gap(0))
 xpos(x) = x > 0 ? x : 10
@@ -36,7 +39,7 @@ list = ''
 do for [m in modes] {
     do for [l in loops] {
         k = 0
-        stats summary using (sel(m, l) ? (k = k + 1) : 0, 1) nooutput
+        stats params using (sel(m, l) ? (k = k + 1) : 0, 1) nooutput
         if (k > 0) { list = list.' '.m.':'.l }
     }
 }
@@ -53,7 +56,7 @@ fmt_win(x) = x == 0 ? 'no window' : (x >= 1000 ? sprintf('%g µs', x / 1e3) : sp
 figs = ''
 do for [s in list] {
     wins = ''
-    stats summary using (sel(m_of(s), l_of(s)) ? (wins = wins.' '.sprintf('%.17g', column(8))) : 0, 1) nooutput
+    stats params using (sel(m_of(s), l_of(s)) ? (wins = wins.' '.sprintf('%.17g', column(8))) : 0, 1) nooutput
     part = ''
     lo = NaN
     hi = NaN
@@ -113,7 +116,7 @@ do for [fmt in out_formats] {
         }
     }
     set label 99 caption at screen 0.05, 0.19 left front font ','.(fmt eq 'svg' ? 11 : 10) noenhanced
-    plot for [s in list] summary using (sel(m_of(s), l_of(s)) ? xpos(column(8)) : NaN):13:12:14 \
+    plot for [s in list] params using (sel(m_of(s), l_of(s)) ? xpos(column(8)) : NaN):13:12:14 \
         with yerrorlines ls series_ls(m_of(s), l_of(s)) title series_title(m_of(s), l_of(s)) noenhanced
     unset arrow 1
     unset label 2

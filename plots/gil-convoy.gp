@@ -16,6 +16,9 @@ if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 
 name = 'gil-convoy'
+if (params eq '') { print name.no_params; exit }
+set datafile columnheaders
+pick_file = params
 exp = 'gil-convoy'
 mods = "threads threads-gil"
 interval_us = 5000
@@ -25,10 +28,10 @@ sel(m, met) = is(3, exp) && is(4, m) && is(10, met)
 # --- what is there ---------------------------------------------------------
 n_all = 0
 kmax = 0
-desc = ''
-stats summary using (is(3, exp) \
+echo_us = NaN
+stats params using (is(3, exp) \
     ? (n_all = n_all + 1, kmax = column(8) > kmax ? column(8) : kmax, \
-       desc = (desc eq '' ? strcol(2) : desc)) : 0, 1) nooutput
+       echo_us = have(echo_us) ? echo_us : column('param_echo_us')) : 0, 1) nooutput
 if (n_all == 0) {
     print name.': skipped: no data'
     exit
@@ -36,7 +39,7 @@ if (n_all == 0) {
 have = ''
 do for [m in mods] {
     k = 0
-    stats summary using (sel(m, 'latency_us_p50') ? (k = k + 1) : 0, 1) nooutput
+    stats params using (sel(m, 'latency_us_p50') ? (k = k + 1) : 0, 1) nooutput
     if (k > 0) { have = have.' '.m }
 }
 py = 'cpython-threads'
@@ -50,18 +53,13 @@ is_lat(dummy) = is(3, exp) && (is(10, 'latency_us_p50') || is(10, 'latency_us_p9
     || is(10, 'overshoot_us_p50'))
 ylo = NaN
 yhi = NaN
-stats summary using (is_lat(0) ? (ylo = have(ylo) && ylo < column(12) ? ylo : column(12), \
+stats params using (is_lat(0) ? (ylo = have(ylo) && ylo < column(12) ? ylo : column(12), \
     yhi = have(yhi) && yhi > column(14) ? yhi : column(14)) : 0, 1) nooutput
 set style line 47 lc rgb '#5e3c99' lw 2 dt 2 pt 8 ps 1.4    # CPython echo
 set style line 48 lc rgb '#b2abd2' lw 2 dt 4 pt 3 ps 1.2    # CPython sleep overshoot
-# "gil-convoy/threads/io/n:500/echo_us:100/w:1/cpu_threads:0" -> "echo_us:100"
-# (the round trips per repetition, n, differ with K: said once, not as the
-# first row's)
-p = strstrt(desc, '/n:')
-q = strstrt(desc, '/w:')
-desc = (p > 0 && q > p) ? desc[p + 1:q - 1] : ''
-p = strstrt(desc, '/')
-if (p > 0) { desc = desc[p + 1:].', n round trips per K' }
+# the first case's echo delay (the round trips per repetition, n, differ
+# with K: said once, not as the first row's)
+desc = have(echo_us) ? sprintf('echo_us:%d, n round trips per K', echo_us) : ''
 
 W = 1400
 H = 560
@@ -86,15 +84,15 @@ do for [fmt in out_formats] {
     # clauses of absent series are left out of the command instead)
     P = "interval_us with lines ls ideal_ls title sprintf('switch interval (%g ms, the default)', interval_us / 1e3)"
     if (words(have) > 0) {
-        P = "for [m in have] summary using (sel(m, 'latency_us_p50') ? column(8) : NaN):13:12:14 with yerrorlines ls ls_of(m) title m.' p50' noenhanced, ".\
-            "for [m in have] summary using (sel(m, 'latency_us_p99') ? column(8) : NaN):13 with linespoints ls ls_of(m) dt 2 title m.' p99' noenhanced, ".P
+        P = "for [m in have] params using (sel(m, 'latency_us_p50') ? column(8) : NaN):13:12:14 with yerrorlines ls ls_of(m) title m.' p50' noenhanced, ".\
+            "for [m in have] params using (sel(m, 'latency_us_p99') ? column(8) : NaN):13 with linespoints ls ls_of(m) dt 2 title m.' p99' noenhanced, ".P
     }
     if (py_echo) {
-        P = P.", summary using (sel_py('io', 'latency_us_p50') ? column(8) : NaN):13:12:14 with yerrorlines ls 47 title model_title(py).' p50' noenhanced".\
-            ", summary using (sel_py('io', 'latency_us_p99') ? column(8) : NaN):13 with linespoints ls 47 dt 3 title model_title(py).' p99' noenhanced"
+        P = P.", params using (sel_py('io', 'latency_us_p50') ? column(8) : NaN):13:12:14 with yerrorlines ls 47 title model_title(py).' p50' noenhanced".\
+            ", params using (sel_py('io', 'latency_us_p99') ? column(8) : NaN):13 with linespoints ls 47 dt 3 title model_title(py).' p99' noenhanced"
     }
     if (py_sleep) {
-        P = P.", summary using (sel_py('sleep', 'overshoot_us_p50') ? column(8) : NaN):13:12:14 with yerrorlines ls 48 title model_title(py).': sleep(1 ms) overshoot p50' noenhanced"
+        P = P.", params using (sel_py('sleep', 'overshoot_us_p50') ? column(8) : NaN):13:12:14 with yerrorlines ls 48 title model_title(py).': sleep(1 ms) overshoot p50' noenhanced"
     }
     eval 'plot '.P
     set key top left opaque vertical Left reverse samplen 3 font ',10'
@@ -108,7 +106,7 @@ do for [fmt in out_formats] {
         plot NaN notitle
         unset label 1
     } else {
-        plot for [m in have] summary using (sel(m, 'cpu_work_cores') ? column(8) : NaN):13:12:14 \
+        plot for [m in have] params using (sel(m, 'cpu_work_cores') ? column(8) : NaN):13:12:14 \
                 with yerrorlines ls ls_of(m) title m noenhanced
     }
     unset multiplot

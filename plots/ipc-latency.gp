@@ -11,15 +11,18 @@ load plotdir.'/common.gp'
 load plotdir.'/ipc.gpi'
 
 name = 'ipc-latency'
-sel(m, pin, met) = is(3, 'ipc-latency') && is(4, m) && strstrt(strcol(2), '/'.pin.'/') > 0 \
+if (params eq '') { print name.no_params; exit }
+set datafile columnheaders
+pick_file = params
+sel(m, pin, met) = is(3, 'ipc-latency') && is(4, m) && strcol('param_pin') eq pin \
     && is(10, met) && is(7, 'msg_bytes')
-has_mean(m) = (sel(m, 'pin:single', 'latency_ns_mean') || sel(m, 'pin:scatter', 'latency_ns_mean')) \
+has_mean(m) = (sel(m, 'single', 'latency_ns_mean') || sel(m, 'scatter', 'latency_ns_mean')) \
     && is(7, 'msg_bytes')
 # CPython's channels the run has, in its order
 py_models = ''
 # (ping-pongs only: the busy queue's param is busy_us, a delivery, not a
 # round trip of msg_bytes)
-stats summary using ((is(3, 'ipc-latency') && is_py(strcol(4)) && is(10, 'latency_ns_mean') \
+stats params using ((is(3, 'ipc-latency') && is_py(strcol(4)) && is(10, 'latency_ns_mean') \
     && is(7, 'msg_bytes') && strstrt(py_models.' ', ' '.strcol(4).' ') == 0) \
     ? (py_models = py_models.' '.strcol(4)) : 0, 1) nooutput
 # and the C models that charge CPython's cost per call (bench/ipc/latency.c,
@@ -28,7 +31,7 @@ lat_models = ipc_models.' manager-queue duplex-py queue-py queue-py-gil'
 list = ''
 do for [m in lat_models.py_models] {
     k = 0
-    stats summary using (has_mean(m) ? (k = k + 1) : 0, 1) nooutput
+    stats params using (has_mean(m) ? (k = k + 1) : 0, 1) nooutput
     if (k > 0) { list = list.' '.m }
 }
 if (words(list) == 0) {
@@ -37,10 +40,10 @@ if (words(list) == 0) {
 }
 # Message sizes: the first drawn channel's, and the channels that differ.
 size0 = NaN
-stats summary using ((strstrt(list.' ', ' '.strcol(4).' ') > 0 && is(3, 'ipc-latency') \
+stats params using ((strstrt(list.' ', ' '.strcol(4).' ') > 0 && is(3, 'ipc-latency') \
     && is(10, 'latency_ns_mean') && !have(size0)) ? (size0 = column(8)) : 0, 1) nooutput
 odd = ''
-stats summary using ((strstrt(list.' ', ' '.strcol(4).' ') > 0 && is(3, 'ipc-latency') \
+stats params using ((strstrt(list.' ', ' '.strcol(4).' ') > 0 && is(3, 'ipc-latency') \
     && is(10, 'latency_ns_mean') && column(8) != size0 && strstrt(odd, strcol(4).' ') == 0) \
     ? (odd = odd.(odd eq '' ? '' : ', ').sprintf('%s %g B', strcol(4), column(8)).' ') : 0, 1) nooutput
 sizes = sprintf('%g B ping-pong', size0).(odd ne '' ? '; '.odd[1:strlen(odd) - 1] : '')
@@ -48,7 +51,7 @@ sizes = sprintf('%g B ping-pong', size0).(odd ne '' ? '; '.odd[1:strlen(odd) - 1
 # x position of a model: its place in list (0: not drawn)
 idx(m) = sum [i = 1:words(list)] (word(list, i) eq m ? i : 0)
 sel_any(pin, met, py) = is(3, 'ipc-latency') && idx(strcol(4)) > 0 && is_py(strcol(4)) == py \
-    && strstrt(strcol(2), '/'.pin.'/') > 0 && is(10, met)
+    && strcol('param_pin') eq pin && is(10, met)
 xt = '('
 do for [i = 1:words(list)] {
     xt = xt.sprintf('"%s" %d', model_title(word(list, i)), i).(i < words(list) ? ', ' : ')')
@@ -69,17 +72,17 @@ do for [fmt in out_formats] {
     eval term_cmd(fmt, 1400, 600)
     set output out_path(name, fmt)
     set multiplot layout 1, 2 title sprintf('parbench ipc-latency (%s) — %s — %s', sizes, machine, cpu) noenhanced
-    do for [pin in 'pin:single pin:scatter'] {
-        set title (pin eq 'pin:single' ? 'both on one PU (PIN_SINGLE)' : 'on different cores (PIN_SCATTER)')
+    do for [pin in 'single scatter'] {
+        set title (pin eq 'single' ? 'both on one PU (PIN_SINGLE)' : 'on different cores (PIN_SCATTER)')
         # (gnuplot 5.4 runs a "plot for" clause with an empty range once:
         # CPython's clauses are left out of the command when it is absent)
-        P = "summary using (sel_any(pin, 'latency_ns_p50', 0) ? idx(strcol(4)) - 0.19 : NaN):($13 / 1e3) with boxes lc rgb '#56b4e9' title 'p50', ".\
-            "summary using (sel_any(pin, 'latency_ns_p99', 0) ? idx(strcol(4)) + 0.19 : NaN):($13 / 1e3) with boxes lc rgb '#d55e00' title 'p99', "
+        P = "params using (sel_any(pin, 'latency_ns_p50', 0) ? idx(strcol(4)) - 0.19 : NaN):($13 / 1e3) with boxes lc rgb '#56b4e9' title 'p50', ".\
+            "params using (sel_any(pin, 'latency_ns_p99', 0) ? idx(strcol(4)) + 0.19 : NaN):($13 / 1e3) with boxes lc rgb '#d55e00' title 'p99', "
         if (n_py > 0) {
-            P = P."summary using (sel_any(pin, 'latency_ns_p50', 1) ? idx(strcol(4)) - 0.19 : NaN):($13 / 1e3) with boxes lc rgb '#56b4e9' fs pattern 4 border lc rgb '#404040' title 'CPython p50', ".\
-                "summary using (sel_any(pin, 'latency_ns_p99', 1) ? idx(strcol(4)) + 0.19 : NaN):($13 / 1e3) with boxes lc rgb '#d55e00' fs pattern 5 border lc rgb '#404040' title 'CPython p99', "
+            P = P."params using (sel_any(pin, 'latency_ns_p50', 1) ? idx(strcol(4)) - 0.19 : NaN):($13 / 1e3) with boxes lc rgb '#56b4e9' fs pattern 4 border lc rgb '#404040' title 'CPython p50', ".\
+                "params using (sel_any(pin, 'latency_ns_p99', 1) ? idx(strcol(4)) + 0.19 : NaN):($13 / 1e3) with boxes lc rgb '#d55e00' fs pattern 5 border lc rgb '#404040' title 'CPython p99', "
         }
-        P = P."summary using ((sel_any(pin, 'latency_ns_mean', 0) || sel_any(pin, 'latency_ns_mean', 1)) ? idx(strcol(4)) : NaN):($13 / 1e3):($12 / 1e3):($14 / 1e3) with yerrorbars pt 7 ps 1.0 lc rgb '#1b1b1b' title 'mean (min–max)'"
+        P = P."params using ((sel_any(pin, 'latency_ns_mean', 0) || sel_any(pin, 'latency_ns_mean', 1)) ? idx(strcol(4)) : NaN):($13 / 1e3):($12 / 1e3):($14 / 1e3) with yerrorbars pt 7 ps 1.0 lc rgb '#1b1b1b' title 'mean (min–max)'"
         eval 'plot '.P
     }
     unset multiplot

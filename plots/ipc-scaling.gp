@@ -5,13 +5,16 @@ load plotdir.'/common.gp'
 load plotdir.'/ipc.gpi'
 
 name = 'ipc-scaling'
-sel(m, c) = is(3, 'ipc-scaling') && is(4, m) && strstrt(strcol(2), '/c:'.c.'/') > 0 \
+if (params eq '') { print name.no_params; exit }
+set datafile columnheaders
+pick_file = params
+sel(m, c) = is(3, 'ipc-scaling') && is(4, m) && strcol('param_c') eq c \
     && is(10, 'msgs_per_s')
 lines = ''
 do for [m in 'queue shm'] {
     do for [c in '1 2 4'] {
         k = 0
-        stats summary using (sel(m, c) ? (k = k + 1) : 0, 1) nooutput
+        stats params using (sel(m, c) ? (k = k + 1) : 0, 1) nooutput
         if (k > 0) { lines = lines.' '.m.':'.c }
     }
 }
@@ -21,7 +24,7 @@ if (words(lines) == 0) {
 }
 # the message size: the rows' workload ("64B")
 msg = ''
-stats summary using ((is(3, 'ipc-scaling') && msg eq '') ? (msg = strcol(5)) : 0, 1) nooutput
+stats params using ((is(3, 'ipc-scaling') && msg eq '') ? (msg = strcol(5)) : 0, 1) nooutput
 kind_of(w) = w[1:strstrt(w, ':') - 1]
 cons_of(w) = w[strstrt(w, ':') + 1:]
 set logscale x 2
@@ -36,7 +39,7 @@ do for [fmt in out_formats] {
     eval term_cmd(fmt, 1000, 560)
     set output out_path(name, fmt)
     set title sprintf('parbench ipc-scaling (%s messages) — %s — %s', msg, machine, cpu) noenhanced
-    plot for [w in lines] summary using (sel(kind_of(w), cons_of(w)) ? column(8) : NaN):13:12:14 \
+    plot for [w in lines] params using (sel(kind_of(w), cons_of(w)) ? column(8) : NaN):13:12:14 \
         with yerrorlines ls ipc_ls(kind_of(w)) lw (0.5 + 0.5 * cons_of(w)) \
         pt (cons_of(w) eq '1' ? 6 : (cons_of(w) eq '2' ? 4 : 8)) ps 1.5 \
         title sprintf('%s, %s consumer%s', kind_of(w), cons_of(w), cons_of(w) eq '1' ? '' : 's')

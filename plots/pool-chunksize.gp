@@ -12,26 +12,29 @@ if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 
 name = 'pool-chunksize'
+if (params eq '') { print name.no_params; exit }
+set datafile columnheaders
+pick_file = params
 sel(m) = is(3, 'chunksize') && is(4, m) && is(10, 'wall_s')
 
 xmax = 1024
-c_case = ''
+c_n = NaN
 # per pool model (pool, cpython-pool): rows, the chunksize 1 / 64 ratio;
 # per default model: its chunksize and wall time
 do for [pm in 'pool cpython-pool'] {
     k = 0
     one = NaN
     c64 = NaN
-    stats summary using (sel(pm) ? (k = k + 1, \
+    stats params using (sel(pm) ? (k = k + 1, \
         one = column(8) == 1 ? column(13) : one, c64 = column(8) == 64 ? column(13) : c64, \
-        c_case = (c_case eq '' ? strcol(2) : c_case), xmax = column(8) > xmax ? column(8) : xmax) : 0, 1) nooutput
+        c_n = have(c_n) ? c_n : column('param_n'), xmax = column(8) > xmax ? column(8) : xmax) : 0, 1) nooutput
     eval sprintf("k_%s = %d", is_py(pm) ? 'py' : 'c', k)
     eval sprintf("ratio_%s = '%s'", is_py(pm) ? 'py' : 'c', (have(one) && have(c64)) \
         ? sprintf('%s: chunksize 1 takes %.1f× as long as 64', is_py(pm) ? 'CPython' : 'C', one / c64) : '')
     kd = 0
     def_cs = NaN
     def_s = NaN
-    stats summary using (sel(pm.'-default') ? (kd = kd + 1, def_cs = column(8), def_s = column(13), \
+    stats params using (sel(pm.'-default') ? (kd = kd + 1, def_cs = column(8), def_s = column(13), \
         xmax = column(8) > xmax ? column(8) : xmax) : 0, 1) nooutput
     # (sprintf of NaN gives "nan", which eval would read as a variable)
     eval sprintf("kd_%s = %d; def_cs_%s = %.17g; def_s_%s = %.17g", is_py(pm) ? 'py' : 'c', kd, \
@@ -41,7 +44,7 @@ if (k_c + k_py == 0) {
     print name.': skipped: no data'
     exit
 }
-ntasks = case_num(c_case, 'n')
+ntasks = have(c_n) ? sprintf('%d', c_n) : ''
 ratio = ratio_c.(ratio_c ne '' && ratio_py ne '' ? "\n" : '').ratio_py
 
 set logscale x 2
@@ -70,16 +73,16 @@ do for [fmt in out_formats] {
     # clauses of absent series are left out of the command instead)
     P = ''
     if (k_c > 0) {
-        P = P.", summary using (sel('pool') ? column(8) : NaN):13:12:14 with yerrorlines ls ls_of('pool') title 'C pool map'"
+        P = P.", params using (sel('pool') ? column(8) : NaN):13:12:14 with yerrorlines ls ls_of('pool') title 'C pool map'"
     }
     if (kd_c > 0) {
-        P = P.", summary using (sel('pool-default') ? column(8) : NaN):13:12:14 with yerrorbars lc rgb '#e69f00' pt 7 ps 1.5 title \"C pool map, Python's default chunksize\""
+        P = P.", params using (sel('pool-default') ? column(8) : NaN):13:12:14 with yerrorbars lc rgb '#e69f00' pt 7 ps 1.5 title \"C pool map, Python's default chunksize\""
     }
     if (k_py > 0) {
-        P = P.", summary using (sel('cpython-pool') ? column(8) : NaN):13:12:14 with yerrorlines ls ls_of('cpython-pool') title 'CPython Pool.map'"
+        P = P.", params using (sel('cpython-pool') ? column(8) : NaN):13:12:14 with yerrorlines ls ls_of('cpython-pool') title 'CPython Pool.map'"
     }
     if (kd_py > 0) {
-        P = P.", summary using (sel('cpython-pool-default') ? column(8) : NaN):13:12:14 with yerrorbars lc rgb '#e69f00' pt 6 ps 1.8 title 'CPython Pool.map, default chunksize'"
+        P = P.", params using (sel('cpython-pool-default') ? column(8) : NaN):13:12:14 with yerrorbars lc rgb '#e69f00' pt 6 ps 1.8 title 'CPython Pool.map, default chunksize'"
     }
     eval 'plot '.P[3:]
     unset label 1

@@ -11,6 +11,9 @@ if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 
 name = 'pool-ordering'
+if (params eq '') { print name.no_params; exit }
+set datafile columnheaders
+pick_file = params
 ord = "map imap imap_unordered"
 xpos(m) = sum [i = 1:words(ord)] (word(ord, i) eq m ? i : 0)
 sel(w, met) = is(3, 'ordering') && column(6) == w && is(10, met) && xpos(strcol(4)) > 0
@@ -21,7 +24,7 @@ wlist = ''
 ymax = 0
 do for [w in "1 2 4 8 16 32 64"] {
     k = 0
-    stats summary using (sel(w + 0, 'wall_s') ? (k = k + 1, \
+    stats params using (sel(w + 0, 'wall_s') ? (k = k + 1, \
         ymax = column(13) > ymax ? column(13) : ymax) : 0, 1) nooutput
     if (k > 0) {
         wlist = wlist.' '.w
@@ -32,11 +35,11 @@ if (words(wlist) == 0) {
     exit
 }
 seed = 0
-stats summary using (is(3, 'ordering') && is(10, 'seed') ? (seed = column(13)) : 0, 1) nooutput
-# the number of tasks, from a case name ("ordering/map/-/n:16/w:4")
-o_case = ''
-stats summary using ((is(3, 'ordering') && o_case eq '') ? (o_case = strcol(2)) : 0, 1) nooutput
-ntasks = case_num(o_case, 'n')
+stats params using (is(3, 'ordering') && is(10, 'seed') ? (seed = column(13)) : 0, 1) nooutput
+# the number of tasks: the cases' parameter n
+o_n = NaN
+stats params using ((is(3, 'ordering') && !have(o_n)) ? (o_n = column('param_n')) : 0, 1) nooutput
+ntasks = have(o_n) ? sprintf('%d', o_n) : ''
 
 npanels = words(wlist)
 W = npanels == 1 ? 800 : 560 * npanels + 80
@@ -57,20 +60,20 @@ do for [fmt in out_formats] {
         machine, cpu, ntasks ne '' ? ntasks : 'the', seed) noenhanced
     do for [wi = 1:npanels] {
         w = word(wlist, wi) + 0
-        stats summary using (sel(w, 'shortest_task_s') ? (lo = column(13)) : 0, 1) nooutput
-        stats summary using (sel(w, 'longest_task_s') ? (hi = column(13)) : 0, 1) nooutput
-        stats summary using (sel(w, 'task0_s') ? (t0 = column(13)) : 0, 1) nooutput
+        stats params using (sel(w, 'shortest_task_s') ? (lo = column(13)) : 0, 1) nooutput
+        stats params using (sel(w, 'longest_task_s') ? (hi = column(13)) : 0, 1) nooutput
+        stats params using (sel(w, 'task0_s') ? (t0 = column(13)) : 0, 1) nooutput
         set title sprintf('%d workers%s', w, (ntasks ne '' && w >= ntasks + 0) ? ' (every task starts at once)' : '')
         set arrow 1 from graph 0, first lo * 1e3 to graph 1, first lo * 1e3 nohead lc rgb '#009e73' dt 2 lw 1.5
         set arrow 2 from graph 0, first t0 * 1e3 to graph 1, first t0 * 1e3 nohead lc rgb '#0072b2' dt 3 lw 1.5
         set arrow 3 from graph 0, first hi * 1e3 to graph 1, first hi * 1e3 nohead lc rgb '#8c8c8c' dt 2 lw 1.5
-        plot summary using (sel(w, 'first_result_s') ? xpos(strcol(4)) - 0.18 : NaN):(column(13) * 1e3) \
+        plot params using (sel(w, 'first_result_s') ? xpos(strcol(4)) - 0.18 : NaN):(column(13) * 1e3) \
                 with boxes lc rgb '#009e73' title 'first result', \
-            summary using (sel(w, 'first_result_s') ? xpos(strcol(4)) - 0.18 : NaN):(column(13) * 1e3): \
+            params using (sel(w, 'first_result_s') ? xpos(strcol(4)) - 0.18 : NaN):(column(13) * 1e3): \
                 (column(12) * 1e3):(column(14) * 1e3) with yerrorbars lc rgb '#404040' pt 7 ps 0 notitle, \
-            summary using (sel(w, 'wall_s') ? xpos(strcol(4)) + 0.18 : NaN):(column(13) * 1e3) \
+            params using (sel(w, 'wall_s') ? xpos(strcol(4)) + 0.18 : NaN):(column(13) * 1e3) \
                 with boxes lc rgb '#b8dcd0' title 'all results', \
-            summary using (sel(w, 'wall_s') ? xpos(strcol(4)) + 0.18 : NaN):(column(13) * 1e3): \
+            params using (sel(w, 'wall_s') ? xpos(strcol(4)) + 0.18 : NaN):(column(13) * 1e3): \
                 (column(12) * 1e3):(column(14) * 1e3) with yerrorbars lc rgb '#404040' pt 7 ps 0 notitle, \
             NaN with lines lc rgb '#009e73' dt 2 lw 1.5 title sprintf('shortest task (%.1f ms)', lo * 1e3), \
             NaN with lines lc rgb '#0072b2' dt 3 lw 1.5 title sprintf('task 0 (%.1f ms)', t0 * 1e3), \

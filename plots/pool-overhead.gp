@@ -15,8 +15,11 @@ if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 
 name = 'pool-overhead'
+if (params eq '') { print name.no_params; exit }
+set datafile columnheaders
+pick_file = params
 order = "pipe@same pool@same threads@same fork@same pipe@cross pool@cross pool-map@stream threads@stream fork@stream"
-grp(d) = strstrt(strcol(2), 'cross-pu') > 0 ? 'cross' : (column(6) == 1 ? 'same' : 'stream')
+grp(d) = strcol('param_cross') eq 'cross-pu' ? 'cross' : (column(6) == 1 ? 'same' : 'stream')
 key(d) = strcol(4).'@'.grp(d)
 sel(k) = is(3, 'pool-overhead') && is(10, 'per_task_us') && key(0) eq k
 model_of(k) = k[1:strstrt(k, '@') - 1]
@@ -31,7 +34,7 @@ ymax = 1
 wstream = 0
 do for [k in order] {
     n = 0
-    stats summary using (sel(k) ? (n = n + 1, med = column(13), w = column(6), \
+    stats params using (sel(k) ? (n = n + 1, med = column(13), w = column(6), \
         ymax = column(14) > ymax ? column(14) : ymax) : 0, 1) nooutput
     if (n > 0) {
         present = present.' '.k
@@ -77,11 +80,11 @@ do for [fmt in out_formats] {
     eval term_cmd(fmt, 1000, 600)
     set output out_path(name, fmt)
     set title sprintf("pool-overhead — %s — %s — no work per task\n%s", machine, cpu, ratios) noenhanced
-    plot summary using (sel(key(0)) ? xpos(key(0)) : NaN):13:(rgb(strcol(4))) \
+    plot params using (sel(key(0)) ? xpos(key(0)) : NaN):13:(rgb(strcol(4))) \
             with boxes lc rgb variable notitle, \
-        summary using (sel(key(0)) ? xpos(key(0)) : NaN):13:12:14 \
+        params using (sel(key(0)) ? xpos(key(0)) : NaN):13:12:14 \
             with yerrorbars lc rgb '#404040' pt 7 ps 0 notitle, \
-        summary using (sel(key(0)) ? xpos(key(0)) : NaN):(column(14) * 1.5): \
+        params using (sel(key(0)) ? xpos(key(0)) : NaN):(column(14) * 1.5): \
             (sprintf('%.1f µs', column(13))) with labels font ',10' notitle
     set output
     print 'wrote ', out_path(name, fmt)

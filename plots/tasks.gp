@@ -12,6 +12,9 @@ if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 
 name = 'tasks'
+if (params eq '') { print name.no_params; exit }
+set datafile columnheaders
+pick_file = params
 wls = "io cpu"              # columns, left to right
 mets = "wall_s speedup"     # rows, top to bottom
 met_label(met) = met eq 'wall_s' ? 'wall time (s)' : (met eq 'speedup' ? 'speedup (× serial)' : met)
@@ -25,7 +28,7 @@ met_title(met) = met eq 'wall_s' ? 'wall time' : met
 n_all = 0
 n_none = 0
 first_pin = ''
-stats summary using (is(3, 'tasks') \
+stats params using (is(3, 'tasks') \
     ? (first_pin = (n_all == 0 ? strcol(9) : first_pin), \
        n_all = n_all + 1, n_none = n_none + is(9, 'none')) : 0, 1) nooutput
 if (n_all == 0) {
@@ -35,24 +38,25 @@ if (n_all == 0) {
 pinsel = n_none > 0 ? 'none' : first_pin
 # the models of the run's tasks rows (not ideal), in the run's order
 tmodels = ''
-stats summary using ((is(3, 'tasks') && !is(4, 'ideal') \
+stats params using ((is(3, 'tasks') && !is(4, 'ideal') \
     && strstrt(tmodels.' ', ' '.strcol(4).' ') == 0) ? (tmodels = tmodels.' '.strcol(4)) : 0, 1) nooutput
 
 # Each workload's sweep is at one task length, the shortest the run has for
 # it: the full profile also runs the seeds' 1 s io tasks at one point, which
 # would otherwise land on the sweep's curve.
 do for [wl in wls] {
-    stats summary using ((is(3, 'tasks') && is(5, wl)) ? column(8) : NaN) nooutput
+    stats params using ((is(3, 'tasks') && is(5, wl)) ? column(8) : NaN) nooutput
     eval sprintf("tms_%s = %g", wl, STATS_records > 0 ? STATS_min : 0)
 }
 sel(wl, m, met) = is(3, 'tasks') && is(4, m) && is(5, wl) && is(10, met) \
     && is(9, pinsel) && column(8) == value('tms_'.wl)
 
 # Per panel: which models have rows (have_<wl>_<met>), whether ideal has
-# (ideal_<wl>_<met>). Per workload: a description from the first row's case
-# ("tasks/<model>/<wl>/n:5/w:1/task_ms:200") and param columns, and the
+# (ideal_<wl>_<met>). Per workload: a description from the first row's
+# parameters (n, and the swept one: "5 tasks, task_ms=200"), and the
 # largest worker count (maxw_<wl>).
 n_any = 0
+c_n = NaN
 do for [wl in wls] {
     desc = ''
     wmax = 1
@@ -60,26 +64,20 @@ do for [wl in wls] {
         list = ''
         do for [m in tmodels] {
             k = 0
-            stats summary using (sel(wl, m, met) \
-                ? (k = k + 1, c_case = strcol(2), c_param = strcol(7), c_pval = strcol(8), \
+            stats params using (sel(wl, m, met) \
+                ? (k = k + 1, c_n = column('param_n'), c_param = strcol(7), c_pval = strcol(8), \
                    wmax = column(6) > wmax ? column(6) : wmax) : 0, 1) nooutput
             if (k > 0) {
                 list = list.' '.m
                 if (desc eq '') {
-                    p = strstrt(c_case, '/n:')
-                    ntasks = ''
-                    if (p > 0) {
-                        rest = c_case[p + 3:]
-                        q = strstrt(rest, '/')
-                        ntasks = q > 0 ? rest[1:q - 1] : rest
-                    }
+                    ntasks = have(c_n) ? sprintf('%d', c_n) : ''
                     desc = (ntasks ne '' ? ntasks.' tasks' : '') \
                         .((c_param ne '' && c_param ne '-') ? (ntasks ne '' ? ', ' : '').c_param.'='.c_pval : '')
                 }
             }
         }
         k = 0
-        stats summary using (sel(wl, 'ideal', met) \
+        stats params using (sel(wl, 'ideal', met) \
             ? (k = k + 1, wmax = column(6) > wmax ? column(6) : wmax) : 0, 1) nooutput
         eval sprintf("have_%s_%s = '%s'", wl, met, list)
         eval sprintf("ideal_%s_%s = %d", wl, met, k > 0)
@@ -156,7 +154,7 @@ do for [fmt in out_formats] {
                     plot for [m in list] summary \
                             using (sel(wl, m, met) ? column(6) : NaN):13:12:14 \
                             with yerrorlines ls ls_of(m) title model_title(m) noenhanced, \
-                        summary using (sel(wl, 'ideal', met) ? column(6) : NaN):13 \
+                        params using (sel(wl, 'ideal', met) ? column(6) : NaN):13 \
                             with lines ls ideal_ls title 'ideal'
                 } else {
                     plot for [m in list] summary \

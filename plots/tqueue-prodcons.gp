@@ -6,14 +6,16 @@ if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 
 name = 'tqueue-prodcons'
-sel(m, c) = is(3, 'tqueue-prodcons') && is(4, m) && strstrt(strcol(2), '/c:'.c.'/') > 0 \
+if (params eq '') { print name.no_params; exit }
+set datafile columnheaders
+pick_file = params
+sel(m, c) = is(3, 'tqueue-prodcons') && is(4, m) && strcol('param_c') eq c \
     && is(10, 'msgs_per_s')
-prod(s) = int(s[strstrt(s, '/p:') + 3:strstrt(s, '/c:') - 1])
 lines = ''
 do for [m in 'threads threads-gil mp-queue'] {
     do for [c in '1 2 4'] {
         k = 0
-        stats summary using (sel(m, c) ? (k = k + 1) : 0, 1) nooutput
+        stats params using (sel(m, c) ? (k = k + 1) : 0, 1) nooutput
         if (k > 0) { lines = lines.' '.m.':'.c }
     }
 }
@@ -36,7 +38,7 @@ do for [fmt in out_formats] {
     eval term_cmd(fmt, 1000, 560)
     set output out_path(name, fmt)
     set title sprintf('parbench tqueue-prodcons — %s — %s', machine, cpu)
-    plot for [w in lines] summary using (sel(model_of(w), cons_of(w)) ? prod(strcol(2)) : NaN):13:12:14 \
+    plot for [w in lines] params using (sel(model_of(w), cons_of(w)) ? column('param_p') : NaN):13:12:14 \
         with yerrorlines lc rgb colour(model_of(w)) lw (0.5 + 0.5 * cons_of(w)) \
         pt (cons_of(w) eq '1' ? 6 : (cons_of(w) eq '2' ? 4 : 8)) ps 1.5 \
         title sprintf('%s, %s consumer%s', model_of(w), cons_of(w), cons_of(w) eq '1' ? '' : 's')

@@ -145,7 +145,7 @@ def curve_metric(runs, experiment):
 
 
 def run_points(run, experiment, metric):
-    """{curve: {x: (median, min, max)}} from summary.csv (or raw.csv)."""
+    """{curve (curve_of): {x: (median, min, max)}} from summary.csv (or raw.csv)."""
     pts = {}
     rows = run.summary_rows(experiment, metric)
     if rows:
@@ -157,24 +157,28 @@ def run_points(run, experiment, metric):
             if row["experiment"] == experiment and s:
                 src.append((c, int(row["workers"]), s[1], s[2], s[3]))
     for case, workers, med, lo, hi in src:
-        pts.setdefault(pbdata.strip_sweep(case), []).append((case, workers, med, lo, hi))
+        pts.setdefault(curve_of(run, case), []).append((case, workers, med, lo, hi))
     out = {}
     for curve, lst in pts.items():
         ws = {w for _, w, *_ in lst}
         byx = {}
         for case, w, med, lo, hi in lst:
-            x = w if len(ws) > 1 else (pbdata.case_part(case, "n") or w)
+            x = w if len(ws) > 1 else (pbdata.case_param(run, case, "n") or w)
             byx[x] = (med, lo, hi)
         out[curve] = byx
     return out
 
 
+def curve_of(run, case):
+    """A curve: (workload, model, the case's name without n and workers), from cases.csv."""
+    c = pbdata.case_of(run, case)
+    return (c.get("workload", ""), c.get("model", ""), pbdata.strip_sweep(run, case))
+
+
 def curve_sort_key(curve):
     order = ["serial", "fork", "threads", "threads-gil", "pool", "ideal"]
-    parts = curve.split("/")
-    model = parts[1] if len(parts) > 1 else ""
-    wl = parts[2] if len(parts) > 2 else ""
-    return (wl, order.index(model) if model in order else len(order), curve)
+    wl, model, name = curve
+    return (wl, order.index(model) if model in order else len(order), name)
 
 
 def draw_curves(runs, outdir):
@@ -220,7 +224,7 @@ def draw_curves(runs, outdir):
              "xlabel": "workers" if anyx else "tasks",
              "ylabel": f"{metric} ({unit})" if unit else metric}
         for i, c in enumerate(curves, 1):
-            v[f"ptitle_{i}"] = c
+            v[f"ptitle_{i}"] = c[2]
         for j, r in enumerate(runs, 1):
             v[f"rlabel_{j}"] = (f"{r.machine} — {r.cpu}, {r.meta.get('pus', '?')} PUs, "
                                 f"pin {r.meta.get('pin', '?')}, {r.meta.get('profile', '?')}")

@@ -267,14 +267,73 @@ def describe(runs, experiment):
     return None
 
 
-def strip_sweep(case):
-    """The case name without its n: and w: parts: one curve's identity."""
-    return "/".join(p for p in case.split("/") if not re.match(r"^[nw]:\d+$", p))
+CASES_HEADER = "case,experiment,parameter,value,unit,type,name_key".split(",")
+_CONVERT = {"integer": int, "real": float}
 
 
-def case_part(case, key):
-    m = re.search(rf"(?:^|/){key}:(\d+)(?:/|$)", case)
-    return int(m.group(1)) if m else None
+class Case:
+    """One case's rows of cases.csv: its parameters, typed, in name order."""
+
+    def __init__(self, name, experiment):
+        self.name = name
+        self.experiment = experiment
+        self.rows = []  # (parameter, value, unit, type, name_key), as in cases.csv
+        self.params = {}  # parameter -> int, float or str
+
+    def get(self, parameter, default=None):
+        return self.params.get(parameter, default)
+
+    def name_without(self, *drop):
+        """The case's name built from its rows, leaving out the parameters drop."""
+        parts = [self.experiment]
+        for p, v, _unit, _type, key in self.rows:
+            if key == "-" or p in drop:
+                continue
+            parts.append(v if key == "=" else f"{key}:{v}")
+        return "/".join(parts)
+
+
+def read_cases(run_dir):
+    """{case name: Case} from RUN_DIR/cases.csv (README, "cases.csv")."""
+    path = os.path.join(run_dir, "cases.csv")
+    if not os.path.exists(path):
+        raise DataError(f"{path}: not found (a run made before parbench wrote it: "
+                        f"`bench/parbench --summarize {run_dir}` writes it)")
+    _meta, rows = read_table(path, CASES_HEADER, "cases.csv")
+    cases = {}
+    for r in rows:
+        c = cases.get(r["case"]) or cases.setdefault(r["case"], Case(r["case"], r["experiment"]))
+        conv = _CONVERT.get(r["type"], str)
+        value = _num(path, r["_line"], "value", r["value"], conv) if conv is not str \
+            else r["value"]
+        c.rows.append((r["parameter"], r["value"], r["unit"], r["type"], r["name_key"]))
+        c.params[r["parameter"]] = value
+    return cases
+
+
+def run_cases(run):
+    """The Run's cases.csv, read once."""
+    if not hasattr(run, "_cases"):
+        run._cases = read_cases(run.dir)
+    return run._cases
+
+
+def case_of(run, case):
+    """The Case named case in run's cases.csv; DataError when it has none."""
+    c = run_cases(run).get(case)
+    if c is None:
+        raise DataError(f"{os.path.join(run.dir, 'cases.csv')}: no rows for case {case}")
+    return c
+
+
+def strip_sweep(run, case):
+    """The case's identity without its n and workers: one curve's identity."""
+    return case_of(run, case).name_without("n", "workers")
+
+
+def case_param(run, case, parameter):
+    """A parameter of the case (int, float or str), or None when it has none."""
+    return case_of(run, case).get(parameter)
 
 
 def fmt(x):

@@ -9,6 +9,7 @@
 # when set. Each plots/*.gp except plots/common.gp is run
 # with gnuplot and these variables:
 #   summary='<run>/summary.csv' raw='<run>/raw.csv' outdir='<out dir>'
+#   params='<summary.csv's rows with their cases' parameters>' (plotdata.py)
 #   machine='<machine>' cpu='<cpu_model>' plotdir='plots'
 # and writes <outdir>/<name>.png and .svg. A failing .gp is reported and the
 # others still run; the exit status is 1 if any failed.
@@ -113,11 +114,20 @@ mkdir -p "$outdir"
 # gnuplot single-quoted string: a quote is written twice.
 gq() { printf "'%s'" "${1//\'/\'\'}"; }
 
-vars="summary=$(gq "$summary"); raw=$(gq "$raw"); outdir=$(gq "$outdir")"
-vars="$vars; machine=$(gq "$machine"); cpu=$(gq "$cpu"); plotdir='plots'"
-
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/parbench-plot.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+
+# The data the plots draw: summary.csv's rows with every case's parameters
+# from cases.csv (scripts/plotdata.py); '' when the run has none, and the
+# plots that need it say they skipped.
+params="$tmp/params.csv"
+if ! python3 scripts/plotdata.py "$run_dir" "$params" 2>"$tmp/plotdata.err"; then
+	echo "plot.sh: warning: $(cat "$tmp/plotdata.err")" >&2
+	params=""
+fi
+
+vars="summary=$(gq "$summary"); raw=$(gq "$raw"); params=$(gq "$params"); outdir=$(gq "$outdir")"
+vars="$vars; machine=$(gq "$machine"); cpu=$(gq "$cpu"); plotdir='plots'"
 
 echo "plot.sh: run $run_dir ($machine, $cpu) -> $outdir/"
 

@@ -98,7 +98,7 @@ def tasks_caption(run):
         if not serial:
             continue
         sc = serial[0]
-        n = pbdata.case_part(sc, "n")
+        n = pbdata.case_param(run, sc, "n")
         ms = run.case_info[sc]["param_value"]
         s = run.stat(sc, "wall_s")
         if not s:

@@ -79,6 +79,123 @@ static void case_names_match_golden(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* The name a case's cases.csv rows build: the experiment, then each row in
+ * the name, as its value alone (name_key "=") or as "<name_key>:<value>". */
+struct rebuilt {
+	char name[256], from[256];
+	unsigned seen; /* 1 model, 2 workload, 4 workers, 8 pin */
+};
+
+static void rebuild_row(struct rebuilt *b, char **col)
+{
+	static const char *const always[] = { "model", "workload", "workers", "pin" };
+	size_t len = strlen(b->name);
+
+	if (!b->name[0])
+		snprintf(b->name, sizeof(b->name), "%s", col[1]), len = strlen(b->name);
+	for (unsigned i = 0; i < 4; i++)
+		if (strcmp(col[2], always[i]) == 0)
+			b->seen |= 1u << i;
+	if (strcmp(col[6], "-") == 0)
+		return;
+	if (strcmp(col[6], "=") == 0)
+		snprintf(b->name + len, sizeof(b->name) - len, "/%s", col[3]);
+	else
+		snprintf(b->name + len, sizeof(b->name) - len, "/%s:%s", col[6], col[3]);
+}
+
+/* A case's name from its rows: byte for byte its "case" column. */
+static void rebuild_done(struct rebuilt *b, FILE *out)
+{
+	if (!b->from[0])
+		return;
+	if (b->seen != 15)
+		fail_msg("cases.csv: %s lacks a model, workload, workers or pin row", b->from);
+	if (strcmp(b->name, b->from) != 0)
+		fail_msg("cases.csv: the rows of %s build %s", b->from, b->name);
+	fprintf(out, "%s\n", b->name);
+	*b = (struct rebuilt){ 0 };
+}
+
+/* cases.csv (no quoted fields: no name or value holds a comma) -> the
+ * names its rows rebuild, one per line, into out. */
+static void rebuild_names(const char *cases_csv, FILE *out)
+{
+	char line[1024], *col[8];
+	struct rebuilt b = { 0 };
+	FILE *f = fopen(cases_csv, "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		int n = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || strncmp(line, "case,", 5) == 0)
+			continue;
+		assert_null(strchr(line, '"'));
+		for (char *p = line, *tok; n < 8 && (tok = strsep(&p, ","));)
+			col[n++] = tok;
+		assert_int_equal(n, 7);
+		if (strcmp(col[0], b.from) != 0) {
+			rebuild_done(&b, out);
+			snprintf(b.from, sizeof(b.from), "%s", col[0]);
+		}
+		rebuild_row(&b, col);
+	}
+	rebuild_done(&b, out);
+	fclose(f);
+}
+
+/* cases.csv of every plan (--summarize writes it: here for a run directory
+ * whose raw.csv holds only the run's options) rebuilds every case name of
+ * the golden lists, byte for byte, from its rows alone; the rows of
+ * summary.csv's derived cases (a model such as "ideal") rebuild theirs. */
+static void case_names_rebuild_from_cases_csv(void **state)
+{
+	char tag[64], cmd[1536], dir[] = "/tmp/parbench-cases-XXXXXX", path[600];
+	int failures = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (size_t t = 0; t < 2; t++) {
+		for (size_t p = 0; p < 3; p++) {
+			topo_tag(topologies[t], tag, sizeof(tag));
+			snprintf(path, sizeof(path), "%s/raw.csv", dir);
+			f = fopen(path, "w");
+			assert_non_null(f);
+			fprintf(f, "# machine=test\n# profile=%s\n# pin=none\n# reps=1\n%s\n",
+				profiles[p], CSV_RAW_HEADER);
+			fclose(f);
+			snprintf(cmd, sizeof(cmd),
+				 "rm -f %s/cases.csv && HWLOC_SYNTHETIC='%s' %s --summarize %s "
+				 ">/dev/null 2>&1",
+				 dir, topologies[t], bin(), dir);
+			assert_int_equal(sh(cmd), 0);
+			snprintf(path, sizeof(path), "%s/rebuilt.txt", dir);
+			f = fopen(path, "w");
+			assert_non_null(f);
+			snprintf(cmd, sizeof(cmd), "%s/cases.csv", dir);
+			rebuild_names(cmd, f);
+			fclose(f);
+			snprintf(cmd, sizeof(cmd),
+				 "LC_ALL=C sort -u %s | LC_ALL=C comm -23 tests/golden/cases-%s-%s.txt - "
+				 "| grep . >&2 && exit 1 || exit 0",
+				 path, tag, profiles[p]);
+			if (sh(cmd) != 0) {
+				fprintf(stderr,
+					"cases.csv misses the names above: topology '%s', "
+					"profile %s\n",
+					topologies[t], profiles[p]);
+				failures++;
+			}
+		}
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	sh(cmd);
+	assert_int_equal(failures, 0);
+}
+
 /* The metrics seen per case in a raw CSV, as "case metric unit" lines. */
 static char *metrics_of(const char *csv_path)
 {
@@ -183,6 +300,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(case_names_match_golden),
+		cmocka_unit_test(case_names_rebuild_from_cases_csv),
 		cmocka_unit_test(raw_csv_end_to_end),
 		cmocka_unit_test(msgs_per_s_one_unit),
 	};

@@ -236,10 +236,10 @@ static void case_names_hold_every_argument(void **state)
 			     .param_value = 0.5 };
 
 	(void)state;
-	snprintf(c.extra, sizeof(c.extra), "n:5");
+	pb_case_name(&c, "n", 5);
 	pb_plan_add(&plan, &c);
 	c.param = NULL;
-	c.extra[0] = '\0';
+	pb_case_unname(&c);
 	c.workload = NULL;
 	pb_plan_add(&plan, &c);
 	assert_string_equal(plan.cases[0].name, "tasks/fork/io/n:5/w:3/task_ms:0.5");
@@ -248,7 +248,8 @@ static void case_names_hold_every_argument(void **state)
 }
 
 /* Named parameters: the ones put in the name come out as "name:value" in
- * the order given, labels as given, and every one reads back by name. */
+ * the order given (a string as given, a tag as its value alone), a new
+ * value keeps its place in the name, and every one reads back by name. */
 static void named_parameters(void **state)
 {
 	struct pb_plan plan = { 0 };
@@ -261,12 +262,16 @@ static void named_parameters(void **state)
 	int64_t v = 0;
 
 	(void)state;
+	c.pin_fixed = true;
+	c.pin = PIN_SCATTER;
 	pb_case_name(&c, "n", 5);
-	pb_case_label(&c, "pin:%s", "scatter");
+	pb_case_name_str(&c, "pin", "scatter");
 	pb_case_set(&c, "hidden", -7);
+	pb_case_tag(&c, "cross", "cross-pu");
 	pb_case_set(&c, "n", 6); /* replaces, does not add */
 	pb_plan_add(&plan, &c);
-	assert_string_equal(plan.cases[0].name, "e/m/io/n:5/pin:scatter/w:3/task_ms:200");
+	assert_string_equal(plan.cases[0].name, "e/m/io/n:6/pin:scatter/cross-pu/w:3/task_ms:200");
+	assert_string_equal(pb_case_str(&plan.cases[0], "pin"), "scatter");
 	assert_int_equal(pb_case_get(&plan.cases[0], "n"), 6);
 	assert_int_equal(pb_case_get(&plan.cases[0], "hidden"), -7);
 	assert_true(pb_case_has(&plan.cases[0], "hidden", &v));
@@ -316,10 +321,78 @@ static void report_find_and_ratio(void **state)
 	plan_free(&plan);
 }
 
+/* A parameter the experiment's table lacks aborts at plan time (while its
+ * plan function runs, plan_declare), naming it; a declared one does not. */
+static const struct pb_param_decl declared[] = {
+	{ "n", PB_INT, "count", "tasks" },
+	{ "task_ms", PB_REAL, "ms", "one task" },
+	{ "pin", PB_ENUM, "", "the fixed placement" },
+	{ NULL },
+};
+
+enum misuse {
+	USE_DECLARED,
+	SET_UNDECLARED,
+	NAME_UNDECLARED,
+	STR_UNDECLARED,
+	SWEEP_UNDECLARED,
+	SET_A_FIELD,
+	PIN_NOT_FIXED
+};
+
+static void plan_one(enum misuse m)
+{
+	struct pb_plan plan = { 0 };
+	struct pb_case c = { .experiment = "e", .model = "m", .workers = 1, .param = "task_ms" };
+
+	plan_declare(declared);
+	pb_case_name(&c, "n", 5);
+	if (m == SET_UNDECLARED)
+		pb_case_set(&c, "tasks", 5);
+	if (m == NAME_UNDECLARED)
+		pb_case_name(&c, "nn", 5);
+	if (m == STR_UNDECLARED)
+		pb_case_name_str(&c, "place", "cross");
+	if (m == SWEEP_UNDECLARED)
+		c.param = "task_us";
+	if (m == SET_A_FIELD)
+		pb_case_set(&c, "workers", 2);
+	if (m == PIN_NOT_FIXED)
+		pb_case_name_str(&c, "pin", "scatter");
+	pb_plan_add(&plan, &c);
+	plan_declare(NULL);
+	assert_ptr_equal(plan.cases[0].declared, declared);
+	assert_ptr_equal(pb_case_decl(&plan.cases[0], "task_ms"), &declared[1]);
+	plan_free(&plan);
+}
+
+static void undeclared_parameters_abort_the_plan(void **state)
+{
+	(void)state;
+	plan_one(USE_DECLARED);
+	for (int m = SET_UNDECLARED; m <= PIN_NOT_FIXED; m++) {
+		int st;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			int null = open("/dev/null", O_WRONLY);
+
+			dup2(null, STDERR_FILENO);
+			plan_one((enum misuse)m);
+			_exit(0);
+		}
+		assert_true(pid > 0);
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGABRT)
+			fail_msg("misuse %d did not abort the plan", m);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(named_parameters),
+		cmocka_unit_test(undeclared_parameters_abort_the_plan),
 		cmocka_unit_test(report_find_and_ratio),
 		cmocka_unit_test(case_names_hold_every_argument),
 		cmocka_unit_test(ok_case_reports_metrics),

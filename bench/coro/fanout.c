@@ -178,7 +178,7 @@ static const char *refused(int model, int k, char *why, size_t len)
 
 static int fo_run(struct pb_ctx *ctx, const struct pb_case *c)
 {
-	int model = (int)pb_case_get(c, "model"), k = (int)pb_case_get(c, "k"), rc;
+	int model = (int)pb_case_get(c, "model_index"), k = (int)pb_case_get(c, "k"), rc;
 	uint64_t ns = (uint64_t)pb_case_get(c, "sleep_ms") * 1000000ull, t0, t_created = 0;
 	struct rusage self, kids;
 	long rss_kb = -1;
@@ -225,7 +225,7 @@ static void fo_plan(struct pb_plan *plan, const struct pb_config *cfg)
 
 			x.model = fo_names[m];
 			x.workers = ks[i];
-			pb_case_set(&x, "model", m);
+			pb_case_set(&x, "model_index", m);
 			pb_case_set(&x, "k", ks[i]);
 			x.est_s = 0.02 + sleep_ms / 1e3 + ks[i] * create_s[m];
 			pb_plan_add(plan, &x);
@@ -281,6 +281,14 @@ static void fo_summarize(struct pb_report *rep)
 	}
 }
 
+/* io-fanout's parameters (cases.csv's units and types) */
+static const struct pb_param_decl io_fanout_params[] = {
+	{ "sleep_ms", PB_INT, "ms", "how long each of the K waits sleeps" },
+	{ "model_index", PB_INT, "", "the model, an index into the model table" },
+	{ "k", PB_INT, "count", "concurrent waits" },
+	{ NULL },
+};
+
 const struct pb_experiment io_fanout_experiment = {
 	.name = "io-fanout",
 	.summary = "K concurrent sleeps (10 to 10,000): coroutines vs a thread each vs a process "
@@ -294,4 +302,5 @@ const struct pb_experiment io_fanout_experiment = {
 	.figures = "io-fanout",
 	.plan = fo_plan,
 	.summarize = fo_summarize,
+	.params = io_fanout_params,
 };

@@ -151,7 +151,7 @@ static int switch_run(struct pb_ctx *ctx, const struct pb_case *c)
 {
 	const struct pb_config *cfg = pb_cfg(ctx);
 	struct topo_saved *saved = NULL;
-	int model = (int)pb_case_get(c, "model"), rc;
+	int model = (int)pb_case_get(c, "model_index"), rc;
 	long rounds = (long)pb_case_get(c, "rounds"), switches = 0;
 	double wall = 0;
 
@@ -189,7 +189,7 @@ static void switch_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		/* two switches a round, 0.5 us (coroutines) to 3 us (processes) */
 		c.est_s = 0.02 + (double)rounds * (m == SW_CORO ? 1e-6 : 6e-6);
 		c.workers = m == SW_CORO ? 1 : 2;
-		pb_case_set(&c, "model", m);
+		pb_case_set(&c, "model_index", m);
 		pb_plan_add(plan, &c);
 	}
 }
@@ -224,6 +224,13 @@ static void switch_summarize(struct pb_report *rep)
 	}
 }
 
+/* switch's parameters (cases.csv's units and types) */
+static const struct pb_param_decl switch_params[] = {
+	{ "rounds", PB_INT, "count", "hand-offs" },
+	{ "model_index", PB_INT, "", "the switch, an index into the model table" },
+	{ NULL },
+};
+
 const struct pb_experiment switch_experiment = {
 	.name = "switch",
 	.summary = "one coroutine switch, one thread switch and one process switch on one PU",
@@ -237,4 +244,5 @@ const struct pb_experiment switch_experiment = {
 	.figures = "switch",
 	.plan = switch_plan,
 	.summarize = switch_summarize,
+	.params = switch_params,
 };

@@ -64,7 +64,7 @@ static void gil_plan(struct pb_plan *plan, const struct pb_config *cfg, struct p
 	for (int i = 0; i < nw; i++) {
 		int64_t n = per_worker(cfg, w[i]);
 
-		c.extra[0] = '\0';
+		pb_case_unname(&c);
 		c.workers = w[i];
 		c.est_s = 0.01 + 5e-9 * (double)(n * w[i]) + 0.0005 * w[i];
 		for (int v = 0; v < 2; v++)
@@ -85,8 +85,8 @@ static void cpython_twin_plan(struct pb_plan *plan, const struct pb_config *cfg,
 
 	c.pin_fixed = false;
 	c.pin = PIN_NONE;
-	c.extra[0] = '\0';
-	pb_case_label(&c, "window:cpython");
+	pb_case_unname(&c);
+	pb_case_name_str(&c, "window", "cpython");
 	pb_case_set(&c, "window_cpython", 1);
 	c.workers = 2;
 	c.est_s = 0.4 + 0.5e-6 * (double)(2 * n);
@@ -117,9 +117,9 @@ static void contention_plan(struct pb_plan *plan, const struct pb_config *cfg)
 					continue;
 				c.pin_fixed = p >= 0;
 				c.pin = p >= 0 ? pins[p] : PIN_NONE;
-				c.extra[0] = '\0';
+				pb_case_unname(&c);
 				if (p >= 0)
-					pb_case_label(&c, "pin:%s", pin_policy_name(pins[p]));
+					pb_case_name_str(&c, "pin", pin_policy_name(pins[p]));
 				c.workers = w[i];
 				for (int v = 0; counter_variants[v]; v++) {
 					const char *name = counter_variants[v]->name;
@@ -151,11 +151,14 @@ static const struct pb_case *at_w2(const struct pb_report *rep, enum counter_mod
 	return pb_report_find(rep, &key);
 }
 
-/* unlocked at W = 2: losses; every variant: its cost against atomic. */
-static void note_w2(struct pb_report *rep, enum counter_mode mode, const char *extra)
+/* unlocked at W = 2: losses; every variant: its cost against atomic.
+ * fixed: the pin the cases fixed (their "pin" parameter, in their name as
+ * extra), NULL for the cases under the run's --pin. */
+static void note_w2(struct pb_report *rep, enum counter_mode mode, const char *fixed,
+		    const char *extra)
 {
 	const char *model = counter_model[mode];
-	const char *pin = extra[0] ? extra + 4 : pin_policy_name(pb_report_cfg(rep)->pin);
+	const char *pin = fixed ? fixed : pin_policy_name(pb_report_cfg(rep)->pin);
 	const struct pb_case *at = at_w2(rep, mode, extra, "atomic");
 	const struct pb_case *un = at_w2(rep, mode, extra, "unlocked");
 	const struct pb_case *mu = at_w2(rep, mode, extra, "mutex");
@@ -242,12 +245,24 @@ static void contention_summarize(struct pb_report *rep)
 {
 	note_gil(rep);
 	for (int m = 0; m < 2; m++) {
-		note_w2(rep, m, "");
-		note_w2(rep, m, "pin:compact");
-		note_w2(rep, m, "pin:scatter");
+		note_w2(rep, m, NULL, "");
+		note_w2(rep, m, "compact", "pin:compact");
+		note_w2(rep, m, "scatter", "pin:scatter");
 	}
 	rows_vs_atomic(rep);
 }
+
+/* counter-contention's parameters (cases.csv's units and types) */
+static const struct pb_param_decl counter_contention_params[] = {
+	{ "pin", PB_ENUM, "", "the placement the case fixes" },
+	{ "workload", PB_ENUM, "", "the lock variant" },
+	{ "mode", PB_INT, "", "processes, threads or threads under the GIL, as enum counter_mode" },
+	{ "increments", PB_INT, "count", "increments per worker" },
+	{ "window", PB_STR, "",
+	  "\"cpython\": CPython's window, gap and lock hold, measured each repetition" },
+	{ "window_cpython", PB_INT, "", "1: CPython's window" },
+	{ NULL },
+};
 
 const struct pb_experiment counter_contention_experiment = {
 	.name = "counter-contention",
@@ -261,4 +276,5 @@ const struct pb_experiment counter_contention_experiment = {
 	.cpython_twin = "counter.py",
 	.plan = contention_plan,
 	.summarize = contention_summarize,
+	.params = counter_contention_params,
 };

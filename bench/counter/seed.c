@@ -20,12 +20,12 @@
  * before each, on a common tick or not. */
 static void seed_case(struct pb_case *c, int n, bool tick)
 {
-	c->extra[0] = '\0';
+	pb_case_unname(c);
 	pb_case_name(c, "n", n);
 	pb_case_set(c, "sleep_ns", SEED_SLEEP_NS);
 	pb_case_set(c, "sleep_tick", tick);
 	if (tick)
-		pb_case_label(c, "sleep:tick");
+		pb_case_name_str(c, "sleep", "tick");
 }
 
 /* Every variant costs the seed's half a second a repetition: the default
@@ -115,6 +115,19 @@ static void seed_summarize(struct pb_report *rep)
 	}
 }
 
+/* counter-seed's parameters (cases.csv's units and types) */
+static const struct pb_param_decl counter_seed_params[] = {
+	{ "workload", PB_ENUM, "", "the lock variant" },
+	{ "n", PB_INT, "count", "increments per worker" },
+	{ "window_ns", PB_REAL, "ns", "the gap between load and store" },
+	{ "sleep_ns", PB_INT, "ns", "the sleep before each increment" },
+	{ "sleep_tick", PB_INT, "", "1: the sleeps end on a common tick" },
+	{ "sleep", PB_STR, "", "\"tick\": the sleeps end on a common tick" },
+	{ "mode", PB_INT, "", "processes or threads, as enum counter_mode" },
+	{ "increments", PB_INT, "count", "increments per worker" },
+	{ NULL },
+};
+
 const struct pb_experiment counter_seed_experiment = {
 	.name = "counter-seed",
 	.summary =
@@ -127,4 +140,5 @@ const struct pb_experiment counter_seed_experiment = {
 	.cpython_twin = "counter.py",
 	.plan = seed_plan,
 	.summarize = seed_summarize,
+	.params = counter_seed_params,
 };

@@ -46,12 +46,12 @@ static void window_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	for (int m = 0; m < modes; m++)
 		for (int g = 0; g < 2; g++)
 			for (int i = 0; i < nwin; i++) {
-				c.extra[0] = '\0';
+				pb_case_unname(&c);
 				if (gaps[g])
 					pb_case_name(&c, "gap_ns", gaps[g]);
 				else
 					pb_case_set(&c, "gap_ns", 0);
-				pb_case_label(&c, "pin:scatter");
+				pb_case_name_str(&c, "pin", "scatter");
 				c.param_value = win[i];
 				/* 30 to 130 ms a repetition at every window (default
 				 * runs 20261130T200841Z, 20261130T204845Z, loaded): the
@@ -103,6 +103,17 @@ static void window_summarize(struct pb_report *rep)
 	}
 }
 
+/* counter-window's parameters (cases.csv's units and types) */
+static const struct pb_param_decl counter_window_params[] = {
+	{ "pin", PB_ENUM, "", "the placement the case fixes" },
+	{ "workload", PB_ENUM, "", "the lock variant" },
+	{ "window_ns", PB_REAL, "ns", "the gap between load and store" },
+	{ "gap_ns", PB_INT, "ns", "the pause between increments" },
+	{ "mode", PB_INT, "", "processes or threads, as enum counter_mode" },
+	{ "increments", PB_INT, "count", "increments per worker" },
+	{ NULL },
+};
+
 const struct pb_experiment counter_window_experiment = {
 	.name = "counter-window",
 	.summary =
@@ -114,4 +125,5 @@ const struct pb_experiment counter_window_experiment = {
 	.figures = "counter-window",
 	.plan = window_plan,
 	.summarize = window_summarize,
+	.params = counter_window_params,
 };

@@ -104,7 +104,10 @@ static void plan_convoy(struct pb_plan *plan, const struct pb_config *cfg)
 						   0.02 * n);
 
 			pb_case_name(&c, "n", n);
-			pb_case_label(&c, v ? "sleep_us:1000" : "echo_us:100");
+			if (v)
+				pb_case_name(&c, "sleep_us", 1000);
+			else
+				pb_case_name(&c, "echo_us", 100);
 			pb_case_set(&c, "switch_us", 5000);
 			c.workers = k + 1;
 			c.param = "cpu_threads";
@@ -146,7 +149,7 @@ static void plan_queue_busy(struct pb_plan *plan, const struct pb_config *cfg)
 	for (int b = 0; b < nbusy; b++) {
 		struct pb_case c = py_case("ipc-latency", "cpython-queue-busy", "-", &ipc_prog, 60);
 
-		pb_case_label(&c, "pin:%s", pin_policy_name(PIN_SCATTER));
+		pb_case_name_str(&c, "pin", pin_policy_name(PIN_SCATTER));
 		pb_case_set(&c, "n", queue_busy_trips(cfg));
 		pb_case_set(&c, "msg_bytes", 64);
 		c.workers = 2;
@@ -170,7 +173,7 @@ static void plan_latency(struct pb_plan *plan, const struct pb_config *cfg)
 		for (int m = 0; m < 5; m++) {
 			struct pb_case c = py_case("ipc-latency", models[m], "-", &ipc_prog, 60);
 
-			pb_case_label(&c, "pin:%s", pin_policy_name(pins[p]));
+			pb_case_name_str(&c, "pin", pin_policy_name(pins[p]));
 			int64_t trips = PB_PICK(cfg, 400, 2000, 10000); /* as the C twins' */
 
 			pb_case_set(&c, "n", trips);
@@ -298,6 +301,32 @@ static void cpython_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	plan_deadlock(plan, cfg);
 }
 
+/* cpython's parameters (cases.csv's units and types) */
+static const struct pb_param_decl cpython_params[] = {
+	{ "n", PB_INT, "count", "tasks, round trips or messages, as the C twin's n" },
+	{ "task_ms", PB_REAL, "ms", "the work of one task" },
+	{ "echo_us", PB_INT, "us", "the echo peer's reply delay" },
+	{ "cpu_threads", PB_INT, "count", "CPU-bound threads beside the IO thread" },
+	{ "switch_us", PB_INT, "us", "the GIL's switch interval" },
+	{ "sleep_us", PB_INT, "us", "the IO thread's sleep" },
+	{ "ms", PB_INT, "ms", "the work of each CPU thread" },
+	{ "pus", PB_INT, "count", "the PUs the threads may use" },
+	{ "msg_bytes", PB_REAL, "B", "the size of one message" },
+	{ "busy_us", PB_REAL, "us", "how long the receiver computes between messages" },
+	{ "sleep_ms", PB_INT, "ms", "how long each wait sleeps" },
+	{ "chunksize", PB_REAL, "count", "tasks a worker takes at once" },
+	{ "tasks", PB_INT, "count", "tasks of one map_async" },
+	{ "lo_ms", PB_INT, "ms", "the shortest task" },
+	{ "hi_ms", PB_INT, "ms", "the longest task" },
+	{ "p", PB_INT, "count", "producers" },
+	{ "c", PB_INT, "count", "consumers" },
+	{ "send_ms", PB_INT, "ms", "how long the producers send" },
+	{ "detect_ms", PB_INT, "ms", "how long the watchdog waits before it calls a deadlock" },
+	{ "rounds", PB_INT, "count", "lock rounds" },
+	{ "pin", PB_ENUM, "", "the placement the case fixes" },
+	{ NULL },
+};
+
 const struct pb_experiment cpython_experiment = {
 	.name = "cpython",
 	.summary = "CPython itself (bench/cpython/*.py) as model cpython-* of each experiment, "
@@ -313,4 +342,5 @@ const struct pb_experiment cpython_experiment = {
 	.figures = PB_TABLE_ONLY,
 	.plan = cpython_plan,
 	.summarize = cpython_fidelity,
+	.params = cpython_params,
 };

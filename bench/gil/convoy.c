@@ -31,7 +31,7 @@ static void convoy_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		for (int k = 0; k <= kmax; k = k < 2 ? k + 1 : 2 * k) {
 			int n = gil_convoy_trips(cfg, k);
 
-			c.extra[0] = '\0';
+			pb_case_unname(&c);
 			pb_case_name(&c, "n", n);
 			pb_case_name(&c, "echo_us", GIL_ECHO_US);
 			c.budget_s = gil_budget(n, GIL_DEFAULT_INTERVAL_US);
@@ -154,6 +154,16 @@ static void convoy_summarize(struct pb_report *rep)
 			  "latency_us_p50");
 }
 
+/* gil-convoy's parameters (cases.csv's units and types) */
+static const struct pb_param_decl gil_convoy_params[] = {
+	{ "n", PB_INT, "count", "IO round trips" },
+	{ "echo_us", PB_INT, "us", "the echo peer's reply delay" },
+	{ "cpu_threads", PB_INT, "count", "CPU-bound threads beside the IO thread" },
+	{ "switch_us", PB_INT, "us", "the GIL's switch interval" },
+	{ "gil", PB_INT, "", "1: the threads run under the GIL" },
+	{ NULL },
+};
+
 const struct pb_experiment gil_convoy_experiment = {
 	.name = "gil-convoy",
 	.summary = "an IO thread next to K CPU threads: under the GIL each blocking call "
@@ -167,4 +177,5 @@ const struct pb_experiment gil_convoy_experiment = {
 	.cpython_twin = "gil.py mode=convoy",
 	.plan = convoy_plan,
 	.summarize = convoy_summarize,
+	.params = gil_convoy_params,
 };

@@ -151,6 +151,20 @@ static void cores_summarize(struct pb_report *rep)
 	pb_report_cv_note(rep, &(struct pb_case_key){ .experiment = "gil-cores" }, "wall_s");
 }
 
+/* gil-cores's parameters (cases.csv's units and types) */
+static const struct pb_param_decl gil_cores_params[] = {
+	{ "ms", PB_INT, "ms", "the work of each CPU thread" },
+	{ "pus", PB_INT, "count", "the PUs the threads may use" },
+	{ "cpu_threads", PB_INT, "count", "CPU-bound threads" },
+	{ "n", PB_INT, "count", "IO round trips (none here)" },
+	{ "switch_us", PB_INT, "us", "the GIL's switch interval" },
+	{ "gil", PB_INT, "", "1: the threads run under the GIL" },
+	{ "cpu_mode", PB_INT, "",
+	  "how the CPU work holds the GIL (bytecode, or a C call that holds or releases it)" },
+	{ "call_us", PB_INT, "us", "the length of one C call" },
+	{ NULL },
+};
+
 const struct pb_experiment gil_cores_experiment = {
 	.name = "gil-cores",
 	.summary = "two CPU threads on one PU or two: under the GIL a second PU buys nothing",
@@ -162,4 +176,5 @@ const struct pb_experiment gil_cores_experiment = {
 	.cpython_twin = "gil.py mode=slices",
 	.plan = cores_plan,
 	.summarize = cores_summarize,
+	.params = gil_cores_params,
 };

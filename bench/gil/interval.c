@@ -42,7 +42,7 @@ static void interval_plan(struct pb_plan *plan, const struct pb_config *cfg)
 
 		if (cfg->profile == PROFILE_QUICK && us != 1000 && us != 5000)
 			continue;
-		c.extra[0] = '\0';
+		pb_case_unname(&c);
 		pb_case_name(&c, "n", n);
 		pb_case_name(&c, "echo_us", GIL_ECHO_US);
 		pb_case_set(&c, "switch_us", (int64_t)us);
@@ -93,6 +93,16 @@ static void interval_summarize(struct pb_report *rep)
 			  "latency_us_p50");
 }
 
+/* gil-interval's parameters (cases.csv's units and types) */
+static const struct pb_param_decl gil_interval_params[] = {
+	{ "n", PB_INT, "count", "IO round trips" },
+	{ "echo_us", PB_INT, "us", "the echo peer's reply delay" },
+	{ "switch_us", PB_INT, "us", "the GIL's switch interval" },
+	{ "cpu_threads", PB_INT, "count", "CPU-bound threads beside the IO thread" },
+	{ "gil", PB_INT, "", "1: the threads run under the GIL" },
+	{ NULL },
+};
+
 const struct pb_experiment gil_interval_experiment = {
 	.name = "gil-interval",
 	.summary = "the GIL's switch interval swept: IO latency traded for CPU throughput",
@@ -103,4 +113,5 @@ const struct pb_experiment gil_interval_experiment = {
 	.figures = "gil-interval",
 	.plan = interval_plan,
 	.summarize = interval_summarize,
+	.params = gil_interval_params,
 };

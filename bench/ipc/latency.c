@@ -279,7 +279,7 @@ static void plan_py(struct pb_plan *plan, const struct pb_config *cfg)
 				     .run = latency_py_case,
 				     .budget_s = 90 };
 
-		pb_case_label(&c, "pin:%s", pin_policy_name(PIN_SINGLE));
+		pb_case_name_str(&c, "pin", pin_policy_name(PIN_SINGLE));
 		pb_case_set(&c, "round_trips", PB_PICK(cfg, 400, 10000, 20000));
 		pb_case_set(&c, "channel", models[m]);
 		pb_plan_add(plan, &c);
@@ -299,7 +299,7 @@ static void latency_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				     .pin = pins[p],
 				     .budget_s = 60 };
 
-		pb_case_label(&c, "pin:%s", pin_policy_name(pins[p]));
+		pb_case_name_str(&c, "pin", pin_policy_name(pins[p]));
 		/* default: 2,000 round trips give a p50 and p99 in well under a
 		 * second each (a 5-minute budget on 2 PUs) */
 		int64_t trips = PB_PICK(cfg, 400, 2000, 10000);
@@ -440,6 +440,17 @@ static void latency_summarize(struct pb_report *rep)
 	}
 }
 
+/* ipc-latency's parameters (cases.csv's units and types) */
+static const struct pb_param_decl ipc_latency_params[] = {
+	{ "pin", PB_ENUM, "", "the placement the case fixes" },
+	{ "msg_bytes", PB_REAL, "B", "the size of one message" },
+	{ "busy_us", PB_REAL, "us", "how long the receiver computes between messages" },
+	{ "round_trips", PB_INT, "count", "round trips timed" },
+	{ "channel", PB_INT, "", "the channel, as enum ipc_channel" },
+	{ "rounds", PB_INT, "count", "alternating rounds against perf's" },
+	{ NULL },
+};
+
 const struct pb_experiment ipc_latency_experiment = {
 	.name = "ipc-latency",
 	.summary = "ping-pong round trips through every channel kind on one PU and across two, "
@@ -452,4 +463,5 @@ const struct pb_experiment ipc_latency_experiment = {
 	.cpython_twin = "ipc.py",
 	.plan = latency_plan,
 	.summarize = latency_summarize,
+	.params = ipc_latency_params,
 };

@@ -208,7 +208,7 @@ static struct pb_case gil_case_of(const char *model, enum pin_policy pin)
 			     .run = gil_case,
 			     .budget_s = 90 };
 
-	pb_case_label(&c, "pin:%s", pin_policy_name(pin));
+	pb_case_name_str(&c, "pin", pin_policy_name(pin));
 	return c;
 }
 

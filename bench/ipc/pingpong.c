@@ -234,6 +234,13 @@ static void pingpong_summarize(struct pb_report *rep)
 	}
 }
 
+/* ipc-pingpong's parameters (cases.csv's units and types) */
+static const struct pb_param_decl ipc_pingpong_params[] = {
+	{ "sleep_ms", PB_REAL, "ms", "how long a side sleeps before it answers" },
+	{ "global", PB_INT, "", "1: the value lives in a global shared Value, not a queue" },
+	{ NULL },
+};
+
 const struct pb_experiment ipc_pingpong_experiment = {
 	.name = "ipc-pingpong",
 	.summary = "seed 002: Ping and Pong count to 50 through a Queue (each value once) and "
@@ -245,4 +252,5 @@ const struct pb_experiment ipc_pingpong_experiment = {
 	.figures = PB_TABLE_ONLY,
 	.plan = pingpong_plan,
 	.summarize = pingpong_summarize,
+	.params = ipc_pingpong_params,
 };

@@ -119,11 +119,18 @@ static void prodcons_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			      .run = prodcons_case,
 			      .budget_s = 60 };
 
-	pb_case_label(&pc, "tasks:%d", PC_TASKS);
+	pb_case_name(&pc, "tasks", PC_TASKS);
 	/* the seed's tasks in rounds of PC_WORKERS */
 	pc.est_s = 0.05 + (PC_TASKS + PC_WORKERS - 1) / PC_WORKERS * pc.param_value / 1e3;
 	pb_plan_add(plan, &pc);
 }
+
+/* ipc-prodcons's parameters (cases.csv's units and types) */
+static const struct pb_param_decl ipc_prodcons_params[] = {
+	{ "tasks", PB_INT, "count", "the number of tasks" },
+	{ "task_ms", PB_REAL, "ms", "the work of one task" },
+	{ NULL },
+};
 
 const struct pb_experiment ipc_prodcons_experiment = {
 	.name = "ipc-prodcons",
@@ -134,4 +141,5 @@ const struct pb_experiment ipc_prodcons_experiment = {
 	.headline = { "wall_s", "s", PB_LOWER_IS_BETTER },
 	.figures = PB_TABLE_ONLY,
 	.plan = prodcons_plan,
+	.params = ipc_prodcons_params,
 };

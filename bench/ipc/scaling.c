@@ -38,7 +38,7 @@ static void scaling_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				 * 5-minute budget on 2 PUs) */
 				if (cfg->profile == PROFILE_DEFAULT && pi != ci && pi + ci != 2)
 					continue;
-				pb_case_label(&c, "c:%d", pc[ci]);
+				pb_case_name(&c, "c", pc[ci]);
 				pb_case_set(&c, "consumers", pc[ci]);
 				pb_case_set(&c, "channel", scaled[m]);
 				pb_case_set(&c, "msg_bytes", 64); /* the workload "64B" */
@@ -48,6 +48,17 @@ static void scaling_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			}
 }
 
+/* ipc-scaling's parameters (cases.csv's units and types) */
+static const struct pb_param_decl ipc_scaling_params[] = {
+	{ "c", PB_INT, "count", "consumers (in the name)" },
+	{ "producers", PB_INT, "count", "producers" },
+	{ "consumers", PB_INT, "count", "consumers" },
+	{ "channel", PB_INT, "", "the channel, as enum ipc_channel" },
+	{ "msg_bytes", PB_INT, "B", "the size of one message" },
+	{ "send_ms", PB_INT, "ms", "how long the producers send" },
+	{ NULL },
+};
+
 const struct pb_experiment ipc_scaling_experiment = {
 	.name = "ipc-scaling",
 	.summary = "producers x consumers (1, 2, 4 each) of 64 B messages on a Queue and a "
@@ -56,4 +67,5 @@ const struct pb_experiment ipc_scaling_experiment = {
 	.headline = { "msgs_per_s", "msg/s", PB_HIGHER_IS_BETTER },
 	.figures = "ipc-scaling",
 	.plan = scaling_plan,
+	.params = ipc_scaling_params,
 };

@@ -248,6 +248,19 @@ static void throughput_summarize(struct pb_report *rep)
 	}
 }
 
+/* ipc-throughput's parameters (cases.csv's units and types) */
+static const struct pb_param_decl ipc_throughput_params[] = {
+	{ "msg_bytes", PB_REAL, "B", "the size of one message" },
+	{ "send_ms", PB_INT, "ms", "how long the sender sends" },
+	{ "channel", PB_INT, "", "the channel, as enum ipc_channel" },
+	{ "copy_ms", PB_INT, "ms", "how long the copy ceiling copies" },
+	{ "slots", PB_INT, "count", "slots of the shm ring" },
+	{ "run_ms", PB_INT, "ms", "how long the ring runs" },
+	{ "rounds", PB_INT, "count", "alternating rounds of the paired cases" },
+	{ "round_ms", PB_INT, "ms", "the length of one round" },
+	{ NULL },
+};
+
 const struct pb_experiment ipc_throughput_experiment = {
 	.name = "ipc-throughput",
 	.summary = "one producer, one consumer, 8 B to 1 MiB messages through every channel "
@@ -259,4 +272,5 @@ const struct pb_experiment ipc_throughput_experiment = {
 	.figures = "ipc-throughput",
 	.plan = throughput_plan,
 	.summarize = throughput_summarize,
+	.params = ipc_throughput_params,
 };

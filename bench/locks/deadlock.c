@@ -209,7 +209,7 @@ static int dl_run(struct pb_ctx *ctx, const struct pb_case *c)
 
 	if (!j)
 		return pb_fail(ctx, "calloc: out of memory");
-	j->model = (int)pb_case_get(c, "model");
+	j->model = (int)pb_case_get(c, "model_index");
 	j->detect_ms = (int)pb_case_get(c, "detect_ms");
 	j->rounds = pb_case_has(c, "rounds", NULL) ? (long)pb_case_get(c, "rounds") : 1;
 	pylock_init(&j->lock[0]);
@@ -244,7 +244,7 @@ static void dl_plan(struct pb_plan *plan, const struct pb_config *cfg)
 
 		x.model = dl_names[m];
 		x.workers = m >= DL_RLOCK ? 1 : 2;
-		pb_case_set(&x, "model", m);
+		pb_case_set(&x, "model_index", m);
 		if (m == DL_ORDERED || m == DL_TRYLOCK || m == DL_RLOCK)
 			pb_case_name(&x, "rounds", PB_PICK(cfg, 100000, 500000, 2000000));
 		pb_plan_add(plan, &x);
@@ -292,6 +292,14 @@ static void dl_summarize(struct pb_report *rep)
 	pb_finding_value(f, "back-off / lock order", try.median / ord.median, "x");
 }
 
+/* deadlock's parameters (cases.csv's units and types) */
+static const struct pb_param_decl deadlock_params[] = {
+	{ "detect_ms", PB_INT, "ms", "how long the watchdog waits before it calls a deadlock" },
+	{ "rounds", PB_INT, "count", "lock rounds" },
+	{ "model_index", PB_INT, "", "the model, an index into the model table" },
+	{ NULL },
+};
+
 const struct pb_experiment deadlock_experiment = {
 	.name = "deadlock",
 	.summary = "AB/BA deadlock on purpose, detected by timeout and wait-for graph; lock order "
@@ -306,4 +314,5 @@ const struct pb_experiment deadlock_experiment = {
 	.cpython_twin = "locks.py",
 	.plan = dl_plan,
 	.summarize = dl_summarize,
+	.params = deadlock_params,
 };

@@ -65,6 +65,12 @@ static void calibration_summarize(struct pb_report *rep)
 	}
 }
 
+/* calibration's parameters (cases.csv's units and types) */
+static const struct pb_param_decl calibration_params[] = {
+	{ "batch", PB_INT, "count", "ticks per google-benchmark iteration" },
+	{ NULL },
+};
+
 const struct pb_experiment calibration_experiment = {
 	.name = "calibration",
 	.summary = "the cost of one tick of cpu work, timed by google-benchmark's own loop",
@@ -76,4 +82,5 @@ const struct pb_experiment calibration_experiment = {
 	.figures = PB_TABLE_ONLY,
 	.plan = calibration_plan,
 	.summarize = calibration_summarize,
+	.params = calibration_params,
 };

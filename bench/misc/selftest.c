@@ -156,6 +156,12 @@ static int selftest_run(struct pb_ctx *ctx, const struct pb_case *c)
 	return 0;
 }
 
+/* selftest's parameters (cases.csv's units and types) */
+static const struct pb_param_decl selftest_params[] = {
+	{ "misbehaviour", PB_INT, "", "what the case does wrong, as enum misbehaviour" },
+	{ NULL },
+};
+
 const struct pb_experiment selftest_experiment = {
 	.name = "selftest",
 	.summary = "misbehaving cases for the harness's own tests (PARBENCH_SELFTEST=1)",
@@ -167,4 +173,5 @@ const struct pb_experiment selftest_experiment = {
 	.headline = { "wall_s", "s", PB_LOWER_IS_BETTER },
 	.figures = PB_TABLE_ONLY,
 	.plan = selftest_plan,
+	.params = selftest_params,
 };

@@ -104,6 +104,14 @@ static void chunksize_summarize(struct pb_report *rep)
 	pb_finding_verdict(f, pe_verdict(r.median >= 10), NULL);
 }
 
+/* chunksize's parameters (cases.csv's units and types) */
+static const struct pb_param_decl chunksize_params[] = {
+	{ "n", PB_INT, "count", "the number of tasks" },
+	{ "chunksize", PB_REAL, "count",
+	  "tasks a worker takes at once (the pool's default: chosen by the pool)" },
+	{ NULL },
+};
+
 const struct pb_experiment chunksize_experiment = {
 	.name = "chunksize",
 	.summary = "why map sends chunks: tiny tasks with chunksize 1 to 1024 and Python's default",
@@ -115,4 +123,5 @@ const struct pb_experiment chunksize_experiment = {
 	.cpython_twin = "pool.py mode=chunksize",
 	.plan = chunksize_plan,
 	.summarize = chunksize_summarize,
+	.params = chunksize_params,
 };

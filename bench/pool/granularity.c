@@ -210,6 +210,13 @@ static void granularity_summarize(struct pb_report *rep)
 				   ps);
 }
 
+/* granularity's parameters (cases.csv's units and types) */
+static const struct pb_param_decl granularity_params[] = {
+	{ "n", PB_INT, "count", "the number of tasks" },
+	{ "task_us", PB_REAL, "us", "the work of one task" },
+	{ NULL },
+};
+
 const struct pb_experiment granularity_experiment = {
 	.name = "granularity",
 	.summary = "how small a task may be: efficiency of a process per task and a warm pool "
@@ -221,4 +228,5 @@ const struct pb_experiment granularity_experiment = {
 	.figures = "pool-granularity",
 	.plan = granularity_plan,
 	.summarize = granularity_summarize,
+	.params = granularity_params,
 };

@@ -170,7 +170,7 @@ static struct channel *mr_queue(struct pb_ctx *ctx, enum mr_model m, struct mana
 
 static int mr_run(struct pb_ctx *ctx, const struct pb_case *c)
 {
-	enum mr_model m = (enum mr_model)pb_case_get(c, "model");
+	enum mr_model m = (enum mr_model)pb_case_get(c, "model_index");
 	size_t n = (size_t)pb_case_get(c, "n");
 	struct pool_opts po = { .topo = pb_cfg(ctx)->topo, .placement = pb_placement(ctx) };
 	struct mr_arg *args = calloc(n, sizeof(*args));
@@ -225,7 +225,7 @@ static void mr_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		struct pb_case x = c;
 
 		x.model = mr_names[m];
-		pb_case_set(&x, "model", m);
+		pb_case_set(&x, "model_index", m);
 		pb_plan_add(plan, &x);
 	}
 }
@@ -257,6 +257,14 @@ static void mr_summarize(struct pb_report *rep)
 	pb_finding_figure(f, "manager / pool's path", vr, "x");
 }
 
+/* pool-manager-queue's parameters (cases.csv's units and types) */
+static const struct pb_param_decl pool_manager_queue_params[] = {
+	{ "n", PB_INT, "count", "the number of results" },
+	{ "msg_bytes", PB_INT, "B", "the size of one result" },
+	{ "model_index", PB_INT, "", "the channel, an index into the model table" },
+	{ NULL },
+};
+
 const struct pb_experiment pool_manager_queue_experiment = {
 	.name = "pool-manager-queue",
 	.summary = "Pool workers putting results in a Manager().Queue() (its reference passed "
@@ -271,4 +279,5 @@ const struct pb_experiment pool_manager_queue_experiment = {
 	.figures = PB_TABLE_ONLY,
 	.plan = mr_plan,
 	.summarize = mr_summarize,
+	.params = pool_manager_queue_params,
 };

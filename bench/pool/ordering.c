@@ -146,6 +146,14 @@ static void ordering_summarize(struct pb_report *rep)
 	}
 }
 
+/* ordering's parameters (cases.csv's units and types) */
+static const struct pb_param_decl ordering_params[] = {
+	{ "n", PB_INT, "count", "the number of tasks" },
+	{ "lo_ms", PB_INT, "ms", "the shortest task" },
+	{ "hi_ms", PB_INT, "ms", "the longest task" },
+	{ NULL },
+};
+
 const struct pb_experiment ordering_experiment = {
 	.name = "ordering",
 	.summary = "why imap_unordered answers first: map, imap and imap_unordered over 16 "
@@ -158,4 +166,5 @@ const struct pb_experiment ordering_experiment = {
 	.cpython_twin = "pool.py mode=ordering",
 	.plan = ordering_plan,
 	.summarize = ordering_summarize,
+	.params = ordering_params,
 };

@@ -229,7 +229,7 @@ static void overhead_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		pb_case_name(&c, "n", n);
 		pb_case_set(&c, "place", place);
 		if (place == PL_CROSS)
-			pb_case_label(&c, "cross-pu");
+			pb_case_tag(&c, "cross", "cross-pu");
 		pb_plan_add(plan, &c);
 	}
 	overhead_busy_plan(plan, cfg);
@@ -333,6 +333,17 @@ static void overhead_summarize(struct pb_report *rep)
 	overhead_busy_notes(rep);
 }
 
+/* pool-overhead's parameters (cases.csv's units and types) */
+static const struct pb_param_decl pool_overhead_params[] = {
+	{ "n", PB_INT, "count", "the number of tasks (round trips)" },
+	{ "place", PB_INT, "",
+	  "where the worker runs: the caller's PU, another PU, or the run's stream of W workers" },
+	{ "cross", PB_STR, "", "\"cross-pu\": the worker is on another PU than the caller" },
+	{ "tasks", PB_INT, "count", "tasks of one map_async" },
+	{ "busy_us", PB_REAL, "us", "how long the caller computes while its tasks run" },
+	{ NULL },
+};
+
 const struct pb_experiment pool_overhead_experiment = {
 	.name = "pool-overhead",
 	.summary = "what one no-work task costs: pool round trip, pipe, a process or a thread "
@@ -345,4 +356,5 @@ const struct pb_experiment pool_overhead_experiment = {
 	.cpython_twin = "pool.py mode=overhead and mode=busy",
 	.plan = overhead_plan,
 	.summarize = overhead_summarize,
+	.params = pool_overhead_params,
 };

@@ -95,6 +95,13 @@ static void seed_summarize(struct pb_report *rep)
 	pb_finding_stat(f, rep, c, "all done", "wall_s", "s");
 }
 
+/* pool-seed's parameters (cases.csv's units and types) */
+static const struct pb_param_decl pool_seed_params[] = {
+	{ "n", PB_INT, "count", "the number of tasks" },
+	{ "scale", PB_REAL, "x", "the seed's sleeps, scaled" },
+	{ NULL },
+};
+
 const struct pb_experiment pool_seed_experiment = {
 	.name = "pool-seed",
 	.summary = "the seed's Pool(4) with five apply_async sleeps, as a timeline",
@@ -105,4 +112,5 @@ const struct pb_experiment pool_seed_experiment = {
 	.figures = "pool-seed",
 	.plan = seed_plan,
 	.summarize = seed_summarize,
+	.params = pool_seed_params,
 };

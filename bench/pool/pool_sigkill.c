@@ -103,6 +103,12 @@ static void sigkill_summarize(struct pb_report *rep)
 	pb_finding_verdict(f, pe_verdict(ok == 999 && bad == 1 && left == 0), NULL);
 }
 
+/* pool-sigkill's parameters (cases.csv's units and types) */
+static const struct pb_param_decl pool_sigkill_params[] = {
+	{ "n", PB_INT, "count", "the number of tasks" },
+	{ NULL },
+};
+
 const struct pb_experiment pool_sigkill_experiment = {
 	.name = "pool-sigkill",
 	.summary = "a worker SIGKILLed in the middle of a map: one error, a new worker, no hang",
@@ -113,4 +119,5 @@ const struct pb_experiment pool_sigkill_experiment = {
 	.figures = PB_TABLE_ONLY,
 	.plan = sigkill_plan,
 	.summarize = sigkill_summarize,
+	.params = pool_sigkill_params,
 };

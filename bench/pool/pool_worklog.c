@@ -89,6 +89,13 @@ static void worklog_summarize(struct pb_report *rep)
 	pb_finding_stat(f, rep, c, "map returns", "wall_s", "s");
 }
 
+/* pool-worklog's parameters (cases.csv's units and types) */
+static const struct pb_param_decl pool_worklog_params[] = {
+	{ "n", PB_INT, "count", "the number of tasks" },
+	{ "scale", PB_REAL, "x", "the seed's sleeps, scaled" },
+	{ NULL },
+};
+
 const struct pb_experiment pool_worklog_experiment = {
 	.name = "pool-worklog",
 	.summary = "the seed's Pool(2).map(work_log, ...) as a timeline: who takes which item, "
@@ -100,4 +107,5 @@ const struct pb_experiment pool_worklog_experiment = {
 	.figures = "pool-worklog",
 	.plan = worklog_plan,
 	.summarize = worklog_summarize,
+	.params = pool_worklog_params,
 };

@@ -161,7 +161,7 @@ static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const s
 
 		if (!(p->pins & (1u << k)))
 			continue;
-		pb_case_label(&c, "pin:%s", pin_policy_name(pins[k]));
+		pb_case_name_str(&c, "pin", pin_policy_name(pins[k]));
 		pb_case_set(&c, "ops", (int64_t)ops);
 		c.est_s = 0.02 + 1.1 * ops * p->op_ns / 1e9;
 		if (!p->pair_only)
@@ -201,6 +201,14 @@ static void price_summarize(struct pb_report *rep)
 	price_report_table(rep, families);
 }
 
+/* price's parameters (cases.csv's units and types) */
+static const struct pb_param_decl price_params[] = {
+	{ "pin", PB_ENUM, "", "the placement the pairing fixes" },
+	{ "ops", PB_INT, "count", "operations timed" },
+	{ "rounds", PB_INT, "count", "alternating rounds against the peer" },
+	{ NULL },
+};
+
 const struct pb_experiment price_experiment = {
 	.name = "price",
 	.summary = "what the OS charges per primitive (fork, spawn, threads, switches, syscalls, "
@@ -218,4 +226,5 @@ const struct pb_experiment price_experiment = {
 	.figures = "price",
 	.plan = price_plan,
 	.summarize = price_summarize,
+	.params = price_params,
 };

@@ -146,7 +146,7 @@ static void tasks_add(struct pb_plan *plan, const struct pb_config *cfg, const c
 		.budget_s = 10.0 + 4.0 * ntasks * ms / 1000.0,
 	};
 
-	pb_case_set(&c, "workload", kind);
+	pb_case_set(&c, "workload_kind", kind);
 	pb_case_name(&c, "n", ntasks); /* the number of tasks, "n:5" */
 	pb_case_set(&c, "model_index", model_index(fn));
 	for (int i = 0; i < nw; i++) {
@@ -207,7 +207,7 @@ static void report_tasks(struct pb_ctx *ctx, const struct tasks_result *r, int n
 static int tasks_case_run(struct pb_ctx *ctx, const struct pb_case *c)
 {
 	struct tasks_spec s = {
-		.workload = (enum workload_kind)pb_case_get(c, "workload"),
+		.workload = (enum workload_kind)pb_case_get(c, "workload_kind"),
 		.ntasks = (int)pb_case_get(c, "n"),
 		.workers = c->workers,
 		.task_ms = c->param_value,
@@ -242,7 +242,7 @@ static int tasks_case_run(struct pb_ctx *ctx, const struct pb_case *c)
 
 /* ---------------------------------------------------------- the summary */
 
-/* A CPython case (bench/cpython/): its own serial, no "workload" param. */
+/* A CPython case (bench/cpython/): its own serial, no "workload_kind" param. */
 static bool is_cpython(const struct pb_case *c)
 {
 	return strncmp(c->model, "cpython-", 8) == 0;
@@ -430,6 +430,16 @@ static void tasks_summarize(struct pb_report *rep)
 	pb_report_cv_note(rep, &(struct pb_case_key){ .experiment = "tasks" }, "wall_s");
 }
 
+/* tasks's parameters (cases.csv's units and types) */
+static const struct pb_param_decl tasks_params[] = {
+	{ "n", PB_INT, "count", "the number of tasks" },
+	{ "task_ms", PB_REAL, "ms", "how long one task sleeps (io) or computes (cpu)" },
+	{ "workload_kind", PB_INT, "",
+	  "the workload as enum workload_kind (the workload column in words)" },
+	{ "model_index", PB_INT, "", "the task runner, an index into the model table" },
+	{ NULL },
+};
+
 const struct pb_experiment tasks_experiment = {
 	.name = "tasks",
 	.summary = "N independent io or cpu tasks on W workers: serial, fork, threads (no GIL, "
@@ -447,4 +457,5 @@ const struct pb_experiment tasks_experiment = {
 	.cpython_twin = "tasks.py",
 	.plan = tasks_experiment_plan,
 	.summarize = tasks_summarize,
+	.params = tasks_params,
 };

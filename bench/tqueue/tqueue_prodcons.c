@@ -143,7 +143,7 @@ static int threads_run(struct pb_ctx *ctx, struct tq_job *j, bool gil)
 
 static int tq_run(struct pb_ctx *ctx, const struct pb_case *c)
 {
-	int model = (int)pb_case_get(c, "model");
+	int model = (int)pb_case_get(c, "model_index");
 	struct tq_job *j = calloc(1, sizeof(*j));
 	int rc;
 
@@ -187,7 +187,7 @@ static void tq_plan(struct pb_plan *plan, const struct pb_config *cfg)
 					continue;
 				x.model = tqm_names[m];
 				x.workers = counts[p] + counts[k];
-				pb_case_set(&x, "model", m);
+				pb_case_set(&x, "model_index", m);
 				/* processes send for send_ms; threads move n messages
 				 * at about 0.2 us each (default run 20261130T200841Z) */
 				x.est_s = m == TQM_MPQUEUE ? 0.05 + 1.2 * (double)send_ms / 1e3 :
@@ -230,6 +230,16 @@ static void tq_summarize(struct pb_report *rep)
 	pb_finding_figure(f, "threads-gil / mp-queue", rg, "x");
 }
 
+/* tqueue-prodcons's parameters (cases.csv's units and types) */
+static const struct pb_param_decl tqueue_prodcons_params[] = {
+	{ "p", PB_INT, "count", "producers" },
+	{ "c", PB_INT, "count", "consumers" },
+	{ "n", PB_INT, "count", "messages" },
+	{ "send_ms", PB_INT, "ms", "how long the producers send" },
+	{ "model_index", PB_INT, "", "the queue, an index into the model table" },
+	{ NULL },
+};
+
 const struct pb_experiment tqueue_prodcons_experiment = {
 	.name = "tqueue-prodcons",
 	.summary = "queue.Queue between P producer and C consumer threads, with and without the "
@@ -244,4 +254,5 @@ const struct pb_experiment tqueue_prodcons_experiment = {
 	.cpython_twin = "tqueue.py",
 	.plan = tq_plan,
 	.summarize = tq_summarize,
+	.params = tqueue_prodcons_params,
 };

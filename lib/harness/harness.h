@@ -47,14 +47,36 @@ struct pb_config {
 struct pb_ctx;
 struct pb_case;
 
-/* A named parameter of a case. An experiment sets its parameters by name
- * when it plans a case (pb_case_set, or pb_case_name to put it in the case
- * name too) and its run function reads them by name (pb_case_get): a case's
- * numbers never travel as positional arguments explained in a comment. */
-#define PB_MAX_PARAMS 8
+/* A named, typed parameter of a case. An experiment declares its parameters
+ * once, in a table (struct pb_param_decl, as perf's OPT_* tables and
+ * google-benchmark's ArgNames do), sets them by name when it plans a case
+ * (pb_case_set, or pb_case_name / pb_case_name_str / pb_case_tag to put it
+ * in the case name too) and its run function reads them by name
+ * (pb_case_get, pb_case_str): a case's numbers never travel as positional
+ * arguments explained in a comment, and the case name is generated from
+ * them. Setting a name the table does not declare aborts at plan time. */
+enum pb_type { PB_INT, PB_REAL, PB_ENUM, PB_STR };
+struct pb_param_decl {
+	const char *name; /* NULL ends the table */
+	enum pb_type type;
+	const char *unit;    /* "ms", "ns", "B", "count"; "" for an enum or a string */
+	const char *meaning; /* one line, for cases.csv's readers and --list */
+};
+/* The harness's own columns of a case, which every table may also declare
+ * to say what they mean in its experiment (the counter experiments'
+ * "workload" is the lock variant). */
+#define PB_DECL_MODEL "model"
+#define PB_DECL_WORKLOAD "workload"
+#define PB_DECL_WORKERS "workers"
+
+#define PB_MAX_PARAMS 12
+#define PB_STR_LEN 24
 struct pb_param {
-	const char *name; /* NULL: unused slot */
-	int64_t value;
+	const char *name;      /* NULL: unused slot */
+	int64_t value;	       /* a number's value */
+	char str[PB_STR_LEN];  /* a string's value; "" for a number */
+	unsigned char in_name; /* 0: not in the case name; else its place there, from 1 */
+	bool alone;	       /* in the name as the value alone ("cross-pu"), not "name:value" */
 };
 typedef int (*pb_run_fn)(struct pb_ctx *ctx, const struct pb_case *c);
 
@@ -63,11 +85,12 @@ struct pb_case {
 	const char *experiment; /* "tasks" */
 	const char *model;	/* "fork" */
 	const char *workload;	/* "io", "cpu", or "-" */
-	char extra[64];		/* further arguments that belong in the name, "n:5" */
+	char extra[64]; /* the parameters in the name, "n:5/pin:scatter": set by pb_plan_add */
 	int workers;
 	const char *param; /* the swept parameter ("task_ms"), NULL for none */
 	double param_value;
-	struct pb_param params[PB_MAX_PARAMS]; /* named numbers: pb_case_set / pb_case_get */
+	struct pb_param params[PB_MAX_PARAMS]; /* pb_case_set / pb_case_get */
+	const struct pb_param_decl *declared;  /* the experiment's table of parameters */
 	const void *data;		       /* model-specific static data */
 	pb_run_fn run;
 	double budget_s; /* watchdog budget of one repetition; 0: the profile's default */
@@ -89,18 +112,31 @@ struct pb_case {
 #define PB_EST_DEFAULT_S 0.05
 #define PB_EST_CASE_S 0.015
 
-/* Set the case's parameter name to value (adding it, or replacing it). */
+/* Set the case's integer parameter name to value (adding it, or replacing
+ * its value: a parameter in the name stays there, at its place). */
 void pb_case_set(struct pb_case *c, const char *name, int64_t value);
-/* The same, and append "name:value" to the case's extra (its name), after a
- * '/' when extra already holds something. */
+/* The same, and put "name:value" in the case name, after the parameters
+ * already there. */
 void pb_case_name(struct pb_case *c, const char *name, int64_t value);
-/* Append free text (a label such as "pin:scatter" or "64B") to extra. */
-void pb_case_label(struct pb_case *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The value of a parameter the plan set. A name the plan never set is a
- * bug in the experiment: it aborts, naming the case and the parameter. */
+/* A string parameter ("pin" = "scatter") in the name as "name:value". */
+void pb_case_name_str(struct pb_case *c, const char *name, const char *value);
+/* A string parameter in the name as its value alone ("cross-pu"). */
+void pb_case_tag(struct pb_case *c, const char *name, const char *value);
+/* Drop every parameter in the case name (a plan that reuses one case for
+ * the next point of its sweep); the others stay. */
+void pb_case_unname(struct pb_case *c);
+/* The value of an integer parameter the plan set. A name the plan never
+ * set is a bug in the experiment: it aborts, naming the case and the
+ * parameter. */
 int64_t pb_case_get(const struct pb_case *c, const char *name);
+/* The value of a string parameter the plan set; aborts likewise. */
+const char *pb_case_str(const struct pb_case *c, const char *name);
 /* Whether the case has parameter name (and its value in *value, may be NULL). */
 bool pb_case_has(const struct pb_case *c, const char *name, int64_t *value);
+/* The declaration of name in c's table, or NULL. */
+const struct pb_param_decl *pb_case_decl(const struct pb_case *c, const char *name);
+/* Type names as cases.csv spells them: integer, real, enum, string. */
+const char *pb_type_name(enum pb_type t);
 
 /* A plan is the list of cases a run may execute. */
 struct pb_plan;
@@ -129,7 +165,8 @@ struct pb_headline {
 /* The registry (bench/registry.c) has one row per experiment: everything a
  * person or a tool needs to know about it, declared once next to its code
  * and exported with every run as experiments.csv (README, "The CSV
- * contract"); --list prints it. */
+ * contract"); --list prints it. Its table of parameters: a case of its plan
+ * that sets a parameter the table lacks aborts the plan, naming both. */
 struct pb_experiment {
 	const char *name;
 	const char *summary; /* one line, for --list */
@@ -141,6 +178,7 @@ struct pb_experiment {
 				   * cpython-* cases mirror it; NULL: none */
 	void (*plan)(struct pb_plan *plan, const struct pb_config *cfg); /* may be NULL */
 	void (*summarize)(struct pb_report *rep);			 /* may be NULL */
+	const struct pb_param_decl *params; /* its parameters, ended by { NULL } */
 };
 /* Whether row e is complete: a name, a summary, a non-empty teaches, a
  * headline metric with its unit and direction, figures (or PB_TABLE_ONLY).

@@ -16,6 +16,12 @@ struct pb_plan {
 	size_t n, cap;
 };
 void plan_free(struct pb_plan *plan);
+/* The table of the experiment whose plan function runs now (NULL after
+ * it): pb_case_set and its kin check every name against it. */
+void plan_declare(const struct pb_param_decl *table);
+/* Add e's cases to plan, checked against e's table (which it must have). */
+void plan_experiment(struct pb_plan *plan, const struct pb_experiment *e,
+		     const struct pb_config *cfg);
 
 struct metric_value {
 	char name[64];
@@ -61,6 +67,13 @@ void lifeline_signals(void);
  * test sends a real one at a moment it chose (tests/test_signals.c). */
 void lifeline_test_stall(const char *point);
 /* SIGINT, SIGTERM, SIGQUIT, SIGHUP: stop; twice: exit */ /* kill and reap stray children; how many */
+
+/* cases.c: cases.csv at path, every parameter of every case of plan and of
+ * rep's derived rows (rep may be NULL; the pin of a case that fixes none is
+ * cfg's). 0, or -1 with a message. */
+#define CASES_SCHEMA_VERSION 1
+int cases_csv_write(const char *path, const struct pb_plan *plan, const struct pb_report *rep,
+		    const struct pb_config *cfg);
 
 /* The pid of the parbench process that owns the run (for IPC names). */
 extern pid_t pb_run_pid;

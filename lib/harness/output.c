@@ -408,6 +408,9 @@ int run_open_outputs(struct run *r)
 	}
 	if (run_write_experiments(r) < 0)
 		return -1;
+	snprintf(path, sizeof(path), "%s/cases.csv", r->dir);
+	if (cases_csv_write(path, &r->plan, NULL, &r->cfg) < 0)
+		return -1;
 	snprintf(path, sizeof(path), "%s/topo.xml", r->dir);
 	if (topo_export_xml(r->cfg.topo, path) < 0)
 		fprintf(stderr, "parbench: note: could not write %s\n", path);
@@ -418,9 +421,9 @@ int run_open_outputs(struct run *r)
 /* Say where the results are, naming only the files that were written. */
 void run_list_outputs(const struct run *r)
 {
-	static const char *const files[] = { "raw.csv",	   "experiments.csv", "summary.csv",
-					     "summary.md", "findings.csv",    "gbench.json",
-					     "topo.xml",   "topo.png" };
+	static const char *const files[] = { "raw.csv",	   "cases.csv",	  "experiments.csv",
+					     "summary.csv", "summary.md", "findings.csv",
+					     "gbench.json", "topo.xml",	  "topo.png" };
 	char path[700], list[256] = "";
 	struct stat st;
 

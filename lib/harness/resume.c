@@ -304,7 +304,8 @@ int resume_open(struct run *r)
 	return 0;
 }
 
-/* --summarize: summary.csv and summary.md from raw.csv alone. */
+/* --summarize: summary.csv, summary.md and cases.csv from raw.csv alone
+ * (a run made before parbench wrote cases.csv gets one). */
 int run_summarize(struct run *r, int argc, char **argv)
 {
 	int rc;
@@ -312,7 +313,7 @@ int run_summarize(struct run *r, int argc, char **argv)
 	r->human = stdout;
 	rc = run_write_summary(r, "", argc, argv);
 	fprintf(stderr,
-		"parbench: %s/summary.csv and summary.md rebuilt from raw.csv (%zu of %zu "
+		"parbench: %s/summary.csv, summary.md and cases.csv rebuilt from raw.csv (%zu of %zu "
 		"cases complete)\n",
 		r->dir, r->cases_done, r->plan.n);
 	return rc < 0 ? 1 : 0;

@@ -47,8 +47,7 @@ static int plan_cases(struct run *r)
 	for (size_t e = 0; e < nexp; e++) {
 		size_t from = all.n;
 
-		if (r->suites[e]->plan)
-			r->suites[e]->plan(&all, &r->cfg);
+		plan_experiment(&all, r->suites[e], &r->cfg);
 		for (size_t i = from; i < all.n; i++) {
 			if (!cli_select_keep(&sel, all.cases[i].name))
 				continue;

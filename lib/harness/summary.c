@@ -288,6 +288,10 @@ int run_write_summary(struct run *r, const char *started, int argc, char **argv)
 		write_summary_md(r, path);
 		snprintf(path, sizeof(path), "%s/findings.csv", r->dir);
 		rc |= write_findings_csv(r, path);
+		/* again, now with the derived rows' cases */
+		snprintf(path, sizeof(path), "%s/cases.csv", r->dir);
+		if (cases_csv_write(path, &r->plan, &r->report, &r->cfg) < 0)
+			rc = -1;
 	}
 	for (size_t i = 0; i < r->report.nfindings; i++) {
 		fputs("* ", r->human);

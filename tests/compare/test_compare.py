@@ -40,6 +40,7 @@ def write_run(root, machine, cases, meta=None):
             for i, v in enumerate(vals):
                 pre = f"{machine},{case},{exp},{model},{wl},{w},task_ms,100,none,{i}"
                 f.write(f"{pre},wall_s,{v!r},s\n{pre},status,0,ok\n")
+    write_cases(d, cases)
     return d
 
 
@@ -67,6 +68,21 @@ def add_metric(d, metric, values, unit):
             extra.append(",".join(f[:10] + [metric, repr(values[int(f[9])]), unit]))
     with open(path, "a") as out:
         out.write("\n".join(extra) + "\n")
+
+
+def write_cases(d, cases):
+    """cases.csv for write_run's made-up names, as parbench would write it."""
+    with open(os.path.join(d, "cases.csv"), "w") as f:
+        f.write("# schema_version=1\ncase,experiment,parameter,value,unit,type,name_key\n")
+        for case in cases:
+            exp, model, wl, *rest = case.split("/")
+            rows = [("model", model, "enum", "="), ("workload", wl, "enum", "=")]
+            for part in rest:
+                k, v = part.split(":")
+                rows.append(("workers" if k == "w" else k, v, "integer", k))
+            rows.append(("pin", "none", "enum", "-"))
+            for p, v, t, key in rows:
+                f.write(f"{case},{exp},{p},{v},,{t},{key}\n")
 
 
 def slurp(path):
