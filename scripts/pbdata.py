@@ -13,7 +13,6 @@ and exit status 2 instead of a traceback.
 import csv
 import math
 import os
-import re
 import statistics
 import sys
 

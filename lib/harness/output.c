@@ -421,7 +421,7 @@ int run_open_outputs(struct run *r)
 /* Say where the results are, naming only the files that were written. */
 void run_list_outputs(const struct run *r)
 {
-	static const char *const files[] = { "raw.csv",	   "cases.csv",	  "experiments.csv",
+	static const char *const files[] = { "raw.csv",	    "cases.csv",  "experiments.csv",
 					     "summary.csv", "summary.md", "findings.csv",
 					     "gbench.json", "topo.xml",	  "topo.png" };
 	char path[700], list[256] = "";
