@@ -74,6 +74,8 @@ do for [s in list] {
 # CPython's own v.value += 1 (counter-contention, 2 processes, unlocked)
 sel_py(met) = is(3, 'counter-contention') && is(4, 'cpython-value') && is(5, 'unlocked') \
     && is(10, met) && column(6) == 2
+# (another experiment's rows: the whole run's data file, params_all)
+pick_file = exists('params_all') ? params_all : params
 eval pick("sel_py('ns_per_increment')")
 py_ns = pk_med * 2    # ns per increment of all the increments: per process, x 2
 py_line = ''
@@ -85,6 +87,7 @@ if (have(py_ns)) {
     py_lo = pk_min
     py_hi = pk_max
 }
+pick_file = params
 
 page_title = sprintf('parbench counter-window — %s — %s', machine, cpu)
 caption = "Two workers pinned to different cores increment one unlocked counter: relaxed load, a window of CPU work, relaxed store. Lost (median, min–max):\n".\

@@ -121,12 +121,17 @@ trap 'rm -rf "$tmp"' EXIT
 # from cases.csv (scripts/plotdata.py); '' when the run has none, and the
 # plots that need it say they skipped.
 params="$tmp/params.csv"
-if ! python3 scripts/plotdata.py "$run_dir" "$params" 2>"$tmp/plotdata.err"; then
+# (and params-<figure>.csv: the rows of the experiments that draw it). Debian's
+# python3 when there is one: a pyenv shim first in PATH costs a tenth of a second.
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+if ! "$py" scripts/plotdata.py "$run_dir" "$params" 2>"$tmp/plotdata.err"; then
 	echo "plot.sh: warning: $(cat "$tmp/plotdata.err")" >&2
 	params=""
 fi
 
-vars="summary=$(gq "$summary"); raw=$(gq "$raw"); params=$(gq "$params"); outdir=$(gq "$outdir")"
+vars="summary=$(gq "$summary"); raw=$(gq "$raw"); params=$(gq "$params"); params_all=$(gq "$params")"
+vars="$vars; outdir=$(gq "$outdir")"
 vars="$vars; machine=$(gq "$machine"); cpu=$(gq "$cpu"); plotdir='plots'"
 
 echo "plot.sh: run $run_dir ($machine, $cpu) -> $outdir/"
@@ -137,7 +142,11 @@ draw() {
 	local name=$1 status=0
 	touch "$tmp/$name.marker"
 	sleep 0.01 # let "newer than marker" be strict even on coarse clocks
-	gnuplot -e "$vars" "plots/$name.gp" >"$tmp/$name.out" 2>&1 || status=$?
+	local v=$vars
+	# the figure's own rows when plotdata.py wrote them
+	[ -n "$params" ] && [ -f "$tmp/params-$name.csv" ] &&
+		v="$v; params=$(gq "$tmp/params-$name.csv")"
+	gnuplot -e "$v" "plots/$name.gp" >"$tmp/$name.out" 2>&1 || status=$?
 	echo "$status" >"$tmp/$name.rc"
 }
 

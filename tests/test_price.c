@@ -121,7 +121,6 @@ static int check_like_rows(const struct price_prim *like, bool same_run)
 
 		assert_non_null(p);
 		assert_true(l->pair_only);
-		assert_true(l->not_quick);
 		assert_string_equal(l->peer, p->peer);
 		if (same_run)
 			assert_ptr_equal(l->peer_run, p->peer_run);

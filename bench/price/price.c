@@ -166,7 +166,10 @@ static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const s
 		c.est_s = 0.02 + 1.1 * ops * p->op_ns / 1e9;
 		if (!p->pair_only)
 			pb_plan_add(plan, &c);
-		if (!p->peer || (p->not_quick && cfg->profile == PROFILE_QUICK) ||
+		/* quick prices the primitives alone: the pairings with a peer
+		 * tool (stress-ng, hyperfine, perf) were 10 of quick's 72 s of
+		 * cases on 2 PUs (run 20261207T150608Z); default pairs them */
+		if (!p->peer || cfg->profile == PROFILE_QUICK ||
 		    !((p->pair_pins ? p->pair_pins : p->pins) & (1u << k)))
 			continue;
 		ops = (double)p->pair_ops[cfg->profile];

@@ -46,8 +46,6 @@ struct price_prim {
 	double peer_op_ns;	 /* the peer's cost of one operation, for est_s; 0: op_ns */
 	unsigned pair_pins;	 /* where the pairing runs; 0: pins */
 	const char *stressor;	 /* price_stress_ng's stressor */
-	bool not_quick;		 /* the pairing is left out of the quick profile (its
-				  * peer costs a second a run whatever n is) */
 	bool pair_only;		 /* no plain case: a like-for-like loop paired with its peer */
 	const char *explains;	 /* the like-for-like loop's primitive: "fork" */
 };

@@ -200,7 +200,7 @@ const struct price_prim price_sync[] = {
 	  .ours = wake_ops, .pins = PRICE_ONE | PRICE_CROSS, .workers = 2, .ops = { 20, 100, 200 },
 	  .op_ns = 2.3e6, .peer = "perf bench futex wake", .pair_model = "futex-wake-vs-perf",
 	  .peer_run = price_perf_wake, .pair_ops = { 10, 10, 10 }, .peer_fixed_s = 1.05,
-	  .not_quick = true, .pair_pins = PRICE_CROSS },
+	  .pair_pins = PRICE_CROSS },
 	{ .model = "mutex-private", .what = "mutex lock + unlock, uncontended",
 	  .ours = hammer, .pins = PRICE_ONE, .workers = 1, .ops = { 200000, 2000000, 5000000 },
 	  .op_ns = 20 },
