@@ -20,7 +20,10 @@ set datafile columnheaders
 pick_file = params
 sel(m) = is(3, 'counter-seed') && is(4, m) && is(10, 'lost_pct')
 fmt_ns(x) = x >= 1e6 ? sprintf('%g ms', x / 1e6) : (x >= 1e3 ? sprintf('%g µs', x / 1e3) : sprintf('%g ns', x))
-is_tick(dummy) = strcol('param_sleep') eq 'tick'
+# param_sleep is a column only when a case of the run has the parameter
+# (the default profile has none): without it no case is on a tick
+has_sleep = int(system(sprintf("head -n 1 '%s' | tr ',' '\\n' | grep -cx param_sleep", params)))
+is_tick(dummy) = has_sleep ? strcol('param_sleep') eq 'tick' : 0
 # 'unlocked\n1 µs' ... 'unlocked\n1 ms, tick\n20 workers' (as gnuplot
 # source: a double-quoted string with \n in it)
 bar_label(dummy) = strcol(5).'\n'.fmt_ns(column(8)).(is_tick(0) ? ', tick' : '') \
