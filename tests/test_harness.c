@@ -327,7 +327,7 @@ static const struct pb_param_decl declared[] = {
 	{ "n", PB_INT, "count", "tasks" },
 	{ "task_ms", PB_REAL, "ms", "one task" },
 	{ "pin", PB_ENUM, "", "the fixed placement" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 enum misuse {

@@ -286,7 +286,7 @@ static const struct pb_param_decl io_fanout_params[] = {
 	{ "sleep_ms", PB_INT, "ms", "how long each of the K waits sleeps" },
 	{ "model_index", PB_INT, "", "the model, an index into the model table" },
 	{ "k", PB_INT, "count", "concurrent waits" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment io_fanout_experiment = {

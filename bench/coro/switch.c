@@ -228,7 +228,7 @@ static void switch_summarize(struct pb_report *rep)
 static const struct pb_param_decl switch_params[] = {
 	{ "rounds", PB_INT, "count", "hand-offs" },
 	{ "model_index", PB_INT, "", "the switch, an index into the model table" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment switch_experiment = {

@@ -261,7 +261,7 @@ static const struct pb_param_decl counter_contention_params[] = {
 	{ "window", PB_STR, "",
 	  "\"cpython\": CPython's window, gap and lock hold, measured each repetition" },
 	{ "window_cpython", PB_INT, "", "1: CPython's window" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment counter_contention_experiment = {

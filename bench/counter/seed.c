@@ -125,7 +125,7 @@ static const struct pb_param_decl counter_seed_params[] = {
 	{ "sleep", PB_STR, "", "\"tick\": the sleeps end on a common tick" },
 	{ "mode", PB_INT, "", "processes or threads, as enum counter_mode" },
 	{ "increments", PB_INT, "count", "increments per worker" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment counter_seed_experiment = {

@@ -111,7 +111,7 @@ static const struct pb_param_decl counter_window_params[] = {
 	{ "gap_ns", PB_INT, "ns", "the pause between increments" },
 	{ "mode", PB_INT, "", "processes or threads, as enum counter_mode" },
 	{ "increments", PB_INT, "count", "increments per worker" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment counter_window_experiment = {

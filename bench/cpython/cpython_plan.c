@@ -333,7 +333,7 @@ static const struct pb_param_decl cpython_params[] = {
 	{ "detect_ms", PB_INT, "ms", "how long the watchdog waits before it calls a deadlock" },
 	{ "rounds", PB_INT, "count", "lock rounds" },
 	{ "pin", PB_ENUM, "", "the placement the case fixes" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment cpython_experiment = {

@@ -162,7 +162,7 @@ static const struct pb_param_decl gil_cores_params[] = {
 	{ "cpu_mode", PB_INT, "",
 	  "how the CPU work holds the GIL (bytecode, or a C call that holds or releases it)" },
 	{ "call_us", PB_INT, "us", "the length of one C call" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment gil_cores_experiment = {

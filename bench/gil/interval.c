@@ -100,7 +100,7 @@ static const struct pb_param_decl gil_interval_params[] = {
 	{ "switch_us", PB_INT, "us", "the GIL's switch interval" },
 	{ "cpu_threads", PB_INT, "count", "CPU-bound threads beside the IO thread" },
 	{ "gil", PB_INT, "", "1: the threads run under the GIL" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment gil_interval_experiment = {

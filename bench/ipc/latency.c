@@ -448,7 +448,7 @@ static const struct pb_param_decl ipc_latency_params[] = {
 	{ "round_trips", PB_INT, "count", "round trips timed" },
 	{ "channel", PB_INT, "", "the channel, as enum ipc_channel" },
 	{ "rounds", PB_INT, "count", "alternating rounds against perf's" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment ipc_latency_experiment = {

@@ -238,7 +238,7 @@ static void pingpong_summarize(struct pb_report *rep)
 static const struct pb_param_decl ipc_pingpong_params[] = {
 	{ "sleep_ms", PB_REAL, "ms", "how long a side sleeps before it answers" },
 	{ "global", PB_INT, "", "1: the value lives in a global shared Value, not a queue" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment ipc_pingpong_experiment = {

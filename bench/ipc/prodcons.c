@@ -129,7 +129,7 @@ static void prodcons_plan(struct pb_plan *plan, const struct pb_config *cfg)
 static const struct pb_param_decl ipc_prodcons_params[] = {
 	{ "tasks", PB_INT, "count", "the number of tasks" },
 	{ "task_ms", PB_REAL, "ms", "the work of one task" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment ipc_prodcons_experiment = {

@@ -56,7 +56,7 @@ static const struct pb_param_decl ipc_scaling_params[] = {
 	{ "channel", PB_INT, "", "the channel, as enum ipc_channel" },
 	{ "msg_bytes", PB_INT, "B", "the size of one message" },
 	{ "send_ms", PB_INT, "ms", "how long the producers send" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment ipc_scaling_experiment = {

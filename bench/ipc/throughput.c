@@ -258,7 +258,7 @@ static const struct pb_param_decl ipc_throughput_params[] = {
 	{ "run_ms", PB_INT, "ms", "how long the ring runs" },
 	{ "rounds", PB_INT, "count", "alternating rounds of the paired cases" },
 	{ "round_ms", PB_INT, "ms", "the length of one round" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment ipc_throughput_experiment = {

@@ -297,7 +297,7 @@ static const struct pb_param_decl deadlock_params[] = {
 	{ "detect_ms", PB_INT, "ms", "how long the watchdog waits before it calls a deadlock" },
 	{ "rounds", PB_INT, "count", "lock rounds" },
 	{ "model_index", PB_INT, "", "the model, an index into the model table" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment deadlock_experiment = {

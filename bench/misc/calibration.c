@@ -68,7 +68,7 @@ static void calibration_summarize(struct pb_report *rep)
 /* calibration's parameters (cases.csv's units and types) */
 static const struct pb_param_decl calibration_params[] = {
 	{ "batch", PB_INT, "count", "ticks per google-benchmark iteration" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment calibration_experiment = {

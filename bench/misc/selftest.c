@@ -159,7 +159,7 @@ static int selftest_run(struct pb_ctx *ctx, const struct pb_case *c)
 /* selftest's parameters (cases.csv's units and types) */
 static const struct pb_param_decl selftest_params[] = {
 	{ "misbehaviour", PB_INT, "", "what the case does wrong, as enum misbehaviour" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment selftest_experiment = {

@@ -109,7 +109,7 @@ static const struct pb_param_decl chunksize_params[] = {
 	{ "n", PB_INT, "count", "the number of tasks" },
 	{ "chunksize", PB_REAL, "count",
 	  "tasks a worker takes at once (the pool's default: chosen by the pool)" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment chunksize_experiment = {

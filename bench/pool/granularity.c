@@ -214,7 +214,7 @@ static void granularity_summarize(struct pb_report *rep)
 static const struct pb_param_decl granularity_params[] = {
 	{ "n", PB_INT, "count", "the number of tasks" },
 	{ "task_us", PB_REAL, "us", "the work of one task" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment granularity_experiment = {

@@ -262,7 +262,7 @@ static const struct pb_param_decl pool_manager_queue_params[] = {
 	{ "n", PB_INT, "count", "the number of results" },
 	{ "msg_bytes", PB_INT, "B", "the size of one result" },
 	{ "model_index", PB_INT, "", "the channel, an index into the model table" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment pool_manager_queue_experiment = {

@@ -151,7 +151,7 @@ static const struct pb_param_decl ordering_params[] = {
 	{ "n", PB_INT, "count", "the number of tasks" },
 	{ "lo_ms", PB_INT, "ms", "the shortest task" },
 	{ "hi_ms", PB_INT, "ms", "the longest task" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment ordering_experiment = {

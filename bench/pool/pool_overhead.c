@@ -341,7 +341,7 @@ static const struct pb_param_decl pool_overhead_params[] = {
 	{ "cross", PB_STR, "", "\"cross-pu\": the worker is on another PU than the caller" },
 	{ "tasks", PB_INT, "count", "tasks of one map_async" },
 	{ "busy_us", PB_REAL, "us", "how long the caller computes while its tasks run" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment pool_overhead_experiment = {

@@ -99,7 +99,7 @@ static void seed_summarize(struct pb_report *rep)
 static const struct pb_param_decl pool_seed_params[] = {
 	{ "n", PB_INT, "count", "the number of tasks" },
 	{ "scale", PB_REAL, "x", "the seed's sleeps, scaled" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment pool_seed_experiment = {

@@ -106,7 +106,7 @@ static void sigkill_summarize(struct pb_report *rep)
 /* pool-sigkill's parameters (cases.csv's units and types) */
 static const struct pb_param_decl pool_sigkill_params[] = {
 	{ "n", PB_INT, "count", "the number of tasks" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment pool_sigkill_experiment = {

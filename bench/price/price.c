@@ -209,7 +209,7 @@ static const struct pb_param_decl price_params[] = {
 	{ "pin", PB_ENUM, "", "the placement the pairing fixes" },
 	{ "ops", PB_INT, "count", "operations timed" },
 	{ "rounds", PB_INT, "count", "alternating rounds against the peer" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment price_experiment = {

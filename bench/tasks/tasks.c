@@ -437,7 +437,7 @@ static const struct pb_param_decl tasks_params[] = {
 	{ "workload_kind", PB_INT, "",
 	  "the workload as enum workload_kind (the workload column in words)" },
 	{ "model_index", PB_INT, "", "the task runner, an index into the model table" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment tasks_experiment = {

@@ -237,7 +237,7 @@ static const struct pb_param_decl tqueue_prodcons_params[] = {
 	{ "n", PB_INT, "count", "messages" },
 	{ "send_ms", PB_INT, "ms", "how long the producers send" },
 	{ "model_index", PB_INT, "", "the queue, an index into the model table" },
-	{ NULL },
+	{ 0 }, /* the end */
 };
 
 const struct pb_experiment tqueue_prodcons_experiment = {
