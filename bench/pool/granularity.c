@@ -99,9 +99,10 @@ static int granularity_run(struct pb_ctx *ctx, const struct pb_case *c)
 /* Enough tasks for about total_us of work, at least 4 per worker. */
 static int granularity_tasks(const struct pb_config *cfg, double us)
 {
-	/* default: 500 tasks at most (a process per task costs about 200 us here:
-	 * 2,000 took half a second a repetition, past the 5-minute budget) */
-	double total_us = PB_PICK(cfg, 10e3, 100e3, 1000e3), most = PB_PICK(cfg, 100, 500, 10000);
+	/* default: 100 tasks at most (a process per task costs 1.3 ms on a
+	 * 2-vCPU AMD EPYC VM, run 20261207T151356Z: 500 took 1 s a repetition,
+	 * past the 5-minute budget) */
+	double total_us = PB_PICK(cfg, 10e3, 100e3, 1000e3), most = PB_PICK(cfg, 100, 100, 10000);
 	double n = fmin(fmax(total_us / us, 4.0 * cfg->pus), most);
 
 	return (int)n;
@@ -127,8 +128,10 @@ static void granularity_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			int n = granularity_tasks(cfg, sizes_us[k]);
 
 			pb_case_name(&c, "n", n);
-			/* n tasks over the PUs; a process each costs about 250 us */
-			c.est_s = 0.02 + n * ((m == 0 ? 250 : 20) + sizes_us[k]) / 1e6 / cfg->pus;
+			/* n tasks over the PUs; a process each for fork */
+			c.est_s =
+				0.02 + n * ((m == 0 ? PB_EST_FORK_S : 20e-6) + sizes_us[k] / 1e6) /
+					       cfg->pus;
 			pb_plan_add(plan, &c);
 		}
 	}

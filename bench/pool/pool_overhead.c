@@ -212,8 +212,10 @@ static void overhead_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		enum overhead_place place = cases[k].place;
 		/* quick forks fewer processes, and makes fewer slow cross-PU
-		 * round trips; the per-task figure is the same */
-		int n = strcmp(cases[k].model, "fork") == 0 ? PB_PICK(cfg, 100, 1000, 1000) :
+		 * round trips; the per-task figure is the same. default forks
+		 * 200: a fork costs 1.3 ms on a 2-vCPU AMD EPYC VM (price/fork,
+		 * run 20261207T151356Z), and 1,000 took 2 s a repetition */
+		int n = strcmp(cases[k].model, "fork") == 0 ? PB_PICK(cfg, 100, 200, 1000) :
 			place == PL_CROSS		    ? PB_PICK(cfg, 200, 1000, 1000) :
 							      1000;
 		struct pb_case c = { .experiment = "pool-overhead",
@@ -227,6 +229,8 @@ static void overhead_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		if (place == PL_CROSS && cfg->pus < 2)
 			continue;
 		pb_case_name(&c, "n", n);
+		if (strcmp(cases[k].model, "fork") == 0)
+			c.est_s = 0.02 + n * PB_EST_FORK_S / c.workers;
 		pb_case_set(&c, "place", place);
 		if (place == PL_CROSS)
 			pb_case_tag(&c, "cross", "cross-pu");

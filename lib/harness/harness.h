@@ -110,6 +110,10 @@ struct pb_case {
  * on 2 PUs: 60 s in all for 44 s of timed work, 5 s of Python start-ups and
  * 5 s of plots over 855 repetitions, about 7 ms each; 15 ms leaves room). */
 #define PB_EST_DEFAULT_S 0.05
+/* A plan's estimate of one process started, exited and reaped: the
+ * slowest machine parbench has met (a 2-vCPU AMD EPYC VM, price/fork p50
+ * 1.3 ms, run 20261207T151356Z), so that estimates err long. */
+#define PB_EST_FORK_S 0.0015
 #define PB_EST_CASE_S 0.015
 
 /* Set the case's integer parameter name to value (adding it, or replacing
