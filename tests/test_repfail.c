@@ -26,6 +26,7 @@
 
 #include "leakcheck.h"
 #include "rundir.h"
+#include "suitetmp.h"
 
 #define REPS 3
 #define FLAKY "selftest/flaky/-/w:1"
@@ -294,11 +295,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[600];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-	return system(cmd) == 0 ? 0 : -1;
+	return suite_tmp_remove(tmp);
 }
 
 int main(void)

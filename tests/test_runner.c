@@ -23,6 +23,7 @@
 #include "csv.h"
 #include "leakcheck.h"
 #include "rundir.h"
+#include "suitetmp.h"
 
 static char tmp[] = "/tmp/parbench-test-XXXXXX";
 
@@ -280,11 +281,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[600];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-	return system(cmd) == 0 ? 0 : -1;
+	return suite_tmp_remove(tmp);
 }
 
 int main(void)
