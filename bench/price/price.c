@@ -145,8 +145,9 @@ static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const s
 	static const enum pin_policy pins[] = { PIN_SINGLE, PIN_SCATTER };
 	/* default: 3 alternations a repetition, 15 in all over 5 repetitions
 	 * (a 5-minute budget on 2 PUs; perf's futex wake alone takes 1 s);
-	 * quick: 2, 6 in all (a minute) */
-	int rounds = PB_PICK(cfg, 2, 3, 5);
+	 * full: 3 too, 30 over 10 repetitions (5 did not fit the hour on 64
+	 * PUs once fork was priced at the 1.5 ms a slow VM charges) */
+	int rounds = 3;
 
 	for (int k = 0; k < 2; k++) {
 		struct pb_case c = { .experiment = "price",
@@ -179,7 +180,7 @@ static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const s
 		/* a peer that takes a second a run (perf's futex wake: ten
 		 * wakes 100 ms apart) alternates once a repetition by default,
 		 * three times in full */
-		if (p->peer_fixed_s >= 0.5 && cfg->profile != PROFILE_QUICK)
+		if (p->peer_fixed_s >= 0.5)
 			rounds = PB_PICK(cfg, rounds, 1, 3);
 		pb_case_set(&c, "rounds", rounds);
 		c.est_s =

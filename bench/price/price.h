@@ -35,7 +35,10 @@ struct price_prim {
 	unsigned pins; /* PRICE_ONE and/or PRICE_CROSS */
 	int workers;   /* PUs the primitive uses: 1, or 2 */
 	long ops[3];   /* operations per repetition: quick, default, full */
-	double op_ns;  /* the plan's guess of one operation, for est_s */
+	double op_ns;  /* the plan's guess of one operation, for est_s: the
+			* slowest machine met where it was measured (the process,
+			* thread and system-call primitives: a 2-vCPU AMD EPYC VM,
+			* run 20261207T154950Z), so that estimates err long */
 	/* the peer, if any: */
 	const char *peer;	 /* what it runs: "stress-ng --fork" */
 	const char *pair_model;	 /* the pairing case's model: "fork-vs-stress-ng" */

@@ -126,17 +126,17 @@ static int perf_syscall(struct pb_ctx *ctx, const struct pb_case *c, long n, dou
 // clang-format off
 const struct price_prim price_syscall[] = {
 	{ .model = "getppid", .what = "a null system call (getppid)", .ours = getppid_ops,
-	  .pins = PRICE_ONE, .workers = 1, .ops = { 200000, 400000, 3000000 }, .op_ns = 200,
+	  .pins = PRICE_ONE, .workers = 1, .ops = { 50000, 100000, 1000000 }, .op_ns = 1100,
 	  .peer = "perf bench syscall basic", .pair_model = "getppid-vs-perf",
-	  .peer_run = perf_syscall, .pair_ops = { 100000, 100000, 400000 },
+	  .peer_run = perf_syscall, .pair_ops = { 100000, 100000, 100000 },
 	  .peer_fixed_s = 0.03 },
 	{ .model = "clock-gettime", .what = "clock_gettime(CLOCK_MONOTONIC)", .ours = clock_ops,
 	  .pins = PRICE_ONE, .workers = 1, .ops = { 200000, 1000000, 3000000 }, .op_ns = 30 },
 	{ .model = "page-fault", .what = "first write to a fresh anonymous page",
-	  .ours = fault_ops, .pins = PRICE_ONE, .workers = 1, .ops = { 4096, 32768, 131072 },
-	  .op_ns = 1500 },
+	  .ours = fault_ops, .pins = PRICE_ONE, .workers = 1, .ops = { 4096, 32768, 32768 },
+	  .op_ns = 14e3 },
 	{ .model = "mmap-munmap", .what = "mmap + munmap of one page", .ours = mmap_ops,
-	  .pins = PRICE_ONE, .workers = 1, .ops = { 5000, 50000, 200000 }, .op_ns = 2000 },
+	  .pins = PRICE_ONE, .workers = 1, .ops = { 5000, 50000, 50000 }, .op_ns = 5500 },
 	{ .model = NULL },
 };
 // clang-format on

@@ -149,17 +149,17 @@ static int perf_pipe(struct pb_ctx *ctx, const struct pb_case *c, long n, double
 const struct price_prim price_thread[] = {
 	{ .model = "pthread-create", .what = "pthread_create + pthread_join",
 	  .ours = create_ops, .pins = PRICE_ONE, .workers = 1, .ops = { 500, 3000, 10000 },
-	  .op_ns = 20e3, .peer = "stress-ng --pthread", .pair_model = "pthread-create-vs-stress-ng",
+	  .op_ns = 35e3, .peer = "stress-ng --pthread", .pair_model = "pthread-create-vs-stress-ng",
 	  .peer_run = price_stress_ng, .stressor = "pthread --pthread-max 1",
 	  .pair_ops = { 200, 300, 600 }, .peer_fixed_s = 0.02, .peer_op_ns = 260e3 },
 	{ .model = "switch-process", .what = "context switch, two processes (pipe round trip)",
 	  .ours = switch_proc_ops, .pins = PRICE_ONE, .workers = 2, .ops = { 1000, 10000, 30000 },
-	  .op_ns = 5e3, .peer = "perf bench sched pipe", .pair_model = "switch-process-vs-perf",
-	  .peer_run = perf_pipe, .pair_ops = { 1000, 5000, 10000 }, .peer_fixed_s = 0.05 },
+	  .op_ns = 17e3, .peer = "perf bench sched pipe", .pair_model = "switch-process-vs-perf",
+	  .peer_run = perf_pipe, .pair_ops = { 1000, 5000, 5000 }, .peer_fixed_s = 0.05 },
 	{ .model = "switch-thread", .what = "context switch, two threads (pipe round trip)",
 	  .ours = switch_thread_ops, .pins = PRICE_ONE, .workers = 2, .ops = { 1000, 10000, 30000 },
-	  .op_ns = 5e3, .peer = "perf bench sched pipe -T", .pair_model = "switch-thread-vs-perf",
-	  .peer_run = perf_pipe, .pair_ops = { 1000, 5000, 10000 }, .peer_fixed_s = 0.05 },
+	  .op_ns = 10e3, .peer = "perf bench sched pipe -T", .pair_model = "switch-thread-vs-perf",
+	  .peer_run = perf_pipe, .pair_ops = { 1000, 5000, 5000 }, .peer_fixed_s = 0.05 },
 	{ .model = NULL },
 };
 // clang-format on
