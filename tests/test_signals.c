@@ -2,10 +2,11 @@
 /* Ctrl-C at any moment: the real binary (PARBENCH_BIN) on a short quick run
  * (the in-process calibration case, then two isolated cases of 3
  * repetitions), with and without --interleave, gets SIGINT, SIGTERM or
- * SIGHUP at 20 moments: during calibration, inside a case process, between
- * two repetitions, between two cases, during the summary, and at fixed
- * times. The moments too short to hit by timing are made to wait for the
- * signal (PARBENCH_TEST_STALL, lib/harness/lifeline.c). Every time: exit
+ * SIGHUP at 20 moments: at its start (before the topology and the plan),
+ * during calibration, inside a case process, between two repetitions,
+ * between two cases, during the summary, and at fixed times. The moments
+ * too short to hit by timing are made to wait for the signal
+ * (PARBENCH_TEST_STALL, lib/harness/lifeline.c). Every time: exit
  * 130, raw.csv whole (every row has its 13 fields) and ending in an
  * "interrupted" status row (a signal during the summary cuts nothing: the
  * file ends with the last repetition's row), summary.csv and summary.md
@@ -211,7 +212,7 @@ static void one_moment(void **state)
 		{ "between-reps-2" tag, AT_STALL, "rep_end:2", 0, SIGINT, il },  \
 		{ "between-cases" tag, AT_STALL, "case_end:2", 0, SIGTERM, il }, \
 		{ "summary" tag, AT_STALL, "summary", 0, SIGHUP, il },           \
-		{ "at-0.3s" tag, AFTER_MS, NULL, 300, SIGINT, il },              \
+		{ "at-start" tag, AT_STALL, "start", 0, SIGINT, il },            \
 		{ "at-0.7s" tag, AFTER_MS, NULL, 700, SIGTERM, il },             \
 		{ "at-1.1s" tag, AFTER_MS, NULL, 1100, SIGHUP, il },             \
 	{                                                                        \

@@ -256,6 +256,11 @@ int runner_main(int argc, char **argv, const struct pb_experiment *const suites[
 	int rc;
 
 	r.suites = suites;
+	/* from the first instruction: a Ctrl-C while the topology loads or the
+	 * plan is made skips every case, and the run still ends with exit 130,
+	 * its raw.csv and its summary (not the default death by signal) */
+	lifeline_signals();
+	lifeline_test_stall("start");
 	rc = setup(&r, argc, argv);
 	if (rc >= 0)
 		return rc;
