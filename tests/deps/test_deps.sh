@@ -9,15 +9,8 @@
 # required package is named and stops the script.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-passed=0 failed=0
-ok() { echo "[       OK ] $1"; passed=$((passed + 1)); }
-bad() { echo "[  FAILED  ] $1: $2"; failed=$((failed + 1)); }
-finish() {
-	echo "[  PASSED  ] $passed test(s)."
-	[ "$failed" -eq 0 ] || echo "[  FAILED  ] $failed test(s)."
-	[ "$failed" -eq 0 ]
-	exit $?
-}
+# shellcheck source=tests/testlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../testlib.sh"
 [ "$(uname -s)" = Linux ] || { echo "[  PASSED  ] 0 test(s)."; exit 0; }
 
 tmp=$(mktemp -d)

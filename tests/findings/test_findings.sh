@@ -15,15 +15,8 @@ cd "$root" || exit 2
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/parbench-findings.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { echo "[       OK ] $1"; passed=$((passed + 1)); }
-bad() { echo "[  FAILED  ] $1: $2"; failed=$((failed + 1)); }
-finish() {
-	echo "[  PASSED  ] $passed test(s)."
-	[ "$failed" -eq 0 ] || echo "[  FAILED  ] $failed test(s)."
-	[ "$failed" -eq 0 ]
-	exit $?
-}
+# shellcheck source=tests/testlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../testlib.sh"
 
 if ! bench/parbench --profile quick --filter '^tasks/(serial|fork)/io/' --reps 2 --machine fnd \
 	--results "$tmp/results" >"$tmp/bench.log" 2>&1; then

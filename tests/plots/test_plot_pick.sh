@@ -5,9 +5,8 @@
 # (nothing is drawn); what it chose is the "plot.sh: run DIR" line.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-passed=0 failed=0
-ok() { echo "[       OK ] $1"; passed=$((passed + 1)); }
-bad() { echo "[  FAILED  ] $1: $2"; failed=$((failed + 1)); }
+# shellcheck source=tests/testlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../testlib.sh"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -44,6 +43,4 @@ if [ $rc -eq 2 ] && echo "$out" | grep -q "no finished run"; then
 	ok "no finished run: exit 2, said"
 else bad "none finished" "exit $rc: $out"; fi
 
-echo "[  PASSED  ] $passed test(s)."
-[ "$failed" -eq 0 ] || echo "[  FAILED  ] $failed test(s)."
-[ "$failed" -eq 0 ]
+finish

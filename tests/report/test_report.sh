@@ -14,15 +14,8 @@ cd "$root" || exit 1
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/parbench-report.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { echo "[       OK ] $1"; passed=$((passed + 1)); }
-bad() { echo "[  FAILED  ] $1: $2"; failed=$((failed + 1)); }
-finish() {
-	echo "[  PASSED  ] $passed test(s)."
-	[ "$failed" -eq 0 ] || echo "[  FAILED  ] $failed test(s)."
-	[ "$failed" -eq 0 ]
-	exit $?
-}
+# shellcheck source=tests/testlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../testlib.sh"
 
 chrome=$(command -v chromium || command -v chromium-browser || true)
 for tool in pandoc pdftotext pdfinfo gnuplot; do
