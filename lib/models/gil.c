@@ -102,6 +102,12 @@ int gil_init(struct gil *g, unsigned long interval_us, bool enabled)
 	int err;
 
 	memset(g, 0, sizeof(*g));
+#ifdef PB_FAULT_HOOKS /* a test build's planted fault, which the fidelity table must catch */
+	if (getenv("PB_FAULT_GIL") && strcmp(getenv("PB_FAULT_GIL"), "off") == 0)
+		enabled = false; /* threads-gil without the GIL */
+	if (getenv("PB_FAULT_GIL") && strcmp(getenv("PB_FAULT_GIL"), "no-interval") == 0)
+		interval_us = 0; /* a waiter asks for the GIL at once: the interval ignored */
+#endif
 	atomic_init(&g->interval_us, interval_us);
 	atomic_init(&g->locked, 0);
 	atomic_init(&g->last_holder, NULL);
