@@ -43,7 +43,8 @@ static struct pb_case_key busy_key(const struct busy_claim *cl, const char *mode
 				     .param_value = busy_us };
 }
 
-static const char why_gil[] = "the %s GIL waits are the model's (ceval_gil.c), the caller's "
+static const char why_gil[] = "the %s GIL waits are the model's (gil.c, after CPython's "
+			      "ceval_gil), the caller's "
 			      "loop is Python's own (it polls the eval breaker less often than "
 			      "every tick)";
 
