@@ -132,8 +132,11 @@ struct pb_finding *fidelity_judge(struct pb_report *rep, const struct fidelity_c
 				   has_py ? "" : "CPython: ", has_py ? "" : why_py);
 		return f;
 	}
-	pb_finding_value(f, "CPython/C", py.median / c.median, "x");
-	one_row(rep, pc, "fidelity_ratio", info && !row ? "info" : row, py.median / c.median, "x");
+	if (isfinite(py.median / c.median)) { /* a C figure of 0 has no ratio */
+		pb_finding_value(f, "CPython/C", py.median / c.median, "x");
+		one_row(rep, pc, "fidelity_ratio", info && !row ? "info" : row,
+			py.median / c.median, "x");
+	}
 	if (info) {
 		t->not_judged++;
 		pb_finding_verdict(f, "not judged", "%s", cl->why);
