@@ -62,8 +62,5 @@ int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out)
 
 /* The fidelity table: notes and derived rows, C against CPython. */
 void cpython_fidelity(struct pb_report *rep);
-/* Its rows for the Queue's feeder and the Pool's handlers under the GIL
- * (fidelity_gil.c). */
-void cpython_fidelity_gil(struct pb_report *rep);
 
 #endif

@@ -10,13 +10,15 @@
 #include "twins.h"
 
 /* Quick keeps the twins of the five lessons a report opens with (IO and
- * CPU tasks, the GIL's convoy, Queue against Pipe, the unlocked counter);
- * the pool, gil-cores, thread-queue and deadlock twins, a third of quick's
- * time on a 2-PU VM (run 20261207T150143Z), run from the default profile. */
+ * CPU tasks, the GIL's convoy and time slice, Queue against Pipe, the
+ * unlocked counter; gil-cores' slices, 0.2 s, are the fidelity row a GIL
+ * that ignores its interval fails: tests/fidelity); the pool, thread-queue
+ * and deadlock twins, a third of quick's time on a 2-PU VM (run
+ * 20261207T150143Z), run from the default profile. */
 static void cpython_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	tasks_cpython_twins(plan, cfg);
-	gil_cpython_twins(plan, cfg); /* gil-cores' from the default profile */
+	gil_cpython_twins(plan, cfg);
 	ipc_cpython_twins(plan, cfg);
 	counter_cpython_twins(plan, cfg);
 	if (cfg->profile == PROFILE_QUICK)

@@ -63,6 +63,5 @@ static void plan_cores(struct pb_plan *plan, const struct pb_config *cfg)
 void gil_cpython_twins(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	plan_convoy(plan, cfg);
-	if (cfg->profile != PROFILE_QUICK)
-		plan_cores(plan, cfg);
+	plan_cores(plan, cfg);
 }
