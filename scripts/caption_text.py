@@ -82,6 +82,8 @@ CAPTIONS = {
         "Alone, an IO thread's round trip takes {convoy_k0|threads-gil p50}; next to one "
         "CPU thread under the GIL it takes {convoy_k1|threads-gil p50}, "
         "{convoy_k1|threads-gil / threads} the {convoy_k1|threads p50} of free threads.",
+        "At the 99th percentile it takes {convoy_k1|threads-gil p99} under the GIL, "
+        "{convoy_k1|threads p99} with free threads.",
         "With two CPU threads it takes {convoy_k2|threads-gil p50} "
         "({convoy_k2|threads-gil / threads} free threads').",
         "Each wake-up waits for a CPU thread to drop the GIL: they hold it "
@@ -204,9 +206,10 @@ CAPTIONS = {
         "with back-off {cures|try-lock with back-off} with {cures|retries} retries.",
     ],
     "price": [
-        "A process costs {primitives|fork} to fork, a thread {primitives|pthread_create} "
-        "to create, a null system call {primitives|getppid} and a switch between two "
-        "processes {primitives|process switch}.",
+        "Starting a process costs {primitives|fork} (fork, exit and wait), starting a "
+        "thread {primitives|pthread_create}.",
+        "A null system call costs {primitives|getppid} and a switch between two processes "
+        "{primitives|process switch}.",
         "Against their peer tools: fork is {peers|fork / stress-ng} stress-ng's, the "
         "context switch {peers|switch / perf} perf bench's.",
     ],
@@ -217,5 +220,9 @@ CAPTIONS = {
         "models do not have.",
         "A pool round trip costs {cpython.fidelity.pool_round_trip|CPython} in CPython "
         "against {cpython.fidelity.pool_round_trip|C} in C.",
+        "Next to a CPU thread the GIL adds {cpython.fidelity.convoy_gil_wait_k1|CPython} to a "
+        "blocking call in CPython and {cpython.fidelity.convoy_gil_wait_k1|C} in the model.",
+        "Threads speed IO tasks up {cpython.fidelity.tasks_io_thread_speedup|CPython} in "
+        "CPython and {cpython.fidelity.tasks_io_thread_speedup|C} in the model.",
     ],
 }

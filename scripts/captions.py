@@ -119,7 +119,7 @@ def fallback(found, experiment, have):
         figs = [g for g in f["figures"]][:3]
         if not figs or "\n" in f["claim"]:
             continue
-        text = f["claim"][0].upper() + f["claim"][1:] + ": " + \
+        text = "Also: " + f["claim"] + ": " + \
             ", ".join(f"{g['name']} {quantity(g)}" for g in figs)
         out.append(text + (f" ({f['verdict']})." if f["verdict"] else "."))
     return out

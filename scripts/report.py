@@ -64,26 +64,6 @@ def ensure_plots(run_dir):
             print(f"report: warning: plot.sh {run_dir} failed:\n{res.stderr}", file=sys.stderr)
 
 
-def seed_map():
-    """The README's "Where each seed program lives" table, as it is."""
-    try:
-        with open(os.path.join(pbdata.ROOT, "README.md"), encoding="utf-8") as f:
-            lines = f.read().split("\n")
-    except OSError:
-        return ["(README.md not found)"]
-    out, on = [], False
-    for line in lines:
-        if line.startswith("### Where each seed program lives"):
-            on = True
-            continue
-        if on and line.startswith("#"):
-            break
-        if on:
-            out.append(line)
-    return ["::: fine\n" + "\n".join(out).strip() + "\n:::"] if out else \
-        ["(the README has no seed-to-case map)"]
-
-
 def comparison(doc, cmp_res):
     """With --runs: the comparison's table and overlay plots."""
     import compare
@@ -188,7 +168,7 @@ def report(run_dir=None, run_dirs=None, out=None, paper=None):
     run, cmp_res, out = load(run_dir, run_dirs, out)
     for d in (run_dirs or [run.dir]):
         ensure_plots(d)
-    doc = report_doc.build(run, text_px, seed_map(), out)
+    doc = report_doc.build(run, text_px, out)
     if cmp_res:
         comparison(doc, cmp_res)
     for path, pt in report_doc.legibility(doc):

@@ -173,13 +173,30 @@ def experiment_section(doc, run, exp, mark_no):
     return bool(note)
 
 
-def appendices(doc, run, seed_map):
+def seed_map(run):
+    """Each experiment and the seed programs it re-creates: experiments.csv's
+    seeds column (bench/registry.c's pb_seeds)."""
+    rows = [[f"<b>{esc(e)}</b>", esc(r["seeds"])] for e, r in run.registry.items()
+            if r["seeds"] and r["seeds"] != "-"]
+    if not rows:
+        return ["<p>This run's experiments.csv names no seed programs (a run made before "
+                "its seeds column, schema 2).</p>"]
+    return ["<p>The tutorials' programs parbench re-creates, and what each tutorial "
+            "printed, by experiment (the run's experiments.csv).</p>",
+            table(["experiment", "the seed programs it re-creates"], rows, "seeds")]
+
+
+def appendices(doc, run):
     m = run.meta
+    cells = [[esc(k), esc(m.get(key, "–"))] for k, key in MACHINE_KEYS]
+    cells.append(["run directory", f"<code>{esc(run.dir)}</code>"])
+    half = (len(cells) + 1) // 2
+    rows = [a + (cells[half + i] if half + i < len(cells) else ["", ""])
+            for i, a in enumerate(cells[:half])]
     doc.add("# Appendix A: the machine {.unnumbered #app-machine}",
-            table(["", ""], [[esc(k), esc(m.get(key, "–"))] for k, key in MACHINE_KEYS]
-                  + [["run directory", f"<code>{esc(run.dir)}</code>"]], "machine"))
+            table(["", "", "", ""], rows, "machine"))
     doc.add("# Appendix B: methods {.unnumbered #app-methods}", *METHODS)
-    doc.add("# Appendix C: the seed programs {.unnumbered #app-seeds}", *seed_map)
+    doc.add("# Appendix C: the seed programs {.unnumbered #app-seeds}", *seed_map(run))
     doc.add("# Appendix D: noisy cases {.unnumbered #app-noisy}")
     body = []
     for exp in run.experiments():
@@ -215,12 +232,12 @@ def legibility(doc):
     return [(p, pt) for p, _w, pt in doc.placed if pt is not None and pt < MIN_TEXT_PT]
 
 
-def build(run, text_px, seed_map, base):
+def build(run, text_px, base):
     """The report's Doc; figures are named relative to base (its directory)."""
     doc = Doc(text_px, base)
     lessons_page(doc, run)
     marks = 0
     for exp in run.experiments():
         marks += experiment_section(doc, run, exp, marks + 1)
-    appendices(doc, run, seed_map)
+    appendices(doc, run)
     return doc

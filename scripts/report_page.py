@@ -17,7 +17,7 @@ PAPERS = {"a4": ("A4", 210.0, 297.0), "letter": ("Letter", 215.9, 279.4)}
 # Territories whose paper is Letter (glibc's LC_PAPER for them says so).
 LETTER_TERRITORIES = {"US", "CA", "MX", "PH", "CL", "CO", "VE", "CR", "GT", "PA", "SV",
                       "DO", "PR", "NI"}
-MARGIN_MM = 15.0
+MARGIN_MM = 13.0
 MM_PER_PX = 25.4 / 96
 MIN_TEXT_PT = 8.0  # issue 20: text in a figure at least 8 pt as printed
 
@@ -45,7 +45,7 @@ def paper(name=None):
 
 def style(size, text_px):
     return f"""<style>
-@page {{ size: {size}; margin: 14mm {MARGIN_MM}mm 16mm;
+@page {{ size: {size}; margin: 12mm {MARGIN_MM}mm 14mm;
   @bottom-center {{ content: "page " counter(page) " of " counter(pages);
                     font: 8pt 'DejaVu Sans', sans-serif; color: #555; }} }}
 body {{ max-width: {text_px:.0f}px; margin: 0 auto; font: 9pt/1.3 'DejaVu Sans', sans-serif;
@@ -64,14 +64,15 @@ th, td {{ border-bottom: 0.5px solid #bbb; padding: 0.08em 0.3em; vertical-align
 th {{ border-bottom: 1px solid #555; }}
 tr {{ break-inside: avoid; }}
 td.num {{ white-space: nowrap; }}
-table.findings td:first-child {{ width: 36%; }}
+table.findings td:first-child {{ width: 34%; }}
 table.lessons {{ font-size: 9.5pt; line-height: 1.3; }}
 table.lessons td {{ padding: 0.3em 0.4em; }}
 table.lessons td:first-child {{ width: 50%; }}
-table.machine td:first-child {{ width: 20%; }}
+table.seeds td:first-child {{ width: 18%; }}
+table.machine td:nth-child(odd) {{ width: 12%; font-weight: bold; }}
 .verdict-agrees {{ color: #135e13; }} .verdict-differs {{ color: #8a1c1c; }}
 p.footnote {{ font-size: 7.5pt; color: #333; margin-top: 0.1em; }}
-.noisy-list {{ font-size: 6pt; line-height: 1.15; columns: 3; column-gap: 1em; }}
+.noisy-list {{ font-size: 6pt; line-height: 1.15; columns: 4; column-gap: 0.8em; }}
 .noisy-list p {{ margin: 0.1em 0; word-break: break-all; }}
 .noisy-list code {{ font-family: 'DejaVu Sans Condensed', 'DejaVu Sans', sans-serif; }}
 code {{ font-size: 0.92em; }}
