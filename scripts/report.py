@@ -84,8 +84,8 @@ def comparison(doc, cmp_res):
         doc.figures += 1
         cap = (f"{exp}: {metric} against workers, one line per run ("
                + "; ".join(r.label() for r in runs) + "), median with min–max.")
-        width, _pt = report_page_width(png, doc.text_px)
-        doc.add(report_page.figure_html(png, width, doc.figures, cap, base=doc.base))
+        width, height, _pt = report_page_width(png, doc.text_px)
+        doc.add(report_page.figure_html(png, (width, height), doc.figures, cap, base=doc.base))
         doc.captions.append((exp, cap))
 
 
@@ -164,7 +164,7 @@ def load(run_dir, run_dirs, out):
 
 
 def report(run_dir=None, run_dirs=None, out=None, paper=None):
-    size, text_px = report_page.paper(paper)
+    size, text_px, page_px = report_page.paper(paper)
     run, cmp_res, out = load(run_dir, run_dirs, out)
     for d in (run_dirs or [run.dir]):
         ensure_plots(d)
@@ -183,7 +183,7 @@ def report(run_dir=None, run_dirs=None, out=None, paper=None):
         f.write("".join(f"{e}\t{c}\n" for e, c in doc.captions))
     html = os.path.join(out, "report.html")
     pandoc_html(md_path, html, f"parbench report: {run.machine}",
-                report_page.style(size, text_px))
+                report_page.style(size, text_px, page_px))
     return out, chromium_pdf(html, os.path.join(out, "report.pdf"))
 
 

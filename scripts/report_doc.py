@@ -121,18 +121,18 @@ def lessons_page(doc, run):
             "</div>", "<!-- the table of contents -->")
 
 
-def place_figures(doc, run, stems, caption, mark):
+def place_figures(doc, run, exp, stems, caption, mark):
     html = []
     for i, stem in enumerate(stems):
         path = run.figure_file(stem)
         if not path:
             continue
         doc.figures += 1
-        width, font_pt = report_run.placed(path, doc.text_px)
+        width, height, font_pt = report_run.placed(path, doc.text_px)
         doc.placed.append((path, width, font_pt))
-        text = caption if not html else f"{stem}, from the same run."
-        html.append(figure_html(path, width, doc.figures, text, mark if not html else "",
-                                doc.base))
+        text = caption if not html else "From the same run."
+        html.append(figure_html(path, (width, height), doc.figures, text,
+                                mark if not html else "", doc.base, exp))
     return html
 
 
@@ -158,7 +158,7 @@ def experiment_section(doc, run, exp, mark_no):
     cap = captions.caption(run.found, exp)
     mark, note = footnote(run, exp, mark_no)
     stems = [] if row["figures"].strip() == "-" else row["figures"].split()
-    figs = place_figures(doc, run, stems, cap, mark) if cap else []
+    figs = place_figures(doc, run, exp, stems, cap, mark) if cap else []
     # The table first: text fills the end of a page, the figure (kept
     # whole) starts the next when it does not fit.
     found = run.found.experiment(exp)

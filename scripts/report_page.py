@@ -17,7 +17,8 @@ PAPERS = {"a4": ("A4", 210.0, 297.0), "letter": ("Letter", 215.9, 279.4)}
 # Territories whose paper is Letter (glibc's LC_PAPER for them says so).
 LETTER_TERRITORIES = {"US", "CA", "MX", "PH", "CL", "CO", "VE", "CR", "GT", "PA", "SV",
                       "DO", "PR", "NI"}
-MARGIN_MM = 13.0
+MARGIN_MM = 15.0
+TOP_MM, BOTTOM_MM = 12.0, 14.0
 MM_PER_PX = 25.4 / 96
 MIN_TEXT_PT = 8.0  # issue 20: text in a figure at least 8 pt as printed
 
@@ -34,18 +35,56 @@ def paper_from_locale(env=None):
 
 
 def paper(name=None):
-    """(CSS size name, text width in CSS px) of a paper; DataError for an
-    unknown one."""
+    """(CSS size name, text width and text height in CSS px) of a paper;
+    DataError for an unknown one."""
     key = (name or paper_from_locale()).lower()
     if key not in PAPERS:
         raise DataError(f"unknown paper '{name}': a4 or letter")
-    css, w, _h = PAPERS[key]
-    return css, (w - 2 * MARGIN_MM) / MM_PER_PX
+    css, w, h = PAPERS[key]
+    return css, (w - 2 * MARGIN_MM) / MM_PER_PX, (h - TOP_MM - BOTTOM_MM) / MM_PER_PX
 
 
-def style(size, text_px):
-    return f"""<style>
-@page {{ size: {size}; margin: 12mm {MARGIN_MM}mm 14mm;
+# Figures float as in print typesetting: a figure that would not fit in
+# what is left of its page waits, and the text after it fills the page; it
+# goes in after the block during which the page turns. The pages are
+# simulated from the blocks' heights (the text column is as wide on screen
+# as in print), before printing.
+FLOAT_SCRIPT = """<script>
+document.addEventListener('DOMContentLoaded', function () {
+  var H = %(page)d, body = document.body, kids = [].slice.call(body.children), i;
+  var tops = kids.map(function (k) { return k.getBoundingClientRect().top; });
+  tops.push(body.getBoundingClientRect().bottom);
+  var y = 0, waiting = [], moves = [];
+  for (i = 0; i < kids.length; i++) {
+    var k = kids[i], h = tops[i + 1] - tops[i];
+    if (k.tagName === 'FIGURE') {
+      if (!waiting.length && y + h <= H) y += h; else waiting.push([k, h]);
+      continue;
+    }
+    y += h;
+    if (getComputedStyle(k).breakAfter === 'page') { y = 0; continue; }
+    if (y > H) {
+      y = y %% H;
+      var after = k;
+      while (waiting.length && y + waiting[0][1] <= H) {
+        var w = waiting.shift();
+        moves.push([w[0], after]); after = w[0]; y += w[1];
+      }
+    }
+  }
+  moves.forEach(function (m) { m[1].after(m[0]); });
+});
+</script>
+"""
+
+
+def float_script(page_px):
+    return FLOAT_SCRIPT % {"page": page_px}
+
+
+def style(size, text_px, page_px):
+    return float_script(page_px) + f"""<style>
+@page {{ size: {size}; margin: {TOP_MM}mm {MARGIN_MM}mm {BOTTOM_MM}mm;
   @bottom-center {{ content: "page " counter(page) " of " counter(pages);
                     font: 8pt 'DejaVu Sans', sans-serif; color: #555; }} }}
 body {{ max-width: {text_px:.0f}px; margin: 0 auto; font: 9pt/1.3 'DejaVu Sans', sans-serif;
@@ -133,11 +172,16 @@ def embed(html_text, base):
     return "".join(out)
 
 
-def figure_html(path, width_px, number, caption, mark="", base=""):
+def figure_html(path, size, number, caption, mark="", base="", what=""):
+    """A figure at size (width, height in CSS px: known before it loads, so
+    that the pages can be planned); what (its experiment) is named in the
+    caption, since a figure may float past the next heading."""
     src = os.path.relpath(path, base) if base else path
-    return (f'<figure><img src="{esc(src)}" style="width:{width_px:.0f}px" '
+    label = f"Figure {number}" + (f" ({esc(what)})" if what else "")
+    return (f'<figure><img src="{esc(src)}" '
+            f'style="width:{size[0]:.0f}px;height:{size[1]:.0f}px" '
             f'alt="Figure {number}" data-figure="{esc(os.path.basename(path))}">'
-            f"<figcaption><b>Figure {number}.</b> {esc(caption)}{mark}</figcaption></figure>")
+            f"<figcaption><b>{label}.</b> {esc(caption)}{mark}</figcaption></figure>")
 
 
 def verdict_html(verdict):

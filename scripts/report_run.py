@@ -89,34 +89,36 @@ class RunView:
 
 
 FONT_SIZE = re.compile(rb"font-size[=:]\s*\"?([0-9.]+)")
-# An SVG's natural width: its width in px, else its viewBox's (gnuplot's
-# "dynamic" SVG has only a viewBox); its font sizes are in the same units.
-SVG_WIDTH = re.compile(rb"<svg[^>]*?\s(?:width=\"([0-9.]+)(?:px)?\"|viewBox=\"[-0-9. ]+? "
-                       rb"[-0-9.]+ ([0-9.]+) [0-9.]+\")", re.S)
+# An SVG's natural size: its width and height in px, else its viewBox's
+# (gnuplot's "dynamic" SVG has only a viewBox); its font sizes are in the
+# same units.
+SVG_SIZE = re.compile(rb"<svg[^>]*?\s(?:width=\"([0-9.]+)(?:px)?\"\s+height=\"([0-9.]+)"
+                      rb"(?:px)?\"|viewBox=\"[-0-9. ]+? [-0-9.]+ ([0-9.]+) ([0-9.]+)\")", re.S)
 
 
 def figure_size(path):
-    """(natural width in CSS px, smallest text in px or None) of a figure:
-    an SVG's width and its smallest font-size, a PNG's pixel width."""
+    """(natural width and height in CSS px, smallest text in px or None) of
+    a figure: an SVG's size and its smallest font-size, a PNG's pixels."""
     with open(path, "rb") as f:
         data = f.read()
     if path.endswith(".png"):
         if data[:8] != b"\x89PNG\r\n\x1a\n":
             raise DataError(f"{path}: not a PNG file")
-        return struct.unpack(">I", data[16:20])[0], None
-    m = SVG_WIDTH.search(data[:4000])
+        w, h = struct.unpack(">II", data[16:24])
+        return w, h, None
+    m = SVG_SIZE.search(data[:4000])
     if not m:
-        raise DataError(f"{path}: an <svg> without a width in px or a viewBox")
+        raise DataError(f"{path}: an <svg> without a width and height in px or a viewBox")
     sizes = [float(x) for x in FONT_SIZE.findall(data)]
-    return float(m.group(1) or m.group(2)), (min(sizes) if sizes else None)
+    w, h = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    return float(w), float(h), (min(sizes) if sizes else None)
 
 
 def placed(path, text_width_px):
-    """How the report places a figure: (width in CSS px, its smallest text
-    in pt at that width or None). A figure is never wider than the text
-    and never shrunk below its natural size when it fits."""
-    natural, font_px = figure_size(path)
+    """How the report places a figure: (width, height in CSS px, its
+    smallest text in pt at that width or None). A figure is never wider
+    than the text and never shrunk below its natural size when it fits."""
+    natural, height, font_px = figure_size(path)
     width = min(natural, text_width_px)
-    if font_px is None:
-        return width, None
-    return width, font_px * (width / natural) / PX_PER_PT
+    scale = width / natural
+    return width, height * scale, None if font_px is None else font_px * scale / PX_PER_PT

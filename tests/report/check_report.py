@@ -69,7 +69,8 @@ def case_names(run_dir):
 def check_captions(run_dir, caps, pdf_text, values, names):
     bad = []
     exps = list(pbdata.read_experiments(os.path.join(run_dir, "experiments.csv")))
-    text = norm(pdf_text)
+    # a caption may run across a page break, past the page's footer
+    text = norm(re.sub(r"page \d+ of \d+", "", pdf_text))
     for exp in exps:
         cap = caps.get(exp)
         if not cap:

@@ -200,7 +200,7 @@ def svg(w, font):
     open(p, "w").write(f'<svg viewBox="0 0 {w} 400" xmlns="http://www.w3.org/2000/svg">'
                        f'<text font-size="{font}">x</text></svg>')
     return p
-ok = placed(svg(600, 12), 680) == (600, 9.0) and placed(svg(1400, 12), 680)[1] < 8
+ok = placed(svg(600, 12), 680) == (600, 400, 9.0) and placed(svg(1400, 12), 680)[2] < 8
 ok = ok and placed(svg(1400, 12), 680)[0] == 680
 print("600 px at 12 px: 9 pt, kept at 600 px; 1400 px: shrunk to the text, under 8 pt")
 sys.exit(0 if ok else 1)
