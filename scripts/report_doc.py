@@ -77,8 +77,12 @@ def fidelity_table(run):
                      (esc(captions.quantity(ratio)) if ratio else "–", "num"),
                      verdict_html(f["verdict"] or "not judged"),
                      f'<span class="fine">{esc(f["reason"])}</span>'])
-    return table(["claim", "C", "CPython", "CPython/C", "verdict", "reason"], rows,
-                 "fidelity") if rows else ""
+    if not rows:
+        return ""
+    return ("<p><b>The fidelity table.</b> Claim by claim, the C model's figure, CPython's, "
+            "their ratio and whether they agree; where they differ, why.</p>"
+            + table(["claim", "C", "CPython", "CPython/C", "verdict", "reason"], rows,
+                    "fidelity"))
 
 
 def costs_note(run):
