@@ -14,6 +14,7 @@ The finding ids and figure names are findings.csv's contract (README).
 import fnmatch
 import re
 
+# parse-ok: the report's own sentence templates (caption_text.py), not run data
 TOKEN = re.compile(r"\{([^{}|]+)\|([^{}]+)\}")
 # How a unit reads after a number: "x" is a factor (4.35×), the rest follow
 # with a space, "us" as µs.

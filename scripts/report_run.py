@@ -88,10 +88,12 @@ class RunView:
         return None
 
 
+# parse-ok: a figure's SVG, for its printed size; no run data comes from it
 FONT_SIZE = re.compile(rb"font-size[=:]\s*\"?([0-9.]+)")
 # An SVG's natural size: its width and height in px, else its viewBox's
 # (gnuplot's "dynamic" SVG has only a viewBox); its font sizes are in the
 # same units.
+# parse-ok: the SVG's own size attributes, for its printed size
 SVG_SIZE = re.compile(rb"<svg[^>]*?\s(?:width=\"([0-9.]+)(?:px)?\"\s+height=\"([0-9.]+)"
                       rb"(?:px)?\"|viewBox=\"[-0-9. ]+? [-0-9.]+ ([0-9.]+) ([0-9.]+)\")", re.S)
 
