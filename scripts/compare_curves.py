@@ -30,8 +30,7 @@ def curve_metric(runs, experiment):
 
 
 def run_points(run, experiment, metric):
-    """{curve: {x: (median, min, max)}} from summary.csv (else raw.csv); x is
-    the workers where a curve sweeps them, else the task count n."""
+    """{curve: {workers: (median, min, max)}} from summary.csv (else raw.csv)."""
     rows = run.summary_rows(experiment, metric)
     if rows:
         src = [(r["case"], r["workers"], r["median"], r["min"], r["max"]) for r in rows]
@@ -44,12 +43,8 @@ def run_points(run, experiment, metric):
     pts = {}
     for case, workers, med, lo, hi in src:
         pts.setdefault(curve_of(run, case), []).append((case, workers, med, lo, hi))
-    out = {}
-    for curve, lst in pts.items():
-        sweeps = len({w for _, w, *_ in lst}) > 1
-        out[curve] = {(w if sweeps else (pbdata.case_param(run, case, "n") or w)): (med, lo, hi)
-                      for case, w, med, lo, hi in lst}
-    return out
+    return {curve: {w: (med, lo, hi) for _case, w, med, lo, hi in lst}
+            for curve, lst in pts.items()}
 
 
 def curve_of(run, case):
@@ -103,12 +98,11 @@ def draw_one(runs, exp, metric, outdir):
     curves = sorted({c for pr in per_run for c in pr}, key=curve_sort_key)
     dat = os.path.join(outdir, f"{exp}.dat")
     ranges = write_data(dat, curves, per_run)
-    swept = any(len({w for w in byx}) > 1 for pr in per_run for byx in pr.values())
     unit = metric_unit(runs, exp, metric)
     v = {"data": dat, "outdir": outdir, "name": exp, "plotdir": "plots",
          "page_title": f"parbench {exp}: {metric}, " + " vs ".join(run_labels(runs)),
          "npanels": len(curves), "nruns": len(runs), "ncols": min(4, len(curves)),
-         "xlabel": "workers" if swept else "workers (= tasks)",
+         "xlabel": "workers",
          "ylabel": f"{metric} ({unit})" if unit else metric}
     for i, c in enumerate(curves, 1):
         v[f"ptitle_{i}"] = c[2]

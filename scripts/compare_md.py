@@ -37,7 +37,7 @@ def factor_sentence(sf):
 
 def no_verdict_reason(runs):
     """Why cases have no verdict: which run has how few repetitions."""
-    few = [r for r in runs if _reps(r) < cmpstats.MIN_REPS]
+    few = list({r.dir: r for r in runs if _reps(r) < cmpstats.MIN_REPS}.values())
     if not few:
         return f"a case has fewer than {cmpstats.MIN_REPS} successful repetitions in a run"
     text = ", ".join(f"{r.machine} {r.stamp} has {_reps(r)} repetitions "
