@@ -90,8 +90,9 @@ def metric_unit(runs, exp, metric):
     return next((row["unit"] for r in runs for row in r.summary_rows(exp, metric)), "")
 
 
-def draw_one(runs, exp, metric, outdir):
-    """The overlay of one experiment, or None when it has no sweep."""
+def start_one(runs, exp, metric, outdir):
+    """Start gnuplot on the overlay of one experiment: the Popen, or None
+    when the experiment has no sweep."""
     per_run = [run_points(r, exp, metric) for r in runs]
     if not any(len(byx) > 1 for pr in per_run for byx in pr.values()):
         return None
@@ -102,8 +103,7 @@ def draw_one(runs, exp, metric, outdir):
     v = {"data": dat, "outdir": outdir, "name": exp, "plotdir": "plots",
          "page_title": f"parbench {exp}: {metric}, " + " vs ".join(run_labels(runs)),
          "npanels": len(curves), "nruns": len(runs), "ncols": min(4, len(curves)),
-         "xlabel": "workers",
-         "ylabel": f"{metric} ({unit})" if unit else metric}
+         "xlabel": "workers", "ylabel": f"{metric} ({unit})" if unit else metric}
     for i, c in enumerate(curves, 1):
         v[f"ptitle_{i}"] = c[2]
         v[f"xmin_{i}"], v[f"xmax_{i}"] = ranges[i - 1]
@@ -111,25 +111,30 @@ def draw_one(runs, exp, metric, outdir):
         v[f"rlabel_{j}"] = label
     expr = "; ".join(f"{k}={val}" if isinstance(val, (int, float)) else f"{k}={pbdata.gq(val)}"
                      for k, val in v.items())
-    res = subprocess.run(["gnuplot", "-e", expr, "plots/compare/overlay.gp"],
-                         cwd=pbdata.ROOT, capture_output=True, text=True)
-    png = os.path.join(outdir, f"{exp}.png")
-    if res.returncode != 0 or not os.path.exists(png):
-        print(f"compare: warning: overlay for {exp} failed:\n{res.stderr}", file=sys.stderr)
-        return None
-    return png
+    return subprocess.Popen(["gnuplot", "-e", expr, "plots/compare/overlay.gp"],
+                            cwd=pbdata.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
 
 
 def draw_curves(runs, outdir):
-    """One overlay per experiment with a sweep: [(experiment, metric, png)]."""
+    """One overlay per experiment with a sweep, drawn side by side:
+    [(experiment, metric, png)]."""
     os.makedirs(outdir, exist_ok=True)
     exps = []
     for r in runs:
         exps += [e for e in r.experiments() if e not in exps]
-    done = []
+    started = []
     for exp in exps:
         metric = curve_metric(runs, exp)
-        png = draw_one(runs, exp, metric, outdir) if metric else None
-        if png:
-            done.append((exp, metric, png))
+        proc = start_one(runs, exp, metric, outdir) if metric else None
+        if proc:
+            started.append((exp, metric, proc))
+    done = []
+    for exp, metric, proc in started:
+        _out, err = proc.communicate()
+        png = os.path.join(outdir, f"{exp}.png")
+        if proc.returncode != 0 or not os.path.exists(png):
+            print(f"compare: warning: overlay for {exp} failed:\n{err}", file=sys.stderr)
+            continue
+        done.append((exp, metric, png))
     return done
