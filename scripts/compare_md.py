@@ -128,19 +128,30 @@ def metric_notes(pair):
 
 
 def findings_lines(pair):
-    f = pair["findings"]
-    if not f:
+    """One row per finding both runs have: its dimensionless figures on A
+    and on B (a figure equal in both, a setting such as the ideal, left
+    out), and its verdict, changed ones first."""
+    by_id = {}
+    for r in pair["findings"]:
+        by_id.setdefault(r["finding"], []).append(r)
+    if not by_id:
         return ["No finding with a dimensionless figure (×, ratio, %) in both runs."]
-    out = ["The dimensionless figures (speedups, ratios, shares) of the findings both runs "
-           "have; those whose verdict changed first.", "",
-           "| finding | figure | A | B | verdict A → B |", "|---|---|---|---|---|"]
-    for r in f:
-        unit = "×" if r["unit"] == "x" else f" {r['unit']}"
-        va, vb = r["verdict_a"] or "-", r["verdict_b"] or "-"
+    out = ["The findings both runs have, by their dimensionless figures (speedups, ratios, "
+           "shares; findings_compare.csv has each); those whose verdict changed first.", "",
+           "| finding | A → B | verdict A → B |", "|---|---|---|"]
+    for fid, figs in by_id.items():
+        cells = [f"{x['figure']} {fig_value(x, 'a')} → {fig_value(x, 'b')}" for x in figs
+                 if x["median_a"] != x["median_b"]]
+        va, vb = figs[0]["verdict_a"] or "-", figs[0]["verdict_b"] or "-"
         verdict = va if va == vb else f"**{va} → {vb}**"
-        out.append(f"| {r['claim']} (`{r['finding']}`) | {r['figure']} | "
-                   f"{fmt(r['median_a'])}{unit} | {fmt(r['median_b'])}{unit} | {verdict} |")
+        out.append(f"| {figs[0]['claim']} (`{fid}`) | {'; '.join(cells) or 'the same'} | "
+                   f"{verdict} |")
     return out
+
+
+def fig_value(x, side):
+    unit = "×" if x["unit"] == "x" else f" {x['unit']}"
+    return f"{fmt(x['median_' + side])}{unit}"
 
 
 def pair_lines(pair, runs, j):
