@@ -36,6 +36,7 @@ from pbdata import DataError  # noqa: E402
 
 ALPHA = cmpstats.ALPHA
 DEFAULT_MIN_CHANGE = 0.05
+BUSY = 0.5  # busy_share_start above this: parbench warned "the machine is busy"
 SKIP_DIFF = ("started_utc", "command", "hostname", "calibration_ticks_per_ms",
              "calibration_tick_ns", "load_avg_start", "busy_share_start")
 CSV_COLS = ("case", "experiment", "metric", "unit", "direction", "run_a", "run_b", "n_a",
@@ -76,8 +77,25 @@ def meta_diff(runs):
 
 
 def doubts(runs):
-    return [f"{k} differs ({' vs '.join(vals)})" for k, vals in meta_diff(runs)
-            if k in pbdata.DOUBTFUL_KEYS]
+    out = [f"{k} differs ({' vs '.join(vals)})" for k, vals in meta_diff(runs)
+           if k in pbdata.DOUBTFUL_KEYS]
+    for i, r in enumerate(runs):
+        busy = busy_share(r)
+        if busy is not None and busy > BUSY:
+            out.append(f"run {i + 1} ({r.machine} {r.stamp}) started on a busy machine "
+                       f"({busy:.0%} of its PUs' time was other work, load average "
+                       f"{r.meta.get('load_avg_start', '?').split(' ')[0]} on "
+                       f"{r.meta.get('pus', '?')} PUs): its timings measure that load as well "
+                       "as the machine")
+    return out
+
+
+def busy_share(run):
+    """busy_share_start from the run's metadata, or None."""
+    try:
+        return float(run.meta["busy_share_start"])
+    except (KeyError, ValueError):
+        return None
 
 
 def write_rows(path, cols, rows):
@@ -103,7 +121,8 @@ def document(runs, results, only, curves, outdir, min_change):
     d = doubts(runs)
     if d:
         lines += [f"**Doubtful comparison:** {'; '.join(d)}. The same case name may "
-                  "not mean the same work; read the ratios with care.", ""]
+                  "not mean the same work, nor the same machine state; read the differences "
+                  "below with care.", ""]
     lines += [run_line(i, r) for i, r in enumerate(runs)] + [""]
     diff = meta_diff(runs)
     if diff:

@@ -81,12 +81,12 @@ def expected_ratio(unit, factor):
 
 def words(ratio, direction, unit):
     """'B 1.84× faster', 'B 1.12× slower', 'B 1.3× worse' (a count or a
-    share, where faster means nothing), 'B the same'."""
+    share, where faster means nothing), 'B the same' (1.00× to 3 digits)."""
     if not ratio or ratio != ratio:
         return "-"
     good = ratio if direction == "higher" else 1 / ratio
-    if abs(math.log(good)) < 0.0005:
-        return "B the same"
+    if f"{max(good, 1 / good):.3g}" == "1":
+        return "B the same"  # within 0.05 %: "B 1× slower" would say nothing
     timed = unit in TIME_UNITS or unit in RATE_UNITS or unit == "x"
     up, down = ("faster", "slower") if timed else ("better", "worse")
     return f"B {max(good, 1 / good):.3g}× {up if good > 1 else down}"
