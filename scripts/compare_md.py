@@ -76,9 +76,22 @@ def machine_sentence(pair, runs):
     if pair["same_machine"]:
         return ("Both runs are of one machine (same host, CPU, PUs, caches, kernel): no "
                 "difference below is the machines'; it is the runs' "
-                + (f"({settings})." if settings else "(drift or load: nothing else differs)."))
+                + (f"({settings})." if settings else "(drift or load: nothing else differs).")
+                + calibration_note(pair))
     return ("Different machines" + (f", and settings differ too ({settings}): a difference "
                                     "may be either's." if settings else "."))
+
+
+def calibration_note(pair):
+    """On one machine the start-up calibration should agree; when it does
+    not, calibrated cpu work (task_ms times the ticks per ms measured at
+    start-up) is not the same work in both runs."""
+    tick = pair["factor"]["parts"].get("calibration tick")
+    if not tick or cmpstats.inside((tick[0], tick[0]), cmpstats.band(1.0, pair["min_change"])):
+        return ""
+    return (f" Their start-up calibrations differ ({pct_signed(tick[0])} per tick), so a "
+            "case's calibrated cpu work (its milliseconds times the ticks per millisecond "
+            "measured at start-up) is not the same work in both runs.")
 
 
 def ratio_cell(r):

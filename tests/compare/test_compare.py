@@ -262,6 +262,8 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(rows[fast]["verdict"], "different")
         self.assertIn("B's machine ran 10 % slower overall (time B/A: calibration tick +10 %)",
                       md)
+        # the same CPU and PUs: one machine, whose calibration should not move
+        self.assertIn("Their start-up calibrations differ (+10 % per tick)", md)
 
     def test_min_change(self):
         case = "t/fork/cpu/n:2/w:2/x:1"
