@@ -140,6 +140,7 @@ def document(runs, results, only, curves, outdir, min_change):
 
 
 def default_out(runs):
+    # parse-ok: a machine name made safe for a directory name, not parsed
     names = "-vs-".join(re.sub(r"[^A-Za-z0-9._-]", "_", r.machine) for r in runs)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     return os.path.join("results", "compare", names, stamp)
