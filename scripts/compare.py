@@ -48,7 +48,8 @@ FINDINGS_COLS = ("run_a", "run_b", "finding", "figure", "unit", "median_a", "med
 
 
 def parse_min_change(text):
-    """'5%', '5' or '0.05%' -> 0.05; DataError for anything else."""
+    """'5%' or '5' -> 0.05, '2.5%' -> 0.025; DataError for anything else."""
+    # parse-ok: the user's MIN_CHANGE option, a number with an optional %, not a name
     m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*%?\s*", str(text))
     if not m or not 0 <= float(m.group(1)) < 100:
         raise DataError(f"MIN_CHANGE {text!r}: give a percentage from 0 to 100, e.g. 5% or 2.5")
