@@ -12,13 +12,14 @@
 #include "ipc_common.h"
 #include "pool_common.h"
 #include "tasks.h"
+#include "tqueue_prodcons.h"
 
 /* The interpreter's start and imports are outside the measured work but
  * inside the watchdog's budget. */
 #define PY_SLACK_S 30.0
 
 static const struct cpython_prog tasks_prog = { "tasks.py", NULL };
-static const struct cpython_prog echo_prog = { "gil.py", "mode=convoy io=echo echo_us=100" };
+static const struct cpython_prog echo_prog = { "gil.py", "mode=convoy io=echo" };
 static const struct cpython_prog sleep_prog = { "gil.py", "mode=convoy io=sleep sleep_us=1000" };
 static const struct cpython_prog slices_prog = { "gil.py", "mode=slices" };
 static const struct cpython_prog ipc_prog = { "ipc.py", NULL };
@@ -90,32 +91,39 @@ static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 			     m == 0 ? 1 : tasks_count(cfg, WL_IO));
 }
 
-/* gil-convoy: the IO thread next to K CPU threads at the default 5 ms
- * interval: the echo round trip (the C twin's) and time.sleep(1 ms). */
+/* One gil-convoy twin: the echo round trip (echo_us, as the C twin's) or
+ * time.sleep(1 ms), next to k CPU threads at the default 5 ms interval. */
+static void py_convoy_add(struct pb_plan *plan, const struct pb_config *cfg, bool sleep,
+			  int echo_us, int k)
+{
+	int n = gil_convoy_trips(cfg, k); /* as the C twin's */
+	struct pb_case c = py_case("gil-convoy", "cpython-threads", sleep ? "sleep" : "io",
+				   sleep ? &sleep_prog : &echo_prog, 0.02 * n);
+
+	pb_case_name(&c, "n", n);
+	if (sleep)
+		pb_case_name(&c, "sleep_us", 1000);
+	else
+		pb_case_name(&c, "echo_us", echo_us);
+	pb_case_set(&c, "switch_us", 5000);
+	c.workers = k + 1;
+	c.param = "cpu_threads";
+	c.param_value = k;
+	/* Python's start-up, then the C twin's; a sleep is 1 ms */
+	c.est_s = 0.05 + gil_estimate(n, 5000, k) + (sleep ? 1e-3 * n : 0);
+	pb_plan_add(plan, &c);
+}
+
+/* gil-convoy: the echo round trip and time.sleep(1 ms) at K = 0, 1, 2 ..,
+ * then the instant echo at K = 1 (after the others, as in C). */
 static void plan_convoy(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	int kmax = gil_convoy_kmax(cfg);
 
 	for (int v = 0; v < 2; v++)
-		for (int k = 0; k <= kmax; k = k < 2 ? k + 1 : 2 * k) {
-			int n = gil_convoy_trips(cfg, k); /* as the C twin's */
-			struct pb_case c = py_case("gil-convoy", "cpython-threads",
-						   v ? "sleep" : "io", v ? &sleep_prog : &echo_prog,
-						   0.02 * n);
-
-			pb_case_name(&c, "n", n);
-			if (v)
-				pb_case_name(&c, "sleep_us", 1000);
-			else
-				pb_case_name(&c, "echo_us", 100);
-			pb_case_set(&c, "switch_us", 5000);
-			c.workers = k + 1;
-			c.param = "cpu_threads";
-			c.param_value = k;
-			/* Python's start-up, then the C twin's; a sleep is 1 ms */
-			c.est_s = 0.05 + gil_estimate(n, 5000, k) + (v ? 1e-3 * n : 0);
-			pb_plan_add(plan, &c);
-		}
+		for (int k = 0; k <= kmax; k = k < 2 ? k + 1 : 2 * k)
+			py_convoy_add(plan, cfg, v, GIL_ECHO_US, k);
+	py_convoy_add(plan, cfg, false, 0, 1);
 }
 
 /* gil-cores: two CPU threads' time slices, on one PU and on two. */
@@ -253,6 +261,36 @@ static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 	}
 }
 
+/* tqueue-prodcons's pinned twins (bench/tqueue/tqueue_prodcons.c): one PU
+ * and all of them, the thread queue unbounded and bounded, the process
+ * queue beside them. */
+static void plan_tqueue_pinned(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const enum pin_policy pins[] = { PIN_SINGLE, PIN_NONE };
+	int64_t n = tqueue_pinned_items(cfg), send_ms = tqueue_pinned_send_ms(cfg);
+
+	for (int p = 0; p < 2; p++)
+		for (int s = 0; s < 3; s++) {
+			struct pb_case c = py_case("tqueue-prodcons",
+						   s < 2 ? "cpython-threads" : "cpython-mp-queue",
+						   "-", &tqueue_prog, 30);
+
+			pb_case_set(&c, "n", n);
+			pb_case_set(&c, "send_ms", send_ms);
+			/* Python's start-up, then 90 k items/s (2 PUs) */
+			c.est_s = 0.1 + (s < 2 ? (double)n * 11e-6 : 1.5 * (double)send_ms / 1e3);
+			pb_case_name(&c, "p", 1);
+			pb_case_name(&c, "c", 1);
+			if (s < 2)
+				pb_case_name(&c, "maxsize", s ? 1024 : 0);
+			pb_case_name_str(&c, "pin", pin_policy_name(pins[p]));
+			c.workers = 2;
+			c.pin_fixed = true;
+			c.pin = pins[p];
+			pb_plan_add(plan, &c);
+		}
+}
+
 /* tqueue-prodcons: queue.Queue between threads and multiprocessing.Queue
  * between processes, one producer and one consumer (the C sweep's p:1/c:1). */
 static void plan_tqueue(struct pb_plan *plan, const struct pb_config *cfg)
@@ -270,6 +308,7 @@ static void plan_tqueue(struct pb_plan *plan, const struct pb_config *cfg)
 		c.workers = 2;
 		pb_plan_add(plan, &c);
 	}
+	plan_tqueue_pinned(plan, cfg);
 }
 
 /* deadlock: AB/BA detected by acquire(timeout=...), RLock and Lock re-entry. */
@@ -330,6 +369,7 @@ static const struct pb_param_decl cpython_params[] = {
 	{ "p", PB_INT, "count", "producers" },
 	{ "c", PB_INT, "count", "consumers" },
 	{ "send_ms", PB_INT, "ms", "how long the producers send" },
+	{ "maxsize", PB_INT, "count", "the thread queue's maxsize (0: unbounded)" },
 	{ "detect_ms", PB_INT, "ms", "how long the watchdog waits before it calls a deadlock" },
 	{ "rounds", PB_INT, "count", "lock rounds" },
 	{ "pin", PB_ENUM, "", "the placement the case fixes" },
