@@ -35,9 +35,9 @@
 struct trip {
 	struct gil gil;
 	struct gil_thread io, other;
-	int sv[2];		 /* sv[0]: the IO thread's end */
-	atomic_int phase;	 /* 1: the IO thread holds the GIL; 2: in sendall; 3: in recv */
-	unsigned char *buf;	 /* BIG bytes to send */
+	int sv[2];	    /* sv[0]: the IO thread's end */
+	atomic_int phase;   /* 1: the IO thread holds the GIL; 2: in sendall; 3: in recv */
+	unsigned char *buf; /* BIG bytes to send */
 	ssize_t sent, got;
 	unsigned long lost_at_send, lost_at_recv; /* switches_in during each call */
 };

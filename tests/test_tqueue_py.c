@@ -93,7 +93,7 @@ static void test_get_waits_then_retakes_gil(void **state)
 	assert_int_equal(pthread_create(&tid, NULL, getter, &get), 0);
 	while (atomic_load(&started) < 1)
 		sched_yield();
-	gil_take(&me.t); /* hangs if the get waits with the GIL */
+	gil_take(&me.t);      /* hangs if the get waits with the GIL */
 	while (q.waits < 1) { /* read under the GIL: the get is waiting */
 		gil_drop(&me.t);
 		sched_yield();

@@ -402,8 +402,8 @@ int cpython_tqueue_costs(struct pb_ctx *ctx, struct cpython_tqueue_costs *out)
 	static const char *const names[] = { "py_put_ns", "py_get_ns", "py_with_ns" };
 	double *const slot[] = { &out->put_ns, &out->get_ns, &out->with_ns };
 	char text[4096] = "", why[200];
-	int rc = run_calibration(ctx, "tqueue.py", "model=calibrate", "n=20000", text,
-				 sizeof(text));
+	int rc =
+		run_calibration(ctx, "tqueue.py", "model=calibrate", "n=20000", text, sizeof(text));
 
 	if (rc)
 		return rc;

@@ -18,8 +18,7 @@
 
 static int convoy_run(struct pb_ctx *ctx, const struct pb_case *c);
 
-static void convoy_add(struct pb_plan *plan, struct pb_case *c, int n, int echo_us, int k,
-		       bool gil)
+static void convoy_add(struct pb_plan *plan, struct pb_case *c, int n, int echo_us, int k, bool gil)
 {
 	pb_case_unname(c);
 	pb_case_name(c, "n", n);

@@ -33,8 +33,7 @@
 #define TQ_MAXW 8
 
 enum { TQM_THREADS, TQM_THREADS_GIL, TQM_MPQUEUE, TQM_THREADS_PY, TQM_N };
-static const char *const tqm_names[TQM_N] = { "threads", "threads-gil", "mp-queue",
-					      "threads-py" };
+static const char *const tqm_names[TQM_N] = { "threads", "threads-gil", "mp-queue", "threads-py" };
 
 struct tq_job {
 	struct tqueue q;    /* threads: pthread's own lock, no GIL */

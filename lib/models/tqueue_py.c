@@ -59,9 +59,9 @@ static void cond_wait(struct tqueue_py *q, struct tqpy_cond *c, struct gil_threa
 		c->head = w;
 	c->tail = w;
 	q->waits++;
-	pylock_release(&q->mutex);	/* _release_save */
-	py_acquire(q, t, &w->lock);	/* until notify releases it */
-	py_acquire(q, t, &q->mutex);	/* _acquire_restore */
+	pylock_release(&q->mutex);   /* _release_save */
+	py_acquire(q, t, &w->lock);  /* until notify releases it */
+	py_acquire(q, t, &q->mutex); /* _acquire_restore */
 }
 
 /* Condition.notify(): wakes the first waiter (its lock released), no GIL
