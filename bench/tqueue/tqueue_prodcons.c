@@ -315,6 +315,40 @@ static const struct pb_case *tq_find(const struct pb_report *rep, const char *mo
 							  .extra = extra });
 }
 
+/* The pinned cases: on one PU and on all of them, the thread queue
+ * (threads-py, unbounded and bounded) against the process queue. */
+static void tq_pinned_summarize(struct pb_report *rep)
+{
+	static const char *const pins[] = { "single", "none" };
+
+	for (int p = 0; p < 2; p++)
+		for (int m = 0; m < 2; m++) {
+			int maxsize = m ? TQ_MAXSIZE : 0;
+			char tx[64], qx[64], id[64];
+			const struct pb_case *t, *q;
+			struct stats_summary r;
+			struct pb_finding *f;
+
+			snprintf(tx, sizeof(tx), "p:1/c:1/maxsize:%d/pin:%s", maxsize, pins[p]);
+			snprintf(qx, sizeof(qx), "p:1/c:1/pin:%s", pins[p]);
+			t = tq_find(rep, "threads-py", tx);
+			q = tq_find(rep, "mp-queue", qx);
+			if (!pb_report_ratio(rep, t, q, "msgs_per_s", &r))
+				continue;
+			snprintf(id, sizeof(id), "thread_queue_vs_process_queue_%s_%s", pins[p],
+				 m ? "bounded" : "unbounded");
+			f = pb_report_finding(
+				rep, id,
+				"tqueue-prodcons, 1 producer 1 consumer, %s: queue.Queue(maxsize=%d) "
+				"under the GIL with CPython's work per call (threads-py) against "
+				"multiprocessing.Queue between processes",
+				p ? "all PUs (not pinned)" : "one PU", maxsize);
+			pb_finding_stat(f, rep, t, "threads-py", "msgs_per_s", "items/s");
+			pb_finding_stat(f, rep, q, "mp-queue", "msgs_per_s", "items/s");
+			pb_finding_figure(f, "threads-py / mp-queue", r, "x");
+		}
+}
+
 /* One producer, one consumer: each model's rate, and what the process
  * boundary costs against the thread queue. */
 static void tq_summarize(struct pb_report *rep)
@@ -325,6 +359,7 @@ static void tq_summarize(struct pb_report *rep)
 	struct stats_summary rt, rg;
 	struct pb_finding *f;
 
+	tq_pinned_summarize(rep);
 	if (!pb_report_ratio(rep, t, q, "msgs_per_s", &rt) ||
 	    !pb_report_ratio(rep, g, q, "msgs_per_s", &rg))
 		return;
