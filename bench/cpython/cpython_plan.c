@@ -96,7 +96,8 @@ static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 static void py_convoy_add(struct pb_plan *plan, const struct pb_config *cfg, bool sleep,
 			  int echo_us, int k)
 {
-	int n = gil_convoy_trips(cfg, k); /* as the C twin's */
+	/* as the C twin's */
+	int n = echo_us == 0 && !sleep ? gil_convoy_instant_trips(cfg) : gil_convoy_trips(cfg, k);
 	struct pb_case c = py_case("gil-convoy", "cpython-threads", sleep ? "sleep" : "io",
 				   sleep ? &sleep_prog : &echo_prog, 0.02 * n);
 
@@ -277,8 +278,10 @@ static void plan_tqueue_pinned(struct pb_plan *plan, const struct pb_config *cfg
 
 			pb_case_set(&c, "n", n);
 			pb_case_set(&c, "send_ms", send_ms);
-			/* Python's start-up, then 90 k items/s (2 PUs) */
-			c.est_s = 0.1 + (s < 2 ? (double)n * 11e-6 : 1.5 * (double)send_ms / 1e3);
+			/* Python's start-up, then 90 k items/s (2 PUs); the
+			 * process queue starts two processes */
+			c.est_s = s < 2 ? 0.1 + (double)n * 11e-6 :
+					  0.3 + 1.5 * (double)send_ms / 1e3;
 			pb_case_name(&c, "p", 1);
 			pb_case_name(&c, "c", 1);
 			if (s < 2)

@@ -14,12 +14,13 @@ C consumers get them until a sentinel each, every item exactly once.
         (pus=-1: anywhere).
     Metric: msgs_per_s (items got per second, from the start to the last
     get).
-    tqueue.py model=calibrate [n=20000]
+    tqueue.py model=calibrate [n=5000]
         what the interpreter spends per call in one thread that never
         blocks (an unbounded Queue): py_put_ns (Queue.put), py_get_ns
         (Queue.get) and py_with_ns (`with q.not_full: pass`, the part of a
-        call outside the queue's mutex), each the best of 5 loops less an
-        empty loop. The C model threads-py charges them (tqueue_py.h).
+        call outside the queue's mutex), each its fastest chunk of 250
+        calls less an empty loop's. The C model threads-py charges them
+        (lib/models/tqueue_py.h).
 """
 import multiprocessing
 import queue
@@ -96,7 +97,9 @@ def run_mp(p, c, send_s):
     return got.value, time.perf_counter() - t, sent.value
 
 
-def calibrate(n, runs=5):
+def calibrate(n, chunk=250):
+    """Each loop timed over chunks of `chunk` iterations in turn, its cost
+    the fastest chunk's: a preemption spoils a chunk, not the figure."""
     q = queue.Queue()
     put, get, cond = q.put, q.get, q.not_full
 
@@ -119,11 +122,11 @@ def calibrate(n, runs=5):
 
     loops = (("base", empty), ("put", puts), ("get", gets), ("with", withs))
     best = {}
-    for _ in range(runs):  # each run puts n and gets them back: never blocks
+    for _ in range(max(n // chunk, 1)):  # puts chunk, gets them back: never blocks
         for name, loop in loops:
             t = time.perf_counter_ns()
-            loop(n)
-            ns = (time.perf_counter_ns() - t) / n
+            loop(chunk)
+            ns = (time.perf_counter_ns() - t) / chunk
             best[name] = min(best.get(name, ns), ns)
     for name in ("put", "get", "with"):
         pb.metric("py_%s_ns" % name, max(best[name] - best["base"], 0.0), "ns")
@@ -133,7 +136,7 @@ def main():
     a = pb.args()
     pb.need(a, "model")
     if a["model"] == "calibrate":
-        calibrate(a.get("n", 20000))
+        calibrate(a.get("n", 5000))
         pb.finish()
     pb.need(a, "p", "c", "n", "send_ms")
     if a["model"] not in ("threads", "mp-queue"):

@@ -45,7 +45,7 @@ static void convoy_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		for (int k = 0; k <= kmax; k = k < 2 ? k + 1 : 2 * k)
 			convoy_add(plan, &c, gil_convoy_trips(cfg, k), GIL_ECHO_US, k, gil);
 	for (int gil = 0; gil < 2; gil++)
-		convoy_add(plan, &c, gil_convoy_trips(cfg, 1), 0, 1, gil);
+		convoy_add(plan, &c, gil_convoy_instant_trips(cfg), 0, 1, gil);
 }
 
 int gil_convoy_trips(const struct pb_config *cfg, int k)
@@ -59,6 +59,11 @@ int gil_convoy_trips(const struct pb_config *cfg, int k)
 	int n = (int)(s / trip);
 
 	return n < lo ? lo : n > hi ? hi : n;
+}
+
+int gil_convoy_instant_trips(const struct pb_config *cfg)
+{
+	return cfg->profile == PROFILE_FULL ? gil_convoy_trips(cfg, 1) : 20;
 }
 
 int gil_convoy_kmax(const struct pb_config *cfg)

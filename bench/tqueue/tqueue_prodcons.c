@@ -212,14 +212,17 @@ static int tq_run(struct pb_ctx *ctx, const struct pb_case *c)
 }
 
 /* One repetition's estimate: processes send for send_ms; free threads move
- * n messages at about 0.2 us each (default run 20261130T200841Z), threads
- * under the GIL at about 10 us (a hand-off across cores per item: CPython
- * 3.11 moves 90 k items/s on 2 PUs). */
+ * n messages at about 0.3 us each (default run 20261130T200841Z), under
+ * the GIL model 1 us (0.5 to 1.9 M items/s on a loaded 2-vCPU VM), charged
+ * CPython's work 10 us (CPython 3.11 moves 90 k items/s on 2 PUs), after
+ * its calibration (a Python start-up, 0.2 s). */
 static double tq_estimate(int m, int64_t n, int64_t send_ms)
 {
+	static const double per_item[TQM_N] = { 0.3e-6, 1e-6, 0, 10e-6 };
+
 	if (m == TQM_MPQUEUE)
 		return 0.05 + 1.2 * (double)send_ms / 1e3;
-	return (m == TQM_THREADS ? 0.01 : 0.1) + (double)n * (m == TQM_THREADS ? 0.3e-6 : 10e-6);
+	return (m == TQM_THREADS_PY ? 0.2 : 0.01) + (double)n * per_item[m];
 }
 
 /* P x C in {1, 2, 4} (quick: {1, 2}; default: the diagonal, 1x4 and 4x1)
@@ -229,9 +232,9 @@ static void tq_sweep(struct pb_plan *plan, const struct pb_config *cfg, struct p
 	static const int counts[] = { 1, 2, 4 };
 	int nc = cfg->profile == PROFILE_QUICK ? 2 : 3;
 	/* default: a rate settles in 0.2 s (a 5-minute budget on 2 PUs); under
-	 * the GIL in 20 to 30 thousand items */
+	 * the GIL model in 0.1 s */
 	int64_t n = PB_PICK(cfg, 200000, 300000, 2000000), send_ms = PB_PICK(cfg, 50, 150, 500);
-	int64_t n_gil = PB_PICK(cfg, 20000, 30000, 200000);
+	int64_t n_gil = PB_PICK(cfg, 50000, 100000, 1000000);
 
 	pb_case_set(&c, "send_ms", send_ms);
 	for (int m = 0; m < TQM_THREADS_PY; m++)
@@ -276,7 +279,7 @@ static void tq_pinned(struct pb_plan *plan, const struct pb_config *cfg, struct 
 			x.model = tqm_names[m];
 			x.pin = pins[p];
 			pb_case_set(&x, "model_index", m);
-			x.est_s = tq_estimate(m, n, send_ms) + (m == TQM_THREADS_PY ? 0.3 : 0);
+			x.est_s = tq_estimate(m, n, send_ms);
 			pb_case_name(&x, "p", 1);
 			pb_case_name(&x, "c", 1);
 			if (m == TQM_THREADS_PY)
@@ -288,12 +291,12 @@ static void tq_pinned(struct pb_plan *plan, const struct pb_config *cfg, struct 
 
 int64_t tqueue_pinned_items(const struct pb_config *cfg)
 {
-	return PB_PICK(cfg, 20000, 30000, 200000);
+	return PB_PICK(cfg, 10000, 10000, 100000);
 }
 
 int64_t tqueue_pinned_send_ms(const struct pb_config *cfg)
 {
-	return PB_PICK(cfg, 50, 100, 500);
+	return PB_PICK(cfg, 50, 50, 200);
 }
 
 static void tq_plan(struct pb_plan *plan, const struct pb_config *cfg)
