@@ -120,14 +120,14 @@ static void test_get_waits_then_retakes_gil(void **state)
  * the GIL when it took its item. Without interpreter work nothing polls
  * the drop request, so a thread gives up the GIL only to wait: after the
  * first item, each put finds the queue full and each get finds it empty.
- * With work (50 ticks a part) the same items arrive. */
+ * With work (50 ticks a part, waits and notifies too) the same items arrive. */
 static void bounded_run(struct tqpy_costs costs, bool count_waits);
 
 static void test_bounded_exactly_once(void **state)
 {
 	(void)state;
 	bounded_run((struct tqpy_costs){ 0 }, true);
-	bounded_run((struct tqpy_costs){ 50, 50, 50, 50 }, false);
+	bounded_run((struct tqpy_costs){ 50, 50, 50, 50, 50, 50 }, false);
 }
 
 static void bounded_run(struct tqpy_costs costs, bool count_waits)

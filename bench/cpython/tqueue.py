@@ -19,7 +19,10 @@ C consumers get them until a sentinel each, every item exactly once.
         blocks (an unbounded Queue): py_put_ns (Queue.put), py_get_ns
         (Queue.get) and py_with_ns (`with q.not_full: pass`, the part of a
         call outside the queue's mutex), each its fastest chunk of 250
-        calls less an empty loop's. The C model threads-py charges them
+        calls less an empty loop's; py_wait_ns (Condition.wait's own
+        work: wait(0) makes, appends and drops a waiter without blocking)
+        and py_notify_ns (notify releasing a waiter), each less the `with`
+        around it. The C model threads-py charges them
         (lib/models/tqueue_py.h).
 """
 import multiprocessing
@@ -120,7 +123,24 @@ def calibrate(n, chunk=250):
             with cond:
                 pass
 
-    loops = (("base", empty), ("put", puts), ("get", gets), ("with", withs))
+    def waits(k):  # wait(0): the waiter made, appended, dropped; no block
+        for _ in range(k):
+            with cond:
+                cond.wait(0)
+
+    waiter = threading.Lock()
+    waiter.acquire()
+    waiters = cond._waiters
+
+    def notifies(k):  # a waiter there to release, as a blocked get's
+        for _ in range(k):
+            with cond:
+                waiters.append(waiter)
+                cond.notify()
+            waiter.acquire()
+
+    loops = (("base", empty), ("put", puts), ("get", gets), ("with", withs),
+             ("wait", waits), ("notify", notifies))
     best = {}
     for _ in range(max(n // chunk, 1)):  # puts chunk, gets them back: never blocks
         for name, loop in loops:
@@ -130,6 +150,8 @@ def calibrate(n, chunk=250):
             best[name] = min(best.get(name, ns), ns)
     for name in ("put", "get", "with"):
         pb.metric("py_%s_ns" % name, max(best[name] - best["base"], 0.0), "ns")
+    for name in ("wait", "notify"):  # beyond the `with` around them
+        pb.metric("py_%s_ns" % name, max(best[name] - best["with"], 0.0), "ns")
 
 
 def main():

@@ -179,7 +179,9 @@ static int py_costs(struct pb_ctx *ctx, struct tqpy_costs *out)
 	*out = (struct tqpy_costs){ .put_out = ticks_of(py.with_ns),
 				    .put_in = ticks_of(py.put_ns - py.with_ns),
 				    .get_out = ticks_of(py.with_ns),
-				    .get_in = ticks_of(py.get_ns - py.with_ns) };
+				    .get_in = ticks_of(py.get_ns - py.with_ns),
+				    .wait = ticks_of(py.wait_ns),
+				    .notify = ticks_of(py.notify_ns) };
 	return 0;
 }
 

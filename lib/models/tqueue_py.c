@@ -51,7 +51,8 @@ void tqpy_waiter_destroy(struct tqpy_waiter *w)
 static void cond_wait(struct tqueue_py *q, struct tqpy_cond *c, struct gil_thread *t,
 		      struct tqpy_waiter *w)
 {
-	pylock_acquire(&w->lock, 0); /* a fresh waiter is acquired */
+	q->x = gil_compute(t, q->x, q->costs.wait); /* wait's own bytecode */
+	pylock_acquire(&w->lock, 0);		    /* a fresh waiter is acquired */
 	w->next = NULL;
 	if (c->tail)
 		c->tail->next = w;
@@ -66,12 +67,13 @@ static void cond_wait(struct tqueue_py *q, struct tqpy_cond *c, struct gil_threa
 
 /* Condition.notify(): wakes the first waiter (its lock released), no GIL
  * release here; the woken thread must take the GIL itself. */
-static void cond_notify(struct tqpy_cond *c)
+static void cond_notify(struct tqueue_py *q, struct tqpy_cond *c, struct gil_thread *t)
 {
 	struct tqpy_waiter *w = c->head;
 
 	if (!w)
 		return;
+	q->x = gil_compute(t, q->x, q->costs.notify); /* the loop over _waiters */
 	c->head = w->next;
 	if (!c->head)
 		c->tail = NULL;
@@ -128,7 +130,7 @@ int tqpy_put(struct tqueue_py *q, struct gil_thread *t, struct tqpy_waiter *w, v
 	while (q->maxsize > 0 && q->n >= q->maxsize)
 		cond_wait(q, &q->not_full, t, w);
 	if ((rc = ring_put(q, item)) == 0)
-		cond_notify(&q->not_empty);
+		cond_notify(q, &q->not_empty, t);
 	q->x = gil_compute(t, q->x, q->costs.put_in); /* the body, mutex held */
 	pylock_release(&q->mutex);
 	return rc;
@@ -150,7 +152,7 @@ void *tqpy_get(struct tqueue_py *q, struct gil_thread *t, struct tqpy_waiter *w)
 		q->gets_with_gil += t->holding && gil_holder(t->gil) == t;
 	}
 	item = ring_get(q);
-	cond_notify(&q->not_full);
+	cond_notify(q, &q->not_full, t);
 	q->x = gil_compute(t, q->x, q->costs.get_in);
 	pylock_release(&q->mutex);
 	return item;

@@ -37,11 +37,13 @@ struct tqpy_cond {
 	struct tqpy_waiter *head, *tail;
 };
 
-/* The interpreter's work of one call, in ticks (wl_tick): outside the
+/* The interpreter's work, in ticks (wl_tick): of one call outside the
  * mutex (the call, the `with` statement) and inside it (the body: the
- * checks, _put/_get, unfinished_tasks, notify). */
+ * checks, _put/_get, unfinished_tasks, a notify with nobody waiting); of a
+ * Condition.wait before it blocks (the waiter made, acquired, appended,
+ * the mutex released), and of a notify that releases a waiter. */
 struct tqpy_costs {
-	uint64_t put_out, put_in, get_out, get_in;
+	uint64_t put_out, put_in, get_out, get_in, wait, notify;
 };
 
 struct tqueue_py {
