@@ -236,7 +236,7 @@ static void tq_sweep(struct pb_plan *plan, const struct pb_config *cfg, struct p
 	/* default: a rate settles in 0.2 s (a 5-minute budget on 2 PUs); under
 	 * the GIL model in 0.1 s */
 	int64_t n = PB_PICK(cfg, 200000, 300000, 2000000), send_ms = PB_PICK(cfg, 50, 150, 500);
-	int64_t n_gil = PB_PICK(cfg, 50000, 100000, 1000000);
+	int64_t n_gil = PB_PICK(cfg, 50000, 100000, 100000);
 
 	pb_case_set(&c, "send_ms", send_ms);
 	for (int m = 0; m < TQM_THREADS_PY; m++)
@@ -293,12 +293,12 @@ static void tq_pinned(struct pb_plan *plan, const struct pb_config *cfg, struct 
 
 int64_t tqueue_pinned_items(const struct pb_config *cfg)
 {
-	return PB_PICK(cfg, 10000, 10000, 100000);
+	return PB_PICK(cfg, 10000, 10000, 20000);
 }
 
 int64_t tqueue_pinned_send_ms(const struct pb_config *cfg)
 {
-	return PB_PICK(cfg, 50, 50, 200);
+	return PB_PICK(cfg, 50, 50, 100);
 }
 
 static void tq_plan(struct pb_plan *plan, const struct pb_config *cfg)

@@ -12,10 +12,11 @@
 #include "harness.h"
 
 /* Items the threads move (quick: none of these cases; default 10 000,
- * full 100 000): under the GIL on 2 PUs CPython 3.11 moves about 90 k a
- * second, so a tenth of a second in default. */
+ * full 20 000): under the GIL on 2 PUs CPython 3.11 moves about 90 k a
+ * second, so a tenth of a second in default (the full hour on 64 PUs has
+ * no more room). */
 int64_t tqueue_pinned_items(const struct pb_config *cfg);
-/* How long the process queue's producer sends (default 50 ms, full 200). */
+/* How long the process queue's producer sends (default 50 ms, full 100). */
 int64_t tqueue_pinned_send_ms(const struct pb_config *cfg);
 
 #endif
