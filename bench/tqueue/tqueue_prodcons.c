@@ -298,7 +298,7 @@ int64_t tqueue_pinned_items(const struct pb_config *cfg)
 
 int64_t tqueue_pinned_send_ms(const struct pb_config *cfg)
 {
-	return PB_PICK(cfg, 50, 50, 100);
+	return PB_PICK(cfg, 100, 100, 100);
 }
 
 static void tq_plan(struct pb_plan *plan, const struct pb_config *cfg)

@@ -16,7 +16,8 @@
  * second, so a tenth of a second in default (the full hour on 64 PUs has
  * no more room). */
 int64_t tqueue_pinned_items(const struct pb_config *cfg);
-/* How long the process queue's producer sends (default 50 ms, full 100). */
+/* How long the process queue's producer sends: 100 ms (CPython starts two
+ * processes first; the full hour on 64 PUs has no room for more). */
 int64_t tqueue_pinned_send_ms(const struct pb_config *cfg);
 
 #endif
