@@ -60,6 +60,18 @@ struct cpython_counter_costs {
  * record both as metrics: 0, 1 after pb_skip, or -1 after pb_fail. */
 int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out);
 
+/* What queue.Queue's put and get cost the interpreter, one thread that
+ * never blocks (tqueue.py model=calibrate): put_ns, get_ns, with_ns (a
+ * `with` on the queue's Condition: the part of a call outside its mutex),
+ * wait_ns (Condition.wait's own work, measured as wait(0)) and notify_ns
+ * (a notify that releases a waiter), the last two beyond the `with`; ns. */
+struct cpython_tqueue_costs {
+	double put_ns, get_ns, with_ns, wait_ns, notify_ns;
+};
+/* Run it in this case process (outside the timed work) and record the
+ * five as metrics: 0, 1 after pb_skip, or -1 after pb_fail. */
+int cpython_tqueue_costs(struct pb_ctx *ctx, struct cpython_tqueue_costs *out);
+
 /* The fidelity table: notes and derived rows, C against CPython. */
 void cpython_fidelity(struct pb_report *rep);
 
