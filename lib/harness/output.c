@@ -67,7 +67,8 @@ void run_alloc_report(struct run *r)
 					.interleaved = r->opt.interleave };
 	r->report.reps = calloc(r->plan.n + 1, sizeof(*r->report.reps));
 	r->report.nreps = calloc(r->plan.n + 1, sizeof(*r->report.nreps));
-	if (!r->report.reps || !r->report.nreps) {
+	r->took_s = calloc(r->plan.n + 1, sizeof(*r->took_s));
+	if (!r->report.reps || !r->report.nreps || !r->took_s) {
 		perror("parbench: calloc");
 		exit(1);
 	}

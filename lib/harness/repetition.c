@@ -91,6 +91,7 @@ static void bench_fn(gb_state *st, void *arg)
 	struct slot *slot = arg;
 	struct run *r = slot->r;
 	const struct pb_case *c = &r->plan.cases[slot->idx];
+	uint64_t t0 = clock_now_ns();
 
 	if (pb_interrupted) {
 		gb_skip_with_error(st, "interrupted");
@@ -103,6 +104,7 @@ static void bench_fn(gb_state *st, void *arg)
 	else
 		bench_isolated(r, slot->idx, st);
 	r->reps_done++;
+	r->took_s[slot->idx] += (double)(clock_now_ns() - t0) / 1e9;
 }
 
 /* An in-process case's repetition, as google-benchmark reported it. */

@@ -99,6 +99,7 @@ static void free_run(struct run *r)
 	free(r->report.rows);
 	free(r->report.reps);
 	free(r->report.nreps);
+	free(r->took_s);
 	plan_free(&r->plan);
 	free(r->exp_ncases);
 	free(r->got);
@@ -185,19 +186,6 @@ static int start_run(struct run *r, const char *stamp, const char *started, int 
 	return run_flush_csv(r) < 0 ? 1 : 0;
 }
 
-/* The estimate kept honest: what the cases took beside what the plan said
- * (--list prints the same estimate), so a budget that slipped shows. */
-static void report_time(const struct run *r)
-{
-	double took = (double)(clock_now_ns() - r->t0_ns) / 1e9;
-
-	if (pb_interrupted || r->est_total <= 0)
-		return;
-	fprintf(stderr, "parbench: the cases took %d:%02d, estimated %d:%02d (%+.0f %%)\n",
-		(int)took / 60, (int)took % 60, (int)r->est_total / 60, (int)r->est_total % 60,
-		100 * (took / r->est_total - 1));
-}
-
 static int run_all(struct run *r, int argc, char **argv)
 {
 	char stamp[32], started[32];
@@ -228,7 +216,7 @@ static int run_all(struct run *r, int argc, char **argv)
 	if (nrun > 0)
 		gb_run(run_on_run, r);
 	run_progress_clear(r);
-	report_time(r);
+	run_report_time(r);
 	run_record_interrupt(r);
 	run_finish(r, started, argc, argv);
 	run_noise_end(r);

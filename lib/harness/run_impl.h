@@ -43,6 +43,8 @@ struct run {
 	size_t reps_done;
 	double est_total;		 /* the plan's estimate of the whole run, s */
 	double est_started;		 /* ... of the repetitions started so far */
+	double *took_s;			 /* per case: what its repetitions took, s, case
+					  * process and workers' start included */
 	size_t reps_started, reps_total; /* for the progress line: with
 					  * --interleave a case ends only in the
 					  * last round, so cases done would
@@ -83,6 +85,9 @@ void run_list_plan(const struct run *r);
 int run_write_experiments(const struct run *r);
 void run_progress(struct run *r, const struct pb_case *c, int rep);
 void run_progress_clear(const struct run *r);
+/* At the end: what the cases took beside the plan's estimate, in all and
+ * per experiment, so that a budget that slipped shows where. */
+void run_report_time(const struct run *r);
 void run_print_case_line(struct run *r, size_t idx);
 int resume_setup(struct run *r, char *err, size_t errlen);
 int resume_load(struct run *r, char *err, size_t errlen);

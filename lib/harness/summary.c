@@ -73,6 +73,51 @@ void run_progress_clear(const struct run *r)
 		fputs("\r\033[K", stderr);
 }
 
+/* One experiment's "name took/estimated s" on the per-experiment lines,
+ * wrapped at about 100 columns; the repetitions it ran, the estimate of
+ * those only (a cut-short run compares what ran). */
+static int report_experiment(const struct run *r, size_t e, size_t from, int col)
+{
+	double took = 0, est = 0;
+	int n;
+
+	for (size_t i = from; i < from + r->exp_ncases[e]; i++) {
+		took += r->took_s[i];
+		est += run_case_estimate(&r->plan.cases[i]) * r->report.nreps[i];
+	}
+	if (took < 0.05 && est < 0.05)
+		return col;
+	if (col > 90) {
+		fputs("\n ", stderr);
+		col = 1;
+	}
+	n = fprintf(stderr, " %s %.1f/%.1f", r->suites[e]->name, took, est);
+	return col + (n > 0 ? n : 0);
+}
+
+/* The estimate kept honest: what the cases took beside what the plan said
+ * (--list prints the same estimate), so a budget that slipped shows, and
+ * where: the same per experiment (its repetitions, each from its case
+ * process's start to its last row). */
+void run_report_time(const struct run *r)
+{
+	double took = (double)(clock_now_ns() - r->t0_ns) / 1e9;
+	size_t from = 0;
+	int col;
+
+	if (pb_interrupted || r->est_total <= 0)
+		return;
+	fprintf(stderr, "parbench: the cases took %d:%02d, estimated %d:%02d (%+.0f %%)\n",
+		(int)took / 60, (int)took % 60, (int)r->est_total / 60, (int)r->est_total % 60,
+		100 * (took / r->est_total - 1));
+	col = fprintf(stderr, "parbench: per experiment, took/estimated s:");
+	for (size_t e = 0; r->suites[e]; e++) {
+		col = report_experiment(r, e, from, col);
+		from += r->exp_ncases[e];
+	}
+	fputc('\n', stderr);
+}
+
 static const char *key_metric(const struct rep_result *res)
 {
 	for (size_t m = 0; m < res->nmetrics; m++)
