@@ -27,10 +27,13 @@ static int contention_workers(const struct pb_config *cfg, int *w, int max)
 
 /* A fixed total of increments shared by the W workers (the figure is the
  * cost per increment, so a 64-PU machine's 128 workers do the same work as
- * 2 PUs' 4, not 32 times more): at W = 2 each does what one did before. */
+ * 2 PUs' 4, not 32 times more): at W = 2 each does what one did before.
+ * Default: 800,000 (2M took 34 s of a 7:16 default run's cases on a 2-vCPU
+ * AMD EPYC VM, run 20261207T161308Z; the cost per increment is the same
+ * at either: a semaphore's 40 ns makes 32 ms of timed loop). */
 static int64_t per_worker(const struct pb_config *cfg, int w)
 {
-	int64_t total = PB_PICK(cfg, 400000, 2000000, 2000000), n = total / w;
+	int64_t total = PB_PICK(cfg, 400000, 800000, 2000000), n = total / w;
 
 	return n < 10000 ? 10000 : n;
 }
@@ -81,7 +84,7 @@ static void gil_plan(struct pb_plan *plan, const struct pb_config *cfg, struct p
  * locked at 0.9 us, rounded down: no interpreter here). */
 static void cpython_twin_plan(struct pb_plan *plan, const struct pb_config *cfg, struct pb_case c)
 {
-	int64_t n = PB_PICK(cfg, 100000, 200000, 1000000);
+	int64_t n = PB_PICK(cfg, 100000, 100000, 1000000); /* as cpython-value's */
 
 	c.pin_fixed = false;
 	c.pin = PIN_NONE;
