@@ -279,8 +279,15 @@ static void plan_py(struct pb_plan *plan, const struct pb_config *cfg)
 				     .run = latency_py_case,
 				     .budget_s = 90 };
 
+		/* default: 2,000 round trips, as the channels' own (10,000
+		 * took 11 s of a 7:16 default run on a 2-vCPU AMD EPYC VM, run
+		 * 20261207T161308Z: 84 us a round trip for duplex-py, 130 us
+		 * for queue-py, with the interpreter's cost charged) */
+		int64_t trips = PB_PICK(cfg, 400, 2000, 20000);
+
 		pb_case_name_str(&c, "pin", pin_policy_name(PIN_SINGLE));
-		pb_case_set(&c, "round_trips", PB_PICK(cfg, 400, 10000, 20000));
+		pb_case_set(&c, "round_trips", trips);
+		c.est_s = 0.05 + (double)trips * 150e-6;
 		pb_case_set(&c, "channel", models[m]);
 		pb_plan_add(plan, &c);
 	}
@@ -327,10 +334,12 @@ static void latency_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		c.run = paired_case;
 		pb_case_set(&c, "channel", IPC_PIPE_BATCHED);
 		pb_case_set(&c, "round_trips", PB_PICK(cfg, 500, 1000, 4000));
-		pb_case_set(&c, "rounds", PB_PICK(cfg, 3, 5, 7));
+		/* default: 3 rounds, 15 ratios over 5 repetitions (5 rounds
+		 * took 7 s of a 7:16 default run, run 20261207T161308Z) */
+		pb_case_set(&c, "rounds", PB_PICK(cfg, 3, 3, 7));
 		/* each round: ours, then perf's as many; 45 us a round trip
 		 * across PUs (default run 20261130T200841Z), perf's start-up */
-		c.est_s = PB_PICK(cfg, 3, 5, 7) *
+		c.est_s = PB_PICK(cfg, 3, 3, 7) *
 			  (0.01 + 2.0 * PB_PICK(cfg, 500, 1000, 4000) * 45e-6);
 		pb_plan_add(plan, &c);
 	}

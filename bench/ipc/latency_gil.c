@@ -226,8 +226,10 @@ int queue_busy_sweep(const struct pb_config *cfg, const double **busy)
 int64_t queue_busy_trips(const struct pb_config *cfg)
 {
 	/* each round trip computes busy_us first: 8 ms x 300 took 2.4 s a
-	 * repetition, past the default profile's 5-minute budget */
-	return PB_PICK(cfg, 15, 25, 100);
+	 * repetition, past the default profile's 5-minute budget; 25 took
+	 * 19 s in all (six cases and the CPython twin's three, 5 repetitions,
+	 * run 20261207T161308Z): default 15, a median of 15 delays each */
+	return PB_PICK(cfg, 15, 15, 100);
 }
 
 double queue_busy_estimate(const struct pb_config *cfg, double busy_us)
