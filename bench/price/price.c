@@ -143,11 +143,13 @@ static int paired_case(struct pb_ctx *ctx, const struct pb_case *c)
 static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const struct price_prim *p)
 {
 	static const enum pin_policy pins[] = { PIN_SINGLE, PIN_SCATTER };
-	/* default: 3 alternations a repetition, 15 in all over 5 repetitions
-	 * (a 5-minute budget on 2 PUs; perf's futex wake alone takes 1 s);
-	 * full: 3 too, 30 over 10 repetitions (5 did not fit the hour on 64
-	 * PUs once fork was priced at the 1.5 ms a slow VM charges) */
-	int rounds = 3;
+	/* default: 2 alternations a repetition, 10 in all over 5 repetitions
+	 * (a 5-minute budget on 2 PUs: with 3 the pairings took 47 s of a 7:16
+	 * default run on a 2-vCPU AMD EPYC VM, run 20261207T161308Z, most of
+	 * it the peers' own start-ups; perf's futex wake alone takes 1 s);
+	 * full: 3, 30 over 10 repetitions (5 did not fit the hour on 64 PUs
+	 * once fork was priced at the 1.5 ms a slow VM charges) */
+	int rounds = PB_PICK(cfg, 3, 2, 3);
 
 	for (int k = 0; k < 2; k++) {
 		struct pb_case c = { .experiment = "price",
