@@ -228,8 +228,9 @@ int64_t queue_busy_trips(const struct pb_config *cfg)
 	/* each round trip computes busy_us first: 8 ms x 300 took 2.4 s a
 	 * repetition, past the default profile's 5-minute budget; 25 took
 	 * 19 s in all (six cases and the CPython twin's three, 5 repetitions,
-	 * run 20261207T161308Z): default 15, a median of 15 delays each */
-	return PB_PICK(cfg, 15, 15, 100);
+	 * run 20261207T161308Z): default 15, a median of 15 delays each;
+	 * full 50 (100 did not fit its hour on 64 PUs) */
+	return PB_PICK(cfg, 15, 15, 50);
 }
 
 double queue_busy_estimate(const struct pb_config *cfg, double busy_us)
