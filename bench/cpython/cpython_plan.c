@@ -174,7 +174,7 @@ static void plan_latency(struct pb_plan *plan, const struct pb_config *cfg)
 			struct pb_case c = py_case("ipc-latency", models[m], "-", &ipc_prog, 60);
 
 			pb_case_name_str(&c, "pin", pin_policy_name(pins[p]));
-			int64_t trips = PB_PICK(cfg, 400, 2000, 10000); /* as the C twins' */
+			int64_t trips = latency_trips(cfg); /* as the C twins' */
 
 			pb_case_set(&c, "n", trips);
 			/* about 25 to 40 us a round trip, the manager's 130 to

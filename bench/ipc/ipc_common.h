@@ -78,6 +78,9 @@ int ipc_end(struct pb_ctx *ctx);
  * that every message arrived exactly once and in each producer's order. */
 int ipc_run_stream(struct pb_ctx *ctx, int m, size_t msg_bytes, uint64_t send_ms, int p, int nc);
 
+/* The round trips ipc-latency times in a case (latency_gil.c), the C
+ * channels', the interpreter's and their cpython twins' alike. */
+int64_t latency_trips(const struct pb_config *cfg);
 /* ipc-latency's Queue-under-the-GIL cases (latency_gil.c). */
 /* The busy_us sweep of the queue-py-busy cases and their cpython twin
  * (into *busy, returns how many), their round trips and estimate. */

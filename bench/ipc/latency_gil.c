@@ -223,6 +223,14 @@ int queue_busy_sweep(const struct pb_config *cfg, const double **busy)
 	return PB_PICK(cfg, 0, 3, 4);
 }
 
+int64_t latency_trips(const struct pb_config *cfg)
+{
+	/* default: 1,000 give a p50 and a p99 (2,000 made ipc-latency, 44
+	 * cases with its CPython twins, take 73 s of a 7:16 default run on a
+	 * 2-vCPU AMD EPYC VM, run 20261207T161308Z) */
+	return PB_PICK(cfg, 400, 1000, 10000);
+}
+
 int64_t queue_busy_trips(const struct pb_config *cfg)
 {
 	/* each round trip computes busy_us first: 8 ms x 300 took 2.4 s a
@@ -245,7 +253,7 @@ void latency_gil_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	struct pb_case c = gil_case_of("queue-py-gil", PIN_SINGLE);
 	const double *busy;
 	int nbusy = queue_busy_sweep(cfg, &busy);
-	int64_t trips = PB_PICK(cfg, 400, 2000, 10000);
+	int64_t trips = latency_trips(cfg);
 
 	pb_case_set(&c, "round_trips", trips);
 	/* CPython's calibration (0.1 s), then up to 60 us a round trip */
