@@ -121,7 +121,7 @@ static void plan_convoy(struct pb_plan *plan, const struct pb_config *cfg)
 /* gil-cores: two CPU threads' time slices, on one PU and on two. */
 static void plan_cores(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	int ms = PB_PICK(cfg, 25, 100, 500); /* as the C twins' (bench/gil/cores.c) */
+	int ms = PB_PICK(cfg, 25, 50, 500); /* as the C twins' (bench/gil/cores.c) */
 
 	for (int pus = 1; pus <= 2 && pus <= cfg->pus; pus++) {
 		struct pb_case c = py_case("gil-cores", "cpython-threads", "cpu", &slices_prog,
