@@ -214,10 +214,10 @@ static void plan_counter(struct pb_plan *plan, const struct pb_config *cfg)
 		c.workers = 2;
 		pb_plan_add(plan, &c);
 	}
-	pb_case_name(&seed, "n", PB_PICK(cfg, 10, 50, 50)); /* as the C twins' */
+	pb_case_name(&seed, "n", PB_PICK(cfg, 10, 25, 50)); /* as the C twins' */
 	pb_case_name(&seed, "sleep_ms", 10);
 	seed.workers = 10;
-	seed.est_s = 0.15 + PB_PICK(cfg, 10, 50, 50) * 0.0105; /* ten forked, n sleeps */
+	seed.est_s = 0.15 + PB_PICK(cfg, 10, 25, 50) * 0.0105; /* ten forked, n sleeps */
 	pb_plan_add(plan, &seed);
 }
 
