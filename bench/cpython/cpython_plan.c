@@ -30,10 +30,16 @@ static const struct cpython_prog busy_prog = { "pool.py", "mode=busy" };
 static const struct cpython_prog tqueue_prog = { "tqueue.py", NULL };
 static const struct cpython_prog locks_prog = { "locks.py", NULL };
 
+/* What a CPython case costs besides its work, for the estimates: the
+ * interpreter's start and imports (py_startup_s 0.06 to 0.2 s on a 2-vCPU
+ * AMD EPYC VM, run 20261207T161308Z) and its exit. */
+#define PY_START_EST_S 0.12
+
 static struct pb_case py_case(const char *experiment, const char *model, const char *workload,
 			      const struct cpython_prog *prog, double budget_s)
 {
 	return (struct pb_case){ .experiment = experiment,
+				 .est_s = PY_START_EST_S,
 				 .model = model,
 				 .workload = workload,
 				 .data = prog,
@@ -55,10 +61,10 @@ static void py_tasks_add(struct pb_plan *plan, const struct pb_config *cfg, cons
 	c.workers = w;
 	/* Python's start-up, then the C twin's estimate (serial: one task at a
 	 * time, as are threads under the GIL for cpu) */
-	c.est_s = 0.05 + tasks_estimate(cfg, kind == WL_CPU,
-					strcmp(model, "cpython-serial") == 0 ||
-						strcmp(model, "cpython-threads") == 0,
-					n, w, ms);
+	c.est_s = PY_START_EST_S + tasks_estimate(cfg, kind == WL_CPU,
+						  strcmp(model, "cpython-serial") == 0 ||
+							  strcmp(model, "cpython-threads") == 0,
+						  n, w, ms);
 	pb_plan_add(plan, &c);
 }
 
@@ -113,7 +119,7 @@ static void plan_convoy(struct pb_plan *plan, const struct pb_config *cfg)
 			c.param = "cpu_threads";
 			c.param_value = k;
 			/* Python's start-up, then the C twin's; a sleep is 1 ms */
-			c.est_s = 0.05 + gil_estimate(n, 5000, k) + (v ? 1e-3 * n : 0);
+			c.est_s = PY_START_EST_S + gil_estimate(n, 5000, k) + (v ? 1e-3 * n : 0);
 			pb_plan_add(plan, &c);
 		}
 }
@@ -134,7 +140,7 @@ static void plan_cores(struct pb_plan *plan, const struct pb_config *cfg)
 		c.pin = pus == 1 ? PIN_SINGLE : PIN_SCATTER;
 		c.param = "pus";
 		c.param_value = pus;
-		c.est_s = 0.05 + 2.0 * ms / 1e3; /* under the GIL, one after the other */
+		c.est_s = PY_START_EST_S + 2.0 * ms / 1e3; /* under the GIL, one after the other */
 		pb_plan_add(plan, &c);
 	}
 }
@@ -177,10 +183,11 @@ static void plan_latency(struct pb_plan *plan, const struct pb_config *cfg)
 			int64_t trips = latency_trips(cfg); /* as the C twins' */
 
 			pb_case_set(&c, "n", trips);
-			/* about 25 to 40 us a round trip, the manager's 130 to
-			 * 170 (default run 20261130T204845Z), after Python's
-			 * start-up */
-			c.est_s = 0.05 + (double)trips * (m == 4 ? 170e-6 : 40e-6);
+			/* about 25 to 60 us a round trip (default run
+			 * 20261130T204845Z), the manager's 230 and its server's
+			 * start 0.1 s (run 20261207T161308Z) */
+			c.est_s = PY_START_EST_S +
+				  (m == 4 ? 0.1 + (double)trips * 230e-6 : (double)trips * 60e-6);
 			c.workers = 2;
 			c.pin_fixed = true;
 			c.pin = pins[p];
@@ -207,17 +214,20 @@ static void plan_counter(struct pb_plan *plan, const struct pb_config *cfg)
 		 * (default run 20261130T204845Z: 0.9 us an increment locked,
 		 * two processes side by side; at 200,000 the three took 7 s
 		 * of 5 repetitions with their starts, run 20261207T161308Z) */
-		int64_t n = PB_PICK(cfg, 100000, 100000, 1000000);
+		int64_t n = PB_PICK(cfg, 100000, 100000, 400000); /* full: its hour on 64 PUs */
 
 		pb_case_set(&c, "n", n);
-		c.est_s = 0.05 + (double)n * 1e-6;
+		/* an increment: 2.2 us unlocked, 4 us locked, 0.7 us a
+		 * RawValue (run 20261207T161308Z) */
+		c.est_s = PY_START_EST_S + (double)n * (v == 1 ? 4e-6 : v == 0 ? 2.2e-6 : 0.7e-6);
 		c.workers = 2;
 		pb_plan_add(plan, &c);
 	}
 	pb_case_name(&seed, "n", PB_PICK(cfg, 10, 25, 50)); /* as the C twins' */
 	pb_case_name(&seed, "sleep_ms", 10);
 	seed.workers = 10;
-	seed.est_s = 0.15 + PB_PICK(cfg, 10, 25, 50) * 0.0105; /* ten forked, n sleeps */
+	/* ten forked, n sleeps */
+	seed.est_s = PY_START_EST_S + 0.05 + PB_PICK(cfg, 10, 25, 50) * 0.0105;
 	pb_plan_add(plan, &seed);
 }
 
@@ -232,6 +242,7 @@ static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 
 	pb_case_name(&c, "n", 1000);
 	c.workers = 1;
+	c.est_s = PY_START_EST_S + 0.25; /* Pool(1), 1000 round trips (run 20261207T161308Z) */
 	pb_plan_add(plan, &c);
 	for (int k = 0; k <= 4; k++) {
 		c = py_case("chunksize", k < 4 ? "cpython-pool" : "cpython-pool-default", "-",
@@ -240,6 +251,9 @@ static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 		c.workers = w;
 		c.param = "chunksize";
 		c.param_value = k < 4 ? sizes[k] : (n + 4 * w - 1) / (4 * w);
+		/* the pool's start, 40 us a chunk (chunksize 1: 0.77 s for
+		 * 20,000, run 20261207T161308Z) */
+		c.est_s = PY_START_EST_S + 0.1 + (double)n / c.param_value * 40e-6;
 		pb_plan_add(plan, &c);
 	}
 	overhead_busy_twins(plan, cfg,
@@ -248,8 +262,9 @@ static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 		c = py_case("ordering", orders[m], "-", &ordering_prog, 30);
 		pb_case_name(&c, "n", 16);
 		pb_case_set(&c, "lo_ms", PB_PICK(cfg, 2, 10, 50));
-		pb_case_set(&c, "hi_ms", PB_PICK(cfg, 30, 60, 1000)); /* as the C twins */
+		pb_case_set(&c, "hi_ms", PB_PICK(cfg, 30, 60, 500)); /* as the C twins */
 		c.workers = 16;
+		c.est_s = PY_START_EST_S + 0.3; /* Pool(16)'s start, the sleeps */
 		pb_plan_add(plan, &c);
 	}
 }
@@ -263,9 +278,10 @@ static void plan_tqueue(struct pb_plan *plan, const struct pb_config *cfg)
 	for (int m = 0; m < 2; m++) {
 		struct pb_case c = py_case("tqueue-prodcons", models[m], "-", &tqueue_prog, 30);
 
+		/* default as the C twins' (bench/tqueue/tqueue_prodcons.c) */
 		pb_case_set(&c, "n", PB_PICK(cfg, 100000, 200000, 2000000));
-		pb_case_set(&c, "send_ms", PB_PICK(cfg, 100, 200, 500));
-		c.est_s = 0.1 + 1.5 * PB_PICK(cfg, 100, 200, 500) / 1e3;
+		pb_case_set(&c, "send_ms", PB_PICK(cfg, 100, 80, 200));
+		c.est_s = PY_START_EST_S + 1.5 * PB_PICK(cfg, 100, 80, 200) / 1e3;
 		pb_case_name(&c, "p", 1);
 		pb_case_name(&c, "c", 1);
 		c.workers = 2;
