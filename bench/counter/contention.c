@@ -28,13 +28,13 @@ static int contention_workers(const struct pb_config *cfg, int *w, int max)
 /* A fixed total of increments shared by the W workers (the figure is the
  * cost per increment, so a 64-PU machine's 128 workers do the same work as
  * 2 PUs' 4, not 32 times more): at W = 2 each does what one did before.
- * Default: 800,000, full 1M (2M took 34 s of a 7:16 default run's cases
+ * Default 400,000 as quick, full 1M (2M took 34 s of a 7:16 default run's cases
  * on a 2-vCPU AMD EPYC VM, run 20261207T161308Z, and 12 of full's 60
  * minutes on 64 PUs at the costs measured there; the cost per increment
- * is the same: a contended semaphore's 220 ns makes 0.2 s of timed loop). */
+ * is the same: a contended semaphore's 220 ns makes 88 ms of timed loop). */
 static int64_t per_worker(const struct pb_config *cfg, int w)
 {
-	int64_t total = PB_PICK(cfg, 400000, 800000, 1000000), n = total / w;
+	int64_t total = PB_PICK(cfg, 400000, 400000, 1000000), n = total / w;
 
 	return n < 10000 ? 10000 : n;
 }
