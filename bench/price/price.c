@@ -151,6 +151,13 @@ static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const s
 	 * once fork was priced at the 1.5 ms a slow VM charges) */
 	int rounds = PB_PICK(cfg, 3, 2, 3);
 
+	/* the like-for-like pairings (like.c, like_tools.c: why a ratio to a
+	 * peer is far from 1) run in full only: in default they took 15 s of
+	 * a 5-minute budget on a 2-vCPU AMD EPYC VM (run 20261207T161308Z);
+	 * default pairs every primitive with its peer */
+	if (p->pair_only && cfg->profile != PROFILE_FULL)
+		return;
+
 	for (int k = 0; k < 2; k++) {
 		struct pb_case c = { .experiment = "price",
 				     .model = p->model,
