@@ -288,7 +288,7 @@ static void plan_py(struct pb_plan *plan, const struct pb_config *cfg)
 
 		pb_case_name_str(&c, "pin", pin_policy_name(PIN_SINGLE));
 		pb_case_set(&c, "round_trips", trips);
-		c.est_s = 0.05 + (double)trips * 150e-6;
+		c.est_s = IPC_PY_CALIBRATE_EST_S + (double)trips * 150e-6;
 		pb_case_set(&c, "channel", models[m]);
 		pb_plan_add(plan, &c);
 	}
