@@ -28,13 +28,13 @@ static int contention_workers(const struct pb_config *cfg, int *w, int max)
 /* A fixed total of increments shared by the W workers (the figure is the
  * cost per increment, so a 64-PU machine's 128 workers do the same work as
  * 2 PUs' 4, not 32 times more): at W = 2 each does what one did before.
- * Default 400,000 as quick, full 1M (2M took 34 s of a 7:16 default run's cases
+ * Quick 200,000, default 400,000, full 1M (2M took 34 s of a 7:16 default run's cases
  * on a 2-vCPU AMD EPYC VM, run 20261207T161308Z, and 12 of full's 60
  * minutes on 64 PUs at the costs measured there; the cost per increment
  * is the same: a contended semaphore's 220 ns makes 88 ms of timed loop). */
 static int64_t per_worker(const struct pb_config *cfg, int w)
 {
-	int64_t total = PB_PICK(cfg, 400000, 400000, 1000000), n = total / w;
+	int64_t total = PB_PICK(cfg, 200000, 400000, 1000000), n = total / w;
 
 	return n < 10000 ? 10000 : n;
 }
@@ -89,7 +89,7 @@ static void gil_plan(struct pb_plan *plan, const struct pb_config *cfg, struct p
  * locked at 0.9 us, rounded down: no interpreter here). */
 static void cpython_twin_plan(struct pb_plan *plan, const struct pb_config *cfg, struct pb_case c)
 {
-	int64_t n = PB_PICK(cfg, 100000, 100000, 400000); /* as cpython-value's */
+	int64_t n = PB_PICK(cfg, 50000, 100000, 400000); /* as cpython-value's */
 
 	c.pin_fixed = false;
 	c.pin = PIN_NONE;

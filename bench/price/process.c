@@ -184,7 +184,7 @@ int price_hyperfine_exec(struct pb_ctx *ctx, const struct pb_case *c, long n, do
 // clang-format off
 const struct price_prim price_process[] = {
 	{ .model = "fork", .what = "fork + _exit + waitpid", .ours = fork_ops,
-	  .pins = PRICE_ONE, .workers = 1, .ops = { 200, 200, 1000 }, .op_ns = 1.5e6,
+	  .pins = PRICE_ONE, .workers = 1, .ops = { 100, 200, 1000 }, .op_ns = 1.5e6,
 	  .peer = "stress-ng --fork", .pair_model = "fork-vs-stress-ng",
 	  .peer_run = price_stress_ng, .stressor = "fork", .pair_ops = { 100, 50, 200 },
 	  .peer_fixed_s = 0.2, .peer_op_ns = 400e3 },
@@ -194,12 +194,12 @@ const struct price_prim price_process[] = {
 	  .peer_run = price_stress_ng, .stressor = "vfork", .pair_ops = { 200, 300, 600 },
 	  .peer_fixed_s = 0.05, .peer_op_ns = 50e3 },
 	{ .model = "posix-spawn", .what = "posix_spawn of a tiny static program + waitpid",
-	  .ours = posix_spawn_ops, .pins = PRICE_ONE, .workers = 1, .ops = { 100, 100, 500 },
+	  .ours = posix_spawn_ops, .pins = PRICE_ONE, .workers = 1, .ops = { 50, 100, 500 },
 	  .op_ns = 1.5e6, .peer = "stress-ng --spawn", .pair_model = "posix-spawn-vs-stress-ng",
 	  .peer_run = price_stress_ng, .pair_ours = spawn_stress_ng_ops, .stressor = "spawn",
 	  .pair_ops = { 50, 100, 200 }, .peer_fixed_s = 0.05, .peer_op_ns = 1e6 },
 	{ .model = "fork-exec", .what = "fork + exec of a tiny static program + waitpid",
-	  .ours = fork_exec_ops, .pins = PRICE_ONE, .workers = 1, .ops = { 100, 100, 500 },
+	  .ours = fork_exec_ops, .pins = PRICE_ONE, .workers = 1, .ops = { 50, 100, 500 },
 	  .op_ns = 2.8e6, .peer = "hyperfine -N", .pair_model = "fork-exec-vs-hyperfine",
 	  .peer_run = price_hyperfine_exec, .pair_ops = { 50, 50, 200 }, .peer_fixed_s = 0.15, .peer_op_ns = 650e3 },
 	{ .model = NULL },
