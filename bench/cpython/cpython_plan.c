@@ -82,6 +82,11 @@ static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 
 		for (int m = 0; m < 5; m++)
 			for (int i = 0; i < (m == 0 ? 1 : nw); i++) {
+				/* quick: serial, a process each and threads, the
+				 * lesson's models (the pool and coroutine twins took
+				 * 3 s of quick's minute, run 20261207T161142Z) */
+				if (cfg->profile == PROFILE_QUICK && m >= 3)
+					continue;
 				/* default: the io tasks all at once, as quick (a
 				 * 5-minute budget: w:2 too made the 14 twins take
 				 * 20 s on a 2-vCPU AMD EPYC VM, run
@@ -179,6 +184,12 @@ static void plan_latency(struct pb_plan *plan, const struct pb_config *cfg)
 	for (int p = 0; p < 2; p++)
 		for (int m = 0; m < 5; m++) {
 			struct pb_case c = py_case("ipc-latency", models[m], "-", &ipc_prog, 60);
+
+			/* quick: Pipe() and Queue(), the lesson's pair (the
+			 * other three took 5 s of quick's minute on a 2-vCPU
+			 * AMD EPYC VM, run 20261207T161142Z) */
+			if (cfg->profile == PROFILE_QUICK && m != 0 && m != 2)
+				continue;
 
 			pb_case_name_str(&c, "pin", pin_policy_name(pins[p]));
 			int64_t trips = latency_trips(cfg); /* as the C twins' */
