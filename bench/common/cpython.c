@@ -437,6 +437,7 @@ struct pb_case cpython_case(const char *experiment, const char *model, const cha
 	return (struct pb_case){ .experiment = experiment,
 				 .model = model,
 				 .workload = workload,
+				 .est_s = CPYTHON_START_EST_S,
 				 .data = prog,
 				 .run = cpython_run,
 				 .budget_s = PY_SLACK_S + budget_s };

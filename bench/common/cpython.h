@@ -27,6 +27,11 @@ struct cpython_prog {
 const char *cpython_interpreter(const struct pb_config *cfg, char *out, size_t len);
 /* The run function of every CPython case. */
 int cpython_run(struct pb_ctx *ctx, const struct pb_case *c);
+/* What a CPython case costs besides its work, for the estimates: the
+ * interpreter's start and imports (py_startup_s 0.06 to 0.2 s on a 2-vCPU
+ * AMD EPYC VM, run 20261207T161308Z) and its exit. cpython_case() sets it;
+ * a plan adds the case's work. */
+#define CPYTHON_START_EST_S 0.12
 /* A CPython case of experiment (its C twin's), model cpython-..., running
  * prog; its budget is budget_s plus the interpreter's start and imports
  * (outside the measured work, inside the watchdog's budget). */

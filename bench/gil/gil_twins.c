@@ -31,7 +31,7 @@ static void py_convoy_add(struct pb_plan *plan, const struct pb_config *cfg, boo
 	c.param = "cpu_threads";
 	c.param_value = k;
 	/* Python's start-up, then the C twin's; a sleep is 1 ms */
-	c.est_s = 0.05 + gil_estimate(n, 5000, k) + (sleep ? 1e-3 * n : 0);
+	c.est_s = CPYTHON_START_EST_S + gil_estimate(n, 5000, k) + (sleep ? 1e-3 * n : 0);
 	pb_plan_add(plan, &c);
 }
 
@@ -50,7 +50,7 @@ static void plan_convoy(struct pb_plan *plan, const struct pb_config *cfg)
 /* gil-cores: two CPU threads' time slices, on one PU and on two. */
 static void plan_cores(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	int ms = PB_PICK(cfg, 25, 100, 500); /* as the C twins' (bench/gil/cores.c) */
+	int ms = PB_PICK(cfg, 25, 50, 500); /* as the C twins' (bench/gil/cores.c) */
 
 	for (int pus = 1; pus <= 2 && pus <= cfg->pus; pus++) {
 		struct pb_case c = cpython_case("gil-cores", "cpython-threads", "cpu", &slices_prog,
@@ -63,7 +63,8 @@ static void plan_cores(struct pb_plan *plan, const struct pb_config *cfg)
 		c.pin = pus == 1 ? PIN_SINGLE : PIN_SCATTER;
 		c.param = "pus";
 		c.param_value = pus;
-		c.est_s = 0.05 + 2.0 * ms / 1e3; /* under the GIL, one after the other */
+		c.est_s = CPYTHON_START_EST_S +
+			  2.0 * ms / 1e3; /* under the GIL, one after the other */
 		pb_plan_add(plan, &c);
 	}
 }

@@ -19,9 +19,10 @@ static void plan_tqueue(struct pb_plan *plan, const struct pb_config *cfg)
 		struct pb_case c =
 			cpython_case("tqueue-prodcons", models[m], "-", &tqueue_prog, 30);
 
+		/* default as the C twins' (bench/tqueue/tqueue_prodcons.c) */
 		pb_case_set(&c, "n", PB_PICK(cfg, 100000, 200000, 2000000));
-		pb_case_set(&c, "send_ms", PB_PICK(cfg, 100, 200, 500));
-		c.est_s = 0.1 + 1.5 * PB_PICK(cfg, 100, 200, 500) / 1e3;
+		pb_case_set(&c, "send_ms", PB_PICK(cfg, 100, 80, 200));
+		c.est_s = CPYTHON_START_EST_S + 1.5 * PB_PICK(cfg, 100, 80, 200) / 1e3;
 		pb_case_name(&c, "p", 1);
 		pb_case_name(&c, "c", 1);
 		c.workers = 2;
