@@ -67,9 +67,10 @@ void pe_register_tasks(void)
 
 /* ------------------------------------------------------ a pool in a case */
 
-struct pool *pe_start_pool_on(struct pb_ctx *ctx, int workers, const struct placement *where)
+struct pool *pe_start_pool_with(struct pb_ctx *ctx, int workers, const struct placement *where,
+				enum pool_on_death on_death)
 {
-	struct pool_opts o = { .topo = pb_cfg(ctx)->topo, .placement = where };
+	struct pool_opts o = { .topo = pb_cfg(ctx)->topo, .placement = where, .on_death = on_death };
 	char err[256];
 	struct pool *p;
 
@@ -78,6 +79,11 @@ struct pool *pe_start_pool_on(struct pb_ctx *ctx, int workers, const struct plac
 	if (!p)
 		pb_fail(ctx, "%s", err);
 	return p;
+}
+
+struct pool *pe_start_pool_on(struct pb_ctx *ctx, int workers, const struct placement *where)
+{
+	return pe_start_pool_with(ctx, workers, where, POOL_HANG);
 }
 
 struct pool *pe_start_pool(struct pb_ctx *ctx, int workers)

@@ -50,8 +50,12 @@ void pe_register_tasks(void);
 
 /* ---- a pool inside a case ---- */
 
-/* Start W workers at where (registering the tasks first); NULL after
- * pb_fail with the reason. */
+/* Start W workers at where (registering the tasks first), with CPython's
+ * failure semantics (POOL_HANG) or parbench's recovery; NULL after pb_fail
+ * with the reason. */
+struct pool *pe_start_pool_with(struct pb_ctx *ctx, int workers, const struct placement *where,
+				enum pool_on_death on_death);
+/* The same, CPython's semantics. */
 struct pool *pe_start_pool_on(struct pb_ctx *ctx, int workers, const struct placement *where);
 /* Workers where the run's --pin puts them. */
 struct pool *pe_start_pool(struct pb_ctx *ctx, int workers);

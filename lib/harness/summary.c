@@ -88,7 +88,7 @@ void run_print_case_line(struct run *r, size_t idx)
 {
 	const struct pb_case *c = &r->plan.cases[idx];
 	const struct rep_result *reps = r->report.reps[idx];
-	int n = r->report.nreps[idx], failed = 0, skipped = 0;
+	int n = r->report.nreps[idx], failed = 0, skipped = 0, hung = 0;
 	const char *metric = NULL, *why = "";
 	struct stats_summary s;
 
@@ -99,6 +99,10 @@ void run_print_case_line(struct run *r, size_t idx)
 		} else if (!metric) {
 			metric = key_metric(&reps[i]);
 		}
+		if (reps[i].hung) {
+			hung++;
+			why = reps[i].reason;
+		}
 	}
 	run_progress_clear(r);
 	if (failed) {
@@ -106,6 +110,9 @@ void run_print_case_line(struct run *r, size_t idx)
 			why);
 	} else if (skipped) {
 		fprintf(r->human, "skip %s: %s\n", c->name, why);
+	} else if (hung) {
+		fprintf(r->human, "hung %s: %d of %d repetitions, as expected: %s\n", c->name, hung,
+			n, why);
 	} else if (metric && pb_report_stat(&r->report, c->name, metric, &s)) {
 		fprintf(r->human, "ok   %-56s %s %.4g %s (%.4g … %.4g, n=%zu)%s\n", c->name, metric,
 			s.median, run_unit_of(r, metric), s.min, s.max, s.n,
