@@ -19,6 +19,7 @@
 	X(pool_seed)          \
 	X(pool_worklog)       \
 	X(pool_sigkill)       \
+	X(pool_error)         \
 	X(pool_manager_queue) \
 	X(gil_convoy)         \
 	X(gil_interval)       \

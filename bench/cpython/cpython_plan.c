@@ -27,6 +27,7 @@ static const struct cpython_prog overhead_prog = { "pool.py", "mode=overhead" };
 static const struct cpython_prog chunksize_prog = { "pool.py", "mode=chunksize" };
 static const struct cpython_prog ordering_prog = { "pool.py", "mode=ordering" };
 static const struct cpython_prog busy_prog = { "pool.py", "mode=busy" };
+static const struct cpython_prog error_prog = { "pool.py", "mode=error" };
 static const struct cpython_prog tqueue_prog = { "tqueue.py", NULL };
 static const struct cpython_prog locks_prog = { "locks.py", NULL };
 
@@ -220,7 +221,8 @@ static void plan_counter(struct pb_plan *plan, const struct pb_config *cfg)
 	pb_plan_add(plan, &seed);
 }
 
-/* pool-overhead, chunksize (the C sizes, and map's default) and ordering. */
+/* pool-overhead, chunksize (the C sizes, and map's default), pool-error
+ * and ordering. */
 static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const int sizes[] = { 1, 16, 64, 1024 };
@@ -243,6 +245,11 @@ static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 	}
 	overhead_busy_twins(plan, cfg,
 			    py_case("pool-overhead", "cpython-pool-busy", "-", &busy_prog, 30));
+	c = py_case("pool-error", "cpython-pool", "-", &error_prog, 30);
+	pb_case_name(&c, "n", 100); /* as the C twin's (bench/pool/pool_error.c) */
+	c.workers = w;
+	c.est_s = 0.25; /* the interpreter, its imports, Pool(W), two maps */
+	pb_plan_add(plan, &c);
 	for (int m = 0; m < 3; m++) {
 		c = py_case("ordering", orders[m], "-", &ordering_prog, 30);
 		pb_case_name(&c, "n", 16);
@@ -344,7 +351,7 @@ const struct pb_experiment cpython_experiment = {
 		"CPython itself: the programs in bench/cpython/ run the same work as the C models with "
 		"the same parameters, as model cpython-* of the experiment each mirrors (tasks, "
 		"gil-convoy, gil-cores, ipc-latency, counter-seed, counter-contention, pool-overhead, "
-		"chunksize, ordering, tqueue-prodcons, deadlock). The fidelity table then says, claim by "
+		"chunksize, pool-error, ordering, tqueue-prodcons, deadlock). The fidelity table then says, claim by "
 		"claim, whether the C model and the interpreter agree, and what CPython adds of its own "
 		"(pickling, bytecode, the interpreter's start).",
 	.headline = { "py_wall_s", "s", PB_LOWER_IS_BETTER },

@@ -63,6 +63,19 @@ void pe_register_tasks(void)
 	pool_register("cpu", pe_cpu_task);
 	pool_register("timed_sleep", pe_timed_sleep_task);
 	pool_register("kill_at", pe_kill_at_task);
+	pool_register("raise_at", pe_raise_at_task);
+}
+
+int pe_raise_at_task(const void *arg, size_t len, struct pool_out *out)
+{
+	struct pe_kill_arg a;
+
+	if (len != sizeof(a))
+		return pool_raise(out, "raise_at_task: bad argument");
+	memcpy(&a, arg, sizeof(a));
+	if (a.index == a.victim)
+		return pool_raise(out, "task %lld failed", (long long)a.index);
+	return pool_return(out, &a.index, sizeof(a.index));
 }
 
 /* ------------------------------------------------------ a pool in a case */

@@ -44,6 +44,9 @@ struct pe_kill_arg {
 	int64_t index, victim;
 };
 int pe_kill_at_task(const void *arg, size_t len, struct pool_out *out);
+/* pool-error: the task whose index is victim raises "task <i> failed"
+ * (Python: raise ValueError); the others return their index. */
+int pe_raise_at_task(const void *arg, size_t len, struct pool_out *out);
 
 /* Register the tasks above (before pool_create; again is harmless). */
 void pe_register_tasks(void);
