@@ -28,6 +28,7 @@ static const struct cpython_prog chunksize_prog = { "pool.py", "mode=chunksize" 
 static const struct cpython_prog ordering_prog = { "pool.py", "mode=ordering" };
 static const struct cpython_prog busy_prog = { "pool.py", "mode=busy" };
 static const struct cpython_prog error_prog = { "pool.py", "mode=error" };
+static const struct cpython_prog manager_prog = { "pool.py", "mode=manager" };
 static const struct cpython_prog tqueue_prog = { "tqueue.py", NULL };
 static const struct cpython_prog locks_prog = { "locks.py", NULL };
 
@@ -221,8 +222,8 @@ static void plan_counter(struct pb_plan *plan, const struct pb_config *cfg)
 	pb_plan_add(plan, &seed);
 }
 
-/* pool-overhead, chunksize (the C sizes, and map's default), pool-error
- * and ordering. */
+/* pool-overhead, chunksize (the C sizes, and map's default),
+ * pool-manager-queue's manager queue, pool-error and ordering. */
 static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const int sizes[] = { 1, 16, 64, 1024 };
@@ -245,6 +246,12 @@ static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 	}
 	overhead_busy_twins(plan, cfg,
 			    py_case("pool-overhead", "cpython-pool-busy", "-", &busy_prog, 30));
+	c = py_case("pool-manager-queue", "cpython-manager-queue", "-", &manager_prog, 60);
+	pb_case_name(&c, "n", PE_MANAGER_QUEUE_N(cfg)); /* as the C twin's */
+	pb_case_set(&c, "msg_bytes", PE_MANAGER_QUEUE_BYTES);
+	c.workers = w > 1 ? w : 2;
+	c.est_s = 0.3 + PE_MANAGER_QUEUE_N(cfg) * 0.002; /* Manager()'s start; ms a task */
+	pb_plan_add(plan, &c);
 	c = py_case("pool-error", "cpython-pool", "-", &error_prog, 30);
 	pb_case_name(&c, "n", 100); /* as the C twin's (bench/pool/pool_error.c) */
 	c.workers = w;
@@ -351,7 +358,7 @@ const struct pb_experiment cpython_experiment = {
 		"CPython itself: the programs in bench/cpython/ run the same work as the C models with "
 		"the same parameters, as model cpython-* of the experiment each mirrors (tasks, "
 		"gil-convoy, gil-cores, ipc-latency, counter-seed, counter-contention, pool-overhead, "
-		"chunksize, pool-error, ordering, tqueue-prodcons, deadlock). The fidelity table then says, claim by "
+		"chunksize, pool-manager-queue, pool-error, ordering, tqueue-prodcons, deadlock). The fidelity table then says, claim by "
 		"claim, whether the C model and the interpreter agree, and what CPython adds of its own "
 		"(pickling, bytecode, the interpreter's start).",
 	.headline = { "py_wall_s", "s", PB_LOWER_IS_BETTER },
