@@ -25,6 +25,7 @@ enum mgr_op {
 	MGR_INCREF,   /* a proxy was unpickled: the queue's refcount + 1 (reply status: it) */
 	MGR_DECREF,   /* a proxy was collected: - 1 */
 	MGR_STATS,    /* reply status: the connections the server has authenticated */
+	MGR_ACCEPT,   /* accept_connection: a _tls connection's first request; status 0 */
 };
 
 struct mgr_req {

@@ -209,8 +209,8 @@ static int serve_one(int fd)
 		rep.status = new_queue(&rq, fd, fds, nfds);
 		for (int i = 0; rep.status < 0 && i < nfds; i++)
 			close(fds[i]);
-	} else if (rq.op == MGR_STATS) {
-		rep.status = __atomic_load_n(&authenticated, __ATOMIC_ACQUIRE);
+	} else if (rq.op == MGR_STATS || rq.op == MGR_ACCEPT) {
+		rep.status = rq.op == MGR_ACCEPT ? 0 : __atomic_load_n(&authenticated, __ATOMIC_ACQUIRE);
 	} else if (rq.op == MGR_SHUTDOWN) {
 		mgr_write_all(fd, &rep, sizeof(rep), NULL, 0);
 		_exit(0); /* serve_forever's stop_event: everything goes with the process */

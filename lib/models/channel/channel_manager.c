@@ -17,8 +17,8 @@
  * the thread); closing it is the proxy collected (_decref): decref on a
  * connection of its own, and when the process holds no other proxy of the
  * server (its _idset empties) the thread's connection is closed too. So a
- * pool task handed a proxy pays three authenticated connections. Not
- * modelled: accept_connection's round trip when a _tls connection opens.
+ * pool task handed a proxy pays three authenticated connections, and the
+ * _tls one its accept_connection request.
  */
 #include "channel_impl.h"
 
@@ -59,6 +59,13 @@ static int tls_connect(const struct mq *q)
 		close(tls.fd); /* another server's, or the parent's copy */
 	tls.fd = mgr_connect(q->ref.addr);
 	tls.pid = getpid();
+	if (tls.fd >= 0) { /* BaseProxy._connect: dispatch(conn, None, 'accept_connection') */
+		struct mgr_req rq = { .op = MGR_ACCEPT, .timeout_ms = -1 };
+		struct mgr_rep rep;
+
+		if (mgr_call(tls.fd, &rq, NULL, NULL, 0, &rep) < 0 || rep.status < 0)
+			ch_close_fd(&tls.fd);
+	}
 	snprintf(tls.addr, sizeof(tls.addr), "%s", q->ref.addr);
 	return tls.fd;
 }
