@@ -222,8 +222,28 @@ static void plan_counter(struct pb_plan *plan, const struct pb_config *cfg)
 	pb_plan_add(plan, &seed);
 }
 
-/* pool-overhead, chunksize (the C sizes, and map's default),
- * pool-manager-queue's manager queue, pool-error and ordering. */
+/* The manager queue's twin and pool-error's: the default profile only
+ * (full's 10 repetitions of them would take the 15 s its hour on 64 PUs
+ * has not left). */
+static void plan_pool_failures(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	struct pb_case c =
+		py_case("pool-manager-queue", "cpython-manager-queue", "-", &manager_prog, 60);
+
+	pb_case_name(&c, "n", PE_MANAGER_QUEUE_N(cfg)); /* as the C twin's */
+	pb_case_set(&c, "msg_bytes", PE_MANAGER_QUEUE_BYTES);
+	c.workers = cfg->pus > 1 ? cfg->pus : 2;
+	c.est_s = 0.3 + PE_MANAGER_QUEUE_N(cfg) * 0.002; /* Manager()'s start; ms a task */
+	pb_plan_add(plan, &c);
+	c = py_case("pool-error", "cpython-pool", "-", &error_prog, 30);
+	pb_case_name(&c, "n", 100); /* as the C twin's (bench/pool/pool_error.c) */
+	c.workers = cfg->pus;
+	c.est_s = 0.25; /* the interpreter, its imports, Pool(W), two maps */
+	pb_plan_add(plan, &c);
+}
+
+/* pool-overhead, chunksize (the C sizes, and map's default), the pool's
+ * failures and ordering. */
 static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	static const int sizes[] = { 1, 16, 64, 1024 };
@@ -246,17 +266,8 @@ static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 	}
 	overhead_busy_twins(plan, cfg,
 			    py_case("pool-overhead", "cpython-pool-busy", "-", &busy_prog, 30));
-	c = py_case("pool-manager-queue", "cpython-manager-queue", "-", &manager_prog, 60);
-	pb_case_name(&c, "n", PE_MANAGER_QUEUE_N(cfg)); /* as the C twin's */
-	pb_case_set(&c, "msg_bytes", PE_MANAGER_QUEUE_BYTES);
-	c.workers = w > 1 ? w : 2;
-	c.est_s = 0.3 + PE_MANAGER_QUEUE_N(cfg) * 0.002; /* Manager()'s start; ms a task */
-	pb_plan_add(plan, &c);
-	c = py_case("pool-error", "cpython-pool", "-", &error_prog, 30);
-	pb_case_name(&c, "n", 100); /* as the C twin's (bench/pool/pool_error.c) */
-	c.workers = w;
-	c.est_s = 0.25; /* the interpreter, its imports, Pool(W), two maps */
-	pb_plan_add(plan, &c);
+	if (cfg->profile == PROFILE_DEFAULT)
+		plan_pool_failures(plan, cfg);
 	for (int m = 0; m < 3; m++) {
 		c = py_case("ordering", orders[m], "-", &ordering_prog, 30);
 		pb_case_name(&c, "n", 16);

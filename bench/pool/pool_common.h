@@ -50,7 +50,7 @@ int pe_raise_at_task(const void *arg, size_t len, struct pool_out *out);
 
 /* pool-manager-queue's manager-queue and its CPython twin: n, for three
  * authenticated connections a task in C and milliseconds a task in CPython. */
-#define PE_MANAGER_QUEUE_N(cfg) PB_PICK(cfg, 200, 200, 1000)
+#define PE_MANAGER_QUEUE_N(cfg) PB_PICK(cfg, 200, 200, 200)
 #define PE_MANAGER_QUEUE_BYTES 64
 
 /* Register the tasks above (before pool_create; again is harmless). */
