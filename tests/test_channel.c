@@ -809,8 +809,9 @@ static void test_queue_qsize_full(void **state)
 static void test_conn_header(void **state)
 {
 	static const unsigned char short_max[] = { 0x7f, 0xff, 0xff, 0xff };
-	static const unsigned char long_min[] = { 0xff, 0xff, 0xff, 0xff, 0, 0,
-						  0,	0,    0x80, 0,	  0, 0 };
+	static const unsigned char long_min[] = {
+		0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0x80, 0, 0, 0
+	};
 	unsigned char h[CHANNEL_HDR_MAX];
 
 	(void)state;

@@ -99,8 +99,8 @@ static void fd_wakes_its_task(void **state)
 
 struct starve {
 	int fd[2];
-	int io_ran;  /* set by the IO waiter once its fd woke it */
-	int yields;  /* the busy task's yields before it saw io_ran */
+	int io_ran; /* set by the IO waiter once its fd woke it */
+	int yields; /* the busy task's yields before it saw io_ran */
 };
 
 static void io_waiter(struct coro_loop *loop, void *arg)

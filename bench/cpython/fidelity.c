@@ -294,6 +294,17 @@ static void judge_pool(struct pb_report *rep)
 		  "us",
 		  "CPython pickles the task and the result, runs the handler threads under the "
 		  "GIL and interprets the worker loop (see the costs note)" },
+	};
+
+	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
+		fidelity_judge(rep, &claims[i], NULL, false);
+}
+
+/* The manager's proxies and a task's exception (pool-manager-queue,
+ * pool-error): the default profile's twins. */
+static void judge_pool_failures(struct pb_report *rep)
+{
+	const struct fidelity_claim claims[] = {
 		{ "pool_manager_queue_per_task",
 		  "Pool tasks putting results in a Manager().Queue() handed as their argument, per "
 		  "task (three authenticated connections each: incref, _tls, decref)",
@@ -315,7 +326,9 @@ static void judge_pool(struct pb_report *rep)
 		  "an exception in one task of a 100-task map: map() raises, and the same pool "
 		  "returns every result of the next map",
 		  ONE,
-		  { KEY("pool-error", "pool", NULL, NULL, 0, NULL, 0), {}, "results_after_count",
+		  { KEY("pool-error", "pool", NULL, NULL, 0, NULL, 0),
+		    {},
+		    "results_after_count",
 		    NULL },
 		  { KEY("pool-error", "cpython-pool", NULL, NULL, 0, NULL, 0),
 		    {},
@@ -434,6 +447,7 @@ void cpython_fidelity(struct pb_report *rep)
 	cpython_fidelity_gil(rep);
 	judge_queues(rep);
 	judge_pool(rep);
+	judge_pool_failures(rep);
 	judge_locks(rep);
 	note_costs(rep);
 }

@@ -229,7 +229,8 @@ static void mr_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		/* three authenticated connections a task: fewer tasks (CPython's
 		 * twin, at the same n, takes ms a task) */
 		pb_case_name(&x, "n",
-			     m == MR_MANAGER ? PE_MANAGER_QUEUE_N(cfg) : PB_PICK(cfg, 2000, 10000, 50000));
+			     m == MR_MANAGER ? PE_MANAGER_QUEUE_N(cfg) :
+					       PB_PICK(cfg, 2000, 10000, 50000));
 		x.model = mr_names[m];
 		pb_case_set(&x, "model_index", m);
 		pb_plan_add(plan, &x);

@@ -83,7 +83,9 @@ int pe_raise_at_task(const void *arg, size_t len, struct pool_out *out)
 struct pool *pe_start_pool_with(struct pb_ctx *ctx, int workers, const struct placement *where,
 				enum pool_on_death on_death)
 {
-	struct pool_opts o = { .topo = pb_cfg(ctx)->topo, .placement = where, .on_death = on_death };
+	struct pool_opts o = { .topo = pb_cfg(ctx)->topo,
+			       .placement = where,
+			       .on_death = on_death };
 	char err[256];
 	struct pool *p;
 

@@ -74,7 +74,8 @@ static int error_run(struct pb_ctx *ctx, const struct pb_case *c)
 	pb_metric(ctx, "workers_replaced_count", (double)(st.workers_started - (size_t)c->workers),
 		  "count");
 	if (!raised || after != n || st.workers_died)
-		return pb_fail(ctx, "map raised: %s; %zu of %zu results after it; %zu worker(s) died",
+		return pb_fail(ctx,
+			       "map raised: %s; %zu of %zu results after it; %zu worker(s) died",
 			       raised ? "yes" : "no", after, n, st.workers_died);
 	return 0;
 }
@@ -94,8 +95,9 @@ static void error_plan(struct pb_plan *plan, const struct pb_config *cfg)
 /* One finding per side that ran: the C model's and CPython's. */
 static void error_finding(struct pb_report *rep, const char *model, const char *id)
 {
-	const struct pb_case *c = pb_report_find(
-		rep, &(struct pb_case_key){ .experiment = "pool-error", .model = model });
+	const struct pb_case *c =
+		pb_report_find(rep,
+			       &(struct pb_case_key){ .experiment = "pool-error", .model = model });
 	double raised = pb_report_median(rep, c, "raised_count");
 	double after = pb_report_median(rep, c, "results_after_count");
 	double replaced = pb_report_median(rep, c, "workers_replaced_count");
@@ -131,9 +133,10 @@ static const struct pb_param_decl pool_error_params[] = {
 const struct pb_experiment pool_error_experiment = {
 	.name = "pool-error",
 	.summary = "an exception in one task of a map: map() raises it, the pool survives",
-	.teaches = "An exception in a pool.map task does not kill the pool: map() raises it in the "
-		   "caller, no worker dies, and the same pool runs the next map; on both sides (the "
-		   "C pool and CPython's).",
+	.teaches =
+		"An exception in a pool.map task does not kill the pool: map() raises it in the "
+		"caller, no worker dies, and the same pool runs the next map; on both sides (the "
+		"C pool and CPython's).",
 	.headline = { "wall_s", "s", PB_LOWER_IS_BETTER },
 	.figures = PB_TABLE_ONLY,
 	.cpython_twin = "pool.py mode=error",

@@ -58,7 +58,8 @@ static int recover_run(struct pb_ctx *ctx, const struct pb_case *c)
 	struct pe_kill_arg *a = kill_args(n);
 	struct pool_result *rs = calloc(n, sizeof(*rs));
 	struct pool *p =
-		a && rs ? pe_start_pool_with(ctx, c->workers, pb_placement(ctx), POOL_RECOVER) : NULL;
+		a && rs ? pe_start_pool_with(ctx, c->workers, pb_placement(ctx), POOL_RECOVER) :
+			  NULL;
 	struct pool_stats st;
 	bool children_left;
 	uint64_t t0;
@@ -105,7 +106,8 @@ static int hang_run(struct pb_ctx *ctx, const struct pb_case *c)
 	if (!h) {
 		free(a);
 		return p ? pb_fail(ctx, "map_async: %s", pool_error(p)) :
-			   a ? -1 : pb_fail(ctx, "calloc: out of memory");
+		       a ? -1 :
+			   pb_fail(ctx, "calloc: out of memory");
 	}
 	while ((rc = pool_async_wait(h, 0.005)) == POOL_ETIMEDOUT) {
 		st = pool_stats(p);
@@ -113,7 +115,8 @@ static int hang_run(struct pb_ctx *ctx, const struct pb_case *c)
 			break;
 	}
 	if (rc == 0)
-		return pb_fail(ctx, "the map finished: the pool did not lose the dead worker's chunk");
+		return pb_fail(ctx,
+			       "the map finished: the pool did not lose the dead worker's chunk");
 	pb_metric(ctx, "results_count", (double)st.tasks_done, "count");
 	pb_metric(ctx, "lost_count", (double)(n - st.tasks_done), "count");
 	pb_metric(ctx, "workers_died_count", (double)st.workers_died, "count");
@@ -149,8 +152,9 @@ static void sigkill_plan(struct pb_plan *plan, const struct pb_config *cfg)
  * repetition). */
 static void hang_finding(struct pb_report *rep)
 {
-	const struct pb_case *c = pb_report_find(
-		rep, &(struct pb_case_key){ .experiment = "pool-sigkill", .model = "pool" });
+	const struct pb_case *c =
+		pb_report_find(rep, &(struct pb_case_key){ .experiment = "pool-sigkill",
+							   .model = "pool" });
 	double ok = pb_report_median(rep, c, "results_count");
 	double lost = pb_report_median(rep, c, "lost_count");
 	double hung = pb_report_median(rep, c, "hung_s");
@@ -171,15 +175,17 @@ static void hang_finding(struct pb_report *rep)
 	pb_finding_stat(f, rep, c, "lost", "lost_count", "");
 	pb_finding_stat(f, rep, c, "workers started", "workers_started_count", "");
 	pb_finding_stat(f, rep, c, "hung after", "hung_s", "s");
-	pb_finding_verdict(f, pe_verdict(ok == (double)(SIGKILL_N - cs) && lost == (double)cs &&
-					 !isnan(hung)),
+	pb_finding_verdict(f,
+			   pe_verdict(ok == (double)(SIGKILL_N - cs) && lost == (double)cs &&
+				      !isnan(hung)),
 			   NULL);
 }
 
 static void recover_finding(struct pb_report *rep)
 {
-	const struct pb_case *c = pb_report_find(
-		rep, &(struct pb_case_key){ .experiment = "pool-sigkill", .model = "pool-recover" });
+	const struct pb_case *c =
+		pb_report_find(rep, &(struct pb_case_key){ .experiment = "pool-sigkill",
+							   .model = "pool-recover" });
 	double ok = pb_report_median(rep, c, "results_count");
 	double bad = pb_report_median(rep, c, "errors_count");
 	double left = pb_report_median(rep, c, "children_left_count");

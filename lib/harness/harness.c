@@ -330,16 +330,15 @@ static void fail_once(struct rep_result *out, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The watchdog stopped a case whose lesson is that hang: its outcome, not a
- * failure (unless the case had already failed). hung_s records the hang
- * in the data: how long the case ran before the watchdog stopped it. */
-static void expected_hang(struct rep_result *out, const char *why, double hung_s)
+/* A hang its case expected (why): its outcome, with hung_s. False: none. */
+static bool expected_hang(struct rep_result *out, const char *why, double hung_s)
 {
-	if (out->failed || out->skipped)
-		return;
+	if (!why || out->failed || out->skipped)
+		return false;
 	out->hung = true;
 	snprintf(out->reason, sizeof(out->reason), "%s", why);
 	rep_result_add(out, "hung_s", hung_s, "s");
+	return true;
 }
 
 /* Has the case process exited? Its workers may hold the pipe open after it
@@ -356,8 +355,7 @@ static bool case_exited(pid_t pid)
  * the case process exits (seen through its pidfd where the kernel has one,
  * else at the next 100 ms tick), the budget runs out or the user interrupts.
  * Returns false when the case had to be killed. */
-static bool collect(int fd, pid_t pid, const struct pb_case *c, double budget_s,
-		    struct rep_result *out)
+static bool collect(int fd, pid_t pid, const char *hang, double budget_s, struct rep_result *out)
 {
 	uint64_t deadline = clock_now_ns() + (uint64_t)(budget_s * 1e9);
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -375,9 +373,7 @@ static bool collect(int fd, pid_t pid, const struct pb_case *c, double budget_s,
 		if (pb_interrupted || now >= deadline) {
 			if (pb_interrupted)
 				fail_once(out, "interrupted");
-			else if (c->hang_expected)
-				expected_hang(out, c->hang_expected, budget_s);
-			else
+			else if (!expected_hang(out, hang, budget_s))
 				fail_once(out, "watchdog: stopped after its budget of %g s",
 					  budget_s);
 			if (pidfd >= 0)
@@ -465,7 +461,7 @@ void caseproc_run(const struct pb_config *cfg, const struct pb_case *c, double b
 	setpgid(pid, pid); /* also here: no race with the first kill(-pid) */
 	lifeline_set_case(pid);
 	close(pfd[1]);
-	finished = collect(pfd[0], pid, c, budget_s, out);
+	finished = collect(pfd[0], pid, c->hang_expected, budget_s, out);
 	close(pfd[0]);
 	end_group(pid, finished, out);
 	lifeline_set_case(0);

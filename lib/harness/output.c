@@ -190,7 +190,10 @@ int run_write_rep(struct run *r, const struct pb_case *c, int rep, const struct 
 	row.value = res->failed;
 	if (res->failed && strcmp(res->reason, "interrupted") == 0)
 		r->cut_written = true;
-	row.unit = res->failed ? res->reason : res->skipped ? skipped : res->hung ? res->reason : "ok";
+	row.unit = res->failed	? res->reason :
+		   res->skipped ? skipped :
+		   res->hung	? res->reason :
+				  "ok";
 	csv_row(r->csv, &row);
 	return run_flush_csv(r);
 }

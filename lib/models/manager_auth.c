@@ -40,7 +40,8 @@ void mgr_authkey_init(void)
 	if (have_key)
 		return;
 	if (getrandom(authkey, sizeof(authkey), 0) != (ssize_t)sizeof(authkey))
-		memset(authkey, 0x5a, sizeof(authkey)); /* still a key; its secrecy is not modelled */
+		memset(authkey, 0x5a,
+		       sizeof(authkey)); /* still a key; its secrecy is not modelled */
 	have_key = true;
 }
 

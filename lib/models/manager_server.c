@@ -40,7 +40,7 @@ static struct msg eof_marker;
 
 struct squeue {
 	struct tqueue q;
-	int refs; /* atomic: the creator's proxy, plus increfs, minus decrefs */
+	int refs;		/* atomic: the creator's proxy, plus increfs, minus decrefs */
 	int life_snd, life_rcv; /* read ends: POLLHUP when no sender / receiver is left */
 	int no_receivers;	/* atomic */
 };
@@ -210,7 +210,8 @@ static int serve_one(int fd)
 		for (int i = 0; rep.status < 0 && i < nfds; i++)
 			close(fds[i]);
 	} else if (rq.op == MGR_STATS || rq.op == MGR_ACCEPT) {
-		rep.status = rq.op == MGR_ACCEPT ? 0 : __atomic_load_n(&authenticated, __ATOMIC_ACQUIRE);
+		rep.status =
+			rq.op == MGR_ACCEPT ? 0 : __atomic_load_n(&authenticated, __ATOMIC_ACQUIRE);
 	} else if (rq.op == MGR_SHUTDOWN) {
 		mgr_write_all(fd, &rep, sizeof(rep), NULL, 0);
 		_exit(0); /* serve_forever's stop_event: everything goes with the process */

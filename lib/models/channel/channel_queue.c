@@ -37,7 +37,7 @@ struct queue_shared {
 	pthread_mutex_t rlock, wlock;
 	sem_t slots;	  /* maxsize: free places */
 	unsigned maxsize; /* SEM_VALUE_MAX when unbounded */
-	int broken; /* a process died holding a lock mid-message (atomic) */
+	int broken;	  /* a process died holding a lock mid-message (atomic) */
 };
 
 struct qnode {
@@ -481,4 +481,6 @@ static int queue_create(struct channel *ch, const struct channel_opts *o, char *
 	return -EINVAL;
 }
 
-const struct ch_kind ch_kind_queue = { .name = "queue", .conn_framed = true, .create = queue_create };
+const struct ch_kind ch_kind_queue = { .name = "queue",
+				       .conn_framed = true,
+				       .create = queue_create };

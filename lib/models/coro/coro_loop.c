@@ -216,10 +216,10 @@ static int wait_events(struct coro_loop *l)
 			;
 		return 0;
 	}
-	ms = l->ready_head	  ? 0 :
+	ms = l->ready_head	? 0 :
 	     next == UINT64_MAX ? -1 :
-	     next <= now	  ? 0 :
-				    (int)((next - now + 999999) / 1000000);
+	     next <= now	? 0 :
+				  (int)((next - now + 999999) / 1000000);
 	n = epoll_wait(l->epfd, ev, 64, ms);
 	l->st.polls += ms == 0;
 	for (int i = 0; i < n; i++)

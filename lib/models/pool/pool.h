@@ -116,7 +116,7 @@ struct pool_opts {
 	void *initarg;
 	int maxtasksperchild; /* a worker leaves after this many chunks and is replaced; 0: never */
 	enum pool_on_death {
-		POOL_HANG,    /* CPython (0, the default): lost tasks wait, terminate settles none */
+		POOL_HANG, /* CPython (0, the default): lost tasks wait, terminate settles none */
 		POOL_RECOVER, /* parbench: the task fails, the rest of its chunk runs again */
 	} on_death;
 	/* POOL_HANG: > 0 bounds "for ever" (the lost tasks then fail with
