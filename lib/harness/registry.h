@@ -23,5 +23,15 @@
  * (NULL-terminated) whose ncases[e] is not 0 (ncases NULL: every row).
  * Returns -1 when a write failed. */
 int registry_write_csv(FILE *f, const struct pb_experiment *const suites[], const size_t *ncases);
+/* The same as dir/experiments.csv: 0, or -1 with a message. */
+int registry_write_file(const char *dir, const struct pb_experiment *const suites[],
+			const size_t *ncases);
+
+struct pb_plan;
+/* --list: each experiment that keeps a case (ncases[e] of plan's cases, in
+ * registry order), with its case count, estimated time and what it
+ * teaches; then the total, for cfg's profile, repetitions and PUs. */
+void registry_list(const struct pb_experiment *const suites[], const size_t *ncases,
+		   const struct pb_plan *plan, const struct pb_config *cfg);
 
 #endif

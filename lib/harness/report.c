@@ -236,3 +236,57 @@ void pb_report_cv_note(struct pb_report *rep, const struct pb_case_key *key, con
 	}
 	free(cv);
 }
+
+/* ---- the run's side: the results a report holds ---- */
+
+void report_init(struct pb_report *rep, const struct pb_config *cfg, const struct pb_plan *plan,
+		 bool interleaved)
+{
+	if (rep->reps)
+		return;
+	*rep = (struct pb_report){ .cfg = cfg, .plan = plan, .interleaved = interleaved };
+	rep->reps = calloc(plan->n + 1, sizeof(*rep->reps));
+	rep->nreps = calloc(plan->n + 1, sizeof(*rep->nreps));
+	if (!rep->reps || !rep->nreps) {
+		perror("parbench: calloc");
+		exit(1);
+	}
+}
+
+struct rep_result *report_new_rep(struct pb_report *rep, size_t idx)
+{
+	int n = rep->nreps[idx]++;
+
+	rep->reps[idx] = realloc(rep->reps[idx], (size_t)(n + 1) * sizeof(struct rep_result));
+	if (!rep->reps[idx]) {
+		perror("parbench: realloc");
+		exit(1);
+	}
+	return &rep->reps[idx][n];
+}
+
+void report_free(struct pb_report *rep)
+{
+	for (size_t i = 0; rep->nreps && i < rep->plan->n; i++) {
+		for (int k = 0; k < rep->nreps[i]; k++)
+			rep_result_free(&rep->reps[i][k]);
+		free(rep->reps[i]);
+	}
+	findings_free(rep);
+	free(rep->rows);
+	free(rep->reps);
+	free(rep->nreps);
+}
+
+/* The metric a case line and summary.md show: wall_s, else an in-process
+ * case's iteration_ns, else the first the repetition reported. */
+const char *rep_key_metric(const struct rep_result *res)
+{
+	for (size_t m = 0; m < res->nmetrics; m++)
+		if (strcmp(res->metrics[m].name, "wall_s") == 0)
+			return "wall_s";
+	for (size_t m = 0; m < res->nmetrics; m++)
+		if (strcmp(res->metrics[m].name, "iteration_ns") == 0)
+			return "iteration_ns";
+	return res->nmetrics ? res->metrics[0].name : NULL;
+}

@@ -12,7 +12,7 @@
 
 #include <pthread.h>
 
-#include "tasks.h"
+#include "taskmodels.h"
 #include "topo.h"
 
 /* pthread_create, born on worker slot's PU: bind the calling thread, create

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tasks.h"
+#include "taskmodels.h"
 
 /* What a child sends back: one record, shorter than PIPE_BUF, so records
  * from several children never interleave. */

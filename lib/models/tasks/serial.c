@@ -4,7 +4,7 @@
  * single_process.py (5 IO tasks of 1 s: 5.01 s). The baseline every other
  * model's speedup is measured against.
  */
-#include "tasks.h"
+#include "taskmodels.h"
 
 int serial_run_tasks(const struct tasks_spec *s, struct tasks_result *r)
 {

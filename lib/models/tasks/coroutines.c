@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "coro.h"
-#include "tasks.h"
+#include "taskmodels.h"
 
 struct coro_tasks {
 	const struct tasks_spec *s;
