@@ -6,7 +6,7 @@
 #   make test            install what is missing, build, run every cmocka suite
 #   make SANITIZE=address,undefined test   (or SANITIZE=thread)
 #   make plots RUN=results/<machine>/<stamp>
-#   make compare RUNS="DIR1 DIR2 ..." [OUT=DIR]
+#   make compare RUNS="DIR1 DIR2 ..." [OUT=DIR] [MIN_CHANGE=5%]
 #   make report RUN=DIR | RUNS="DIR1 DIR2 ..." [OUT=DIR]
 #   make lint            layers, clang-format, cppcheck, flake8, shellcheck
 #   make fuzz [FUZZ_TIME=60]   libFuzzer (clang) on the option parser and the raw-CSV reader
@@ -31,6 +31,8 @@ PIN ?= none
 INTERLEAVE ?= --interleave
 MACHINE ?=
 SANITIZE ?=
+# make compare hides the cases whose 95 % interval lies inside +-MIN_CHANGE.
+MIN_CHANGE ?= 5%
 # Debian's python3 sees python3-scipy; a pyenv/venv python3 first in PATH may not
 # (and a pyenv shim adds 0.1 s to every start of the cpython-* cases).
 # make bench PYTHON=/path/to/python3.13t measures another interpreter.
@@ -145,6 +147,17 @@ bench/parbench: $(PARBENCH) $(PB_TRUE)
 	$(Q)$(if $(SANITIZE),true,cp $< $@.new && mv -f $@.new $@ && \
 		cp $(PB_TRUE) bench/pb-true.new && mv -f bench/pb-true.new bench/pb-true)
 
+# parbench-fault: parbench with the planted faults of lib/models/gil.c
+# (PB_FAULT_HOOKS, chosen by PB_FAULT_GIL=off|no-interval), for
+# tests/fidelity: its gil.o comes before the archive's, which is not linked.
+$(BUILD)/fault/gil.o: lib/models/gil.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (faults)")
+	$(Q)$(CC) $(CFLAGS_ALL) -DPB_FAULT_HOOKS -c $< -o $@
+$(BUILD)/parbench-fault: $(BUILD)/bench/main.o $(BUILD)/fault/gil.o $(LIBS_A)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CXX) $^ -o $@ $(LDLIBS_ALL)
+
 $(BUILD)/tests/%: tests/%.c $(LIBS_A) $(PARBENCH)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC+LD   $@")
@@ -163,7 +176,7 @@ SCRIPT_TESTS := $(if $(SANITIZE),,$(wildcard tests/*/test_*.py tests/*/test_*.sh
 
 # Every suite runs even when one fails; the last line adds up their tests
 # (a suite that dies before its summary counts as one failure).
-_test: $(TEST_BIN) bench/parbench
+_test: $(TEST_BIN) bench/parbench $(BUILD)/parbench-fault
 	@passed=0; failed=0; bad=""; \
 	for t in $(TEST_BIN) $(SCRIPT_TESTS); do \
 		echo "== $$t"; \
@@ -183,7 +196,7 @@ plots:
 	scripts/plot.sh $(RUN)
 
 compare: deps-compare
-	@$(PYTHON) scripts/compare.py $(RUNS) $(if $(OUT),--out $(OUT))
+	@$(PYTHON) scripts/compare.py $(RUNS) $(if $(OUT),--out $(OUT)) --min-change '$(MIN_CHANGE)'
 report: deps-report
 	@$(PYTHON) scripts/report.py $(if $(RUNS),--runs $(RUNS),$(if $(RUN),--run $(RUN))) \
 		$(if $(OUT),--out $(OUT))

@@ -22,7 +22,9 @@ SUMMARY_HEADER = ("machine,case,experiment,model,workload,workers,param,param_va
                   "pin,metric,n,min,median,max,unit").split(",")
 EXPERIMENTS_HEADER = ("name,summary,teaches,headline_metric,headline_unit,direction,figures,"
                       "cpython_twin").split(",")
-EXPERIMENTS_SCHEMAS = ("1",)
+# experiments.csv's header by its schema_version: 2 added the seeds column.
+EXPERIMENTS_HEADERS = {"1": EXPERIMENTS_HEADER, "2": EXPERIMENTS_HEADER + ["seeds"]}
+EXPERIMENTS_SCHEMAS = tuple(EXPERIMENTS_HEADERS)
 TABLE_ONLY = "-"  # experiments.csv's figures of an experiment that draws none
 # Metadata that makes a comparison doubtful when it differs between runs.
 DOUBTFUL_KEYS = ("profile", "pin", "git_rev")
@@ -238,11 +240,15 @@ def read_experiments(path):
     before the file existed, or with --csv)."""
     if not os.path.exists(path):
         return {}
-    meta, rows = read_table(path, EXPERIMENTS_HEADER, "experiments.csv")
-    version = meta.get("schema_version")
+    with open(path, encoding="utf-8") as f:
+        first = f.readline().strip()
+    version = first.partition("=")[2].strip() if first.startswith("# schema_version=") else None
     if version not in EXPERIMENTS_SCHEMAS:
         raise DataError(f"{path}:1: schema_version {version!r}, this tool reads "
                         f"{', '.join(EXPERIMENTS_SCHEMAS)}")
+    meta, rows = read_table(path, EXPERIMENTS_HEADERS[version], "experiments.csv")
+    for r in rows:
+        r.setdefault("seeds", "")  # schema 1: no seeds column
     for r in rows:
         if r["direction"] not in ("lower", "higher"):
             raise DataError(f"{path}:{r['_line']}: direction is {r['direction']!r}, "
@@ -354,3 +360,32 @@ def fmt(x):
 def gq(s):
     """A gnuplot single-quoted string."""
     return "'" + str(s).replace("'", "''") + "'"
+
+
+# merged.csv (README, "merged.csv"): every raw row of several runs, the run's
+# directory and metadata after the raw.csv columns. One layout, written here
+# for make compare and for the Slurm merge alike.
+MERGED_SCHEMA = "1"
+MERGED_META = ("machine", "hostname", "cpu_model", "packages", "cores", "pus", "numa_nodes",
+               "caches", "kernel", "os", "compiler", "parbench_version", "git_rev", "profile",
+               "pin", "interleave", "reps", "filter", "exclude", "calibration_tick_ns",
+               "started_utc")
+
+
+def merged_header():
+    return RAW_HEADER + ["run_dir"] + [f"run_{k}" for k in MERGED_META]
+
+
+def write_merged(runs, path):
+    """Write runs (Run objects) to path as merged.csv; returns the row count."""
+    n = 0
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        f.write(f"# schema_version={MERGED_SCHEMA}\n")
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(merged_header())
+        for r in runs:
+            extra = [r.dir] + [r.meta.get(k, "") for k in MERGED_META]
+            for row in r.rows:
+                w.writerow([row[c] for c in RAW_HEADER] + extra)
+                n += 1
+    return n

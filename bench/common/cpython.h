@@ -27,6 +27,11 @@ struct cpython_prog {
 const char *cpython_interpreter(const struct pb_config *cfg, char *out, size_t len);
 /* The run function of every CPython case. */
 int cpython_run(struct pb_ctx *ctx, const struct pb_case *c);
+/* A CPython case of experiment (its C twin's), model cpython-..., running
+ * prog; its budget is budget_s plus the interpreter's start and imports
+ * (outside the measured work, inside the watchdog's budget). */
+struct pb_case cpython_case(const char *experiment, const char *model, const char *workload,
+			    const struct cpython_prog *prog, double budget_s);
 /* What the interpreter adds per call to the system calls of a Pipe() and a
  * Queue(), measured by CPython on this machine (ipc.py model=calibrate):
  * Connection.send_bytes and recv_bytes, Queue.put, the feeder's work per
@@ -55,10 +60,19 @@ struct cpython_counter_costs {
  * record both as metrics: 0, 1 after pb_skip, or -1 after pb_fail. */
 int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out);
 
+/* What queue.Queue's put and get cost the interpreter, one thread that
+ * never blocks (tqueue.py model=calibrate): put_ns, get_ns, with_ns (a
+ * `with` on the queue's Condition: the part of a call outside its mutex),
+ * wait_ns (Condition.wait's own work, measured as wait(0)) and notify_ns
+ * (a notify that releases a waiter), the last two beyond the `with`; ns. */
+struct cpython_tqueue_costs {
+	double put_ns, get_ns, with_ns, wait_ns, notify_ns;
+};
+/* Run it in this case process (outside the timed work) and record the
+ * five as metrics: 0, 1 after pb_skip, or -1 after pb_fail. */
+int cpython_tqueue_costs(struct pb_ctx *ctx, struct cpython_tqueue_costs *out);
+
 /* The fidelity table: notes and derived rows, C against CPython. */
 void cpython_fidelity(struct pb_report *rep);
-/* Its rows for the Queue's feeder and the Pool's handlers under the GIL
- * (fidelity_gil.c). */
-void cpython_fidelity_gil(struct pb_report *rep);
 
 #endif

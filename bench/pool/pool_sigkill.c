@@ -24,7 +24,7 @@
 /* The hang case's budget: its pool and its 1,000 tiny tasks take a few ms
  * (the hang began 17-55 ms after map_async at a load of 17 on a 2-vCPU
  * VM); the hang is the rest. Short, so that the lesson costs little. */
-#define HANG_BUDGET_S 0.3
+#define HANG_BUDGET_S 0.2
 #define HANG_REASON "hung as CPython's Pool does"
 
 /* Count the results of the map, and the one "worker died" of the victim. */

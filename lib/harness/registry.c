@@ -56,12 +56,46 @@ bool pb_experiment_complete(const struct pb_experiment *e, char *why, size_t len
 
 /* ---- experiments.csv ---- */
 
-static void write_row(FILE *f, const struct pb_experiment *e)
+bool pb_seed_has(const struct pb_seed *s, const char *name)
 {
-	const char *const fields[] = { e->name,		 e->summary,
-				       e->teaches,	 e->headline.metric,
-				       e->headline.unit, pb_direction_name(e->headline.better),
-				       e->figures,	 e->cpython_twin ? e->cpython_twin : "-" };
+	size_t len = strlen(name);
+
+	for (const char *p = s->experiments; (p = strstr(p, name)); p += len)
+		if ((p == s->experiments || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\0'))
+			return true;
+	return false;
+}
+
+/* The seeds column: "program (printed: figure); program; ...", or "-". */
+static void seeds_text(const char *name, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (const struct pb_seed *s = pb_seeds; s->program && used < len; s++) {
+		if (!pb_seed_has(s, name))
+			continue;
+		used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "; " : "",
+					 s->program);
+		if (s->printed[0] && used < len)
+			used += (size_t)snprintf(out + used, len - used, " (printed: %s)",
+						 s->printed);
+	}
+	if (!out[0])
+		snprintf(out, len, "-");
+}
+
+static void write_fields(FILE *f, const struct pb_experiment *e, const char *seeds)
+{
+	const char *const fields[] = { e->name,
+				       e->summary,
+				       e->teaches,
+				       e->headline.metric,
+				       e->headline.unit,
+				       pb_direction_name(e->headline.better),
+				       e->figures,
+				       e->cpython_twin ? e->cpython_twin : "-",
+				       seeds };
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		if (i)
@@ -69,6 +103,14 @@ static void write_row(FILE *f, const struct pb_experiment *e)
 		csv_field(f, fields[i] ? fields[i] : "");
 	}
 	fputc('\n', f);
+}
+
+static void write_row(FILE *f, const struct pb_experiment *e)
+{
+	char seeds[2048];
+
+	seeds_text(e->name, seeds, sizeof(seeds));
+	write_fields(f, e, seeds);
 }
 
 int registry_write_csv(FILE *f, const struct pb_experiment *const suites[], const size_t *ncases)

@@ -126,6 +126,49 @@ bool pb_report_ratio(const struct pb_report *rep, const struct pb_case *a, const
 	return pb_report_ratio2(rep, a, metric, b, metric, out);
 }
 
+/* The first reason among c's repetitions with the status st (1 failed, 2
+ * skipped), or NULL when not every repetition has it. */
+static const char *all_reps(const struct pb_report *rep, size_t i, int st)
+{
+	const char *why = NULL;
+
+	for (int r = 0; r < rep->nreps[i]; r++) {
+		const struct rep_result *rr = &rep->reps[i][r];
+
+		if ((st == 1 && !rr->failed) || (st == 2 && !rr->skipped))
+			return NULL;
+		why = why ? why : rr->reason;
+	}
+	return why;
+}
+
+bool pb_report_why_none(const struct pb_report *rep, const struct pb_case *c, const char *metric,
+			char *buf, size_t len)
+{
+	struct stats_summary s;
+	size_t i;
+	const char *why;
+
+	if (c && pb_report_stat(rep, c->name, metric, &s)) {
+		snprintf(buf, len, "%s", "");
+		return false;
+	}
+	if (!c) {
+		snprintf(buf, len, "not in this run's plan (profile or --filter)");
+		return true;
+	}
+	i = (size_t)(c - rep->plan->cases);
+	if (rep->nreps[i] == 0)
+		snprintf(buf, len, "%s did not run", c->name);
+	else if ((why = all_reps(rep, i, 2)))
+		snprintf(buf, len, "%s skipped: %s", c->name, why);
+	else if ((why = all_reps(rep, i, 1)))
+		snprintf(buf, len, "%s failed: %s", c->name, why);
+	else
+		snprintf(buf, len, "%s recorded no %s", c->name, metric);
+	return true;
+}
+
 /* ---- paired ratios and the precision of a sweep ---- */
 
 /* metric of one repetition; NaN when it failed, was skipped or lacks it. */

@@ -32,6 +32,8 @@
  *   gil_exit                     PyThreadState_DeleteCurrent's last release
  *   gil_read/write/sleep_ns      os.read, os.write, time.sleep: the GIL is
  *                                released around the system call
+ *   gil_sendall/gil_recv         socket.sendall, socket.recv (sock_call_ex:
+ *                                Py_BEGIN_ALLOW_THREADS around each call)
  *   gil_compute_nopoll           a long C call that never checks the eval
  *                                breaker (only when it returns)
  *   gil_compute_released         C code between Py_BEGIN_/END_ALLOW_THREADS
@@ -47,6 +49,13 @@
  * interval are relaxed atomics; the happens-before edges that make the GIL
  * a lock come from mutex (every take and drop passes through it), so data
  * that only the holder touches needs no further synchronisation.
+ *
+ * CPython versions: follows 3.11's Python/ceval_gil.h and 3.12's ceval_gil.c
+ * (the same take_gil/drop_gil). 3.12: one GIL per interpreter (PEP 684), the
+ * algorithm unchanged. 3.13: the drop request is a bit of the holder's own
+ * eval_breaker, and the free-threaded build (PEP 703) may run without a GIL
+ * (gil->enabled here). 3.14: the free-threaded build is supported (PEP 779);
+ * take_gil/drop_gil not re-read line by line for this note.
  */
 #include "gil.h"
 
@@ -54,6 +63,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,6 +112,12 @@ int gil_init(struct gil *g, unsigned long interval_us, bool enabled)
 	int err;
 
 	memset(g, 0, sizeof(*g));
+#ifdef PB_FAULT_HOOKS /* a test build's planted fault, which the fidelity table must catch */
+	if (getenv("PB_FAULT_GIL") && strcmp(getenv("PB_FAULT_GIL"), "off") == 0)
+		enabled = false; /* threads-gil without the GIL */
+	if (getenv("PB_FAULT_GIL") && strcmp(getenv("PB_FAULT_GIL"), "no-interval") == 0)
+		interval_us = 0; /* a waiter asks for the GIL at once: the interval ignored */
+#endif
 	atomic_init(&g->interval_us, interval_us);
 	atomic_init(&g->locked, 0);
 	atomic_init(&g->last_holder, NULL);
@@ -397,6 +413,41 @@ ssize_t gil_write(struct gil_thread *t, int fd, const void *buf, size_t len)
 	gil_drop(t);
 	do
 		n = write(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	gil_take(t);
+	return n;
+}
+
+/* sock_sendall: each send() in its own drop and take, as sock_call_ex
+ * does, and the signals checked between them (nothing to model here). */
+ssize_t gil_sendall(struct gil_thread *t, int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t left = len;
+
+	while (left > 0) {
+		ssize_t n;
+
+		gil_drop(t);
+		do
+			n = send(fd, p, left, 0);
+		while (n < 0 && errno == EINTR);
+		gil_take(t);
+		if (n < 0)
+			return n;
+		p += n;
+		left -= (size_t)n;
+	}
+	return (ssize_t)len;
+}
+
+ssize_t gil_recv(struct gil_thread *t, int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	gil_drop(t);
+	do
+		n = recv(fd, buf, len, 0);
 	while (n < 0 && errno == EINTR);
 	gil_take(t);
 	return n;

@@ -19,6 +19,8 @@
  * server (its _idset empties) the thread's connection is closed too. So a
  * pool task handed a proxy pays three authenticated connections, and the
  * _tls one its accept_connection request.
+ *
+ * CPython versions: as lib/models/manager.h says.
  */
 #include "channel_impl.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * coro_loop — the scheduler: BaseEventLoop._run_once of
- * Lib/asyncio/base_events.py (3.11; the same in 3.12-3.14) in C. Each
+ * Lib/asyncio/base_events.py (3.11) in C. Each
  * turn: ask the selector (epoll) for the fds that are ready, with timeout 0
  * when a task is ready (as _run_once's select(0): a task that is always
  * ready never starves one waiting on IO), else up to the next timer; move
@@ -12,6 +12,9 @@
  * What differs: CPython's selector always holds its self-pipe, so it calls
  * epoll_wait every turn; here a turn with no fd waiter makes no call (a
  * task is ready: nothing to poll; none is: it sleeps to the next timer).
+ * CPython versions: follows 3.11's _run_once; 3.12 adds eager task
+ * factories (not modelled); 3.13, 3.14: _run_once not re-read line by
+ * line for this note.
  */
 #include "coro_impl.h"
 

@@ -17,6 +17,8 @@
  *   died in fails with "worker died (signal N)" and the chunk's other tasks
  *   are sent again; workers that die again and again before taking a task
  *   break the pool (every task fails) instead of being replaced for ever.
+ *
+ * CPython versions: see pool.h's opening comment.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -7,6 +7,8 @@
  * about one task's time. A cpu task never yields, so the loop does them one
  * after another whatever W is: N cpu tasks take serial's time. No
  * parallelism, only overlap of waits: the GIL's lesson, for another reason.
+ *
+ * CPython versions: see lib/models/coro/coro_loop.c's opening comment.
  */
 #include <stdio.h>
 #include <string.h>

@@ -3,6 +3,8 @@
  * task — one task of the tasks experiment, as every model runs it: its
  * seed (what an io task returns), and the work itself, with the test hooks
  * that make a task crash or fail on purpose.
+ *
+ * CPython versions: see threads.c's and fork.c's opening comments.
  */
 #include "taskmodels.h"
 

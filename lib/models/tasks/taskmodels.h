@@ -6,6 +6,8 @@
  * coroutines (one event loop, lib/models/coro/), and in threads.h plain
  * threads and threads under the GIL. They know nothing about cases or the
  * harness: bench/tasks/ measures them.
+ *
+ * CPython versions: see threads.c's and fork.c's opening comments.
  */
 #ifndef PB_TASKMODELS_H
 #define PB_TASKMODELS_H
