@@ -63,7 +63,7 @@ const struct pb_experiment cpython_experiment = {
 		"CPython itself: the programs in bench/cpython/ run the same work as the C models with "
 		"the same parameters, as model cpython-* of the experiment each mirrors (tasks, "
 		"gil-convoy, gil-cores, ipc-latency, counter-seed, counter-contention, pool-overhead, "
-		"chunksize, ordering, tqueue-prodcons, deadlock). The fidelity table then says, claim by "
+		"chunksize, pool-manager-queue, pool-error, ordering, tqueue-prodcons, deadlock). The fidelity table then says, claim by "
 		"claim, whether the C model and the interpreter agree, and what CPython adds of its own "
 		"(pickling, bytecode, the interpreter's start).",
 	.headline = { "py_wall_s", "s", PB_LOWER_IS_BETTER },

@@ -94,6 +94,13 @@ struct pb_case {
 	const void *data;		       /* model-specific static data */
 	pb_run_fn run;
 	double budget_s; /* watchdog budget of one repetition; 0: the profile's default */
+	/* A case whose lesson is a hang (CPython's Pool after a worker's
+	 * death): when its budget runs out the watchdog stops it as any other,
+	 * but the repetition is the expected outcome, not a failure: its
+	 * status row has value 0 and this sentence as its unit, the metrics
+	 * it reported before it hung are kept, and hung_s (unit s) says how
+	 * long it ran before the watchdog stopped it. NULL: a hang fails. */
+	const char *hang_expected;
 	double est_s;	 /* the plan's estimate of one repetition, in seconds, for --list and the
 		       * run's time budget; 0: PB_EST_DEFAULT_S */
 	bool in_process; /* a micro-benchmark timed by google-benchmark's own loop */

@@ -74,7 +74,7 @@ static void print_case_line(const struct progress *p, const struct pb_report *re
 {
 	const struct pb_case *c = &rep->plan->cases[idx];
 	const struct rep_result *reps = rep->reps[idx];
-	int n = rep->nreps[idx], failed = 0, skipped = 0;
+	int n = rep->nreps[idx], failed = 0, skipped = 0, hung = 0;
 	const char *metric = NULL, *why = "";
 	struct stats_summary s;
 
@@ -85,6 +85,10 @@ static void print_case_line(const struct progress *p, const struct pb_report *re
 		} else if (!metric) {
 			metric = rep_key_metric(&reps[i]);
 		}
+		if (reps[i].hung) {
+			hung++;
+			why = reps[i].reason;
+		}
 	}
 	progress_clear(p);
 	if (failed) {
@@ -92,6 +96,9 @@ static void print_case_line(const struct progress *p, const struct pb_report *re
 			why);
 	} else if (skipped) {
 		fprintf(p->human, "skip %s: %s\n", c->name, why);
+	} else if (hung) {
+		fprintf(p->human, "hung %s: %d of %d repetitions, as expected: %s\n", c->name, hung,
+			n, why);
 	} else if (metric && pb_report_stat(rep, c->name, metric, &s)) {
 		fprintf(p->human, "ok   %-56s %s %.4g %s (%.4g … %.4g, n=%zu)%s\n", c->name, metric,
 			s.median, output_unit_of(o, metric), s.min, s.max, s.n,
