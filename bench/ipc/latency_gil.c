@@ -259,9 +259,13 @@ void latency_gil_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	int64_t trips = latency_trips(cfg);
 
 	pb_case_set(&c, "round_trips", trips);
-	/* CPython's calibration, then up to 60 us a round trip */
+	/* CPython's calibration, then up to 60 us a round trip; quick: not
+	 * (its calibration and start took 2.4 s of a 1:38 quick run on a
+	 * loaded 2-vCPU AMD EPYC VM, run 20261207T184506Z; queue-py, without
+	 * the GIL, carries the Queue-against-Pipe lesson) */
 	c.est_s = IPC_PY_CALIBRATE_EST_S + (double)trips * 60e-6;
-	pb_plan_add(plan, &c);
+	if (cfg->profile != PROFILE_QUICK)
+		pb_plan_add(plan, &c);
 	for (int m = 0; m < 2; m++)
 		for (int b = 0; b < nbusy; b++) {
 			c = gil_case_of(busy_models[m], PIN_SCATTER);
