@@ -36,6 +36,10 @@
 if (!exists("summary")) summary = 'summary.csv'
 if (!exists("raw")) raw = 'raw.csv'
 if (!exists("params")) params = ''
+# figvars: the figure's own variables from scripts/figdata.py (fig_title, its
+# axis ranges, its data files), '' when it has none.
+if (!exists("figvars")) figvars = ''
+if (figvars ne '') load figvars
 pick_file = summary
 no_params = ': skipped: no cases.csv (parbench --summarize RUN_DIR writes it)'
 if (!exists("outdir")) outdir = '.'

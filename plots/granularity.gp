@@ -1,6 +1,6 @@
-# pool-granularity.gp — when does a process per task stop paying?
+# granularity.gp — when does a process per task stop paying?
 #
-# Writes <outdir>/pool-granularity.png and .svg: efficiency (ideal time /
+# Writes <outdir>/granularity.png and .svg: efficiency (ideal time /
 # measured time; 1 = no overhead) against the work in one task (1 µs to
 # 10 ms, log scale) for fork-per-task and a warm pool (median, min–max error
 # bars); dashed grey lines at 1 (ideal) and 0.5 (where half the time is
@@ -9,7 +9,7 @@
 if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 
-name = 'pool-granularity'
+name = 'granularity'
 models_here = "fork pool threads"
 sel(m) = is(3, 'granularity') && is(4, m) && is(10, 'efficiency')
 

@@ -1,6 +1,6 @@
-# pool-ordering.gp — why imap_unordered gets its first result soonest.
+# ordering.gp — why imap_unordered gets its first result soonest.
 #
-# Writes <outdir>/pool-ordering.png and .svg: one panel per worker count;
+# Writes <outdir>/ordering.png and .svg: one panel per worker count;
 # for map, imap and imap_unordered two bars: the time to the first result
 # and to the last (median, min–max error bars, ms), and dashed reference
 # lines at the shortest task, task 0 (imap's first result waits for it) and
@@ -10,7 +10,7 @@
 if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 
-name = 'pool-ordering'
+name = 'ordering'
 if (params eq '') { print name.no_params; exit }
 set datafile columnheaders
 pick_file = params
