@@ -1,6 +1,6 @@
-# tasks.gp — the "tasks" experiment: wall time and speedup against workers.
+# tasks-sweep.gp — the "tasks" experiment: wall time and speedup against workers.
 #
-# Writes <outdir>/tasks.png and <outdir>/tasks.svg: a 2x2 multiplot, top row
+# Writes <outdir>/tasks-sweep.png and .svg (tasks.gp draws the lesson first): a 2x2 multiplot, top row
 # wall time, bottom row speedup; left column workload io, right column cpu.
 # One line per model (median, min-max error bars); model "ideal" as a dashed
 # grey line; CPython's models (cpython-*, bench/cpython/) dashed in their C
@@ -11,7 +11,7 @@
 if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 
-name = 'tasks'
+name = 'tasks-sweep'
 if (params eq '') { print name.no_params; exit }
 set datafile columnheaders
 pick_file = params
@@ -92,14 +92,14 @@ if (n_any == 0) {
 }
 
 # --- layout ----------------------------------------------------------------
-# Each panel gets a fixed plot area; its key sits outside, right of it, so it
-# never covers data and all panels line up.
-W = 1400
-H = 1000
-col_l(c) = 0.065 + c * 0.5
-col_r(c) = col_l(c) + 0.285
-row_t(r) = r == 0 ? 0.895 : 0.445
-row_b(r) = r == 0 ? 0.545 : 0.085
+# Each panel gets a fixed plot area, so all panels line up; one key for all
+# of them sits below, across the width, where it covers nothing.
+W = 1300
+H = 980
+col_l(c) = 0.075 + c * 0.5
+col_r(c) = col_l(c) + 0.395
+row_t(r) = r == 0 ? 0.87 : 0.52
+row_b(r) = r == 0 ? 0.60 : 0.20
 
 set format x '%.0f'
 set mxtics 1
@@ -107,7 +107,7 @@ set xlabel 'workers'
 set yrange [0:*]
 set offsets 0, 0, graph 0.06, 0
 
-page_title = sprintf('parbench tasks — %s — %s', machine, cpu)
+page_title = exists("fig_title") ? fig_title : sprintf('tasks — %s — %s', machine, cpu)
 if (pinsel ne 'none') page_title = page_title.' — pin '.(pinsel eq '' ? '(empty)' : pinsel)
 
 do for [fmt in out_formats] {
@@ -127,14 +127,15 @@ do for [fmt in out_formats] {
             set bmargin at screen row_b(r)
             set title sprintf('workload %s%s — %s', wl, (desc ne '' ? ' ('.desc.')' : ''), \
                 met_title(met)) noenhanced
-            set xlabel 'workers'
+            if (r == 1) { set xlabel 'workers' } else { unset xlabel }
             set ylabel met_label(met)
             maxw = value(sprintf('maxw_%s', wl))
             set xrange [0.6:maxw + 0.4]
             set xtics xtic_step(maxw) nomirror out scale 0.6
             set ytics autofreq nomirror out scale 0.6
-            # key right of the plot area (outside, so it never covers data)
-            set key at screen col_r(c) + 0.012, row_t(r) left top vertical Left reverse width 1
+            # one key, drawn with the last panel, below all of them
+            keyed = r == 1 && c == 1
+            set key at screen 0.5, 0.12 center top horizontal maxrows 3 Left reverse width 2
             if (words(list) == 0 && !has_ideal) {
                 set label 1 'no data' at graph 0.5, 0.5 center tc rgb '#808080'
                 unset key
@@ -153,13 +154,13 @@ do for [fmt in out_formats] {
                 if (has_ideal) {
                     plot for [m in list] summary \
                             using (sel(wl, m, met) ? column(6) : NaN):13:12:14 \
-                            with yerrorlines ls ls_of(m) title model_title(m) noenhanced, \
+                            with yerrorlines ls ls_of(m) title (keyed ? model_title(m) : '') noenhanced, \
                         params using (sel(wl, 'ideal', met) ? column(6) : NaN):13 \
-                            with lines ls ideal_ls title 'ideal'
+                            with lines ls ideal_ls title (keyed ? 'ideal' : '')
                 } else {
                     plot for [m in list] summary \
                             using (sel(wl, m, met) ? column(6) : NaN):13:12:14 \
-                            with yerrorlines ls ls_of(m) title model_title(m) noenhanced
+                            with yerrorlines ls ls_of(m) title (keyed ? model_title(m) : '') noenhanced
                 }
             }
         }

@@ -151,6 +151,21 @@ def tasks(ctx):
             "ymax_cpu": ymax([ideal_cpu] + bar_tops(cpu))}
 
 
+def tasks_sweep(ctx):
+    """The curves behind the bars: where each sweep ends."""
+    io, w_io = tasks_at_max(ctx, "io")
+    cpu, w_cpu = tasks_at_max(ctx, "cpu")
+    parts = []
+    c_io = [io[m]["median"] for m, _ in TASK_MODELS if m in io]
+    if c_io and "ideal" in io:
+        parts.append(f"IO speedup climbs with workers to {x_fmt(max(c_io))} at {w_io} "
+                     f"(ideal {x_fmt(io['ideal']['median'])})")
+    if "fork" in cpu and "threads-gil" in cpu:
+        parts.append(f"CPU to {x_fmt(cpu['fork']['median'])} at {w_cpu} with processes, "
+                     f"flat at {x_fmt(cpu['threads-gil']['median'])} under the GIL")
+    return {"fig_title": ";\n".join(parts)} if parts else None
+
+
 def bar_tops(at):
     return [r["max"] for m, r in at.items() if m != "ideal"]
 
@@ -166,7 +181,7 @@ def builders():
     """{figure: builder}: the tasks figures here, the others in
     figdata_more.py (imported here: it uses this module's helpers)."""
     import figdata_more
-    return {"tasks": tasks, **figdata_more.BUILDERS}
+    return {"tasks": tasks, "tasks-sweep": tasks_sweep, **figdata_more.BUILDERS}
 
 
 def gnuplot_value(v):
