@@ -95,13 +95,13 @@ caption = "Two workers pinned to different cores increment one unlocked counter:
     "An update is lost when the other worker's store lands between this worker's load and its store: the window is where that can happen."
 
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1200, 760)
+    eval term_cmd(fmt, 1100, 700)
     set output out_path(name, fmt)
-    set title page_title font ','.(fmt eq 'svg' ? 14 : 13) noenhanced
+    set title (exists("fig_title") ? fig_title : page_title) font ','.(fmt eq 'svg' ? 14 : 13) noenhanced
     set lmargin at screen 0.08
-    set rmargin at screen 0.70
-    set tmargin at screen 0.91
-    set bmargin at screen 0.30
+    set rmargin at screen 0.96
+    set tmargin at screen 0.86
+    set bmargin at screen 0.25
     set logscale x
     set xrange [7:(have(py_ns) && py_ns > 10000 ? py_ns * 1.4 : 14000)]
     set xtics ('0' 10, '25' 25, '50' 50, '100' 100, '200' 200, '500' 500, '1 µs' 1000, \
@@ -109,7 +109,7 @@ do for [fmt in out_formats] {
     set xlabel 'window between load and store (ns; 0 drawn at the left)'
     set ylabel 'lost (% of increments)'
     set yrange [0:*]
-    set key at screen 0.715, 0.91 left top vertical Left reverse width 1
+    set key at screen 0.5, 0.13 center top horizontal maxcols 2 Left reverse width 2
     if (have(py_ns)) {
         set arrow 1 from py_ns, graph 0 to py_ns, graph 1 nohead lc rgb '#8c8c8c' dt 3 lw 1.5
         set label 2 "CPython's v.value += 1" at py_ns, graph 0.97 right offset -0.5, 0 tc rgb '#606060' noenhanced
@@ -118,13 +118,11 @@ do for [fmt in out_formats] {
                 fc rgb '#bdbdbd' fs transparent pattern 4 noborder behind
         }
     }
-    set label 99 caption at screen 0.05, 0.19 left front font ','.(fmt eq 'svg' ? 11 : 10) noenhanced
     plot for [s in list] params using (sel(m_of(s), l_of(s)) ? xpos(column(8)) : NaN):13:12:14 \
         with yerrorlines ls series_ls(m_of(s), l_of(s)) title series_title(m_of(s), l_of(s)) noenhanced
     unset arrow 1
     unset label 2
     unset object 3
-    unset label 99
     set output
     print 'wrote ', out_path(name, fmt)
 }

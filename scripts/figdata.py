@@ -17,7 +17,7 @@ case name.
 
 import math
 
-from findings import number
+from findings import number  # noqa: F401 (figdata_more uses it too)
 
 # The tasks models in the order the bars go, with their label: processes
 # first (they scale for both workloads), then threads, then one event loop.

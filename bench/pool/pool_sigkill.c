@@ -116,6 +116,8 @@ const struct pb_experiment pool_sigkill_experiment = {
 		"A pool worker killed in the middle of a map: what the pool reports and that it does not "
 		"hang.",
 	.headline = { "wall_s", "s", PB_LOWER_IS_BETTER },
+	/* table only: a correctness check (results, errors, a replacement
+	 * worker, no child left): counts that must be exact, not a trend. */
 	.figures = PB_TABLE_ONLY,
 	.plan = sigkill_plan,
 	.summarize = sigkill_summarize,
