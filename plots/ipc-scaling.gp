@@ -30,10 +30,14 @@ cons_of(w) = w[strstrt(w, ':') + 1:]
 set logscale x 2
 set xrange [0.8:5]
 set xtics (1, 2, 4)
-set format y '%.1s%c'
-set yrange [0:*]
+# log y: the queues (~0.2 M/s) beside shm (~8 M/s) would sit on zero on a
+# linear axis
+set logscale y
+set format y '%.0s%c'
+set yrange [*:*]
+set offsets graph 0.04, graph 0.04, 0, 0
 set xlabel 'producers'
-set ylabel 'messages/s (all consumers)'
+set ylabel 'messages/s (all consumers, log scale)'
 set key outside right top vertical Left reverse
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 1000, 560)

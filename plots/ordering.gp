@@ -51,7 +51,8 @@ set xtics ('map' 1, 'imap' 2, 'imap_unordered' 3) nomirror out scale 0
 set yrange [0:ymax * 1e3 * 1.45]
 set ytics nomirror out scale 0.6
 set ylabel 'time from submitting (ms)'
-set key top left Left reverse maxrows 3 width 1
+set key top left Left reverse vertical maxrows 5 width 0
+set rmargin 3
 
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
