@@ -29,7 +29,7 @@ do for [fmt in out_formats] {
     set lmargin 10
     set rmargin 4
     plot bars using 0:2:xticlabels(1) with boxes lc rgb '#009e73', \
-         bars using 0:2:3:4 with yerrorbars lc rgb '#202020' pt 0 ps 0, \
+         bars using 0:2:3:4 with yerrorbars lc rgb '#202020' pt 7 ps 0.3, \
          bars using 0:4:(sprintf('%.3g µs', $2)) with labels offset 0, 0.8
     set output
     print 'wrote ', out_path(name, fmt)

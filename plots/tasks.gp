@@ -51,8 +51,8 @@ do for [fmt in out_formats] {
         eval 'set xtics '.value('tics_'.wl)
         plot f using ($0 - bw / 2):2 with boxes lc rgb c_col title 'C', \
              f using ($0 + bw / 2):5 with boxes lc rgb py_col title 'CPython', \
-             f using ($0 - bw / 2):2:3:4 with yerrorbars lc rgb '#202020' pt 0 ps 0 notitle, \
-             f using ($0 + bw / 2):5:6:7 with yerrorbars lc rgb '#202020' pt 0 ps 0 notitle
+             f using ($0 - bw / 2):2:3:4 with yerrorbars lc rgb '#202020' pt 7 ps 0.3 notitle, \
+             f using ($0 + bw / 2):5:6:7 with yerrorbars lc rgb '#202020' pt 7 ps 0.3 notitle
         unset arrow 1
         unset label 1
     }
