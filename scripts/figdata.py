@@ -113,8 +113,9 @@ def tasks_bars(ctx, workload):
         if c is None and p is None:
             continue
         labels.append(label)
-        table.append([label.replace("\n", " ")] + [c[k] if c else None for k in ("median", "min", "max")]
-                     + [p[k] if p else None for k in ("median", "min", "max")])
+        stats = ("median", "min", "max")
+        table.append([label.replace("\n", " ")] + [c[k] if c else None for k in stats]
+                     + [p[k] if p else None for k in stats])
     write_table(ctx.path("tasks", workload), ["model", "c", "c_min", "c_max", "py",
                                               "py_min", "py_max"], table)
     ideal = at.get("ideal")
@@ -141,11 +142,13 @@ def tasks(ctx):
         title.append(f"IO tasks on {w_io} workers: {x_fmt(min(c_io))}–{x_fmt(max(c_io))} "
                      f"under every C model (ideal {x_fmt(ideal_io)})")
     if "fork" in cpu and "threads-gil" in cpu:
-        title.append(f"CPU tasks on {w_cpu} workers: {x_fmt(cpu['fork']['median'])} with processes, "
+        title.append(f"CPU tasks on {w_cpu} workers: {x_fmt(cpu['fork']['median'])} "
+                     "with processes, "
                      f"{x_fmt(cpu['threads-gil']['median'])} with threads under the GIL")
     return {"fig_title": ";\n".join(title),
             "bars_io": ctx.path("tasks", "io"), "bars_cpu": ctx.path("tasks", "cpu"),
-            "n_io": n_io, "n_cpu": n_cpu, "tics_io": xtics(lab_io), "tics_cpu": xtics(lab_cpu), "ideal_io": ideal_io, "ideal_cpu": ideal_cpu,
+            "n_io": n_io, "n_cpu": n_cpu, "tics_io": xtics(lab_io), "tics_cpu": xtics(lab_cpu),
+            "ideal_io": ideal_io, "ideal_cpu": ideal_cpu,
             "w_io": w_io, "w_cpu": w_cpu,
             "ymax_io": ymax([ideal_io] + bar_tops(io)),
             "ymax_cpu": ymax([ideal_cpu] + bar_tops(cpu))}
