@@ -1,6 +1,8 @@
 """figdata_more — the builders of figdata.py for the figures after tasks
 (pool, GIL, IPC, counter, coroutine, price); see figdata.py."""
 
+import math
+
 import figdata
 
 
@@ -47,3 +49,58 @@ def manager_queue(ctx):
 
 
 BUILDERS = {"counter-window": counter_window, "pool-manager-queue": manager_queue}
+
+
+def ns_label(ns):
+    """A time tick in one unit style: 10 ns, 1 µs, 100 µs, 1 ms."""
+    for scale, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def decade_tics(lo, hi):
+    """`set ytics (...)` for a log axis of times in ns, one tic a decade."""
+    a, b = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    return "(" + ", ".join(f'"{ns_label(10.0 ** e)}" {10.0 ** e:g}'
+                           for e in range(a, b + 1)) + ")"
+
+
+def price(ctx):
+    """One operation's price per primitive, on one PU and across two: only
+    the primitives each placement measured, both panels on one y range."""
+    rows = ctx.rows("price")
+    out, every = {}, []
+    for pin in ("single", "scatter"):
+        p50 = [r for r in rows if r["pin"] == pin and r["metric"] == "op_ns_p50"]
+        prims = [r["model"] for r in p50]
+        paired = {}
+        for r in rows:
+            if r["pin"] == pin and r["metric"] in ("peer_ns", "ours_ns"):
+                for p in prims:
+                    if r["model"].startswith(p + "-vs-"):
+                        paired[(p, r["metric"])] = r["median"]
+        table = [[r["model"], r["median"], r["min"], r["max"],
+                  paired.get((r["model"], "peer_ns")), paired.get((r["model"], "ours_ns"))]
+                 for r in p50]
+        figdata.write_table(ctx.path("price", pin), ["primitive", "p50", "min", "max", "peer",
+                                                     "ours"], table)
+        out[f"data_{pin}"] = ctx.path("price", pin)
+        out[f"n_{pin}"] = len(table)
+        out[f"peers_{pin}"] = any(t[4] is not None for t in table)
+        every += [v for t in table for v in (t[2], t[3], t[4], t[5]) if v]
+        if pin == "single" and table:
+            hi, lo = max(table, key=lambda t: t[1]), min(table, key=lambda t: t[1])
+            out["fig_title"] = (f"What one operation costs here: from {ns_label(lo[1])} "
+                                f"({lo[0]}) to {ns_label(hi[1])} ({hi[0]}), "
+                                f"{hi[1] / lo[1]:,.0f}× apart")
+    if not every:
+        return None
+    lo, hi = min(every), max(every)
+    # a little below and above the decades, so that their tics are drawn
+    out.update({"ymin": 0.8 * 10.0 ** math.floor(math.log10(lo)),
+                "ymax": 1.25 * 10.0 ** math.ceil(math.log10(hi)), "ytics": decade_tics(lo, hi)})
+    return out
+
+
+BUILDERS["price"] = price
