@@ -104,3 +104,32 @@ def price(ctx):
 
 
 BUILDERS["price"] = price
+
+
+def us_label(us):
+    """A time given in µs, in the unit that reads best: 38 µs, 1.5 ms."""
+    return ns_label(us * 1e3)
+
+
+def io_fanout(ctx):
+    """K concurrent sleeps: the x axis spans the K the run has; the title
+    compares the three models at the largest K."""
+    rows = figdata.one_pin(ctx.rows("io-fanout", "wall_s"))
+    if not rows:
+        return None
+    ks = sorted({r["workers"] for r in rows})
+    out = {"xmin": ks[0] / 2.0, "xmax": ks[-1] * 2.0}
+    fid = "io-fanout.largest_k"
+    parts = []
+    for m, what in (("processes", "a process"), ("threads", "a thread"),
+                    ("coroutines", "a coroutine")):
+        c, mem = ctx.figure(fid, f"{m} creation"), ctx.figure(fid, f"{m} memory")
+        if c and mem:
+            parts.append(f"{what} {us_label(c['median'])} and {mem['median']:.3g} KiB")
+    if parts:
+        out["fig_title"] = (f"{ks[-1]:,} concurrent sleeps: to create and hold, "
+                            + ", ".join(parts) + " each")
+    return out
+
+
+BUILDERS["io-fanout"] = io_fanout
