@@ -119,5 +119,11 @@ term_cmd(fmt, w, h) = (fmt eq 'svg') \
     : sprintf("set terminal pngcairo size %d,%d noenhanced font '%s,11' background rgb 'white'", w, h, font_name)
 out_path(name, fmt) = outdir.'/'.name.'.'.fmt
 
+# 1-2-5 tics for a log axis (eval 'set ytics '.tics_125): one that spans less
+# than a decade still gets labels.
+tics_125 = '('
+do for [e = -3:9] { do for [d in '1 2 5'] { tics_125 = tics_125.sprintf('%s%se%d', tics_125 eq '(' ? '' : ', ', d, e) } }
+tics_125 = tics_125.')'
+
 # Integer x tics for worker counts up to maxw (about 12 tics at most).
 xtic_step(maxw) = maxw <= 12 ? 1 : ceil(maxw / 12.0)

@@ -22,9 +22,7 @@ set logscale y 10
 # the K the run has (figdata.py): a quick run's 10 and 100 fill the panel
 if (exists("xmin")) { set xrange [xmin:xmax] } else { set xrange [5:20000] }
 # 1-2-5 tics: a log axis spanning less than a decade still gets labels
-t125 = '('
-do for [e = -3:6] { do for [d in '1 2 5'] { t125 = t125.sprintf('%s%se%d', t125 eq '(' ? '' : ', ', d, e) } }
-eval 'set ytics '.t125.')'
+eval 'set ytics '.tics_125
 set format y '%g'
 # y from the data too (a log axis would round out to whole decades)
 set autoscale yfix

@@ -133,3 +133,53 @@ def io_fanout(ctx):
 
 
 BUILDERS["io-fanout"] = io_fanout
+
+
+def rate(v):
+    """Items or messages per second, as a title writes them: 2.7 M/s."""
+    for scale, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if v >= scale:
+            return f"{v / scale:.3g} {unit}/s"
+    return f"{v:.3g}/s"
+
+
+def producers_x(ctx, experiment, param):
+    """The x range of a producers sweep: the counts the run has (cases.csv)."""
+    ps = [pbdata_param(ctx, r["case"], param)
+          for r in ctx.rows(experiment, "msgs_per_s")]
+    ps = [p for p in ps if p]
+    return {"xmax": max(ps) * 1.25} if ps else {}
+
+
+def pbdata_param(ctx, case, param):
+    import pbdata
+    return pbdata.case_param(ctx.run, case, param)
+
+
+def tqueue_prodcons(ctx):
+    """Thread queues against the process queue, one producer one consumer."""
+    out = producers_x(ctx, "tqueue-prodcons", "p")
+    fid = "tqueue-prodcons.thread_queue_vs_process_queue"
+    free, gil = ctx.figure(fid, "threads / mp-queue"), ctx.figure(fid, "threads-gil / mp-queue")
+    mp = ctx.figure(fid, "mp-queue")
+    if free and gil and mp:
+        out["fig_title"] = (f"queue.Queue between threads moves {free['median']:.2g}× "
+                            f"(no GIL) and {gil['median']:.2g}× (GIL)\nthe items of "
+                            f"multiprocessing.Queue ({rate(mp['median'])}),\n"
+                            f"1 producer and 1 consumer")
+    return out or None
+
+
+def ipc_scaling(ctx):
+    """Queue against shared memory as producers grow."""
+    out = producers_x(ctx, "ipc-scaling", "producers")
+    one = {r["model"]: r["median"] for r in ctx.rows("ipc-scaling", "msgs_per_s")
+           if pbdata_param(ctx, r["case"], "producers") == 1
+           and pbdata_param(ctx, r["case"], "c") == 1}
+    if "queue" in one and "shm" in one:
+        out["fig_title"] = (f"1 producer, 1 consumer: shared memory moves {rate(one['shm'])},\n"
+                            f"{one['shm'] / one['queue']:.2g}× a Queue's {rate(one['queue'])}")
+    return out or None
+
+
+BUILDERS.update({"tqueue-prodcons": tqueue_prodcons, "ipc-scaling": ipc_scaling})
