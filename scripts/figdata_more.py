@@ -183,3 +183,26 @@ def ipc_scaling(ctx):
 
 
 BUILDERS.update({"tqueue-prodcons": tqueue_prodcons, "ipc-scaling": ipc_scaling})
+
+
+def gil_convoy(ctx):
+    """The IO round trip next to the most CPU threads the run has, under the
+    GIL against free threads; the CPU panel's x from the K that have CPU
+    threads."""
+    rows = figdata.one_pin(ctx.rows("gil-convoy", "latency_us_p50"))
+    at = {}
+    for r in rows:
+        k = float(r["param_value"])
+        if r["model"] in ("threads", "threads-gil") and k >= at.get(r["model"], (-1,))[0]:
+            at[r["model"]] = (k, r["median"])
+    work = [float(r["param_value"]) for r in ctx.rows("gil-convoy", "cpu_work_cores")]
+    out = {"cpu_kmin": min(work), "cpu_kmax": max(work)} if work else {}
+    if "threads" in at and "threads-gil" in at and at["threads"][0] == at["threads-gil"][0]:
+        k, gil, free = at["threads"][0], at["threads-gil"][1], at["threads"][1]
+        out["fig_title"] = (f"Next to {k:.0f} CPU thread{'s' if k != 1 else ''}, an IO "
+                            f"thread's round trip takes {us_label(gil)} under the GIL,\n"
+                            f"{gil / free:.2g}× the {us_label(free)} it takes without one")
+    return out or None
+
+
+BUILDERS["gil-convoy"] = gil_convoy
