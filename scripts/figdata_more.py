@@ -206,3 +206,34 @@ def gil_convoy(ctx):
 
 
 BUILDERS["gil-convoy"] = gil_convoy
+
+
+def deadlock(ctx):
+    """Which repetitions deadlocked (not how long the configured timeout
+    took to end them), and what each cure costs a round."""
+    fid = "deadlock.detected"
+    reps = ctx.figure(fid, "repetitions")
+    rows = [(lab, ctx.figure(fid, name)) for lab, name in
+            (("AB/BA", "AB/BA deadlocked"), ("Lock re-entry", "Lock re-entry deadlocked"),
+             ("RLock re-entry", "RLock re-entry failed"))]
+    rows = [(lab, g["median"]) for lab, g in rows if g]
+    if not reps or not rows:
+        return None
+    path = ctx.path("deadlock", "locked")
+    figdata.write_table(path, ["case", "deadlocked", "repetitions"],
+                        [[lab, v, reps["median"]] for lab, v in rows])
+    n = reps["median"]
+    locked = [f"{lab} {v:.0f}" for lab, v in rows]
+    title = f"Deadlocked, of {n:.0f} repetitions: " + ", ".join(locked)
+    timeout = ctx.figure(fid, "timeout")
+    if timeout:
+        title += f" (each ended by the {timeout['median']:.3g} ms timeout)"
+    order = ctx.figure("deadlock.cures", "lock order")
+    backoff = ctx.figure("deadlock.cures", "try-lock with back-off")
+    if order and backoff:
+        title += (f";\na round of both locks costs {order['median']:.3g} ns in a global "
+                  f"order, {backoff['median']:.3g} ns with try-lock and back-off")
+    return {"fig_title": title, "locked": path, "n_locked": len(rows), "reps": n}
+
+
+BUILDERS["deadlock"] = deadlock
