@@ -59,7 +59,7 @@ set style line 47 lc rgb '#5e3c99' lw 2 dt 2 pt 8 ps 1.4    # CPython echo
 set style line 48 lc rgb '#b2abd2' lw 2 dt 4 pt 3 ps 1.2    # CPython sleep overshoot
 # the first case's echo delay (the round trips per repetition, n, differ
 # with K: said once, not as the first row's)
-desc = have(echo_us) ? sprintf('echo_us:%d, n round trips per K', echo_us) : ''
+desc = have(echo_us) ? sprintf('the echo after %d µs', echo_us) : ''
 
 W = 1400
 H = 560

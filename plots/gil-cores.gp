@@ -49,7 +49,7 @@ do for [fmt in out_formats] {
             with yerrorlines ls ls_of(m) title m noenhanced
 
     set title 'threads-gil: time slices (holds ended by a forced drop)' noenhanced
-    set ylabel 'slice p50 (us)'
+    set ylabel 'slice p50 (µs)'
     plot summary using (sel('threads-gil', 'gil_slice_us_p50') ? column(8) : NaN):13:12:14 \
             with yerrorlines ls ls_of('threads-gil') title 'slice p50', \
         interval_us with lines ls ideal_ls title 'switch interval'

@@ -40,14 +40,14 @@ do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
     set output out_path(name, fmt)
     set multiplot layout 1, 2 title page_title font ','.(fmt eq 'svg' ? 15 : 14) noenhanced
-    set xlabel 'switch interval (us), log scale'
+    set xlabel 'switch interval (µs, log scale)'
     set logscale x
     set xrange [xmin / 1.6:xmax * 1.6]
     set format x '%g'
     set key top left opaque
 
     set title 'IO round trip next to one CPU thread' noenhanced
-    set ylabel 'latency (us), log scale'
+    set ylabel 'latency (µs, log scale)'
     set logscale y
     set format y '%g'
     if (ref == ref) {

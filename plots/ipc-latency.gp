@@ -73,7 +73,7 @@ do for [fmt in out_formats] {
     set output out_path(name, fmt)
     set multiplot layout 1, 2 title sprintf('parbench ipc-latency (%s) — %s — %s', sizes, machine, cpu) noenhanced
     do for [pin in 'single scatter'] {
-        set title (pin eq 'single' ? 'both on one PU (PIN_SINGLE)' : 'on different cores (PIN_SCATTER)')
+        set title (pin eq 'single' ? 'both on one PU (pin single)' : 'on different cores (pin scatter)')
         # (gnuplot 5.4 runs a "plot for" clause with an empty range once:
         # CPython's clauses are left out of the command when it is absent)
         P = "params using (sel_any(pin, 'latency_ns_p50', 0) ? idx(strcol(4)) - 0.19 : NaN):($13 / 1e3) with boxes lc rgb '#56b4e9' title 'p50', ".\
