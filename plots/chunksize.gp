@@ -60,8 +60,8 @@ set key top right
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 900, 640)
     set output out_path(name, fmt)
-    set title sprintf("chunksize — %s — %s\nmap over %s tiny tasks%s", machine, cpu, \
-        ntasks, ratio ne '' ? ":\n".ratio : '') noenhanced
+    set title (exists('fig_title') ? fig_title : sprintf("chunksize — %s — %s\nmap over %s tiny tasks%s", \
+        machine, cpu, ntasks, ratio ne '' ? ":\n".ratio : '')) noenhanced
     # the default's label above the higher of its points
     dflt = kd_c > 0 ? 'c' : (kd_py > 0 ? 'py' : '')
     if (dflt ne '') {

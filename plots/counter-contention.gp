@@ -116,7 +116,7 @@ col_r(c) = col_l(c) + 0.285
 row_t(r) = r == 0 ? 0.90 : 0.485
 row_b(r) = r == 0 ? 0.585 : 0.17
 
-page_title = sprintf('parbench counter-contention — %s — %s', machine, cpu)
+page_title = exists('fig_title') ? fig_title : sprintf('counter-contention — %s — %s', machine, cpu)
 caption = "W workers each do the increments as fast as they can, all started together. Top: wall time from the start to the last increment over all increments (lower is better; log scale).\n".\
     "Bottom: share of the increments the unlocked counter lost (relaxed load, relaxed store: no lock): both workers read, both write back, one update is gone. Median (min–max):\n".\
     (w1 ne '' ? "1 worker: ".w1."\n" : '').\

@@ -100,7 +100,7 @@ if (py_have) {
         py_w, sprintf('%d', py_n), pk_fmt('%.0f', ' %%'))
 }
 
-page_title = sprintf('parbench counter-seed — %s — %s', machine, cpu)
+page_title = exists('fig_title') ? fig_title : sprintf('counter-seed — %s — %s', machine, cpu)
 caption = seed_desc.": sleep 10 ms, then read the shared counter, do the window's work, write it back (the seed: Value('i'), sleep(0.01), val.value += 1).\n".\
     (first ne '' ? sprintf("Unlocked, window %s (median, min–max): %s. Each worker's sleep starts after its own increment, so the workers' phases drift apart.\n", seed_win, first) : '').\
     py_line.\

@@ -31,7 +31,7 @@ do for [m in mods] {
 
 W = 1400
 H = 560
-page_title = sprintf('parbench gil-cores — %s — %s', machine, cpu)
+page_title = exists('fig_title') ? fig_title : sprintf('gil-cores — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)

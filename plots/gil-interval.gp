@@ -34,7 +34,7 @@ stats summary using ((is(3, 'gil-convoy') && is(4, 'threads') && is(10, 'latency
 
 W = 1400
 H = 560
-page_title = sprintf('parbench gil-interval — %s — %s', machine, cpu)
+page_title = exists('fig_title') ? fig_title : sprintf('gil-interval — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)

@@ -42,8 +42,8 @@ set key top left Left reverse horizontal maxrows 2 width 2
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 900, 600)
     set output out_path(name, fmt)
-    set title sprintf("granularity — %s — %s\nCPU tasks on W = %d workers; the pool is warm (started before the clock)", \
-        machine, cpu, workers) noenhanced
+    set title (exists('fig_title') ? fig_title : sprintf("granularity — %s — %s", machine, cpu)) \
+        .sprintf("\nCPU tasks on W = %d workers; the pool is warm (started before the clock)", workers) noenhanced
     plot for [m in present] summary \
             using (sel(m) ? column(8) : NaN):13:12:14 with yerrorlines ls ls_of(m) \
             title (m eq 'fork' ? 'a process per task (fork)' : m eq 'pool' ? 'pool (map, default chunksize)' : m), \

@@ -71,7 +71,7 @@ set key top left maxrows 3
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 1400, 600)
     set output out_path(name, fmt)
-    set multiplot layout 1, 2 title sprintf('parbench ipc-latency (%s) — %s — %s', sizes, machine, cpu) noenhanced
+    set multiplot layout 1, 2 title (exists('fig_title') ? fig_title : sprintf('ipc-latency (%s) — %s — %s', sizes, machine, cpu)) noenhanced
     do for [pin in 'single scatter'] {
         set title (pin eq 'single' ? 'both on one PU (pin single)' : 'on different cores (pin scatter)')
         # (gnuplot 5.4 runs a "plot for" clause with an empty range once:

@@ -32,7 +32,7 @@ set key outside right top vertical Left reverse
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 1400, 560)
     set output out_path(name, fmt)
-    set multiplot layout 1, 2 title sprintf('parbench ipc-throughput — %s — %s', machine, cpu)
+    set multiplot layout 1, 2 title (exists('fig_title') ? fig_title : sprintf('ipc-throughput — %s — %s', machine, cpu))
     do for [met in 'bytes_per_s msgs_per_s'] {
         set title (met eq 'bytes_per_s' ? 'payload bytes per second' : 'messages per second')
         set ylabel (met eq 'bytes_per_s' ? 'bytes/s' : 'messages/s')

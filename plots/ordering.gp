@@ -57,8 +57,8 @@ set rmargin 3
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
     set output out_path(name, fmt)
-    set multiplot layout 1, npanels title sprintf("ordering — %s — %s\n%s io tasks of seeded random length (seed %.0f)", \
-        machine, cpu, ntasks ne '' ? ntasks : 'the', seed) noenhanced
+    set multiplot layout 1, npanels title (exists('fig_title') ? fig_title : sprintf("ordering — %s — %s", machine, cpu)) \
+        .sprintf("\n%s io tasks of seeded random length (seed %.0f)", ntasks ne '' ? ntasks : 'the', seed) noenhanced
     do for [wi = 1:npanels] {
         w = word(wlist, wi) + 0
         stats params using (sel(w, 'shortest_task_s') ? (lo = column(13)) : 0, 1) nooutput

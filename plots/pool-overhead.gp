@@ -79,7 +79,7 @@ set bmargin 4
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 1000, 600)
     set output out_path(name, fmt)
-    set title sprintf("pool-overhead — %s — %s — no work per task\n%s", machine, cpu, ratios) noenhanced
+    set title (exists('fig_title') ? fig_title : sprintf("pool-overhead — %s — %s — no work per task\n%s", machine, cpu, ratios)) noenhanced
     plot params using (sel(key(0)) ? xpos(key(0)) : NaN):13:(rgb(strcol(4))) \
             with boxes lc rgb variable notitle, \
         params using (sel(key(0)) ? xpos(key(0)) : NaN):13:12:14 \

@@ -23,7 +23,7 @@ set key off
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 760, 520)
     set output out_path(name, fmt)
-    set title sprintf('parbench switch (one PU) — %s — %s', machine, cpu)
+    set title (exists('fig_title') ? fig_title : sprintf('switch (one PU) — %s — %s', machine, cpu))
     plot for [i = 1:3] summary using (sel(word(kinds, i)) ? i : NaN):13 \
             with boxes lc rgb word('#56b4e9 #d55e00 #0072b2', i), \
          for [i = 1:3] summary using (sel(word(kinds, i)) ? i : NaN):13:12:14 \

@@ -182,9 +182,12 @@ def ymax(values, room=1.22):
 
 def builders():
     """{figure: builder}: the tasks figures here, the others in
-    figdata_more.py (imported here: it uses this module's helpers)."""
+    figdata_more.py, and the titles read from findings.csv alone in
+    figtitles.py (imported here: they use this module's helpers)."""
     import figdata_more
-    return {"tasks": tasks, "tasks-sweep": tasks_sweep, **figdata_more.BUILDERS}
+    import figtitles
+    return {"tasks": tasks, "tasks-sweep": tasks_sweep, **figtitles.BUILDERS,
+            **figdata_more.BUILDERS}
 
 
 def gnuplot_value(v):

@@ -237,3 +237,24 @@ def deadlock(ctx):
 
 
 BUILDERS["deadlock"] = deadlock
+
+
+def gil_interval(ctx):
+    """The IO round trip against the switch interval: at the shortest and
+    the longest interval the run has (interval = round trip / ratio)."""
+    pts = []
+    for f in ctx.findings.values():
+        g = {x["name"]: x["median"] for x in f["figures"]}
+        if f["experiment"] == "gil-interval" and "round trip / interval" in g:
+            rt, ratio = g["round trip p50"], g["round trip / interval"]
+            pts.append((rt / ratio, rt, ratio))
+    if len(pts) < 2:
+        return None
+    pts.sort()
+    (i0, r0, q0), (i1, r1, q1) = pts[0], pts[-1]
+    return {"fig_title": f"Beside a CPU thread under the GIL, the IO round trip follows the "
+                         f"switch interval:\n{us_label(r0)} at {us_label(i0)} ({q0:.3g}× it), "
+                         f"{us_label(r1)} at {us_label(i1)} ({q1:.3g}×)"}
+
+
+BUILDERS["gil-interval"] = gil_interval
