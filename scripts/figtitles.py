@@ -112,7 +112,7 @@ TITLES = {
          ("counter-contention.cost_counter-procs_none", "atomic", ns),
          ("counter-contention.cost_counter-procs_none", "semaphore / atomic", x)]),
     "switch": (
-        "One switch on one PU: a coroutine {}, a thread {} ({}), a process {} ({})",
+        "One switch on one PU: a coroutine {},\na thread {} ({}), a process {} ({})",
         [("switch.costs", "coroutine", ns), ("switch.costs", "thread", ns),
          ("switch.costs", "thread / coroutine", x), ("switch.costs", "process", ns),
          ("switch.costs", "process / coroutine", x)]),
