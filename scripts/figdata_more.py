@@ -258,3 +258,22 @@ def gil_interval(ctx):
 
 
 BUILDERS["gil-interval"] = gil_interval
+
+
+def counter_seed(ctx):
+    """The y range: the highest loss drawn, or the seed's own band."""
+    import figtitles
+    tops = [r["max"] for r in ctx.rows("counter-seed", "lost_pct")]
+    seed = ctx.figure("counter-seed.lost_counter-procs_w10_window1000ns", "seed lost to")
+    if seed:
+        tops.append(seed["median"])
+    if not tops:
+        return None
+    out = {"ymax": min(100.0, max(tops) * 1.2)}
+    t = figtitles.title(ctx, "counter-seed")
+    if t:
+        out["fig_title"] = t
+    return out
+
+
+BUILDERS["counter-seed"] = counter_seed

@@ -94,11 +94,13 @@ TITLES = {
          ("ipc-latency.pipe_vs_perf_single", "pipe-batched", ns),
          ("ipc-latency.pipe_vs_perf_single", "perf", ns)]),
     "counter-seed": (
-        "The seed's unlocked counter ends at {} of {} ({} lost); locked, {} of {} cases "
-        "are not exact",
+        "The seed's unlocked counter ends at {} of {} here ({} lost; the seed's own runs\n"
+        "lost {} to {}); locked, {} of {} cases are not exact",
         [("counter-seed.lost_counter-procs_w10_window1000ns", "final count", n),
          ("counter-seed.lost_counter-procs_w10_window1000ns", "expected", n),
          ("counter-seed.lost_counter-procs_w10_window1000ns", "lost", pct),
+         ("counter-seed.lost_counter-procs_w10_window1000ns", "seed lost from", pct),
+         ("counter-seed.lost_counter-procs_w10_window1000ns", "seed lost to", pct),
          ("counter-seed.locked_exact", "cases not exact", n),
          ("counter-seed.locked_exact", "cases", n)]),
     "counter-contention": (
