@@ -125,5 +125,10 @@ tics_125 = '('
 do for [e = -3:9] { do for [d in '1 2 5'] { tics_125 = tics_125.sprintf('%s%se%d', tics_125 eq '(' ? '' : ', ', d, e) } }
 tics_125 = tics_125.')'
 
+# Decade tics for a log axis of times in µs, written as times: 100 µs, 1 ms
+# (eval 'set ytics '.us_tics), never 1e+06.
+us_tics = "('0.1 µs' 0.1, '1 µs' 1, '10 µs' 10, '100 µs' 100, '1 ms' 1e3, '10 ms' 1e4, " \
+    ."'100 ms' 1e5, '1 s' 1e6, '10 s' 1e7, '100 s' 1e8)"
+
 # Integer x tics for worker counts up to maxw (about 12 tics at most).
 xtic_step(maxw) = maxw <= 12 ? 1 : ceil(maxw / 12.0)

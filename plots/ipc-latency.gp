@@ -59,12 +59,13 @@ do for [i = 1:words(list)] {
 n_py = words(py_models)
 
 set logscale y
-set format y '%g'
-set yrange [*:*]
+# one range for both placements (figdata.py), tics as times
+eval 'set ytics '.us_tics
+if (exists('ymin')) { set yrange [ymin:ymax] } else { set yrange [*:*] }
 set xrange [0.3:words(list) + 0.7]
 eval 'set xtics '.xt.' rotate by 30 right nomirror noenhanced'
 set bmargin 7
-set ylabel 'round trip (µs, log)'
+set ylabel 'round trip (log scale)'
 set style fill solid 0.8 border lc rgb '#404040'
 set boxwidth 0.36
 set key top left maxrows 3

@@ -22,7 +22,10 @@ do for [m in list] { if (m ne 'memcpy') { kinds = kinds.' '.m } }
 has_memcpy = strstrt(list, 'memcpy') > 0
 
 set logscale xy
-set xrange [5:1.6e6]
+# the message sizes the run has (figdata.py); y from the data, not decades
+if (exists('xmin')) { set xrange [xmin:xmax] } else { set xrange [5:1.6e6] }
+set autoscale yfix
+set offsets 0, 0, graph 0.06, graph 0.06
 set xtics ('8 B' 8, '64 B' 64, '512 B' 512, '4 KiB' 4096, '32 KiB' 32768, '' 65536, \
     '256 KiB' 262144, '1 MiB' 1048576) rotate by -30
 set mxtics 1

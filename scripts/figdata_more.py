@@ -277,3 +277,29 @@ def counter_seed(ctx):
 
 
 BUILDERS["counter-seed"] = counter_seed
+
+
+def ipc_throughput(ctx):
+    """The x axis over the message sizes the run has."""
+    sizes = [float(r["param_value"]) for r in ctx.rows("ipc-throughput")
+             if r["param"] == "msg_bytes"]
+    return {"xmin": min(sizes) / 1.6, "xmax": max(sizes) * 1.6} if sizes else None
+
+
+def ipc_latency(ctx):
+    """One y range (µs) for both placements, so that the panels compare;
+    the title from figtitles.py."""
+    import figtitles
+    rows = [r for r in ctx.rows("ipc-latency") if r["metric"] in
+            ("latency_ns_p50", "latency_ns_p99", "latency_ns_mean")]
+    if not rows:
+        return None
+    out = {"ymin": min(r["min"] for r in rows) / 1e3 / 1.5,
+           "ymax": max(r["max"] for r in rows) / 1e3 * 2.5}
+    t = figtitles.title(ctx, "ipc-latency")
+    if t:
+        out["fig_title"] = t
+    return out
+
+
+BUILDERS.update({"ipc-throughput": ipc_throughput, "ipc-latency": ipc_latency})
