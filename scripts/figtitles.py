@@ -41,7 +41,8 @@ TITLES = {
     "pool-overhead": (
         "On one PU a pool task's round trip costs {}, {} a pipe's {};\n"
         "a process per task costs {}, {} the pool",
-        [("pool-overhead.pool_vs_pipe", "pool", us), ("pool-overhead.pool_vs_pipe", "pool / pipe", x),
+        [("pool-overhead.pool_vs_pipe", "pool", us),
+         ("pool-overhead.pool_vs_pipe", "pool / pipe", x),
          ("pool-overhead.pool_vs_pipe", "pipe", us), ("pool-overhead.fork_vs_pool", "fork", us),
          ("pool-overhead.fork_vs_pool", "fork / pool", x)]),
     "granularity": (
@@ -66,7 +67,8 @@ TITLES = {
     "pool-seed": (
         "Task 5 starts at {}, when the first worker is free ({}); all done at {}",
         [("pool-seed.timeline", "task 5 starts", sec),
-         ("pool-seed.timeline", "first free worker", sec), ("pool-seed.timeline", "all done", sec)]),
+         ("pool-seed.timeline", "first free worker", sec),
+         ("pool-seed.timeline", "all done", sec)]),
     "pool-worklog": (
         "A and B start at once ({}, {}); C waits for a free worker until {}, D until {}",
         [("pool-worklog.timeline", "A starts", sec), ("pool-worklog.timeline", "B starts", sec),
