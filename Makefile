@@ -145,6 +145,17 @@ bench/parbench: $(PARBENCH) $(PB_TRUE)
 	$(Q)$(if $(SANITIZE),true,cp $< $@.new && mv -f $@.new $@ && \
 		cp $(PB_TRUE) bench/pb-true.new && mv -f bench/pb-true.new bench/pb-true)
 
+# parbench-fault: parbench with the planted faults of lib/models/gil.c
+# (PB_FAULT_HOOKS, chosen by PB_FAULT_GIL=off|no-interval), for
+# tests/fidelity: its gil.o comes before the archive's, which is not linked.
+$(BUILD)/fault/gil.o: lib/models/gil.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (faults)")
+	$(Q)$(CC) $(CFLAGS_ALL) -DPB_FAULT_HOOKS -c $< -o $@
+$(BUILD)/parbench-fault: $(BUILD)/bench/main.o $(BUILD)/fault/gil.o $(LIBS_A)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CXX) $^ -o $@ $(LDLIBS_ALL)
+
 $(BUILD)/tests/%: tests/%.c $(LIBS_A) $(PARBENCH)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC+LD   $@")
@@ -163,7 +174,7 @@ SCRIPT_TESTS := $(if $(SANITIZE),,$(wildcard tests/*/test_*.py tests/*/test_*.sh
 
 # Every suite runs even when one fails; the last line adds up their tests
 # (a suite that dies before its summary counts as one failure).
-_test: $(TEST_BIN) bench/parbench
+_test: $(TEST_BIN) bench/parbench $(BUILD)/parbench-fault
 	@passed=0; failed=0; bad=""; \
 	for t in $(TEST_BIN) $(SCRIPT_TESTS); do \
 		echo "== $$t"; \

@@ -4,6 +4,9 @@
 #   lib/core/     includes only lib/core headers      (clock, stats, csv, topo, workload, ipcname)
 #   lib/models/   includes lib/core and lib/models headers, never a harness or bench/ header
 #   lib/harness/  includes lib/core and lib/harness headers, never a model or bench/ header
+#   bench/common/ includes its own headers and lib/ headers
+#   bench/<group>/ includes its own group's headers, bench/common/'s and lib/'s: never
+#                 another group's (a helper two groups share goes to bench/common/)
 #   no file in lib/ or bench/ over 500 lines, no C function over 60 lines
 #   no positional case arguments (`arg[`) in lib/ or bench/
 #
@@ -26,11 +29,12 @@ headers_in() { # the basenames of the headers below the given directories
 	done
 }
 
-# check_includes LAYER_DIR ALLOWED_HEADERS... : every quoted include of a file
-# below LAYER_DIR must name an allowed header (system <...> includes are free).
+# check_includes LAYER_DIR WHAT ALLOWED_HEADERS... : every quoted include of a
+# file below LAYER_DIR must name an allowed header (system <...> includes are
+# free); WHAT says in words which headers those are.
 check_includes() {
-	local dir=$1 f line n inc
-	shift
+	local dir=$1 what=$2 f line n inc
+	shift 2
 	local allowed=" $* "
 	for f in "$dir"/**/*.c "$dir"/**/*.cc "$dir"/**/*.h; do
 		n=0
@@ -39,7 +43,7 @@ check_includes() {
 			[[ $line =~ ^[[:space:]]*#[[:space:]]*include[[:space:]]+\"([^\"]+)\" ]] || continue
 			inc=$(basename "${BASH_REMATCH[1]}")
 			if [[ $allowed != *" $inc "* ]]; then
-				echo "$f:$n: includes \"$inc\", which $dir/ may not use (allowed: $*)"
+				echo "$f:$n: includes \"$inc\", which $dir/ may not use (allowed: $what)"
 				broken=1
 			fi
 		done <"$f"
@@ -49,9 +53,18 @@ check_includes() {
 mapfile -t core_h < <(headers_in lib/core)
 mapfile -t models_h < <(headers_in lib/models)
 mapfile -t harness_h < <(headers_in lib/harness)
-check_includes lib/core "${core_h[@]}"
-check_includes lib/models "${core_h[@]}" "${models_h[@]}"
-check_includes lib/harness "${core_h[@]}" "${harness_h[@]}" gitrev.h
+check_includes lib/core "lib/core's" "${core_h[@]}"
+check_includes lib/models "lib/core's and lib/models'" "${core_h[@]}" "${models_h[@]}"
+check_includes lib/harness "lib/core's, lib/harness' and gitrev.h" "${core_h[@]}" \
+	"${harness_h[@]}" gitrev.h
+
+mapfile -t common_h < <(headers_in bench/common)
+for dir in bench/*/; do
+	dir=${dir%/}
+	mapfile -t own_h < <(headers_in "$dir")
+	check_includes "$dir" "its own, bench/common/'s and lib/'s" "${own_h[@]}" "${common_h[@]}" \
+		"${core_h[@]}" "${models_h[@]}" "${harness_h[@]}"
+done
 
 for f in lib/**/*.c lib/**/*.cc lib/**/*.h bench/**/*.c bench/**/*.h; do
 	n=$(wc -l <"$f")

@@ -321,6 +321,7 @@ def summary_lines(runs, pairs, only, curves, outdir):
 
 
 def default_out(runs):
+    # parse-ok: a machine name made safe for a directory name, not parsed
     names = "-vs-".join(re.sub(r"[^A-Za-z0-9._-]", "_", r.machine) for r in runs)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     return os.path.join("results", "compare", names, stamp)

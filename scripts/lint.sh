@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # lint.sh — style and static checks for parbench's C, Python and shell code.
 #
+#   scripts/check_parsing.sh          no parsing of case names, --list output or Markdown
+#                                     in plots/ and scripts/
 #   scripts/check_layers.sh           the one-way includes of lib/core, lib/models and
 #                                     lib/harness; file and function lengths; no arg[]
 #   clang-format --dry-run --Werror  on lib/**/*.{c,h,cc} bench/**/*.{c,h} tests/*.c
@@ -71,6 +73,9 @@ failed=()
 
 if ! "$root/scripts/check_layers.sh"; then
 	failed+=(layers)
+fi
+if ! "$root/scripts/check_parsing.sh"; then
+	failed+=(parsing)
 fi
 
 if [ ${#files[@]} -gt 0 ]; then

@@ -22,7 +22,9 @@ SUMMARY_HEADER = ("machine,case,experiment,model,workload,workers,param,param_va
                   "pin,metric,n,min,median,max,unit").split(",")
 EXPERIMENTS_HEADER = ("name,summary,teaches,headline_metric,headline_unit,direction,figures,"
                       "cpython_twin").split(",")
-EXPERIMENTS_SCHEMAS = ("1",)
+# experiments.csv's header by its schema_version: 2 added the seeds column.
+EXPERIMENTS_HEADERS = {"1": EXPERIMENTS_HEADER, "2": EXPERIMENTS_HEADER + ["seeds"]}
+EXPERIMENTS_SCHEMAS = tuple(EXPERIMENTS_HEADERS)
 TABLE_ONLY = "-"  # experiments.csv's figures of an experiment that draws none
 # Metadata that makes a comparison doubtful when it differs between runs.
 DOUBTFUL_KEYS = ("profile", "pin", "git_rev")
@@ -238,11 +240,15 @@ def read_experiments(path):
     before the file existed, or with --csv)."""
     if not os.path.exists(path):
         return {}
-    meta, rows = read_table(path, EXPERIMENTS_HEADER, "experiments.csv")
-    version = meta.get("schema_version")
+    with open(path, encoding="utf-8") as f:
+        first = f.readline().strip()
+    version = first.partition("=")[2].strip() if first.startswith("# schema_version=") else None
     if version not in EXPERIMENTS_SCHEMAS:
         raise DataError(f"{path}:1: schema_version {version!r}, this tool reads "
                         f"{', '.join(EXPERIMENTS_SCHEMAS)}")
+    meta, rows = read_table(path, EXPERIMENTS_HEADERS[version], "experiments.csv")
+    for r in rows:
+        r.setdefault("seeds", "")  # schema 1: no seeds column
     for r in rows:
         if r["direction"] not in ("lower", "higher"):
             raise DataError(f"{path}:{r['_line']}: direction is {r['direction']!r}, "

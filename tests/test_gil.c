@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Tests for lib/models/gil.c and the models built on it
- * (bench/tasks/threads.c, bench/gil/gil_threads.c). The GIL's invariants
+ * (lib/models/tasks/threads.c, bench/gil/gil_threads.c). The GIL's invariants
  * are checked by counts and by the order of events, never by time: one
  * holder at a time (a holder counter, and a plain counter that TSan
  * watches), drop requests honoured and FORCE_SWITCHING's hand-over, no GIL

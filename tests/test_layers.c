@@ -2,8 +2,9 @@
 /*
  * scripts/check_layers.sh (run by make lint) on small trees made here: a
  * clean tree passes, and each broken house rule is caught and named: a
- * model including the harness, the core including a model, a file over 500
- * lines, a function over 60, a positional case argument.
+ * model including the harness, the core including a model, one bench/
+ * group including another's header (or bench/common/ including a group's),
+ * a file over 500 lines, a function over 60, a positional case argument.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -63,7 +64,12 @@ static int setup(void **state)
 	put("lib/models/gil.c", "#include \"gil.h\"\n#include \"clock.h\"\n");
 	put("lib/harness/harness.h", "#include \"clock.h\"\n");
 	put("lib/harness/run.c", "#include \"harness.h\"\n#include \"gitrev.h\"\n");
-	put("bench/g/e.c", "#include \"harness.h\"\n#include \"gil.h\"\n");
+	put("bench/g/e.c", "#include \"harness.h\"\n#include \"gil.h\"\n#include \"g.h\"\n"
+			   "#include \"shared.h\"\n");
+	put("bench/g/g.h", "#include \"harness.h\"\n");
+	put("bench/h/h.h", "#include \"shared.h\"\n");
+	put("bench/common/shared.h", "#include \"harness.h\"\n");
+	put("bench/common/shared.c", "#include \"shared.h\"\n#include \"clock.h\"\n");
 	return 0;
 }
 
@@ -97,6 +103,21 @@ static void model_including_the_harness_fails(void **state)
 	assert_int_equal(check(), 1);
 	assert_non_null(strstr(out, "lib/harness/bad.c:1: includes \"gil.h\""));
 	put("lib/harness/bad.c", "\n");
+	assert_int_equal(check(), 0);
+}
+
+/* bench/<group>/ includes its own, bench/common/'s and lib/'s headers only. */
+static void group_including_another_group_fails(void **state)
+{
+	(void)state;
+	put("bench/g/cross.c", "#include \"h.h\"\n");
+	assert_int_equal(check(), 1);
+	assert_non_null(strstr(out, "bench/g/cross.c:1: includes \"h.h\", which bench/g/ may not"));
+	put("bench/g/cross.c", "\n");
+	put("bench/common/up.c", "#include \"g.h\"\n");
+	assert_int_equal(check(), 1);
+	assert_non_null(strstr(out, "bench/common/up.c:1: includes \"g.h\""));
+	put("bench/common/up.c", "\n");
 	assert_int_equal(check(), 0);
 }
 
@@ -139,6 +160,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(clean_tree_passes),
 		cmocka_unit_test(model_including_the_harness_fails),
+		cmocka_unit_test(group_including_another_group_fails),
 		cmocka_unit_test(long_file_and_function_fail),
 		cmocka_unit_test(positional_argument_fails),
 	};

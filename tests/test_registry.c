@@ -69,6 +69,32 @@ static void every_figure_has_its_script(void **state)
 }
 
 /* The check itself fails on a row without each of the three. */
+/* Every seed program names experiments of the registry, and each names
+ * one; pb_seed_has matches whole names only (ipc-latency is not ipc-lat). */
+static void every_seed_names_registered_experiments(void **state)
+{
+	const struct pb_seed probe = { "p", "", "ipc-latency tasks" };
+
+	(void)state;
+	for (const struct pb_seed *s = pb_seeds; s->program; s++) {
+		int found = 0, words = 1;
+
+		assert_non_null(s->printed);
+		assert_null(strchr(s->program, ';')); /* the column's separator */
+		assert_null(strchr(s->printed, ';'));
+		for (size_t e = 0; pb_registry[e]; e++)
+			found += pb_seed_has(s, pb_registry[e]->name);
+		if (found == 0)
+			fail_msg("seed '%s' names no experiment of the registry", s->program);
+		/* each word a registered name: found counts them */
+		for (const char *p = s->experiments; *p; p++)
+			words += *p == ' ';
+		assert_int_equal(found, words);
+	}
+	assert_true(pb_seed_has(&probe, "tasks") && pb_seed_has(&probe, "ipc-latency"));
+	assert_false(pb_seed_has(&probe, "ipc-lat") || pb_seed_has(&probe, "task"));
+}
+
 static void an_incomplete_row_is_refused(void **state)
 {
 	const struct pb_experiment good = { .name = "x",
@@ -143,13 +169,13 @@ static int read_rows(FILE *f, char names[][64], int max)
 	int n = 0;
 
 	assert_non_null(fgets(line, sizeof(line), f));
-	assert_string_equal(line, "# schema_version=1\n");
+	assert_int_equal(atoi(line + strlen("# schema_version=")), REGISTRY_SCHEMA_VERSION);
 	assert_non_null(fgets(line, sizeof(line), f));
 	assert_string_equal(line, REGISTRY_CSV_HEADER "\n");
 	while (fgets(line, sizeof(line), f) && n < max) {
-		assert_int_equal(split(line, fld, 16), 8);
+		assert_int_equal(split(line, fld, 16), 9);
 		assert_true(strcmp(fld[5], "lower") == 0 || strcmp(fld[5], "higher") == 0);
-		assert_true(fld[2][0] && fld[3][0] && fld[6][0] && fld[7][0]);
+		assert_true(fld[2][0] && fld[3][0] && fld[6][0] && fld[7][0] && fld[8][0]);
 		snprintf(names[n++], 64, "%s", fld[0]);
 	}
 	return n;
@@ -234,6 +260,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_row_is_complete),
 		cmocka_unit_test(every_figure_has_its_script),
+		cmocka_unit_test(every_seed_names_registered_experiments),
 		cmocka_unit_test(an_incomplete_row_is_refused),
 		cmocka_unit_test(csv_holds_the_plans_rows),
 		cmocka_unit_test(run_dir_gets_experiments_csv),

@@ -13,113 +13,155 @@
 
 #include "cpython.h"
 #include "fidelity.h"
+#include "gil.h"
 
-#define KEY(e, m, wl, x, w, p, v)                                                                  \
-	{                                                                                          \
-		.experiment = e, .model = m, .workload = wl, .extra = x, .workers = w, .param = p, \
-		.param_value = v                                                                   \
-	}
 #define TASK(m, wl, w) KEY("tasks", m, wl, NULL, w, NULL, 0)
-/* Against each side's serial model: the quick profile runs the other
- * models with every task at once only (bench/tasks/tasks.c). */
-#define SPEEDUP(m, wl, n)                                                                  \
-	{                                                                                  \
-		TASK(strncmp(m, "cpython-", 8) == 0 ? "cpython-serial" : "serial", wl, 1), \
-			TASK(m, wl, n), "wall_s", "wall_s"                                 \
+/* Against each side's serial model (base): the quick profile runs the
+ * other models with every task at once only (bench/tasks/tasks.c). The cpu
+ * rows' workers (0 here) are the machine's, set by judge_tasks. */
+#define SPEEDUP(base, m, wl, n)                                       \
+	{                                                             \
+		TASK(base, wl, 1), TASK(m, wl, n), "wall_s", "wall_s" \
+	}
+/* the voluntary context switches of a case per second of its wall time */
+#define SWITCHES(m)                                                               \
+	{                                                                         \
+		TASK(m, "cpu", 0), TASK(m, "cpu", 0), "ctxsw_voluntary", "wall_s" \
 	}
 #define CONVOY(m, wl, k) KEY("gil-convoy", m, wl, NULL, 0, "cpu_threads", k)
 
+static const struct fidelity_claim task_claims[] = {
+	{ "tasks_io_process_speedup",
+	  "IO tasks, a Process each: speedup with 5 workers (≈ 5, one task's time)", SPEEDUP_OF_B,
+	  SPEEDUP("serial", "fork", "io", 5), SPEEDUP("cpython-serial", "cpython-fork", "io", 5),
+	  CLOSE, 0, "x",
+	  "CPython starts each Process with fork + its bootstrap and pickles the result; the C "
+	  "model's fork runs no interpreter",
+	  BY_DESIGN },
+	{ "tasks_io_thread_speedup", "IO tasks, a thread each: speedup with 5 workers (≈ 5)",
+	  SPEEDUP_OF_B, SPEEDUP("serial", "threads-gil", "io", 5),
+	  SPEEDUP("cpython-serial", "cpython-threads", "io", 5), CLOSE, 0, "x",
+	  "CPython's Thread bootstrap runs under the GIL, between the waits on _started", JUDGED },
+	{ "tasks_cpu_threads_gil_speedup",
+	  "CPU threads under the GIL do not speed up (speedup < 1.25)", SPEEDUP_OF_B,
+	  SPEEDUP("serial", "threads-gil", "cpu", 0),
+	  SPEEDUP("cpython-serial", "cpython-threads", "cpu", 0), BELOW, 1.25, "x",
+	  "the GIL is not what serialises one side, or one side pays more for its hand-offs",
+	  JUDGED },
+	/* two hand-offs an interval (the waiter's wake-up, the forced
+	 * releaser's wait on switch_cond): a GIL that never switches, one
+	 * that switches at every check or none at all are far from it */
+	{ "tasks_cpu_threads_gil_switches",
+	  "CPU threads under the GIL: voluntary context switches per second (the GIL's "
+	  "hand-offs, two a switch interval)",
+	  DIV, SWITCHES("threads-gil"), SWITCHES("cpython-threads"), CLOSE, 0, "1/s",
+	  "one side's GIL hands off at another pace than every switch interval",
+	  TOL_ROW(0.35, "switches") },
+	{ "tasks_cpu_process_speedup", "CPU processes do (speedup > 1.5)", SPEEDUP_OF_B,
+	  SPEEDUP("serial", "fork", "cpu", 0), SPEEDUP("cpython-serial", "cpython-fork", "cpu", 0),
+	  ABOVE, 1.5, "x",
+	  "a CPython Process starts an interpreter's worth of bootstrap against short tasks; the "
+	  "C model's fork runs none",
+	  BY_DESIGN },
+	{ "tasks_io_coroutines_speedup",
+	  "IO tasks, 5 coroutines on one event loop: speedup (≈ 5, one task's time)", SPEEDUP_OF_B,
+	  SPEEDUP("serial", "coroutines", "io", 5),
+	  SPEEDUP("cpython-serial", "cpython-coroutines", "io", 5), CLOSE, 0, "x",
+	  "asyncio.run creates and closes a loop, and each await runs bytecode", JUDGED },
+	{ "tasks_cpu_coroutines_speedup",
+	  "CPU tasks on one event loop do not speed up (speedup < 1.25)", SPEEDUP_OF_B,
+	  SPEEDUP("serial", "coroutines", "cpu", 0),
+	  SPEEDUP("cpython-serial", "cpython-coroutines", "cpu", 0), BELOW, 1.25, "x",
+	  "a task that never awaits holds the loop on one side only", JUDGED },
+};
+
 /* The claims on this machine; ncpu is the cpu tasks' count (= workers). */
-static void judge_tasks(struct pb_report *rep, int ncpu)
+static void judge_tasks(struct pb_report *rep, int ncpu, struct fidelity_tally *t)
 {
-	const struct fidelity_claim claims[] = {
-		{ "tasks_io_process_speedup",
-		  "IO tasks, a Process each: speedup with 5 workers (≈ 5, one task's time)",
-		  SPEEDUP_OF_B, SPEEDUP("fork", "io", 5), SPEEDUP("cpython-fork", "io", 5), CLOSE,
-		  0, "x",
-		  "CPython starts each Process with fork + its bootstrap and pickles the result" },
-		{ "tasks_io_thread_speedup",
-		  "IO tasks, a thread each: speedup with 5 workers (≈ 5)", SPEEDUP_OF_B,
-		  SPEEDUP("threads-gil", "io", 5), SPEEDUP("cpython-threads", "io", 5), CLOSE, 0,
-		  "x",
-		  "CPython's Thread bootstrap runs under the GIL, between the waits on _started" },
-		{ "tasks_cpu_threads_gil_speedup",
-		  "CPU threads under the GIL do not speed up (speedup < 1.25)", SPEEDUP_OF_B,
-		  SPEEDUP("threads-gil", "cpu", ncpu), SPEEDUP("cpython-threads", "cpu", ncpu),
-		  BELOW, 1.25, "x", "one side scaled: the GIL is not what serialises it" },
-		{ "tasks_cpu_process_speedup", "CPU processes do (speedup > 1.5)", SPEEDUP_OF_B,
-		  SPEEDUP("fork", "cpu", ncpu), SPEEDUP("cpython-fork", "cpu", ncpu), ABOVE, 1.5,
-		  "x", "the machine's other load, or a Process's start cost against short tasks" },
-		{ "tasks_io_coroutines_speedup",
-		  "IO tasks, 5 coroutines on one event loop: speedup (≈ 5, one task's time)",
-		  SPEEDUP_OF_B, SPEEDUP("coroutines", "io", 5),
-		  SPEEDUP("cpython-coroutines", "io", 5), CLOSE, 0, "x",
-		  "asyncio.run creates and closes a loop, and each await runs bytecode" },
-		{ "tasks_cpu_coroutines_speedup",
-		  "CPU tasks on one event loop do not speed up (speedup < 1.25)", SPEEDUP_OF_B,
-		  SPEEDUP("coroutines", "cpu", ncpu), SPEEDUP("cpython-coroutines", "cpu", ncpu),
-		  BELOW, 1.25, "x", "one side scaled: a task that never awaits holds the loop" },
-	};
+	for (size_t i = 0; i < sizeof(task_claims) / sizeof(*task_claims); i++) {
+		struct fidelity_claim cl = task_claims[i];
 
-	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
-		fidelity_judge(rep, &claims[i], NULL, false);
+		if (strcmp(cl.c.b.workload, "cpu") == 0) {
+			cl.c.b.workers = cl.py.b.workers = ncpu;
+			if (cl.op == DIV) /* the switches: one case, two metrics */
+				cl.c.a.workers = cl.py.a.workers = ncpu;
+		}
+		fidelity_judge(rep, &cl, NULL, false, t);
+	}
 }
 
-static void judge_gil(struct pb_report *rep)
-{
-	const struct fidelity_claim claims[] = {
-		/* 2 PUs: the interval and a hand-off (on one PU also the OS's
-		 * tick to run the waiter: 8 or 12 ms, both sides; gil-cores) */
-		{ "gil_slice_2pus",
-		  "GIL time slice of 2 CPU threads on 2 PUs at a 5 ms interval (p50)",
-		  ONE,
-		  { KEY("gil-cores", "threads-gil", "cpu", NULL, 2, "pus", 2),
-		    {},
-		    "gil_slice_us_p50",
-		    NULL },
-		  { KEY("gil-cores", "cpython-threads", "cpu", NULL, 2, "pus", 2),
-		    {},
-		    "gil_slice_us_p50",
-		    NULL },
-		  CLOSE,
-		  0,
-		  "us",
-		  "CPython's slice ends at the first eval-breaker check after the interval" },
-		{ "convoy_round_trip_k1",
-		  "convoy: echo round trip next to 1 CPU thread (p50)",
-		  ONE,
-		  { CONVOY("threads-gil", "io", 1), {}, "latency_us_p50", NULL },
-		  { CONVOY("cpython-threads", "io", 1), {}, "latency_us_p50", NULL },
-		  CLOSE,
-		  0,
-		  "us",
-		  "CPython's echo (gil.py) busy-waits and keeps a PU where the C echo sleeps: "
-		  "the CPU thread woken at the IO thread's drop may wait behind it for a PU and "
-		  "not have taken the GIL when the answer comes (docs/gil.md)" },
-		{ "convoy_gil_wait_k1",
-		  "convoy: GIL wait added to a blocking call by 1 CPU thread (p50, k=1 − k=0); "
-		  "C: the echo, CPython: time.sleep(0.001)",
-		  SUB,
-		  { CONVOY("threads-gil", "io", 1), CONVOY("threads-gil", "io", 0),
-		    "latency_us_p50", "latency_us_p50" },
-		  { CONVOY("cpython-threads", "sleep", 1), CONVOY("cpython-threads", "sleep", 0),
-		    "latency_us_p50", "latency_us_p50" },
-		  CLOSE,
-		  0,
-		  "us",
-		  "the sleep always outlasts the CPU thread's wake-up, the 100 us echo not always" },
-	};
+static const struct fidelity_claim gil_claims[] = {
+	/* 2 PUs: the interval and a hand-off (on one PU also the OS's
+	 * tick to run the waiter: 8 or 12 ms, both sides; gil-cores) */
+	{ "gil_slice_2pus",
+	  "GIL time slice of 2 CPU threads on 2 PUs at a 5 ms interval (p50)",
+	  ONE,
+	  { KEY("gil-cores", "threads-gil", "cpu", NULL, 2, "pus", 2),
+	    {},
+	    "gil_slice_us_p50",
+	    NULL },
+	  { KEY("gil-cores", "cpython-threads", "cpu", NULL, 2, "pus", 2),
+	    {},
+	    "gil_slice_us_p50",
+	    NULL },
+	  CLOSE,
+	  0,
+	  "us",
+	  "CPython's slice ends at the first eval-breaker check after the interval",
+	  JUDGED },
+	{ "convoy_gil_wait_k1",
+	  "convoy: GIL wait added to a blocking call by 1 CPU thread (p50, k=1 − k=0); "
+	  "C: the echo, CPython: time.sleep(0.001)",
+	  SUB,
+	  { CONVOY("threads-gil", "io", 1), CONVOY("threads-gil", "io", 0), "latency_us_p50",
+	    "latency_us_p50" },
+	  { CONVOY("cpython-threads", "sleep", 1), CONVOY("cpython-threads", "sleep", 0),
+	    "latency_us_p50", "latency_us_p50" },
+	  CLOSE,
+	  0,
+	  "us",
+	  "the sleep always outlasts the CPU thread's wake-up, the 100 us echo not always",
+	  JUDGED },
+};
 
-	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
-		fidelity_judge(rep, &claims[i], NULL, false);
+/* The convoy's reason, from the run: how many switch intervals each side's
+ * round trip spends waiting for the GIL (docs/gil.md: the convoy). */
+static void convoy_why(struct pb_report *rep, char *why, size_t len)
+{
+	struct pb_case_key kc = CONVOY("threads-gil", "io", 1),
+			   kp = CONVOY("cpython-threads", "io", 1);
+	double c = pb_report_median(rep, pb_report_find(rep, &kc), "latency_us_p50");
+	double py = pb_report_median(rep, pb_report_find(rep, &kp), "latency_us_p50");
+
+	snprintf(why, len,
+		 "a round trip waits for the GIL a whole number of switch intervals (%d us): "
+		 "CPython %.2f of them, the C model %.2f, so the two lose the GIL to the CPU "
+		 "thread a different number of times per round trip on this placement",
+		 GIL_DEFAULT_INTERVAL_US, py / GIL_DEFAULT_INTERVAL_US,
+		 c / GIL_DEFAULT_INTERVAL_US);
 }
 
-#define LAT(m) KEY("ipc-latency", m, NULL, "pin:single", 2, NULL, 0)
-#define TQ(m) KEY("tqueue-prodcons", m, NULL, "p:1/c:1", 0, NULL, 0)
-#define DL(m) KEY("deadlock", m, NULL, NULL, 0, NULL, 0)
-#define CHUNK(m, cs) KEY("chunksize", m, NULL, NULL, 0, "chunksize", cs)
-#define CHUNK_DEF(m) KEY("chunksize", m, NULL, NULL, 0, NULL, 0)
-#define ORDER(m) KEY("ordering", m, NULL, NULL, 16, NULL, 0)
+static void judge_gil(struct pb_report *rep, struct fidelity_tally *t)
+{
+	char why[320];
+	const struct fidelity_claim convoy = {
+		"convoy_round_trip_k1",
+		"convoy: echo round trip next to 1 CPU thread (p50)",
+		ONE,
+		{ CONVOY("threads-gil", "io", 1), {}, "latency_us_p50", NULL },
+		{ CONVOY("cpython-threads", "io", 1), {}, "latency_us_p50", NULL },
+		CLOSE,
+		0,
+		"us",
+		why,
+		JUDGED
+	};
+
+	convoy_why(rep, why, sizeof(why));
+	fidelity_judge(rep, &gil_claims[0], NULL, false, t);
+	fidelity_judge(rep, &convoy, NULL, false, t);
+	fidelity_judge(rep, &gil_claims[1], NULL, false, t);
+}
 
 /* What CPython pays that duplex-py and queue-py do not: the round trip
  * CPython measured minus the charged model's, each side (this run's data). */
@@ -165,7 +207,7 @@ static void note_charges(struct pb_report *rep)
 /* CPython's Pipe() is duplex (a socketpair, ipc.py's cpython-pipe): its C
  * twin is duplex, not pipe (Pipe(duplex=False), an os.pipe). The judged
  * rows set CPython against the models that charge its cost per call. */
-static void judge_ipc(struct pb_report *rep)
+static void judge_ipc(struct pb_report *rep, struct fidelity_tally *t)
 {
 	char why[400];
 	struct fidelity_claim ratio = {
@@ -178,163 +220,28 @@ static void judge_ipc(struct pb_report *rep)
 		CLOSE,
 		0,
 		"x",
-		why
+		why,
+		JUDGED
 	};
 	struct fidelity_claim added = ratio, os_only = ratio;
 
 	ipc_why(rep, why, sizeof(why));
 	added.id = "queue_minus_pipe_rtt";
 	os_only.id = "queue_vs_pipe_rtt_os";
-	fidelity_judge(rep, &ratio, NULL, false);
+	fidelity_judge(rep, &ratio, NULL, false, t);
 	added.text = "Queue RTT − Pipe RTT, 64 B, one PU (p50): what the Queue adds; C: the "
 		     "models charging CPython's cost per call";
 	added.op = SUB;
 	added.unit = "ns";
-	fidelity_judge(rep, &added, "added", false);
+	fidelity_judge(rep, &added, "added", false, t);
 	os_only.text = "Queue RTT / Pipe() RTT, 64 B, one PU (p50); C: the system calls only "
 		       "(queue / duplex, nothing charged)";
 	os_only.c = (struct fidelity_side){ LAT("queue"), LAT("duplex"), "latency_ns_p50",
 					    "latency_ns_p50" };
 	os_only.why = "the C models without the interpreter's cost: what the kernel and the "
 		      "threads alone make of the ratio";
-	fidelity_judge(rep, &os_only, "os", true);
+	fidelity_judge(rep, &os_only, "os", true, t);
 	note_charges(rep);
-}
-
-/* counter-contention's lost_pct at W = 2 */
-#define LOST(m, wl, x)                                                                \
-	{                                                                             \
-		KEY("counter-contention", m, wl, x, 2, NULL, 0), {}, "lost_pct", NULL \
-	}
-
-/* The queues of the tutorials beyond Pipe and Queue, and the shared counter. */
-static void judge_queues(struct pb_report *rep)
-{
-	const struct fidelity_claim claims[] = {
-		{ "manager_queue_vs_queue_rtt",
-		  "Manager().Queue() RTT / Queue RTT, 64 B, one PU (p50)",
-		  DIV,
-		  { LAT("manager-queue"), LAT("queue"), "latency_ns_p50", "latency_ns_p50" },
-		  { LAT("cpython-manager-queue"), LAT("cpython-queue"), "latency_ns_p50",
-		    "latency_ns_p50" },
-		  CLOSE,
-		  0,
-		  "x",
-		  "CPython's proxy pickles (id, method, args) for every call and its server "
-		  "thread interprets the dispatch; the C request is a 16-byte header" },
-		{ "thread_queue_vs_process_queue",
-		  "queue.Queue between threads / multiprocessing.Queue between processes, "
-		  "1 producer 1 consumer, items/s (> 1: crossing processes costs)",
-		  DIV,
-		  { TQ("threads-gil"), TQ("mp-queue"), "msgs_per_s", "msgs_per_s" },
-		  { TQ("cpython-threads"), TQ("cpython-mp-queue"), "msgs_per_s", "msgs_per_s" },
-		  ABOVE,
-		  1,
-		  "x",
-		  "one side's thread queue is not faster than its process queue" },
-		{ "counter_lost_value_unlocked",
-		  "tight unlocked counter, 2 processes: lost updates; C: value-unlocked, the "
-		  "getter and the setter each under the Value's lock, CPython's window between",
-		  ONE, LOST("counter-procs", "value-unlocked", "window:cpython"),
-		  LOST("cpython-value", "unlocked", ""), CLOSE, 0, "%",
-		  "the model's times are CPython's alone (counter.py workload=calibrate); losses "
-		  "hinge on a preemption in the window (one PU) or the loops' phase: see pus_used" },
-	};
-
-	struct fidelity_claim plain = claims[2]; /* the plain C counter: printed, not judged */
-	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
-		fidelity_judge(rep, &claims[i], NULL, false);
-	plain.id = "counter_lost_plain";
-	plain.text = "tight unlocked counter, 2 processes: lost updates; C: unlocked, a plain "
-		     "load and store, no lock";
-	plain.c = (struct fidelity_side)LOST("counter-procs", "unlocked", "");
-	plain.why = "CPython's load and store each take Value's lock, bytecode between";
-	fidelity_judge(rep, &plain, "plain", true);
-}
-
-static void judge_pool(struct pb_report *rep)
-{
-	const struct fidelity_claim claims[] = {
-		{ "pool_chunksize1_vs_default",
-		  "pool per-task cost, chunksize 1 / map's default",
-		  DIV,
-		  { CHUNK("pool", 1), CHUNK_DEF("pool-default"), "per_task_us", "per_task_us" },
-		  { CHUNK("cpython-pool", 1), CHUNK_DEF("cpython-pool-default"), "per_task_us",
-		    "per_task_us" },
-		  CLOSE,
-		  0,
-		  "x",
-		  "both stream every chunk through one shared queue with a task-handler thread; "
-		  "CPython also pickles each chunk and interprets the worker loop" },
-		{ "imap_unordered_first_result",
-		  "imap_unordered: first result / shortest task (16 workers)",
-		  DIV,
-		  { ORDER("imap_unordered"), ORDER("imap_unordered"), "first_result_s",
-		    "shortest_task_s" },
-		  { ORDER("cpython-imap_unordered"), ORDER("cpython-imap_unordered"),
-		    "first_result_s", "shortest_task_s" },
-		  CLOSE,
-		  0,
-		  "x",
-		  "both hand results through a result-handler thread; CPython's handlers and "
-		  "its queue's pickling run under the GIL" },
-		{ "pool_round_trip",
-		  "pool round trip, apply_async + get, 1 worker",
-		  ONE,
-		  { KEY("pool-overhead", "pool", NULL, "n:1000", 1, NULL, 0),
-		    {},
-		    "per_task_us",
-		    NULL },
-		  { KEY("pool-overhead", "cpython-pool", NULL, "n:1000", 1, NULL, 0),
-		    {},
-		    "per_task_us",
-		    NULL },
-		  CLOSE,
-		  0,
-		  "us",
-		  "CPython pickles the task and the result, runs the handler threads under the "
-		  "GIL and interprets the worker loop (see the costs note)" },
-	};
-
-	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
-		fidelity_judge(rep, &claims[i], NULL, false);
-}
-
-static void judge_locks(struct pb_report *rep)
-{
-	const struct fidelity_claim claims[] = {
-		{ "deadlock_abba_detect",
-		  "AB/BA deadlock: detected after the wait's timeout (detect_ms)",
-		  ONE,
-		  { DL("abba"), {}, "detect_ms", NULL },
-		  { DL("cpython-abba"), {}, "detect_ms", NULL },
-		  CLOSE,
-		  0,
-		  "ms",
-		  "the timed wait ends late on a loaded machine on one side" },
-		{ "lock_reentry_deadlock",
-		  "Lock re-entry by its owner: a self-deadlock, ended by the timeout (deadlocked)",
-		  ONE,
-		  { DL("lock-reentry"), {}, "deadlocked", NULL },
-		  { DL("cpython-lock-reentry"), {}, "deadlocked", NULL },
-		  ABOVE,
-		  0.5,
-		  "count",
-		  "one side's Lock let its owner in again" },
-		{ "rlock_reentry_cost",
-		  "RLock re-entry: acquire + release of an inner level",
-		  ONE,
-		  { DL("rlock-reentry"), {}, "per_round_ns", NULL },
-		  { DL("cpython-rlock-reentry"), {}, "per_round_ns", NULL },
-		  CLOSE,
-		  0,
-		  "ns",
-		  "CPython pays two method calls and a loop iteration of bytecode around the "
-		  "same owner-and-count check" },
-	};
-
-	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
-		fidelity_judge(rep, &claims[i], NULL, false);
 }
 
 /* CPython's own costs the C model does not pay, measured in this run. */
@@ -386,10 +293,27 @@ static void note_interpreter(struct pb_report *rep)
 		       py, line);
 }
 
+/* The table's verdicts, counted: what a reader checks first. */
+static void note_tally(struct pb_report *rep, const struct fidelity_tally *t)
+{
+	struct pb_finding *f = pb_report_finding(
+		rep, "fidelity.verdicts",
+		"the fidelity table's verdicts: judged rows that agree, differ, fail on both sides "
+		"or lack a side, and rows shown but not counted (differs by design, not judged)");
+
+	pb_finding_value(f, "agrees", t->agrees, "count");
+	pb_finding_value(f, "differs", t->differs, "count");
+	pb_finding_value(f, "both fail", t->both_fail, "count");
+	pb_finding_value(f, "no data", t->no_data, "count");
+	pb_finding_value(f, "differs by design", t->by_design, "count");
+	pb_finding_value(f, "not judged", t->not_judged, "count");
+}
+
 void cpython_fidelity(struct pb_report *rep)
 {
 	int pus = pb_report_cfg(rep)->pus;
 	size_t i, n = pb_report_ncases(rep);
+	struct fidelity_tally t = { 0 };
 
 	for (i = 0; i < n; i++)
 		if (strncmp(pb_report_case(rep, i)->model, "cpython-", 8) == 0)
@@ -397,12 +321,21 @@ void cpython_fidelity(struct pb_report *rep)
 	if (i == n)
 		return; /* no CPython case in this run: no table */
 	note_interpreter(rep);
-	judge_tasks(rep, pus > 2 ? pus : 2);
-	judge_gil(rep);
-	judge_ipc(rep);
-	cpython_fidelity_gil(rep);
-	judge_queues(rep);
-	judge_pool(rep);
-	judge_locks(rep);
+	judge_tasks(rep, pus > 2 ? pus : 2, &t);
+	judge_gil(rep, &t);
+	judge_ipc(rep, &t);
+	cpython_fidelity_gil(rep, &t);
+	fidelity_judge_sync(rep, &t);
 	note_costs(rep);
+	note_tally(rep, &t);
+}
+
+void fidelity_each_reason(void (*fn)(const char *id, const char *why, void *arg), void *arg)
+{
+	for (size_t i = 0; i < sizeof(task_claims) / sizeof(*task_claims); i++)
+		fn(task_claims[i].id, task_claims[i].why, arg);
+	for (size_t i = 0; i < sizeof(gil_claims) / sizeof(*gil_claims); i++)
+		fn(gil_claims[i].id, gil_claims[i].why, arg);
+	fidelity_sync_reasons(fn, arg);
+	fidelity_gil_reasons(fn, arg);
 }

@@ -8,10 +8,10 @@
  * model's free threads (no GIL) beside them. Every figure comes from the
  * run; the format is fidelity.c's.
  */
-#include <math.h>
 #include <stdio.h>
 
-#include "cpython.h"
+#include "fidelity.h"
+#include "gil.h"
 
 /* One claim: the three models' cases at each busy_us of the sweep. */
 struct busy_claim {
@@ -19,79 +19,74 @@ struct busy_claim {
 	const char *experiment, *extra; /* the cases' key */
 	const char *gil, *py, *free;	/* C under the GIL, CPython, C without it */
 	const char *metric;		/* the p50 compared */
-	double to_us;			/* the metric's unit to us */
+	const char *unit;		/* its unit */
 	const char *what, *p50, *threads;
 };
 
 static const struct busy_claim claims[] = {
 	{ "queue_gil_busy", "ipc-latency", "pin:scatter", "queue-py-gil-busy", "cpython-queue-busy",
-	  "queue-py-busy", "delivery_ns_p50", 1e-3,
+	  "queue-py-busy", "delivery_ns_p50", "ns",
 	  "Queue under the GIL: put to the other process while", "delivery p50", "feeder's" },
 	{ "pool_gil_busy", "pool-overhead", NULL, "pool-gil-busy", "cpython-pool-busy", "pool-busy",
-	  "ready_us_p50", 1, "Pool handlers under the GIL: map_async's results ready while",
+	  "ready_us_p50", "us", "Pool handlers under the GIL: map_async's results ready while",
 	  "ready p50", "handlers'" },
 };
 
-static const struct pb_case *busy_case(const struct pb_report *rep, const struct busy_claim *cl,
-				       const char *model, double busy_us)
+/* The key of cl's case of model at busy_us. */
+static struct pb_case_key busy_key(const struct busy_claim *cl, const char *model, double busy_us)
 {
-	const struct pb_case_key k = { .experiment = cl->experiment,
-				       .model = model,
-				       .extra = cl->extra,
-				       .workers = 2,
-				       .param = "busy_us",
-				       .param_value = busy_us };
-
-	return pb_report_find(rep, &k);
+	return (struct pb_case_key){ .experiment = cl->experiment,
+				     .model = model,
+				     .extra = cl->extra,
+				     .workers = 2,
+				     .param = "busy_us",
+				     .param_value = busy_us };
 }
 
-/* s in us (the metric's unit times u) */
-static struct stats_summary in_us(struct stats_summary s, double u)
-{
-	s.min *= u;
-	s.median *= u;
-	s.max *= u;
-	return s;
-}
+static const char why_gil[] = "the %s GIL waits are the model's (gil.c, after CPython's "
+			      "ceval_gil), the caller's "
+			      "loop is Python's own (it polls the eval breaker less often than "
+			      "every tick)";
 
-static void busy_row(struct pb_report *rep, const struct busy_claim *cl, const struct pb_case *gil)
+/* Below the switch interval the caller's get() comes before any drop
+ * request, so both sides' figure is busy_us by construction: shown, not
+ * judged. */
+static void busy_row(struct pb_report *rep, const struct busy_claim *bc, const struct pb_case *gil,
+		     struct fidelity_tally *t)
 {
-	const struct pb_case *py = busy_case(rep, cl, cl->py, gil->param_value);
-	const struct pb_case *free_threads = busy_case(rep, cl, cl->free, gil->param_value);
-	struct stats_summary c, p, fr, r;
+	double busy_us = gil->param_value;
+	struct pb_case_key kf = busy_key(bc, bc->free, busy_us);
+	const struct pb_case *free_threads = pb_report_find(rep, &kf);
+	bool echo = busy_us < GIL_DEFAULT_INTERVAL_US;
+	char id[64], text[160], why[256];
+	struct fidelity_claim cl = {
+		.id = id,
+		.text = text,
+		.op = ONE,
+		.c = { busy_key(bc, bc->gil, busy_us), {}, bc->metric, NULL },
+		.py = { busy_key(bc, bc->py, busy_us), {}, bc->metric, NULL },
+		.kind = CLOSE,
+		.unit = bc->unit,
+		.why = why,
+	};
 	struct pb_finding *f;
-	double ratio;
-	char id[96];
-	bool ok;
 
-	if (!py || !pb_report_stat(rep, gil->name, cl->metric, &c) ||
-	    !pb_report_stat(rep, py->name, cl->metric, &p) || !(c.median > 0))
-		return;
-	ratio = p.median / c.median;
-	ok = ratio >= 0.8 && ratio <= 1.25;
-	r = (struct stats_summary){ .n = 1, .min = ratio, .median = ratio, .max = ratio };
-	pb_report_row(rep, py, NULL, "fidelity_ratio", r, "x");
-	r.min = r.median = r.max = ok;
-	pb_report_row(rep, py, NULL, "fidelity_agrees", r, "flag");
-	snprintf(id, sizeof(id), "fidelity.%s_%.0fus", cl->id, gil->param_value);
-	f = pb_report_finding(rep, id, "%s the caller computes %.0f us before get (%s)", cl->what,
-			      gil->param_value, cl->p50);
-	pb_finding_figure(f, "C", in_us(c, cl->to_us), "us");
-	pb_finding_figure(f, "CPython", in_us(p, cl->to_us), "us");
-	pb_finding_value(f, "CPython/C", ratio, "x");
-	if (free_threads && pb_report_stat(rep, free_threads->name, cl->metric, &fr))
-		pb_finding_figure(f, "C without the GIL", in_us(fr, cl->to_us), "us");
-	if (ok)
-		pb_finding_verdict(f, "agrees", NULL);
+	snprintf(id, sizeof(id), "%s_%.0fus", bc->id, busy_us);
+	snprintf(text, sizeof(text), "%s the caller computes %.0f us before get (%s)", bc->what,
+		 busy_us, bc->p50);
+	if (echo)
+		snprintf(why, sizeof(why),
+			 "below the switch interval (%d us) both figures are busy_us by "
+			 "construction",
+			 GIL_DEFAULT_INTERVAL_US);
 	else
-		pb_finding_verdict(f, "differs",
-				   "the %s GIL waits are the model's (ceval_gil.c), the caller's "
-				   "loop is Python's own (it polls the eval breaker less often than "
-				   "every tick)",
-				   cl->threads);
+		snprintf(why, sizeof(why), why_gil, bc->threads);
+	f = fidelity_judge(rep, &cl, NULL, echo, t);
+	if (free_threads)
+		pb_finding_stat(f, rep, free_threads, "C without the GIL", bc->metric, bc->unit);
 }
 
-void cpython_fidelity_gil(struct pb_report *rep)
+void cpython_fidelity_gil(struct pb_report *rep, struct fidelity_tally *t)
 {
 	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++) {
 		const struct pb_case_key k = { .experiment = claims[i].experiment,
@@ -100,6 +95,12 @@ void cpython_fidelity_gil(struct pb_report *rep)
 					       .workers = 2 }; /* every busy_us of the sweep */
 
 		for (const struct pb_case *gil = NULL; (gil = pb_report_next(rep, &k, gil));)
-			busy_row(rep, &claims[i], gil);
+			busy_row(rep, &claims[i], gil, t);
 	}
+}
+
+void fidelity_gil_reasons(void (*fn)(const char *id, const char *why, void *arg), void *arg)
+{
+	for (size_t i = 0; i < sizeof(claims) / sizeof(*claims); i++)
+		fn(claims[i].id, why_gil, arg);
 }

@@ -125,6 +125,31 @@ static void prodcons_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	pb_plan_add(plan, &pc);
 }
 
+/* The seed's promise as a finding: every task done, and logged, once. */
+static void prodcons_summarize(struct pb_report *rep)
+{
+	const struct pb_case_key k = { .experiment = "ipc-prodcons", .model = "queue" };
+	const struct pb_case *c = pb_report_find(rep, &k);
+	struct stats_summary done, tasks;
+	struct pb_finding *f;
+
+	if (!c || !pb_report_stat(rep, c->name, "tasks_done", &tasks) ||
+	    !pb_report_stat(rep, c->name, "done_log_count", &done))
+		return;
+	f = pb_report_finding(rep, "every_task_once",
+			      "ipc-prodcons: %d workers take the tasks from one queue with get_nowait "
+			      "and put each result in a done queue",
+			      c->workers);
+	pb_finding_figure(f, "tasks", tasks, "count");
+	pb_finding_figure(f, "done", done, "count");
+	pb_finding_stat(f, rep, c, "wall", "wall_s", "s");
+	if (done.min == tasks.median && done.max == tasks.median)
+		pb_finding_verdict(f, "every task once", "in each of %zu repetitions", done.n);
+	else
+		pb_finding_verdict(f, "not exact", "done ranged %g–%g for %g tasks", done.min,
+				   done.max, tasks.median);
+}
+
 /* ipc-prodcons's parameters (cases.csv's units and types) */
 static const struct pb_param_decl ipc_prodcons_params[] = {
 	{ "tasks", PB_INT, "count", "the number of tasks" },
@@ -143,5 +168,6 @@ const struct pb_experiment ipc_prodcons_experiment = {
 	 * exactly once, the workers used); nothing varies that a figure could show. */
 	.figures = PB_TABLE_ONLY,
 	.plan = prodcons_plan,
+	.summarize = prodcons_summarize,
 	.params = ipc_prodcons_params,
 };

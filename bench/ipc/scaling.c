@@ -48,6 +48,70 @@ static void scaling_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			}
 }
 
+/* One finding: msgs_per_s of the queue and of the shm ring at p x c. */
+static void scaling_finding(struct pb_report *rep, const char *id, int p, const char *what,
+			    const struct pb_case *const one[2])
+{
+	static const char *const names[] = { "queue", "shm ring" };
+	static const char *const vs_one[] = { "queue / one to one", "shm ring / one to one" };
+	static const int scaled[] = { IPC_QUEUE, IPC_SHM };
+	struct pb_finding *f = NULL;
+
+	for (int m = 0; m < 2; m++) {
+		struct pb_case_key k = { .experiment = "ipc-scaling",
+					 .model = ipc_models[scaled[m]].name,
+					 .param = "producers",
+					 .param_value = p };
+		const struct pb_case *c = NULL;
+		struct stats_summary r;
+
+		while ((c = pb_report_next(rep, &k, c)) && pb_case_get(c, "consumers") != p)
+			;
+		if (!c)
+			continue;
+		if (!f)
+			f = pb_report_finding(rep, id,
+					      "ipc-scaling, %s: 64 B messages a second "
+					      "through one Queue and one shared-memory ring",
+					      what);
+		pb_finding_stat(f, rep, c, names[m], "msgs_per_s", "msg/s");
+		if (one && one[m] && one[m] != c &&
+		    pb_report_ratio(rep, c, one[m], "msgs_per_s", &r))
+			pb_finding_figure(f, vs_one[m], r, "x");
+	}
+}
+
+/* 1 x 1, and the most producers and consumers of the run (p = c), each
+ * against 1 x 1: what sharing the channel buys. */
+static void scaling_summarize(struct pb_report *rep)
+{
+	static const int scaled[] = { IPC_QUEUE, IPC_SHM };
+	const struct pb_case *one[2] = { NULL, NULL };
+	int most = 1;
+
+	for (int m = 0; m < 2; m++) {
+		struct pb_case_key k = { .experiment = "ipc-scaling",
+					 .model = ipc_models[scaled[m]].name };
+
+		for (const struct pb_case *c = NULL; (c = pb_report_next(rep, &k, c));) {
+			int p = (int)c->param_value;
+
+			if (pb_case_get(c, "consumers") != p)
+				continue;
+			if (p == 1)
+				one[m] = c;
+			most = p > most ? p : most;
+		}
+	}
+	scaling_finding(rep, "one_to_one", 1, "1 producer, 1 consumer", NULL);
+	if (most > 1) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "%d producers, %d consumers", most, most);
+		scaling_finding(rep, "most", most, what, one);
+	}
+}
+
 /* ipc-scaling's parameters (cases.csv's units and types) */
 static const struct pb_param_decl ipc_scaling_params[] = {
 	{ "c", PB_INT, "count", "consumers (in the name)" },
@@ -67,5 +131,6 @@ const struct pb_experiment ipc_scaling_experiment = {
 	.headline = { "msgs_per_s", "msg/s", PB_HIGHER_IS_BETTER },
 	.figures = "ipc-scaling",
 	.plan = scaling_plan,
+	.summarize = scaling_summarize,
 	.params = ipc_scaling_params,
 };

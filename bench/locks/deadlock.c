@@ -186,6 +186,17 @@ static void reentry(struct pb_ctx *ctx, struct dl_job *j, bool rlock)
 		pylock_release(&j->lock[0]);
 }
 
+/* The first thread's detection, from its second acquire (the fidelity
+ * table's twin of locks.py's min over the threads that found the cycle). */
+static double first_detect_ns(const struct dl_job *j)
+{
+	if (j->model != DL_ABBA || !j->deadlocked[1])
+		return (double)j->detect_ns[0];
+	if (!j->deadlocked[0])
+		return (double)j->detect_ns[1];
+	return (double)(j->detect_ns[0] < j->detect_ns[1] ? j->detect_ns[0] : j->detect_ns[1]);
+}
+
 static void dl_metrics(struct pb_ctx *ctx, struct dl_job *j, double wall)
 {
 	bool abba = j->model == DL_ABBA;
@@ -195,6 +206,9 @@ static void dl_metrics(struct pb_ctx *ctx, struct dl_job *j, double wall)
 	pb_metric(ctx, "deadlocked", dead, "count");
 	if (abba || j->model == DL_LOCK_REENTRY)
 		pb_metric(ctx, "detect_ms", (double)det / 1e6, "ms");
+	if (dead) /* what can differ from CPython: how late the first detection comes */
+		pb_metric(ctx, "detect_late_us", (first_detect_ns(j) - j->detect_ms * 1e6) / 1e3,
+			  "us");
 	if (j->model == DL_ORDERED || j->model == DL_TRYLOCK || j->model == DL_RLOCK)
 		pb_metric(ctx, "per_round_ns", wall * 1e9 / (double)j->rounds, "ns");
 	if (j->model == DL_TRYLOCK)

@@ -17,7 +17,7 @@
 
 #include "harness.h"
 #include "pool.h"
-#include "tasks.h"
+#include "taskmodels.h"
 
 /* ---- the tasks (they run in a worker) ---- */
 

@@ -3,7 +3,7 @@
  * price, memory — memcpy of 64 KiB on one core, hot in cache (peer: perf
  * bench mem memcpy -f default, glibc's memcpy as well), and the cross-core
  * copy ceiling: one PU copies 64 KiB blocks into a ring of 16 slots and
- * another copies them out (bench/ipc/ceiling.c), the most any
+ * another copies them out (bench/common/ceiling.c), the most any
  * shared-memory channel between two cores can move. One operation is one
  * 64 KiB block; its time in ns, and bytes_per_s beside it.
  */

@@ -200,8 +200,60 @@ static void price_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			plan_prim(plan, cfg, p);
 }
 
+/* op_ns_p50 of a primitive on one PU, in µs, as a figure of f. */
+static void prim_figure(struct pb_finding *f, const struct pb_report *rep, const char *model,
+			const char *name)
+{
+	const struct pb_case_key k = { .experiment = "price",
+				       .model = model,
+				       .extra = "pin:single" };
+	const struct pb_case *c = pb_report_find(rep, &k);
+	struct stats_summary s;
+
+	if (!c || !pb_report_stat(rep, c->name, "op_ns_p50", &s))
+		return;
+	s.min /= 1e3, s.median /= 1e3, s.max /= 1e3;
+	pb_finding_figure(f, name, s, "us");
+}
+
+/* The pairing's ratio ours / peer (median of the rounds) as a figure of f. */
+static void pair_figure(struct pb_finding *f, const struct pb_report *rep, const char *model,
+			const char *name)
+{
+	const struct pb_case_key k = { .experiment = "price",
+				       .model = model,
+				       .extra = "pin:single" };
+
+	pb_finding_stat(f, rep, pb_report_find(rep, &k), name, "ratio", "x");
+}
+
+/* The price list's headline, structured: what a process, a thread, a
+ * system call and a switch cost, and two pairings against their peers. */
+static void price_findings(struct pb_report *rep)
+{
+	const struct pb_case_key pk = { .experiment = "price", .model = "fork-vs-stress-ng" };
+	struct pb_finding *f = pb_report_finding(
+		rep, "primitives",
+		"price on one PU (p50): fork + _exit + waitpid, pthread_create + join, a null "
+		"system call, a context switch between two processes (pipe round trip)");
+
+	prim_figure(f, rep, "fork", "fork");
+	prim_figure(f, rep, "pthread-create", "pthread_create");
+	prim_figure(f, rep, "getppid", "getppid");
+	prim_figure(f, rep, "switch-process", "process switch");
+	if (!pb_report_find(rep, &pk))
+		return; /* quick prices the primitives without their peers */
+	f = pb_report_finding(rep, "peers",
+			      "price against its peers on one PU, paired rounds (ours / peer, ns "
+			      "per operation): fork against stress-ng --fork, the process switch "
+			      "against perf bench sched pipe");
+	pair_figure(f, rep, "fork-vs-stress-ng", "fork / stress-ng");
+	pair_figure(f, rep, "switch-process-vs-perf", "switch / perf");
+}
+
 static void price_summarize(struct pb_report *rep)
 {
+	price_findings(rep);
 	price_report_table(rep, families);
 }
 

@@ -19,26 +19,6 @@
 #define IO_TASKS 5 /* the seed's five downloads */
 #define MAX_MODELS 16
 
-/* ------------------------------------------------------------- the task */
-
-uint64_t tasks_seed(int i)
-{
-	return (uint64_t)i + 1;
-}
-
-uint64_t tasks_do_one(const struct tasks_spec *s, int i)
-{
-	if (i == s->crash_task) {
-		/* a real crash: a test framework's inherited handler must not
-		 * catch it and carry on in the child */
-		signal(SIGSEGV, SIG_DFL);
-		raise(SIGSEGV);
-	}
-	if (i == s->fail_task)
-		_exit(3);
-	return workload_run(s->workload, s->task_ms, tasks_seed(i));
-}
-
 /* ------------------------------------------------------------- the plan */
 
 /* The models planned so far; a case names its model by index

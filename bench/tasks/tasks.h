@@ -6,9 +6,10 @@
  * with a process each.
  *
  * A model of this experiment is one function, tasks_model_fn, in a file of
- * its own (serial.c, fork.c, threads.c, and the pool's in bench/pool/);
- * tasks.c is the experiment: tasks_plan turns a model into the sweep, and
- * tasks.c measures it and derives the speedups against serial.
+ * its own (lib/models/tasks/: serial, fork, threads, threads-gil,
+ * coroutines; the pool's in bench/pool/); tasks.c is the experiment:
+ * tasks_plan turns a model into the sweep, and tasks.c measures it and
+ * derives the speedups against serial.
  */
 #ifndef PB_TASKS_H
 #define PB_TASKS_H
@@ -16,37 +17,9 @@
 #include <stdint.h>
 
 #include "harness.h"
+#include "taskmodels.h"
 #include "topo.h"
 #include "workload.h"
-
-struct tasks_spec {
-	enum workload_kind workload;
-	int ntasks;
-	int workers; /* at most this many tasks run at once */
-	double task_ms;
-	const struct topo *topo;	   /* NULL: no pinning */
-	const struct placement *placement; /* worker slot i -> PU; NULL: no pinning */
-	int crash_task;			   /* test hook: this task dies of SIGSEGV (-1: none) */
-	int fail_task;			   /* test hook: this task exits with status 3 (-1: none) */
-};
-
-struct tasks_result {
-	uint64_t *value; /* ntasks: what each task returned */
-	int *ran_on;	 /* ntasks: the PU each task last ran on (-1: unknown) */
-	/* threads models, optional (NULL: not kept): for each task, how many
-	 * task threads had begun (taken the GIL, set _started) when its
-	 * thread was created */
-	int *begun_at_spawn;
-	char error[256]; /* why the run failed */
-};
-
-/* Run every task of s; fill r. 0, or -1 with r->error. */
-typedef int (*tasks_model_fn)(const struct tasks_spec *s, struct tasks_result *r);
-
-/* What task i must return (its seed, for io; a checksum for cpu). */
-uint64_t tasks_seed(int i);
-/* Do task i of s in the calling thread, honouring the test hooks. */
-uint64_t tasks_do_one(const struct tasks_spec *s, int i);
 
 /* Add the experiment's cases for one model: sweep_workers false plans one
  * worker only (serial). */
@@ -83,9 +56,8 @@ int tasks_workers(const struct pb_config *cfg, int ntasks, int *w, int max);
 double tasks_estimate(const struct pb_config *cfg, bool cpu, bool serial, int n, int w,
 		      double task_ms);
 
-int serial_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
-int fork_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
-int pool_run_tasks(const struct tasks_spec *s, struct tasks_result *r); /* bench/pool/ */
-int coroutines_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
+/* The pool's model of this experiment (bench/pool/pool_tasks.c: it stands
+ * on the pool experiments' helpers); the others are lib/models/tasks/. */
+int pool_run_tasks(const struct tasks_spec *s, struct tasks_result *r);
 
 #endif

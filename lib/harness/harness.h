@@ -263,6 +263,12 @@ bool pb_report_ratio(const struct pb_report *rep, const struct pb_case *a, const
 /* The same with a different metric on each side. */
 bool pb_report_ratio2(const struct pb_report *rep, const struct pb_case *a, const char *metric_a,
 		      const struct pb_case *b, const char *metric_b, struct stats_summary *out);
+/* Why c has no figure for metric, into buf: "not in this run's plan"
+ * (c NULL), "<case> skipped: <reason>", "<case> failed: <reason>" (every
+ * repetition), "<case> recorded no <metric>"; false, buf empty, when it
+ * has one. */
+bool pb_report_why_none(const struct pb_report *rep, const struct pb_case *c, const char *metric,
+			char *buf, size_t len);
 
 /* The paired ratio of metric, a over b: repetition r of a against
  * repetition r of b (with --interleave both ran in the same stretch of the

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The harness's insides, shared by harness.c (cases, case processes) and
- * runner.c (the run: CLI, google-benchmark, CSV, summary). Not for bench/. */
+/* The harness's insides: the plan, a repetition's result, the case
+ * process, the report a summary reads and its findings; shared by the
+ * harness's files, not for bench/. */
 #ifndef PB_HARNESS_IMPL_H
 #define PB_HARNESS_IMPL_H
 
@@ -41,13 +42,20 @@ struct rep_result {
 	size_t nmetrics, cap;
 };
 void rep_result_add(struct rep_result *r, const char *name, double value, const char *unit);
+/* The repetition failed: the first reason given is kept. */
+void rep_result_fail(struct rep_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void rep_result_free(struct rep_result *r);
 
-/* Run one repetition of an isolated case in a case process of its own,
+/* caseproc.c: run one repetition of an isolated case in a case process of its own,
  * stopping it after budget_s. Never leaves a process, zombie or named IPC
  * object behind. */
 void caseproc_run(const struct pb_config *cfg, const struct pb_case *c, double budget_s,
 		  struct rep_result *out);
+/* The case process's side (harness.c): run c, send its lines on fd, and
+ * leave with _exit. */
+void case_child_main(const struct pb_config *cfg, const struct pb_case *c, int fd, pid_t parent)
+	__attribute__((noreturn));
 /* Run one in-process case under google-benchmark's state st. */
 void inproc_run(const struct pb_config *cfg, const struct pb_case *c, gb_state *st,
 		struct rep_result *out);
@@ -97,6 +105,16 @@ struct pb_report {
 	bool interleaved;	/* the run's repetitions were interleaved (metadata interleave=1) */
 	long nseq;		/* repetitions ended so far: the next rep_result's seq */
 };
+
+/* report.c, the run's side: the per-case results of plan (once; a second
+ * call keeps the first), a new repetition result of case idx, and the end. */
+void report_init(struct pb_report *rep, const struct pb_config *cfg, const struct pb_plan *plan,
+		 bool interleaved);
+struct rep_result *report_new_rep(struct pb_report *rep, size_t idx);
+void report_free(struct pb_report *rep);
+/* The metric a case line and summary.md show for a repetition (wall_s,
+ * else iteration_ns, else its first); NULL when it has none. */
+const char *rep_key_metric(const struct rep_result *res);
 
 /* findings.c: one figure of a finding, and the finding. */
 struct finding_figure {

@@ -16,14 +16,14 @@
  * under --interleave, that has fewer repetitions than that round. */
 static bool next_pending(const struct run *r, size_t *idx)
 {
-	int rounds = r->opt.interleave ? r->reps : 1;
+	int rounds = r->opt.interleave ? r->cfg.reps : 1;
 
 	for (int k = 0; k < rounds; k++)
 		for (size_t j = 0; j < r->plan.n; j++) {
 			size_t i = run_round_case(r, k, j);
-			int want = r->opt.interleave ? k : r->reps - 1;
+			int want = r->opt.interleave ? k : r->cfg.reps - 1;
 
-			if ((!r->done || !r->done[i]) && r->report.nreps[i] <= want) {
+			if ((!r->resume.done || !r->resume.done[i]) && r->report.nreps[i] <= want) {
 				*idx = i;
 				return true;
 			}
@@ -41,10 +41,10 @@ void run_record_interrupt(struct run *r)
 	struct rep_result *res;
 	size_t idx;
 
-	if (!pb_interrupted || r->cut_written || r->write_failed || !next_pending(r, &idx))
+	if (!pb_interrupted || r->out.cut_written || r->out.write_failed || !next_pending(r, &idx))
 		return;
-	res = run_new_rep(r, idx);
+	res = report_new_rep(&r->report, idx);
 	*res = (struct rep_result){ .failed = true, .time_s = NAN, .seq = r->report.nseq++ };
 	snprintf(res->reason, sizeof(res->reason), "interrupted");
-	run_write_rep(r, &r->plan.cases[idx], r->report.nreps[idx] - 1, res);
+	output_write_rep(&r->out, &r->plan.cases[idx], r->report.nreps[idx] - 1, res);
 }

@@ -8,8 +8,9 @@
  * run. The load average is recorded but not judged: its one-minute mean
  * still counts a run that ended seconds ago.
  */
-#include "run_impl.h"
+#include "noise.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,15 +63,15 @@ static void hwloc_env(char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
-void run_noise_meta(FILE *f, const struct run *r)
+void noise_meta(FILE *f, const struct noise *n)
 {
 	char buf[512];
 
-	if (r->load_start[0] >= 0)
-		csv_meta(f, "load_avg_start", "%.2f %.2f %.2f", r->load_start[0], r->load_start[1],
-			 r->load_start[2]);
-	if (r->busy_start >= 0)
-		csv_meta(f, "busy_share_start", "%.3f", r->busy_start);
+	if (n->load_start[0] >= 0)
+		csv_meta(f, "load_avg_start", "%.2f %.2f %.2f", n->load_start[0], n->load_start[1],
+			 n->load_start[2]);
+	if (n->busy_start >= 0)
+		csv_meta(f, "busy_share_start", "%.3f", n->busy_start);
 	first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf, sizeof(buf));
 	csv_meta(f, "cpu_governor", "%s", buf);
 	first_line("/sys/devices/system/cpu/smt/active", buf, sizeof(buf));
@@ -107,7 +108,7 @@ static bool cpu_ticks(unsigned long long *busy, unsigned long long *total)
 
 /* The share of the PUs' time spent busy over the next half second, while
  * parbench itself sleeps; -1 when /proc/stat cannot be read. */
-static double run_noise_busy_share(void)
+static double busy_share(void)
 {
 	const struct timespec half = { 0, 500000000L };
 	unsigned long long b0, t0, b1, t1;
@@ -120,17 +121,16 @@ static double run_noise_busy_share(void)
 	return (double)(b1 - b0) / (double)(t1 - t0);
 }
 
-/* Before the run: the load average, the busy share now, and warnings. */
-void run_noise_start(struct run *r)
+void noise_start(struct noise *n, int pus)
 {
-	if (getloadavg(r->load_start, 3) != 3)
-		r->load_start[0] = r->load_start[1] = r->load_start[2] = -1;
-	r->busy_start = run_noise_busy_share();
-	if (r->busy_start > 0.5)
+	if (getloadavg(n->load_start, 3) != 3)
+		n->load_start[0] = n->load_start[1] = n->load_start[2] = -1;
+	n->busy_start = busy_share();
+	if (n->busy_start > 0.5)
 		fprintf(stderr,
 			"parbench: warning: the machine is busy (%.0f %% of its %d PUs' time in "
 			"the last half second was other work); figures will be noisy\n",
-			100 * r->busy_start, r->cfg.pus);
+			100 * n->busy_start, pus);
 	if (getenv("HWLOC_SYNTHETIC") || getenv("HWLOC_XMLFILE"))
 		fprintf(stderr,
 			"parbench: warning: the topology comes from %s, not from this "
@@ -138,14 +138,13 @@ void run_noise_start(struct run *r)
 			getenv("HWLOC_SYNTHETIC") ? "HWLOC_SYNTHETIC" : "HWLOC_XMLFILE");
 }
 
-/* After the run: the load average at the end, on stderr when it is high. */
-void run_noise_end(const struct run *r)
+void noise_end(const struct noise *n, int pus)
 {
 	double load[3];
 
-	if (getloadavg(load, 3) == 3 && r->cfg.pus > 0 && load[0] > 0.5 * r->cfg.pus)
+	if (getloadavg(load, 3) == 3 && pus > 0 && load[0] > 0.5 * pus)
 		fprintf(stderr,
 			"parbench: warning: load average %.2f at the end of the run (%.2f "
 			"at the start) over %d PUs\n",
-			load[0], r->load_start[0], r->cfg.pus);
+			load[0], n->load_start[0], pus);
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "csv.h"
-#include "run_impl.h"
+#include "progress.h"
 
 const char *pb_direction_name(enum pb_direction d)
 {
@@ -78,12 +78,46 @@ bool pb_experiment_complete(const struct pb_experiment *e, char *why, size_t len
 
 /* ---- experiments.csv ---- */
 
-static void write_row(FILE *f, const struct pb_experiment *e)
+bool pb_seed_has(const struct pb_seed *s, const char *name)
 {
-	const char *const fields[] = { e->name,		 e->summary,
-				       e->teaches,	 e->headline.metric,
-				       e->headline.unit, pb_direction_name(e->headline.better),
-				       e->figures,	 e->cpython_twin ? e->cpython_twin : "-" };
+	size_t len = strlen(name);
+
+	for (const char *p = s->experiments; (p = strstr(p, name)); p += len)
+		if ((p == s->experiments || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\0'))
+			return true;
+	return false;
+}
+
+/* The seeds column: "program (printed: figure); program; ...", or "-". */
+static void seeds_text(const char *name, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (const struct pb_seed *s = pb_seeds; s->program && used < len; s++) {
+		if (!pb_seed_has(s, name))
+			continue;
+		used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "; " : "",
+					 s->program);
+		if (s->printed[0] && used < len)
+			used += (size_t)snprintf(out + used, len - used, " (printed: %s)",
+						 s->printed);
+	}
+	if (!out[0])
+		snprintf(out, len, "-");
+}
+
+static void write_fields(FILE *f, const struct pb_experiment *e, const char *seeds)
+{
+	const char *const fields[] = { e->name,
+				       e->summary,
+				       e->teaches,
+				       e->headline.metric,
+				       e->headline.unit,
+				       pb_direction_name(e->headline.better),
+				       e->figures,
+				       e->cpython_twin ? e->cpython_twin : "-",
+				       seeds };
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		if (i)
@@ -91,6 +125,14 @@ static void write_row(FILE *f, const struct pb_experiment *e)
 		csv_field(f, fields[i] ? fields[i] : "");
 	}
 	fputc('\n', f);
+}
+
+static void write_row(FILE *f, const struct pb_experiment *e)
+{
+	char seeds[2048];
+
+	seeds_text(e->name, seeds, sizeof(seeds));
+	write_fields(f, e, seeds);
 }
 
 int registry_write_csv(FILE *f, const struct pb_experiment *const suites[], const size_t *ncases)
@@ -106,19 +148,20 @@ int registry_write_csv(FILE *f, const struct pb_experiment *const suites[], cons
 /* experiments.csv of a fresh run: the rows of the experiments the plan
  * kept, before the first case, so that even a run cut short says what it
  * holds. */
-int run_write_experiments(const struct run *r)
+int registry_write_file(const char *dir, const struct pb_experiment *const suites[],
+			const size_t *ncases)
 {
 	char path[600];
 	FILE *f;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/experiments.csv", r->dir);
+	snprintf(path, sizeof(path), "%s/experiments.csv", dir);
 	f = fopen(path, "w");
 	if (!f) {
 		fprintf(stderr, "parbench: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	rc = registry_write_csv(f, r->suites, r->exp_ncases);
+	rc = registry_write_csv(f, suites, ncases);
 	if (fclose(f) != 0 || rc < 0) {
 		fprintf(stderr, "parbench: %s: %s\n", path, strerror(errno ? errno : EIO));
 		return -1;
@@ -172,32 +215,26 @@ static void list_row(const struct pb_experiment *e, size_t ncases, double est)
 /* --list: the experiments, each with its case count, its estimated time
  * (every repetition of every case it keeps, from the plan alone: no case
  * runs), its summary, then what it teaches and its headline, figures and
- * CPython twin on indented lines; then the total. --list --cases: the case
- * names alone, one per line, for scripts. */
-void run_list_plan(const struct run *r)
+ * CPython twin on indented lines; then the total. */
+void registry_list(const struct pb_experiment *const suites[], const size_t *ncases,
+		   const struct pb_plan *plan, const struct pb_config *cfg)
 {
 	size_t shown = 0, i = 0;
 	double total = 0;
 
-	if (r->opt.list_cases) {
-		for (i = 0; i < r->plan.n; i++)
-			printf("%s\n", r->plan.cases[i].name);
-		return;
-	}
-	for (size_t e = 0; r->suites[e]; e++) {
+	for (size_t e = 0; suites[e]; e++) {
 		double est = 0;
 
-		for (size_t k = 0; k < r->exp_ncases[e]; k++)
-			est += run_case_estimate(&r->plan.cases[i++]) * r->reps;
+		for (size_t k = 0; k < ncases[e]; k++)
+			est += progress_case_estimate(&plan->cases[i++]) * cfg->reps;
 		total += est;
-		if (!r->exp_ncases[e])
+		if (!ncases[e])
 			continue;
-		list_row(r->suites[e], r->exp_ncases[e], est);
+		list_row(suites[e], ncases[e], est);
 		shown++;
 	}
-	printf("%zu experiments, %zu cases (parbench --list --cases names them)\n", shown,
-	       r->plan.n);
+	printf("%zu experiments, %zu cases (parbench --list --cases names them)\n", shown, plan->n);
 	printf("estimated time: %.0f s (%d:%02d) for profile %s, %d repetitions, on %d PUs\n",
-	       total, (int)total / 60, (int)total % 60, pb_profile_name(r->cfg.profile), r->reps,
-	       r->cfg.pus);
+	       total, (int)total / 60, (int)total % 60, pb_profile_name(cfg->profile), cfg->reps,
+	       cfg->pus);
 }

@@ -27,24 +27,11 @@ static double case_budget(const struct run *r, const struct pb_case *c)
 	return PB_PICK(&r->cfg, 60.0, 120.0, 600.0);
 }
 
-struct rep_result *run_new_rep(struct run *r, size_t idx)
-{
-	int n = r->report.nreps[idx]++;
-
-	r->report.reps[idx] =
-		realloc(r->report.reps[idx], (size_t)(n + 1) * sizeof(struct rep_result));
-	if (!r->report.reps[idx]) {
-		perror("parbench: realloc");
-		exit(1);
-	}
-	return &r->report.reps[idx][n];
-}
-
 static void set_counters(struct run *r, gb_state *st, const struct rep_result *res)
 {
 	for (size_t m = 0; m < res->nmetrics; m++) {
 		gb_counter(st, res->metrics[m].name, res->metrics[m].value);
-		run_remember_unit(r, res->metrics[m].name, res->metrics[m].unit);
+		output_remember_unit(&r->out, res->metrics[m].name, res->metrics[m].unit);
 	}
 }
 
@@ -68,7 +55,7 @@ static void bench_inproc(struct run *r, const struct pb_case *c, gb_state *st)
 static void bench_isolated(struct run *r, size_t idx, gb_state *st)
 {
 	const struct pb_case *c = &r->plan.cases[idx];
-	struct rep_result *res = run_new_rep(r, idx);
+	struct rep_result *res = report_new_rep(&r->report, idx);
 
 	while (gb_keep_running(st)) {
 		caseproc_run(&r->cfg, c, case_budget(r, c), res);
@@ -78,7 +65,7 @@ static void bench_isolated(struct run *r, size_t idx, gb_state *st)
 	res->seq = r->report.nseq++;
 	/* written and flushed now, not when google-benchmark reports the case
 	 * after its last repetition: a kill loses one repetition at most */
-	run_write_rep(r, c, r->report.nreps[idx] - 1, res);
+	output_write_rep(&r->out, c, r->report.nreps[idx] - 1, res);
 	if (res->failed || res->skipped)
 		gb_skip_with_error(st, res->reason);
 	else
@@ -96,19 +83,18 @@ static void bench_fn(gb_state *st, void *arg)
 		gb_skip_with_error(st, "interrupted");
 		return;
 	}
-	run_progress(r, c, r->report.nreps[slot->idx]);
+	progress_rep(&r->prog, c, r->report.nreps[slot->idx]);
 	lifeline_test_stall("rep_start");
 	if (c->in_process)
 		bench_inproc(r, c, st);
 	else
 		bench_isolated(r, slot->idx, st);
-	r->reps_done++;
 }
 
 /* An in-process case's repetition, as google-benchmark reported it. */
 static struct rep_result *inproc_rep(struct run *r, size_t idx, const struct gb_run *run)
 {
-	struct rep_result *res = run_new_rep(r, idx);
+	struct rep_result *res = report_new_rep(&r->report, idx);
 
 	*res = (struct rep_result){ .failed = run->failed,
 				    .time_s = run->real_time_s,
@@ -116,10 +102,10 @@ static struct rep_result *inproc_rep(struct run *r, size_t idx, const struct gb_
 	snprintf(res->reason, sizeof(res->reason), "%s", run->error);
 	for (int i = 0; i < run->ncounters && !run->failed; i++)
 		rep_result_add(res, run->counter_names[i], run->counter_values[i],
-			       run_unit_of(r, run->counter_names[i]));
+			       output_unit_of(&r->out, run->counter_names[i]));
 	if (!run->failed) {
 		rep_result_add(res, "iteration_ns", run->real_time_s * 1e9, "ns");
-		run_remember_unit(r, "iteration_ns", "ns");
+		output_remember_unit(&r->out, "iteration_ns", "ns");
 	}
 	return res;
 }
@@ -141,19 +127,13 @@ void run_on_run(const struct gb_run *run, void *arg)
 		if (pb_interrupted)
 			return;
 		res = inproc_rep(r, idx, run);
-		if (run_write_rep(r, &r->plan.cases[idx], (int)rep, res) < 0)
+		if (output_write_rep(&r->out, &r->plan.cases[idx], (int)rep, res) < 0)
 			return;
 	} else if (rep >= r->report.nreps[idx]) {
 		return; /* skipped before it ran (interrupted): nothing measured */
 	}
-	if (rep + 1 == r->reps) {
-		r->cases_done++;
-		for (int i = 0; i < r->report.nreps[idx]; i++)
-			if (r->report.reps[idx][i].failed) {
-				r->failed_cases++;
-				break;
-			}
-		run_print_case_line(r, idx);
+	if (rep + 1 == r->cfg.reps) {
+		progress_case_done(&r->prog, &r->report, idx, &r->out);
 		lifeline_test_stall("case_end");
 	}
 }
@@ -173,7 +153,7 @@ size_t run_round_case(const struct run *r, int k, size_t j)
 
 static size_t register_each(struct run *r, struct slot *slots)
 {
-	int rounds = r->opt.interleave ? r->reps : 1;
+	int rounds = r->opt.interleave ? r->cfg.reps : 1;
 	size_t n = 0;
 
 	for (int k = 0; k < rounds; k++) {
@@ -183,7 +163,7 @@ static size_t register_each(struct run *r, struct slot *slots)
 						.iterations = r->plan.cases[i].in_process ? 0 : 1,
 						.repetitions = r->opt.interleave ? 1 : 0 };
 
-			if ((r->done && r->done[i]) || k < r->report.nreps[i])
+			if ((r->resume.done && r->resume.done[i]) || k < r->report.nreps[i])
 				continue;
 			slots[i] = (struct slot){ r, i, r->report.nreps[i] };
 			gb_register(r->plan.cases[i].name, bench_fn, &slots[i], o);

@@ -126,6 +126,49 @@ bool pb_report_ratio(const struct pb_report *rep, const struct pb_case *a, const
 	return pb_report_ratio2(rep, a, metric, b, metric, out);
 }
 
+/* The first reason among c's repetitions with the status st (1 failed, 2
+ * skipped), or NULL when not every repetition has it. */
+static const char *all_reps(const struct pb_report *rep, size_t i, int st)
+{
+	const char *why = NULL;
+
+	for (int r = 0; r < rep->nreps[i]; r++) {
+		const struct rep_result *rr = &rep->reps[i][r];
+
+		if ((st == 1 && !rr->failed) || (st == 2 && !rr->skipped))
+			return NULL;
+		why = why ? why : rr->reason;
+	}
+	return why;
+}
+
+bool pb_report_why_none(const struct pb_report *rep, const struct pb_case *c, const char *metric,
+			char *buf, size_t len)
+{
+	struct stats_summary s;
+	size_t i;
+	const char *why;
+
+	if (c && pb_report_stat(rep, c->name, metric, &s)) {
+		snprintf(buf, len, "%s", "");
+		return false;
+	}
+	if (!c) {
+		snprintf(buf, len, "not in this run's plan (profile or --filter)");
+		return true;
+	}
+	i = (size_t)(c - rep->plan->cases);
+	if (rep->nreps[i] == 0)
+		snprintf(buf, len, "%s did not run", c->name);
+	else if ((why = all_reps(rep, i, 2)))
+		snprintf(buf, len, "%s skipped: %s", c->name, why);
+	else if ((why = all_reps(rep, i, 1)))
+		snprintf(buf, len, "%s failed: %s", c->name, why);
+	else
+		snprintf(buf, len, "%s recorded no %s", c->name, metric);
+	return true;
+}
+
 /* ---- paired ratios and the precision of a sweep ---- */
 
 /* metric of one repetition; NaN when it failed, was skipped or lacks it. */
@@ -235,4 +278,58 @@ void pb_report_cv_note(struct pb_report *rep, const struct pb_case_key *key, con
 				   "highest: %s", worst);
 	}
 	free(cv);
+}
+
+/* ---- the run's side: the results a report holds ---- */
+
+void report_init(struct pb_report *rep, const struct pb_config *cfg, const struct pb_plan *plan,
+		 bool interleaved)
+{
+	if (rep->reps)
+		return;
+	*rep = (struct pb_report){ .cfg = cfg, .plan = plan, .interleaved = interleaved };
+	rep->reps = calloc(plan->n + 1, sizeof(*rep->reps));
+	rep->nreps = calloc(plan->n + 1, sizeof(*rep->nreps));
+	if (!rep->reps || !rep->nreps) {
+		perror("parbench: calloc");
+		exit(1);
+	}
+}
+
+struct rep_result *report_new_rep(struct pb_report *rep, size_t idx)
+{
+	int n = rep->nreps[idx]++;
+
+	rep->reps[idx] = realloc(rep->reps[idx], (size_t)(n + 1) * sizeof(struct rep_result));
+	if (!rep->reps[idx]) {
+		perror("parbench: realloc");
+		exit(1);
+	}
+	return &rep->reps[idx][n];
+}
+
+void report_free(struct pb_report *rep)
+{
+	for (size_t i = 0; rep->nreps && i < rep->plan->n; i++) {
+		for (int k = 0; k < rep->nreps[i]; k++)
+			rep_result_free(&rep->reps[i][k]);
+		free(rep->reps[i]);
+	}
+	findings_free(rep);
+	free(rep->rows);
+	free(rep->reps);
+	free(rep->nreps);
+}
+
+/* The metric a case line and summary.md show: wall_s, else an in-process
+ * case's iteration_ns, else the first the repetition reported. */
+const char *rep_key_metric(const struct rep_result *res)
+{
+	for (size_t m = 0; m < res->nmetrics; m++)
+		if (strcmp(res->metrics[m].name, "wall_s") == 0)
+			return "wall_s";
+	for (size_t m = 0; m < res->nmetrics; m++)
+		if (strcmp(res->metrics[m].name, "iteration_ns") == 0)
+			return "iteration_ns";
+	return res->nmetrics ? res->metrics[0].name : NULL;
 }

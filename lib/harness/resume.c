@@ -11,7 +11,7 @@
  * but in an interleaved run (rounds) a case keeps its repetitions from the
  * first on that have their status row, and runs the rounds it lacks.
  */
-#include "run_impl.h"
+#include "resume.h"
 
 #include <errno.h>
 #include <math.h>
@@ -22,105 +22,117 @@
 #include "csv.h"
 #include "rawcsv.h"
 
-static const char *run_dir_of(const struct run *r)
-{
-	return r->opt.resume ? r->opt.resume : r->opt.summarize;
-}
-
-static FILE *open_raw(const struct run *r, char *err, size_t errlen)
+static FILE *open_raw(const struct resume *rs, char *err, size_t errlen)
 {
 	char path[700];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/raw.csv", run_dir_of(r));
+	snprintf(path, sizeof(path), "%s/raw.csv", rs->dir);
 	f = fopen(path, "r");
 	if (!f)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 	return f;
 }
 
-static char *keep(struct run *r, const char *value)
+static char *keep(struct resume *rs, const char *value)
 {
 	char *s = strdup(value);
 
-	if (!s || r->nkept == sizeof(r->kept) / sizeof(r->kept[0])) {
+	if (!s || rs->nkept == sizeof(rs->kept) / sizeof(rs->kept[0])) {
 		free(s);
 		return NULL;
 	}
-	r->kept[r->nkept++] = s;
+	rs->kept[rs->nkept++] = s;
 	return s;
 }
 
+/* What the metadata reader fills: the options, and the text kept. */
+struct setup {
+	struct resume *rs;
+	struct pb_options *opt;
+	char *text;
+};
+
 static int on_meta(void *arg, const char *key, const char *value, char *err, size_t errlen)
 {
-	struct run *r = arg;
-	size_t need = strlen(key) + strlen(value) + 5,
-	       have = r->meta_text ? strlen(r->meta_text) : 0;
-	char *grown = realloc(r->meta_text, have + need + 1);
+	struct setup *u = arg;
+	struct pb_options *opt = u->opt;
+	size_t need = strlen(key) + strlen(value) + 5, have = u->text ? strlen(u->text) : 0;
+	char *grown = realloc(u->text, have + need + 1);
 	bool ok = true;
 
 	if (!grown)
 		return snprintf(err, errlen, "out of memory"), -1;
-	r->meta_text = grown;
+	u->text = grown;
 	snprintf(grown + have, need + 1, "# %s=%s\n", key, value);
 	if (strcmp(key, "profile") == 0)
-		ok = pb_profile_parse(value, &r->opt.profile);
+		ok = pb_profile_parse(value, &opt->profile);
 	else if (strcmp(key, "pin") == 0)
-		ok = pin_policy_parse(value, &r->opt.pin);
+		ok = pin_policy_parse(value, &opt->pin);
 	else if (strcmp(key, "reps") == 0)
-		ok = (r->opt.reps = atoi(value)) >= 1 && r->opt.reps <= 1000;
+		ok = (opt->reps = atoi(value)) >= 1 && opt->reps <= 1000;
 	else if (strcmp(key, "filter") == 0 && value[0])
-		ok = (r->opt.filter = keep(r, value)) != NULL;
+		ok = (opt->filter = keep(u->rs, value)) != NULL;
 	else if (strcmp(key, "exclude") == 0 && value[0])
-		ok = (r->opt.exclude = keep(r, value)) != NULL;
+		ok = (opt->exclude = keep(u->rs, value)) != NULL;
 	else if (strcmp(key, "machine") == 0)
-		ok = cli_machine_ok(value) && (r->opt.machine = keep(r, value)) != NULL;
+		ok = cli_machine_ok(value) && (opt->machine = keep(u->rs, value)) != NULL;
 	else if (strcmp(key, "python") == 0 && strcmp(value, "python3 (PATH)") != 0)
-		ok = (r->opt.python = keep(r, value)) != NULL;
+		ok = (opt->python = keep(u->rs, value)) != NULL;
 	else if (strcmp(key, "interleave") == 0)
-		ok = (r->opt.interleave = strcmp(value, "1") == 0) || strcmp(value, "0") == 0;
+		ok = (opt->interleave = strcmp(value, "1") == 0) || strcmp(value, "0") == 0;
 	else if (strcmp(key, "pus") == 0)
-		ok = (r->meta_pus = atoi(value)) >= 1;
+		ok = (u->rs->meta.pus = atoi(value)) >= 1;
 	else if (strcmp(key, "cpu_model") == 0)
-		ok = (r->meta_cpu = keep(r, value)) != NULL;
+		ok = (u->rs->meta.cpu = keep(u->rs, value)) != NULL;
 	if (!ok)
 		snprintf(err, errlen, "metadata %s='%.100s' is not usable", key, value);
 	return ok ? 0 : -1;
 }
 
 /* The run's options from its metadata, before the plan is made. */
-int resume_setup(struct run *r, char *err, size_t errlen)
+int resume_setup(struct resume *rs, struct pb_options *opt, char *err, size_t errlen)
 {
 	static const struct rawcsv_ops ops = { .meta = on_meta };
+	struct setup u = { rs, opt, NULL };
 	char why[300];
-	int partial;
-	FILE *f = open_raw(r, err, errlen);
+	int partial, rc;
+	FILE *f;
 
+	rs->dir = opt->resume ? opt->resume : opt->summarize;
+	f = open_raw(rs, err, errlen);
 	if (!f)
 		return 2;
-	if (rawcsv_read(f, &ops, r, &partial, why, sizeof(why)) < 0 || !r->opt.machine ||
-	    !r->opt.reps) {
-		snprintf(err, errlen, "%s/raw.csv: %s", run_dir_of(r),
-			 r->opt.reps && r->opt.machine ? why : "no machine or reps metadata");
-		fclose(f);
+	rc = rawcsv_read(f, &ops, &u, &partial, why, sizeof(why));
+	fclose(f);
+	rs->meta.text = u.text;
+	if (rc < 0 || !opt->machine || !opt->reps) {
+		snprintf(err, errlen, "%s/raw.csv: %s", rs->dir,
+			 opt->reps && opt->machine ? why : "no machine or reps metadata");
 		return 2;
 	}
-	fclose(f);
-	snprintf(r->dir, sizeof(r->dir), "%s", run_dir_of(r));
 	return 0;
 }
 
-static long find_case(const struct run *r, const char *name)
+static long find_case(const struct pb_plan *plan, const char *name)
 {
 	static size_t last;
 
-	if (last < r->plan.n && strcmp(r->plan.cases[last].name, name) == 0)
+	if (last < plan->n && strcmp(plan->cases[last].name, name) == 0)
 		return (long)last;
-	for (size_t i = 0; i < r->plan.n; i++)
-		if (strcmp(r->plan.cases[i].name, name) == 0)
+	for (size_t i = 0; i < plan->n; i++)
+		if (strcmp(plan->cases[i].name, name) == 0)
 			return (long)(last = i);
 	return -1;
 }
+
+/* What the row reader fills. */
+struct load {
+	struct resume *rs;
+	struct pb_report *rep;
+	struct output *out;
+	int reps;
+};
 
 static bool whole(const char *s, long lo, long hi, long *out)
 {
@@ -146,8 +158,9 @@ static void set_status(struct rep_result *res, double value, const char *unit)
  * pin rep metric value unit */
 static int on_row(void *arg, char **field, char *err, size_t errlen)
 {
-	struct run *r = arg;
-	long idx = find_case(r, field[1]), rep;
+	struct load *l = arg;
+	struct pb_report *report = l->rep;
+	long idx = find_case(report->plan, field[1]), rep;
 	struct rep_result *res;
 	char *end;
 	double v = strtod(field[11], &end);
@@ -155,23 +168,23 @@ static int on_row(void *arg, char **field, char *err, size_t errlen)
 	if (idx < 0)
 		return snprintf(err, errlen, "case '%.200s' is not in the run's plan", field[1]),
 		       -1;
-	if (!whole(field[9], 0, r->reps - 1, &rep) || *end || !field[10][0])
+	if (!whole(field[9], 0, l->reps - 1, &rep) || *end || !field[10][0])
 		return snprintf(err, errlen, "bad rep, metric or value"), -1;
-	if (!r->report.reps[idx]) {
-		r->report.reps[idx] = calloc((size_t)r->reps, sizeof(struct rep_result));
-		if (!r->report.reps[idx])
+	if (!report->reps[idx]) {
+		report->reps[idx] = calloc((size_t)l->reps, sizeof(struct rep_result));
+		if (!report->reps[idx])
 			return snprintf(err, errlen, "out of memory"), -1;
-		for (int k = 0; k < r->reps; k++)
-			r->report.reps[idx][k].time_s = NAN;
+		for (int k = 0; k < l->reps; k++)
+			report->reps[idx][k].time_s = NAN;
 	}
-	res = &r->report.reps[idx][rep];
+	res = &report->reps[idx][rep];
 	if (strcmp(field[10], "status") == 0) {
 		set_status(res, v, field[12]);
-		res->seq = r->report.nseq++; /* rows are written as repetitions end */
-		r->got[(size_t)idx * (size_t)r->reps + (size_t)rep] = true;
+		res->seq = report->nseq++; /* rows are written as repetitions end */
+		l->rs->got[(size_t)idx * (size_t)l->reps + (size_t)rep] = true;
 	} else {
 		rep_result_add(res, field[10], v, field[12]);
-		run_remember_unit(r, field[10], field[12]);
+		output_remember_unit(l->out, field[10], field[12]);
 		if (strcmp(field[10], "wall_s") == 0)
 			res->time_s = v;
 	}
@@ -187,44 +200,47 @@ static bool cut_short(const struct rep_result *res)
 /* Load every repetition raw.csv holds; a case counts the repetitions that
  * have their status row, from the first on (in rounds, up to one that was
  * interrupted). Done: all of them. */
-int resume_load(struct run *r, char *err, size_t errlen)
+int resume_load(struct resume *rs, struct pb_report *rep, const struct pb_options *opt,
+		struct output *out, char *err, size_t errlen)
 {
 	static const struct rawcsv_ops ops = { .row = on_row };
+	struct load l = { rs, rep, out, rep->cfg->reps };
+	size_t ncases = rep->plan->n, reps = (size_t)l.reps;
 	char why[300];
 	int partial, rc;
-	FILE *f = open_raw(r, err, errlen);
+	FILE *f = open_raw(rs, err, errlen);
 
 	if (!f)
 		return 2;
-	r->got = calloc(r->plan.n * (size_t)r->reps + 1, sizeof(*r->got));
-	r->done = calloc(r->plan.n + 1, sizeof(*r->done));
-	if (!r->got || !r->done) {
+	rs->got = calloc(ncases * reps + 1, sizeof(*rs->got));
+	rs->done = calloc(ncases + 1, sizeof(*rs->done));
+	if (!rs->got || !rs->done) {
 		fclose(f);
 		return snprintf(err, errlen, "out of memory"), 1;
 	}
-	rc = rawcsv_read(f, &ops, r, &partial, why, sizeof(why));
+	rc = rawcsv_read(f, &ops, &l, &partial, why, sizeof(why));
 	fclose(f);
 	if (rc < 0)
-		return snprintf(err, errlen, "%s/raw.csv: %s", r->dir, why), 2;
-	for (size_t i = 0; i < r->plan.n; i++) {
-		int n = 0;
+		return snprintf(err, errlen, "%s/raw.csv: %s", rs->dir, why), 2;
+	for (size_t i = 0; i < ncases; i++) {
+		size_t n = 0;
 
-		while (n < r->reps && r->got[i * (size_t)r->reps + (size_t)n] &&
-		       !(r->opt.interleave && cut_short(&r->report.reps[i][n])))
+		while (n < reps && rs->got[i * reps + n] &&
+		       !(opt->interleave && cut_short(&rep->reps[i][n])))
 			n++;
-		r->done[i] = n == r->reps;
-		r->cases_done += r->done[i];
-		if (r->opt.resume && !r->done[i] && !r->opt.interleave)
+		rs->done[i] = n == reps;
+		rs->ncomplete += rs->done[i];
+		if (opt->resume && !rs->done[i] && !opt->interleave)
 			n = 0; /* runs again whole */
-		for (int k = n; k < r->reps && r->report.reps[i]; k++)
-			rep_result_free(&r->report.reps[i][k]);
-		r->report.nreps[i] = n;
+		for (size_t k = n; k < reps && rep->reps[i]; k++)
+			rep_result_free(&rep->reps[i][k]);
+		rep->nreps[i] = (int)n;
 	}
 	return 0;
 }
 
 struct rewrite {
-	struct run *r;
+	const struct pb_report *rep;
 	FILE *out;
 	bool header;
 };
@@ -242,7 +258,7 @@ static int copy_meta(void *arg, const char *key, const char *value, char *err, s
 static int copy_row(void *arg, char **field, char *err, size_t errlen)
 {
 	struct rewrite *w = arg;
-	long idx = find_case(w->r, field[1]), rep;
+	long idx = find_case(w->rep->plan, field[1]), rep;
 
 	(void)err;
 	(void)errlen;
@@ -250,7 +266,8 @@ static int copy_row(void *arg, char **field, char *err, size_t errlen)
 		fprintf(w->out, "%s\n", CSV_RAW_HEADER);
 	w->header = true;
 	/* the repetitions resume_load kept: all of a complete case's */
-	if (idx < 0 || !whole(field[9], 0, w->r->reps - 1, &rep) || rep >= w->r->report.nreps[idx])
+	if (idx < 0 || !whole(field[9], 0, w->rep->cfg->reps - 1, &rep) ||
+	    rep >= w->rep->nreps[idx])
 		return 0;
 	for (int i = 0; i < RAWCSV_FIELDS; i++) {
 		csv_field(w->out, field[i]);
@@ -259,18 +276,16 @@ static int copy_row(void *arg, char **field, char *err, size_t errlen)
 	return 0;
 }
 
-/* raw.csv without the cases that run again (a temporary file renamed over
- * it), then opened to append. */
-int resume_open(struct run *r)
+int resume_open(const struct resume *rs, struct output *out, const struct pb_report *rep)
 {
 	static const struct rawcsv_ops ops = { .meta = copy_meta, .row = copy_row };
 	char path[700], tmp[720], why[300];
-	struct rewrite w = { .r = r };
+	struct rewrite w = { .rep = rep };
 	int partial, rc;
 	FILE *in;
 
-	snprintf(path, sizeof(path), "%s/raw.csv", r->dir);
-	snprintf(tmp, sizeof(tmp), "%s/raw.csv.tmp", r->dir);
+	snprintf(path, sizeof(path), "%s/raw.csv", rs->dir);
+	snprintf(tmp, sizeof(tmp), "%s/raw.csv.tmp", rs->dir);
 	in = fopen(path, "r");
 	w.out = fopen(tmp, "w");
 	if (!in || !w.out) {
@@ -290,31 +305,21 @@ int resume_open(struct run *r)
 		unlink(tmp);
 		return -1;
 	}
-	r->csv = fopen(path, "a");
-	if (!r->csv) {
+	out->csv = fopen(path, "a");
+	if (!out->csv) {
 		fprintf(stderr, "parbench: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	/* a run begun before experiments.csv existed gets it now */
-	snprintf(path, sizeof(path), "%s/experiments.csv", r->dir);
-	if (access(path, F_OK) != 0 && run_write_experiments(r) < 0)
-		return -1;
-	fprintf(stderr, "parbench: resuming %s: %zu of %zu cases already complete\n", r->dir,
-		r->cases_done, r->plan.n);
+	fprintf(stderr, "parbench: resuming %s: %zu of %zu cases already complete\n", rs->dir,
+		rs->ncomplete, rep->plan->n);
 	return 0;
 }
 
-/* --summarize: summary.csv, summary.md and cases.csv from raw.csv alone
- * (a run made before parbench wrote cases.csv gets one). */
-int run_summarize(struct run *r, int argc, char **argv)
+void resume_free(struct resume *rs)
 {
-	int rc;
-
-	r->human = stdout;
-	rc = run_write_summary(r, "", argc, argv);
-	fprintf(stderr,
-		"parbench: %s/summary.csv, summary.md and cases.csv rebuilt from raw.csv (%zu of %zu "
-		"cases complete)\n",
-		r->dir, r->cases_done, r->plan.n);
-	return rc < 0 ? 1 : 0;
+	free(rs->got);
+	free(rs->done);
+	free((char *)rs->meta.text); /* resume_setup made it */
+	for (size_t i = 0; i < rs->nkept; i++)
+		free(rs->kept[i]);
 }

@@ -3,29 +3,23 @@
  * run — parse options, load the topology, calibrate, plan every
  * experiment's cases, register them with google-benchmark, and hand each
  * finished repetition to output.c at once. At the end: the summary, and an
- * exit status that says whether every case passed.
+ * exit status that says whether every case passed. This file holds the
+ * order of things; each part of the run's state belongs to the file that
+ * uses it (output, progress, resume).
  */
 #include "run_impl.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <math.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "csv.h"
+#include "registry.h"
+#include "summary.h"
 #include "workload.h"
-
-/* ---- main ---- */
 
 /* Plan every experiment, keep the cases --filter and --exclude select, and
  * count them per experiment for --list. */
@@ -69,10 +63,10 @@ static int init_gbench(struct run *r)
 	int argc = 0;
 
 	argv[argc++] = r->opt.gb_argv[0];
-	snprintf(reps_flag, sizeof(reps_flag), "--benchmark_repetitions=%d", r->reps);
+	snprintf(reps_flag, sizeof(reps_flag), "--benchmark_repetitions=%d", r->cfg.reps);
 	argv[argc++] = reps_flag;
 	if (!r->opt.csv && !r->opt.gb_has_out && !r->opt.resume) {
-		snprintf(out_flag, sizeof(out_flag), "--benchmark_out=%s/gbench.json", r->dir);
+		snprintf(out_flag, sizeof(out_flag), "--benchmark_out=%s/gbench.json", r->out.dir);
 		argv[argc++] = out_flag;
 		argv[argc++] = "--benchmark_out_format=json";
 	}
@@ -90,22 +84,10 @@ static int init_gbench(struct run *r)
 
 static void free_run(struct run *r)
 {
-	for (size_t i = 0; i < r->plan.n && r->report.nreps; i++) {
-		for (int k = 0; k < r->report.nreps[i]; k++)
-			rep_result_free(&r->report.reps[i][k]);
-		free(r->report.reps[i]);
-	}
-	findings_free(&r->report);
-	free(r->report.rows);
-	free(r->report.reps);
-	free(r->report.nreps);
+	report_free(&r->report);
 	plan_free(&r->plan);
 	free(r->exp_ncases);
-	free(r->got);
-	free(r->done);
-	free(r->meta_text);
-	for (size_t i = 0; i < r->nkept; i++)
-		free(r->kept[i]);
+	resume_free(&r->resume);
 	topo_free(r->cfg.topo);
 }
 
@@ -127,7 +109,8 @@ static int setup(struct run *r, int argc, char **argv)
 		return 0;
 	}
 	if ((rc = cli_check_env(err, sizeof(err))) ||
-	    ((r->opt.resume || r->opt.summarize) && (rc = resume_setup(r, err, sizeof(err))))) {
+	    ((r->opt.resume || r->opt.summarize) &&
+	     (rc = resume_setup(&r->resume, &r->opt, err, sizeof(err))))) {
 		fprintf(stderr, "parbench: %s\n", err);
 		return rc;
 	}
@@ -152,20 +135,40 @@ static int setup(struct run *r, int argc, char **argv)
 	r->cfg.pin = r->opt.pin;
 	r->cfg.pus = topo_pus(r->cfg.topo);
 	r->cfg.python = r->opt.python;
-	r->reps = r->opt.reps ? r->opt.reps : cli_default_reps(r->opt.profile);
-	r->cfg.reps = r->reps;
+	r->cfg.reps = r->opt.reps ? r->opt.reps : cli_default_reps(r->opt.profile);
+	r->prog.reps = r->cfg.reps;
+	r->out.opt = &r->opt;
+	r->out.cfg = &r->cfg;
+	if (r->resume.dir)
+		snprintf(r->out.dir, sizeof(r->out.dir), "%s", r->resume.dir);
 	return -1; /* go on */
+}
+
+/* The files beside raw.csv that say what the run holds: experiments.csv
+ * (a resumed run begun before it existed gets it now) and cases.csv. */
+static int describe_run(struct run *r)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/experiments.csv", r->out.dir);
+	if ((!r->opt.resume || access(path, F_OK) != 0) &&
+	    registry_write_file(r->out.dir, r->suites, r->exp_ncases) < 0)
+		return 2;
+	if (r->opt.resume)
+		return 0;
+	snprintf(path, sizeof(path), "%s/cases.csv", r->out.dir);
+	return cases_csv_write(path, &r->plan, NULL, &r->cfg) < 0 ? 2 : 0;
 }
 
 /* Everything that can be refused is checked before the first side effect
  * (calibration, directories, files): a bad flag leaves no trace. */
-static int start_run(struct run *r, const char *stamp, const char *started, int argc, char **argv)
+static int start_run(struct run *r, const char *stamp)
 {
 	int rc;
 
 	pb_run_pid = getpid();
 	ipc_set_owner(pb_run_pid);
-	if ((!r->opt.resume && (rc = run_plan_outputs(r, stamp))) || (rc = init_gbench(r)))
+	if ((!r->opt.resume && (rc = output_plan(&r->out, stamp))) || (rc = init_gbench(r)))
 		return rc;
 	prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of a case come back to us */
 	lifeline_signals();
@@ -174,80 +177,123 @@ static int start_run(struct run *r, const char *stamp, const char *started, int 
 			"parbench: warning: no lifeline guard (%s): a kill -9 of "
 			"parbench may leave a case's workers running\n",
 			strerror(errno));
-	run_noise_start(r);
+	noise_start(&r->out.noise, r->cfg.pus);
 	workload_calibrate();
 	if (r->opt.resume)
-		return resume_open(r) < 0 ? 2 : 0;
-	if (run_open_outputs(r) < 0)
-		return 2;
-	run_write_metadata(r, r->csv, started, argc, argv);
-	fprintf(r->csv, "%s\n", CSV_RAW_HEADER);
-	return run_flush_csv(r) < 0 ? 1 : 0;
+		rc = resume_open(&r->resume, &r->out, &r->report) < 0 ? 2 : 0;
+	else
+		rc = output_open(&r->out);
+	return rc || r->opt.csv ? rc : describe_run(r);
 }
 
-/* The estimate kept honest: what the cases took beside what the plan said
- * (--list prints the same estimate), so a budget that slipped shows. */
-static void report_time(const struct run *r)
+/* The end: raw.csv closed and checked, every planned case reported, the
+ * summary written; each of these that went wrong counts as a failed case. */
+static void finish_run(struct run *r)
 {
-	double took = (double)(clock_now_ns() - r->t0_ns) / 1e9;
+	const struct summary_meta fresh = { 0 };
 
-	if (pb_interrupted || r->est_total <= 0)
-		return;
-	fprintf(stderr, "parbench: the cases took %d:%02d, estimated %d:%02d (%+.0f %%)\n",
-		(int)took / 60, (int)took % 60, (int)r->est_total / 60, (int)r->est_total % 60,
-		100 * (took / r->est_total - 1));
+	if (output_close(&r->out) < 0)
+		r->prog.failed_cases++;
+	if (!pb_interrupted && r->prog.cases_done != r->plan.n) {
+		fprintf(stderr,
+			"parbench: error: %zu case(s) planned, %zu reported with all %d "
+			"repetitions; results are incomplete\n",
+			r->plan.n, r->prog.cases_done, r->cfg.reps);
+		r->prog.failed_cases++;
+	}
+	if (summary_write(&r->report, r->suites, &r->out,
+			  r->resume.meta.text ? &r->resume.meta : &fresh, r->prog.human) < 0)
+		r->prog.failed_cases++;
 }
 
-static int run_all(struct run *r, int argc, char **argv)
+static int run_all(struct run *r)
 {
-	char stamp[32], started[32];
-	struct slot *slots;
 	time_t now = time(NULL);
+	struct slot *slots;
+	char stamp[32];
 	size_t nrun;
 	int rc;
 
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&now));
-	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	if ((rc = start_run(r, stamp, started, argc, argv)))
+	strftime(r->out.started, sizeof(r->out.started), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	if ((rc = start_run(r, stamp)))
 		return rc;
-	run_alloc_report(r);
+	report_init(&r->report, &r->cfg, &r->plan, r->opt.interleave);
 	slots = run_register_cases(r, &nrun);
 	if (!slots)
 		return 1;
-	r->cases_total = r->plan.n;
-	r->tty = isatty(STDERR_FILENO);
-	r->human = r->csv == stdout ? stderr : stdout;
-	r->t0_ns = clock_now_ns();
-	r->est_total = run_plan_estimate(r);
+	progress_start(&r->prog, &r->plan, r->resume.done, r->out.csv == stdout ? stderr : stdout);
 	fprintf(stderr,
 		"parbench: %zu cases × %d repetitions, profile %s, pin %s, on %s (%s, %d PUs); "
 		"estimated %d:%02d\n",
-		r->plan.n, r->reps, pb_profile_name(r->cfg.profile), pin_policy_name(r->cfg.pin),
-		r->cfg.machine, topo_cpu_model(r->cfg.topo), r->cfg.pus, (int)r->est_total / 60,
-		(int)r->est_total % 60);
+		r->plan.n, r->cfg.reps, pb_profile_name(r->cfg.profile),
+		pin_policy_name(r->cfg.pin), r->cfg.machine, topo_cpu_model(r->cfg.topo),
+		r->cfg.pus, (int)r->prog.est_total / 60, (int)r->prog.est_total % 60);
 	if (nrun > 0)
 		gb_run(run_on_run, r);
-	run_progress_clear(r);
-	report_time(r);
+	progress_clear(&r->prog);
+	progress_report_time(&r->prog);
 	run_record_interrupt(r);
-	run_finish(r, started, argc, argv);
-	run_noise_end(r);
+	finish_run(r);
+	noise_end(&r->out.noise, r->cfg.pus);
 	gb_shutdown();
 	free(slots);
 	ipc_cleanup(0);
-	fflush(r->human); /* the notes first, then where the files are */
-	if (r->dir[0])
-		run_list_outputs(r);
-	if (r->write_failed)
+	fflush(r->prog.human); /* the notes first, then where the files are */
+	if (r->out.dir[0])
+		output_list(&r->out);
+	if (r->out.write_failed)
 		return 1;
 	if (pb_interrupted) {
 		fprintf(stderr, "parbench: interrupted; the cases that finished are in the CSV\n");
 		return 130;
 	}
-	if (r->failed_cases)
+	if (r->prog.failed_cases)
 		fprintf(stderr, "parbench: %d case(s) failed (see the status rows)\n",
-			r->failed_cases);
-	return r->failed_cases ? 1 : 0;
+			r->prog.failed_cases);
+	return r->prog.failed_cases ? 1 : 0;
+}
+
+/* --resume and --summarize: what raw.csv holds; --summarize then rebuilds
+ * summary.csv, summary.md, findings.csv and cases.csv from it alone (a run
+ * made before parbench wrote cases.csv gets one). -1: go on. */
+static int read_back(struct run *r)
+{
+	char err[400];
+	int rc;
+
+	report_init(&r->report, &r->cfg, &r->plan, r->opt.interleave);
+	if ((rc = resume_load(&r->resume, &r->report, &r->opt, &r->out, err, sizeof(err)))) {
+		fprintf(stderr, "parbench: %s\n", err);
+		return rc;
+	}
+	r->prog.cases_done = r->resume.ncomplete;
+	if (!r->opt.summarize)
+		return -1;
+	rc = summary_write(&r->report, r->suites, &r->out, &r->resume.meta, stdout);
+	fprintf(stderr,
+		"parbench: %s/summary.csv, summary.md and cases.csv rebuilt from raw.csv (%zu of %zu "
+		"cases complete)\n",
+		r->out.dir, r->resume.ncomplete, r->plan.n);
+	return rc < 0 ? 1 : 0;
+}
+
+/* What is left when the command line asks for no run, or selects nothing. */
+static int no_run(struct run *r)
+{
+	if (r->opt.list && r->opt.list_cases) {
+		for (size_t i = 0; i < r->plan.n; i++)
+			printf("%s\n", r->plan.cases[i].name);
+		return 0;
+	}
+	if (r->opt.list) {
+		registry_list(r->suites, r->exp_ncases, &r->plan, &r->cfg);
+		return 0;
+	}
+	fprintf(stderr, "parbench: no case matches --filter '%s'%s%s%s (see parbench --list)\n",
+		r->opt.filter ? r->opt.filter : "", r->opt.exclude ? " --exclude '" : "",
+		r->opt.exclude ? r->opt.exclude : "", r->opt.exclude ? "'" : "");
+	return 2;
 }
 
 int runner_main(int argc, char **argv, const struct pb_experiment *const suites[])
@@ -256,6 +302,8 @@ int runner_main(int argc, char **argv, const struct pb_experiment *const suites[
 	int rc;
 
 	r.suites = suites;
+	r.out.argc = argc;
+	r.out.argv = argv;
 	/* from the first instruction: a Ctrl-C while the topology loads or the
 	 * plan is made skips every case, and the run still ends with exit 130,
 	 * its raw.csv and its summary (not the default death by signal) */
@@ -270,36 +318,13 @@ int runner_main(int argc, char **argv, const struct pb_experiment *const suites[
 		return 0;
 	}
 	plan_cases(&r);
-	if (r.opt.resume || r.opt.summarize) {
-		char err[400];
-
-		run_alloc_report(&r);
-		if ((rc = resume_load(&r, err, sizeof(err)))) {
-			fprintf(stderr, "parbench: %s\n", err);
-			free_run(&r);
-			return rc;
-		}
-		if (r.opt.summarize) {
-			rc = run_summarize(&r, argc, argv);
-			free_run(&r);
-			return rc;
-		}
+	rc = r.opt.resume || r.opt.summarize ? read_back(&r) : -1;
+	if (rc < 0 && (r.opt.list || r.plan.n == 0))
+		rc = no_run(&r);
+	if (rc < 0) {
+		rc = run_all(&r);
+		lifeline_stop();
 	}
-	if (r.opt.list) {
-		run_list_plan(&r);
-		free_run(&r);
-		return 0;
-	}
-	if (r.plan.n == 0) {
-		fprintf(stderr,
-			"parbench: no case matches --filter '%s'%s%s%s (see parbench --list)\n",
-			r.opt.filter ? r.opt.filter : "", r.opt.exclude ? " --exclude '" : "",
-			r.opt.exclude ? r.opt.exclude : "", r.opt.exclude ? "'" : "");
-		free_run(&r);
-		return 2;
-	}
-	rc = run_all(&r, argc, argv);
-	lifeline_stop();
 	free_run(&r);
 	return rc;
 }

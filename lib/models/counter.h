@@ -12,6 +12,8 @@
  * them all, so two variants differ only in their increment. The counter and
  * its locks live in memory mapped MAP_SHARED|MAP_ANONYMOUS before any
  * worker exists, so the same code serves forked children and threads.
+ *
+ * CPython versions: see counter.c's opening comment.
  */
 #ifndef PB_COUNTER_H
 #define PB_COUNTER_H

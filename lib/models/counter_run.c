@@ -7,6 +7,8 @@
  * start line, runs its variant's loop, and is joined or reaped whatever
  * happened; the result says how many increments survived, and how much the
  * workers really overlapped.
+ *
+ * CPython versions: see counter.c's opening comment.
  */
 #include "counter.h"
 

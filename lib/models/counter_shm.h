@@ -3,6 +3,8 @@
  * counter_shm — inside lib/models/counter: the shared page that counter.c's
  * variants count in and counter_run.c's workers start from. Not for use
  * outside those two files.
+ *
+ * CPython versions: see counter.c's opening comment.
  */
 #ifndef PB_COUNTER_SHM_H
 #define PB_COUNTER_SHM_H

@@ -47,6 +47,13 @@
  * interval are relaxed atomics; the happens-before edges that make the GIL
  * a lock come from mutex (every take and drop passes through it), so data
  * that only the holder touches needs no further synchronisation.
+ *
+ * CPython versions: follows 3.11's Python/ceval_gil.h and 3.12's ceval_gil.c
+ * (the same take_gil/drop_gil). 3.12: one GIL per interpreter (PEP 684), the
+ * algorithm unchanged. 3.13: the drop request is a bit of the holder's own
+ * eval_breaker, and the free-threaded build (PEP 703) may run without a GIL
+ * (gil->enabled here). 3.14: the free-threaded build is supported (PEP 779);
+ * take_gil/drop_gil not re-read line by line for this note.
  */
 #include "gil.h"
 
@@ -102,6 +109,12 @@ int gil_init(struct gil *g, unsigned long interval_us, bool enabled)
 	int err;
 
 	memset(g, 0, sizeof(*g));
+#ifdef PB_FAULT_HOOKS /* a test build's planted fault, which the fidelity table must catch */
+	if (getenv("PB_FAULT_GIL") && strcmp(getenv("PB_FAULT_GIL"), "off") == 0)
+		enabled = false; /* threads-gil without the GIL */
+	if (getenv("PB_FAULT_GIL") && strcmp(getenv("PB_FAULT_GIL"), "no-interval") == 0)
+		interval_us = 0; /* a waiter asks for the GIL at once: the interval ignored */
+#endif
 	atomic_init(&g->interval_us, interval_us);
 	atomic_init(&g->locked, 0);
 	atomic_init(&g->last_holder, NULL);

@@ -16,6 +16,8 @@
  *	x = gil_compute(&t, x, n);           CPU work, polling drop_request
  *	gil_read(&t, fd, buf, len);          IO: drop, read, take
  *	gil_exit(&t);                        the thread ends
+ *
+ * CPython versions: see gil.c's opening comment.
  */
 #ifndef PB_GIL_H
 #define PB_GIL_H

@@ -7,6 +7,8 @@
  * listener bound before the fork, so the server is ready the moment
  * manager_start returns. shutdown mirrors _finalize_manager: ask, wait a
  * second, SIGTERM, wait a little, SIGKILL; the server is always reaped.
+ *
+ * CPython versions: see manager.h's opening comment.
  */
 #include "manager_impl.h"
 

@@ -30,6 +30,12 @@
  * The server's death is -ECONNRESET for every client, at once (its end of
  * each connection closes), never -EPIPE: a consumer must not mistake it
  * for the end of the stream.
+ *
+ * CPython versions: follows 3.11's Lib/multiprocessing/managers.py (the
+ * server's serve_client, the proxy's _callmethod), without the incref and
+ * decref connections each unpickled proxy opens, and without _tls per thread.
+ * 3.14: the default start method on Linux is forkserver (the server here is
+ * forked); 3.12, 3.13: not re-read line by line for this note.
  */
 #ifndef PB_MANAGER_H
 #define PB_MANAGER_H

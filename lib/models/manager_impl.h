@@ -6,6 +6,8 @@
  * its reply a header and a payload, on one connection, one request at a
  * time (as Connection.send / recv of a proxy's (id, methodname, args)
  * and the server's ('#RETURN', result)). Not for bench/.
+ *
+ * CPython versions: see manager.h's opening comment.
  */
 #ifndef PB_MANAGER_IMPL_H
 #define PB_MANAGER_IMPL_H

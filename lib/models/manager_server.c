@@ -11,6 +11,8 @@
  * closes, or when its parent changes (the creator died); it closes every fd
  * it inherited but its listener and lifeline, so it holds nobody's pipe
  * open (a worker waiting for EOF on a start line would wait for ever).
+ *
+ * CPython versions: see manager.h's opening comment.
  */
 #include "manager_impl.h"
 

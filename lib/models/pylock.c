@@ -3,6 +3,12 @@
  * pylock — threading.Lock (a semaphore, Python/thread_pthread.h's
  * PyThread_acquire_lock_timed) and threading.RLock (_threadmodule.c's
  * rlock_acquire/rlock_release); see pylock.h.
+ *
+ * CPython versions: follows 3.11-3.12, where threading.Lock is a POSIX
+ * semaphore (thread_pthread.h, USE_SEMAPHORES) and RLock an owner and a count
+ * (_threadmodule.c). 3.13: Lock holds a PyMutex (Python/lock.c, a parking
+ * lot), still without an owner; the model keeps the semaphore. 3.14: not re-
+ * read line by line for this note.
  */
 #include "pylock.h"
 

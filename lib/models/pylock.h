@@ -14,6 +14,8 @@
  * Because a Lock is a semaphore and not a pthread mutex, a thread sanitizer
  * tracks no lock order through it: the deadlock experiment's inversion is
  * seen by the experiment's own wait-for check, not reported by TSan.
+ *
+ * CPython versions: see pylock.c's opening comment.
  */
 #ifndef PB_PYLOCK_H
 #define PB_PYLOCK_H

@@ -6,6 +6,11 @@
  * then notify the other condition once. _put/_get are the kind's: a deque
  * for Queue, a list for LifoQueue, heapq for PriorityQueue (with a sequence
  * number so that equal priorities come out in put order).
+ *
+ * CPython versions: follows 3.11's Lib/queue.py. 3.13 adds Queue.shutdown()
+ * and ShutDown, not modelled; PriorityQueue is a heapq in every version (equal
+ * priorities in no promised order; here in put order). 3.12 and 3.14: put and
+ * get not re-read line by line for this note.
  */
 #include "tqueue.h"
 

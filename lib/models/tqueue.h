@@ -11,6 +11,8 @@
  *   get: -EAGAIN  Empty (block=False / get_nowait)   -ETIMEDOUT  Empty after timeout
  *   task_done: -EINVAL  "task_done() called too many times" (ValueError)
  * timeout_ms: -1 waits for ever, 0 does not wait, > 0 milliseconds.
+ *
+ * CPython versions: see tqueue.c's opening comment.
  */
 #ifndef PB_TQUEUE_H
 #define PB_TQUEUE_H

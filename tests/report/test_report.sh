@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# test_report.sh — make report on a small real run, checked in a real browser.
+# test_report.sh — make report on a small real run, checked with real tools.
 #
 # Headless Chromium opens report.html from disk: the test fails if the page
 # is blank, an image did not load (naturalWidth 0), a URL points outside the
-# file, or the console shows an error. The checker itself is checked on a
-# copy with a broken image. report.pdf must exist, have a sane page count and
-# contain every caption (pdftotext). The screenshot is saved next to the
-# report (report.png). Prints cmocka-style [  PASSED  ] / [  FAILED  ] lines.
+# file, or the console shows an error; the checker is checked on a copy with
+# a broken image. report.pdf (pdfinfo, pdftotext): A4 by default and Letter
+# under an en_US locale, at most 10 pages for a quick run (16 for default);
+# check_report.py: every experiment's caption is in the PDF with a figure of
+# findings.csv and no case name, page 1 states the five lessons (and it
+# proves on altered captions that it can fail). PB_REPORT_RUNS="DIR ..."
+# checks copies of existing run directories the same way (make report's
+# time printed). Prints cmocka-style [  PASSED  ] / [  FAILED  ] lines.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -33,8 +37,10 @@ chromium_run() {
 		--user-data-dir="$prof" "$@"
 }
 
-# A small real run: io and cpu tasks, serial and fork, quick profile.
-if ! bench/parbench --profile quick --filter '^tasks/(serial|fork)/' --reps 3 --machine rep \
+# A small real run: io and cpu tasks, serial and fork, and the seed's
+# producer/consumer (a table-only experiment), quick profile.
+if ! bench/parbench --profile quick --filter '^(tasks/(serial|fork)/|ipc-prodcons/)' --reps 3 \
+	--machine rep \
 	--results "$tmp/results" >"$tmp/bench.log" 2>&1; then
 	bad "run" "parbench failed: $(tail -3 "$tmp/bench.log")"
 	finish
@@ -43,13 +49,13 @@ runs=("$tmp"/results/rep/*/) # sorted: the last is the newest
 run=${runs[-1]}
 run=${run%/}
 
-if "$PYTHON" scripts/report.py --run "$run" >"$tmp/report.log" 2>&1; then
+if LC_ALL='' LC_PAPER='' LANG=C.UTF-8 "$PYTHON" scripts/report.py --run "$run" >"$tmp/report.log" 2>&1; then
 	ok "make report writes report.html and report.pdf"
 else
 	bad "report" "report.py failed: $(cat "$tmp/report.log")"
 	finish
 fi
-html="$run/report.html" pdf="$run/report.pdf"
+html="$run/report.html"
 
 # check HTML: print the page's own verdict line, from inside the browser.
 check_page() {
@@ -130,50 +136,95 @@ if [ "$(stat -c %s "$run/report.png" 2>/dev/null || echo 0)" -gt 20000 ]; then
 	ok "screenshot $run/report.png"
 else bad "screenshot" "no or blank $run/report.png"; fi
 
-# The PDF: each h2 section starts a page (print CSS), so at least sections+1.
-pages=$(pdfinfo "$pdf" 2>/dev/null | sed -n 's/^Pages: *//p')
-sections=$(grep -c '<h2' "$html")
-if [ -n "$pages" ] && [ "$pages" -ge $((sections + 1)) ] && [ "$pages" -le $((3 * sections + 3)) ]; then
-	ok "report.pdf has $pages pages for $sections sections"
-else bad "pdf pages" "report.pdf: '${pages:-none}' pages for $sections sections"; fi
+# pdf_checks RUN: page count within the profile's limit, the captions and
+# page 1 (check_report.py), the paper size ($2: A4 or letter).
+pdf_checks() {
+	local run=$1 paper=$2 pages limit profile size
+	pages=$(pdfinfo "$run/report.pdf" 2>/dev/null | sed -n 's/^Pages: *//p')
+	size=$(pdfinfo "$run/report.pdf" 2>/dev/null | sed -n 's/^Page size: *//p')
+	profile=$(sed -n 's/^# profile=//p' "$run/summary.csv" | head -1)
+	limit=16
+	[ "$profile" = quick ] && limit=10
+	if [ -n "$pages" ] && [ "$pages" -le "$limit" ]; then
+		ok "$(basename "$run"): $pages pages for a $profile run (at most $limit)"
+	else bad "pdf pages" "$run/report.pdf: ${pages:-no} pages for a $profile run (at most $limit)"; fi
+	case "$paper:$size" in
+	A4:59[45]*x*84[12]* | letter:612*x*792*) ok "$(basename "$run"): $paper ($size)" ;;
+	*) bad "paper" "$run/report.pdf is '$size', expected $paper" ;;
+	esac
+	pdftotext "$run/report.pdf" "$tmp/pdf.txt"
+	pdftotext -f 1 -l 1 "$run/report.pdf" "$tmp/page1.txt"
+	if "$PYTHON" tests/report/check_report.py --self-check "$run" "$tmp/pdf.txt" \
+		"$tmp/page1.txt" >"$tmp/check.out" 2>&1; then
+		ok "$(basename "$run"): $(tail -1 "$tmp/check.out")"
+	else bad "captions" "$(head -5 "$tmp/check.out")"; fi
+}
+pdf_checks "$run" A4
 
-pdftotext "$pdf" "$tmp/pdf.txt"
-missing=0
-while IFS= read -r cap; do
-	[ -n "$cap" ] || continue
-	"$PYTHON" - "$tmp/pdf.txt" "$cap" <<'PY' || missing=$((missing + 1))
-import sys
-# without any whitespace: pdftotext breaks lines where the layout did, and
-# may drop the space at a break (once seen: 1 of 1 captions "missing")
-norm = lambda s: "".join(s.replace("\u00ad", "").split())
-sys.exit(0 if norm(sys.argv[2]) in norm(open(sys.argv[1], encoding="utf-8").read()) else 1)
-PY
-done <"$run/captions.txt"
-ncap=$(grep -c . "$run/captions.txt")
-if [ "$ncap" -ge 1 ] && [ "$missing" -eq 0 ]; then ok "pdftotext finds all $ncap caption(s)"
-else bad "pdf captions" "$missing of $ncap caption(s) not in report.pdf's text"; fi
-
-# The captions come from the run: its serial io median is in them.
-med=$("$PYTHON" -c "
-import sys; sys.path.insert(0, 'scripts'); import pbdata
-r = pbdata.Run(sys.argv[1]); print(pbdata.fmt(r.stat('tasks/serial/io/n:5/w:1/task_ms:50', 'wall_s')[1]))" "$run")
-if grep -q "take $med s" "$run/captions.txt"; then ok "caption holds the run's serial median ($med s)"
-else bad "caption figures" "no 'take $med s' in the captions"; fi
-
-# What each experiment teaches and its headline come from the run's own
-# experiments.csv (one row, tasks), not from a list kept beside the scripts.
+# What each experiment teaches comes from the run's own experiments.csv,
+# not from a list kept beside the scripts.
 teach=$("$PYTHON" - "$run/experiments.csv" <<'PY'
-import csv, sys
+import csv, html, sys
 rows = list(csv.DictReader(l for l in open(sys.argv[1]) if not l.startswith("#")))
-print(len(rows), rows[0]["name"], rows[0]["teaches"][:60])
+print(html.escape(rows[0]["teaches"], quote=True)[:60])
 PY
 )
-# shellcheck disable=SC2016 # the backquotes are Markdown, not a command
-headline='*Headline.* `speedup` (x), higher is better.'
-if [ "${teach%% *}" = 1 ] && grep -qF "*What it teaches.* ${teach#1 tasks }" "$run/report.md" &&
-	grep -qF "$headline" "$run/report.md"; then
-	ok "report.md takes what tasks teaches and its headline from experiments.csv"
-else bad "experiments.csv" "'$teach' or the headline not in report.md"; fi
+if grep -qF "<b>What it teaches.</b> $teach" "$run/report.md"; then
+	ok "report.md takes what tasks teaches from experiments.csv"
+else bad "experiments.csv" "'$teach' not in report.md"; fi
+
+# The seed programs come from experiments.csv's seeds column (pb_seeds).
+if grep -qF "multi_process.py: a Process per task" "$run/report.md" &&
+	! grep -q "Where each seed program lives" "$run/report.md"; then
+	ok "the seed map is experiments.csv's seeds column"
+else bad "seeds" "no seed program from experiments.csv in report.md"; fi
+
+# Letter where the locale asks for it.
+mkdir -p "$tmp/letter"
+if LC_ALL='' LC_PAPER='' LANG=en_US.UTF-8 "$PYTHON" scripts/report.py --run "$run" --out "$tmp/letter" \
+	>"$tmp/report.log" 2>&1; then
+	size=$(pdfinfo "$tmp/letter/report.pdf" 2>/dev/null | sed -n 's/^Page size: *//p')
+	case "$size" in 612*x*792*) ok "LANG=en_US: Letter ($size)" ;;
+	*) bad "letter" "LANG=en_US gave '$size'" ;; esac
+else bad "letter" "report.py failed: $(tail -3 "$tmp/report.log")"; fi
+
+# The figures: legible when drawn for the page (report_run.placed), a
+# note for those of this run that are not (the figures are plots/*.gp's).
+if "$PYTHON" - <<'PY' >"$tmp/legible.out" 2>&1; then
+import os, sys, tempfile
+sys.path.insert(0, "scripts")
+from report_run import placed
+d = tempfile.mkdtemp()
+def svg(w, font):
+    p = os.path.join(d, f"f{w}.svg")
+    open(p, "w").write(f'<svg viewBox="0 0 {w} 400" xmlns="http://www.w3.org/2000/svg">'
+                       f'<text font-size="{font}">x</text></svg>')
+    return p
+ok = placed(svg(600, 12), 680) == (600, 400, 9.0) and placed(svg(1400, 12), 680)[2] < 8
+ok = ok and placed(svg(1400, 12), 680)[0] == 680
+print("600 px at 12 px: 9 pt, kept at 600 px; 1400 px: shrunk to the text, under 8 pt")
+sys.exit(0 if ok else 1)
+PY
+	ok "figure placement: $(cat "$tmp/legible.out")"
+else bad "legibility" "$(cat "$tmp/legible.out")"; fi
+if grep -q "under 8 pt" "$tmp/report.log"; then
+	echo "note: figures whose text prints under 8 pt (plots/*.gp draw them):"
+	grep "under 8 pt" "$tmp/report.log" | sed 's/^report: warning: /  /; s/: its smallest text prints at/:/; s/, under 8 pt.*//'
+fi
+
+# Existing runs (PB_REPORT_RUNS): copies, so that nothing is written there.
+for src in ${PB_REPORT_RUNS:-}; do
+	copy="$tmp/runs/$(basename "$src")"
+	mkdir -p "$tmp/runs" && cp -r "$src" "$copy" && rm -f "$copy"/report.*
+	start=$(date +%s.%N)
+	if LC_ALL='' LC_PAPER='' LANG=C.UTF-8 "$PYTHON" scripts/report.py --run "$copy" >"$tmp/report.log" 2>&1; then
+		secs=$(echo "$(date +%s.%N) - $start" | bc)
+		ok "$(basename "$src"): report built in ${secs%???????} s"
+		pdf_checks "$copy" A4
+		line=$(check_page "$copy/report.html" | tr '\n' ' ')
+		if verdict "$line"; then ok "browser: $(basename "$src") renders ($line)"; else bad "browser" "$line"; fi
+	else bad "report" "$src: $(tail -3 "$tmp/report.log")"; fi
+done
 
 # Bad arguments: exit 2 with a message, no traceback.
 "$PYTHON" scripts/report.py --run "$tmp/no-such-run" >"$tmp/out" 2>&1
@@ -181,5 +232,10 @@ rc=$?
 if [ $rc -eq 2 ] && grep -q 'run directory not found' "$tmp/out" && ! grep -q Traceback "$tmp/out"; then
 	ok "missing run directory: exit 2"
 else bad "bad argument" "exit $rc: $(cat "$tmp/out")"; fi
+"$PYTHON" scripts/report.py --run "$run" --paper a5 --out "$tmp/a5" >"$tmp/out" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q "unknown paper 'a5': a4 or letter" "$tmp/out" && [ ! -e "$tmp/a5" ]; then
+	ok "--paper a5: exit 2, nothing written"
+else bad "bad paper" "exit $rc: $(cat "$tmp/out")"; fi
 
 finish

@@ -9,6 +9,8 @@
  * (channel_kinds.c); the kinds live in channel_stream.c (pipe, duplex,
  * unix), channel_queue.c, channel_mqueue.c and channel_shm.c, their shared
  * helpers in channel_util.c.
+ *
+ * CPython versions: see channel.h's opening comment.
  */
 #include "channel_impl.h"
 

@@ -90,6 +90,14 @@
  * thread that does not hold the GIL calls as without it. The GIL belongs
  * to one process: a forked child that uses the channel takes (or
  * gil_init's afresh) its copy. channel_charges counts the feeder's takes.
+ *
+ * CPython versions: multiprocessing.Queue (channel_queue.c) follows 3.11's
+ * Lib/multiprocessing/queues.py. CPython's BoundedSemaphore(maxsize) exists
+ * always (SEM_VALUE_MAX when unbounded) and every put takes it; the model
+ * takes it only when bounded, and has no qsize() or full(). 3.14: the default
+ * start method on Linux is forkserver (the model forks); 3.12, 3.13: put, get
+ * and the feeder not re-read line by line for this note. The framing: see
+ * channel_stream.c.
  */
 #ifndef PB_CHANNEL_H
 #define PB_CHANNEL_H

@@ -6,6 +6,8 @@
  * layering: channel.c (the interface) -> ch_kinds -> the kinds' files ->
  * channel_util.c; no kind calls back into channel.c. What is modelled and
  * which CPython source each kind mirrors is said at the top of its file.
+ *
+ * CPython versions: see channel.h's opening comment.
  */
 #ifndef PB_CHANNEL_IMPL_H
 #define PB_CHANNEL_IMPL_H

@@ -8,6 +8,8 @@
  * ahead, which Connection does not), Lib/multiprocessing/queues.py (Queue)
  * and managers.py (Manager().Queue(): manager-queue); unix,
  * mqueue and shm have no counterpart there and are the comparison points.
+ *
+ * CPython versions: see channel.h's opening comment.
  */
 #include "channel_impl.h"
 

@@ -9,6 +9,8 @@
  * sharing its parent's socket. opts.manager names the manager (qid 0: make
  * a new queue there, with lifelines: see manager.h) or an existing queue
  * (qid > 0: attach, no lifelines, no end of stream — a pool worker's view).
+ *
+ * CPython versions: as lib/models/manager.h says.
  */
 #include "channel_impl.h"
 

@@ -11,6 +11,8 @@
  * one message together. The queue has a name only between mq_open and
  * mq_unlink, a few lines apart: nothing is left in /dev/mqueue whatever
  * happens afterwards.
+ *
+ * CPython versions: none (it mirrors no CPython source).
  */
 #include "channel_impl.h"
 

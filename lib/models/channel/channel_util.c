@@ -9,6 +9,8 @@
  * dead peer: the kernel closes its ends. Used by every kind's file; uses
  * none of them and not the interface (channel.c). Also the interpreter's
  * cost a call is charged (opts.call_ns): CPU work from lib/core/workload.
+ *
+ * CPython versions: see channel.h's opening comment.
  */
 #include "channel_impl.h"
 

@@ -9,6 +9,8 @@
  * Under sanitizers every switch tells ASan (__sanitizer_start/finish_switch
  * _fiber) and TSan (__tsan_switch_to_fiber) that the stack changed, as they
  * require; a release build has none of it.
+ *
+ * CPython versions: see coro_loop.c's opening comment.
  */
 #include "coro_impl.h"
 

@@ -24,6 +24,8 @@
  * slow_callback_duration, 0.1 s) and, with opts.stuck_exit_ms, a watchdog
  * thread ends the process with CORO_EXIT_STUCK when one step runs longer
  * (as faulthandler.dump_traceback_later(timeout, exit=True) does).
+ *
+ * CPython versions: see coro_loop.c's opening comment.
  */
 #ifndef PB_CORO_H
 #define PB_CORO_H

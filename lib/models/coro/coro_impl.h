@@ -2,6 +2,8 @@
 /*
  * coro_impl — the insides of lib/models/coro, not for bench/: the task and
  * loop structs, the switch (coro.c) and the scheduler (coro_loop.c).
+ *
+ * CPython versions: see coro_loop.c's opening comment.
  */
 #ifndef PB_CORO_IMPL_H
 #define PB_CORO_IMPL_H

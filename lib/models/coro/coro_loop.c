@@ -7,6 +7,12 @@
  * orders them); when nothing is ready, wait in epoll (the selector) for at
  * most the time to the next timer; then resume the tasks that were ready at
  * the start of the turn, each once, in order.
+ *
+ * CPython versions: follows 3.11's Lib/asyncio/base_events.py (_run_once).
+ * CPython polls its selector every turn (timeout 0 when something is ready);
+ * this loop calls epoll_wait only when nothing is ready. 3.12 adds eager task
+ * factories (not modelled); 3.13, 3.14: _run_once not re-read line by line for
+ * this note.
  */
 #include "coro_impl.h"
 

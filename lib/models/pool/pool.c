@@ -27,6 +27,8 @@
  * What CPython does not do (a parbench feature, POOL_RECOVER): each worker
  * records in shared memory which chunk it took and how far it got, so a
  * death is blamed on the task it happened in (see pool_spawn.c).
+ *
+ * CPython versions: see pool.h's opening comment.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -48,6 +48,11 @@
  * Event.wait and Thread.join do. Neither ever waits for the GIL while
  * holding the pool's mutex. The worker handler is not modelled as Python:
  * a callback it runs for a task failed by a death runs without the GIL.
+ *
+ * CPython versions: follows 3.11's Lib/multiprocessing/pool.py. 3.14: the
+ * default start method on Linux is forkserver (the workers here are forked);
+ * 3.12, 3.13: the handlers and worker() not re-read line by line for this
+ * note.
  */
 #ifndef PB_POOL_H
 #define PB_POOL_H

@@ -4,6 +4,8 @@
  * results. Mirrors Pool.apply_async, map_async, imap, imap_unordered and
  * starmap_async, and the ApplyResult, MapResult and IMapIterator classes of
  * CPython's Lib/multiprocessing/pool.py.
+ *
+ * CPython versions: see pool.h's opening comment.
  */
 #include <stdint.h>
 #include <stdlib.h>

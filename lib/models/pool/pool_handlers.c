@@ -6,6 +6,8 @@
  * handler (Pool._handle_results) drains the one shared result queue, fills
  * the jobs' results and runs their callbacks. And the jobs' bookkeeping
  * they share (the cache of CPython's pool). p->mu guards it all.
+ *
+ * CPython versions: see pool.h's opening comment.
  */
 #include <errno.h>
 #include <poll.h>

@@ -3,6 +3,8 @@
  * pool_impl — the insides of the process pool (lib/models/pool/, a model of
  * multiprocessing.Pool, CPython's Lib/multiprocessing/pool.py): what its
  * files share. Not for bench/ or tests: they use pool.h.
+ *
+ * CPython versions: see pool.h's opening comment.
  */
 #ifndef PB_POOL_IMPL_H
 #define PB_POOL_IMPL_H

@@ -14,6 +14,8 @@
  *   worker recorded in shared memory which chunk it took and how far it got,
  *   so the task it died in fails with "worker died (signal N)" and the
  *   chunk's other tasks are sent again.
+ *
+ * CPython versions: see pool.h's opening comment.
  */
 #include <errno.h>
 #include <fcntl.h>

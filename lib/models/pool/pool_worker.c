@@ -6,6 +6,8 @@
  * queue, run its chunk (mapstar: it stops at the first error), put one
  * result message on the shared result queue; leave on the None sentinel or
  * after maxtasksperchild task messages.
+ *
+ * CPython versions: see pool.h's opening comment.
  */
 #include <errno.h>
 #include <signal.h>

@@ -3,8 +3,10 @@
  * serial — every task in turn in the calling process: the seed's
  * single_process.py (5 IO tasks of 1 s: 5.01 s). The baseline every other
  * model's speedup is measured against.
+ *
+ * CPython versions: none beyond the seed's loop (serial).
  */
-#include "tasks.h"
+#include "taskmodels.h"
 
 int serial_run_tasks(const struct tasks_spec *s, struct tasks_result *r)
 {

@@ -6,13 +6,15 @@
  * (every thread runs under lib/models/gil.c's GIL, as in CPython 3.2–3.14),
  * and the helper both they and the gil-* experiments use to start a thread
  * on its PU.
+ *
+ * CPython versions: see threads.c's and fork.c's opening comments.
  */
 #ifndef PB_THREADS_H
 #define PB_THREADS_H
 
 #include <pthread.h>
 
-#include "tasks.h"
+#include "taskmodels.h"
 #include "topo.h"
 
 /* pthread_create, born on worker slot's PU: bind the calling thread, create

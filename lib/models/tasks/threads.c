@@ -7,6 +7,11 @@
  * `threads-gil` under lib/models/gil.c's GIL (CPython 3.2–3.14). It teaches
  * why IO tasks overlap either way (the GIL is released while a thread
  * waits) and why CPU tasks do not speed up under the GIL.
+ *
+ * CPython versions: threads-gil runs on lib/models/gil.c (see its note); a
+ * thread's start follows 3.11's threading.Thread.start (waiting on _started).
+ * 3.13 reworked thread start and join (a thread handle in _threadmodule.c),
+ * not modelled; 3.12, 3.14: not re-read line by line for this note.
  */
 #include "threads.h"
 

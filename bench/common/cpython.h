@@ -27,6 +27,11 @@ struct cpython_prog {
 const char *cpython_interpreter(const struct pb_config *cfg, char *out, size_t len);
 /* The run function of every CPython case. */
 int cpython_run(struct pb_ctx *ctx, const struct pb_case *c);
+/* A CPython case of experiment (its C twin's), model cpython-..., running
+ * prog; its budget is budget_s plus the interpreter's start and imports
+ * (outside the measured work, inside the watchdog's budget). */
+struct pb_case cpython_case(const char *experiment, const char *model, const char *workload,
+			    const struct cpython_prog *prog, double budget_s);
 /* What the interpreter adds per call to the system calls of a Pipe() and a
  * Queue(), measured by CPython on this machine (ipc.py model=calibrate):
  * Connection.send_bytes and recv_bytes, Queue.put, the feeder's work per
@@ -57,8 +62,5 @@ int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out)
 
 /* The fidelity table: notes and derived rows, C against CPython. */
 void cpython_fidelity(struct pb_report *rep);
-/* Its rows for the Queue's feeder and the Pool's handlers under the GIL
- * (fidelity_gil.c). */
-void cpython_fidelity_gil(struct pb_report *rep);
 
 #endif

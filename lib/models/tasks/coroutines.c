@@ -7,12 +7,14 @@
  * about one task's time. A cpu task never yields, so the loop does them one
  * after another whatever W is: N cpu tasks take serial's time. No
  * parallelism, only overlap of waits: the GIL's lesson, for another reason.
+ *
+ * CPython versions: see lib/models/coro/coro_loop.c's opening comment.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "coro.h"
-#include "tasks.h"
+#include "taskmodels.h"
 
 struct coro_tasks {
 	const struct tasks_spec *s;

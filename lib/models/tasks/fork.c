@@ -5,6 +5,10 @@
  * sent back through a pipe, every child reaped and its exit status checked.
  * It teaches what a process costs and why IO-bound and CPU-bound tasks both
  * scale with processes (up to the number of PUs, for CPU work).
+ *
+ * CPython versions: a Process per task as 3.11's fork start method; 3.14's
+ * default start method on Linux is forkserver (not modelled: this model
+ * forks).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tasks.h"
+#include "taskmodels.h"
 
 /* What a child sends back: one record, shorter than PIPE_BUF, so records
  * from several children never interleave. */

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ipc_twins — the CPython twins of ipc-latency (bench/cpython/ipc.py): Pipe,
+ * Queue, SimpleQueue and a manager's Queue, and the queue under a busy
+ * receiver, with the C twins' sweeps, planned beside them.
+ */
+#include "cpython.h"
+#include "ipc_common.h"
+#include "twins.h"
+
+static const struct cpython_prog ipc_prog = { "ipc.py", NULL };
+
+/* ipc-latency's queue-py-gil-busy twin: put, busy_us of Python work, get
+ * (bench/ipc/latency_gil.c has the same sweep). */
+static void plan_queue_busy(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	const double *busy;
+	int nbusy = queue_busy_sweep(cfg, &busy);
+
+	for (int b = 0; b < nbusy; b++) {
+		struct pb_case c =
+			cpython_case("ipc-latency", "cpython-queue-busy", "-", &ipc_prog, 60);
+
+		pb_case_name_str(&c, "pin", pin_policy_name(PIN_SCATTER));
+		pb_case_set(&c, "n", queue_busy_trips(cfg));
+		pb_case_set(&c, "msg_bytes", 64);
+		c.workers = 2;
+		c.pin_fixed = true;
+		c.pin = PIN_SCATTER;
+		c.param = "busy_us";
+		c.param_value = busy[b];
+		c.est_s = queue_busy_estimate(cfg, busy[b]);
+		pb_plan_add(plan, &c);
+	}
+}
+
+/* ipc-latency: round trips of 64 B, both ends on one PU and on two. */
+static void plan_latency(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const char *const models[] = { "cpython-pipe", "cpython-pipe-obj", "cpython-queue",
+					      "cpython-simplequeue", "cpython-manager-queue" };
+	static const enum pin_policy pins[] = { PIN_SINGLE, PIN_SCATTER };
+
+	for (int p = 0; p < 2; p++)
+		for (int m = 0; m < 5; m++) {
+			struct pb_case c =
+				cpython_case("ipc-latency", models[m], "-", &ipc_prog, 60);
+
+			pb_case_name_str(&c, "pin", pin_policy_name(pins[p]));
+			int64_t trips = PB_PICK(cfg, 400, 2000, 10000); /* as the C twins' */
+
+			pb_case_set(&c, "n", trips);
+			/* about 25 to 40 us a round trip, the manager's 130 to
+			 * 170 (default run 20261130T204845Z), after Python's
+			 * start-up */
+			c.est_s = 0.05 + (double)trips * (m == 4 ? 170e-6 : 40e-6);
+			c.workers = 2;
+			c.pin_fixed = true;
+			c.pin = pins[p];
+			c.param = "msg_bytes";
+			c.param_value = 64;
+			pb_plan_add(plan, &c);
+		}
+	plan_queue_busy(plan, cfg);
+}
+
+void ipc_cpython_twins(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	plan_latency(plan, cfg);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pool_twins — the CPython twins of pool-overhead, chunksize and ordering
+ * (bench/cpython/pool.py), with the C twins' sizes, planned beside them.
+ */
+#include "cpython.h"
+#include "pool_common.h"
+#include "twins.h"
+
+static const struct cpython_prog overhead_prog = { "pool.py", "mode=overhead" };
+static const struct cpython_prog chunksize_prog = { "pool.py", "mode=chunksize" };
+static const struct cpython_prog ordering_prog = { "pool.py", "mode=ordering" };
+static const struct cpython_prog busy_prog = { "pool.py", "mode=busy" };
+
+/* pool-overhead, chunksize (the C sizes, and map's default) and ordering. */
+static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	static const int sizes[] = { 1, 16, 64, 1024 };
+	static const char *const orders[] = { "cpython-map", "cpython-imap",
+					      "cpython-imap_unordered" };
+	struct pb_case c = cpython_case("pool-overhead", "cpython-pool", "-", &overhead_prog, 30);
+	int n = chunksize_tasks(cfg), w = cfg->pus;
+
+	pb_case_name(&c, "n", 1000);
+	c.workers = 1;
+	pb_plan_add(plan, &c);
+	for (int k = 0; k <= 4; k++) {
+		c = cpython_case("chunksize", k < 4 ? "cpython-pool" : "cpython-pool-default", "-",
+				 &chunksize_prog, 60);
+		pb_case_name(&c, "n", n);
+		c.workers = w;
+		c.param = "chunksize";
+		c.param_value = k < 4 ? sizes[k] : (n + 4 * w - 1) / (4 * w);
+		pb_plan_add(plan, &c);
+	}
+	overhead_busy_twins(plan, cfg,
+			    cpython_case("pool-overhead", "cpython-pool-busy", "-", &busy_prog,
+					 30));
+	for (int m = 0; m < 3; m++) {
+		c = cpython_case("ordering", orders[m], "-", &ordering_prog, 30);
+		pb_case_name(&c, "n", 16);
+		pb_case_set(&c, "lo_ms", PB_PICK(cfg, 2, 10, 50));
+		pb_case_set(&c, "hi_ms", PB_PICK(cfg, 30, 60, 1000)); /* as the C twins */
+		c.workers = 16;
+		pb_plan_add(plan, &c);
+	}
+}
+
+void pool_cpython_twins(struct pb_plan *plan, const struct pb_config *cfg)
+{
+	plan_pool(plan, cfg);
+}

@@ -1,0 +1,247 @@
+"""report_doc — the report's Markdown, a lesson plan computed from a run.
+
+Page 1 says what the machine taught (lessons.py), then a table of contents,
+one numbered section per experiment in registry order (what it teaches,
+its figures with a caption written from findings.csv, its findings as a
+table, a footnote counting its noisy cases) and the appendices: machine,
+methods, seed programs, noisy cases. Tables and figures are raw HTML in
+the Markdown; the headings are Markdown so that pandoc numbers them and
+builds the table of contents.
+"""
+
+import os
+
+import captions
+import lessons
+import report_run
+from report_page import MIN_TEXT_PT, esc, figure_html, table, verdict_html
+
+MACHINE_KEYS = [("machine", "machine"), ("CPU", "cpu_model"), ("packages", "packages"),
+                ("cores", "cores"), ("PUs", "pus"), ("caches", "caches"), ("kernel", "kernel"),
+                ("OS", "os"), ("compiler", "compiler"), ("flags", "cflags"),
+                ("Python", "python"), ("profile", "profile"), ("pin", "pin"),
+                ("repetitions", "reps"), ("interleaved", "interleave"),
+                ("date (UTC)", "started_utc"), ("revision", "git_rev")]
+FIDELITY = "cpython.fidelity."
+
+
+class Doc:
+    """The Markdown being written, with its figure count, the captions
+    (for captions.txt and the tests) and the figures placed."""
+
+    def __init__(self, text_px, base):
+        self.md, self.captions, self.placed = [], [], []
+        self.text_px, self.figures, self.base = text_px, 0, base
+
+    def add(self, *blocks):
+        for b in blocks:
+            self.md += [b, ""]
+
+
+def figure_cells(f):
+    """A finding's figures, medians only (findings.csv keeps the ranges),
+    then its verdict (its reason is in summary.md; the fidelity table
+    gives the reasons of the fidelity rows)."""
+    text = "; ".join(f"{esc(g['name'])} <b>{esc(captions.quantity(g))}</b>"
+                     for g in f["figures"])
+    if f["verdict"]:
+        text += (" — " if text else "") + verdict_html(f["verdict"])
+    return text
+
+
+def findings_table(rows):
+    """The findings of one experiment: one row per finding. A finding whose
+    claim is a block of its own (price's table of every primitive, pages
+    long) is named, with where to read it."""
+    simple = [f for f in rows if "\n" not in f["claim"] and not f["id"].startswith(FIDELITY)]
+    blocks = [table(["finding", "figures (medians) — verdict"],
+                    [[esc(f["claim"]), figure_cells(f)] for f in simple],
+                    "findings")] if simple else []
+    blocks += [f'<p class="fine">{esc(f["claim"].split(chr(10))[0])}: in the run\'s '
+               f"summary.md (finding {esc(f['id'])}).</p>" for f in rows if "\n" in f["claim"]]
+    return blocks
+
+
+def fidelity_table(run):
+    """Claim, C, CPython, CPython/C, verdict, reason: the fidelity rows."""
+    rows = []
+    for f in run.found.rows:
+        if not f["id"].startswith(FIDELITY):
+            continue
+        figs = {g["name"]: g for g in f["figures"]}
+        if "C" not in figs or "CPython" not in figs:
+            continue
+        ratio = figs.get("CPython/C")
+        rows.append([esc(f["claim"]), (esc(captions.quantity(figs["C"])), "num"),
+                     (esc(captions.quantity(figs["CPython"])), "num"),
+                     (esc(captions.quantity(ratio)) if ratio else "–", "num"),
+                     verdict_html(f["verdict"] or "not judged"),
+                     f'<span class="fine">{esc(f["reason"])}</span>'])
+    if not rows:
+        return ""
+    return ("<p><b>The fidelity table.</b> Claim by claim, the C model's figure, CPython's, "
+            "their ratio and whether they agree; where they differ, why.</p>"
+            + table(["claim", "C", "CPython", "CPython/C", "verdict", "reason"], rows,
+                    "fidelity"))
+
+
+def costs_note(run):
+    """CPython's own costs and the charges of the C models, as sentences."""
+    out = []
+    for f in run.found.rows:
+        if f["id"].startswith(FIDELITY) and f["figures"] and "C" not in \
+                {g["name"] for g in f["figures"]}:
+            figs = ", ".join(f"{g['name']} {captions.quantity(g)}" for g in f["figures"])
+            out.append(f"<p><b>{esc(f['claim'][0].upper() + f['claim'][1:])}:</b> "
+                       f"{esc(figs)}.</p>")
+    return out
+
+
+def lessons_page(doc, run):
+    """Page 1: the five lessons, this run's figures against CPython's."""
+    m = run.meta
+    rows = []
+    for title, sentence, cpy, verdict in lessons.lessons(run.found):
+        rows.append([f"<b>{esc(title)}.</b> " + esc(sentence or "Not measured in this run."),
+                     esc(cpy or "–"), esc(verdict)])
+    doc.add('<div class="page1">',
+            f'<h1 class="title">What {esc(run.machine)} taught: Python\'s concurrency '
+            "models, measured</h1>",
+            f"<p>{esc(m.get('cpu_model', '?'))}, {esc(m.get('pus', '?'))} PUs, "
+            f"{esc(m.get('os', ''))}; profile <b>{esc(m.get('profile', '?'))}</b>, "
+            f"{esc(m.get('reps', '?'))} repetitions, pin {esc(m.get('pin', '?'))}; run "
+            f"{esc(os.path.basename(run.dir))}.</p>",
+            "<p>The five lessons of the tutorials parbench was built from, as this machine "
+            "measured them. Each sentence gives the figure of parbench's C model of the "
+            "Python construct (median of the repetitions); beside it, the same program run "
+            "by CPython, and whether the two agree (section \u201ccpython\u201d gives every "
+            "claim).</p>",
+            table(["lesson, with this run's figure", "CPython", "C model and CPython"], rows,
+                  "lessons"),
+            "<p class=\"fine\">Each experiment's section states its own lesson with the "
+            "run's figures, under its figure; the appendices hold the machine, the methods, "
+            "the seed programs and the cases whose repetitions spread by more than "
+            "25 %.</p>",
+            "</div>", "<!-- the table of contents -->")
+
+
+def place_figures(doc, run, exp, stems, caption, mark):
+    html = []
+    for i, stem in enumerate(stems):
+        path = run.figure_file(stem)
+        if not path:
+            continue
+        doc.figures += 1
+        width, height, font_pt = report_run.placed(path, doc.text_px)
+        doc.placed.append((path, width, font_pt))
+        text = caption if not html else "From the same run."
+        html.append(figure_html(path, (width, height), doc.figures, text,
+                                mark if not html else "", doc.base, exp))
+    return html
+
+
+def footnote(run, exp, mark_no):
+    cases = run.cases.get(exp, [])
+    noisy, failed = run.noisy.get(exp, []), run.failed.get(exp, [])
+    if not noisy and not failed:
+        return "", ""
+    bits = []
+    if noisy:
+        bits.append(f"{len(noisy)} of {len(cases)} cases are noisy (their repetitions "
+                    "spread by more than 25 %, max/min > 1.25)")
+    if failed:
+        bits.append(f"{len(failed)} had a failed repetition")
+    return (f"<sup>{mark_no}</sup>",
+            f'<p class="footnote"><sup>{mark_no}</sup> {"; ".join(bits)}: Appendix D '
+            "names them.</p>")
+
+
+def experiment_section(doc, run, exp, mark_no):
+    row = run.registry[exp]
+    doc.add(f"# {exp} {{#exp-{exp}}}", f"<p><b>What it teaches.</b> {esc(row['teaches'])}</p>")
+    cap = captions.caption(run.found, exp)
+    mark, note = footnote(run, exp, mark_no)
+    stems = [] if row["figures"].strip() == "-" else row["figures"].split()
+    figs = place_figures(doc, run, exp, stems, cap, mark) if cap else []
+    # The table first: text fills the end of a page, the figure (kept
+    # whole) starts the next when it does not fit.
+    found = run.found.experiment(exp)
+    doc.add(*findings_table(found))
+    if exp == "cpython":
+        doc.add(fidelity_table(run), *costs_note(run))
+    if cap:
+        doc.captions.append((exp, cap))
+        doc.add(*(figs or [f'<p class="caption"><b>In numbers.</b> {esc(cap)}{mark}</p>']))
+    if note:
+        doc.add(note)
+    return bool(note)
+
+
+def seed_map(run):
+    """Each experiment and the seed programs it re-creates: experiments.csv's
+    seeds column (bench/registry.c's pb_seeds)."""
+    rows = [[f"<b>{esc(e)}</b>", esc(r["seeds"])] for e, r in run.registry.items()
+            if r["seeds"] and r["seeds"] != "-"]
+    if not rows:
+        return ["<p>This run's experiments.csv names no seed programs (a run made before "
+                "its seeds column, schema 2).</p>"]
+    return ["<p>The tutorials' programs parbench re-creates, and what each tutorial "
+            "printed, by experiment (the run's experiments.csv).</p>",
+            table(["experiment", "the seed programs it re-creates"], rows, "seeds")]
+
+
+def appendices(doc, run):
+    m = run.meta
+    cells = [[esc(k), esc(m.get(key, "–"))] for k, key in MACHINE_KEYS]
+    cells.append(["run directory", f"<code>{esc(run.dir)}</code>"])
+    half = (len(cells) + 1) // 2
+    rows = [a + (cells[half + i] if half + i < len(cells) else ["", ""])
+            for i, a in enumerate(cells[:half])]
+    doc.add("# Appendix A: the machine {.unnumbered #app-machine}",
+            table(["", "", "", ""], rows, "machine"))
+    doc.add("# Appendix B: methods {.unnumbered #app-methods}", *METHODS)
+    doc.add("# Appendix C: the seed programs {.unnumbered #app-seeds}", *seed_map(run))
+    doc.add("# Appendix D: noisy cases {.unnumbered #app-noisy}")
+    body = []
+    for exp in run.experiments():
+        names = run.noisy.get(exp, []) + [f"{c} (failed)" for c in run.failed.get(exp, [])]
+        if names:
+            body.append(f"<p><b>{esc(exp)}</b> ({len(names)}): "
+                        + ", ".join(f"<code>{esc(c)}</code>" for c in names) + "</p>")
+    doc.add('<div class="noisy-list">' + "".join(body) + "</div>" if body else
+            "<p>No case of this run is noisy.</p>")
+
+
+METHODS = [
+    "Every case runs its repetitions each in a fresh process under a watchdog; every figure "
+    "is the median of the repetitions, with their minimum and maximum where a table gives a "
+    "range. With --interleave (the default of make bench) the repetitions run in rounds, so "
+    "that two cases a ratio compares see the same drift of the machine, and a ratio of two "
+    "cases is taken repetition by repetition. Speedups are the serial median over the "
+    "model's, measured in the same run. On a shared machine absolute times drift: compare "
+    "ratios measured within one run.",
+    "A case is noisy when the largest of its repetitions is more than 1.25 times the "
+    "smallest (or a repetition flagged itself); its figures are kept, and Appendix D names "
+    "it. The C models mirror CPython's sources (Python/ceval_gil.c, multiprocessing's "
+    "pool.py, queues.py, connection.py); the cpython-* cases run the same work in CPython, "
+    "and the fidelity table says claim by claim whether the two agree.",
+    "Every sentence and table of this report is computed from the run's findings.csv, "
+    "summary.csv and experiments.csv (README, the CSV contract); the figures are the run's "
+    "plots/.",
+]
+
+
+def legibility(doc):
+    """Figures whose smallest text prints below MIN_TEXT_PT: (file, pt)."""
+    return [(p, pt) for p, _w, pt in doc.placed if pt is not None and pt < MIN_TEXT_PT]
+
+
+def build(run, text_px, base):
+    """The report's Doc; figures are named relative to base (its directory)."""
+    doc = Doc(text_px, base)
+    lessons_page(doc, run)
+    marks = 0
+    for exp in run.experiments():
+        marks += experiment_section(doc, run, exp, marks + 1)
+    appendices(doc, run)
+    return doc

@@ -1,0 +1,191 @@
+"""report_page — paper, print CSS and the HTML pieces of report.py.
+
+The page is A4 unless the locale asks for US Letter (LC_ALL, LC_PAPER or
+LANG naming a territory that uses it), or --paper says. Chromium (131 and
+later) honours @page margin boxes, so the page number is print CSS, not a
+header template. The text column is as wide on screen as in print, so the
+browser test sees the figures at their printed size.
+"""
+
+import base64
+import html
+import os
+
+from pbdata import DataError
+
+PAPERS = {"a4": ("A4", 210.0, 297.0), "letter": ("Letter", 215.9, 279.4)}
+# Territories whose paper is Letter (glibc's LC_PAPER for them says so).
+LETTER_TERRITORIES = {"US", "CA", "MX", "PH", "CL", "CO", "VE", "CR", "GT", "PA", "SV",
+                      "DO", "PR", "NI"}
+MARGIN_MM = 15.0
+TOP_MM, BOTTOM_MM = 12.0, 14.0
+MM_PER_PX = 25.4 / 96
+MIN_TEXT_PT = 8.0  # issue 20: text in a figure at least 8 pt as printed
+
+
+def paper_from_locale(env=None):
+    """'letter' when the locale that decides paper names a Letter territory."""
+    env = os.environ if env is None else env
+    for key in ("LC_ALL", "LC_PAPER", "LANG"):
+        value = env.get(key, "")
+        if value:
+            territory = value.split(".")[0].split("@")[0].partition("_")[2]
+            return "letter" if territory.upper() in LETTER_TERRITORIES else "a4"
+    return "a4"
+
+
+def paper(name=None):
+    """(CSS size name, text width and text height in CSS px) of a paper;
+    DataError for an unknown one."""
+    key = (name or paper_from_locale()).lower()
+    if key not in PAPERS:
+        raise DataError(f"unknown paper '{name}': a4 or letter")
+    css, w, h = PAPERS[key]
+    return css, (w - 2 * MARGIN_MM) / MM_PER_PX, (h - TOP_MM - BOTTOM_MM) / MM_PER_PX
+
+
+# Figures float as in print typesetting: a figure that would not fit in
+# what is left of its page waits, and the text after it fills the page; it
+# goes in after the block during which the page turns. The pages are
+# simulated from the blocks' heights (the text column is as wide on screen
+# as in print), before printing.
+FLOAT_SCRIPT = """<script>
+document.addEventListener('DOMContentLoaded', function () {
+  var H = %(page)d, body = document.body, kids = [].slice.call(body.children), i;
+  var tops = kids.map(function (k) { return k.getBoundingClientRect().top; });
+  tops.push(body.getBoundingClientRect().bottom);
+  var y = 0, waiting = [], moves = [];
+  for (i = 0; i < kids.length; i++) {
+    var k = kids[i], h = tops[i + 1] - tops[i];
+    if (k.tagName === 'FIGURE') {
+      if (!waiting.length && y + h <= H) y += h; else waiting.push([k, h]);
+      continue;
+    }
+    y += h;
+    if (getComputedStyle(k).breakAfter === 'page') { y = 0; continue; }
+    if (y > H) {
+      y = y %% H;
+      var after = k;
+      while (waiting.length && y + waiting[0][1] <= H) {
+        var w = waiting.shift();
+        moves.push([w[0], after]); after = w[0]; y += w[1];
+      }
+    }
+  }
+  moves.forEach(function (m) { m[1].after(m[0]); });
+});
+</script>
+"""
+
+
+def float_script(page_px):
+    return FLOAT_SCRIPT % {"page": page_px}
+
+
+def style(size, text_px, page_px):
+    return float_script(page_px) + f"""<style>
+@page {{ size: {size}; margin: {TOP_MM}mm {MARGIN_MM}mm {BOTTOM_MM}mm;
+  @bottom-center {{ content: "page " counter(page) " of " counter(pages);
+                    font: 8pt 'DejaVu Sans', sans-serif; color: #555; }} }}
+body {{ max-width: {text_px:.0f}px; margin: 0 auto; font: 9pt/1.3 'DejaVu Sans', sans-serif;
+       color: #111; }}
+h1 {{ font-size: 12pt; margin: 0.8em 0 0.2em; break-after: avoid; }}
+h1.title {{ font-size: 17pt; margin-top: 0; }}
+.summary {{ font-style: italic; margin: 0 0 0.3em; }}
+p {{ margin: 0.3em 0; }}
+figure {{ margin: 0.4em 0; break-inside: avoid; }}
+figure img {{ display: block; margin: 0 auto; height: auto; }}
+figcaption, p.caption {{ font-size: 9pt; margin-top: 0.2em; }}
+table {{ border-collapse: collapse; font-size: 7pt; line-height: 1.2; margin: 0.3em 0;
+        width: 100%; }}
+th, td {{ border-bottom: 0.5px solid #bbb; padding: 0.08em 0.3em; vertical-align: top;
+         text-align: left; }}
+th {{ border-bottom: 1px solid #555; }}
+tr {{ break-inside: avoid; }}
+td.num {{ white-space: nowrap; }}
+table.findings td:first-child {{ width: 34%; }}
+table.lessons {{ font-size: 9.5pt; line-height: 1.3; }}
+table.lessons td {{ padding: 0.3em 0.4em; }}
+table.lessons td:first-child {{ width: 50%; }}
+table.seeds td:first-child {{ width: 18%; }}
+table.machine td:nth-child(odd) {{ width: 12%; font-weight: bold; }}
+.verdict-agrees {{ color: #135e13; }} .verdict-differs {{ color: #8a1c1c; }}
+p.footnote {{ font-size: 7.5pt; color: #333; margin-top: 0.1em; }}
+.noisy-list {{ font-size: 6pt; line-height: 1.15; columns: 4; column-gap: 0.8em; }}
+.noisy-list p {{ margin: 0.1em 0; word-break: break-all; }}
+.noisy-list code {{ font-family: 'DejaVu Sans Condensed', 'DejaVu Sans', sans-serif; }}
+code {{ font-size: 0.92em; }}
+nav#TOC {{ font-size: 8.5pt; columns: 3; column-gap: 1.5em; margin-top: 0.8em;
+           break-after: page; }}
+nav#TOC h1 {{ column-span: all; font-size: 11pt; margin: 0 0 0.2em; }}
+nav#TOC ul {{ list-style: none; padding-left: 0; margin: 0; }}
+nav#TOC a {{ color: #111; text-decoration: none; }}
+.fine, div.fine table {{ font-size: 7pt; color: #333; }}
+div.fine ul {{ margin: 0.2em 0; padding-left: 1.2em; }}
+</style>
+"""
+
+
+def esc(s):
+    return html.escape(str(s), quote=True)
+
+
+def data_uri(path):
+    kind = "image/svg+xml" if path.endswith(".svg") else "image/png"
+    with open(path, "rb") as f:
+        return f"data:{kind};base64," + base64.b64encode(f.read()).decode()
+
+
+def table(headers, rows, cls=""):
+    """An HTML table; rows are lists of already escaped cells, or of
+    (cell, css class) pairs."""
+    out = [f'<table class="{cls}"><thead><tr>'
+           + "".join(f"<th>{h}</th>" for h in headers) + "</tr></thead><tbody>"]
+    for r in rows:
+        cells = []
+        for c in r:
+            text, klass = c if isinstance(c, tuple) else (c, "")
+            cells.append(f'<td class="{klass}">{text}</td>' if klass else f"<td>{text}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def embed(html_text, base):
+    """Every <img src="..."> that names a file under base, as a data URI:
+    report.md names the run's plots (pandoc is slow on megabytes of base64),
+    report.html carries them."""
+    out, pos = [], 0
+    while True:
+        i = html_text.find('<img src="', pos)
+        if i < 0:
+            break
+        j = i + len('<img src="')
+        k = html_text.index('"', j)
+        src = html_text[j:k]
+        path = os.path.join(base, src)
+        out.append(html_text[pos:j])
+        out.append(data_uri(path) if not src.startswith("data:") and os.path.isfile(path)
+                   else src)
+        pos = k
+    out.append(html_text[pos:])
+    return "".join(out)
+
+
+def figure_html(path, size, number, caption, mark="", base="", what=""):
+    """A figure at size (width, height in CSS px: known before it loads, so
+    that the pages can be planned); what (its experiment) is named in the
+    caption, since a figure may float past the next heading."""
+    src = os.path.relpath(path, base) if base else path
+    label = f"Figure {number}" + (f" ({esc(what)})" if what else "")
+    return (f'<figure><img src="{esc(src)}" '
+            f'style="width:{size[0]:.0f}px;height:{size[1]:.0f}px" '
+            f'alt="Figure {number}" data-figure="{esc(os.path.basename(path))}">'
+            f"<figcaption><b>{label}.</b> {esc(caption)}{mark}</figcaption></figure>")
+
+
+def verdict_html(verdict):
+    if not verdict:
+        return ""
+    klass = {"agrees": "verdict-agrees", "differs": "verdict-differs"}.get(verdict, "")
+    return f'<span class="{klass}">{esc(verdict)}</span>' if klass else esc(verdict)
