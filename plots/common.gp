@@ -57,6 +57,8 @@ set datafile missing NaN
 
 # Column tests (use inside using-expressions).
 is(col, val) = strcol(col) eq val
+# parse-ok: whether w is a word of the space-separated list l (a lookup; no name taken apart)
+in_words(l, w) = strstrt(' '.l.' ', ' '.w.' ') > 0
 
 # --- models: one fixed colour/point per model across all plots --------------
 models = "serial fork threads threads-gil pool coroutines"

@@ -52,14 +52,14 @@ do for [m in modes] {
         stats params using (sel_cost(m, v) ? (k = k + 1) : 0, 1) nooutput
         if (k > 0) { list = list.' '.v }
     }
-    eval sprintf("cost_%s = '%s'", strstrt(m, 'procs') ? 'procs' : 'threads', list)
+    eval sprintf("cost_%s = '%s'", m eq 'counter-procs' ? 'procs' : 'threads', list)
     list = ''
     do for [p in pins] {
         k = 0
         stats params using (sel_lost(m, p) ? (k = k + 1) : 0, 1) nooutput
         if (k > 0) { list = list.' '.p }
     }
-    eval sprintf("lost_%s = '%s'", strstrt(m, 'procs') ? 'procs' : 'threads', list)
+    eval sprintf("lost_%s = '%s'", m eq 'counter-procs' ? 'procs' : 'threads', list)
 }
 
 # CPython's Value: which variants the run has (workload unlocked, locked,

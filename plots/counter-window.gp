@@ -48,8 +48,9 @@ if (words(list) == 0) {
     print name.': skipped: no data'
     exit
 }
+# parse-ok: the two halves of this script's own "model:loop" list words
 m_of(s) = s[1:strstrt(s, ':') - 1]
-l_of(s) = s[strstrt(s, ':') + 1:]
+l_of(s) = s[strstrt(s, ':') + 1:]  # parse-ok: (the second half)
 
 # CPython's own v.value += 1 (counter-contention, 2 processes, unlocked)
 sel_py(met) = is(3, 'counter-contention') && is(4, 'cpython-value') && is(5, 'unlocked') \

@@ -23,7 +23,7 @@ py_models = ''
 # (ping-pongs only: the busy queue's param is busy_us, a delivery, not a
 # round trip of msg_bytes)
 stats params using ((is(3, 'ipc-latency') && is_py(strcol(4)) && is(10, 'latency_ns_mean') \
-    && is(7, 'msg_bytes') && strstrt(py_models.' ', ' '.strcol(4).' ') == 0) \
+    && is(7, 'msg_bytes') && !in_words(py_models, strcol(4))) \
     ? (py_models = py_models.' '.strcol(4)) : 0, 1) nooutput
 # and the C models that charge CPython's cost per call (bench/ipc/latency.c,
 # latency_gil.c), beside the ones that do not
@@ -40,12 +40,14 @@ if (words(list) == 0) {
 }
 # Message sizes: the first drawn channel's, and the channels that differ.
 size0 = NaN
-stats params using ((strstrt(list.' ', ' '.strcol(4).' ') > 0 && is(3, 'ipc-latency') \
+stats params using ((in_words(list, strcol(4)) && is(3, 'ipc-latency') \
     && is(10, 'latency_ns_mean') && !have(size0)) ? (size0 = column(8)) : 0, 1) nooutput
 odd = ''
-stats params using ((strstrt(list.' ', ' '.strcol(4).' ') > 0 && is(3, 'ipc-latency') \
-    && is(10, 'latency_ns_mean') && column(8) != size0 && strstrt(odd, strcol(4).' ') == 0) \
-    ? (odd = odd.(odd eq '' ? '' : ', ').sprintf('%s %g B', strcol(4), column(8)).' ') : 0, 1) nooutput
+odd_m = ''
+stats params using ((in_words(list, strcol(4)) && is(3, 'ipc-latency') \
+    && is(10, 'latency_ns_mean') && column(8) != size0 && !in_words(odd_m, strcol(4))) \
+    ? (odd_m = odd_m.' '.strcol(4), \
+       odd = odd.(odd eq '' ? '' : ', ').sprintf('%s %g B', strcol(4), column(8)).' ') : 0, 1) nooutput
 sizes = sprintf('%g B ping-pong', size0).(odd ne '' ? '; '.odd[1:strlen(odd) - 1] : '')
 
 # x position of a model: its place in list (0: not drawn)

@@ -25,8 +25,9 @@ if (words(lines) == 0) {
 # the message size: the rows' workload ("64B")
 msg = ''
 stats params using ((is(3, 'ipc-scaling') && msg eq '') ? (msg = strcol(5)) : 0, 1) nooutput
+# parse-ok: the two halves of this script's own "kind:consumers" list words
 kind_of(w) = w[1:strstrt(w, ':') - 1]
-cons_of(w) = w[strstrt(w, ':') + 1:]
+cons_of(w) = w[strstrt(w, ':') + 1:]  # parse-ok: (the second half)
 set logscale x 2
 # the producer counts the run has (figdata.py): 1 and 2 in a quick run
 set xrange [0.8:(exists('xmax') ? xmax : 5)]

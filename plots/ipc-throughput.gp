@@ -19,7 +19,7 @@ if (words(list) == 0) {
 }
 kinds = ''
 do for [m in list] { if (m ne 'memcpy') { kinds = kinds.' '.m } }
-has_memcpy = strstrt(list, 'memcpy') > 0
+has_memcpy = in_words(list, 'memcpy')
 
 set logscale xy
 # the message sizes the run has (figdata.py); y from the data, not decades

@@ -39,7 +39,7 @@ pinsel = n_none > 0 ? 'none' : first_pin
 # the models of the run's tasks rows (not ideal), in the run's order
 tmodels = ''
 stats params using ((is(3, 'tasks') && !is(4, 'ideal') \
-    && strstrt(tmodels.' ', ' '.strcol(4).' ') == 0) ? (tmodels = tmodels.' '.strcol(4)) : 0, 1) nooutput
+    && !in_words(tmodels, strcol(4))) ? (tmodels = tmodels.' '.strcol(4)) : 0, 1) nooutput
 
 # Each workload's sweep is at one task length, the shortest the run has for
 # it: the full profile also runs the seeds' 1 s io tasks at one point, which

@@ -23,8 +23,9 @@ if (words(lines) == 0) {
     print name.': skipped: no data'
     exit
 }
+# parse-ok: the two halves of this script's own "model:consumers" list words
 model_of(w) = w[1:strstrt(w, ':') - 1]
-cons_of(w) = w[strstrt(w, ':') + 1:]
+cons_of(w) = w[strstrt(w, ':') + 1:]  # parse-ok: (the second half)
 label(m) = m eq 'threads' ? 'threads, no GIL' : (m eq 'threads-gil' ? 'threads, GIL' \
     : (m eq 'mp-queue' ? 'processes, mp.Queue' : m))
 colour(m) = m eq 'threads' ? '#d55e00' : (m eq 'threads-gil' ? '#cc79a7' : '#0072b2')
