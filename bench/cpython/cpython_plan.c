@@ -48,6 +48,7 @@ static const struct pb_param_decl cpython_params[] = {
 	{ "p", PB_INT, "count", "producers" },
 	{ "c", PB_INT, "count", "consumers" },
 	{ "send_ms", PB_INT, "ms", "how long the producers send" },
+	{ "maxsize", PB_INT, "count", "the thread queue's maxsize (0: unbounded)" },
 	{ "detect_ms", PB_INT, "ms", "how long the watchdog waits before it calls a deadlock" },
 	{ "rounds", PB_INT, "count", "lock rounds" },
 	{ "pin", PB_ENUM, "", "the placement the case fixes" },

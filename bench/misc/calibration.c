@@ -17,7 +17,11 @@ static void calibration_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			     .workload = "cpu",
 			     .workers = 1,
 			     .run = tick_run,
-			     .in_process = true };
+			     .in_process = true,
+			     /* google-benchmark's loop runs its min_time (0.1 s,
+			      * parbench's) a repetition, after finding an
+			      * iteration count */
+			     .est_s = 0.2 };
 
 	(void)cfg;
 	pb_case_name(&c, "batch", 1000); /* ticks per google-benchmark iteration */

@@ -23,6 +23,7 @@ static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 
 	pb_case_name(&c, "n", 1000);
 	c.workers = 1;
+	c.est_s = CPYTHON_START_EST_S + 0.25; /* Pool(1), 1000 round trips (run 20261207T161308Z) */
 	pb_plan_add(plan, &c);
 	for (int k = 0; k <= 4; k++) {
 		c = cpython_case("chunksize", k < 4 ? "cpython-pool" : "cpython-pool-default", "-",
@@ -31,6 +32,9 @@ static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 		c.workers = w;
 		c.param = "chunksize";
 		c.param_value = k < 4 ? sizes[k] : (n + 4 * w - 1) / (4 * w);
+		/* the pool's start, 40 us a chunk (chunksize 1: 0.77 s for
+		 * 20,000, run 20261207T161308Z) */
+		c.est_s = CPYTHON_START_EST_S + 0.1 + (double)n / c.param_value * 40e-6;
 		pb_plan_add(plan, &c);
 	}
 	overhead_busy_twins(plan, cfg,
@@ -40,8 +44,9 @@ static void plan_pool(struct pb_plan *plan, const struct pb_config *cfg)
 		c = cpython_case("ordering", orders[m], "-", &ordering_prog, 30);
 		pb_case_name(&c, "n", 16);
 		pb_case_set(&c, "lo_ms", PB_PICK(cfg, 2, 10, 50));
-		pb_case_set(&c, "hi_ms", PB_PICK(cfg, 30, 60, 1000)); /* as the C twins */
+		pb_case_set(&c, "hi_ms", PB_PICK(cfg, 30, 60, 500)); /* as the C twins */
 		c.workers = 16;
+		c.est_s = CPYTHON_START_EST_S + 0.3; /* Pool(16)'s start, the sleeps */
 		pb_plan_add(plan, &c);
 	}
 }
