@@ -67,6 +67,8 @@ const struct pb_experiment cpython_experiment = {
 		"claim, whether the C model and the interpreter agree, and what CPython adds of its own "
 		"(pickling, bytecode, the interpreter's start).",
 	.headline = { "py_wall_s", "s", PB_LOWER_IS_BETTER },
+	/* table only: its findings are the fidelity table (claim, C,
+	 * CPython, ratio, verdict); each CPython case is drawn in its twin's figure. */
 	.figures = PB_TABLE_ONLY,
 	.plan = cpython_plan,
 	.summarize = cpython_fidelity,

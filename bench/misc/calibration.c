@@ -83,6 +83,8 @@ const struct pb_experiment calibration_experiment = {
 		" task of T ms is a calibrated number of ticks, so cpu tasks do the same work on every "
 		"machine.",
 	.headline = { "iteration_ns", "ns", PB_LOWER_IS_BETTER },
+	/* table only: two numbers (a tick's cost in google-benchmark's loop
+	 * and at start-up) that the methods section states. */
 	.figures = PB_TABLE_ONLY,
 	.plan = calibration_plan,
 	.summarize = calibration_summarize,

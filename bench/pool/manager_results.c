@@ -291,7 +291,7 @@ const struct pb_experiment pool_manager_queue_experiment = {
 		" a socket per put and get. What that fix costs per task against an inherited Queue and "
 		"the pool's own results.",
 	.headline = { "per_task_us", "us", PB_LOWER_IS_BETTER },
-	.figures = PB_TABLE_ONLY,
+	.figures = "pool-manager-queue",
 	.cpython_twin = "pool.py mode=manager",
 	.plan = mr_plan,
 	.summarize = mr_summarize,

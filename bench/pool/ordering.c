@@ -164,7 +164,7 @@ const struct pb_experiment ordering_experiment = {
 		"Which result comes first: map waits for order, imap_unordered answers as soon as any "
 		"task is done.",
 	.headline = { "first_result_s", "s", PB_LOWER_IS_BETTER },
-	.figures = "pool-ordering",
+	.figures = "ordering",
 	.cpython_twin = "pool.py mode=ordering",
 	.plan = ordering_plan,
 	.summarize = ordering_summarize,

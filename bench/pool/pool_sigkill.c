@@ -227,6 +227,8 @@ const struct pb_experiment pool_sigkill_experiment = {
 		"it); parbench's pool-recover blames the task the worker died in, runs the rest again "
 		"and does not hang.",
 	.headline = { "wall_s", "s", PB_LOWER_IS_BETTER },
+	/* table only: a correctness check (results, errors, a replacement
+	 * worker, no child left): counts that must be exact, not a trend. */
 	.figures = PB_TABLE_ONLY,
 	.plan = sigkill_plan,
 	.summarize = sigkill_summarize,

@@ -435,7 +435,7 @@ const struct pb_experiment tasks_experiment = {
 		" waits has dropped the lock; CPU tasks gain only where workers really run in parallel, "
 		"and never beyond the number of processing units (PUs).",
 	.headline = { "speedup", "x", PB_HIGHER_IS_BETTER },
-	.figures = "tasks",
+	.figures = "tasks tasks-sweep",
 	.cpython_twin = "tasks.py",
 	.plan = tasks_experiment_plan,
 	.summarize = tasks_summarize,

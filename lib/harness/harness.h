@@ -170,7 +170,8 @@ struct pb_headline {
 	enum pb_direction better;
 };
 
-/* figures of an experiment that draws none: its numbers are a table. */
+/* figures of an experiment that draws none: its numbers are a table. A
+ * comment beside it says why a figure would not teach more than the table. */
 #define PB_TABLE_ONLY "-"
 
 /* The registry (bench/registry.c) has one row per experiment: everything a
@@ -183,8 +184,8 @@ struct pb_experiment {
 	const char *summary; /* one line, for --list */
 	const char *teaches; /* what it teaches, a paragraph on one line, for the report */
 	struct pb_headline headline;
-	const char *figures;	  /* the plots/<name>.gp it draws, space-separated, or
-				   * PB_TABLE_ONLY */
+	const char *figures;	  /* the plots/<name>.gp it draws, space-separated,
+				   * each <name> or <name>-<what>; or PB_TABLE_ONLY */
 	const char *cpython_twin; /* the bench/cpython/ program (and mode) whose
 				   * cpython-* cases mirror it; NULL: none */
 	void (*plan)(struct pb_plan *plan, const struct pb_config *cfg); /* may be NULL */
