@@ -18,6 +18,8 @@ static const double sizes_all[] = { 8, 64, 512, 4096, 32768, 65536, 262144, 1048
  * large (default had five, with 512 B and 4 KiB: a 5-minute budget on a
  * 2-vCPU AMD EPYC VM, where 48 cases took 24 s, run 20261207T161308Z) */
 static const double sizes_few[] = { 64, 65536, 1048576 };
+/* quick: small and a ring slot (1 MiB stays in shm-vs-ceiling's pair) */
+static const double sizes_quick[] = { 64, 65536 };
 static const int stream_models[] = { IPC_PIPE, IPC_UNIX,     IPC_QUEUE,	       IPC_MQUEUE,
 				     IPC_SHM,  IPC_SHM_MPMC, IPC_PIPE_BATCHED, IPC_MANAGER };
 
@@ -50,8 +52,9 @@ static void ceiling_plan(struct pb_plan *plan, const struct pb_config *cfg)
 static void throughput_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
 	bool few = cfg->profile != PROFILE_FULL;
-	const double *sizes = few ? sizes_few : sizes_all;
-	size_t nsizes = few ? 3 : 8;
+	bool quick = cfg->profile == PROFILE_QUICK;
+	const double *sizes = quick ? sizes_quick : few ? sizes_few : sizes_all;
+	size_t nsizes = quick ? 2 : few ? 3 : 8;
 	struct pb_case c = { .experiment = "ipc-throughput",
 			     .param = "msg_bytes",
 			     .workers = 2,

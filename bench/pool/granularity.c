@@ -101,8 +101,9 @@ static int granularity_tasks(const struct pb_config *cfg, double us)
 {
 	/* default: 100 tasks at most (a process per task costs 1.3 ms on a
 	 * 2-vCPU AMD EPYC VM, run 20261207T151356Z: 500 took 1 s a repetition,
-	 * past the 5-minute budget) */
-	double total_us = PB_PICK(cfg, 10e3, 100e3, 1000e3), most = PB_PICK(cfg, 100, 100, 10000);
+	 * past the 5-minute budget); quick 50 (100 took 1.6 s of
+	 * a 1:00 quick run on a 2-vCPU AMD EPYC VM, run 20261207T185032Z) */
+	double total_us = PB_PICK(cfg, 10e3, 100e3, 1000e3), most = PB_PICK(cfg, 50, 100, 10000);
 	double n = fmin(fmax(total_us / us, 4.0 * cfg->pus), most);
 
 	return (int)n;

@@ -214,8 +214,9 @@ static void overhead_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		/* quick forks fewer processes, and makes fewer slow cross-PU
 		 * round trips; the per-task figure is the same. default forks
 		 * 200: a fork costs 1.3 ms on a 2-vCPU AMD EPYC VM (price/fork,
-		 * run 20261207T151356Z), and 1,000 took 2 s a repetition */
-		int n = strcmp(cases[k].model, "fork") == 0 ? PB_PICK(cfg, 100, 200, 1000) :
+		 * run 20261207T151356Z), and 1,000 took 2 s a repetition;
+		 * quick 50 (100 took 1.4 s of a 1:00 quick run on a 2-vCPU AMD EPYC VM, run 20261207T185032Z) */
+		int n = strcmp(cases[k].model, "fork") == 0 ? PB_PICK(cfg, 50, 200, 1000) :
 			place == PL_CROSS		    ? PB_PICK(cfg, 200, 1000, 1000) :
 							      1000;
 		struct pb_case c = { .experiment = "pool-overhead",
