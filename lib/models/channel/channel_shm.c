@@ -17,199 +17,34 @@
  * whole message. A waiter polls for up to 50 us (none when the other side
  * last ran on its PU), then sleeps on a futex; the other side wakes it
  * only when it has said it sleeps (the "waiting" flag), so the fast path
- * has no system call at all.
+ * has no system call at all. How a side waits is channel_shm_wait.c; this
+ * file is the ring itself: copying in and out, publishing, the ends.
  *
  * channel_opts.shm_classic keeps the ring of before issue 14 (payloads
  * right after the length, quarter-ring pieces, a polling budget learnt per
  * handle) for ipc-throughput's before/after; both share the rest.
  */
-#include "channel_impl.h"
+#include "channel_shm_impl.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #define DEFAULT_RING (1024u * 1024u)
-#define DEFAULT_SPIN_NS 50000u
 #define ALIGN_MIN 1024u	 /* payloads this long start on a cache line */
 #define PIECE_MAX 65536u /* published every 64 KiB: the receiver starts sooner */
 
-/* Counters and sleep flags each on a line of their own: a publish stores
- * its counter and loads a flag that stays cached while nobody sleeps. */
-struct ring {
-	uint64_t head __attribute__((aligned(64))); /* the sender's */
-	uint64_t tail __attribute__((aligned(64))); /* the receiver's */
-	/* a sender waits for room */
-	uint32_t space_seq __attribute__((aligned(64))); /* bumped to wake it */
-	uint32_t sender_wait;				 /* it sleeps (or is about to) */
-	int sender_cpu;					 /* its PU + 1 (note_cpu) */
-	/* a receiver waits for data */
-	uint32_t data_seq __attribute__((aligned(64)));
-	uint32_t receiver_wait;
-	int receiver_cpu;
-	/* the locked variant */
-	pthread_mutex_t slock __attribute__((aligned(64)));
-	pthread_mutex_t rlock;
-	int broken;	    /* a peer died in the middle of a message */
-	int senders_opened; /* the lock-free ring allows one of each */
-	int receivers_opened;
-	unsigned char data[] __attribute__((aligned(64)));
-};
-
-struct shm {
-	struct ring *r;
-	size_t map_len;
-	uint64_t cap, chunk;
-	uint64_t align_min;	       /* payloads this long start on a cache line; 0: none */
-	uint64_t tail_seen, head_seen; /* the other side's counter, last seen */
-	uint64_t spin_ns;	       /* the current polling budget (adapt_spin) */
-	uint64_t spin_max;	       /* what it may grow to */
-	unsigned probe;
-	int spin_us; /* as asked at create */
-	bool mpmc;
-	bool classic; /* the ring before issue 14 (channel_opts.shm_classic) */
-	struct ch_lifeline life;
-};
-
-#define LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield");
-#endif
-}
-
-static int mark_broken(struct shm *s)
-{
-	STORE(&s->r->broken, 1);
-	__atomic_add_fetch(&s->r->data_seq, 1, __ATOMIC_SEQ_CST);
-	__atomic_add_fetch(&s->r->space_seq, 1, __ATOMIC_SEQ_CST);
-	ch_futex_wake(&s->r->data_seq);
-	ch_futex_wake(&s->r->space_seq);
-	return -ECONNRESET;
-}
-
 /* Make [.., pos) visible to the other side and wake it if it sleeps. Store
- * the counter, then load the flag; the sleeper stores the flag, then loads
- * the counter: all four seq_cst, so one of us sees the other's store
- * (Dekker), and no wake-up is lost. */
+ * the counter, then load the flag; the sleeper (shm_wait_for) stores the
+ * flag, then loads the counter: all four seq_cst, so one of us sees the
+ * other's store (Dekker), and no wake-up is lost. */
 static void publish(uint64_t *counter, uint64_t pos, uint32_t *seq, uint32_t *wait_flag)
 {
 	__atomic_store_n(counter, pos, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(wait_flag, __ATOMIC_SEQ_CST)) {
 		__atomic_add_fetch(seq, 1, __ATOMIC_SEQ_CST);
 		ch_futex_wake(seq);
-	}
-}
-
-/* Why a wait gives up, checked before each sleep: broken, the other side
- * gone, the sender of a half-read message dead, or the deadline. */
-static int check_peers(struct shm *s, bool sender, bool started, uint64_t deadline)
-{
-	if (LOAD(&s->r->broken))
-		return -ECONNRESET;
-	if (sender && ch_lifeline_no_receivers(&s->life))
-		return -EPIPE;
-	if (!sender && ch_lifeline_no_senders(&s->life))
-		return started ? mark_broken(s) : -EPIPE;
-	if (!sender && started && s->mpmc && ch_mutex_owner_died(&s->r->slock))
-		return mark_broken(s);
-	if (!started && ch_left(deadline, 1) == 0)
-		return -ETIMEDOUT;
-	return 0;
-}
-
-/* How long to poll before sleeping, learnt per handle: polling pays when
- * the other side runs on another PU and answers within microseconds; when
- * it shares our PU it cannot run while we poll, every poll fails, and the
- * budget halves down to nothing (with a short probe every 32nd wait, should
- * things change). outcome: 0 asks, 1 the poll saw progress, -1 it did not. */
-static uint64_t adapt_spin(struct shm *s, int outcome)
-{
-	uint64_t b = __atomic_load_n(&s->spin_ns, __ATOMIC_RELAXED);
-
-	if (outcome == 0)
-		return b ? b :
-			   (__atomic_add_fetch(&s->probe, 1, __ATOMIC_RELAXED) % 32 == 0 &&
-					    s->spin_max ?
-				    2000 :
-				    0);
-	if (outcome > 0)
-		b = b * 2 + 1000 < s->spin_max ? b * 2 + 1000 : s->spin_max;
-	else
-		b /= 2;
-	__atomic_store_n(&s->spin_ns, b, __ATOMIC_RELAXED);
-	return b;
-}
-
-/* Where this side runs (PU + 1; 0: unknown), stored only when it changed. */
-static int note_cpu(struct shm *s, bool sender)
-{
-	int *mine = sender ? &s->r->sender_cpu : &s->r->receiver_cpu;
-	int cpu = sched_getcpu() + 1;
-
-	if (cpu > 0 && __atomic_load_n(mine, __ATOMIC_RELAXED) != cpu)
-		__atomic_store_n(mine, cpu, __ATOMIC_RELAXED);
-	return cpu;
-}
-
-/* How long to poll: the whole budget, unless the other side last ran on
- * our PU (it cannot run while we poll). The classic ring learns it from
- * failed polls, which a loaded stretch can drive to nothing for good. */
-static uint64_t spin_budget(struct shm *s, bool sender)
-{
-	const int *peer = sender ? &s->r->receiver_cpu : &s->r->sender_cpu;
-	int cpu;
-
-	if (s->classic)
-		return adapt_spin(s, 0);
-	if (!s->spin_max)
-		return 0;
-	cpu = note_cpu(s, sender);
-	return cpu > 0 && __atomic_load_n(peer, __ATOMIC_RELAXED) == cpu ? 0 : s->spin_max;
-}
-
-/* Wait until *counter != from (data for a receiver, room for a sender:
- * the caller passes the value meaning "nothing yet"). */
-static int wait_for(struct shm *s, bool sender, uint64_t from, bool started, uint64_t deadline)
-{
-	uint64_t *counter = sender ? &s->r->tail : &s->r->head;
-	uint32_t *seq = sender ? &s->r->space_seq : &s->r->data_seq;
-	uint32_t *flag = sender ? &s->r->sender_wait : &s->r->receiver_wait;
-	uint64_t budget = spin_budget(s, sender), spin_until = budget ? ch_now() + budget : 0;
-
-	for (unsigned i = 1; spin_until; i++) {
-		if (LOAD(counter) != from) {
-			adapt_spin(s, 1); /* (only the classic ring reads what it learns) */
-			return 0;
-		}
-		cpu_relax();
-		if (i % 64 == 0 && ch_now() > spin_until)
-			break;
-	}
-	adapt_spin(s, -1);
-	/* A side that leaves closes its lifeline end, then bumps seq: checked
-	 * after the sleep only, a leaving between our read of seq and the sleep
-	 * was seen a slice (20 ms) late, and every stream ended 20 ms late. */
-	for (;;) {
-		uint32_t v = LOAD(seq);
-		int rc = check_peers(s, sender, started, deadline);
-
-		if (rc < 0)
-			return LOAD(counter) != from ? 0 : rc;
-		__atomic_store_n(flag, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(counter, __ATOMIC_SEQ_CST) == from)
-			ch_futex_wait(seq, v, ch_left(deadline, CH_SLICE_NS));
-		__atomic_store_n(flag, 0, __ATOMIC_RELAXED);
-		if (LOAD(counter) != from)
-			return 0;
 	}
 }
 
@@ -248,7 +83,8 @@ static int push(struct shm *s, uint64_t *head, const unsigned char *src, uint64_
 		}
 		if (room == 0) {
 			publish(&r->head, *head, &r->data_seq, &r->receiver_wait);
-			rc = wait_for(s, true, *head - s->cap, *deadline == CH_FOREVER, *deadline);
+			rc = shm_wait_for(s, true, *head - s->cap, *deadline == CH_FOREVER,
+					  *deadline);
 			if (rc < 0)
 				return rc;
 			continue;
@@ -279,9 +115,9 @@ static int shm_send(struct channel *ch, const void *buf, size_t len, uint64_t de
 	if (LOAD(&s->r->broken))
 		return -ECONNRESET;
 	if (!s->classic && s->spin_max)
-		note_cpu(s, true);
+		shm_note_cpu(s, true);
 	if (s->mpmc && (rc = ch_mutex_lock(&s->r->slock, deadline)) < 0)
-		return rc == -ECONNRESET ? mark_broken(s) : rc;
+		return rc == -ECONNRESET ? shm_mark_broken(s) : rc;
 	head = __atomic_load_n(&s->r->head, __ATOMIC_RELAXED);
 	if (s->mpmc) /* other senders moved head: our view of tail may lag it */
 		s->tail_seen = LOAD(&s->r->tail);
@@ -324,7 +160,8 @@ static int pull(struct shm *s, uint64_t *tail, unsigned char *dst, uint64_t n, b
 		}
 		if (have == 0) {
 			publish(&r->tail, *tail, &r->space_seq, &r->sender_wait);
-			rc = wait_for(s, false, *tail, *started, *started ? CH_FOREVER : deadline);
+			rc = shm_wait_for(s, false, *tail, *started,
+					  *started ? CH_FOREVER : deadline);
 			if (rc < 0)
 				return rc;
 			continue;
@@ -376,9 +213,9 @@ static ssize_t shm_recv(struct channel *ch, void *buf, size_t cap, uint64_t dead
 	if (LOAD(&s->r->broken))
 		return -ECONNRESET;
 	if (!s->classic && s->spin_max)
-		note_cpu(s, false);
+		shm_note_cpu(s, false);
 	if (s->mpmc && (rc = ch_mutex_lock(&s->r->rlock, deadline)) < 0)
-		return rc == -ECONNRESET ? mark_broken(s) : rc;
+		return rc == -ECONNRESET ? shm_mark_broken(s) : rc;
 	r = recv_message(s, buf, cap, deadline);
 	if (s->mpmc)
 		pthread_mutex_unlock(&s->r->rlock);
@@ -386,17 +223,6 @@ static ssize_t shm_recv(struct channel *ch, void *buf, size_t cap, uint64_t dead
 }
 
 /* ---- the rest ---- */
-
-/* Polling only helps when the other side can run meanwhile: never on a
- * machine with one PU. */
-static uint64_t spin_of(const struct channel_opts *o)
-{
-	if (o->spin_us < 0 || sysconf(_SC_NPROCESSORS_ONLN) <= 1)
-		return 0;
-	if (o->spin_us > 0)
-		return (uint64_t)o->spin_us * 1000u;
-	return DEFAULT_SPIN_NS;
-}
 
 static int shm_open_role(struct channel *ch, int role)
 {
@@ -412,7 +238,7 @@ static int shm_open_role(struct channel *ch, int role)
 	ch_lifeline_role(&s->life, role);
 	/* a child may have been born elsewhere: decide again whether to spin,
 	 * and start from the counters as they are */
-	s->spin_ns = s->spin_max = spin_of(&(struct channel_opts){ .spin_us = s->spin_us });
+	s->spin_ns = s->spin_max = shm_spin_of(&(struct channel_opts){ .spin_us = s->spin_us });
 	s->tail_seen = LOAD(&s->r->tail);
 	s->head_seen = LOAD(&s->r->head);
 	return 0;
@@ -473,7 +299,7 @@ static int shm_create(struct channel *ch, const struct channel_opts *o, char *er
 	s->align_min = s->classic ? 0 : ALIGN_MIN;
 	s->mpmc = o->mpmc || o->senders != 1 || o->receivers != 1;
 	s->spin_us = o->spin_us;
-	s->spin_ns = s->spin_max = spin_of(o);
+	s->spin_ns = s->spin_max = shm_spin_of(o);
 	s->map_len = sizeof(struct ring) + cap;
 	s->r = ch_shared_alloc(s->map_len);
 	if (!s->r) {
