@@ -16,9 +16,11 @@
  * must flush (close) before it leaves. With opts.call_ns (channel.h) put,
  * get and the feeder's write of each message spend what CPython's Python
  * code there costs. With opts.gil the caller's put/get and the feeder are
- * Python threads of one GIL (channel.h says where each drops it).
+ * Python threads of one GIL (channel.h says where each drops it). The
+ * feeder, its buffer and its thread are channel_queue_feed.c; this file is
+ * put up to the buffer, get, the sizes and the ends.
  */
-#include "channel_impl.h"
+#include "channel_queue_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,163 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
-
-/* What all processes share: the locks and the semaphore. */
-struct queue_shared {
-	pthread_mutex_t rlock, wlock;
-	sem_t slots;	  /* maxsize: free places */
-	unsigned maxsize; /* SEM_VALUE_MAX when unbounded */
-	int broken;	  /* a process died holding a lock mid-message (atomic) */
-};
-
-struct qnode {
-	struct qnode *next;
-	size_t len;
-	unsigned char data[];
-};
-
-struct queue {
-	struct queue_shared *sh;
-	int rd, wr;  /* the pipe's ends this process holds */
-	pid_t owner; /* the process the feeder state below belongs to */
-	pthread_mutex_t mu;
-	pthread_cond_t more, drained;
-	struct qnode *head, *tail;
-	size_t pending; /* buffered or being written */
-	bool running, closing;
-	int error; /* the feeder's first write error (-EPIPE, -ECONNRESET) */
-	pthread_t thread;
-	struct ch_charge *charge; /* the channel's: opts.call_ns.feed, opts.gil */
-	struct gil_thread ft;	  /* the feeder's GIL state (opts.gil) */
-};
-
-static bool is_broken(const struct queue *q)
-{
-	return __atomic_load_n(&q->sh->broken, __ATOMIC_ACQUIRE);
-}
-
-static int mark_broken(struct queue *q)
-{
-	__atomic_store_n(&q->sh->broken, 1, __ATOMIC_RELEASE);
-	return -ECONNRESET;
-}
-
-/* ---- the feeder ---- */
-
-static int write_message(struct queue *q, struct qnode *n)
-{
-	unsigned char hdr[CHANNEL_HDR_MAX];
-	struct iovec iov[2] = { { hdr, channel_conn_header(n->len, hdr) }, { n->data, n->len } };
-	struct iovec *v = iov;
-	int cnt = n->len ? 2 : 1, rc = ch_mutex_lock(&q->sh->wlock, CH_FOREVER);
-
-	if (rc < 0)
-		return rc == -ECONNRESET ? mark_broken(q) : rc;
-	while (cnt > 0) {
-		ssize_t w = writev(q->wr, v, cnt);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			rc = errno == EPIPE ? -EPIPE : -errno;
-			break;
-		}
-		while (cnt > 0 && (size_t)w >= v->iov_len)
-			w -= (ssize_t)v->iov_len, v++, cnt--;
-		if (cnt > 0)
-			v->iov_base = (char *)v->iov_base + w, v->iov_len -= (size_t)w;
-	}
-	pthread_mutex_unlock(&q->sh->wlock);
-	return rc;
-}
-
-/* opts.gil: the feeder's take, counted. It never waits for the GIL while it
- * holds q->mu (a caller holding the GIL may be waiting for q->mu in put). */
-static void feeder_take(struct queue *q)
-{
-	uint64_t waited = q->ft.wait_ns;
-
-	gil_take(&q->ft);
-	__atomic_add_fetch(&q->charge->gil_takes, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&q->charge->gil_wait_ns, q->ft.wait_ns - waited, __ATOMIC_RELAXED);
-}
-
-/* Under the GIL (t), queues.py's _feed: the thread starts holding it,
- * nwait() drops it while the buffer is empty, popleft/dumps run under it,
- * send_bytes' os.write drops it and takes it back. */
-static void *feeder(void *arg)
-{
-	struct queue *q = arg;
-	struct gil_thread *t = q->charge->gil ? &q->ft : NULL;
-	struct qnode *n;
-	int rc;
-
-	if (t && gil_thread_init(t, q->charge->gil, -1, 0) == 0)
-		feeder_take(q);
-	pthread_mutex_lock(&q->mu);
-	for (;;) {
-		if (!q->head && t && t->holding) { /* Condition.wait releases it */
-			pthread_mutex_unlock(&q->mu);
-			gil_drop(t);
-			pthread_mutex_lock(&q->mu);
-		}
-		while (!q->head && !q->closing)
-			pthread_cond_wait(&q->more, &q->mu);
-		if (!q->head)
-			break;
-		n = q->head;
-		q->head = n->next;
-		if (!q->head)
-			q->tail = NULL;
-		pthread_mutex_unlock(&q->mu);
-		if (t && !t->holding)
-			feeder_take(q);
-		/* the feeder's Python per message: popleft, dumps, the lock */
-		ch_charge_call_gil(q->charge, CH_CALL_FEED, t);
-		if (t)
-			gil_drop(t); /* the writer lock and os.write */
-		/* after an error the rest is dropped, as Python's feeder does */
-		rc = q->error ? 0 : write_message(q, n);
-		free(n);
-		if (t)
-			feeder_take(q);
-		pthread_mutex_lock(&q->mu);
-		if (rc < 0 && !q->error)
-			q->error = rc;
-		if (--q->pending == 0)
-			pthread_cond_broadcast(&q->drained);
-	}
-	pthread_mutex_unlock(&q->mu);
-	if (t) { /* the thread's end runs under the GIL, then releases it */
-		feeder_take(q);
-		gil_exit(t);
-		gil_thread_free(t);
-	}
-	return NULL;
-}
-
-/* A forked child inherits a copy of the parent's buffer and no feeder
- * thread: start from nothing (the parent sends what it buffered). */
-static void after_fork(struct queue *q)
-{
-	while (q->head) {
-		struct qnode *n = q->head;
-
-		q->head = n->next;
-		free(n);
-	}
-	q->tail = NULL;
-	q->pending = 0;
-	q->running = q->closing = false;
-	q->error = 0;
-	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->more, NULL);
-	pthread_cond_init(&q->drained, NULL);
-	q->owner = getpid();
-}
 
 static int queue_open(struct channel *ch, int role)
 {
@@ -193,7 +40,7 @@ static int queue_open(struct channel *ch, int role)
 	if (role < CH_SEND || role > (CH_SEND | CH_RECV))
 		return -EINVAL;
 	if (q->owner != getpid())
-		after_fork(q);
+		queue_after_fork(q);
 	if (!(role & CH_SEND))
 		ch_close_fd(&q->wr);
 	if (!(role & CH_RECV))
@@ -201,45 +48,22 @@ static int queue_open(struct channel *ch, int role)
 	return 0;
 }
 
-/* ---- put ---- */
+/* ---- put (the feeder is channel_queue_feed.c) ---- */
 
 static int queue_send(struct channel *ch, const void *buf, size_t len, uint64_t deadline)
 {
 	struct queue *q = ch->priv;
-	struct qnode *n;
 	int rc;
 
 	if (q->wr < 0)
 		return -EINVAL;
 	if (q->owner != getpid())
-		after_fork(q);
-	if (is_broken(q))
+		queue_after_fork(q);
+	if (queue_is_broken(q))
 		return -ECONNRESET;
 	if ((rc = ch_sem_take(&q->sh->slots, q->wr, q->charge, deadline)) < 0)
 		return rc;
-	n = malloc(sizeof(*n) + len);
-	if (!n)
-		return -ENOMEM;
-	n->next = NULL;
-	n->len = len;
-	if (len)
-		memcpy(n->data, buf, len);
-	pthread_mutex_lock(&q->mu);
-	rc = q->error;
-	if (rc == 0 && !q->running) {
-		rc = -pthread_create(&q->thread, NULL, feeder, q);
-		q->running = rc == 0;
-	}
-	if (rc == 0) {
-		*(q->tail ? &q->tail->next : &q->head) = n;
-		q->tail = n;
-		q->pending++;
-		pthread_cond_signal(&q->more);
-	}
-	pthread_mutex_unlock(&q->mu);
-	if (rc < 0)
-		free(n);
-	return rc;
+	return queue_buffer(q, buf, len); /* the feeder writes it */
 }
 
 /* ---- get ---- */
@@ -257,7 +81,7 @@ static int read_rest(struct queue *q, unsigned char *dst, size_t n)
 
 		if (ev == 0) {
 			if (ch_mutex_owner_died(&q->sh->wlock))
-				return mark_broken(q);
+				return queue_mark_broken(q);
 			continue;
 		}
 		// cppcheck-suppress legacyUninitvar ; sink is written, never read
@@ -265,7 +89,7 @@ static int read_rest(struct queue *q, unsigned char *dst, size_t n)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			return mark_broken(q);
+			return queue_mark_broken(q);
 		if (dst)
 			dst += r;
 		n -= (size_t)r;
@@ -283,7 +107,7 @@ static int get_header(struct queue *q, uint64_t *lenp, uint64_t deadline)
 
 	int rc;
 
-	if (is_broken(q))
+	if (queue_is_broken(q))
 		return -ECONNRESET;
 	/* get() without a timeout just reads (as Python's does) */
 	ev = deadline == CH_FOREVER ? POLLIN : ch_poll(q->rd, POLLIN, deadline);
@@ -334,7 +158,7 @@ static int lock_reader(struct queue *q, struct gil_thread *t, uint64_t deadline)
 		if (t)
 			gil_take(t);
 	}
-	return rc == -ECONNRESET ? mark_broken(q) : rc;
+	return rc == -ECONNRESET ? queue_mark_broken(q) : rc;
 }
 
 /* get(block, timeout): the reader lock first (with timeout 0 a busy lock is
@@ -388,50 +212,13 @@ static bool queue_full(struct channel *ch)
 	return queue_qsize(ch) >= (long)((struct queue *)ch->priv)->sh->maxsize;
 }
 
-static int queue_flush(struct channel *ch)
-{
-	struct queue *q = ch->priv;
-	int rc;
-
-	struct gil_thread *t = ch_gil_self(q->charge);
-
-	if (q->owner != getpid())
-		return 0;
-	if (t)
-		gil_drop(t); /* join_thread: the GIL is released while it waits */
-	pthread_mutex_lock(&q->mu);
-	while (q->pending > 0)
-		pthread_cond_wait(&q->drained, &q->mu);
-	rc = q->error;
-	pthread_mutex_unlock(&q->mu);
-	if (t)
-		gil_take(t);
-	return rc;
-}
-
 static void queue_close(struct channel *ch)
 {
 	struct queue *q = ch->priv;
-	struct gil_thread *t = ch_gil_self(q->charge);
 
-	if (q->owner == getpid() && q->running) {
-		pthread_mutex_lock(&q->mu);
-		q->closing = true;
-		pthread_cond_signal(&q->more);
-		pthread_mutex_unlock(&q->mu);
-		if (t)
-			gil_drop(t);	       /* Thread.join releases the GIL */
-		pthread_join(q->thread, NULL); /* writes out what is buffered */
-		if (t)
-			gil_take(t);
-	}
-	if (q->owner != getpid())
-		after_fork(q);
+	queue_feed_close(q);
 	ch_close_fd(&q->rd);
 	ch_close_fd(&q->wr);
-	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->more);
-	pthread_cond_destroy(&q->drained);
 	munmap(q->sh, sizeof(*q->sh));
 	free(q);
 }
@@ -471,7 +258,7 @@ static int queue_create(struct channel *ch, const struct channel_opts *o, char *
 		sem_init(&q->sh->slots, 1, q->sh->maxsize);
 		q->owner = -1;
 		q->charge = &ch->charge;
-		after_fork(q); /* initialises the feeder state for this process */
+		queue_after_fork(q); /* initialises the feeder state for this process */
 		ch->priv = q;
 		ch->ops = &queue_ops;
 		return 0;
