@@ -7,8 +7,9 @@
  * Lib/multiprocessing/queues.py (Queue.put / get / empty / close +
  * join_thread). It knows the kinds only through the table ch_kinds
  * (channel_kinds.c); the kinds live in channel_stream.c (pipe, duplex,
- * unix), channel_queue.c, channel_mqueue.c and channel_shm.c, their shared
- * helpers in channel_util.c.
+ * unix), channel_queue.c (its feeder thread in channel_queue_feed.c),
+ * channel_mqueue.c and channel_shm.c (how a side of the ring waits in
+ * channel_shm_wait.c), their shared helpers in channel_util.c.
  *
  * CPython versions: see channel.h's opening comment.
  */
