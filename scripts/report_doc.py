@@ -63,9 +63,13 @@ def findings_table(rows, exp=""):
     claim is a block of its own (price's table of every primitive, pages
     long) is named, with where to read it."""
     simple = [f for f in rows if "\n" not in f["claim"] and not f["id"].startswith(FIDELITY)]
-    blocks = [table(["finding", "figures (medians) — verdict"],
-                    [[esc(short_claim(exp, f["claim"])), figure_cells(f)] for f in simple],
-                    "findings")] if simple else []
+    # One cell a finding, the claim then its figures, the rows in two
+    # columns of the page: a claim and its figures fill the lines they
+    # take, where two table columns leave the shorter one half empty.
+    blocks = ['<div class="findings">' + table(
+        ["finding: figures (medians) — verdict"],
+        [[f"{esc(short_claim(exp, f['claim']))}: {figure_cells(f)}"] for f in simple],
+        "findings") + "</div>"] if simple else []
     blocks += [f'<p class="fine">{esc(f["claim"].split(chr(10))[0])}: in the run\'s '
                f"summary.md (finding {esc(f['id'])}).</p>" for f in rows if "\n" in f["claim"]]
     return blocks
@@ -141,7 +145,7 @@ def place_figures(doc, run, exp, stems, caption, mark):
         if not path:
             continue
         doc.figures += 1
-        width, height, font_pt = report_run.placed(path, doc.text_px)
+        width, height, font_pt = report_run.fitted(path, doc.text_px, MIN_TEXT_PT + 0.05)
         doc.placed.append((path, width, font_pt))
         text = caption if not html else "From the same run."
         html.append(figure_html(path, (width, height), doc.figures, text,

@@ -49,15 +49,21 @@ def paper(name=None):
 # it fills the page; it goes in after the block during which the page turns,
 # and at the latest before the next section's heading (a figure never lands
 # in another experiment's section). The pages are simulated from the
-# blocks' heights (the text column is as wide on screen as in print).
+# blocks' heights (the text column is as wide on screen as in print). The
+# simulation does not know the rows and headings that print moves to the
+# next page whole, so a figure must fit with SLACK_PX to spare: a figure put
+# off that would have fit costs nothing while the section's text fills the
+# page, one that is put in and does not fit leaves the page's end empty.
+SLACK_PX = 80
 FLOAT_SCRIPT = """<script>
 document.addEventListener('DOMContentLoaded', function () {
-  var H = %(page)d, body = document.body, kids = [].slice.call(body.children), i;
+  var H = %(page)d, F = %(page)d - %(slack)d, i;
+  var body = document.body, kids = [].slice.call(body.children);
   var tops = kids.map(function (k) { return k.getBoundingClientRect().top; });
   tops.push(body.getBoundingClientRect().bottom);
   var y = 0, waiting = [], moves = [], prev = null;
   function flush(after, all) {
-    while (waiting.length && (all || y + waiting[0][1] <= H)) {
+    while (waiting.length && (all || y + waiting[0][1] <= F)) {
       var w = waiting.shift();
       y = y + w[1] <= H ? y + w[1] : w[1];
       moves.push([w[0], after]); after = w[0];
@@ -66,7 +72,7 @@ document.addEventListener('DOMContentLoaded', function () {
   for (i = 0; i < kids.length; i++) {
     var k = kids[i], h = tops[i + 1] - tops[i];
     if (k.tagName === 'FIGURE') {
-      if (!waiting.length && y + h <= H) { y += h; prev = k; } else waiting.push([k, h]);
+      if (!waiting.length && y + h <= F) { y += h; prev = k; } else waiting.push([k, h]);
       continue;
     }
     if (k.tagName === 'H1' && prev) flush(prev, true);
@@ -83,7 +89,7 @@ document.addEventListener('DOMContentLoaded', function () {
 
 
 def float_script(page_px):
-    return FLOAT_SCRIPT % {"page": page_px}
+    return FLOAT_SCRIPT % {"page": page_px, "slack": SLACK_PX}
 
 
 def style(size, text_px, page_px):
@@ -107,7 +113,8 @@ th, td {{ border-bottom: 0.5px solid #bbb; padding: 0.05em 0.3em; vertical-align
 th {{ border-bottom: 1px solid #555; }}
 tr {{ break-inside: avoid; }}
 td.num {{ white-space: nowrap; }}
-table.findings td:first-child {{ width: 34%; }}
+div.findings {{ columns: 2; column-gap: 1.2em; margin: 0.3em 0; }}
+div.findings table {{ margin: 0; }}
 table.lessons {{ font-size: 9.5pt; line-height: 1.3; }}
 table.lessons td {{ padding: 0.3em 0.4em; }}
 table.lessons td:first-child {{ width: 50%; }}
