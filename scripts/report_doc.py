@@ -63,11 +63,12 @@ def findings_table(rows, exp=""):
     claim is a block of its own (price's table of every primitive, pages
     long) is named, with where to read it."""
     simple = [f for f in rows if "\n" not in f["claim"] and not f["id"].startswith(FIDELITY)]
-    # One cell a finding, the claim then its figures, the rows in two
-    # columns of the page: a claim and its figures fill the lines they
-    # take, where two table columns leave the shorter one half empty.
+    # One cell a finding, the claim then its figures (medians) and verdict,
+    # the rows in two columns of the page: a claim and its figures fill the
+    # lines they take, where two table columns leave the shorter one half
+    # empty. No header row: it would head the first column only.
     blocks = ['<div class="findings">' + table(
-        ["finding: figures (medians) — verdict"],
+        [],
         [[f"{esc(short_claim(exp, f['claim']))}: {figure_cells(f)}"] for f in simple],
         "findings") + "</div>"] if simple else []
     blocks += [f'<p class="fine">{esc(f["claim"].split(chr(10))[0])}: in the run\'s '

@@ -114,7 +114,7 @@ th {{ border-bottom: 1px solid #555; }}
 tr {{ break-inside: avoid; }}
 td.num {{ white-space: nowrap; }}
 div.findings {{ columns: 2; column-gap: 1.2em; margin: 0.3em 0; }}
-div.findings table {{ margin: 0; }}
+div.findings table {{ margin: 0; border-top: 1px solid #555; }}
 table.lessons {{ font-size: 9.5pt; line-height: 1.3; }}
 table.lessons td {{ padding: 0.3em 0.4em; }}
 table.lessons td:first-child {{ width: 50%; }}
@@ -148,9 +148,10 @@ def data_uri(path):
 
 def table(headers, rows, cls=""):
     """An HTML table; rows are lists of already escaped cells, or of
-    (cell, css class) pairs."""
-    out = [f'<table class="{cls}"><thead><tr>'
-           + "".join(f"<th>{h}</th>" for h in headers) + "</tr></thead><tbody>"]
+    (cell, css class) pairs; no header row when headers is empty."""
+    head = ("<thead><tr>" + "".join(f"<th>{h}</th>" for h in headers) + "</tr></thead>"
+            if headers else "")
+    out = [f'<table class="{cls}">{head}<tbody>']
     for r in rows:
         cells = []
         for c in r:

@@ -203,7 +203,13 @@ def svg(w, font):
     return p
 ok = placed(svg(600, 12), 680) == (600, 400, 9.0) and placed(svg(1400, 12), 680)[2] < 8
 ok = ok and placed(svg(1400, 12), 680)[0] == 680
-print("600 px at 12 px: 9 pt, kept at 600 px; 1400 px: shrunk to the text, under 8 pt")
+# tall (600 x 400 is 2:3): narrower, down to 8 pt; wide (1400 x 400): as placed
+from report_run import fitted
+w, h, pt = fitted(svg(600, 12), 680, 8.0)
+ok = ok and abs(pt - 8.0) < 1e-9 and abs(w - 600 * 8 / 9) < 1e-6 and abs(h / w - 2 / 3) < 1e-9
+ok = ok and fitted(svg(1400, 30), 680, 8.0) == placed(svg(1400, 30), 680)
+print("600 px at 12 px: 9 pt, kept at 600 px; 1400 px: shrunk to the text, under 8 pt; "
+      "a tall one narrower down to 8 pt")
 sys.exit(0 if ok else 1)
 PY
 	ok "figure placement: $(cat "$tmp/legible.out")"
