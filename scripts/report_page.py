@@ -47,8 +47,8 @@ def paper(name=None):
 # Figures float as in print typesetting, within their section: a figure
 # that would not fit in what is left of its page waits, and the text after
 # it fills the page; it goes in after the block during which the page turns,
-# and at the latest before the next section's heading (a figure never lands
-# in another experiment's section). The pages are simulated from the
+# and at the latest before the next section's heading or the section's
+# footnote (a figure never lands in another experiment's section). The pages are simulated from the
 # blocks' heights (the text column is as wide on screen as in print). The
 # simulation does not know the rows and headings that print moves to the
 # next page whole, so a figure must fit with SLACK_PX to spare: a figure put
@@ -75,7 +75,9 @@ document.addEventListener('DOMContentLoaded', function () {
       if (!waiting.length && y + h <= F) { y += h; prev = k; } else waiting.push([k, h]);
       continue;
     }
-    if (k.tagName === 'H1' && prev) flush(prev, true);
+    // a section ends at the next heading, or at its footnote (which
+    // follows the caption that holds its mark)
+    if ((k.tagName === 'H1' || k.classList.contains('footnote')) && prev) flush(prev, true);
     y += h;
     prev = k;
     if (getComputedStyle(k).breakAfter === 'page') { y = 0; continue; }
