@@ -6,7 +6,7 @@
 #   make test            install what is missing, build, run every cmocka suite
 #   make SANITIZE=address,undefined test   (or SANITIZE=thread)
 #   make plots RUN=results/<machine>/<stamp>
-#   make compare RUNS="DIR1 DIR2 ..." [OUT=DIR]
+#   make compare RUNS="DIR1 DIR2 ..." [OUT=DIR] [MIN_CHANGE=5%]
 #   make report RUN=DIR | RUNS="DIR1 DIR2 ..." [OUT=DIR]
 #   make lint            layers, clang-format, cppcheck, flake8, shellcheck
 #   make fuzz [FUZZ_TIME=60]   libFuzzer (clang) on the option parser and the raw-CSV reader
@@ -31,6 +31,8 @@ PIN ?= none
 INTERLEAVE ?= --interleave
 MACHINE ?=
 SANITIZE ?=
+# make compare hides the cases whose 95 % interval lies inside +-MIN_CHANGE.
+MIN_CHANGE ?= 5%
 # Debian's python3 sees python3-scipy; a pyenv/venv python3 first in PATH may not
 # (and a pyenv shim adds 0.1 s to every start of the cpython-* cases).
 # make bench PYTHON=/path/to/python3.13t measures another interpreter.
@@ -194,7 +196,7 @@ plots:
 	scripts/plot.sh $(RUN)
 
 compare: deps-compare
-	@$(PYTHON) scripts/compare.py $(RUNS) $(if $(OUT),--out $(OUT))
+	@$(PYTHON) scripts/compare.py $(RUNS) $(if $(OUT),--out $(OUT)) --min-change '$(MIN_CHANGE)'
 report: deps-report
 	@$(PYTHON) scripts/report.py $(if $(RUNS),--runs $(RUNS),$(if $(RUN),--run $(RUN))) \
 		$(if $(OUT),--out $(OUT))

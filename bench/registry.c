@@ -20,6 +20,7 @@
 	X(pool_seed)          \
 	X(pool_worklog)       \
 	X(pool_sigkill)       \
+	X(pool_error)         \
 	X(pool_manager_queue) \
 	X(gil_convoy)         \
 	X(gil_interval)       \
@@ -65,7 +66,7 @@ const struct pb_seed pb_seeds[] = {
 	{ "Pool(2).map(work_log, A 5, B 2, C 1, D 3)", "C and D follow B", "pool-worklog" },
 	{ "map, imap, imap_unordered, map_async with a timeout, apply vs apply_async", "",
 	  "ordering pool-overhead chunksize granularity" },
-	{ "an error in a pool.map task", "the pool died", "pool-sigkill" },
+	{ "an error in a pool.map task", "the pool died", "pool-error pool-sigkill" },
 	{ "Pipe() and Queue() between two processes, Queue(maxsize), empty()", "",
 	  "ipc-throughput ipc-latency ipc-scaling" },
 	{ "Ping/Pong through one Queue to 50, and a global counter that does not work",

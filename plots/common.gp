@@ -36,6 +36,10 @@
 if (!exists("summary")) summary = 'summary.csv'
 if (!exists("raw")) raw = 'raw.csv'
 if (!exists("params")) params = ''
+# figvars: the figure's own variables from scripts/figdata.py (fig_title, its
+# axis ranges, its data files), '' when it has none.
+if (!exists("figvars")) figvars = ''
+if (figvars ne '') load figvars
 pick_file = summary
 no_params = ': skipped: no cases.csv (parbench --summarize RUN_DIR writes it)'
 if (!exists("outdir")) outdir = '.'
@@ -53,6 +57,8 @@ set datafile missing NaN
 
 # Column tests (use inside using-expressions).
 is(col, val) = strcol(col) eq val
+# parse-ok: whether w is a word of the space-separated list l (a lookup; no name taken apart)
+in_words(l, w) = strstrt(' '.l.' ', ' '.w.' ') > 0
 
 # --- models: one fixed colour/point per model across all plots --------------
 models = "serial fork threads threads-gil pool coroutines"
@@ -119,6 +125,17 @@ term_cmd(fmt, w, h) = (fmt eq 'svg') \
     ? sprintf("set terminal svg size %d,%d dynamic noenhanced font '%s,11' fontscale 1.2 background rgb 'white'", svg_w(w, h), h * svg_w(w, h) / w, font_name) \
     : sprintf("set terminal pngcairo size %d,%d noenhanced font '%s,11' background rgb 'white'", w, h, font_name)
 out_path(name, fmt) = outdir.'/'.name.'.'.fmt
+
+# 1-2-5 tics for a log axis (eval 'set ytics '.tics_125): one that spans less
+# than a decade still gets labels.
+tics_125 = '('
+do for [e = -3:9] { do for [d in '1 2 5'] { tics_125 = tics_125.sprintf('%s%se%d', tics_125 eq '(' ? '' : ', ', d, e) } }
+tics_125 = tics_125.')'
+
+# Decade tics for a log axis of times in µs, written as times: 100 µs, 1 ms
+# (eval 'set ytics '.us_tics), never 1e+06.
+us_tics = "('0.1 µs' 0.1, '1 µs' 1, '10 µs' 10, '100 µs' 100, '1 ms' 1e3, '10 ms' 1e4, " \
+    ."'100 ms' 1e5, '1 s' 1e6, '10 s' 1e7, '100 s' 1e8)"
 
 # Integer x tics for worker counts up to maxw (about 12 tics at most).
 xtic_step(maxw) = maxw <= 12 ? 1 : ceil(maxw / 12.0)

@@ -9,7 +9,7 @@
 # the fixed compact and scatter placements. Median with min-max error bars.
 # CPython's multiprocessing.Value (model cpython-value, bench/cpython/) at 2
 # processes as open points in the processes column, when the run has it.
-# The caption's figures come from this run's summary.csv.
+# The title (the finding, with this run's numbers) comes from figtitles.py.
 # Run by scripts/plot.sh, which sets params (summary.csv's rows with their
 # cases' parameters), raw, outdir, machine, cpu and plotdir.
 
@@ -52,14 +52,14 @@ do for [m in modes] {
         stats params using (sel_cost(m, v) ? (k = k + 1) : 0, 1) nooutput
         if (k > 0) { list = list.' '.v }
     }
-    eval sprintf("cost_%s = '%s'", strstrt(m, 'procs') ? 'procs' : 'threads', list)
+    eval sprintf("cost_%s = '%s'", m eq 'counter-procs' ? 'procs' : 'threads', list)
     list = ''
     do for [p in pins] {
         k = 0
         stats params using (sel_lost(m, p) ? (k = k + 1) : 0, 1) nooutput
         if (k > 0) { list = list.' '.p }
     }
-    eval sprintf("lost_%s = '%s'", strstrt(m, 'procs') ? 'procs' : 'threads', list)
+    eval sprintf("lost_%s = '%s'", m eq 'counter-procs' ? 'procs' : 'threads', list)
 }
 
 # CPython's Value: which variants the run has (workload unlocked, locked,
@@ -79,57 +79,22 @@ do for [v in py_variants] {
 eval pick("sel_py('unlocked', 'lost_pct')")
 py_lost = pk_n > 0
 
-# --- the caption's figures, from this run -----------------------------------
-# "2 workers: processes: none 12 % (0–45), compact ..., scatter ...; threads: ..."
-lost_at(m, p, w) = sel_lost(m, p) && column(6) == w
-w1 = ''
-w2 = ''
-do for [m in modes] {
-    short = strstrt(m, 'procs') ? 'processes' : 'threads'
-    eval pick(sprintf("lost_at('%s', 'run', 1)", m))
-    if (have(pk_med)) { w1 = w1.(w1 eq '' ? '' : ', ').short.' '.pk_fmt('%.1f', ' %%') }
-    part = ''
-    do for [p in pins] {
-        eval pick(sprintf("lost_at('%s', '%s', 2)", m, p))
-        if (have(pk_med)) {
-            part = part.(part eq '' ? '' : ', ').(p eq 'run' ? 'pin '.run_pin : p).' '.pk_fmt('%.1f', ' %%')
-        }
-    }
-    if (part ne '') { w2 = w2.(w2 eq '' ? '' : '; ').short.': '.part }
-}
-py_line = ''
-if (py_lost) {
-    eval pick("sel_py('unlocked', 'lost_pct')")
-    py_line = "CPython (this run, 2 processes): v.value += 1 on a Value('i') loses ".pk_fmt('%.1f', ' %%')
-    eval pick("sel_py('locked', 'lost_pct')")
-    if (have(pk_med)) { py_line = py_line.', inside get_lock() '.pk_fmt('%.1f', ' %%') }
-    eval pick("sel_py('rawvalue', 'lost_pct')")
-    if (have(pk_med)) { py_line = py_line.', a RawValue '.pk_fmt('%.1f', ' %%') }
-    py_line = py_line.'.'
-}
-
 # --- layout ----------------------------------------------------------------
 W = 1400
-H = 1060
+H = 900
+# each panel's key right of it, clear of the next panel's tic labels; the
+# caption is the report's (from findings.csv), not drawn here
 col_l(c) = 0.065 + c * 0.5
-col_r(c) = col_l(c) + 0.285
-row_t(r) = r == 0 ? 0.90 : 0.485
-row_b(r) = r == 0 ? 0.585 : 0.17
+col_r(c) = col_l(c) + 0.255
+row_t(r) = r == 0 ? 0.88 : 0.43
+row_b(r) = r == 0 ? 0.545 : 0.08
 
-page_title = sprintf('parbench counter-contention — %s — %s', machine, cpu)
-caption = "W workers each do the increments as fast as they can, all started together. Top: wall time from the start to the last increment over all increments (lower is better; log scale).\n".\
-    "Bottom: share of the increments the unlocked counter lost (relaxed load, relaxed store: no lock): both workers read, both write back, one update is gone. Median (min–max):\n".\
-    (w1 ne '' ? "1 worker: ".w1."\n" : '').\
-    (w2 ne '' ? "2 workers: ".w2."\n" : '').\
-    (py_line ne '' ? py_line."\n" : '').\
-    "Unpinned, the scheduler may keep both on one PU for a whole short run: they then take turns and lose few (overlap_pct in raw.csv tells); compact and scatter pin them."
+page_title = exists('fig_title') ? fig_title : sprintf('counter-contention — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
     set output out_path(name, fmt)
     set multiplot title page_title font ','.(fmt eq 'svg' ? 15 : 14) noenhanced
-    # the caption: drawn with the first plot only
-    set label 99 caption at screen 0.03, 0.095 left front font ','.(fmt eq 'svg' ? 11 : 10) noenhanced
     do for [c = 0:1] {
         m = word(modes, c + 1)
         short = c == 0 ? 'procs' : 'threads'
@@ -166,7 +131,6 @@ do for [fmt in out_formats] {
             eval 'plot '.P
         }
         unset logscale y
-        unset label 99
 
         # bottom: lost updates of unlocked
         list = value('lost_'.short)

@@ -6,9 +6,9 @@
 # exist, against two bands: what CPython lost running the seed's program in
 # this run (model cpython-value; min-max over the repetitions; left out
 # when the run has no CPython) and what the seed's own runs lost (46-60 %,
-# the tutorial's published figure). Every other figure in the caption comes
-# from this run's summary.csv. Run by scripts/plot.sh, which sets params,
-# raw, outdir, machine, cpu and plotdir.
+# the tutorial's published figure). The title (the finding, with this run's
+# numbers) and the y range come from scripts/figdata.py. Run by
+# scripts/plot.sh, which sets params, raw, outdir, machine, cpu and plotdir.
 
 if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
@@ -48,90 +48,46 @@ stats params using (sel(lead) \
     ? (kl = kl + 1, tics = tics.sprintf('%s"%s" %d', kl > 1 ? ', ' : '', bar_label(0), kl)) \
     : 0, 1) nooutput
 
-# --- the caption's figures, from this run -----------------------------------
+# --- the bands ---------------------------------------------------------------
 # the seed's own runs: 201 to 269 of 500 increments (the tutorial's figure)
 seed_lo = 100.0 * (500 - 269) / 500
 seed_hi = 100.0 * (500 - 201) / 500
-# the first unlocked case of each model: the seed replayed (10 workers, no
-# tick); its workers, increments and window name the caption
-sel_first(m) = sel(m) && is(5, 'unlocked') && !is_tick(0)
-first = ''
-lead_first = ''
-seed_desc = 'The workers'
-seed_win = ''
-do for [m in 'counter-procs counter-threads'] {
-    c_case = ''
-    stats params using ((sel_first(m) && c_case eq '') ? (c_case = strcol(2), \
-        c_w = column(6), c_win = column(8), c_n = column('param_n')) : 0, 1) nooutput
-    if (c_case ne '') {
-        eval pick(sprintf("sel_first('%s') && strcol(2) eq '%s'", m, c_case))
-        first = first.(first eq '' ? '' : ', ').(m eq 'counter-procs' ? 'processes ' : 'threads ') \
-            .pk_fmt('%.0f', ' %%')
-        seed_desc = sprintf('%d workers, each %d times', c_w, c_n)
-        seed_win = fmt_ns(c_win)
-        if (m eq lead) { lead_first = c_case }
-    }
-}
-# the other unlocked cases: more overlap
-more = ''
-n_more = 0
-stats params using ((sel(lead) && is(5, 'unlocked') && strcol(2) ne lead_first) \
-    ? (n_more = n_more + 1, more = more.(n_more == 1 ? '' : (n_more % 3 == 1 ? ";\n    " : '; ')).sprintf('%s%s, %d workers: %.0f %% (%.0f–%.0f)', \
-        is_tick(0) ? 'common tick, ' : '', fmt_ns(column(8)), column(6), column(13), column(12), column(14))) \
-    : 0, 1) nooutput
-# locked variants and sharded: the most any repetition lost
-locked_max = NaN
-stats params using ((sel('counter-procs') || sel('counter-threads')) && !is(5, 'unlocked') \
-    ? (locked_max = have(locked_max) && locked_max >= column(14) ? locked_max : column(14)) : 0, 1) nooutput
-locked_line = !have(locked_max) ? '' : (locked_max == 0 \
-    ? 'Every locked variant and sharded lost nothing, in every repetition.' \
-    : sprintf('The locked variants and sharded lost up to %.1f %% in a repetition: a bug in a lock.', locked_max))
 # CPython running the seed's program itself
 eval pick("is(3, 'counter-seed') && is(4, 'cpython-value') && is(10, 'lost_pct')")
 py_have = pk_n > 0
-py_line = ''
 if (py_have) {
     py_lo = pk_min
     py_hi = pk_max
     py_med = pk_med
-    stats params using ((is(3, 'counter-seed') && is(4, 'cpython-value') && is(10, 'lost_pct')) \
-        ? (py_n = column('param_n'), py_w = column(6)) : 0, 1) nooutput
-    py_line = sprintf("CPython running the seed's program (cpython-value, %d processes × %s, sleep(0.01)): lost %s (green band).\n", \
-        py_w, sprintf('%d', py_n), pk_fmt('%.0f', ' %%'))
 }
 
-page_title = sprintf('parbench counter-seed — %s — %s', machine, cpu)
-caption = seed_desc.": sleep 10 ms, then read the shared counter, do the window's work, write it back (the seed: Value('i'), sleep(0.01), val.value += 1).\n".\
-    (first ne '' ? sprintf("Unlocked, window %s (median, min–max): %s. Each worker's sleep starts after its own increment, so the workers' phases drift apart.\n", seed_win, first) : '').\
-    py_line.\
-    (more ne '' ? "More overlap (wake-ups on a common 10 ms tick, as with a coarse timer; a window longer than a time slice), unlocked:\n    ".more.".\n" : '').\
-    sprintf("Red band: the seed's own runs lost %.0f–%.0f %% (201–269 of 500). ", seed_lo, seed_hi).locked_line
+page_title = exists('fig_title') ? fig_title : sprintf('counter-seed — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1300, 720)
+    eval term_cmd(fmt, 1200, 600)
     set output out_path(name, fmt)
     set title page_title font ','.(fmt eq 'svg' ? 14 : 13) noenhanced
     set lmargin at screen 0.07
-    set rmargin at screen 0.78
-    set tmargin at screen 0.91
-    set bmargin at screen 0.30
+    set rmargin at screen 0.74
+    set tmargin at screen 0.86
+    set bmargin at screen 0.12
     set xrange [0.4:nbars + 0.6]
-    set yrange [0:100]
-    set ytics 10 nomirror out scale 0.6
+    # up to the data or the seed's band, whichever is higher (figdata.py)
+    set yrange [0:(exists('ymax') ? ymax : 100)]
+    set ytics autofreq nomirror out scale 0.6
     eval 'set xtics ('.tics.') nomirror scale 0 font ",'.(fmt eq 'svg' ? 10 : 9).'"'
     set ylabel 'lost (% of the increments)'
     unset xlabel
     set grid noxtics ytics ls 100
     set style fill solid 0.85 border -1
     set boxwidth 0.36
-    set key at screen 0.785, 0.91 left top vertical Left reverse width 0
+    set key at screen 0.75, 0.86 left top vertical Left reverse width 0
     set object 1 rect from graph 0, first seed_lo to graph 1, first seed_hi fc rgb '#f4a582' fs solid 0.35 noborder behind
     set label 3 sprintf("the seed's own runs: %.0f–%.0f %%", seed_lo, seed_hi) at graph 0.01, first seed_hi + 3 left tc rgb '#b2182b' noenhanced
     if (py_have) {
         set object 2 rect from graph 0, first py_lo - 0.4 to graph 1, first py_hi + 0.4 fc rgb '#a6dba0' fs solid 0.45 noborder behind
         set label 4 sprintf("CPython, this run: %.0f %% (%.0f–%.0f)", py_med, py_lo, py_hi) at graph 0.01, first py_hi + 3 left tc rgb '#1b7837' noenhanced
     }
-    set label 99 caption at screen 0.03, 0.17 left front font ','.(fmt eq 'svg' ? 11 : 10) noenhanced
     kp = 0
     kpe = 0
     kt = 0
@@ -148,7 +104,6 @@ do for [fmt in out_formats] {
     unset object 2
     unset label 3
     unset label 4
-    unset label 99
     set output
     print 'wrote ', out_path(name, fmt)
 }

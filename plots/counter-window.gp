@@ -7,7 +7,8 @@
 # 10 us of other work per increment. When the run has CPython's own Value
 # (counter-contention, cpython-value, unlocked, 2 processes), a dotted line
 # marks what one v.value += 1 took there per process, and a hatched band its
-# loss. Every figure in the caption comes from this run's summary.csv.
+# loss. The title (the finding, with this run's numbers) comes from
+# figdata.py.
 # Run by scripts/plot.sh, which sets params (summary.csv's rows with their
 # cases' parameters), raw, outdir, machine, cpu and plotdir.
 
@@ -47,30 +48,10 @@ if (words(list) == 0) {
     print name.': skipped: no data'
     exit
 }
+# parse-ok: the two halves of this script's own "model:loop" list words
 m_of(s) = s[1:strstrt(s, ':') - 1]
-l_of(s) = s[strstrt(s, ':') + 1:]
+l_of(s) = s[strstrt(s, ':') + 1:]  # parse-ok: (the second half)
 
-# --- the caption's figures, from this run -----------------------------------
-# per series: "no window 26 % (20–31), 1 µs 45 % (44–47), 10 µs 48 % (47–49)"
-fmt_win(x) = x == 0 ? 'no window' : (x >= 1000 ? sprintf('%g µs', x / 1e3) : sprintf('%g ns', x))
-figs = ''
-do for [s in list] {
-    wins = ''
-    stats params using (sel(m_of(s), l_of(s)) ? (wins = wins.' '.sprintf('%.17g', column(8))) : 0, 1) nooutput
-    part = ''
-    lo = NaN
-    hi = NaN
-    do for [x in wins] {
-        eval pick(sprintf("sel('%s', '%s') && column(8) == %s", m_of(s), l_of(s), x))
-        part = part.(part eq '' ? '' : ', ').fmt_win(x + 0).' '.pk_fmt('%.0f', ' %%')
-        lo = have(lo) ? lo : pk_med
-        hi = pk_med
-    }
-    trend = !have(lo) || !have(hi) || words(wins) < 2 ? '' : \
-        (hi > lo + 5 ? ': more with a longer window' : (hi < lo - 5 ? ': less with a longer window' \
-        : ': about the same whatever the window'))
-    figs = figs.series_title(m_of(s), l_of(s)).' — '.part.trend."\n"
-}
 # CPython's own v.value += 1 (counter-contention, 2 processes, unlocked)
 sel_py(met) = is(3, 'counter-contention') && is(4, 'cpython-value') && is(5, 'unlocked') \
     && is(10, met) && column(6) == 2
@@ -78,30 +59,23 @@ sel_py(met) = is(3, 'counter-contention') && is(4, 'cpython-value') && is(5, 'un
 pick_file = exists('params_all') ? params_all : params
 eval pick("sel_py('ns_per_increment')")
 py_ns = pk_med * 2    # ns per increment of all the increments: per process, x 2
-py_line = ''
 if (have(py_ns)) {
-    py_line = sprintf("CPython here (counter-contention, 2 processes, v.value += 1 on a Value('i')): %.2f µs per increment per process (dotted line)", py_ns / 1e3)
     eval pick("sel_py('lost_pct')")
-    if (have(pk_med)) { py_line = py_line.', lost '.pk_fmt('%.0f', ' %%').' (hatched band)' }
-    py_line = py_line.".\n"
     py_lo = pk_min
     py_hi = pk_max
 }
 pick_file = params
 
-page_title = sprintf('parbench counter-window — %s — %s', machine, cpu)
-caption = "Two workers pinned to different cores increment one unlocked counter: relaxed load, a window of CPU work, relaxed store. Lost (median, min–max):\n".\
-    figs.py_line.\
-    "An update is lost when the other worker's store lands between this worker's load and its store: the window is where that can happen."
+page_title = sprintf('counter-window — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1200, 760)
+    eval term_cmd(fmt, 1100, 700)
     set output out_path(name, fmt)
-    set title page_title font ','.(fmt eq 'svg' ? 14 : 13) noenhanced
+    set title (exists("fig_title") ? fig_title : page_title) font ','.(fmt eq 'svg' ? 14 : 13) noenhanced
     set lmargin at screen 0.08
-    set rmargin at screen 0.70
-    set tmargin at screen 0.91
-    set bmargin at screen 0.30
+    set rmargin at screen 0.96
+    set tmargin at screen 0.86
+    set bmargin at screen 0.25
     set logscale x
     set xrange [7:(have(py_ns) && py_ns > 10000 ? py_ns * 1.4 : 14000)]
     set xtics ('0' 10, '25' 25, '50' 50, '100' 100, '200' 200, '500' 500, '1 µs' 1000, \
@@ -109,7 +83,7 @@ do for [fmt in out_formats] {
     set xlabel 'window between load and store (ns; 0 drawn at the left)'
     set ylabel 'lost (% of increments)'
     set yrange [0:*]
-    set key at screen 0.715, 0.91 left top vertical Left reverse width 1
+    set key at screen 0.5, 0.13 center top horizontal maxcols 2 Left reverse width 2
     if (have(py_ns)) {
         set arrow 1 from py_ns, graph 0 to py_ns, graph 1 nohead lc rgb '#8c8c8c' dt 3 lw 1.5
         set label 2 "CPython's v.value += 1" at py_ns, graph 0.97 right offset -0.5, 0 tc rgb '#606060' noenhanced
@@ -118,13 +92,11 @@ do for [fmt in out_formats] {
                 fc rgb '#bdbdbd' fs transparent pattern 4 noborder behind
         }
     }
-    set label 99 caption at screen 0.05, 0.19 left front font ','.(fmt eq 'svg' ? 11 : 10) noenhanced
     plot for [s in list] params using (sel(m_of(s), l_of(s)) ? xpos(column(8)) : NaN):13:12:14 \
         with yerrorlines ls series_ls(m_of(s), l_of(s)) title series_title(m_of(s), l_of(s)) noenhanced
     unset arrow 1
     unset label 2
     unset object 3
-    unset label 99
     set output
     print 'wrote ', out_path(name, fmt)
 }

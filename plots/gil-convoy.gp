@@ -59,23 +59,23 @@ set style line 47 lc rgb '#5e3c99' lw 2 dt 2 pt 8 ps 1.4    # CPython echo
 set style line 48 lc rgb '#b2abd2' lw 2 dt 4 pt 3 ps 1.2    # CPython sleep overshoot
 # the first case's echo delay (the round trips per repetition, n, differ
 # with K: said once, not as the first row's)
-desc = have(echo_us) ? sprintf('echo_us:%d, n round trips per K', echo_us) : ''
+desc = have(echo_us) ? sprintf('the echo after %d µs', echo_us) : ''
 
 W = 1400
 H = 560
-page_title = sprintf('parbench gil-convoy — %s — %s', machine, cpu)
+page_title = exists('fig_title') ? fig_title : sprintf('gil-convoy — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
     set output out_path(name, fmt)
-    set multiplot layout 1, 2 title page_title font ','.(fmt eq 'svg' ? 15 : 14) noenhanced
+    set multiplot layout 1, 2 title page_title font ','.(fmt eq 'svg' ? 14 : 13) noenhanced
     set xlabel 'K: CPU threads next to the IO thread'
     set xrange [-0.3:kmax + 0.3]
     set xtics 1
     set key top left opaque
 
     set title sprintf('IO round trip latency (%s)', desc) noenhanced
-    set ylabel 'latency (us), log scale'
+    set ylabel 'latency (µs, log scale)'
     set logscale y
     if (have(ylo) && ylo > 0) { set yrange [ylo / 2:yhi * 40] } else { set yrange [*:*] }
     set format y '%g'
@@ -101,6 +101,8 @@ do for [fmt in out_formats] {
     set title 'CPU threads: work done'.(py_echo || py_sleep ? ' (C models; CPython counts loop iterations, not cores)' : '') noenhanced
     set ylabel 'work (cores of calibrated ticks/s)'
     set yrange [0:*]
+    # only the K that have CPU threads (figdata.py): no empty K = 0 slot
+    if (exists('cpu_kmin')) { set xrange [cpu_kmin - 0.5:cpu_kmax + 0.5] }
     if (words(have) == 0) {
         set label 1 'no C rows in this run' at graph 0.5, 0.5 center tc rgb '#808080'
         plot NaN notitle

@@ -31,7 +31,7 @@ do for [m in mods] {
 
 W = 1400
 H = 560
-page_title = sprintf('parbench gil-cores — %s — %s', machine, cpu)
+page_title = exists('fig_title') ? fig_title : sprintf('gil-cores — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
@@ -49,7 +49,7 @@ do for [fmt in out_formats] {
             with yerrorlines ls ls_of(m) title m noenhanced
 
     set title 'threads-gil: time slices (holds ended by a forced drop)' noenhanced
-    set ylabel 'slice p50 (us)'
+    set ylabel 'slice p50 (µs)'
     plot summary using (sel('threads-gil', 'gil_slice_us_p50') ? column(8) : NaN):13:12:14 \
             with yerrorlines ls ls_of('threads-gil') title 'slice p50', \
         interval_us with lines ls ideal_ls title 'switch interval'

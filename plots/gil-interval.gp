@@ -34,22 +34,24 @@ stats summary using ((is(3, 'gil-convoy') && is(4, 'threads') && is(10, 'latency
 
 W = 1400
 H = 560
-page_title = sprintf('parbench gil-interval — %s — %s', machine, cpu)
+page_title = exists('fig_title') ? fig_title : sprintf('gil-interval — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
     set output out_path(name, fmt)
     set multiplot layout 1, 2 title page_title font ','.(fmt eq 'svg' ? 15 : 14) noenhanced
-    set xlabel 'switch interval (us), log scale'
+    set xlabel 'switch interval (log scale)'
     set logscale x
     set xrange [xmin / 1.6:xmax * 1.6]
-    set format x '%g'
+    eval 'set xtics '.us_tics
     set key top left opaque
 
     set title 'IO round trip next to one CPU thread' noenhanced
-    set ylabel 'latency (us), log scale'
+    set ylabel 'latency (log scale)'
     set logscale y
-    set format y '%g'
+    eval 'set ytics '.us_tics
+    set autoscale yfix
+    set offsets 0, 0, graph 0.08, graph 0.08
     if (ref == ref) {
         plot summary using (sel('latency_us_p50') ? column(8) : NaN):13:12:14 \
                 with yerrorlines ls ls_of(m) title 'threads-gil p50', \
@@ -69,6 +71,10 @@ do for [fmt in out_formats] {
     set title 'the CPU thread: work and switches' noenhanced
     set ylabel 'work (cores of calibrated ticks/s)'
     set yrange [0:*]
+    set ytics autofreq
+    # bottom left: the work runs along the top, the switches fall to the right
+    set key bottom left opaque
+    set offsets 0, 0, graph 0.06, 0
     set y2label 'GIL switches per second, log scale'
     set logscale y2
     set y2tics

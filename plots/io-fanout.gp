@@ -19,18 +19,27 @@ mets = 'wall_s create_us_per_task mem_kb_per_task'
 title_of(j) = j == 1 ? 'wall time' : (j == 2 ? 'creation cost per task' : 'memory per task')
 set logscale x 10
 set logscale y 10
-set xrange [5:20000]
+# the K the run has (figdata.py): a quick run's 10 and 100 fill the panel
+if (exists("xmin")) { set xrange [xmin:xmax] } else { set xrange [5:20000] }
+# 1-2-5 tics: a log axis spanning less than a decade still gets labels
+eval 'set ytics '.tics_125
+set format y '%g'
+# y from the data too (a log axis would round out to whole decades)
+set autoscale yfix
+set offsets 0, 0, graph 0.08, graph 0.08
+if (!exists("fig_title")) fig_title = sprintf('io-fanout — %s — %s', machine, cpu)
 set xlabel 'concurrent tasks K'
-set key top left
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1400, 480)
+    eval term_cmd(fmt, 1400, 520)
     set output out_path(name, fmt)
-    set multiplot layout 1, 3 title sprintf('parbench io-fanout — %s — %s', machine, cpu)
+    set multiplot layout 1, 3 title fig_title font ','.(fmt eq 'svg' ? 14 : 13) margins 0.06, 0.98, 0.14, 0.84 spacing 0.07
     do for [j = 1:3] {
         set title title_of(j)
-        set ylabel word('s us KiB', j)
+        set ylabel word('s µs KiB', j)
+        # one key, in the wall-time panel's empty top left corner
+        if (j == 1) { set key top left Left reverse } else { unset key }
         plot for [m in fo_models] summary using (sel(m, word(mets, j)) ? column(6) : NaN):13:12:14 \
-            with yerrorlines lc rgb colour(m) lw 2 pt 7 title m
+            with yerrorlines lc rgb colour(m) lw 2 pt 7 title (j == 1 ? m : '')
     }
     unset multiplot
     set output

@@ -23,7 +23,7 @@ py_models = ''
 # (ping-pongs only: the busy queue's param is busy_us, a delivery, not a
 # round trip of msg_bytes)
 stats params using ((is(3, 'ipc-latency') && is_py(strcol(4)) && is(10, 'latency_ns_mean') \
-    && is(7, 'msg_bytes') && strstrt(py_models.' ', ' '.strcol(4).' ') == 0) \
+    && is(7, 'msg_bytes') && !in_words(py_models, strcol(4))) \
     ? (py_models = py_models.' '.strcol(4)) : 0, 1) nooutput
 # and the C models that charge CPython's cost per call (bench/ipc/latency.c,
 # latency_gil.c), beside the ones that do not
@@ -40,12 +40,14 @@ if (words(list) == 0) {
 }
 # Message sizes: the first drawn channel's, and the channels that differ.
 size0 = NaN
-stats params using ((strstrt(list.' ', ' '.strcol(4).' ') > 0 && is(3, 'ipc-latency') \
+stats params using ((in_words(list, strcol(4)) && is(3, 'ipc-latency') \
     && is(10, 'latency_ns_mean') && !have(size0)) ? (size0 = column(8)) : 0, 1) nooutput
 odd = ''
-stats params using ((strstrt(list.' ', ' '.strcol(4).' ') > 0 && is(3, 'ipc-latency') \
-    && is(10, 'latency_ns_mean') && column(8) != size0 && strstrt(odd, strcol(4).' ') == 0) \
-    ? (odd = odd.(odd eq '' ? '' : ', ').sprintf('%s %g B', strcol(4), column(8)).' ') : 0, 1) nooutput
+odd_m = ''
+stats params using ((in_words(list, strcol(4)) && is(3, 'ipc-latency') \
+    && is(10, 'latency_ns_mean') && column(8) != size0 && !in_words(odd_m, strcol(4))) \
+    ? (odd_m = odd_m.' '.strcol(4), \
+       odd = odd.(odd eq '' ? '' : ', ').sprintf('%s %g B', strcol(4), column(8)).' ') : 0, 1) nooutput
 sizes = sprintf('%g B ping-pong', size0).(odd ne '' ? '; '.odd[1:strlen(odd) - 1] : '')
 
 # x position of a model: its place in list (0: not drawn)
@@ -59,21 +61,22 @@ do for [i = 1:words(list)] {
 n_py = words(py_models)
 
 set logscale y
-set format y '%g'
-set yrange [*:*]
+# one range for both placements (figdata.py), tics as times
+eval 'set ytics '.us_tics
+if (exists('ymin')) { set yrange [ymin:ymax] } else { set yrange [*:*] }
 set xrange [0.3:words(list) + 0.7]
 eval 'set xtics '.xt.' rotate by 30 right nomirror noenhanced'
 set bmargin 7
-set ylabel 'round trip (µs, log)'
+set ylabel 'round trip (log scale)'
 set style fill solid 0.8 border lc rgb '#404040'
 set boxwidth 0.36
 set key top left maxrows 3
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 1400, 600)
     set output out_path(name, fmt)
-    set multiplot layout 1, 2 title sprintf('parbench ipc-latency (%s) — %s — %s', sizes, machine, cpu) noenhanced
+    set multiplot layout 1, 2 title (exists('fig_title') ? fig_title : sprintf('ipc-latency (%s) — %s — %s', sizes, machine, cpu)) noenhanced
     do for [pin in 'single scatter'] {
-        set title (pin eq 'single' ? 'both on one PU (PIN_SINGLE)' : 'on different cores (PIN_SCATTER)')
+        set title (pin eq 'single' ? 'both on one PU (pin single)' : 'on different cores (pin scatter)')
         # (gnuplot 5.4 runs a "plot for" clause with an empty range once:
         # CPython's clauses are left out of the command when it is absent)
         P = "params using (sel_any(pin, 'latency_ns_p50', 0) ? idx(strcol(4)) - 0.19 : NaN):($13 / 1e3) with boxes lc rgb '#56b4e9' title 'p50', ".\

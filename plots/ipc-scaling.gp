@@ -25,20 +25,28 @@ if (words(lines) == 0) {
 # the message size: the rows' workload ("64B")
 msg = ''
 stats params using ((is(3, 'ipc-scaling') && msg eq '') ? (msg = strcol(5)) : 0, 1) nooutput
+# parse-ok: the two halves of this script's own "kind:consumers" list words
 kind_of(w) = w[1:strstrt(w, ':') - 1]
-cons_of(w) = w[strstrt(w, ':') + 1:]
+cons_of(w) = w[strstrt(w, ':') + 1:]  # parse-ok: (the second half)
 set logscale x 2
-set xrange [0.8:5]
+# the producer counts the run has (figdata.py): 1 and 2 in a quick run
+set xrange [0.8:(exists('xmax') ? xmax : 5)]
 set xtics (1, 2, 4)
-set format y '%.1s%c'
-set yrange [0:*]
+# log y: the queues (~0.2 M/s) beside shm (~8 M/s) would sit on zero on a
+# linear axis
+set logscale y
+eval 'set ytics '.tics_125
+set format y '%.0s%c'
+set autoscale yfix   # y from the data, not whole decades
+set offsets 0, 0, graph 0.08, graph 0.08
+page_title = sprintf('ipc-scaling (%s messages) — %s — %s', msg, machine, cpu)
 set xlabel 'producers'
-set ylabel 'messages/s (all consumers)'
+set ylabel 'messages/s (all consumers, log scale)'
 set key outside right top vertical Left reverse
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 1000, 560)
     set output out_path(name, fmt)
-    set title sprintf('parbench ipc-scaling (%s messages) — %s — %s', msg, machine, cpu) noenhanced
+    set title (exists('fig_title') ? fig_title : page_title) font ','.(fmt eq 'svg' ? 13 : 12)
     plot for [w in lines] params using (sel(kind_of(w), cons_of(w)) ? column(8) : NaN):13:12:14 \
         with yerrorlines ls ipc_ls(kind_of(w)) lw (0.5 + 0.5 * cons_of(w)) \
         pt (cons_of(w) eq '1' ? 6 : (cons_of(w) eq '2' ? 4 : 8)) ps 1.5 \

@@ -19,10 +19,13 @@ if (words(list) == 0) {
 }
 kinds = ''
 do for [m in list] { if (m ne 'memcpy') { kinds = kinds.' '.m } }
-has_memcpy = strstrt(list, 'memcpy') > 0
+has_memcpy = in_words(list, 'memcpy')
 
 set logscale xy
-set xrange [5:1.6e6]
+# the message sizes the run has (figdata.py); y from the data, not decades
+if (exists('xmin')) { set xrange [xmin:xmax] } else { set xrange [5:1.6e6] }
+set autoscale yfix
+set offsets 0, 0, graph 0.06, graph 0.06
 set xtics ('8 B' 8, '64 B' 64, '512 B' 512, '4 KiB' 4096, '32 KiB' 32768, '' 65536, \
     '256 KiB' 262144, '1 MiB' 1048576) rotate by -30
 set mxtics 1
@@ -32,7 +35,7 @@ set key outside right top vertical Left reverse
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 1400, 560)
     set output out_path(name, fmt)
-    set multiplot layout 1, 2 title sprintf('parbench ipc-throughput — %s — %s', machine, cpu)
+    set multiplot layout 1, 2 title (exists('fig_title') ? fig_title : sprintf('ipc-throughput — %s — %s', machine, cpu))
     do for [met in 'bytes_per_s msgs_per_s'] {
         set title (met eq 'bytes_per_s' ? 'payload bytes per second' : 'messages per second')
         set ylabel (met eq 'bytes_per_s' ? 'bytes/s' : 'messages/s')

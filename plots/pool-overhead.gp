@@ -22,8 +22,9 @@ order = "pipe@same pool@same threads@same fork@same pipe@cross pool@cross pool-m
 grp(d) = strcol('param_cross') eq 'cross-pu' ? 'cross' : (column(6) == 1 ? 'same' : 'stream')
 key(d) = strcol(4).'@'.grp(d)
 sel(k) = is(3, 'pool-overhead') && is(10, 'per_task_us') && key(0) eq k
+# parse-ok: the two halves of this script's own "model@group" keys
 model_of(k) = k[1:strstrt(k, '@') - 1]
-group_of(k) = k[strstrt(k, '@') + 1:]
+group_of(k) = k[strstrt(k, '@') + 1:]  # parse-ok: (the second half)
 # the colours of common.gp's line styles, for bars
 rgb(m) = m eq 'fork' ? 0x0072b2 : m eq 'pool' ? 0x009e73 : m eq 'threads' ? 0xd55e00 : \
     m eq 'pool-map' ? 0x56b4e9 : 0x8c8c8c
@@ -49,7 +50,7 @@ if (words(present) == 0) {
     print name.': skipped: no data'
     exit
 }
-has(k) = strstrt(present.' ', ' '.k.' ') > 0
+has(k) = in_words(present, k)
 xpos(k) = sum [i = 1:words(present)] (word(present, i) eq k ? i : 0)
 
 ratios = ''
@@ -79,7 +80,7 @@ set bmargin 4
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 1000, 600)
     set output out_path(name, fmt)
-    set title sprintf("pool-overhead — %s — %s — no work per task\n%s", machine, cpu, ratios) noenhanced
+    set title (exists('fig_title') ? fig_title : sprintf("pool-overhead — %s — %s — no work per task\n%s", machine, cpu, ratios)) noenhanced
     plot params using (sel(key(0)) ? xpos(key(0)) : NaN):13:(rgb(strcol(4))) \
             with boxes lc rgb variable notitle, \
         params using (sel(key(0)) ? xpos(key(0)) : NaN):13:12:14 \

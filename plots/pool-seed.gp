@@ -63,11 +63,12 @@ do for [fmt in out_formats] {
     eval term_cmd(fmt, 900, 420)
     set output out_path(name, fmt)
     if (gantt_exp eq 'pool-seed') {
-        set title sprintf("pool-seed — %s — %s\nPool(%d), %d tasks sleeping random() × 3 s × %g (seed %.0f); which worker ran what, when", \
-            machine, cpu, workers, ntask, scale, seed) noenhanced
+        set title (exists('fig_title') ? fig_title : sprintf("pool-seed — %s — %s", machine, cpu)) \
+            .sprintf("\nPool(%d), %d tasks sleeping random() × 3 s × %g (seed %.0f); which worker ran what, when", \
+            workers, ntask, scale, seed) noenhanced
     } else {
-        set title sprintf("%s — %s — %s\nPool(%d).map(work_log, [A 5, B 2, C 1, D 3] × %g s): tasks 1–4 are A–D", \
-            gantt_exp, machine, cpu, workers, scale) noenhanced
+        set title (exists('fig_title') ? fig_title : sprintf("%s — %s — %s", gantt_exp, machine, cpu)) \
+            .sprintf("\nPool(%d).map(work_log, [A 5, B 2, C 1, D 3] × %g s): tasks 1–4 are A–D", workers, scale) noenhanced
     }
     plot NaN notitle
     set output

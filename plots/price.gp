@@ -1,50 +1,57 @@
-# price.gp — the primitive price list: what one operation costs (ns, log),
+# price.gp — the primitive price list: what one operation costs (log scale),
 # parbench's p50 (bar, min–max over repetitions) beside its peer's figure
 # (perf bench, stress-ng, hyperfine: bar) with parbench's mean from the same
-# paired rounds as a dot, one panel on one PU and one across two.
-# Writes <outdir>/price.{png,svg}.
+# paired rounds as a dot; one panel on one PU and one across two, each with
+# only the primitives it measured, both on one y range so that they compare.
+# The data, the range, its tics and the title come from scripts/figdata.py
+# (figvars). Writes <outdir>/price.{png,svg}.
 if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 
 name = 'price'
-base(m) = strstrt(m, '-vs-') > 0 ? substr(m, 1, strstrt(m, '-vs-') - 1) : m
-list = ''
-do for [pin in 'single scatter'] {
-    # the plain primitives, in the run's order
-    stats summary using (is(3, 'price') && is(9, pin) && is(10, 'op_ns_p50') \
-        ? (list = strstrt(' '.list.' ', ' '.strcol(4).' ') ? list : list.' '.strcol(4), 1) : 0) nooutput
-}
-if (words(list) == 0) {
-    print name.': skipped: no data'
-    exit
-}
-idx(m) = sum [i = 1:words(list)] (word(list, i) eq m ? i : 0)
-sel(pin, met) = is(3, 'price') && is(9, pin) && is(10, met) && idx(base(strcol(4))) > 0
-xt = '('
-do for [i = 1:words(list)] { xt = xt.sprintf('"%s" %d', word(list, i), i).(i < words(list) ? ', ' : ')') }
-
+if (!exists("data_single")) { print name.': skipped: no data'; exit }
+set datafile separator whitespace   # figdata.py's files
 set logscale y
-set format y '%g'
-set xrange [0.3:words(list) + 0.7]
-eval 'set xtics '.xt.' rotate by -40 nomirror font ",9"'
-set ylabel 'one operation (ns, log)'
+set yrange [ymin:ymax]
+eval 'set ytics '.ytics
+set xtics rotate by -40 nomirror font ",10" scale 0
+set ylabel 'one operation (log scale)'
 set style fill solid 0.8 border lc rgb '#404040'
 set boxwidth 0.36
-set key top left
+set key top right
+set offsets 0, 0, 0, 0
+# panel widths follow their number of primitives (at least 4 slots each)
+slots(pin) = value('n_'.pin) < 4 ? 4 : value('n_'.pin)
+L = 0.07
+R = 0.98
+gap = 0.08
+span = R - L - gap
+x0(pin) = pin eq 'single' ? L : L + span * slots('single') / (slots('single') + slots('scatter')) + gap
+x1(pin) = x0(pin) + span * slots(pin) / (slots('single') + slots('scatter'))
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1500, 620)
+    eval term_cmd(fmt, 1500, 640)
     set output out_path(name, fmt)
-    set multiplot layout 1, 2 title sprintf('parbench price list — %s — %s', machine, cpu)
+    set multiplot title fig_title font ','.(fmt eq 'svg' ? 14 : 13)
     do for [pin in 'single scatter'] {
-        set title (pin eq 'single' ? 'on one PU (pin single)' : 'across two PUs (pin scatter)')
-        plot summary using (sel(pin, 'op_ns_p50') ? idx(strcol(4)) - 0.19 : NaN):13 \
-                with boxes lc rgb '#56b4e9' title 'parbench p50', \
-             summary using (sel(pin, 'op_ns_p50') ? idx(strcol(4)) - 0.19 : NaN):13:12:14 \
-                with yerrorbars pt -1 lc rgb '#1b1b1b' notitle, \
-             summary using (sel(pin, 'peer_ns') ? idx(base(strcol(4))) + 0.19 : NaN):13 \
-                with boxes lc rgb '#e69f00' title 'peer (paired rounds)', \
-             summary using (sel(pin, 'ours_ns') ? idx(base(strcol(4))) : NaN):13 \
-                with points pt 7 ps 1.0 lc rgb '#1b1b1b' title 'parbench mean (paired rounds)'
+        if (value('n_'.pin) > 0) {
+            f = value('data_'.pin)
+            set lmargin at screen x0(pin)
+            set rmargin at screen x1(pin)
+            set tmargin at screen 0.86
+            set bmargin at screen 0.25
+            set xrange [-0.6:slots(pin) - 0.4]
+            set title (pin eq 'single' ? 'on one PU (pin single)' : 'across two PUs (pin scatter)')
+            if (pin eq 'scatter') { unset ylabel; unset key }
+            # without a peer (none installed) the bars stand alone, centred
+            dx = value('peers_'.pin) ? 0.19 : 0
+            P = "plot f using ($0 - dx):2:xticlabels(1) with boxes lc rgb '#56b4e9' title 'parbench p50', " \
+              . "f using ($0 - dx):2:3:4 with yerrorbars pt 7 ps 0.3 lc rgb '#1b1b1b' notitle"
+            if (value('peers_'.pin)) {
+                P = P.", f using ($0 + dx):5 with boxes lc rgb '#e69f00' title 'peer (paired rounds)', " \
+                    . "f using 0:6 with points pt 7 ps 1.0 lc rgb '#1b1b1b' title 'parbench mean (paired rounds)'"
+            }
+            eval P
+        }
     }
     unset multiplot
     set output

@@ -1,168 +1,60 @@
-# tasks.gp — the "tasks" experiment: wall time and speedup against workers.
+# tasks.gp — the lesson of "tasks" at a glance: which models speed up which work.
 #
-# Writes <outdir>/tasks.png and <outdir>/tasks.svg: a 2x2 multiplot, top row
-# wall time, bottom row speedup; left column workload io, right column cpu.
-# One line per model (median, min-max error bars); model "ideal" as a dashed
-# grey line; CPython's models (cpython-*, bench/cpython/) dashed in their C
-# twin's colour, titled "CPython <model>". The models are the ones the run
-# has, in its order; models without rows are left out. Run by
-# scripts/plot.sh, which sets summary, raw, outdir, machine, cpu and plotdir.
+# Writes <outdir>/tasks.png and .svg: two panels, IO tasks left, CPU tasks
+# right; per model a C bar and, beside it, CPython's bar for its twin
+# (CPython's threads beside the C threads under a GIL), the speedup over
+# serial at the largest worker count (median, min–max error bars); the
+# ideal speedup as a dashed line. The bars, the ideal and the title (the
+# finding, with this run's numbers) come from scripts/figdata.py (figvars);
+# the sweep curves are tasks-sweep.gp. Run by scripts/plot.sh.
 
 if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 
 name = 'tasks'
-if (params eq '') { print name.no_params; exit }
-set datafile columnheaders
-pick_file = params
-wls = "io cpu"              # columns, left to right
-mets = "wall_s speedup"     # rows, top to bottom
-met_label(met) = met eq 'wall_s' ? 'wall time (s)' : (met eq 'speedup' ? 'speedup (× serial)' : met)
-met_title(met) = met eq 'wall_s' ? 'wall time' : met
-# legend text only (the model names stay): threads are plain pthreads
+if (!exists("bars_io")) { print name.': skipped: no data'; exit }
 
-
-# --- what is there ---------------------------------------------------------
-# Only rows of experiment "tasks". If the summary has several pin policies,
-# use the unpinned rows ("none"); without those, the first row's policy.
-n_all = 0
-n_none = 0
-first_pin = ''
-stats params using (is(3, 'tasks') \
-    ? (first_pin = (n_all == 0 ? strcol(9) : first_pin), \
-       n_all = n_all + 1, n_none = n_none + is(9, 'none')) : 0, 1) nooutput
-if (n_all == 0) {
-    print name.': skipped: no data'
-    exit
-}
-pinsel = n_none > 0 ? 'none' : first_pin
-# the models of the run's tasks rows (not ideal), in the run's order
-tmodels = ''
-stats params using ((is(3, 'tasks') && !is(4, 'ideal') \
-    && strstrt(tmodels.' ', ' '.strcol(4).' ') == 0) ? (tmodels = tmodels.' '.strcol(4)) : 0, 1) nooutput
-
-# Each workload's sweep is at one task length, the shortest the run has for
-# it: the full profile also runs the seeds' 1 s io tasks at one point, which
-# would otherwise land on the sweep's curve.
-do for [wl in wls] {
-    stats params using ((is(3, 'tasks') && is(5, wl)) ? column(8) : NaN) nooutput
-    eval sprintf("tms_%s = %g", wl, STATS_records > 0 ? STATS_min : 0)
-}
-sel(wl, m, met) = is(3, 'tasks') && is(4, m) && is(5, wl) && is(10, met) \
-    && is(9, pinsel) && column(8) == value('tms_'.wl)
-
-# Per panel: which models have rows (have_<wl>_<met>), whether ideal has
-# (ideal_<wl>_<met>). Per workload: a description from the first row's
-# parameters (n, and the swept one: "5 tasks, task_ms=200"), and the
-# largest worker count (maxw_<wl>).
-n_any = 0
-c_n = NaN
-do for [wl in wls] {
-    desc = ''
-    wmax = 1
-    do for [met in mets] {
-        list = ''
-        do for [m in tmodels] {
-            k = 0
-            stats params using (sel(wl, m, met) \
-                ? (k = k + 1, c_n = column('param_n'), c_param = strcol(7), c_pval = strcol(8), \
-                   wmax = column(6) > wmax ? column(6) : wmax) : 0, 1) nooutput
-            if (k > 0) {
-                list = list.' '.m
-                if (desc eq '') {
-                    ntasks = have(c_n) ? sprintf('%d', c_n) : ''
-                    desc = (ntasks ne '' ? ntasks.' tasks' : '') \
-                        .((c_param ne '' && c_param ne '-') ? (ntasks ne '' ? ', ' : '').c_param.'='.c_pval : '')
-                }
-            }
-        }
-        k = 0
-        stats params using (sel(wl, 'ideal', met) \
-            ? (k = k + 1, wmax = column(6) > wmax ? column(6) : wmax) : 0, 1) nooutput
-        eval sprintf("have_%s_%s = '%s'", wl, met, list)
-        eval sprintf("ideal_%s_%s = %d", wl, met, k > 0)
-        n_any = n_any + words(list) + (k > 0)
-    }
-    eval sprintf("desc_%s = '%s'", wl, desc)
-    eval sprintf("maxw_%s = %d", wl, wmax)
-}
-if (n_any == 0) {
-    print name.': skipped: no data'
-    exit
-}
-
-# --- layout ----------------------------------------------------------------
-# Each panel gets a fixed plot area; its key sits outside, right of it, so it
-# never covers data and all panels line up.
-W = 1400
-H = 1000
-col_l(c) = 0.065 + c * 0.5
-col_r(c) = col_l(c) + 0.285
-row_t(r) = r == 0 ? 0.895 : 0.445
-row_b(r) = r == 0 ? 0.545 : 0.085
-
-set format x '%.0f'
-set mxtics 1
-set xlabel 'workers'
-set yrange [0:*]
-set offsets 0, 0, graph 0.06, 0
-
-page_title = sprintf('parbench tasks — %s — %s', machine, cpu)
-if (pinsel ne 'none') page_title = page_title.' — pin '.(pinsel eq '' ? '(empty)' : pinsel)
+set datafile separator whitespace   # figdata.py's files
+wls = 'io cpu'
+wl_title(wl) = wl eq 'io' ? sprintf('IO tasks, %d workers', w_io) : sprintf('CPU tasks, %d workers', w_cpu)
+bw = 0.38                   # bar width; C left of the model's slot, CPython right
+c_col = '#0072b2'
+py_col = '#e69f00'
+set style fill solid 0.85 border rgb '#404040'
+set boxwidth bw absolute
+set errorbars 0.5
+set grid noxtics ytics ls 100
+set xtics scale 0 nomirror
+set ylabel 'speedup over serial (×)'
+set key top left horizontal opaque box lc rgb '#bfbfbf' samplen 2 width 1
+set offsets 0, 0, 0, 0
 
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, W, H)
+    eval term_cmd(fmt, 1300, 600)
     set output out_path(name, fmt)
-    set multiplot title page_title font ','.(fmt eq 'svg' ? 15 : 14) noenhanced
-    do for [r = 0:1] {
-        met = word(mets, r + 1)
-        do for [c = 0:1] {
-            wl = word(wls, c + 1)
-            list = value(sprintf('have_%s_%s', wl, met))
-            has_ideal = value(sprintf('ideal_%s_%s', wl, met))
-            desc = value(sprintf('desc_%s', wl))
-            set lmargin at screen col_l(c)
-            set rmargin at screen col_r(c)
-            set tmargin at screen row_t(r)
-            set bmargin at screen row_b(r)
-            set title sprintf('workload %s%s — %s', wl, (desc ne '' ? ' ('.desc.')' : ''), \
-                met_title(met)) noenhanced
-            set xlabel 'workers'
-            set ylabel met_label(met)
-            maxw = value(sprintf('maxw_%s', wl))
-            set xrange [0.6:maxw + 0.4]
-            set xtics xtic_step(maxw) nomirror out scale 0.6
-            set ytics autofreq nomirror out scale 0.6
-            # key right of the plot area (outside, so it never covers data)
-            set key at screen col_r(c) + 0.012, row_t(r) left top vertical Left reverse width 1
-            if (words(list) == 0 && !has_ideal) {
-                set label 1 'no data' at graph 0.5, 0.5 center tc rgb '#808080'
-                unset key
-                unset xtics
-                unset ytics
-                unset grid
-                unset xlabel
-                unset ylabel
-                set xrange [0:1]
-                set yrange [0:1]
-                plot 2 notitle
-                unset label 1
-                set grid xtics ytics ls 100
-                set yrange [0:*]
-            } else {
-                if (has_ideal) {
-                    plot for [m in list] summary \
-                            using (sel(wl, m, met) ? column(6) : NaN):13:12:14 \
-                            with yerrorlines ls ls_of(m) title model_title(m) noenhanced, \
-                        params using (sel(wl, 'ideal', met) ? column(6) : NaN):13 \
-                            with lines ls ideal_ls title 'ideal'
-                } else {
-                    plot for [m in list] summary \
-                            using (sel(wl, m, met) ? column(6) : NaN):13:12:14 \
-                            with yerrorlines ls ls_of(m) title model_title(m) noenhanced
-                }
-            }
-        }
+    set multiplot title fig_title font ','.(fmt eq 'svg' ? 14 : 13)
+    do for [c = 0:1] {
+        wl = word(wls, c + 1)
+        f = value('bars_'.wl)
+        n = value('n_'.wl)
+        ideal = value('ideal_'.wl)
+        set lmargin at screen 0.07 + c * 0.5
+        set rmargin at screen 0.47 + c * 0.5
+        set tmargin at screen 0.80
+        set bmargin at screen 0.16
+        set title wl_title(wl)
+        set xrange [-0.6:n - 0.4]
+        set yrange [0:value('ymax_'.wl)]
+        set arrow 1 from graph 0, first ideal to graph 1, first ideal nohead ls ideal_ls front
+        set label 1 sprintf('ideal %g×', ideal) at graph 0.99, first ideal right offset 0, 0.6 \
+            tc rgb '#606060' front
+        eval 'set xtics '.value('tics_'.wl)
+        plot f using ($0 - bw / 2):2 with boxes lc rgb c_col title 'C', \
+             f using ($0 + bw / 2):5 with boxes lc rgb py_col title 'CPython', \
+             f using ($0 - bw / 2):2:3:4 with yerrorbars lc rgb '#202020' pt 7 ps 0.3 notitle, \
+             f using ($0 + bw / 2):5:6:7 with yerrorbars lc rgb '#202020' pt 7 ps 0.3 notitle
+        unset arrow 1
+        unset label 1
     }
     unset multiplot
     set output

@@ -23,25 +23,33 @@ if (words(lines) == 0) {
     print name.': skipped: no data'
     exit
 }
+# parse-ok: the two halves of this script's own "model:consumers" list words
 model_of(w) = w[1:strstrt(w, ':') - 1]
-cons_of(w) = w[strstrt(w, ':') + 1:]
+cons_of(w) = w[strstrt(w, ':') + 1:]  # parse-ok: (the second half)
+label(m) = m eq 'threads' ? 'threads, no GIL' : (m eq 'threads-gil' ? 'threads, GIL' \
+    : (m eq 'mp-queue' ? 'processes, mp.Queue' : m))
 colour(m) = m eq 'threads' ? '#d55e00' : (m eq 'threads-gil' ? '#cc79a7' : '#0072b2')
 set logscale x 2
 set logscale y 10
-set xrange [0.8:5]
+set autoscale yfix   # y from the data, not whole decades
+set offsets 0, 0, graph 0.08, graph 0.08
+# the producer counts the run has (figdata.py): 1 and 2 in a quick run
+set xrange [0.8:(exists('xmax') ? xmax : 5)]
 set xtics (1, 2, 4)
+eval 'set ytics '.tics_125
 set format y '%.0s%c'
+page_title = sprintf('tqueue-prodcons — %s — %s', machine, cpu)
 set xlabel 'producers'
 set ylabel 'items/s (all consumers, log scale)'
 set key outside right top vertical Left reverse
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 1000, 560)
     set output out_path(name, fmt)
-    set title sprintf('parbench tqueue-prodcons — %s — %s', machine, cpu)
+    set title (exists('fig_title') ? fig_title : page_title) font ','.(fmt eq 'svg' ? 13 : 12)
     plot for [w in lines] params using (sel(model_of(w), cons_of(w)) ? column('param_p') : NaN):13:12:14 \
         with yerrorlines lc rgb colour(model_of(w)) lw (0.5 + 0.5 * cons_of(w)) \
         pt (cons_of(w) eq '1' ? 6 : (cons_of(w) eq '2' ? 4 : 8)) ps 1.5 \
-        title sprintf('%s, %s consumer%s', model_of(w), cons_of(w), cons_of(w) eq '1' ? '' : 's')
+        title sprintf('%s, %s consumer%s', label(model_of(w)), cons_of(w), cons_of(w) eq '1' ? '' : 's')
     set output
     print 'wrote ', out_path(name, fmt)
 }

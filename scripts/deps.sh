@@ -6,7 +6,9 @@
 #            tests need (a failure there is a note, not a stop)
 #   bench    build + gnuplot, lstopo; the peers perf, stress-ng, hyperfine best
 #            effort (optional: the cases that run them are skipped without them)
-#   compare  python3-scipy, gnuplot (make compare)
+#   compare  python3-scipy, gnuplot (make compare), libbenchmark-tools
+#            (google-benchmark's compare.py, which the compare test checks
+#            parbench's verdicts against)
 #   report   compare + pandoc, chromium, poppler-utils (make report)
 #   lint     clang-format, cppcheck, shellcheck, flake8 (make lint)
 #   ci       valgrind and clang (libFuzzer), for .ci/run's memcheck and fuzz steps
@@ -109,11 +111,19 @@ have_scipy() {
 	"$py" -c 'import scipy.stats' >/dev/null 2>&1
 }
 
+# google-benchmark's compare.py (Debian's libbenchmark-tools); without dpkg
+# there is no package to look for, and the compare test says it is missing.
+have_gbench_tools() {
+	have_cmd dpkg || return 0
+	dpkg -s libbenchmark-tools >/dev/null 2>&1
+}
+
 # missing_report_tools [compare|report]: print the packages make compare
 # (or make report, the default) lacks.
 missing_report_tools() {
 	have_scipy || echo python3-scipy
 	have_cmd gnuplot || echo gnuplot-nox
+	have_gbench_tools || echo libbenchmark-tools
 	[ "${1:-}" = compare ] && return 0
 	have_cmd pandoc || echo pandoc
 	have_cmd chromium || have_cmd chromium-browser || echo chromium

@@ -360,3 +360,32 @@ def fmt(x):
 def gq(s):
     """A gnuplot single-quoted string."""
     return "'" + str(s).replace("'", "''") + "'"
+
+
+# merged.csv (README, "merged.csv"): every raw row of several runs, the run's
+# directory and metadata after the raw.csv columns. One layout, written here
+# for make compare and for the Slurm merge alike.
+MERGED_SCHEMA = "1"
+MERGED_META = ("machine", "hostname", "cpu_model", "packages", "cores", "pus", "numa_nodes",
+               "caches", "kernel", "os", "compiler", "parbench_version", "git_rev", "profile",
+               "pin", "interleave", "reps", "filter", "exclude", "calibration_tick_ns",
+               "started_utc")
+
+
+def merged_header():
+    return RAW_HEADER + ["run_dir"] + [f"run_{k}" for k in MERGED_META]
+
+
+def write_merged(runs, path):
+    """Write runs (Run objects) to path as merged.csv; returns the row count."""
+    n = 0
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        f.write(f"# schema_version={MERGED_SCHEMA}\n")
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(merged_header())
+        for r in runs:
+            extra = [r.dir] + [r.meta.get(k, "") for k in MERGED_META]
+            for row in r.rows:
+                w.writerow([row[c] for c in RAW_HEADER] + extra)
+                n += 1
+    return n

@@ -10,6 +10,8 @@
 # with gnuplot and these variables:
 #   summary='<run>/summary.csv' raw='<run>/raw.csv' outdir='<out dir>'
 #   params='<summary.csv's rows with their cases' parameters>' (plotdata.py)
+#   figvars='<the figure's title, ranges and data files>' (figdata.py), when
+#   it has them
 #   machine='<machine>' cpu='<cpu_model>' plotdir='plots'
 # and writes <outdir>/<name>.png and .svg. A failing .gp is reported and the
 # others still run; the exit status is 1 if any failed.
@@ -146,6 +148,9 @@ draw() {
 	# the figure's own rows when plotdata.py wrote them
 	[ -n "$params" ] && [ -f "$tmp/params-$name.csv" ] &&
 		v="$v; params=$(gq "$tmp/params-$name.csv")"
+	# its title, ranges and data files (figdata.py), when it has a builder
+	[ -n "$params" ] && [ -f "$tmp/params-$name.gp" ] &&
+		v="$v; figvars=$(gq "$tmp/params-$name.gp")"
 	gnuplot -e "$v" "plots/$name.gp" >"$tmp/$name.out" 2>&1 || status=$?
 	echo "$status" >"$tmp/$name.rc"
 }

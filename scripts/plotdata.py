@@ -5,6 +5,10 @@ Beside OUT.csv, one OUT-<figure>.csv per figure that experiments.csv names:
 the same columns, only the rows of the experiments that draw that figure. A
 figure's gnuplot `stats` passes then scan its own rows, not the whole run's
 (on a quick run of 2 PUs, 4,000 rows: plot.sh took 12 s, most of it there).
+And OUT-<figure>.gp for the figures figdata.py has a builder for: the
+figure's title stating its finding with this run's numbers, its axis ranges
+and the paths of its own data files (OUT-<figure>.<what>.dat), as gnuplot
+variables that plots/<figure>.gp loads (plot.sh passes it as `figvars`).
 
 summary.csv's rows with their columns unchanged (1 machine ... 15 unit), then one
 column per parameter of the run's cases, read from cases.csv: param_<name>
@@ -21,6 +25,8 @@ import csv
 import os
 import sys
 
+import figdata
+import findings
 import pbdata
 
 # Parameters summary.csv already has a column for.
@@ -63,8 +69,10 @@ def prepare(run_dir, out_path):
                      [r[h] for h in pbdata.SUMMARY_HEADER] + [cols.get(n, "") for n in names]))
     write(out_path, names, (row for _, row in rows))
     stem, ext = os.path.splitext(out_path)
-    for fig, exps in figure_experiments(run).items():
+    figs = figure_experiments(run)
+    for fig, exps in figs.items():
         write(f"{stem}-{fig}{ext}", names, (row for exp, row in rows if exp in exps))
+    figdata.prepare(run, findings.read(run_dir), stem, sorted(figs))
 
 
 def write(path, names, rows):

@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <mqueue.h>
 #include <pthread.h>
 #include <sched.h>
@@ -770,6 +771,62 @@ static void test_queue_maxsize(void **state)
 	channel_close(ch);
 }
 
+/* Queue.qsize() and full() read the semaphore every put takes and every
+ * get gives back, bounded or not (unbounded: maxsize SEM_VALUE_MAX); a
+ * message still in the feeder's buffer is counted. Other kinds have none. */
+static void test_queue_qsize_full(void **state)
+{
+	struct variant v = variants[2];
+	struct channel *ch = make(&v);
+	uint32_t x = 7;
+
+	(void)state;
+	assert_int_equal(channel_qsize(ch), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(channel_send(ch, &x, sizeof(x), 0), 0);
+	assert_int_equal(channel_qsize(ch), 3);
+	assert_false(channel_full(ch));
+	assert_int_equal(channel_recv(ch, &x, sizeof(x), T_MS), sizeof(x));
+	assert_int_equal(channel_qsize(ch), 2);
+	channel_close(ch);
+	v.opts.maxsize = 2;
+	ch = make(&v);
+	assert_int_equal(channel_send(ch, &x, sizeof(x), 0), 0);
+	assert_false(channel_full(ch));
+	assert_int_equal(channel_send(ch, &x, sizeof(x), 0), 0);
+	assert_true(channel_full(ch));
+	assert_int_equal(channel_qsize(ch), 2);
+	assert_int_equal(channel_recv(ch, &x, sizeof(x), T_MS), sizeof(x));
+	assert_false(channel_full(ch));
+	channel_close(ch);
+	ch = make(&variants[0]);
+	assert_int_equal(channel_qsize(ch), -EOPNOTSUPP);
+	assert_false(channel_full(ch));
+	channel_close(ch);
+}
+
+/* Connection's header: "!i" up to 0x7fffffff, then -1 and "!Q". */
+static void test_conn_header(void **state)
+{
+	static const unsigned char short_max[] = { 0x7f, 0xff, 0xff, 0xff };
+	static const unsigned char long_min[] = {
+		0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0x80, 0, 0, 0
+	};
+	unsigned char h[CHANNEL_HDR_MAX];
+
+	(void)state;
+	assert_int_equal(channel_conn_header(5, h), 4);
+	assert_int_equal(channel_conn_short(h), 5);
+	assert_int_equal(channel_conn_header(0x7fffffff, h), 4);
+	assert_memory_equal(h, short_max, 4);
+	assert_int_equal(channel_conn_header(0x80000000u, h), 12);
+	assert_memory_equal(h, long_min, 12);
+	assert_int_equal(channel_conn_short(h), -1);
+	assert_true(channel_conn_long(h + 4) == 0x80000000u);
+	assert_int_equal(channel_conn_header(0x123456789ull, h), 12);
+	assert_true(channel_conn_long(h + 4) == 0x123456789ull);
+}
+
 /* ---- bad input, short buffers, limits ---- */
 
 static void test_bad_input(void **state)
@@ -786,13 +843,17 @@ static void test_bad_input(void **state)
 	assert_int_equal(channel_open(ch, CH_END_A), -EINVAL);
 	assert_int_equal(channel_open(ch, 0), -EINVAL);
 	assert_int_equal(channel_send(ch, NULL, 5, 0), -EINVAL);
-	assert_int_equal(channel_send(ch, "x", (size_t)UINT32_MAX + 1, 0), -EMSGSIZE);
+	/* framed as Connection: up to SSIZE_MAX (-1 and an 8-byte length) */
+	assert_int_equal(channel_send(ch, "x", (size_t)SSIZE_MAX + 1, 0), -EMSGSIZE);
 	assert_int_equal(channel_open(ch, CH_RECV), 0);
 	assert_int_equal(channel_open(ch, CH_SEND), -EINVAL); /* given up: gone for good */
 	assert_int_equal(channel_send(ch, "x", 1, 0), -EINVAL);
 	channel_close(ch);
 	ch = make(&variants[1]);
 	assert_int_equal(channel_open(ch, CH_SEND), -EINVAL);
+	channel_close(ch);
+	ch = make(&variants[7]); /* pipe-batched keeps a 4-byte length */
+	assert_int_equal(channel_send(ch, "x", (size_t)UINT32_MAX + 1, 0), -EMSGSIZE);
 	channel_close(ch);
 	ch = channel_create(CH_SHM, &spsc, err, sizeof(err));
 	assert_non_null(ch);
@@ -890,6 +951,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_qsize_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conn_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_ping_replies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shm_layouts_wrap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_senders_receivers, setup, teardown),

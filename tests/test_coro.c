@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The event loop (lib/models/coro): timers fire in deadline order, ties in
- * the order they were made; fds wake their task or time out; a task that
+ * the order they were made; fds wake their task or time out, even beside
+ * a task that is always ready (select(0) every turn); a task that
  * never yields is stopped by the watchdog instead of hanging; 10,000 tasks
  * leave no fd and no mapping behind; the coroutines model of tasks returns
  * every result. No timing is asserted. */
@@ -94,6 +95,54 @@ static void fd_wakes_its_task(void **state)
 	close(w.fd[0]);
 	close(w.fd[1]);
 	assert_int_equal(count_open_fds(), fds);
+}
+
+struct starve {
+	int fd[2];
+	int io_ran; /* set by the IO waiter once its fd woke it */
+	int yields; /* the busy task's yields before it saw io_ran */
+};
+
+static void io_waiter(struct coro_loop *loop, void *arg)
+{
+	struct starve *s = arg;
+
+	s->io_ran = coro_wait_fd(loop, s->fd[0], EPOLLIN, UINT64_MAX) & EPOLLIN;
+}
+
+/* Always ready: it yields until the IO waiter has run (100 at most). */
+static void always_ready(struct coro_loop *loop, void *arg)
+{
+	struct starve *s = arg;
+
+	while (!s->io_ran && s->yields < 100) {
+		coro_yield(loop);
+		s->yields++;
+	}
+}
+
+/* _run_once selects with timeout 0 when a task is ready: a task waiting on
+ * a readable fd runs at the next turn even though another is always ready
+ * (a loop that polls only when nothing is ready starves it). */
+static void ready_tasks_do_not_starve_io(void **state)
+{
+	struct starve s = { 0 };
+	struct coro_loop *loop = coro_loop_new(NULL);
+	struct coro_stats st;
+
+	(void)state;
+	assert_int_equal(pipe(s.fd), 0);
+	assert_int_equal(write(s.fd[1], "x", 1), 1); /* readable before the loop starts */
+	assert_int_equal(coro_spawn(loop, io_waiter, &s), 0);
+	assert_int_equal(coro_spawn(loop, always_ready, &s), 0);
+	assert_int_equal(coro_run(loop), 0);
+	assert_true(s.io_ran);
+	assert_true(s.yields <= 2); /* turn 1 registers the fd, turn 2's poll sees it */
+	coro_get_stats(loop, &st);
+	assert_true(st.polls >= 1);
+	coro_loop_free(loop);
+	close(s.fd[0]);
+	close(s.fd[1]);
 }
 
 static void spin_forever(struct coro_loop *loop, void *arg)
@@ -257,6 +306,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(timers_fire_in_order),
 		cmocka_unit_test(fd_wakes_its_task),
+		cmocka_unit_test(ready_tasks_do_not_starve_io),
 		cmocka_unit_test(never_yielding_task_is_stopped),
 		cmocka_unit_test(slow_step_is_counted),
 		cmocka_unit_test(ten_thousand_tasks_leave_nothing),

@@ -174,6 +174,46 @@ static void watchdog_ends_a_hang(void **state)
 	assert_nothing_left();
 }
 
+/* A case whose lesson is its hang: the watchdog stops it, the repetition is
+ * its expected outcome (not failed), and what it reported first is kept. */
+static int case_reports_then_hangs(struct pb_ctx *ctx, const struct pb_case *c)
+{
+	(void)c;
+	pb_metric(ctx, "before_hang", 7, "count");
+	for (;;)
+		pause();
+	return 0;
+}
+
+static void expected_hang_is_an_outcome(void **state)
+{
+	struct pb_plan plan = { 0 };
+	struct pb_case c = { .experiment = "t",
+			     .model = "m",
+			     .workers = 1,
+			     .run = case_reports_then_hangs,
+			     .hang_expected = "hung as planned" };
+	struct rep_result r;
+
+	(void)state;
+	pb_plan_add(&plan, &c);
+	caseproc_run(&cfg, &plan.cases[0], 0.3, &r);
+	plan_free(&plan);
+	assert_false(r.failed);
+	assert_true(r.hung);
+	assert_string_equal(r.reason, "hung as planned");
+	assert_float_equal(metric(&r, "before_hang"), 7, 0);
+	assert_float_equal(metric(&r, "hung_s"), 0.3, 0);
+	rep_result_free(&r);
+	/* the same hang without the expectation is a failure */
+	r = run_case(case_reports_then_hangs, 0.3);
+	assert_true(r.failed);
+	assert_false(r.hung);
+	assert_non_null(strstr(r.reason, "watchdog: stopped after its budget of 0.3 s"));
+	rep_result_free(&r);
+	assert_nothing_left();
+}
+
 static void failure_reason_travels(void **state)
 {
 	struct rep_result r = run_case(case_fail, 10);
@@ -398,6 +438,7 @@ int main(void)
 		cmocka_unit_test(ok_case_reports_metrics),
 		cmocka_unit_test(crash_is_recorded),
 		cmocka_unit_test(watchdog_ends_a_hang),
+		cmocka_unit_test(expected_hang_is_an_outcome),
 		cmocka_unit_test(failure_reason_travels),
 		cmocka_unit_test(leftover_worker_is_killed_and_reported),
 		cmocka_unit_test(leaked_named_ipc_is_removed),

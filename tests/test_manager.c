@@ -239,6 +239,51 @@ static void test_attach_by_reference(void **state)
 	shutdown_clean(m, 0);
 }
 
+static struct channel *attach(const struct manager_ref *ref)
+{
+	struct channel_opts o = { .manager = ref };
+	struct channel *ch = channel_create(CH_MANAGER, &o, NULL, 0);
+
+	assert_non_null(ch);
+	assert_int_equal(channel_open(ch, CH_SEND), 0);
+	return ch;
+}
+
+/* An unpickled proxy (attached by reference), as BaseProxy: incref on an
+ * authenticated connection of its own, its calls over the thread's _tls
+ * connection, decref on another of its own when it is closed, and the _tls
+ * connection closed once the process holds no proxy. Counted by the
+ * server's authenticated connections (manager_connections counts itself). */
+static void test_proxy_connections(void **state)
+{
+	struct manager *m = start();
+	struct channel *ch = new_queue(m, 0), *a, *b;
+	struct manager_ref ref;
+	int c0, c1, c2;
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(channel_manager_ref(ch, &ref), 0);
+	c0 = manager_connections(m);
+	a = attach(&ref); /* incref, then _tls at the first call (open) */
+	assert_int_equal(channel_send(a, "a", 1, T_MS), 0);
+	channel_close(a); /* decref; no proxy left: _tls closed */
+	c1 = manager_connections(m);
+	assert_int_equal(c1 - c0, 3 + 1);
+	a = attach(&ref);
+	b = attach(&ref); /* its calls share a's _tls connection */
+	assert_int_equal(channel_send(b, "b", 1, T_MS), 0);
+	channel_close(a); /* b is left: _tls stays open */
+	assert_int_equal(channel_send(b, "c", 1, T_MS), 0);
+	channel_close(b);
+	c2 = manager_connections(m);
+	assert_int_equal(c2 - c1, 2 + 1 + 2 + 1); /* increfs, one _tls, decrefs, this call */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(channel_recv(ch, buf, sizeof(buf), T_MS), 1);
+	channel_close(ch);
+	shutdown_clean(m, 0);
+}
+
 /* Clients blocked in get on an empty queue, and one in put on a full one:
  * the server is killed; each must say -ECONNRESET (exit 0), none may hang. */
 static void test_server_death_is_an_error_for_every_client(void **state)
@@ -332,6 +377,7 @@ int main(void)
 		cmocka_unit_test_setup(test_order_then_end_of_stream, setup),
 		cmocka_unit_test_setup(test_exactly_once_many_to_many, setup),
 		cmocka_unit_test_setup(test_attach_by_reference, setup),
+		cmocka_unit_test_setup(test_proxy_connections, setup),
 		cmocka_unit_test_setup(test_server_death_is_an_error_for_every_client, setup),
 		cmocka_unit_test_setup(test_creator_death_ends_the_server, setup),
 		cmocka_unit_test_setup(test_bad_input, setup),

@@ -238,6 +238,9 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* parbench's recovery (the default is CPython's POOL_HANG) */
+static const struct pool_opts recover = { .on_death = POOL_RECOVER };
+
 static struct pool *make_pool(int w, const struct pool_opts *o)
 {
 	char err[256] = "";
@@ -518,7 +521,7 @@ static void test_task_error_delivered(void **state)
 static struct pool_stats map_with_death(int w, size_t n, int64_t victim, int64_t how,
 					size_t chunksize, const char *want)
 {
-	struct pool *p = make_pool(w, NULL);
+	struct pool *p = make_pool(w, &recover);
 	struct die_arg *a = calloc(n, sizeof(*a));
 	struct pool_result *rs = calloc(n, sizeof(*rs));
 	struct pool_stats st;
@@ -596,7 +599,7 @@ static void test_external_sigkill(void **state)
 	(void)state;
 	assert_int_equal(pipe(pfd), 0);
 	report_pid_fd = pfd[1];
-	p = make_pool(2, NULL);
+	p = make_pool(2, &recover);
 	h = pool_apply_async(p, announce_and_sleep, NULL, 0);
 	assert_non_null(h);
 	/* a bounded wait: a test must not hang either */
@@ -620,7 +623,7 @@ static void test_external_sigkill(void **state)
 /* get(timeout) returns a timeout and never hangs; the task goes on. */
 static void test_get_timeout(void **state)
 {
-	struct pool *p = make_pool(1, NULL);
+	struct pool *p = make_pool(1, &recover);
 	int64_t ms = 60000;
 	const struct pool_result *r = NULL;
 	struct pool_async *h = pool_apply_async(p, sleep_ms, &ms, sizeof(ms));
@@ -641,7 +644,7 @@ static void test_get_timeout(void **state)
 
 static void test_terminate_stops_all(void **state)
 {
-	struct pool *p = make_pool(3, NULL);
+	struct pool *p = make_pool(3, &recover);
 	int64_t ms[9] = { 60000, 60000, 60000, 60000, 60000, 60000, 60000, 60000, 60000 };
 	struct pool_async *h = pool_map_async(p, sleep_ms, ms, sizeof(ms[0]), 9, 1);
 	const struct pool_result *r;
@@ -762,7 +765,7 @@ static void test_initializer(void **state)
 
 static void test_initializer_crash(void **state)
 {
-	struct pool_opts o = { .initializer = crash_in_init };
+	struct pool_opts o = { .initializer = crash_in_init, .on_death = POOL_RECOVER };
 	char err[256] = "";
 
 	(void)state;
@@ -930,7 +933,7 @@ static void test_terminate_sends_sigterm(void **state)
 	(void)state;
 	assert_int_equal(pipe(pfd), 0);
 	report_pid_fd = pfd[1];
-	p = make_pool(1, NULL);
+	p = make_pool(1, &recover);
 	h = pool_apply_async(p, catch_sigterm, NULL, 0);
 	assert_non_null(h);
 	assert_true(read_bytes(pfd[0], &c, 1));
@@ -951,8 +954,7 @@ static void test_terminate_sends_sigterm(void **state)
  * (a new worker replaces it and the other tasks complete) ... */
 static void test_hang_mode_waits(void **state)
 {
-	struct pool_opts o = { .on_death = POOL_HANG, .hang_timeout_s = 600 };
-	struct pool *p = make_pool(2, &o);
+	struct pool *p = make_pool(2, NULL); /* the default: CPython's */
 	struct die_arg a[6];
 	const struct pool_result *r;
 	struct pool_async *h;
@@ -970,11 +972,60 @@ static void test_hang_mode_waits(void **state)
 	}
 	assert_int_equal(pool_async_next(h, 0.2, &r, &idx), POOL_ETIMEDOUT);
 	assert_int_equal(pool_async_get(h, 0, &r), POOL_ETIMEDOUT);
+	assert_int_equal(pool_stats(p).workers_died, 1);
+	assert_int_equal(pool_stats(p).workers_started, 3);
 	pool_terminate(p);
-	assert_int_equal(pool_async_get(h, 0, &r), POOL_ETERMINATED);
-	assert_int_equal(r[2].status, POOL_ETERMINATED);
+	/* terminate settles nothing either: CPython's get() would wait for ever */
+	assert_int_equal(pool_async_get(h, 0.05, &r), POOL_ETIMEDOUT);
 	pool_async_free(h);
 	assert_int_equal(pool_join(p), 0);
+	pool_destroy(p);
+}
+
+/* CPython's terminate() (the default): the workers are gone, but a pending
+ * result is never set; the handle still times out, and join reaps. */
+static void test_terminate_settles_nothing(void **state)
+{
+	struct pool *p = make_pool(2, NULL);
+	int64_t ms[4] = { 60000, 60000, 60000, 60000 };
+	struct pool_async *h = pool_map_async(p, sleep_ms, ms, sizeof(ms[0]), 4, 1);
+	const struct pool_result *r = NULL;
+	pid_t pids[2] = { pool_worker_pid(p, 0), pool_worker_pid(p, 1) };
+
+	(void)state;
+	assert_non_null(h);
+	assert_int_equal(pool_async_wait(h, 0.02), POOL_ETIMEDOUT);
+	pool_terminate(p);
+	for (int i = 0; i < 2; i++)
+		assert_true(kill(pids[i], 0) < 0 && errno == ESRCH);
+	assert_int_equal(pool_async_get(h, 0.05, &r), POOL_ETIMEDOUT);
+	assert_null(r);
+	assert_false(pool_async_ready(h));
+	assert_int_equal(pool_join(p), 0);
+	pool_destroy(p);
+	/* a handle that outlives its pool has nothing left to wait on */
+	assert_int_equal(pool_async_get(h, 0, &r), POOL_ETERMINATED);
+	pool_async_free(h);
+}
+
+/* CPython's crashing initializer (the default): Pool() returns, and the
+ * worker handler replaces the dead workers again and again; a task waits. */
+static void test_initializer_crash_respawns(void **state)
+{
+	struct pool_opts o = { .initializer = crash_in_init };
+	struct pool *p = make_pool(1, &o);
+	struct pool_async *h;
+	int64_t x = 3;
+
+	(void)state;
+	h = pool_apply_async(p, square, &x, sizeof(x));
+	assert_non_null(h);
+	/* more deaths than POOL_RECOVER tolerates before it breaks the pool */
+	while (pool_stats(p).workers_died <= 4)
+		assert_int_equal(pool_async_wait(h, 0.01), POOL_ETIMEDOUT);
+	assert_true(pool_stats(p).workers_started > 4);
+	assert_int_equal(pool_async_get(h, 0, NULL), POOL_ETIMEDOUT);
+	pool_async_free(h);
 	pool_destroy(p);
 }
 
@@ -1040,6 +1091,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_terminate_sends_sigterm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hang_mode_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hang_mode_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_terminate_settles_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_initializer_crash_respawns, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("pool", tests, NULL, NULL);

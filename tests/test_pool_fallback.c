@@ -63,7 +63,8 @@ static int map_with_a_death(void)
 	struct die_arg a[40];
 	struct pool_result rs[40];
 	char err[256];
-	struct pool *p = pool_create(2, NULL, err, sizeof(err));
+	struct pool_opts o = { .on_death = POOL_RECOVER }; /* the death is blamed on task 17 */
+	struct pool *p = pool_create(2, &o, err, sizeof(err));
 	int pidfds, ok = 0;
 
 	if (!p)

@@ -48,7 +48,8 @@ struct fixture {
 
 static struct pool *start(struct gil *g)
 {
-	struct pool_opts o = { .gil = g };
+	/* POOL_RECOVER: terminate settles every task (test_terminate_...) */
+	struct pool_opts o = { .gil = g, .on_death = POOL_RECOVER };
 	char err[256];
 	struct pool *p = pool_create(W, &o, err, sizeof(err));
 

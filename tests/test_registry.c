@@ -122,6 +122,14 @@ static void an_incomplete_row_is_refused(void **state)
 	e.figures = NULL;
 	assert_false(pb_experiment_complete(&e, why, sizeof(why)));
 	assert_non_null(strstr(why, "figures"));
+	e = good;
+	e.figures = "x x-sweep";
+	assert_true(pb_experiment_complete(&e, why, sizeof(why)));
+	e.figures = "x pool-x";
+	assert_false(pb_experiment_complete(&e, why, sizeof(why)));
+	assert_non_null(strstr(why, "figure pool-x is not named x"));
+	e.figures = "xy";
+	assert_false(pb_experiment_complete(&e, why, sizeof(why)));
 }
 
 /* The fields of one CSV line (RFC 4180 quotes), in place; the count. */

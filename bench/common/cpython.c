@@ -350,6 +350,23 @@ static int run_calibration(struct pb_ctx *ctx, const char *script, const char *a
 	return run_program(ctx, argv, &(struct sink){ .text = text, .cap = cap }) < 0 ? -1 : 0;
 }
 
+/* The tries a calibration took and whether load swamped it (then the case
+ * is noisy, never failed: ipc.py and counter.py retry and go on). */
+static int calibration_extras(struct pb_ctx *ctx, const char *text)
+{
+	static const char *const extras[] = { "calibration_tries", "noisy" };
+	static const char *const extra_units[] = { "count", "flag" };
+	double tries = 0, noisy = 0;
+	double *const extra_slot[] = { &tries, &noisy };
+	char why[200];
+
+	if (parse_named(text, extras, extra_slot, 2, extra_units, why, sizeof(why)) < 0)
+		return pb_fail(ctx, "%s", why);
+	pb_metric(ctx, "calibration_tries", tries, "count");
+	pb_metric(ctx, "noisy", noisy, "flag");
+	return 0;
+}
+
 int cpython_call_costs(struct pb_ctx *ctx, size_t msg_bytes, struct cpython_call_costs *out)
 {
 	char text[4096] = "", why[200], msg_size[64];
@@ -362,17 +379,13 @@ int cpython_call_costs(struct pb_ctx *ctx, size_t msg_bytes, struct cpython_call
 		return pb_fail(ctx, "%s", why);
 	for (size_t i = 0; i < NCOSTS; i++)
 		pb_metric(ctx, cost_names[i], *cost_slot(out, i), "ns");
-	return 0;
+	return calibration_extras(ctx, text);
 }
 
 int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out)
 {
 	static const char *const names[] = { "py_window_ns", "py_gap_ns", "py_hold_ns" };
-	static const char *const extras[] = { "calibration_tries", "noisy" };
-	static const char *const extra_units[] = { "count", "flag" };
 	double *const slot[] = { &out->window_ns, &out->gap_ns, &out->hold_ns };
-	double tries = 0, noisy = 0;
-	double *const extra_slot[] = { &tries, &noisy };
 	char text[4096] = "", why[200];
 	int rc = run_calibration(ctx, "counter.py", "workload=calibrate", "n=50000", text,
 				 sizeof(text));
@@ -381,10 +394,6 @@ int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out)
 		return rc;
 	if (parse_named(text, names, slot, 3, NULL, why, sizeof(why)) < 0)
 		return pb_fail(ctx, "%s", why);
-	/* tries and a noisy flag: the calibration retries, never fails, on a
-	 * busy machine (counter.py) */
-	if (parse_named(text, extras, extra_slot, 2, extra_units, why, sizeof(why)) < 0)
-		return pb_fail(ctx, "%s", why);
 	if (out->hold_ns >= out->window_ns || out->hold_ns >= out->gap_ns)
 		return pb_fail(ctx,
 			       "calibration: the lock held %.0f ns, not less than the window "
@@ -392,8 +401,29 @@ int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out)
 			       out->hold_ns, out->window_ns, out->gap_ns);
 	for (size_t i = 0; i < 3; i++)
 		pb_metric(ctx, names[i], *slot[i], "ns");
-	pb_metric(ctx, "calibration_tries", tries, "count");
-	pb_metric(ctx, "noisy", noisy, "flag");
+	return calibration_extras(ctx, text);
+}
+
+int cpython_tqueue_costs(struct pb_ctx *ctx, struct cpython_tqueue_costs *out)
+{
+	static const char *const names[] = { "py_put_ns", "py_get_ns", "py_with_ns", "py_wait_ns",
+					     "py_notify_ns" };
+	double *const slot[] = { &out->put_ns, &out->get_ns, &out->with_ns, &out->wait_ns,
+				 &out->notify_ns };
+	char text[4096] = "", why[200];
+	int rc = run_calibration(ctx, "tqueue.py", "model=calibrate", "n=5000", text, sizeof(text));
+
+	if (rc)
+		return rc;
+	if (parse_named(text, names, slot, 5, NULL, why, sizeof(why)) < 0)
+		return pb_fail(ctx, "%s", why);
+	if (out->with_ns > out->put_ns || out->with_ns > out->get_ns)
+		return pb_fail(ctx,
+			       "calibration: a `with` on the Condition (%.0f ns) dearer than the "
+			       "put (%.0f ns) or the get (%.0f ns) it is part of",
+			       out->with_ns, out->put_ns, out->get_ns);
+	for (size_t i = 0; i < 5; i++)
+		pb_metric(ctx, names[i], *slot[i], "ns");
 	return 0;
 }
 
@@ -407,6 +437,7 @@ struct pb_case cpython_case(const char *experiment, const char *model, const cha
 	return (struct pb_case){ .experiment = experiment,
 				 .model = model,
 				 .workload = workload,
+				 .est_s = CPYTHON_START_EST_S,
 				 .data = prog,
 				 .run = cpython_run,
 				 .budget_s = PY_SLACK_S + budget_s };

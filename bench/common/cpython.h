@@ -27,6 +27,11 @@ struct cpython_prog {
 const char *cpython_interpreter(const struct pb_config *cfg, char *out, size_t len);
 /* The run function of every CPython case. */
 int cpython_run(struct pb_ctx *ctx, const struct pb_case *c);
+/* What a CPython case costs besides its work, for the estimates: the
+ * interpreter's start and imports (py_startup_s 0.06 to 0.2 s on a 2-vCPU
+ * AMD EPYC VM, run 20261207T161308Z) and its exit. cpython_case() sets it;
+ * a plan adds the case's work. */
+#define CPYTHON_START_EST_S 0.12
 /* A CPython case of experiment (its C twin's), model cpython-..., running
  * prog; its budget is budget_s plus the interpreter's start and imports
  * (outside the measured work, inside the watchdog's budget). */
@@ -59,6 +64,18 @@ struct cpython_counter_costs {
 /* Run that calibration in this case process (outside the timed work) and
  * record both as metrics: 0, 1 after pb_skip, or -1 after pb_fail. */
 int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out);
+
+/* What queue.Queue's put and get cost the interpreter, one thread that
+ * never blocks (tqueue.py model=calibrate): put_ns, get_ns, with_ns (a
+ * `with` on the queue's Condition: the part of a call outside its mutex),
+ * wait_ns (Condition.wait's own work, measured as wait(0)) and notify_ns
+ * (a notify that releases a waiter), the last two beyond the `with`; ns. */
+struct cpython_tqueue_costs {
+	double put_ns, get_ns, with_ns, wait_ns, notify_ns;
+};
+/* Run it in this case process (outside the timed work) and record the
+ * five as metrics: 0, 1 after pb_skip, or -1 after pb_fail. */
+int cpython_tqueue_costs(struct pb_ctx *ctx, struct cpython_tqueue_costs *out);
 
 /* The fidelity table: notes and derived rows, C against CPython. */
 void cpython_fidelity(struct pb_report *rep);

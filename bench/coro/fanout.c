@@ -209,11 +209,14 @@ static int fo_run(struct pb_ctx *ctx, const struct pb_case *c)
  * 5-minute budget on 2 PUs) for each model. */
 static void fo_plan(struct pb_plan *plan, const struct pb_config *cfg)
 {
-	/* creating one task, as measured on a 2-PU VM (run 20261130T200841Z):
-	 * about 240 us a process, 50 a thread, 10 a coroutine */
-	static const double create_s[FO_N] = { 10e-6, 50e-6, 240e-6 };
+	/* creating one task and ending it on the slowest machine met, a
+	 * 2-vCPU AMD EPYC VM (run 20261207T161308Z, K = 1000): about 50 us a
+	 * coroutine, 150 a thread, a fork's 1.5 ms a process */
+	static const double create_s[FO_N] = { 50e-6, 150e-6, PB_EST_FORK_S };
 	static const int ks[] = { 10, 100, 1000, 10000 };
-	int nk = PB_PICK(cfg, 2, 3, 4), sleep_ms = PB_PICK(cfg, 50, 100, 1000);
+	/* full: sleeps of 200 ms (1 s made 12 cases sleep 2 of full's 60
+	 * minutes: K sleeps overlap as well in 200 ms) */
+	int nk = PB_PICK(cfg, 2, 3, 4), sleep_ms = PB_PICK(cfg, 50, 100, 200);
 	struct pb_case c = {
 		.experiment = "io-fanout", .workload = "io", .run = fo_run, .budget_s = 120
 	};

@@ -179,15 +179,20 @@ static void switch_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			     .pin_fixed = true,
 			     .pin = PIN_SINGLE };
 
-	/* 50,000 rounds give a median to a few per cent; quick 20,000 (a
-	 * minute in all) */
-	int64_t rounds = PB_PICK(cfg, 20000, 50000, 200000);
+	/* 20,000 rounds give a median to a few per cent (default 50,000
+	 * took 7 s of a 7:16 default run on a 2-vCPU AMD EPYC VM, run
+	 * 20261207T161308Z); full 100,000 (200,000 did not fit its hour on
+	 * 64 PUs once a round's estimate was honest) */
+	int64_t rounds = PB_PICK(cfg, 20000, 20000, 100000);
 
 	pb_case_name(&c, "rounds", rounds);
 	for (int m = 0; m < SW_NMODELS; m++) {
 		c.model = sw_names[m];
-		/* two switches a round, 0.5 us (coroutines) to 3 us (processes) */
-		c.est_s = 0.02 + (double)rounds * (m == SW_CORO ? 1e-6 : 6e-6);
+		/* a round: 5 us (coroutines: swapcontext's signal mask is
+		 * a system call) to 16 us (processes) on that VM */
+		double round_s = m == SW_CORO ? 5e-6 : m == SW_PROCESS ? 16e-6 : 8e-6;
+
+		c.est_s = 0.02 + (double)rounds * round_s;
 		c.workers = m == SW_CORO ? 1 : 2;
 		pb_case_set(&c, "model_index", m);
 		pb_plan_add(plan, &c);

@@ -27,29 +27,37 @@ static int contention_workers(const struct pb_config *cfg, int *w, int max)
 
 /* A fixed total of increments shared by the W workers (the figure is the
  * cost per increment, so a 64-PU machine's 128 workers do the same work as
- * 2 PUs' 4, not 32 times more): at W = 2 each does what one did before. */
+ * 2 PUs' 4, not 32 times more): at W = 2 each does what one did before.
+ * Quick 200,000, default 400,000, full 1M (2M took 34 s of a 7:16 default run's cases
+ * on a 2-vCPU AMD EPYC VM, run 20261207T161308Z, and 12 of full's 60
+ * minutes on 64 PUs at the costs measured there; the cost per increment
+ * is the same: a contended semaphore's 220 ns makes 88 ms of timed loop). */
 static int64_t per_worker(const struct pb_config *cfg, int w)
 {
-	int64_t total = PB_PICK(cfg, 400000, 2000000, 2000000), n = total / w;
+	int64_t total = PB_PICK(cfg, 200000, 400000, 1000000), n = total / w;
 
 	return n < 10000 ? 10000 : n;
 }
 
-/* The plan's estimate of one increment by W contending workers, ns: as
- * measured on a 2-PU VM at W = 1 .. 4 (default run 20261130T200841Z, 2M
- * increments: semaphore 86 to 103 ms, spin 50, mutex 35 to 39, atomic 9,
- * unlocked 4, sharded 2), rounded up. */
-static double increment_ns(const char *variant)
+/* The plan's estimate of one increment by W contending workers, ns, as
+ * measured on the slowest machine met, a 2-vCPU AMD EPYC VM (default run
+ * 20261207T161308Z, 2M increments), rounded up: at most one worker a PU
+ * (W = 2) semaphore 118 ns, spin 38, mutex 45, atomic 17; more workers than
+ * PUs (W = 3, 4) semaphore 216, spin 75; unlocked and sharded 7. */
+static double increment_ns(const char *variant, bool oversubscribed)
 {
 	static const struct {
 		const char *variant;
-		double ns;
-	} cost[] = { { "semaphore", 40 }, { "spin", 20 }, { "mutex", 15 }, { "atomic", 4 } };
+		double ns, over_ns;
+	} cost[] = { { "semaphore", 120, 220 },
+		     { "spin", 40, 80 },
+		     { "mutex", 50, 50 },
+		     { "atomic", 20, 20 } };
 
 	for (size_t i = 0; i < sizeof(cost) / sizeof(cost[0]); i++)
 		if (strcmp(cost[i].variant, variant) == 0)
-			return cost[i].ns;
-	return 2; /* unlocked, sharded */
+			return oversubscribed ? cost[i].over_ns : cost[i].ns;
+	return 8; /* unlocked, sharded */
 }
 
 /* Threads under the GIL (counter-threads-gil), under the run's --pin:
@@ -66,7 +74,7 @@ static void gil_plan(struct pb_plan *plan, const struct pb_config *cfg, struct p
 
 		pb_case_unname(&c);
 		c.workers = w[i];
-		c.est_s = 0.01 + 5e-9 * (double)(n * w[i]) + 0.0005 * w[i];
+		c.est_s = 0.01 + 10e-9 * (double)(n * w[i]) + 0.0005 * w[i];
 		for (int v = 0; v < 2; v++)
 			counter_add(plan, c, variants[v], COUNTER_THREADS_GIL, n);
 	}
@@ -81,7 +89,7 @@ static void gil_plan(struct pb_plan *plan, const struct pb_config *cfg, struct p
  * locked at 0.9 us, rounded down: no interpreter here). */
 static void cpython_twin_plan(struct pb_plan *plan, const struct pb_config *cfg, struct pb_case c)
 {
-	int64_t n = PB_PICK(cfg, 100000, 200000, 1000000);
+	int64_t n = PB_PICK(cfg, 50000, 100000, 400000); /* as cpython-value's */
 
 	c.pin_fixed = false;
 	c.pin = PIN_NONE;
@@ -129,7 +137,8 @@ static void contention_plan(struct pb_plan *plan, const struct pb_config *cfg)
 						continue;
 
 					c.est_s = 0.01 +
-						  1e-9 * increment_ns(name) * (double)(n * w[i]) +
+						  1e-9 * increment_ns(name, w[i] > cfg->pus) *
+							  (double)(n * w[i]) +
 						  0.0005 * w[i];
 					counter_add(plan, c, name, m, n);
 				}

@@ -48,6 +48,7 @@ static const struct pb_param_decl cpython_params[] = {
 	{ "p", PB_INT, "count", "producers" },
 	{ "c", PB_INT, "count", "consumers" },
 	{ "send_ms", PB_INT, "ms", "how long the producers send" },
+	{ "maxsize", PB_INT, "count", "the thread queue's maxsize (0: unbounded)" },
 	{ "detect_ms", PB_INT, "ms", "how long the watchdog waits before it calls a deadlock" },
 	{ "rounds", PB_INT, "count", "lock rounds" },
 	{ "pin", PB_ENUM, "", "the placement the case fixes" },
@@ -62,10 +63,12 @@ const struct pb_experiment cpython_experiment = {
 		"CPython itself: the programs in bench/cpython/ run the same work as the C models with "
 		"the same parameters, as model cpython-* of the experiment each mirrors (tasks, "
 		"gil-convoy, gil-cores, ipc-latency, counter-seed, counter-contention, pool-overhead, "
-		"chunksize, ordering, tqueue-prodcons, deadlock). The fidelity table then says, claim by "
+		"chunksize, pool-manager-queue, pool-error, ordering, tqueue-prodcons, deadlock). The fidelity table then says, claim by "
 		"claim, whether the C model and the interpreter agree, and what CPython adds of its own "
 		"(pickling, bytecode, the interpreter's start).",
 	.headline = { "py_wall_s", "s", PB_LOWER_IS_BETTER },
+	/* table only: its findings are the fidelity table (claim, C,
+	 * CPython, ratio, verdict); each CPython case is drawn in its twin's figure. */
 	.figures = PB_TABLE_ONLY,
 	.plan = cpython_plan,
 	.summarize = cpython_fidelity,

@@ -94,6 +94,39 @@ static const struct fidelity_claim pool_claims[] = {
 	  "CPython pickles the task and the result, runs the handler threads under the GIL and "
 	  "interprets the worker loop (see the costs note)",
 	  BY_DESIGN },
+	/* pool-manager-queue's and pool-error's twins (default profile) */
+	{ "pool_manager_queue_per_task",
+	  "Pool tasks putting results in a Manager().Queue() handed as their argument, per task "
+	  "(three authenticated connections each: incref, _tls, decref)",
+	  ONE,
+	  { KEY("pool-manager-queue", "manager-queue", NULL, NULL, 0, NULL, 0),
+	    {},
+	    "per_task_us",
+	    NULL },
+	  { KEY("pool-manager-queue", "cpython-manager-queue", NULL, NULL, 0, NULL, 0),
+	    {},
+	    "per_task_us",
+	    NULL },
+	  CLOSE,
+	  0,
+	  "us",
+	  "CPython pickles the proxy and every request and runs HMAC and the server's threads in "
+	  "bytecode; the model's digest is a keyed FNV, not HMAC",
+	  BY_DESIGN },
+	{ "pool_task_error_survives",
+	  "an exception in one task of a 100-task map: map() raises, and the same pool returns "
+	  "every result of the next map",
+	  ONE,
+	  { KEY("pool-error", "pool", NULL, NULL, 0, NULL, 0), {}, "results_after_count", NULL },
+	  { KEY("pool-error", "cpython-pool", NULL, NULL, 0, NULL, 0),
+	    {},
+	    "results_after_count",
+	    NULL },
+	  ABOVE,
+	  99.5,
+	  "count",
+	  "one side's pool did not survive a task's exception",
+	  JUDGED },
 };
 
 /* The deadlock rows compare what can differ: how late each side's timed

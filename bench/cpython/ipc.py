@@ -35,6 +35,7 @@ import multiprocessing
 import os
 import pickle
 import struct
+import sys
 import threading
 import time
 from multiprocessing import synchronize
@@ -131,10 +132,11 @@ def costs(msg):
     pb.metric("empty_call_ns", (time.perf_counter() - t) / n * 1e9, "ns")
 
 
-def paired(n, runs, call, bare):
-    """ns per iteration that call's loop takes over bare's: the fastest of
-    runs of each (the two loops alternating), so that what the machine's
-    other load adds to some runs (it only ever adds) drops out."""
+CALIBRATE_TRIES = 4
+TRIES = {"tries": 0, "swamped": False}
+
+
+def paired_once(n, runs, call, bare):
     t_call, t_bare = [], []
     for _ in range(runs):
         t = time.perf_counter_ns()
@@ -144,6 +146,26 @@ def paired(n, runs, call, bare):
         t_call.append(t1 - t)
         t_bare.append(time.perf_counter_ns() - t1)
     return (min(t_call) - min(t_bare)) / n
+
+
+def paired(n, runs, call, bare):
+    """ns per iteration that call's loop takes over bare's: the fastest of
+    runs of each (the two loops alternating), so that what the machine's
+    other load adds to some runs (it only ever adds) drops out. A busy
+    machine can still slow the bare loop's every run more than the call's:
+    the difference comes out negative, and is measured again (bounded);
+    after the last try it counts as 0 and the case says it is noisy."""
+    for tries in range(1, CALIBRATE_TRIES + 1):
+        v = paired_once(n, runs, call, bare)
+        if v >= 0:
+            break
+    TRIES["tries"] = max(TRIES["tries"], tries)
+    if v < 0:
+        TRIES["swamped"] = True
+        sys.stderr.write("calibrate: %.0f ns after %d tries: the machine's load "
+                         "swamped the loops; counted as 0\n" % (v, tries))
+        v = 0.0
+    return v
 
 
 def calibrate_conn(msg, n, runs):
@@ -304,6 +326,8 @@ def calibrate(a):
     frame = calibrate_feed(q, msg, n, runs)
     calibrate_get(q, frame, n, runs)
     pb.metric("py_calibrate_n", n * runs, "count")
+    pb.metric("calibration_tries", TRIES["tries"], "count")
+    pb.metric("noisy", 1 if TRIES["swamped"] else 0, "flag")
     pb.finish()
 
 

@@ -12,6 +12,16 @@
         map_async(f, range(tasks), 1, callback=stamp), then busy_us of Python
         work, then get, n times (a fifth more untimed): ready_us (the
         callback's stamp, from map_async) and get_wait_us (get after the work).
+    pool.py mode=manager n=200 workers=2 msg_bytes=64
+        the tutorial's fix: with multiprocessing.Manager() as m, q = m.Queue(),
+        then starmap_async(put_result, [(q, i) ...], 1): each task gets the
+        proxy as its argument and puts msg_bytes there; the caller gets the n
+        results from q, each exactly once: per_task_us.
+    pool.py mode=error n=100 workers=2
+        map(f, ...) whose task n // 2 raises ValueError, caught as the seed
+        would, then map(f, range(n)) on the same pool: raised_count,
+        results_after_count and workers_replaced_count (the pool's children
+        before and after, as multiprocessing.active_children() lists them).
 """
 import multiprocessing
 import random
@@ -29,6 +39,17 @@ def echo(x):
 def nap(s):
     time.sleep(s)
     return s
+
+
+def raise_at(x):
+    i, victim = x
+    if i == victim:
+        raise ValueError("task %d failed" % i)
+    return i
+
+
+def put_result(q, i, size):
+    q.put(i.to_bytes(4, "little") + bytes(size - 4))
 
 
 def init():
@@ -101,13 +122,45 @@ def busy(pool, a):
     pb.metric("busy_us", a["busy_us"], "us")
 
 
+def manager(pool, a):
+    pb.need(a, "msg_bytes")
+    n, size = a["n"], a["msg_bytes"]
+    with multiprocessing.Manager() as m:
+        q = m.Queue()
+        pb.start()
+        t = time.perf_counter()
+        r = pool.starmap_async(put_result, [(q, i, size) for i in range(n)], 1)
+        got = [int.from_bytes(q.get()[:4], "little") for _ in range(n)]
+        r.get()
+        pb.metric("per_task_us", (time.perf_counter() - t) * 1e6 / n, "us")
+    if sorted(got) != list(range(n)):
+        pb.fail("a result arrived twice or never")
+
+
+def error(pool, a):
+    n = a["n"]
+    before = {p.pid for p in multiprocessing.active_children()}
+    pb.start()
+    raised = 0
+    try:
+        pool.map(raise_at, [(i, n // 2) for i in range(n)])
+    except ValueError:
+        raised = 1
+    out = pool.map(raise_at, [(i, -1) for i in range(n)])
+    after = {p.pid for p in multiprocessing.active_children()}
+    pb.metric("raised_count", raised, "count")
+    pb.metric("results_after_count", sum(x == i for i, x in enumerate(out)), "count")
+    pb.metric("workers_replaced_count", len(after - before), "count")
+
+
 def main():
     global PLACEMENT
     a = pb.args()
     pb.need(a, "mode", "n", "workers")
-    modes = {"overhead": overhead, "chunksize": chunksize, "ordering": ordering, "busy": busy}
+    modes = {"overhead": overhead, "chunksize": chunksize, "ordering": ordering, "busy": busy,
+             "error": error, "manager": manager}
     if a["mode"] not in modes:
-        pb.fail("mode must be overhead|chunksize|ordering|busy")
+        pb.fail("mode must be overhead|chunksize|ordering|busy|error|manager")
     PLACEMENT = pb.pus(a)
     with multiprocessing.Pool(a["workers"], initializer=init) as pool:
         pool.apply(echo, (0,))  # every worker started: time the tasks only

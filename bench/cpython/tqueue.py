@@ -4,12 +4,26 @@ between threads (under the GIL: the interpreter's own), against
 multiprocessing.Queue between processes; P producers put n items in all,
 C consumers get them until a sentinel each, every item exactly once.
 
-    tqueue.py model=threads|mp-queue p=1 c=1 n=200000 send_ms=200 pus=...
-        threads: Queue(maxsize=1024), n items of 64 B (one bytes object,
-        shared: the queue holds references); mp-queue: Queue(maxsize=1024)
-        between processes, producers put 64 B for send_ms (pickled,
-        through the feeder thread), as the C model's stream does.
-Metric: msgs_per_s (items got per second, from the start to the last get).
+    tqueue.py model=threads|mp-queue p=1 c=1 n=200000 send_ms=200
+              [maxsize=1024] pus=...
+        threads: Queue(maxsize), n items of 64 B (one bytes object,
+        shared: the queue holds references; maxsize=0: unbounded);
+        mp-queue: Queue(maxsize=1024) between processes, producers put
+        64 B for send_ms (pickled, through the feeder thread), as the C
+        model's stream does. Every thread runs on the placement's first PU
+        (pus=-1: anywhere).
+    Metric: msgs_per_s (items got per second, from the start to the last
+    get).
+    tqueue.py model=calibrate [n=5000]
+        what the interpreter spends per call in one thread that never
+        blocks (an unbounded Queue): py_put_ns (Queue.put), py_get_ns
+        (Queue.get) and py_with_ns (`with q.not_full: pass`, the part of a
+        call outside the queue's mutex), each its fastest chunk of 250
+        calls less an empty loop's; py_wait_ns (Condition.wait's own
+        work: wait(0) makes, appends and drops a waiter without blocking)
+        and py_notify_ns (notify releasing a waiter), each less the `with`
+        around it. The C model threads-py charges them
+        (lib/models/tqueue_py.h).
 """
 import multiprocessing
 import queue
@@ -22,8 +36,8 @@ MAXSIZE = 1024
 ITEM = b"x" * 64
 
 
-def run_threads(p, c, n):
-    q = queue.Queue(maxsize=MAXSIZE)
+def run_threads(p, c, n, maxsize):
+    q = queue.Queue(maxsize=maxsize)
     got = [0] * c
     per = n // p
 
@@ -86,15 +100,73 @@ def run_mp(p, c, send_s):
     return got.value, time.perf_counter() - t, sent.value
 
 
+def calibrate(n, chunk=250):
+    """Each loop timed over chunks of `chunk` iterations in turn, its cost
+    the fastest chunk's: a preemption spoils a chunk, not the figure."""
+    q = queue.Queue()
+    put, get, cond = q.put, q.get, q.not_full
+
+    def empty(k):
+        for _ in range(k):
+            pass
+
+    def puts(k):
+        for _ in range(k):
+            put(ITEM)
+
+    def gets(k):
+        for _ in range(k):
+            get()
+
+    def withs(k):
+        for _ in range(k):
+            with cond:
+                pass
+
+    def waits(k):  # wait(0): the waiter made, appended, dropped; no block
+        for _ in range(k):
+            with cond:
+                cond.wait(0)
+
+    waiter = threading.Lock()
+    waiter.acquire()
+    waiters = cond._waiters
+
+    def notifies(k):  # a waiter there to release, as a blocked get's
+        for _ in range(k):
+            with cond:
+                waiters.append(waiter)
+                cond.notify()
+            waiter.acquire()
+
+    loops = (("base", empty), ("put", puts), ("get", gets), ("with", withs),
+             ("wait", waits), ("notify", notifies))
+    best = {}
+    for _ in range(max(n // chunk, 1)):  # puts chunk, gets them back: never blocks
+        for name, loop in loops:
+            t = time.perf_counter_ns()
+            loop(chunk)
+            ns = (time.perf_counter_ns() - t) / chunk
+            best[name] = min(best.get(name, ns), ns)
+    for name in ("put", "get", "with"):
+        pb.metric("py_%s_ns" % name, max(best[name] - best["base"], 0.0), "ns")
+    for name in ("wait", "notify"):  # beyond the `with` around them
+        pb.metric("py_%s_ns" % name, max(best[name] - best["with"], 0.0), "ns")
+
+
 def main():
     a = pb.args()
-    pb.need(a, "model", "p", "c", "n", "send_ms")
+    pb.need(a, "model")
+    if a["model"] == "calibrate":
+        calibrate(a.get("n", 5000))
+        pb.finish()
+    pb.need(a, "p", "c", "n", "send_ms")
     if a["model"] not in ("threads", "mp-queue"):
-        pb.fail("model must be threads|mp-queue")
+        pb.fail("model must be threads|mp-queue|calibrate")
     pb.pin(pb.pus(a), 0)
     pb.start()
     if a["model"] == "threads":
-        got, wall, sent = run_threads(a["p"], a["c"], a["n"])
+        got, wall, sent = run_threads(a["p"], a["c"], a["n"], a.get("maxsize", MAXSIZE))
     else:
         got, wall, sent = run_mp(a["p"], a["c"], a["send_ms"] / 1e3)
     if got != sent:

@@ -42,6 +42,10 @@ double gil_estimate(int64_t trips, unsigned long switch_us, int cpu_threads);
  * CPU threads a round trip waits about three intervals, so 20; with none it
  * is 0.15 ms, so 300 for a steady p50. */
 int gil_convoy_trips(const struct pb_config *cfg, int k);
+/* Round trips of gil-convoy's instant echo (echo_us 0, K = 1, and its
+ * cpython twin): 20 in every profile, as K = 1 in quick (each costs 5 to
+ * 10 ms when the convoy forms; the full hour has no room for more). */
+int gil_convoy_instant_trips(const struct pb_config *cfg);
 /* The most CPU threads gil-convoy puts next to the IO thread: PUs, but at
  * most 1 (quick) or 4: each one more adds intervals to every round trip,
  * and the lesson is in the first two. */

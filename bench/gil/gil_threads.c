@@ -9,10 +9,10 @@
 #include "gil_threads.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,7 +41,7 @@ struct gx_run {
 	const struct gil_threads_spec *s;
 	struct gil_threads_result *r;
 	struct gil gil;
-	int to_echo, from_echo; /* the IO thread's ends of the two pipes */
+	int sock; /* the IO thread's end of the socketpair */
 	pid_t echo;
 	pthread_mutex_t gate_lock; /* the start gate: every thread starts at once */
 	pthread_cond_t gate_cond;
@@ -62,13 +62,13 @@ static int sys_fail(char *buf, size_t len, const char *call)
 /* ---- the echo process ---- */
 
 /* Answer every byte with itself, delay_ns later, until the IO thread
- * closes its pipe. */
-static void __attribute__((noreturn)) echo_main(int in, int out, uint64_t delay_ns)
+ * closes its end (gil.py's echo_loop: recv, sleep, sendall). */
+static void __attribute__((noreturn)) echo_main(int sock, uint64_t delay_ns)
 {
 	unsigned char b;
 
 	for (;;) {
-		ssize_t n = read(in, &b, 1);
+		ssize_t n = recv(sock, &b, 1, 0);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -76,7 +76,7 @@ static void __attribute__((noreturn)) echo_main(int in, int out, uint64_t delay_
 			_exit(n == 0 ? 0 : 5);
 		if (delay_ns)
 			clock_sleep_ns(delay_ns);
-		if (write(out, &b, 1) != 1)
+		if (send(sock, &b, 1, 0) != 1)
 			_exit(6);
 	}
 }
@@ -85,31 +85,21 @@ static void __attribute__((noreturn)) echo_main(int in, int out, uint64_t delay_
  * setpgid), so the harness's end-of-case kill reaches it too. */
 static int echo_start(struct gx_run *run)
 {
-	int to[2], from[2];
+	int sv[2];
 
-	if (pipe2(to, O_CLOEXEC) < 0)
-		return sys_fail(run->r->error, sizeof(run->r->error), "pipe2");
-	if (pipe2(from, O_CLOEXEC) < 0) {
-		sys_fail(run->r->error, sizeof(run->r->error), "pipe2");
-		close(to[0]);
-		close(to[1]);
-		return -1;
-	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return sys_fail(run->r->error, sizeof(run->r->error), "socketpair");
 	run->echo = fork();
 	if (run->echo == 0) {
-		close(to[1]);
-		close(from[0]);
-		echo_main(to[0], from[1], run->s->echo_ns);
+		close(sv[0]);
+		echo_main(sv[1], run->s->echo_ns);
 	}
-	close(to[0]);
-	close(from[1]);
-	run->to_echo = to[1];
-	run->from_echo = from[0];
+	close(sv[1]);
+	run->sock = sv[0];
 	if (run->echo < 0) {
 		sys_fail(run->r->error, sizeof(run->r->error), "fork");
-		close(run->to_echo);
-		close(run->from_echo);
-		run->to_echo = run->from_echo = -1;
+		close(run->sock);
+		run->sock = -1;
 		return -1;
 	}
 	return 0;
@@ -123,11 +113,11 @@ static int echo_stop(struct gx_run *run)
 
 	if (run->echo <= 0)
 		return 0;
-	close(run->to_echo);
+	close(run->sock);
+	run->sock = -1;
 	do
 		pid = waitpid(run->echo, &status, 0);
 	while (pid < 0 && errno == EINTR);
-	close(run->from_echo);
 	run->echo = 0;
 	if (pid < 0)
 		return sys_fail(run->r->error, sizeof(run->r->error), "waitpid");
@@ -207,18 +197,18 @@ static void *cpu_thread(void *arg)
 	return NULL;
 }
 
-/* One round trip: a byte out, the same byte back, each call a blocking
- * call that releases the GIL and must take it again. */
+/* One round trip: a byte out, the same byte back (gil.py: sock.sendall,
+ * sock.recv), each call releasing the GIL and taking it again. */
 static int round_trip(struct gx_run *run, struct gil_thread *gt, unsigned char b)
 {
 	unsigned char back = 0;
-	ssize_t n = gil_write(gt, run->to_echo, &b, 1);
+	ssize_t n = gil_sendall(gt, run->sock, &b, 1);
 
 	if (n < 0)
-		return sys_fail(run->io_error, sizeof(run->io_error), "write to the echo process");
-	n = gil_read(gt, run->from_echo, &back, 1);
+		return sys_fail(run->io_error, sizeof(run->io_error), "send to the echo process");
+	n = gil_recv(gt, run->sock, &back, 1);
 	if (n < 0)
-		return sys_fail(run->io_error, sizeof(run->io_error), "read from the echo process");
+		return sys_fail(run->io_error, sizeof(run->io_error), "recv from the echo process");
 	if (n != 1 || back != b) {
 		snprintf(run->io_error, sizeof(run->io_error), "the echo process %s",
 			 n == 0 ? "closed its pipe" : "answered a wrong byte");
@@ -354,7 +344,7 @@ static int run_threads(struct gx_run *run, int n)
 
 int gil_threads_run(const struct gil_threads_spec *s, struct gil_threads_result *r)
 {
-	struct gx_run run = { .s = s, .r = r, .to_echo = -1, .from_echo = -1 };
+	struct gx_run run = { .s = s, .r = r, .sock = -1 };
 	int n, err, rc;
 
 	*r = (struct gil_threads_result){ 0 };

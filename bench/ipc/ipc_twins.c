@@ -46,14 +46,27 @@ static void plan_latency(struct pb_plan *plan, const struct pb_config *cfg)
 			struct pb_case c =
 				cpython_case("ipc-latency", models[m], "-", &ipc_prog, 60);
 
+			/* quick: Pipe() and Queue(), the lesson's pair, and
+			 * pipe-obj, which measures CPython's own costs (the
+			 * other two took 3 s of quick's minute on a 2-vCPU
+			 * AMD EPYC VM, run 20261207T161142Z) */
+			if (cfg->profile == PROFILE_QUICK && m > 2)
+				continue;
+			/* quick: one PU only, where the fidelity row sets Queue
+			 * against Pipe (the three across PUs took 4 s of a
+			 * 1:38 quick run on a loaded 2-vCPU AMD EPYC VM, run
+			 * 20261207T184506Z) */
+			if (cfg->profile == PROFILE_QUICK && p > 0)
+				continue;
 			pb_case_name_str(&c, "pin", pin_policy_name(pins[p]));
-			int64_t trips = PB_PICK(cfg, 400, 2000, 10000); /* as the C twins' */
+			int64_t trips = latency_trips(cfg); /* as the C twins' */
 
 			pb_case_set(&c, "n", trips);
-			/* about 25 to 40 us a round trip, the manager's 130 to
-			 * 170 (default run 20261130T204845Z), after Python's
-			 * start-up */
-			c.est_s = 0.05 + (double)trips * (m == 4 ? 170e-6 : 40e-6);
+			/* about 25 to 60 us a round trip (default run
+			 * 20261130T204845Z), the manager's 230 and its server's
+			 * start 0.1 s (run 20261207T161308Z) */
+			c.est_s = CPYTHON_START_EST_S +
+				  (m == 4 ? 0.1 + (double)trips * 230e-6 : (double)trips * 60e-6);
 			c.workers = 2;
 			c.pin_fixed = true;
 			c.pin = pins[p];

@@ -279,8 +279,16 @@ static void plan_py(struct pb_plan *plan, const struct pb_config *cfg)
 				     .run = latency_py_case,
 				     .budget_s = 90 };
 
+		/* as the channels' own (default 10,000 took 11 s of a 7:16
+		 * default run on a 2-vCPU AMD EPYC VM, run 20261207T161308Z:
+		 * 84 us a round trip for duplex-py, 130 us for queue-py, the
+		 * interpreter's cost charged; full's 20,000 did not fit its
+		 * hour on 64 PUs) */
+		int64_t trips = latency_trips(cfg);
+
 		pb_case_name_str(&c, "pin", pin_policy_name(PIN_SINGLE));
-		pb_case_set(&c, "round_trips", PB_PICK(cfg, 400, 10000, 20000));
+		pb_case_set(&c, "round_trips", trips);
+		c.est_s = IPC_PY_CALIBRATE_EST_S + (double)trips * 150e-6;
 		pb_case_set(&c, "channel", models[m]);
 		pb_plan_add(plan, &c);
 	}
@@ -300,15 +308,14 @@ static void latency_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				     .budget_s = 60 };
 
 		pb_case_name_str(&c, "pin", pin_policy_name(pins[p]));
-		/* default: 2,000 round trips give a p50 and p99 in well under a
-		 * second each (a 5-minute budget on 2 PUs) */
-		int64_t trips = PB_PICK(cfg, 400, 2000, 10000);
+		int64_t trips = latency_trips(cfg);
 
 		pb_case_set(&c, "round_trips", trips);
 		for (int m = 0; m < IPC_NMODELS; m++) {
 			c.model = ipc_models[m].name;
-			/* up to 60 us a round trip across PUs, a manager's twice that */
-			c.est_s = 0.02 + (double)trips * (m == IPC_MANAGER ? 120e-6 : 60e-6);
+			/* up to 60 us a round trip across PUs, a manager's 160 (a 2-vCPU
+			 * AMD EPYC VM, run 20261207T161308Z) */
+			c.est_s = 0.02 + (double)trips * (m == IPC_MANAGER ? 160e-6 : 60e-6);
 			pb_case_set(&c, "channel", m);
 			c.run = latency_case;
 			pb_plan_add(plan, &c);
@@ -327,10 +334,12 @@ static void latency_plan(struct pb_plan *plan, const struct pb_config *cfg)
 		c.run = paired_case;
 		pb_case_set(&c, "channel", IPC_PIPE_BATCHED);
 		pb_case_set(&c, "round_trips", PB_PICK(cfg, 500, 1000, 4000));
-		pb_case_set(&c, "rounds", PB_PICK(cfg, 3, 5, 7));
+		/* default: 3 rounds, 15 ratios over 5 repetitions (5 rounds
+		 * took 7 s of a 7:16 default run, run 20261207T161308Z) */
+		pb_case_set(&c, "rounds", PB_PICK(cfg, 3, 3, 7));
 		/* each round: ours, then perf's as many; 45 us a round trip
 		 * across PUs (default run 20261130T200841Z), perf's start-up */
-		c.est_s = PB_PICK(cfg, 3, 5, 7) *
+		c.est_s = PB_PICK(cfg, 3, 3, 7) *
 			  (0.01 + 2.0 * PB_PICK(cfg, 500, 1000, 4000) * 45e-6);
 		pb_plan_add(plan, &c);
 	}

@@ -214,25 +214,39 @@ static struct pb_case gil_case_of(const char *model, enum pin_policy pin)
 
 int queue_busy_sweep(const struct pb_config *cfg, const double **busy)
 {
-	static const double quick[] = { 8000 }, some[] = { 500, 2000, 8000 },
+	static const double quick[] = { 8000 }, some[] = { 500, 8000 },
 			    full[] = { 500, 2000, 4000, 8000 };
 
 	/* quick: none (each case runs CPython's calibration: a second in all
-	 * of the quick profile's minute) */
+	 * of the quick profile's minute); default: one point below the
+	 * switch interval and one past it (2000 too cost 6 s of a 5-minute
+	 * budget on a 2-vCPU AMD EPYC VM, the calibration 0.4 s a time) */
 	*busy = PB_PICK(cfg, quick, some, full);
-	return PB_PICK(cfg, 0, 3, 4);
+	return PB_PICK(cfg, 0, 2, 4);
+}
+
+int64_t latency_trips(const struct pb_config *cfg)
+{
+	/* default: 1,000 give a p50 and a p99 (2,000 made ipc-latency, 44
+	 * cases with its CPython twins, take 73 s of a 7:16 default run on a
+	 * 2-vCPU AMD EPYC VM, run 20261207T161308Z) */
+	return PB_PICK(cfg, 400, 1000, 4000); /* full: 10,000 did not fit its hour on 64 PUs */
 }
 
 int64_t queue_busy_trips(const struct pb_config *cfg)
 {
 	/* each round trip computes busy_us first: 8 ms x 300 took 2.4 s a
-	 * repetition, past the default profile's 5-minute budget */
-	return PB_PICK(cfg, 15, 25, 100);
+	 * repetition, past the default profile's 5-minute budget; 25 took
+	 * 19 s in all (six cases and the CPython twin's three, 5 repetitions,
+	 * run 20261207T161308Z): default 15, a median of 15 delays each;
+	 * full 30 (100 did not fit its hour on 64 PUs) */
+	return PB_PICK(cfg, 15, 15, 30);
 }
 
 double queue_busy_estimate(const struct pb_config *cfg, double busy_us)
 {
-	/* CPython's calibration (0.1 s), then busy_us and a round trip each */
+	/* the start (the twin's Python, 0.15 s), then busy_us and a round
+	 * trip each */
 	return 0.15 + (double)queue_busy_trips(cfg) * (busy_us + 100) / 1e6;
 }
 
@@ -242,19 +256,24 @@ void latency_gil_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	struct pb_case c = gil_case_of("queue-py-gil", PIN_SINGLE);
 	const double *busy;
 	int nbusy = queue_busy_sweep(cfg, &busy);
-	int64_t trips = PB_PICK(cfg, 400, 2000, 10000);
+	int64_t trips = latency_trips(cfg);
 
 	pb_case_set(&c, "round_trips", trips);
-	/* CPython's calibration (0.1 s), then up to 60 us a round trip */
-	c.est_s = 0.15 + (double)trips * 60e-6;
-	pb_plan_add(plan, &c);
+	/* CPython's calibration, then up to 60 us a round trip; quick: not
+	 * (its calibration and start took 2.4 s of a 1:38 quick run on a
+	 * loaded 2-vCPU AMD EPYC VM, run 20261207T184506Z; queue-py, without
+	 * the GIL, carries the Queue-against-Pipe lesson) */
+	c.est_s = IPC_PY_CALIBRATE_EST_S + (double)trips * 60e-6;
+	if (cfg->profile != PROFILE_QUICK)
+		pb_plan_add(plan, &c);
 	for (int m = 0; m < 2; m++)
 		for (int b = 0; b < nbusy; b++) {
 			c = gil_case_of(busy_models[m], PIN_SCATTER);
 			c.param = "busy_us";
 			c.param_value = busy[b];
 			pb_case_set(&c, "round_trips", queue_busy_trips(cfg));
-			c.est_s = queue_busy_estimate(cfg, busy[b]);
+			/* CPython's calibration, where its twin starts Python */
+			c.est_s = queue_busy_estimate(cfg, busy[b]) - 0.15 + IPC_PY_CALIBRATE_EST_S;
 			pb_plan_add(plan, &c);
 		}
 }

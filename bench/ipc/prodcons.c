@@ -164,6 +164,8 @@ const struct pb_experiment ipc_prodcons_experiment = {
 	.teaches =
 		"The seed's task queue and done queue with four workers: every task is done exactly once.",
 	.headline = { "wall_s", "s", PB_LOWER_IS_BETTER },
+	/* table only: one case whose findings are counts (every task done
+	 * exactly once, the workers used); nothing varies that a figure could show. */
 	.figures = PB_TABLE_ONLY,
 	.plan = prodcons_plan,
 	.summarize = prodcons_summarize,

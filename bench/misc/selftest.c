@@ -171,6 +171,7 @@ const struct pb_experiment selftest_experiment = {
 		"that the harness's own tests can watch each one recorded as a failure with its reason "
 		"while the run carries on.",
 	.headline = { "wall_s", "s", PB_LOWER_IS_BETTER },
+	/* table only: the harness testing itself, not a lesson. */
 	.figures = PB_TABLE_ONLY,
 	.plan = selftest_plan,
 	.params = selftest_params,

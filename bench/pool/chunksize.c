@@ -119,7 +119,7 @@ const struct pb_experiment chunksize_experiment = {
 		"Why Pool.map sends tasks in chunks: fewer messages per task, at the price of coarser "
 		"load balancing.",
 	.headline = { "per_task_us", "us", PB_LOWER_IS_BETTER },
-	.figures = "pool-chunksize",
+	.figures = "chunksize",
 	.cpython_twin = "pool.py mode=chunksize",
 	.plan = chunksize_plan,
 	.summarize = chunksize_summarize,

@@ -228,7 +228,7 @@ const struct pb_experiment granularity_experiment = {
 		"When a process per task stops paying: small tasks are dominated by the cost of starting "
 		"a process, large ones by the work.",
 	.headline = { "efficiency", "ratio", PB_HIGHER_IS_BETTER },
-	.figures = "pool-granularity",
+	.figures = "granularity",
 	.plan = granularity_plan,
 	.summarize = granularity_summarize,
 	.params = granularity_params,

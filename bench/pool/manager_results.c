@@ -7,8 +7,12 @@
  * reconnects in the worker. What that costs, per task, with n tasks of
  * no work on W workers (map, chunksize 1: one message per task, as an
  * apply_async per task), each result 64 B:
- *   manager-queue  the queue's reference in every task's argument; each
- *                  worker attaches once and puts its result there
+ *   manager-queue  the queue's proxy in every task's argument: each task
+ *                  unpickles it (an incref on an authenticated connection
+ *                  of its own), puts its result over the worker's _tls
+ *                  connection, and drops it (a decref on another; the
+ *                  worker then holds no proxy, so _tls closes too): three
+ *                  connections per task, as CPython's BaseProxy makes
  *   queue          a plain Queue made before the pool and inherited (the
  *                  working alternative: Pool(initializer, initargs=(q,)))
  *   pool-return    no queue of our own: the result comes back through the
@@ -29,7 +33,7 @@
 enum mr_model { MR_MANAGER, MR_QUEUE, MR_RETURN, MR_NMODELS };
 static const char *const mr_names[MR_NMODELS] = { "manager-queue", "queue", "pool-return" };
 
-#define MR_BYTES 64
+#define MR_BYTES PE_MANAGER_QUEUE_BYTES
 #define MR_T_MS 10000
 
 struct mr_arg {
@@ -40,8 +44,6 @@ struct mr_arg {
 /* ---- in a worker ---- */
 
 static struct channel *inherited; /* queue: made before the pool, so inherited */
-static struct channel *attached;  /* manager-queue: this worker's proxy */
-static pid_t attached_pid;
 
 static void mr_result(uint32_t index, unsigned char out[MR_BYTES])
 {
@@ -49,27 +51,28 @@ static void mr_result(uint32_t index, unsigned char out[MR_BYTES])
 	memcpy(out, &index, sizeof(index));
 }
 
-/* The proxy is rebuilt from its reference once per worker process (as a
- * proxy's connection is cached per process: BaseProxy._tls). */
+/* The task's argument is unpickled: a proxy rebuilt from its reference,
+ * used once and dropped with the argument after the task (the worker's
+ * loop clears it), as the tutorial's q.put(result) in a pool task does. */
 static int mr_manager_task(const void *arg, size_t len, struct pool_out *out)
 {
 	struct mr_arg a;
+	struct channel_opts o = { .manager = &a.ref };
+	struct channel *proxy;
 	unsigned char msg[MR_BYTES];
 	int rc;
 
 	if (len != sizeof(a))
 		return pool_raise(out, "bad argument");
 	memcpy(&a, arg, sizeof(a));
-	if (!attached || attached_pid != getpid()) {
-		struct channel_opts o = { .manager = &a.ref };
-
-		attached = channel_create(CH_MANAGER, &o, NULL, 0);
-		attached_pid = getpid();
-		if (!attached || channel_open(attached, CH_SEND) < 0)
-			return pool_raise(out, "cannot attach to the manager's queue");
+	proxy = channel_create(CH_MANAGER, &o, NULL, 0);
+	if (!proxy || channel_open(proxy, CH_SEND) < 0) {
+		channel_close(proxy);
+		return pool_raise(out, "cannot attach to the manager's queue");
 	}
 	mr_result(a.index, msg);
-	rc = channel_send(attached, msg, sizeof(msg), MR_T_MS);
+	rc = channel_send(proxy, msg, sizeof(msg), MR_T_MS);
+	channel_close(proxy);
 	return rc < 0 ? pool_raise(out, "put: %s", strerror(-rc)) : pool_return(out, NULL, 0);
 }
 
@@ -219,12 +222,24 @@ static void mr_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			     .run = mr_run,
 			     .budget_s = 60 };
 
-	pb_case_name(&c, "n", PB_PICK(cfg, 2000, 10000, 50000));
+	/* a result, on a 2-vCPU AMD EPYC VM (run 20261207T161308Z): 15 us
+	 * through a Queue, 8 returned; through the manager three authenticated
+	 * connections a task, 1.2 to 2 ms (a loaded VM, branch poolsem's run
+	 * 20261207T182049Z) */
+	static const double result_s[MR_NMODELS] = { 1.5e-3, 16e-6, 10e-6 };
+
 	pb_case_set(&c, "msg_bytes", MR_BYTES);
 	for (int m = 0; m < MR_NMODELS; m++) {
 		struct pb_case x = c;
 
+		/* three authenticated connections a task: fewer tasks (CPython's
+		 * twin, at the same n, takes ms a task) */
+		int64_t n = m == MR_MANAGER ? PE_MANAGER_QUEUE_N(cfg) :
+					      PB_PICK(cfg, 2000, 10000, 50000);
+
+		pb_case_name(&x, "n", n);
 		x.model = mr_names[m];
+		x.est_s = 0.05 + (double)n * result_s[m]; /* the pool's start, the results */
 		pb_case_set(&x, "model_index", m);
 		pb_plan_add(plan, &x);
 	}
@@ -276,7 +291,8 @@ const struct pb_experiment pool_manager_queue_experiment = {
 		" a socket per put and get. What that fix costs per task against an inherited Queue and "
 		"the pool's own results.",
 	.headline = { "per_task_us", "us", PB_LOWER_IS_BETTER },
-	.figures = PB_TABLE_ONLY,
+	.figures = "pool-manager-queue",
+	.cpython_twin = "pool.py mode=manager",
 	.plan = mr_plan,
 	.summarize = mr_summarize,
 	.params = pool_manager_queue_params,

@@ -63,13 +63,29 @@ void pe_register_tasks(void)
 	pool_register("cpu", pe_cpu_task);
 	pool_register("timed_sleep", pe_timed_sleep_task);
 	pool_register("kill_at", pe_kill_at_task);
+	pool_register("raise_at", pe_raise_at_task);
+}
+
+int pe_raise_at_task(const void *arg, size_t len, struct pool_out *out)
+{
+	struct pe_kill_arg a;
+
+	if (len != sizeof(a))
+		return pool_raise(out, "raise_at_task: bad argument");
+	memcpy(&a, arg, sizeof(a));
+	if (a.index == a.victim)
+		return pool_raise(out, "task %lld failed", (long long)a.index);
+	return pool_return(out, &a.index, sizeof(a.index));
 }
 
 /* ------------------------------------------------------ a pool in a case */
 
-struct pool *pe_start_pool_on(struct pb_ctx *ctx, int workers, const struct placement *where)
+struct pool *pe_start_pool_with(struct pb_ctx *ctx, int workers, const struct placement *where,
+				enum pool_on_death on_death)
 {
-	struct pool_opts o = { .topo = pb_cfg(ctx)->topo, .placement = where };
+	struct pool_opts o = { .topo = pb_cfg(ctx)->topo,
+			       .placement = where,
+			       .on_death = on_death };
 	char err[256];
 	struct pool *p;
 
@@ -78,6 +94,11 @@ struct pool *pe_start_pool_on(struct pb_ctx *ctx, int workers, const struct plac
 	if (!p)
 		pb_fail(ctx, "%s", err);
 	return p;
+}
+
+struct pool *pe_start_pool_on(struct pb_ctx *ctx, int workers, const struct placement *where)
+{
+	return pe_start_pool_with(ctx, workers, where, POOL_HANG);
 }
 
 struct pool *pe_start_pool(struct pb_ctx *ctx, int workers)

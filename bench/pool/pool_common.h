@@ -44,14 +44,26 @@ struct pe_kill_arg {
 	int64_t index, victim;
 };
 int pe_kill_at_task(const void *arg, size_t len, struct pool_out *out);
+/* pool-error: the task whose index is victim raises "task <i> failed"
+ * (Python: raise ValueError); the others return their index. */
+int pe_raise_at_task(const void *arg, size_t len, struct pool_out *out);
+
+/* pool-manager-queue's manager-queue and its CPython twin: n, for three
+ * authenticated connections a task in C and milliseconds a task in CPython. */
+#define PE_MANAGER_QUEUE_N(cfg) PB_PICK(cfg, 200, 200, 200)
+#define PE_MANAGER_QUEUE_BYTES 64
 
 /* Register the tasks above (before pool_create; again is harmless). */
 void pe_register_tasks(void);
 
 /* ---- a pool inside a case ---- */
 
-/* Start W workers at where (registering the tasks first); NULL after
- * pb_fail with the reason. */
+/* Start W workers at where (registering the tasks first), with CPython's
+ * failure semantics (POOL_HANG) or parbench's recovery; NULL after pb_fail
+ * with the reason. */
+struct pool *pe_start_pool_with(struct pb_ctx *ctx, int workers, const struct placement *where,
+				enum pool_on_death on_death);
+/* The same, CPython's semantics. */
 struct pool *pe_start_pool_on(struct pb_ctx *ctx, int workers, const struct placement *where);
 /* Workers where the run's --pin puts them. */
 struct pool *pe_start_pool(struct pb_ctx *ctx, int workers);

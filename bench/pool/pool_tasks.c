@@ -53,10 +53,14 @@ static void take_answers(const struct tasks_spec *s, struct tasks_result *r,
 }
 
 /* Creating the pool is part of the time, as it is for a script that makes
- * a pool for one batch. */
+ * a pool for one batch. POOL_RECOVER: a crashed task (a fault a test
+ * plants) is an error of the run, not a hang; pool-sigkill teaches the
+ * hang. */
 int pool_run_tasks(const struct tasks_spec *s, struct tasks_result *r)
 {
-	struct pool_opts o = { .topo = s->topo, .placement = s->placement };
+	struct pool_opts o = { .topo = s->topo,
+			       .placement = s->placement,
+			       .on_death = POOL_RECOVER };
 	int32_t *idx = calloc((size_t)s->ntasks + 1, sizeof(*idx));
 	struct pool_result *res = calloc((size_t)s->ntasks + 1, sizeof(*res));
 	struct pool *p = NULL;

@@ -266,7 +266,7 @@ const struct price_prim price_like_tools[] = {
 	  .ours = spawn_like_hyperfine_ops, .pins = PRICE_ONE, .workers = 1, .pair_only = true,
 	  .peer = "hyperfine -N", .pair_model = "fork-exec-like-hyperfine",
 	  .peer_run = price_hyperfine_exec, .pair_ops = { 50, 50, 200 }, .op_ns = 900e3,
-	  .peer_fixed_s = 0.02, .peer_op_ns = 650e3 },
+	  .peer_fixed_s = 0.15, .peer_op_ns = 650e3 },
 	{ .model = "futex-wake-like-perf", .explains = "futex-wake",
 	  .what = "FUTEX_WAKE as perf bench futex wake does it (a new waiter each wake, its PU idle 100 ms before it)",
 	  .ours = wake_like_perf_ops, .pins = PRICE_CROSS, .workers = 2, .pair_only = true,

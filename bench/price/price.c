@@ -140,14 +140,30 @@ static int paired_case(struct pb_ctx *ctx, const struct pb_case *c)
 
 /* ---- the plan ---- */
 
+/* The alternations of a pairing a repetition. Default: 2, 10 in all over 5
+ * repetitions (a 5-minute budget on 2 PUs: with 3 the pairings took 47 s of
+ * a 7:16 default run on a 2-vCPU AMD EPYC VM, run 20261207T161308Z, most of
+ * it the peers' own start-ups); full: 3, 30 over 10 repetitions (5 did not
+ * fit the hour on 64 PUs once fork was priced at the 1.5 ms a slow VM
+ * charges). A peer that takes a second a run (perf's futex wake: ten wakes
+ * 100 ms apart) alternates once a repetition by default, three times in
+ * full. */
+static int pair_rounds(const struct pb_config *cfg, const struct price_prim *p)
+{
+	return p->peer_fixed_s >= 0.5 ? PB_PICK(cfg, 3, 1, 3) : PB_PICK(cfg, 3, 2, 3);
+}
+
 static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const struct price_prim *p)
 {
 	static const enum pin_policy pins[] = { PIN_SINGLE, PIN_SCATTER };
-	/* default: 3 alternations a repetition, 15 in all over 5 repetitions
-	 * (a 5-minute budget on 2 PUs; perf's futex wake alone takes 1 s);
-	 * full: 3 too, 30 over 10 repetitions (5 did not fit the hour on 64
-	 * PUs once fork was priced at the 1.5 ms a slow VM charges) */
-	int rounds = 3;
+	int rounds = pair_rounds(cfg, p);
+
+	/* the like-for-like pairings (like.c, like_tools.c: why a ratio to a
+	 * peer is far from 1) run in full only: in default they took 15 s of
+	 * a 5-minute budget on a 2-vCPU AMD EPYC VM (run 20261207T161308Z);
+	 * default pairs every primitive with its peer */
+	if (p->pair_only && cfg->profile != PROFILE_FULL)
+		return;
 
 	for (int k = 0; k < 2; k++) {
 		struct pb_case c = { .experiment = "price",
@@ -177,11 +193,6 @@ static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const s
 		c.model = p->pair_model;
 		c.run = paired_case;
 		pb_case_set(&c, "ops", (int64_t)ops);
-		/* a peer that takes a second a run (perf's futex wake: ten
-		 * wakes 100 ms apart) alternates once a repetition by default,
-		 * three times in full */
-		if (p->peer_fixed_s >= 0.5)
-			rounds = PB_PICK(cfg, rounds, 1, 3);
 		pb_case_set(&c, "rounds", rounds);
 		c.est_s =
 			0.02 +

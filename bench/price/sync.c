@@ -211,7 +211,7 @@ const struct price_prim price_sync[] = {
 	  .ours = hammer, .pins = PRICE_CROSS, .workers = 2, .ops = { 200000, 2000000, 5000000 },
 	  .op_ns = 100, .peer = "stress-ng --mutex", .pair_model = "mutex-handoff-vs-stress-ng",
 	  .peer_run = price_stress_ng, .stressor = "mutex --mutex-procs 2",
-	  .pair_ops = { 10000, 10000, 40000 }, .peer_fixed_s = 0.02, .peer_op_ns = 6e3 },
+	  .pair_ops = { 10000, 10000, 40000 }, .peer_fixed_s = 0.1, .peer_op_ns = 6e3 },
 	{ .model = "atomic-inc", .what = "atomic increment, one thread",
 	  .ours = hammer, .pins = PRICE_ONE, .workers = 1, .ops = { 200000, 2000000, 5000000 },
 	  .op_ns = 10 },

@@ -133,10 +133,10 @@ const struct price_prim price_syscall[] = {
 	{ .model = "clock-gettime", .what = "clock_gettime(CLOCK_MONOTONIC)", .ours = clock_ops,
 	  .pins = PRICE_ONE, .workers = 1, .ops = { 200000, 1000000, 3000000 }, .op_ns = 30 },
 	{ .model = "page-fault", .what = "first write to a fresh anonymous page",
-	  .ours = fault_ops, .pins = PRICE_ONE, .workers = 1, .ops = { 4096, 32768, 32768 },
+	  .ours = fault_ops, .pins = PRICE_ONE, .workers = 1, .ops = { 4096, 16384, 32768 },
 	  .op_ns = 14e3 },
 	{ .model = "mmap-munmap", .what = "mmap + munmap of one page", .ours = mmap_ops,
-	  .pins = PRICE_ONE, .workers = 1, .ops = { 5000, 50000, 50000 }, .op_ns = 5500 },
+	  .pins = PRICE_ONE, .workers = 1, .ops = { 5000, 20000, 50000 }, .op_ns = 5500 },
 	{ .model = NULL },
 };
 // clang-format on

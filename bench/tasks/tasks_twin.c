@@ -27,10 +27,11 @@ static void py_tasks_add(struct pb_plan *plan, const struct pb_config *cfg, cons
 	c.workers = w;
 	/* Python's start-up, then the C twin's estimate (serial: one task at a
 	 * time, as are threads under the GIL for cpu) */
-	c.est_s = 0.05 + tasks_estimate(cfg, kind == WL_CPU,
-					strcmp(model, "cpython-serial") == 0 ||
-						strcmp(model, "cpython-threads") == 0,
-					n, w, ms);
+	c.est_s =
+		CPYTHON_START_EST_S + tasks_estimate(cfg, kind == WL_CPU,
+						     strcmp(model, "cpython-serial") == 0 ||
+							     strcmp(model, "cpython-threads") == 0,
+						     n, w, ms);
 	pb_plan_add(plan, &c);
 }
 
@@ -48,10 +49,16 @@ static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 
 		for (int m = 0; m < 5; m++)
 			for (int i = 0; i < (m == 0 ? 1 : nw); i++) {
-				/* default: the io curve at 1, 2 and every task at
-				 * once (a 5-minute budget; the C twins draw it all) */
-				if (cfg->profile == PROFILE_DEFAULT && kind == WL_IO && w[i] > 2 &&
-				    w[i] != n)
+				/* quick: serial, a process each and threads, the
+				 * lesson's models (the pool and coroutine twins took
+				 * 3 s of quick's minute, run 20261207T161142Z) */
+				if (cfg->profile == PROFILE_QUICK && m >= 3)
+					continue;
+				/* default: the io tasks all at once, as quick (a
+				 * 5-minute budget: w:2 too made the 14 twins take
+				 * 20 s on a 2-vCPU AMD EPYC VM, run
+				 * 20261207T161308Z; the C twins draw the curve) */
+				if (cfg->profile == PROFILE_DEFAULT && kind == WL_IO && w[i] != n)
 					continue;
 				py_tasks_add(plan, cfg, models[m], kind, ms, m == 0 ? 1 : w[i]);
 			}

@@ -65,11 +65,24 @@ static bool case_exited(pid_t pid)
 	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
 }
 
+/* The watchdog stopped a case whose lesson is that hang (why): its outcome,
+ * not a failure, with hung_s, how long it ran. False: no hang was expected
+ * (or the case had failed already). */
+static bool expected_hang(struct rep_result *out, const char *why, double hung_s)
+{
+	if (!why || out->failed || out->skipped)
+		return false;
+	out->hung = true;
+	snprintf(out->reason, sizeof(out->reason), "%s", why);
+	rep_result_add(out, "hung_s", hung_s, "s");
+	return true;
+}
+
 /* Read the case process's lines until it says it is done, its pipe closes,
  * the case process exits (seen through its pidfd where the kernel has one,
  * else at the next 100 ms tick), the budget runs out or the user interrupts.
  * Returns false when the case had to be killed. */
-static bool collect(int fd, pid_t pid, double budget_s, struct rep_result *out)
+static bool collect(int fd, pid_t pid, const char *hang, double budget_s, struct rep_result *out)
 {
 	uint64_t deadline = clock_now_ns() + (uint64_t)(budget_s * 1e9);
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -87,8 +100,8 @@ static bool collect(int fd, pid_t pid, double budget_s, struct rep_result *out)
 		if (pb_interrupted || now >= deadline) {
 			if (pb_interrupted)
 				rep_result_fail(out, "interrupted");
-			else
-				rep_result_fail(out, "watchdog: stopped after its budget of %.0f s",
+			else if (!expected_hang(out, hang, budget_s))
+				rep_result_fail(out, "watchdog: stopped after its budget of %g s",
 						budget_s);
 			if (pidfd >= 0)
 				close(pidfd);
@@ -175,7 +188,7 @@ void caseproc_run(const struct pb_config *cfg, const struct pb_case *c, double b
 	setpgid(pid, pid); /* also here: no race with the first kill(-pid) */
 	lifeline_set_case(pid);
 	close(pfd[1]);
-	finished = collect(pfd[0], pid, budget_s, out);
+	finished = collect(pfd[0], pid, c->hang_expected, budget_s, out);
 	close(pfd[0]);
 	end_group(pid, finished, out);
 	lifeline_set_case(0);

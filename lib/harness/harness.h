@@ -94,6 +94,13 @@ struct pb_case {
 	const void *data;		       /* model-specific static data */
 	pb_run_fn run;
 	double budget_s; /* watchdog budget of one repetition; 0: the profile's default */
+	/* A case whose lesson is a hang (CPython's Pool after a worker's
+	 * death): when its budget runs out the watchdog stops it as any other,
+	 * but the repetition is the expected outcome, not a failure: its
+	 * status row has value 0 and this sentence as its unit, the metrics
+	 * it reported before it hung are kept, and hung_s (unit s) says how
+	 * long it ran before the watchdog stopped it. NULL: a hang fails. */
+	const char *hang_expected;
 	double est_s;	 /* the plan's estimate of one repetition, in seconds, for --list and the
 		       * run's time budget; 0: PB_EST_DEFAULT_S */
 	bool in_process; /* a micro-benchmark timed by google-benchmark's own loop */
@@ -163,7 +170,8 @@ struct pb_headline {
 	enum pb_direction better;
 };
 
-/* figures of an experiment that draws none: its numbers are a table. */
+/* figures of an experiment that draws none: its numbers are a table. A
+ * comment beside it says why a figure would not teach more than the table. */
 #define PB_TABLE_ONLY "-"
 
 /* The registry (bench/registry.c) has one row per experiment: everything a
@@ -176,8 +184,8 @@ struct pb_experiment {
 	const char *summary; /* one line, for --list */
 	const char *teaches; /* what it teaches, a paragraph on one line, for the report */
 	struct pb_headline headline;
-	const char *figures;	  /* the plots/<name>.gp it draws, space-separated, or
-				   * PB_TABLE_ONLY */
+	const char *figures;	  /* the plots/<name>.gp it draws, space-separated,
+				   * each <name> or <name>-<what>; or PB_TABLE_ONLY */
 	const char *cpython_twin; /* the bench/cpython/ program (and mode) whose
 				   * cpython-* cases mirror it; NULL: none */
 	void (*plan)(struct pb_plan *plan, const struct pb_config *cfg); /* may be NULL */

@@ -34,6 +34,7 @@ struct metric_value {
 struct rep_result {
 	bool failed;
 	bool skipped; /* pb_skip: reason says why; no metrics count */
+	bool hung;    /* stopped by the watchdog as its case expected (hang_expected): reason */
 	char reason[256];
 	double time_s; /* the case's measured time (wall_s), or NAN */
 	long seq;      /* when it ended: its place among the run's repetitions (raw.csv's

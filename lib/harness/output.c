@@ -176,7 +176,10 @@ int output_write_rep(struct output *o, const struct pb_case *c, int rep,
 	row.value = res->failed;
 	if (res->failed && strcmp(res->reason, "interrupted") == 0)
 		o->cut_written = true;
-	row.unit = res->failed ? res->reason : res->skipped ? skipped : "ok";
+	row.unit = res->failed	? res->reason :
+		   res->skipped ? skipped :
+		   res->hung	? res->reason :
+				  "ok";
 	csv_row(o->csv, &row);
 	return output_flush(o);
 }

@@ -8,6 +8,7 @@
 #include "progress.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -37,6 +38,7 @@ void progress_start(struct progress *p, const struct pb_plan *plan, const bool *
 	p->reps_total = 0; /* the repetitions this run has to do (--resume: fewer) */
 	for (size_t i = 0; i < plan->n; i++)
 		p->reps_total += done && done[i] ? 0 : (size_t)p->reps;
+	p->took_s = calloc(plan->n + 1, sizeof(*p->took_s)); /* NULL: no per-experiment line */
 }
 
 /* Time left: what the plan estimates for the repetitions not yet started,
@@ -72,7 +74,7 @@ static void print_case_line(const struct progress *p, const struct pb_report *re
 {
 	const struct pb_case *c = &rep->plan->cases[idx];
 	const struct rep_result *reps = rep->reps[idx];
-	int n = rep->nreps[idx], failed = 0, skipped = 0;
+	int n = rep->nreps[idx], failed = 0, skipped = 0, hung = 0;
 	const char *metric = NULL, *why = "";
 	struct stats_summary s;
 
@@ -83,6 +85,10 @@ static void print_case_line(const struct progress *p, const struct pb_report *re
 		} else if (!metric) {
 			metric = rep_key_metric(&reps[i]);
 		}
+		if (reps[i].hung) {
+			hung++;
+			why = reps[i].reason;
+		}
 	}
 	progress_clear(p);
 	if (failed) {
@@ -90,6 +96,9 @@ static void print_case_line(const struct progress *p, const struct pb_report *re
 			why);
 	} else if (skipped) {
 		fprintf(p->human, "skip %s: %s\n", c->name, why);
+	} else if (hung) {
+		fprintf(p->human, "hung %s: %d of %d repetitions, as expected: %s\n", c->name, hung,
+			n, why);
 	} else if (metric && pb_report_stat(rep, c->name, metric, &s)) {
 		fprintf(p->human, "ok   %-56s %s %.4g %s (%.4g … %.4g, n=%zu)%s\n", c->name, metric,
 			s.median, output_unit_of(o, metric), s.min, s.max, s.n,
@@ -112,15 +121,63 @@ void progress_case_done(struct progress *p, const struct pb_report *rep, size_t 
 	print_case_line(p, rep, idx, o);
 }
 
+void progress_rep_took(struct progress *p, size_t idx, double seconds)
+{
+	if (p->took_s)
+		p->took_s[idx] += seconds;
+}
+
+void progress_free(struct progress *p)
+{
+	free(p->took_s);
+	p->took_s = NULL;
+}
+
+/* One experiment's "name took/estimated" on the per-experiment lines,
+ * wrapped at about 100 columns: the repetitions it ran, and the estimate
+ * of those only (a cut-short run compares what ran). */
+static int report_experiment(const struct progress *p, const struct pb_plan *plan, const char *name,
+			     size_t from, size_t n, const int *nreps, int col)
+{
+	double took = 0, est = 0;
+	int w;
+
+	for (size_t i = from; i < from + n; i++) {
+		took += p->took_s[i];
+		est += progress_case_estimate(&plan->cases[i]) * nreps[i];
+	}
+	if (took < 0.05 && est < 0.05)
+		return col;
+	if (col > 90) {
+		fputs("\n ", stderr);
+		col = 1;
+	}
+	w = fprintf(stderr, " %s %.1f/%.1f", name, took, est);
+	return col + (w > 0 ? w : 0);
+}
+
 /* The estimate kept honest: what the cases took beside what the plan said
- * (--list prints the same estimate), so a budget that slipped shows. */
-void progress_report_time(const struct progress *p)
+ * (--list prints the same estimate), so a budget that slipped shows, and
+ * where: the same per experiment. */
+void progress_report_time(const struct progress *p, const struct pb_plan *plan,
+			  const struct pb_experiment *const *suites, const size_t *exp_ncases,
+			  const int *nreps)
 {
 	double took = (double)(clock_now_ns() - p->t0_ns) / 1e9;
+	size_t from = 0;
+	int col;
 
 	if (pb_interrupted || p->est_total <= 0)
 		return;
 	fprintf(stderr, "parbench: the cases took %d:%02d, estimated %d:%02d (%+.0f %%)\n",
 		(int)took / 60, (int)took % 60, (int)p->est_total / 60, (int)p->est_total % 60,
 		100 * (took / p->est_total - 1));
+	if (!p->took_s)
+		return;
+	col = fprintf(stderr, "parbench: per experiment, took/estimated s:");
+	for (size_t e = 0; suites[e]; e++) {
+		col = report_experiment(p, plan, suites[e]->name, from, exp_ncases[e], nreps, col);
+		from += exp_ncases[e];
+	}
+	fputc('\n', stderr);
 }

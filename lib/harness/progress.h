@@ -26,6 +26,8 @@ struct progress {
 					  * stand still */
 	size_t cases_done;		 /* every repetition reported */
 	int failed_cases;		 /* a repetition failed, or a write did */
+	double *took_s;			 /* per case: what its repetitions took, s, from its
+			 * case process's start to its last row */
 };
 
 /* One repetition of c as the plan estimates it (PB_EST_DEFAULT_S when the
@@ -44,7 +46,14 @@ void progress_clear(const struct progress *p);
  * min…max of its key metric, noisy when max/min > 1.25, or why it failed). */
 void progress_case_done(struct progress *p, const struct pb_report *rep, size_t idx,
 			const struct output *o);
-/* What the cases took beside what the plan said. */
-void progress_report_time(const struct progress *p);
+/* Repetition of case idx took seconds, case process included. */
+void progress_rep_took(struct progress *p, size_t idx, double seconds);
+/* What the cases took beside what the plan said, in all and per
+ * experiment (suites[e] has exp_ncases[e] of the plan's cases, in order;
+ * nreps[i]: the repetitions case i ran). */
+void progress_report_time(const struct progress *p, const struct pb_plan *plan,
+			  const struct pb_experiment *const *suites, const size_t *exp_ncases,
+			  const int *nreps);
+void progress_free(struct progress *p);
 
 #endif

@@ -37,6 +37,28 @@ static bool missing(char *why, size_t len, const char *what, const char *name)
 	return false;
 }
 
+/* Each figure's file is named after its experiment, <name> or <name>-<what>,
+ * so that a reader finds an experiment's pictures by its name. */
+static bool figures_named(const struct pb_experiment *e, char *why, size_t len)
+{
+	const char *f = e->figures;
+	size_t n = strlen(e->name);
+
+	if (!strcmp(f, PB_TABLE_ONLY))
+		return true;
+	while (*f) {
+		size_t w = strcspn(f, " ");
+
+		if (w && (w < n || strncmp(f, e->name, n) || (w > n && f[n] != '-'))) {
+			snprintf(why, len, "%s: figure %.*s is not named %s or %s-<what>", e->name,
+				 (int)w, f, e->name, e->name);
+			return false;
+		}
+		f += w + (f[w] == ' ');
+	}
+	return true;
+}
+
 bool pb_experiment_complete(const struct pb_experiment *e, char *why, size_t len)
 {
 	if (empty(e->name))
@@ -51,7 +73,7 @@ bool pb_experiment_complete(const struct pb_experiment *e, char *why, size_t len
 		return missing(why, len, "direction of its headline metric", e->name);
 	if (empty(e->figures))
 		return missing(why, len, "figures (a plot name or PB_TABLE_ONLY)", e->name);
-	return true;
+	return figures_named(e, why, len);
 }
 
 /* ---- experiments.csv ---- */

@@ -78,6 +78,7 @@ static void bench_fn(gb_state *st, void *arg)
 	struct slot *slot = arg;
 	struct run *r = slot->r;
 	const struct pb_case *c = &r->plan.cases[slot->idx];
+	uint64_t t0 = clock_now_ns();
 
 	if (pb_interrupted) {
 		gb_skip_with_error(st, "interrupted");
@@ -89,6 +90,7 @@ static void bench_fn(gb_state *st, void *arg)
 		bench_inproc(r, c, st);
 	else
 		bench_isolated(r, slot->idx, st);
+	progress_rep_took(&r->prog, slot->idx, (double)(clock_now_ns() - t0) / 1e9);
 }
 
 /* An in-process case's repetition, as google-benchmark reported it. */

@@ -148,7 +148,9 @@ static void set_status(struct rep_result *res, double value, const char *unit)
 {
 	res->failed = value != 0;
 	res->skipped = !res->failed && strncmp(unit, "skipped: ", 9) == 0;
-	if (res->failed || res->skipped)
+	/* value 0 with a sentence: a hang its case expected (hang_expected) */
+	res->hung = !res->failed && !res->skipped && strcmp(unit, "ok") != 0;
+	if (res->failed || res->skipped || res->hung)
 		snprintf(res->reason, sizeof(res->reason), "%s", unit + (res->skipped ? 9 : 0));
 	if (res->skipped)
 		res->nmetrics = 0;

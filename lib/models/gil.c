@@ -32,6 +32,8 @@
  *   gil_exit                     PyThreadState_DeleteCurrent's last release
  *   gil_read/write/sleep_ns      os.read, os.write, time.sleep: the GIL is
  *                                released around the system call
+ *   gil_sendall/gil_recv         socket.sendall, socket.recv (sock_call_ex:
+ *                                Py_BEGIN_ALLOW_THREADS around each call)
  *   gil_compute_nopoll           a long C call that never checks the eval
  *                                breaker (only when it returns)
  *   gil_compute_released         C code between Py_BEGIN_/END_ALLOW_THREADS
@@ -61,6 +63,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -410,6 +413,41 @@ ssize_t gil_write(struct gil_thread *t, int fd, const void *buf, size_t len)
 	gil_drop(t);
 	do
 		n = write(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	gil_take(t);
+	return n;
+}
+
+/* sock_sendall: each send() in its own drop and take, as sock_call_ex
+ * does, and the signals checked between them (nothing to model here). */
+ssize_t gil_sendall(struct gil_thread *t, int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t left = len;
+
+	while (left > 0) {
+		ssize_t n;
+
+		gil_drop(t);
+		do
+			n = send(fd, p, left, 0);
+		while (n < 0 && errno == EINTR);
+		gil_take(t);
+		if (n < 0)
+			return n;
+		p += n;
+		left -= (size_t)n;
+	}
+	return (ssize_t)len;
+}
+
+ssize_t gil_recv(struct gil_thread *t, int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	gil_drop(t);
+	do
+		n = recv(fd, buf, len, 0);
 	while (n < 0 && errno == EINTR);
 	gil_take(t);
 	return n;

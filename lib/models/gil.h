@@ -132,5 +132,10 @@ uint64_t gil_compute_released(struct gil_thread *t, uint64_t x, uint64_t n);
 void gil_sleep_ns(struct gil_thread *t, uint64_t ns);
 ssize_t gil_read(struct gil_thread *t, int fd, void *buf, size_t len);
 ssize_t gil_write(struct gil_thread *t, int fd, const void *buf, size_t len);
+/* socket.sendall and socket.recv on a blocking socket (socketmodule.c
+ * sock_call_ex: the GIL released around each send() and recv()): sendall
+ * loops until len bytes are sent, one drop and take per send(). */
+ssize_t gil_sendall(struct gil_thread *t, int fd, const void *buf, size_t len);
+ssize_t gil_recv(struct gil_thread *t, int fd, void *buf, size_t len);
 
 #endif

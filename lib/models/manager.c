@@ -49,12 +49,25 @@ int mgr_connect(const char *addr)
 	do
 		rc = connect(fd, (struct sockaddr *)&sa, len);
 	while (rc < 0 && errno == EINTR);
+	rc = rc < 0 ? -errno : mgr_auth_client(fd);
 	if (rc < 0) {
-		rc = -errno;
 		close(fd);
 		return rc;
 	}
 	return fd;
+}
+
+int mgr_call_once(const char *addr, enum mgr_op op, uint32_t qid)
+{
+	struct mgr_req rq = { .op = (uint8_t)op, .qid = qid, .timeout_ms = -1 };
+	struct mgr_rep rep;
+	int fd = mgr_connect(addr), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = mgr_call(fd, &rq, NULL, NULL, 0, &rep);
+	close(fd);
+	return rc < 0 ? rc : rep.status;
 }
 
 int mgr_read_all(int fd, void *buf, size_t n)
@@ -188,6 +201,7 @@ struct manager *manager_start(char *err, size_t errlen)
 		return NULL;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a client gone mid-reply is an error code */
+	mgr_authkey_init();	  /* before the fork: the server has it too */
 	if ((lfd = bind_listener(m, err, errlen)) < 0) {
 		free(m);
 		return NULL;
@@ -256,6 +270,11 @@ int manager_shutdown(struct manager *m)
 	}
 	free(m);
 	return asked && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECONNRESET;
+}
+
+int manager_connections(const struct manager *m)
+{
+	return mgr_call_once(m->ref.addr, MGR_STATS, 0);
 }
 
 pid_t manager_pid(const struct manager *m)

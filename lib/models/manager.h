@@ -8,7 +8,10 @@
  * (Server.accepter / handle_request / serve_client). A queue is reached
  * through a proxy: a channel of kind manager-queue (channel.h), whose every
  * put and get is a request to the server and its reply over that socket
- * (BaseProxy._callmethod), one connection per process.
+ * (BaseProxy._callmethod). Every connection is authenticated both ways
+ * first (manager_auth.c, with the process's authkey, inherited by forks);
+ * a proxy attached by reference (unpickled) costs an incref and a decref
+ * on connections of their own (channel_manager.c).
  *
  * Lifetime. The server ends when (1) manager_shutdown asks it to (and then
  * reaps it, as BaseManager.shutdown / _finalize_manager: join 1 s, then
@@ -61,6 +64,9 @@ struct manager *manager_start(char *err, size_t errlen);
  * died before (killed by a signal or a non-zero status). */
 int manager_shutdown(struct manager *m);
 pid_t manager_pid(const struct manager *m);
+/* The connections m's server has authenticated so far, this call's own
+ * included (for tests), or a negative errno. */
+int manager_connections(const struct manager *m);
 struct manager_ref manager_ref(const struct manager *m);
 
 /* A queue in m's server as a channel: see channel.h, kind manager-queue,

@@ -24,6 +24,10 @@ enum mgr_op {
 	MGR_GET,      /* reply payload: the message */
 	MGR_QSIZE,    /* reply status: qsize */
 	MGR_SHUTDOWN, /* the server replies 0 and ends */
+	MGR_INCREF,   /* a proxy was unpickled: the queue's refcount + 1 (reply status: it) */
+	MGR_DECREF,   /* a proxy was collected: - 1 */
+	MGR_STATS,    /* reply status: the connections the server has authenticated */
+	MGR_ACCEPT,   /* accept_connection: a _tls connection's first request; status 0 */
 };
 
 struct mgr_req {
@@ -46,8 +50,18 @@ struct manager {
 	struct manager_ref ref;
 };
 
-/* Connect to the server at addr: the fd, or a negative errno. */
+/* Connect to the server at addr and authenticate (manager_auth.c): the
+ * fd, or a negative errno (-EACCES: the digests did not match). */
 int mgr_connect(const char *addr);
+/* One call on a connection of its own (Client(), dispatch, close): a
+ * proxy's incref and decref. The reply's status, or a negative errno. */
+int mgr_call_once(const char *addr, enum mgr_op op, uint32_t qid);
+
+/* manager_auth.c: the process's authkey (made once, inherited by forks)
+ * and the two sides of the handshake. 0, or a negative errno. */
+void mgr_authkey_init(void);
+int mgr_auth_client(int fd);
+int mgr_auth_server(int fd);
 /* Send one request (payload len bytes, with nfds fds attached) and read
  * the reply's header: 0, or -ECONNRESET when the server is gone. */
 int mgr_call(int fd, const struct mgr_req *rq, const void *payload, const int *fds, int nfds,

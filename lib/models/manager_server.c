@@ -3,8 +3,10 @@
  * manager_server — the manager's server process (Server in
  * Lib/multiprocessing/managers.py): the main thread accepts connections and
  * starts a thread for each (accepter -> handle_request -> serve_client);
- * that thread reads a request, calls the queue's method, and writes the
- * reply, until its client leaves. A get that waits blocks that thread only,
+ * that thread authenticates the client (manager_auth.c, as _handle_request
+ * does), then reads a request, calls the queue's method, and writes the
+ * reply, until its client leaves. incref and decref count a queue's
+ * proxies. A get that waits blocks that thread only,
  * as in Python. The queues are tqueue.c's queue.Queue holding the messages
  * (each malloc'd: the server owns its copy, as it owns the unpickled
  * object). The server ends on MGR_SHUTDOWN, when the creator's lifeline
@@ -40,11 +42,13 @@ static struct msg eof_marker;
 
 struct squeue {
 	struct tqueue q;
+	int refs;		/* atomic: the creator's proxy, plus increfs, minus decrefs */
 	int life_snd, life_rcv; /* read ends: POLLHUP when no sender / receiver is left */
 	int no_receivers;	/* atomic */
 };
 
 static struct squeue *queues[MGR_MAXQ + 1]; /* by qid, 1.. */
+static int authenticated;		    /* atomic: connections past the handshake */
 static pthread_mutex_t queues_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static struct squeue *queue_of(uint32_t qid)
@@ -98,6 +102,7 @@ static int new_queue(const struct mgr_req *rq, int fd, const int *fds, int nfds)
 		free(s);
 		return -ENOMEM;
 	}
+	s->refs = 1;
 	s->life_snd = nfds == 2 ? fds[0] : -1;
 	s->life_rcv = nfds == 2 ? fds[1] : -1;
 	pthread_mutex_lock(&queues_mu);
@@ -206,6 +211,9 @@ static int serve_one(int fd)
 		rep.status = new_queue(&rq, fd, fds, nfds);
 		for (int i = 0; rep.status < 0 && i < nfds; i++)
 			close(fds[i]);
+	} else if (rq.op == MGR_STATS || rq.op == MGR_ACCEPT) {
+		rep.status =
+			rq.op == MGR_ACCEPT ? 0 : __atomic_load_n(&authenticated, __ATOMIC_ACQUIRE);
 	} else if (rq.op == MGR_SHUTDOWN) {
 		mgr_write_all(fd, &rep, sizeof(rep), NULL, 0);
 		_exit(0); /* serve_forever's stop_event: everything goes with the process */
@@ -219,18 +227,27 @@ static int serve_one(int fd)
 		rep.status = do_put(s, &rq, fd);
 		if (rep.status == -ECONNRESET)
 			return -ECONNRESET;
+	} else if (rq.op == MGR_INCREF || rq.op == MGR_DECREF) {
+		/* Server.incref / decref; at 0 CPython deletes the object: not
+		 * modelled, a queue here lives as long as the server */
+		rep.status = __atomic_add_fetch(&s->refs, rq.op == MGR_INCREF ? 1 : -1,
+						__ATOMIC_ACQ_REL);
 	} else {
 		rep.status = rq.op == MGR_QSIZE ? (int)tqueue_qsize(&s->q) : -EINVAL;
 	}
 	return mgr_write_all(fd, &rep, sizeof(rep), NULL, 0);
 }
 
+/* handle_request's thread: the handshake, then the requests. */
 static void *serve_client(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
 
-	while (serve_one(fd) == 0)
-		;
+	if (mgr_auth_server(fd) == 0) {
+		__atomic_add_fetch(&authenticated, 1, __ATOMIC_ACQ_REL);
+		while (serve_one(fd) == 0)
+			;
+	}
 	close(fd);
 	return NULL;
 }

@@ -2,8 +2,10 @@
 #
 # Writes <outdir>/<name>.png and .svg: one panel per curve (a case without
 # its n: and w: parts, e.g. tasks/fork/cpu/task_ms:100), one line per run in
-# each panel (median, min-max error bars), the runs' machine and CPU in the
-# key. Same look as the single-run plots (plots/common.gp). Run by
+# each panel (median, min-max error bars; a model measured at one point is a
+# marker), the runs' machine and stamp in the key, inside the first panel.
+# It draws only: compare_curves.py prepares the data and each panel's x
+# range. Same look as the single-run plots (plots/common.gp). Run by
 # scripts/compare.py, which sets with gnuplot -e:
 #   data       whitespace-separated: panel run x median min max (from 1)
 #   outdir     where to write
@@ -11,6 +13,7 @@
 #   page_title the figure's title
 #   npanels, nruns, ncols
 #   ptitle_<i> panel i's title, rlabel_<j> run j's label
+#   xmin_<i>, xmax_<i>  panel i's smallest and largest x
 #   xlabel, ylabel
 #   plotdir    plots/ (for common.gp)
 
@@ -33,9 +36,8 @@ if (npanels < 1) {
     exit
 }
 nrows = ceil(npanels * 1.0 / ncols)
-key_h = 0.03 * nruns + 0.03
 W = 420 * ncols + 80
-H = 330 * nrows + 60 + int(key_h * 1000)
+H = 330 * nrows + 60
 sel(i, j) = (column(1) == i && column(2) == j)
 
 set xlabel xlabel noenhanced
@@ -48,7 +50,7 @@ do for [fmt in out_formats] {
     set output out_path(name, fmt)
     set multiplot title page_title font ','.(fmt eq 'svg' ? 15 : 14) noenhanced
     top = 0.94
-    bottom = key_h + 0.02
+    bottom = 0.02
     ph = (top - bottom) / nrows
     pw = 0.98 / ncols
     do for [i = 1:npanels] {
@@ -59,13 +61,13 @@ do for [fmt in out_formats] {
         set tmargin at screen top - r * ph - 0.035
         set bmargin at screen top - (r + 1) * ph + 0.06
         set title value(sprintf('ptitle_%d', i)) noenhanced
-        xmax = 1
-        stats data using (column(1) == i ? (xmax = column(3) > xmax ? column(3) : xmax) : 0) nooutput
-        set xrange [0.6:xmax + 0.4]
-        set xtics xtic_step(xmax)
-        # The key (one entry per run) is drawn once, under every panel.
+        xlo = value(sprintf('xmin_%d', i))
+        xhi = value(sprintf('xmax_%d', i))
+        set xrange [(xlo < 1 ? xlo : 1) - 0.4:xhi + 0.4]
+        set xtics xtic_step(xhi)
+        # The key (one entry per run) is drawn once, inside the first panel.
         if (i == 1) {
-            set key at screen 0.03, key_h + 0.01 left top vertical Left reverse width 2 noenhanced
+            set key inside left top vertical Left reverse opaque box noenhanced font ',9'
         } else {
             unset key
         }

@@ -195,12 +195,13 @@ expect_csv() {
 	python3 - "$@" <<'EOF' || fail "$1: merged.csv is not what was expected"
 import csv, sys
 out, want = sys.argv[1], dict(a.split(":") for a in sys.argv[2:])
-rows = list(csv.DictReader(open(f"{out}/merged.csv")))
+rows = list(csv.DictReader(line for line in open(f"{out}/merged.csv") if not line.startswith("#")))
 bad = []
 machines = {r["machine"] for r in rows}
 if machines != set(want):
     bad.append(f"machines {sorted(machines)}, expected {sorted(want)}")
-for col in ("cpu_model", "pus", "kernel", "profile", "run_pin", "git_rev", "started_utc", "run_dir"):
+for col in ("run_cpu_model", "run_pus", "run_kernel", "run_profile", "run_pin", "run_git_rev",
+            "run_started_utc", "run_dir"):
     if not rows or col not in rows[0] or not all(r[col] for r in rows):
         bad.append(f"metadata column {col} missing or empty")
 for m, pin in want.items():
@@ -210,7 +211,7 @@ for m, pin in want.items():
             bad.append(f"{m}: no wall_s row of tasks/{model}/io")
     if {r["pin"] for r in mine} != {pin} or {r["run_pin"] for r in mine} != {pin}:
         bad.append(f"{m}: pins {sorted({r['pin'] for r in mine})}, expected {pin}")
-    if any(r["profile"] != "quick" for r in mine):
+    if any(r["run_profile"] != "quick" for r in mine):
         bad.append(f"{m}: profile is not quick")
 for b in bad:
     print(f"slurm-check: {out}: {b}", file=sys.stderr)

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""make compare: two small real runs, hand-made runs with known repetitions,
-cases in one run only, malformed input. Plain unittest; prints cmocka-style
+"""make compare on hand-made runs with known repetitions: the statistics,
+the verdicts and their words, the run-wide factor, MIN_CHANGE, findings side
+by side, cases in one run only, malformed input (real runs:
+test_compare_real.py). Plain unittest; prints cmocka-style
 [  PASSED  ] / [  FAILED  ] lines for the Makefile's accounting."""
 
 import csv
@@ -13,7 +15,7 @@ import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COMPARE = os.path.join(ROOT, "scripts", "compare.py")
-PARBENCH = os.path.join(ROOT, "bench", "parbench")
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
 HEADER = ("machine,case,experiment,model,workload,workers,param,param_value,pin,rep,"
           "metric,value,unit")
 
@@ -101,74 +103,6 @@ def read_csv_body(path):
         return list(csv.DictReader(line for line in f if not line.startswith("#")))
 
 
-class RealRuns(unittest.TestCase):
-    """Two quick runs of this machine, labelled a and b."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="parbench-cmp.")
-        cls.dirs = []
-        for m in ("a", "b"):
-            res = subprocess.run([PARBENCH, "--profile", "quick", "--filter",
-                                  "^tasks/(serial|fork)/io/", "--reps", "5", "--machine", m,
-                                  "--results", cls.tmp], capture_output=True, text=True,
-                                 cwd=ROOT)
-            if res.returncode != 0:
-                raise RuntimeError(f"parbench --machine {m} failed: {res.stderr[-1000:]}")
-            sub = os.path.join(cls.tmp, m)
-            cls.dirs.append(os.path.join(sub, sorted(os.listdir(sub))[-1]))
-        cls.out = os.path.join(cls.tmp, "out")
-        cls.res = run_compare(*cls.dirs, "--out", cls.out)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
-
-    def test_exit_and_files(self):
-        self.assertEqual(self.res.returncode, 0, self.res.stderr)
-        for f in ("merged.csv", "compare.csv", "compare.md", "curves/tasks.png",
-                  "curves/tasks.svg"):
-            self.assertTrue(os.path.getsize(os.path.join(self.out, f)) > 0, f)
-
-    def test_merged_has_both_runs_and_metadata(self):
-        rows = read_csv(os.path.join(self.out, "merged.csv"))
-        self.assertEqual({r["run_machine"] for r in rows}, {"a", "b"})
-        self.assertTrue(all(r["run_cpu_model"] and r["run_profile"] == "quick" for r in rows))
-        raw_rows = sum(1 for d in self.dirs
-                       for line in slurp(os.path.join(d, "raw.csv")).splitlines()
-                       if not line.startswith("#")) - 2  # two headers
-        self.assertEqual(len(rows), raw_rows)
-
-    def test_rows_and_verdicts(self):
-        rows = read_csv(os.path.join(self.out, "compare.csv"))
-        cases = {r["case"] for r in rows}
-        self.assertIn("tasks/serial/io/n:5/w:1/task_ms:50", cases)
-        self.assertEqual(len(cases), 2)  # serial w:1, fork w:5 (quick)
-        for r in rows:
-            self.assertEqual(r["metric"], "wall_s")
-            self.assertIn(r["verdict"], ("significant", "not significant"))
-            self.assertEqual(r["n_a"], "5")
-
-    def test_experiments_csv_is_read(self):
-        """parbench wrote experiments.csv with the one experiment that ran;
-        the curve is drawn for its headline metric from there (speedup)."""
-        for d in self.dirs:
-            rows = [r for r in read_csv_body(os.path.join(d, "experiments.csv"))]
-            self.assertEqual([r["name"] for r in rows], ["tasks"])
-            self.assertEqual((rows[0]["headline_metric"], rows[0]["direction"]),
-                             ("speedup", "higher"))
-        self.assertIn("![tasks: speedup against workers",
-                      slurp(os.path.join(self.out, "compare.md")))
-
-    def test_md_names_runs_and_differences(self):
-        md = slurp(os.path.join(self.out, "compare.md"))
-        first = md.split("\n## ")[0]
-        self.assertIn("machine **a**", first)
-        self.assertIn("machine **b**", first)
-        self.assertIn("| machine | a | b |", first)
-        self.assertNotIn("Doubtful", first)  # same profile, pin and revision
-
-
 class KnownRepetitions(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="parbench-cmp.")
@@ -188,13 +122,19 @@ class KnownRepetitions(unittest.TestCase):
         res = run_compare(da, db, "--out", os.path.join(self.tmp, "out"))
         self.assertEqual(res.returncode, 0, res.stderr)
         rows = {r["case"]: r for r in read_csv(os.path.join(self.tmp, "out", "compare.csv"))}
-        for case, verdict in (("t/fork/cpu/n:2/w:2/x:1", "significant"),
-                              ("t/fork/io/n:5/w:5/x:1", "not significant"),
-                              ("t/fork/io/n:5/w:1/x:1", "too few repetitions")):
-            want = mannwhitneyu(a[case], b[case], alternative="two-sided").pvalue
-            self.assertAlmostEqual(float(rows[case]["p_value"]), want, places=12)
+        for case, verdict in (("t/fork/cpu/n:2/w:2/x:1", "different"),
+                              ("t/fork/io/n:5/w:5/x:1", "same"),
+                              ("t/fork/io/n:5/w:1/x:1", "no verdict")):
+            if verdict != "no verdict":
+                want = mannwhitneyu(a[case], b[case], alternative="two-sided").pvalue
+                self.assertAlmostEqual(float(rows[case]["p_value"]), want, places=12)
             self.assertEqual(rows[case]["verdict"], verdict)
-        self.assertAlmostEqual(float(rows["t/fork/cpu/n:2/w:2/x:1"]["ratio"]), 0.105 / 0.205)
+        cpu = rows["t/fork/cpu/n:2/w:2/x:1"]
+        self.assertAlmostEqual(float(cpu["ratio"]), 0.105 / 0.205)
+        self.assertEqual(cpu["change"], "B 1.95× faster")
+        self.assertTrue(float(cpu["ci_lo"]) <= 0.105 / 0.205 <= float(cpu["ci_hi"]) < 0.95)
+        self.assertIn("1 of 2 testable cases differ beyond ±5 % (1 B better, 0 B worse)",
+                      res.stdout)
 
     def test_headline_from_experiments_csv(self):
         """The metric compared is the experiment's headline in experiments.csv,
@@ -208,10 +148,11 @@ class KnownRepetitions(unittest.TestCase):
         res = run_compare(da, db, "--out", os.path.join(self.tmp, "out"))
         self.assertEqual(res.returncode, 0, res.stderr)
         rows = read_csv(os.path.join(self.tmp, "out", "compare.csv"))
-        self.assertEqual([(r["metric"], r["unit"], r["verdict"]) for r in rows],
-                         [("per_task_us", "us", "significant")])
-        self.assertIn("**significant**, worse (lower is better)",
-                      slurp(os.path.join(self.tmp, "out", "compare.md")))
+        self.assertEqual([(r["metric"], r["unit"], r["verdict"], r["change"]) for r in rows],
+                         [("per_task_us", "us", "different", "B 1.83× slower")])
+        md = slurp(os.path.join(self.tmp, "out", "compare.md"))
+        self.assertIn("**B 1.83× slower**", md)
+        self.assertIn("| t | per_task_us (lower) | 1 | 1.83 | B 1.83× slower | 1 different |", md)
 
     def test_bad_experiments_csv(self):
         d = write_run(self.tmp, "m1", {"t/a/b/w:1": [1, 2, 3, 4, 5]})
@@ -240,6 +181,125 @@ class KnownRepetitions(unittest.TestCase):
         self.assertTrue(lines[2].startswith("**Doubtful comparison:**"), lines[:4])
         self.assertIn("profile differs (quick vs default)", lines[2])
         self.assertIn("git_rev differs", lines[2])
+
+
+class Statistics(unittest.TestCase):
+    """cmpstats: the interval is the exact U test turned around."""
+
+    def test_critical_values(self):
+        import cmpstats
+        # P(U <= 2) = 4/252 <= 0.025 < P(U <= 3) = 7/252 for five against five;
+        # three against three cannot reach 0.025 at all (P(U = 0) = 1/20).
+        self.assertEqual(cmpstats.u_critical(5, 5), 2)
+        self.assertEqual(cmpstats.u_critical(3, 3), -1)
+        self.assertIsNone(cmpstats.hl_interval([1, 2, 3], [1, 2, 3]))
+
+    def test_interval_and_test_agree(self):
+        """Without ties, the interval excludes 1 exactly when p < 0.05."""
+        import random
+        import cmpstats
+        from scipy.stats import mannwhitneyu
+        rng = random.Random(21)
+        for n, m in ((5, 5), (5, 6), (6, 7)):
+            for _ in range(200):
+                a = [rng.uniform(1, 2) for _ in range(n)]
+                shift = rng.choice((1.0, 1.2, 1.5))
+                b = [rng.uniform(1, 2) * shift for _ in range(m)]
+                lo, hi = cmpstats.hl_interval(a, b)
+                p = mannwhitneyu(a, b, alternative="two-sided").pvalue
+                self.assertEqual(not lo <= 1 <= hi, p < 0.05, (a, b, lo, hi, p))
+
+    def test_spread_leaves_out_a_fifth(self):
+        import cmpstats
+        self.assertAlmostEqual(cmpstats.spread([1.0, 1.1, 1.2, 1.21, 9.0]), 0.1)
+        self.assertAlmostEqual(cmpstats.spread([1.0, 2.0]), 1.0)
+
+
+class Verdicts(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="parbench-cmp.")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def compare(self, a, b, meta_a=None, meta_b=None, *args):
+        da = write_run(self.tmp, "m1", a, meta_a)
+        db = write_run(self.tmp, "m2", b, meta_b)
+        out = os.path.join(self.tmp, "out")
+        res = run_compare(da, db, "--out", out, *args)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        rows = {r["case"]: r for r in read_csv(os.path.join(out, "compare.csv"))}
+        return res, rows, slurp(os.path.join(out, "compare.md"))
+
+    def test_quick_runs_have_no_verdict(self):
+        case = "t/fork/cpu/n:2/w:2/x:1"
+        res, rows, md = self.compare({case: [1, 1.1, 1.2]}, {case: [2, 2.1, 2.2]},
+                                     {"reps": "3"}, {"reps": "3"})
+        self.assertEqual(rows[case]["verdict"], "no verdict")
+        self.assertIn("0 of 0 testable cases differ", res.stdout)
+        self.assertIn("has 3 repetitions (profile quick); a verdict needs 5: use the default "
+                      "profile", md)
+
+    def test_too_noisy(self):
+        """Separated, p < 0.05, but B's own repetitions vary 42 %: a 7 % change
+        cannot be told from that."""
+        case = "t/fork/cpu/n:2/w:2/x:1"
+        res, rows, md = self.compare({case: [0.98, 0.99, 1.0, 1.01, 1.02]},
+                                     {case: [1.05, 1.06, 1.07, 1.5, 1.6]})
+        self.assertLess(float(rows[case]["p_value"]), 0.05)
+        self.assertEqual(rows[case]["verdict"], "too noisy")
+        self.assertIn("the middle repetitions vary 42 %", rows[case]["reason"])
+
+    def test_run_wide_factor(self):
+        """B's calibration tick is 10 % longer and its cpu case 10 % slower:
+        the machine, not the case; a case 10 % faster is a difference."""
+        slow, fast = "t/fork/cpu/n:2/w:2/x:1", "t/fork/io/n:5/w:5/x:1"
+        a = [1.0, 1.01, 1.02, 1.03, 1.04]
+        res, rows, md = self.compare({slow: a, fast: a},
+                                     {slow: [v * 1.1 for v in a], fast: [v / 1.1 for v in a]},
+                                     {"calibration_tick_ns": "20"}, {"calibration_tick_ns": "22"})
+        self.assertEqual(rows[slow]["verdict"], "run-wide")
+        self.assertEqual(rows[fast]["verdict"], "different")
+        self.assertIn("B's machine ran 10 % slower overall (time B/A: calibration tick +10 %)",
+                      md)
+        # the same CPU and PUs: one machine, whose calibration should not move
+        self.assertIn("Their start-up calibrations differ (+10 % per tick)", md)
+
+    def test_min_change(self):
+        case = "t/fork/cpu/n:2/w:2/x:1"
+        a = [1.0, 1.01, 1.02, 1.03, 1.04]
+        b = [v * 1.3 for v in a]
+        for opt, verdict in (("5%", "different"), ("50", "same")):
+            _res, rows, _md = self.compare({case: a}, {case: b}, None, None, "--min-change", opt)
+            self.assertEqual(rows[case]["verdict"], verdict, opt)
+
+    def test_bad_min_change(self):
+        d = write_run(self.tmp, "m1", {"t/a/b/w:1": [1, 2, 3, 4, 5]})
+        out = os.path.join(self.tmp, "never")
+        res = run_compare(d, d, "--out", out, "--min-change", "lots")
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("MIN_CHANGE 'lots': give a percentage from 0 to 100", res.stderr)
+        self.assertFalse(os.path.exists(out))
+
+    def test_findings_side_by_side(self):
+        case = "t/fork/cpu/n:2/w:2/x:1"
+        da = write_run(self.tmp, "m1", {case: [1, 1, 1, 1, 1]})
+        db = write_run(self.tmp, "m2", {case: [1, 1, 1, 1, 1]})
+        for d, speedup, verdict in ((da, 1.96, "scales"), (db, 0.99, "does not scale")):
+            with open(os.path.join(d, "findings.csv"), "w") as f:
+                f.write("# schema_version=1\n"
+                        "experiment,finding,claim,figure,median,min,max,n,unit,verdict,reason\n"
+                        f"t,t.cpu_fork,CPU processes,speedup,{speedup},1,2,5,x,{verdict},\n"
+                        f"t,t.cpu_fork,CPU processes,wall_s,0.1,0.1,0.1,5,s,{verdict},\n")
+        out = os.path.join(self.tmp, "out")
+        self.assertEqual(run_compare(da, db, "--out", out).returncode, 0)
+        md = slurp(os.path.join(out, "compare.md"))
+        self.assertIn("| CPU processes (`t.cpu_fork`) | speedup 1.96× → 0.99× | "
+                      "**scales → does not scale** |", md)
+        self.assertNotIn("wall_s 0.1", md)  # a timing, not a lesson
+        rows = read_csv(os.path.join(out, "findings_compare.csv"))
+        self.assertEqual([(r["figure"], r["median_a"], r["median_b"]) for r in rows],
+                         [("speedup", "1.96", "0.99")])
 
 
 class BadInput(unittest.TestCase):

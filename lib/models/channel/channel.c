@@ -15,6 +15,7 @@
 #include "channel_impl.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -138,8 +139,10 @@ int channel_send(struct channel *ch, const void *buf, size_t len, int timeout_ms
 {
 	int rc;
 
-	if (!ch || (!buf && len) || len > (size_t)UINT32_MAX - 1)
-		return !ch || (!buf && len) ? -EINVAL : -EMSGSIZE;
+	if (!ch || (!buf && len))
+		return -EINVAL;
+	if (len > (ch_kinds[ch->kind]->conn_framed ? (size_t)SSIZE_MAX : (size_t)UINT32_MAX - 1))
+		return -EMSGSIZE;
 	ch_charge_call(&ch->charge, CH_CALL_SEND); /* the Python code before the write */
 	rc = ch->ops->send(ch, buf, len, deadline_of(timeout_ms));
 	return rc == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : rc;
@@ -159,6 +162,16 @@ ssize_t channel_recv(struct channel *ch, void *buf, size_t cap, int timeout_ms)
 bool channel_empty(struct channel *ch)
 {
 	return ch->ops->empty(ch);
+}
+
+long channel_qsize(struct channel *ch)
+{
+	return ch->ops->qsize ? ch->ops->qsize(ch) : -EOPNOTSUPP;
+}
+
+bool channel_full(struct channel *ch)
+{
+	return ch->ops->full && ch->ops->full(ch);
 }
 
 int channel_flush(struct channel *ch)

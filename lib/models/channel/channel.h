@@ -7,7 +7,8 @@
  * Queue (Lib/multiprocessing/queues.py); each kind's file says what of them
  * it mirrors.
  *
- * A channel carries whole messages of any length (0 bytes to 4 GiB - 1):
+ * A channel carries whole messages of any length (0 bytes to 4 GiB - 1;
+ * pipe, duplex, unix and queue, framed as Connection is, to SSIZE_MAX):
  * every message sent is received exactly once, and the messages of one
  * sender arrive in the order it sent them. A peer that dies is reported
  * (EOF, EPIPE, or a timeout) instead of hanging.
@@ -104,6 +105,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 enum channel_kind {
@@ -183,6 +185,23 @@ ssize_t channel_recv(struct channel *ch, void *buf, size_t cap, int timeout_ms);
  * message still in a sender's feeder buffer is not seen, and another
  * receiver may take the message this one saw before it calls recv. */
 bool channel_empty(struct channel *ch);
+/* queue: Queue.qsize(), maxsize minus the semaphore's value (messages put
+ * and not yet got, buffered ones included); Queue.full(), the semaphore at
+ * 0 (an unbounded queue's maxsize is SEM_VALUE_MAX, as CPython's). Other
+ * kinds: -EOPNOTSUPP and false. */
+long channel_qsize(struct channel *ch);
+bool channel_full(struct channel *ch);
+
+/* Connection's length header (Lib/multiprocessing/connection.py,
+ * _send_bytes): a 4-byte big-endian length up to 0x7fffffff, else -1 and
+ * an 8-byte one. Writes it to out and returns its size (4 or 12). */
+#define CHANNEL_HDR_MAX 12
+size_t channel_conn_header(uint64_t len, unsigned char out[CHANNEL_HDR_MAX]);
+/* _recv_bytes' reading of it: the length in the first 4 bytes, or -1 when
+ * the next 8 bytes (channel_conn_long) carry it. */
+int64_t channel_conn_short(const unsigned char in[4]);
+uint64_t channel_conn_long(const unsigned char in[8]);
+
 /* queue: wait until everything this process put has been written into the
  * pipe (Python's close() + join_thread()). Other kinds: 0 at once. */
 int channel_flush(struct channel *ch);

@@ -13,6 +13,7 @@
 #define PB_CHANNEL_IMPL_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 
 #include "channel.h"
@@ -31,6 +32,8 @@ struct channel_ops {
 	int (*send)(struct channel *ch, const void *buf, size_t len, uint64_t deadline);
 	ssize_t (*recv)(struct channel *ch, void *buf, size_t cap, uint64_t deadline);
 	bool (*empty)(struct channel *ch);
+	long (*qsize)(struct channel *ch); /* NULL: -EOPNOTSUPP */
+	bool (*full)(struct channel *ch);  /* NULL: false */
 	int (*flush)(struct channel *ch);
 	void (*close)(struct channel *ch);
 };
@@ -61,7 +64,8 @@ void ch_charge_call_gil(struct ch_charge *c, int call, struct gil_thread *t);
 /* The calling thread's state when it holds c->gil now, else NULL. */
 struct gil_thread *ch_gil_self(const struct ch_charge *c);
 
-/* The message header of the byte-stream kinds (pipe, duplex, unix, queue). */
+/* The message header of the kinds not framed as Connection (pipe-batched,
+ * mqueue); pipe, duplex, unix and queue use channel_conn_header. */
 typedef uint32_t ch_len_t;
 
 /* ---- helpers (channel_util.c) ---- */
@@ -74,6 +78,11 @@ int ch_poll(int fd, short events, uint64_t deadline);
 void ch_close_fd(int *fd);
 /* A shared anonymous mapping (visible to children forked afterwards). */
 void *ch_shared_alloc(size_t len);
+/* BoundedSemaphore.acquire of a queue's places (s, process-shared): under
+ * the GIL (c's) try, then block with it released; every slice, see
+ * whether any receiver is left (wr polls POLLERR: -EPIPE). 0, -ETIMEDOUT,
+ * -EPIPE or a negative errno. */
+int ch_sem_take(sem_t *s, int wr, const struct ch_charge *c, uint64_t deadline);
 
 /* Lifeline: a pipe nobody writes to. Senders hold its write end, receivers
  * its read end; when the last sender is gone (closed or dead) the read end
@@ -109,6 +118,7 @@ void ch_futex_wake(uint32_t *word);
 struct ch_kind {
 	const char *name;
 	bool duplex;
+	bool conn_framed; /* Connection's header: messages to SSIZE_MAX, not 4 GiB - 1 */
 	int (*create)(struct channel *ch, const struct channel_opts *o, char *err, size_t errlen);
 };
 

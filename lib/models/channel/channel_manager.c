@@ -10,12 +10,24 @@
  * a new queue there, with lifelines: see manager.h) or an existing queue
  * (qid > 0: attach, no lifelines, no end of stream — a pool worker's view).
  *
+ * Attaching is unpickling a proxy (RebuildProxy, BaseProxy.__init__ of
+ * 3.11, the same to 3.14): _incref on a connection of its own (connect,
+ * authenticate, incref, close); its calls go over the calling thread's
+ * connection to that server (BaseProxy._tls, made at the first call in
+ * the thread); closing it is the proxy collected (_decref): decref on a
+ * connection of its own, and when the process holds no other proxy of the
+ * server (its _idset empties) the thread's connection is closed too. So a
+ * pool task handed a proxy pays three authenticated connections, and the
+ * _tls one its accept_connection request.
+ *
  * CPython versions: as lib/models/manager.h says.
  */
 #include "channel_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,13 +36,59 @@
 
 struct mq {
 	struct manager_ref ref;
-	int fd;		    /* this process's connection */
+	bool attached;	    /* an unpickled proxy: calls go over the thread's _tls connection */
+	int fd;		    /* the creator's: this process's connection */
 	pid_t pid;	    /* the process fd belongs to */
 	int snd_wr, rcv_wr; /* the lifelines' write ends this process holds (-1: none) */
 };
 
+/* BaseProxy._tls (one server's connection per thread) and _idset (the
+ * attached proxies this process holds; a forked child holds none). */
+static __thread struct {
+	char addr[sizeof(((struct manager_ref *)0)->addr)];
+	int fd;
+	pid_t pid;
+} tls = { .fd = -1 };
+static int idset;
+static pid_t idset_pid;
+static pthread_mutex_t idset_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int tls_connect(const struct mq *q)
+{
+	if (tls.fd >= 0 && tls.pid == getpid() && strcmp(tls.addr, q->ref.addr) == 0)
+		return tls.fd;
+	if (tls.fd >= 0)
+		close(tls.fd); /* another server's, or the parent's copy */
+	tls.fd = mgr_connect(q->ref.addr);
+	tls.pid = getpid();
+	if (tls.fd >= 0) { /* BaseProxy._connect: dispatch(conn, None, 'accept_connection') */
+		struct mgr_req rq = { .op = MGR_ACCEPT, .timeout_ms = -1 };
+		struct mgr_rep rep;
+
+		if (mgr_call(tls.fd, &rq, NULL, NULL, 0, &rep) < 0 || rep.status < 0)
+			ch_close_fd(&tls.fd);
+	}
+	snprintf(tls.addr, sizeof(tls.addr), "%s", q->ref.addr);
+	return tls.fd;
+}
+
+/* +1 or -1; the count after it */
+static int idset_add(int d)
+{
+	int n;
+
+	pthread_mutex_lock(&idset_mu);
+	if (idset_pid != getpid())
+		idset = 0, idset_pid = getpid();
+	n = idset += d;
+	pthread_mutex_unlock(&idset_mu);
+	return n;
+}
+
 static int mq_connect(struct mq *q)
 {
+	if (q->attached)
+		return tls_connect(q) < 0 ? -ECONNRESET : 0;
 	if (q->fd >= 0 && q->pid == getpid())
 		return 0;
 	if (q->fd >= 0)
@@ -38,6 +96,12 @@ static int mq_connect(struct mq *q)
 	q->fd = mgr_connect(q->ref.addr);
 	q->pid = getpid();
 	return q->fd < 0 ? -ECONNRESET : 0;
+}
+
+/* The connection a call goes over (after mq_connect). */
+static int mq_fd(const struct mq *q)
+{
+	return q->attached ? tls.fd : q->fd;
 }
 
 static int mq_open(struct channel *ch, int role)
@@ -74,7 +138,7 @@ static int mq_send(struct channel *ch, const void *buf, size_t len, uint64_t dea
 	if (!(ch->role & CH_SEND) || mq_connect(q) < 0)
 		return !(ch->role & CH_SEND) ? -EINVAL : -ECONNRESET;
 	rq.timeout_ms = ms_left(deadline);
-	rc = mgr_call(q->fd, &rq, buf, NULL, 0, &rep);
+	rc = mgr_call(mq_fd(q), &rq, buf, NULL, 0, &rep);
 	return rc < 0 ? rc : rep.status;
 }
 
@@ -88,12 +152,12 @@ static ssize_t mq_recv(struct channel *ch, void *buf, size_t cap, uint64_t deadl
 	if (!(ch->role & CH_RECV) || mq_connect(q) < 0)
 		return !(ch->role & CH_RECV) ? -EINVAL : -ECONNRESET;
 	rq.timeout_ms = ms_left(deadline);
-	rc = mgr_call(q->fd, &rq, NULL, NULL, 0, &rep);
+	rc = mgr_call(mq_fd(q), &rq, NULL, NULL, 0, &rep);
 	if (rc < 0)
 		return rc;
 	if (rep.status < 0)
 		return rep.status;
-	rc = mgr_read_payload(q->fd, buf, cap, rep.len);
+	rc = mgr_read_payload(mq_fd(q), buf, cap, rep.len);
 	if (rc < 0)
 		return rc;
 	return rep.len > cap ? -EMSGSIZE : (ssize_t)rep.len;
@@ -105,7 +169,7 @@ static bool mq_empty(struct channel *ch)
 	struct mgr_req rq = { .op = MGR_QSIZE, .qid = q->ref.qid };
 	struct mgr_rep rep;
 
-	if (mq_connect(q) < 0 || mgr_call(q->fd, &rq, NULL, NULL, 0, &rep) < 0)
+	if (mq_connect(q) < 0 || mgr_call(mq_fd(q), &rq, NULL, NULL, 0, &rep) < 0)
 		return true;
 	return rep.status <= 0;
 }
@@ -120,6 +184,11 @@ static void mq_close(struct channel *ch)
 {
 	struct mq *q = ch->priv;
 
+	if (q->attached) { /* _decref; errors are ignored, as there */
+		mgr_call_once(q->ref.addr, MGR_DECREF, q->ref.qid);
+		if (idset_add(-1) == 0 && tls.fd >= 0 && tls.pid == getpid())
+			ch_close_fd(&tls.fd);
+	}
 	ch_close_fd(&q->fd);
 	ch_close_fd(&q->snd_wr);
 	ch_close_fd(&q->rcv_wr);
@@ -181,7 +250,10 @@ static int mq_create(struct channel *ch, const struct channel_opts *o, char *err
 	}
 	q->ref = *o->manager;
 	q->fd = q->snd_wr = q->rcv_wr = -1;
-	if (mq_connect(q) < 0) {
+	if (q->ref.qid && mgr_call_once(q->ref.addr, MGR_INCREF, q->ref.qid) > 0) {
+		q->attached = true; /* RebuildProxy: incref, then calls over _tls */
+		idset_add(1);
+	} else if (q->ref.qid || mq_connect(q) < 0) {
 		ch_err(err, errlen, "manager-queue: cannot reach the server at %s", q->ref.addr);
 		free(q);
 		return -ECONNREFUSED;

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * queue — multiprocessing.Queue (Lib/multiprocessing/queues.py), part for
- * part: a pipe (_reader/_writer); a writer lock (_wlock) that senders hold
- * while a message goes into the pipe, a reader lock (_rlock) that receivers
- * hold while one comes out (so messages of several processes never
- * interleave); a BoundedSemaphore(maxsize) (_sem) that put takes and get
- * gives back; and in each sending process a feeder thread (_feed): put only
+ * part (3.11; the same in 3.12-3.14): a pipe (_reader/_writer); a writer
+ * lock (_wlock) that senders hold while a message goes into the pipe, a
+ * reader lock (_rlock) that receivers hold while one comes out (so
+ * messages of several processes never interleave); a
+ * BoundedSemaphore(maxsize) (_sem, maxsize SEM_VALUE_MAX when unbounded,
+ * as Queue(maxsize=0) makes it) that every put takes and every get gives
+ * back, which qsize() and full() read; messages framed as Connection's
+ * (a 4-byte length, or -1 and 8 bytes past 0x7fffffff); and in each
+ * sending process a feeder thread (_feed): put only
  * appends to a local buffer (_buffer), the feeder writes the buffer into
  * the pipe. That is why put does not block on a full pipe, why empty()
  * cannot see what is still buffered in another process, and why a process
@@ -31,9 +35,9 @@
 /* What all processes share: the locks and the semaphore. */
 struct queue_shared {
 	pthread_mutex_t rlock, wlock;
-	sem_t slots; /* maxsize: free places; unused when unbounded */
-	bool bounded;
-	int broken; /* a process died holding a lock mid-message (atomic) */
+	sem_t slots;	  /* maxsize: free places */
+	unsigned maxsize; /* SEM_VALUE_MAX when unbounded */
+	int broken;	  /* a process died holding a lock mid-message (atomic) */
 };
 
 struct qnode {
@@ -72,8 +76,9 @@ static int mark_broken(struct queue *q)
 
 static int write_message(struct queue *q, struct qnode *n)
 {
-	ch_len_t hdr = (ch_len_t)n->len;
-	struct iovec iov[2] = { { &hdr, sizeof(hdr) }, { n->data, n->len } }, *v = iov;
+	unsigned char hdr[CHANNEL_HDR_MAX];
+	struct iovec iov[2] = { { hdr, channel_conn_header(n->len, hdr) }, { n->data, n->len } };
+	struct iovec *v = iov;
 	int cnt = n->len ? 2 : 1, rc = ch_mutex_lock(&q->sh->wlock, CH_FOREVER);
 
 	if (rc < 0)
@@ -198,51 +203,6 @@ static int queue_open(struct channel *ch, int role)
 
 /* ---- put ---- */
 
-/* Take one of maxsize places, waking every slice to see whether any
- * receiver is left. */
-static int take_slot(struct queue *q, uint64_t deadline)
-{
-	for (;;) {
-		uint64_t ns = ch_left(deadline, CH_SLICE_NS);
-		struct timespec ts;
-		int rc;
-
-		/* sem_timedwait wants CLOCK_REALTIME; a slice is short enough
-		 * that a clock step does no harm */
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += (time_t)(ns / 1000000000ull);
-		ts.tv_nsec += (long)(ns % 1000000000ull);
-		if (ts.tv_nsec >= 1000000000L)
-			ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-		rc = deadline == CH_NOWAIT ? sem_trywait(&q->sh->slots) :
-					     sem_timedwait(&q->sh->slots, &ts);
-		if (rc == 0)
-			return 0;
-		if (errno == EINTR)
-			continue;
-		if (errno != ETIMEDOUT && errno != EAGAIN)
-			return -errno;
-		if (ch_poll(q->wr, POLLOUT, CH_NOWAIT) & POLLERR)
-			return -EPIPE;
-		if (ch_left(deadline, 1) == 0)
-			return -ETIMEDOUT;
-	}
-}
-
-/* BoundedSemaphore.acquire: try, then block with the GIL released. */
-static int take_slot_gil(struct queue *q, uint64_t deadline)
-{
-	struct gil_thread *t = ch_gil_self(q->charge);
-	int rc;
-
-	if (!t || sem_trywait(&q->sh->slots) == 0)
-		return t ? 0 : take_slot(q, deadline);
-	gil_drop(t);
-	rc = take_slot(q, deadline);
-	gil_take(t);
-	return rc;
-}
-
 static int queue_send(struct channel *ch, const void *buf, size_t len, uint64_t deadline)
 {
 	struct queue *q = ch->priv;
@@ -255,7 +215,7 @@ static int queue_send(struct channel *ch, const void *buf, size_t len, uint64_t 
 		after_fork(q);
 	if (is_broken(q))
 		return -ECONNRESET;
-	if (q->sh->bounded && (rc = take_slot_gil(q, deadline)) < 0)
+	if ((rc = ch_sem_take(&q->sh->slots, q->wr, q->charge, deadline)) < 0)
 		return rc;
 	n = malloc(sizeof(*n) + len);
 	if (!n)
@@ -313,12 +273,15 @@ static int read_rest(struct queue *q, unsigned char *dst, size_t n)
 	return 0;
 }
 
-/* The 4-byte length (Connection._recv(4)): 0, or a negative errno. */
-static int get_header(struct queue *q, ch_len_t *lenp, uint64_t deadline)
+/* The length (Connection._recv(4), and _recv(8) after a -1): 0, or a
+ * negative errno. */
+static int get_header(struct queue *q, uint64_t *lenp, uint64_t deadline)
 {
-	ch_len_t len;
+	unsigned char len[8];
 	ssize_t r;
 	int ev;
+
+	int rc;
 
 	if (is_broken(q))
 		return -ECONNRESET;
@@ -329,20 +292,25 @@ static int get_header(struct queue *q, ch_len_t *lenp, uint64_t deadline)
 	if (ev < 0)
 		return ev;
 	do
-		r = read(q->rd, &len, sizeof(len));
+		r = read(q->rd, len, 4);
 	while (r < 0 && errno == EINTR);
 	if (r == 0)
 		return -EPIPE; /* every sender has gone and the pipe is empty */
 	if (r < 0)
 		return -errno;
-	*lenp = len;
-	if ((size_t)r < sizeof(len))
-		return read_rest(q, (unsigned char *)lenp + r, sizeof(len) - (size_t)r);
-	return 0;
+	if (r < 4 && (rc = read_rest(q, len + r, 4 - (size_t)r)) < 0)
+		return rc;
+	if (channel_conn_short(len) >= 0) {
+		*lenp = (uint64_t)channel_conn_short(len);
+		return 0;
+	}
+	rc = read_rest(q, len, 8);
+	*lenp = channel_conn_long(len);
+	return rc;
 }
 
 /* The payload (Connection._recv(size)) and the semaphore's release. */
-static ssize_t get_payload(struct queue *q, void *buf, size_t cap, ch_len_t len)
+static ssize_t get_payload(struct queue *q, void *buf, size_t cap, uint64_t len)
 {
 	int rc = read_rest(q, buf, len < cap ? len : cap);
 
@@ -350,8 +318,7 @@ static ssize_t get_payload(struct queue *q, void *buf, size_t cap, ch_len_t len)
 		rc = read_rest(q, NULL, len - cap);
 	if (rc < 0)
 		return rc;
-	if (q->sh->bounded)
-		sem_post(&q->sh->slots);
+	sem_post(&q->sh->slots);
 	return len > cap ? -EMSGSIZE : (ssize_t)len;
 }
 
@@ -377,7 +344,7 @@ static ssize_t queue_recv(struct channel *ch, void *buf, size_t cap, uint64_t de
 {
 	struct queue *q = ch->priv;
 	struct gil_thread *t = ch_gil_self(q->charge);
-	ch_len_t len = 0;
+	uint64_t len = 0;
 	ssize_t r;
 	int rc;
 
@@ -404,6 +371,21 @@ static bool queue_empty(struct channel *ch)
 	struct queue *q = ch->priv;
 
 	return !(ch_poll(q->rd, POLLIN, CH_NOWAIT) > 0);
+}
+
+/* maxsize - the semaphore's value (_sem._semlock._get_value()) */
+static long queue_qsize(struct channel *ch)
+{
+	struct queue *q = ch->priv;
+	int v = 0;
+
+	sem_getvalue(&q->sh->slots, &v);
+	return (long)q->sh->maxsize - v;
+}
+
+static bool queue_full(struct channel *ch)
+{
+	return queue_qsize(ch) >= (long)((struct queue *)ch->priv)->sh->maxsize;
 }
 
 static int queue_flush(struct channel *ch)
@@ -459,6 +441,8 @@ static const struct channel_ops queue_ops = {
 	.send = queue_send,
 	.recv = queue_recv,
 	.empty = queue_empty,
+	.qsize = queue_qsize,
+	.full = queue_full,
 	.flush = queue_flush,
 	.close = queue_close,
 };
@@ -481,10 +465,10 @@ static int queue_create(struct channel *ch, const struct channel_opts *o, char *
 	} else {
 		q->rd = fd[0];
 		q->wr = fd[1];
-		q->sh->bounded = o->maxsize > 0;
+		q->sh->maxsize = o->maxsize > 0 ? (unsigned)o->maxsize : (unsigned)SEM_VALUE_MAX;
 		ch_mutex_init(&q->sh->rlock);
 		ch_mutex_init(&q->sh->wlock);
-		sem_init(&q->sh->slots, 1, q->sh->bounded ? (unsigned)o->maxsize : 0);
+		sem_init(&q->sh->slots, 1, q->sh->maxsize);
 		q->owner = -1;
 		q->charge = &ch->charge;
 		after_fork(q); /* initialises the feeder state for this process */
@@ -497,4 +481,6 @@ static int queue_create(struct channel *ch, const struct channel_opts *o, char *
 	return -EINVAL;
 }
 
-const struct ch_kind ch_kind_queue = { .name = "queue", .create = queue_create };
+const struct ch_kind ch_kind_queue = { .name = "queue",
+				       .conn_framed = true,
+				       .create = queue_create };

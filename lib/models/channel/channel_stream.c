@@ -118,22 +118,25 @@ static int wait_writable(struct stream *s, uint64_t deadline)
 }
 
 /* Connection._send_bytes: header + payload concatenated into one write up
- * to CONN_CONCAT_MAX bytes of payload, else the header, then the payload. */
+ * to CONN_CONCAT_MAX bytes of payload, else the header, then the payload
+ * (past 0x7fffffff the header is two writes: -1, then the 8-byte length). */
 static int conn_send(struct stream *s, const void *buf, size_t len)
 {
-	ch_len_t hdr = (ch_len_t)len;
-	struct iovec iov = { &hdr, sizeof(hdr) };
-	unsigned char one[sizeof(hdr) + CONN_CONCAT_MAX];
+	unsigned char one[CHANNEL_HDR_MAX + CONN_CONCAT_MAX];
+	size_t h = channel_conn_header(len, one);
+	struct iovec iov = { one, h > 4 ? 4 : h };
 	int rc;
 
 	if (len <= CONN_CONCAT_MAX) {
-		memcpy(one, &hdr, sizeof(hdr));
 		if (len)
-			memcpy(one + sizeof(hdr), buf, len);
-		iov = (struct iovec){ one, sizeof(hdr) + len };
+			memcpy(one + h, buf, len);
+		iov = (struct iovec){ one, h + len };
 		return write_all(s, &iov, 1);
 	}
 	if ((rc = write_all(s, &iov, 1)) < 0)
+		return rc;
+	iov = (struct iovec){ one + 4, h - 4 };
+	if (h > 4 && (rc = write_all(s, &iov, 1)) < 0)
 		return rc;
 	iov = (struct iovec){ (void *)buf, len };
 	return write_all(s, &iov, 1);
@@ -231,7 +234,7 @@ static int take(struct stream *s, unsigned char *dst, size_t n)
 
 /* The payload of a message of len bytes into buf (cap bytes): what does
  * not fit is read and dropped (-EMSGSIZE). */
-static ssize_t take_payload(struct stream *s, void *buf, size_t cap, ch_len_t len)
+static ssize_t take_payload(struct stream *s, void *buf, size_t cap, uint64_t len)
 {
 	int rc = take(s, buf, len < cap ? len : cap);
 
@@ -246,7 +249,7 @@ static ssize_t take_payload(struct stream *s, void *buf, size_t cap, ch_len_t le
  * exactly what is missing, nothing read ahead. */
 static ssize_t conn_recv(struct stream *s, void *buf, size_t cap, uint64_t deadline)
 {
-	ch_len_t len;
+	unsigned char len[8];
 	ssize_t r;
 
 	if (deadline != CH_FOREVER) {
@@ -258,16 +261,19 @@ static ssize_t conn_recv(struct stream *s, void *buf, size_t cap, uint64_t deadl
 			return ev;
 	}
 	do
-		r = read(s->rd, &len, sizeof(len));
+		r = read(s->rd, len, 4);
 	while (r < 0 && errno == EINTR);
 	if (r == 0 || (r < 0 && errno == ECONNRESET))
 		return -EPIPE; /* _recv: EOFError before the first byte */
 	if (r < 0)
 		return -errno;
-	if ((size_t)r < sizeof(len) &&
-	    take(s, (unsigned char *)&len + r, sizeof(len) - (size_t)r) < 0)
+	if (r < 4 && take(s, len + r, 4 - (size_t)r) < 0)
 		return -ECONNRESET; /* "got end of file during message" */
-	return take_payload(s, buf, cap, len);
+	if (channel_conn_short(len) >= 0)
+		return take_payload(s, buf, cap, (uint64_t)channel_conn_short(len));
+	if (take(s, len, 8) < 0) /* size == -1: _recv(8), "!Q" */
+		return -ECONNRESET;
+	return take_payload(s, buf, cap, channel_conn_long(len));
 }
 
 static ssize_t batched_recv(struct stream *s, void *buf, size_t cap, uint64_t deadline)
@@ -387,7 +393,10 @@ static int batched_create(struct channel *ch, const struct channel_opts *o, char
 	return stream_create(ch, "pipe-batched", err, errlen);
 }
 
-const struct ch_kind ch_kind_pipe = { .name = "pipe", .create = pipe_create };
-const struct ch_kind ch_kind_duplex = { .name = "duplex", .duplex = true, .create = duplex_create };
-const struct ch_kind ch_kind_unix = { .name = "unix", .create = unix_create };
+const struct ch_kind ch_kind_pipe = { .name = "pipe", .conn_framed = true, .create = pipe_create };
+const struct ch_kind ch_kind_duplex = { .name = "duplex",
+					.duplex = true,
+					.conn_framed = true,
+					.create = duplex_create };
+const struct ch_kind ch_kind_unix = { .name = "unix", .conn_framed = true, .create = unix_create };
 const struct ch_kind ch_kind_pipe_batched = { .name = "pipe-batched", .create = batched_create };

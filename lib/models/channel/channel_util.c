@@ -239,3 +239,85 @@ void ch_charge_call_gil(struct ch_charge *c, int call, struct gil_thread *t)
 	__atomic_add_fetch(&c->calls[call], 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&c->ticks[call], n, __ATOMIC_RELAXED);
 }
+
+/* ---- Connection's length header (connection.py _send_bytes) ---- */
+
+static void put_be(unsigned char *out, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v >>= 8)
+		out[i] = (unsigned char)(v & 0xff);
+}
+
+static uint64_t get_be(const unsigned char *in, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v << 8 | in[i];
+	return v;
+}
+
+size_t channel_conn_header(uint64_t len, unsigned char out[CHANNEL_HDR_MAX])
+{
+	if (len <= 0x7fffffff) {
+		put_be(out, len, 4); /* struct.pack("!i", n) */
+		return 4;
+	}
+	put_be(out, 0xffffffffu, 4); /* struct.pack("!i", -1), then "!Q" */
+	put_be(out + 4, len, 8);
+	return CHANNEL_HDR_MAX;
+}
+
+int64_t channel_conn_short(const unsigned char in[4])
+{
+	return (int32_t)(uint32_t)get_be(in, 4);
+}
+
+uint64_t channel_conn_long(const unsigned char in[8])
+{
+	return get_be(in, 8);
+}
+
+/* ---- a queue's BoundedSemaphore ---- */
+
+/* Take one place, waking every slice to see whether any receiver is left. */
+static int sem_take_slices(sem_t *s, int wr, uint64_t deadline)
+{
+	for (;;) {
+		uint64_t ns = ch_left(deadline, CH_SLICE_NS);
+		struct timespec ts;
+		int rc;
+
+		/* sem_timedwait wants CLOCK_REALTIME; a slice is short enough
+		 * that a clock step does no harm */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += (time_t)(ns / 1000000000ull);
+		ts.tv_nsec += (long)(ns % 1000000000ull);
+		if (ts.tv_nsec >= 1000000000L)
+			ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+		rc = deadline == CH_NOWAIT ? sem_trywait(s) : sem_timedwait(s, &ts);
+		if (rc == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != ETIMEDOUT && errno != EAGAIN)
+			return -errno;
+		if (ch_poll(wr, POLLOUT, CH_NOWAIT) & POLLERR)
+			return -EPIPE;
+		if (ch_left(deadline, 1) == 0)
+			return -ETIMEDOUT;
+	}
+}
+
+int ch_sem_take(sem_t *s, int wr, const struct ch_charge *c, uint64_t deadline)
+{
+	struct gil_thread *t = ch_gil_self(c);
+	int rc;
+
+	if (!t || sem_trywait(s) == 0)
+		return t ? 0 : sem_take_slices(s, wr, deadline);
+	gil_drop(t);
+	rc = sem_take_slices(s, wr, deadline);
+	gil_take(t);
+	return rc;
+}

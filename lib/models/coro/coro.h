@@ -51,6 +51,7 @@ struct coro_stats {
 	uint64_t slow_steps; /* steps over slow_step_ms */
 	double worst_step_ms;
 	int peak_tasks; /* most tasks alive at once */
+	uint64_t polls; /* selects without a wait (timeout 0): a task was ready or a timer due */
 };
 
 /* A loop (opts may be NULL). NULL with errno on failure. */

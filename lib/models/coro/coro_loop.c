@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * coro_loop — the scheduler: BaseEventLoop._run_once of
- * Lib/asyncio/base_events.py in C. Each turn: move every timer that is due
- * to the ready queue (the heap is ordered by deadline, then by the order
- * the timers were made, as TimerHandle's __lt__ in Lib/asyncio/events.py
- * orders them); when nothing is ready, wait in epoll (the selector) for at
- * most the time to the next timer; then resume the tasks that were ready at
- * the start of the turn, each once, in order.
- *
- * CPython versions: follows 3.11's Lib/asyncio/base_events.py (_run_once).
- * CPython polls its selector every turn (timeout 0 when something is ready);
- * this loop calls epoll_wait only when nothing is ready. 3.12 adds eager task
- * factories (not modelled); 3.13, 3.14: _run_once not re-read line by line for
- * this note.
+ * Lib/asyncio/base_events.py (3.11) in C. Each
+ * turn: ask the selector (epoll) for the fds that are ready, with timeout 0
+ * when a task is ready (as _run_once's select(0): a task that is always
+ * ready never starves one waiting on IO), else up to the next timer; move
+ * every timer that is due to the ready queue (the heap is ordered by
+ * deadline, then by the order the timers were made; TimerHandle's __lt__
+ * compares _when only, and heapq breaks its ties by the heap's shape); then
+ * resume the tasks ready at that point, each once, in order.
+ * What differs: CPython's selector always holds its self-pipe, so it calls
+ * epoll_wait every turn; here a turn with no fd waiter makes no call (a
+ * task is ready: nothing to poll; none is: it sleeps to the next timer).
+ * CPython versions: follows 3.11's _run_once; 3.12 adds eager task
+ * factories (not modelled); 3.13, 3.14: _run_once not re-read line by
+ * line for this note.
  */
 #include "coro_impl.h"
 
@@ -196,7 +198,8 @@ static void fire_timers(struct coro_loop *l, uint64_t now)
 		wake(l, l->heap[0], 0);
 }
 
-/* Nothing is ready: wait for the next timer or an fd. -EDEADLK when
+/* The turn's select: with a task ready, poll the fds without waiting
+ * (select(0)); with none, wait for the next timer or an fd. -EDEADLK when
  * nothing could ever wake a task. */
 static int wait_events(struct coro_loop *l)
 {
@@ -204,6 +207,8 @@ static int wait_events(struct coro_loop *l)
 	struct epoll_event ev[64];
 	int n, ms;
 
+	if (l->ready_head && l->nfd_waiters == 0)
+		return 0;
 	if (next == UINT64_MAX && l->nfd_waiters == 0)
 		return -EDEADLK;
 	if (l->nfd_waiters == 0) {
@@ -214,8 +219,12 @@ static int wait_events(struct coro_loop *l)
 			;
 		return 0;
 	}
-	ms = next == UINT64_MAX ? -1 : next <= now ? 0 : (int)((next - now + 999999) / 1000000);
+	ms = l->ready_head	? 0 :
+	     next == UINT64_MAX ? -1 :
+	     next <= now	? 0 :
+				  (int)((next - now + 999999) / 1000000);
 	n = epoll_wait(l->epfd, ev, 64, ms);
+	l->st.polls += ms == 0;
 	for (int i = 0; i < n; i++)
 		wake(l, ev[i].data.ptr, ev[i].events);
 	return n < 0 && errno != EINTR ? -errno : 0;
@@ -307,15 +316,15 @@ int coro_spawn(struct coro_loop *l, coro_fn fn, void *arg)
 	return 0;
 }
 
-/* One turn: due timers, then (when nothing is ready) the wait, then each
- * task that was ready at the start of the turn, once. */
+/* One turn: due timers, the select (a poll when a task is ready), due
+ * timers again, then each task ready at that point, once. */
 static int run_once(struct coro_loop *l)
 {
 	struct coro_task *last;
 	int rc = 0;
 
 	fire_timers(l, l->nheap ? coro_now_ns() : 0);
-	if (!l->ready_head && (rc = wait_events(l)) < 0)
+	if ((rc = wait_events(l)) < 0)
 		return rc;
 	fire_timers(l, l->nheap ? coro_now_ns() : 0);
 	last = l->ready_tail;

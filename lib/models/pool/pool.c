@@ -24,9 +24,10 @@
  *     result queue  u32 slot, u32 kind, u32 job, u64 start, u32 nok, then nok
  *                   x (u32 len, bytes) and, for an error, (u32 len, message):
  *                   one message per chunk, which stops at its first error
- * What CPython does not do (a parbench feature, POOL_RECOVER): each worker
- * records in shared memory which chunk it took and how far it got, so a
- * death is blamed on the task it happened in (see pool_spawn.c).
+ * What CPython does not do (a parbench feature, POOL_RECOVER; the default
+ * POOL_HANG is CPython's): each worker records in shared memory which chunk
+ * it took and how far it got, so a death is blamed on the task it happened
+ * in (see pool_spawn.c).
  *
  * CPython versions: see pool.h's opening comment.
  */
@@ -271,11 +272,13 @@ struct pool *pool_create(int workers, const struct pool_opts *opts, char *err, s
 		pool_destroy(p);
 		return NULL;
 	}
-	/* Return a warm pool: every worker has run its initializer. */
+	/* Return a warm pool: every worker has run its initializer. One that
+	 * died in it: POOL_RECOVER fails; POOL_HANG returns the pool, as
+	 * Pool() does, and its worker handler replaces the dead for ever. */
 	pthread_mutex_lock(&p->mu);
 	while (p->ready_count < workers && !p->stats.workers_died)
 		pthread_cond_wait(&p->change, &p->mu);
-	rc = p->stats.workers_died ? -1 : 0;
+	rc = p->stats.workers_died && p->opts.on_death == POOL_RECOVER ? -1 : 0;
 	if (rc < 0)
 		snprintf(err, errlen, "pool: a worker died in its initializer: %s", p->last_death);
 	pthread_mutex_unlock(&p->mu);
@@ -320,8 +323,9 @@ static void stop_threads(struct pool *p)
 }
 
 /* Python's _terminate_pool: the handlers stop, every worker gets SIGTERM
- * (and, here, SIGKILL if it is still there after a grace period), and every
- * task not finished gets POOL_ETERMINATED. */
+ * (and, here, SIGKILL if it is still there after a grace period). Python
+ * never sets the results still in its cache (POOL_HANG); POOL_RECOVER
+ * gives every task not finished POOL_ETERMINATED. */
 void pool_terminate(struct pool *p)
 {
 	struct gil_thread *t;
@@ -337,6 +341,8 @@ void pool_terminate(struct pool *p)
 	stop_threads(p);
 	pool_kill_workers(p);
 	pool_gil_end(t);
+	if (p->opts.on_death == POOL_HANG)
+		return;
 	pthread_mutex_lock(&p->mu);
 	pool_fail_all(p, POOL_ETERMINATED, "pool terminated");
 	pthread_mutex_unlock(&p->mu);

@@ -31,12 +31,21 @@
  * stop at the first error (mapstar), and one result message carries the
  * chunk's results; a map's result is ready once every chunk is done.
  * terminate() sends SIGTERM (then SIGKILL after a second, which CPython
- * does not). A worker that dies while holding a chunk: with POOL_HANG, as
- * in CPython, its tasks never get a result (bounded here: they fail after
- * hang_timeout_s); with POOL_RECOVER (the default, a parbench feature) the
- * task it died in gets "worker died (signal N)", its chunk's other tasks
- * run again and a new worker takes its slot. Nothing is left behind: no
- * zombie, no fd, no orphan.
+ * does not). What a failure does is opts.on_death:
+ * - POOL_HANG, CPython's (the default): a worker that dies while holding
+ *   a chunk loses it: its tasks never get a result and a get() or join()
+ *   that waits for them waits for ever (a new worker takes the slot and
+ *   the other tasks complete); terminate() leaves every pending result
+ *   unsettled (a get() without a timeout never returns); a worker whose
+ *   initializer crashes is replaced, for ever, and pool_create returns
+ *   (Pool() does not wait for its workers) with a pool whose tasks hang.
+ *   Lib/multiprocessing/pool.py of 3.11 to 3.14: _handle_workers only
+ *   repopulates, _terminate_pool never sets the cache's results.
+ * - POOL_RECOVER, parbench's: the task a worker died in gets "worker died
+ *   (signal N)", its chunk's other tasks run again and a new worker takes
+ *   its slot; terminate() fails every pending task with POOL_ETERMINATED;
+ *   a crashing initializer fails pool_create.
+ * Nothing is left behind either way: no zombie, no fd, no orphan.
  *
  * With opts.gil the task handler and the result handler are Python threads
  * of that GIL, as CPython's are: each takes it for its Python work per
@@ -112,10 +121,12 @@ struct pool_opts {
 	void *initarg;
 	int maxtasksperchild; /* a worker leaves after this many chunks and is replaced; 0: never */
 	enum pool_on_death {
+		POOL_HANG, /* CPython (0, the default): lost tasks wait, terminate settles none */
 		POOL_RECOVER, /* parbench: the task fails, the rest of its chunk runs again */
-		POOL_HANG,    /* CPython: the chunk's tasks wait, here for hang_timeout_s */
 	} on_death;
-	double hang_timeout_s; /* POOL_HANG: then the lost tasks fail; <= 0: 10 s */
+	/* POOL_HANG: > 0 bounds "for ever" (the lost tasks then fail with
+	 * POOL_EDIED: a test's escape hatch); <= 0 (the default): for ever */
+	double hang_timeout_s;
 	/* The caller's GIL (lib/models/gil.h): the task and result handlers
 	 * run under it. NULL (the default): they are free threads. It must
 	 * outlive the pool. */
@@ -132,8 +143,10 @@ struct pool *pool_create(int workers, const struct pool_opts *opts, char *err, s
 /* No more tasks; the queued ones still run. */
 void pool_close(struct pool *p);
 /* Stop the handler threads, SIGTERM every worker (SIGKILL for one still
- * there after a second) and reap them; every task not yet finished gets
- * POOL_ETERMINATED (no callback runs for it). */
+ * there after a second) and reap them. POOL_RECOVER: every task not yet
+ * finished gets POOL_ETERMINATED (no callback runs for it); POOL_HANG, as
+ * CPython: none does, and a wait for one waits for ever (a handle whose
+ * pool was destroyed then says POOL_ETERMINATED: nothing is left to wait on). */
 void pool_terminate(struct pool *p);
 /* After close: wait for every task, then for every worker to leave. After
  * terminate: reap. -1 (pool_error) when the pool is still running. */

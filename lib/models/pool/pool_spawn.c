@@ -6,14 +6,17 @@
  * Lib/multiprocessing/pool.py), which replaces a worker that left.
  *
  * What happens to the chunk a dead worker held depends on opts.on_death:
- * - POOL_HANG, as CPython: nobody knows which chunk it held, so its tasks
- *   never get a result and whoever waits for them waits for ever. Here
- *   "for ever" is bounded: after opts.hang_timeout_s the lost tasks fail
- *   with POOL_EDIED, saying that Python would still be waiting.
- * - POOL_RECOVER (the default; a parbench feature, not CPython's): the
- *   worker recorded in shared memory which chunk it took and how far it got,
- *   so the task it died in fails with "worker died (signal N)" and the
- *   chunk's other tasks are sent again.
+ * - POOL_HANG, CPython's and the default: nobody knows which chunk it held,
+ *   so its tasks never get a result and whoever waits for them waits for
+ *   ever; a worker that dies before taking a task (a crashing initializer)
+ *   is replaced, again and again, as _maintain_pool does. A test may bound
+ *   "for ever" with opts.hang_timeout_s: the lost tasks then fail with
+ *   POOL_EDIED, saying that Python would still be waiting.
+ * - POOL_RECOVER (a parbench feature, not CPython's): the worker recorded
+ *   in shared memory which chunk it took and how far it got, so the task it
+ *   died in fails with "worker died (signal N)" and the chunk's other tasks
+ *   are sent again; workers that die again and again before taking a task
+ *   break the pool (every task fails) instead of being replaced for ever.
  *
  * CPython versions: see pool.h's opening comment.
  */
@@ -33,7 +36,6 @@
 
 #define HANDLER_TICK_MS 100 /* the worker handler looks at lost chunks this often */
 #define TERM_GRACE_MS 1000  /* terminate: SIGTERM, then SIGKILL after this */
-#define DEFAULT_HANG_S 10.0 /* POOL_HANG without a hang_timeout_s */
 
 /* ------------------------------------------------- starting workers */
 
@@ -191,11 +193,12 @@ static void recover_chunk(struct pool *p, struct pool_async *job, const struct s
 	}
 }
 
-/* POOL_HANG: the chunk is lost, as in CPython; its tasks fail at the deadline. */
+/* POOL_HANG: the chunk is lost, as in CPython. Its tasks wait for ever,
+ * or fail at the deadline a test set (hang_timeout_s > 0). */
 static void lose_chunk(struct pool *p, const struct slot_state *st, const char *why)
 {
-	double s = p->opts.hang_timeout_s > 0 ? p->opts.hang_timeout_s : DEFAULT_HANG_S;
-	struct lost *l = calloc(1, sizeof(*l));
+	double s = p->opts.hang_timeout_s;
+	struct lost *l = s > 0 ? calloc(1, sizeof(*l)) : NULL;
 
 	if (!l)
 		return;
@@ -234,7 +237,8 @@ static void on_death(struct pool *p, const struct slot_state *st, int status)
 		lose_chunk(p, st, why);
 	} else if (job) {
 		recover_chunk(p, job, st, why);
-	} else if (!st->job && ++p->idle_deaths > 2 * p->nworkers) {
+	} else if (!st->job && p->opts.on_death == POOL_RECOVER &&
+		   ++p->idle_deaths > 2 * p->nworkers) {
 		/* Deaths no task can be blamed for, again and again: the
 		 * initializer, or the worker's own code, is broken. */
 		p->broken = true;

@@ -1,6 +1,6 @@
-# pool-ordering.gp — why imap_unordered gets its first result soonest.
+# ordering.gp — why imap_unordered gets its first result soonest.
 #
-# Writes <outdir>/pool-ordering.png and .svg: one panel per worker count;
+# Writes <outdir>/ordering.png and .svg: one panel per worker count;
 # for map, imap and imap_unordered two bars: the time to the first result
 # and to the last (median, min–max error bars, ms), and dashed reference
 # lines at the shortest task, task 0 (imap's first result waits for it) and
@@ -10,7 +10,7 @@
 if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 
-name = 'pool-ordering'
+name = 'ordering'
 if (params eq '') { print name.no_params; exit }
 set datafile columnheaders
 pick_file = params
@@ -51,13 +51,14 @@ set xtics ('map' 1, 'imap' 2, 'imap_unordered' 3) nomirror out scale 0
 set yrange [0:ymax * 1e3 * 1.45]
 set ytics nomirror out scale 0.6
 set ylabel 'time from submitting (ms)'
-set key top left Left reverse maxrows 3 width 1
+set key top left Left reverse vertical maxrows 5 width 0
+set rmargin 3
 
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
     set output out_path(name, fmt)
-    set multiplot layout 1, npanels title sprintf("ordering — %s — %s\n%s io tasks of seeded random length (seed %.0f)", \
-        machine, cpu, ntasks ne '' ? ntasks : 'the', seed) noenhanced
+    set multiplot layout 1, npanels title (exists('fig_title') ? fig_title : sprintf("ordering — %s — %s", machine, cpu)) \
+        .sprintf("\n%s io tasks of seeded random length (seed %.0f)", ntasks ne '' ? ntasks : 'the', seed) noenhanced
     do for [wi = 1:npanels] {
         w = word(wlist, wi) + 0
         stats params using (sel(w, 'shortest_task_s') ? (lo = column(13)) : 0, 1) nooutput

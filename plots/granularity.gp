@@ -1,6 +1,6 @@
-# pool-granularity.gp — when does a process per task stop paying?
+# granularity.gp — when does a process per task stop paying?
 #
-# Writes <outdir>/pool-granularity.png and .svg: efficiency (ideal time /
+# Writes <outdir>/granularity.png and .svg: efficiency (ideal time /
 # measured time; 1 = no overhead) against the work in one task (1 µs to
 # 10 ms, log scale) for fork-per-task and a warm pool (median, min–max error
 # bars); dashed grey lines at 1 (ideal) and 0.5 (where half the time is
@@ -9,7 +9,7 @@
 if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 
-name = 'pool-granularity'
+name = 'granularity'
 models_here = "fork pool threads"
 sel(m) = is(3, 'granularity') && is(4, m) && is(10, 'efficiency')
 
@@ -42,8 +42,8 @@ set key top left Left reverse horizontal maxrows 2 width 2
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 900, 600)
     set output out_path(name, fmt)
-    set title sprintf("granularity — %s — %s\nCPU tasks on W = %d workers; the pool is warm (started before the clock)", \
-        machine, cpu, workers) noenhanced
+    set title (exists('fig_title') ? fig_title : sprintf("granularity — %s — %s", machine, cpu)) \
+        .sprintf("\nCPU tasks on W = %d workers; the pool is warm (started before the clock)", workers) noenhanced
     plot for [m in present] summary \
             using (sel(m) ? column(8) : NaN):13:12:14 with yerrorlines ls ls_of(m) \
             title (m eq 'fork' ? 'a process per task (fork)' : m eq 'pool' ? 'pool (map, default chunksize)' : m), \

@@ -1,6 +1,6 @@
-# pool-chunksize.gp — why map sends tasks in chunks.
+# chunksize.gp — why map sends tasks in chunks.
 #
-# Writes <outdir>/pool-chunksize.png and .svg: the wall time of pool_map
+# Writes <outdir>/chunksize.png and .svg: the wall time of pool_map
 # over many tiny tasks against chunksize (1 … 1024, log–log; median,
 # min–max error bars), Python's default chunksize (ceil(n / 4W)) as a
 # separate point, and the chunksize 1 / chunksize 64 ratio in the title.
@@ -11,7 +11,7 @@
 if (!exists("plotdir")) plotdir = 'plots'
 load plotdir.'/common.gp'
 
-name = 'pool-chunksize'
+name = 'chunksize'
 if (params eq '') { print name.no_params; exit }
 set datafile columnheaders
 pick_file = params
@@ -60,8 +60,8 @@ set key top right
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 900, 640)
     set output out_path(name, fmt)
-    set title sprintf("chunksize — %s — %s\nmap over %s tiny tasks%s", machine, cpu, \
-        ntasks, ratio ne '' ? ":\n".ratio : '') noenhanced
+    set title (exists('fig_title') ? fig_title : sprintf("chunksize — %s — %s\nmap over %s tiny tasks%s", \
+        machine, cpu, ntasks, ratio ne '' ? ":\n".ratio : '')) noenhanced
     # the default's label above the higher of its points
     dflt = kd_c > 0 ? 'c' : (kd_py > 0 ? 'py' : '')
     if (dflt ne '') {

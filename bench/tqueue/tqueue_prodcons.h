@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tqueue_prodcons — what tqueue-prodcons's pinned cases share with their
+ * CPython twins (bench/cpython/cpython_plan.c): one producer, one consumer,
+ * on one PU and on all of them.
+ */
+#ifndef PB_TQUEUE_PRODCONS_H
+#define PB_TQUEUE_PRODCONS_H
+
+#include <stdint.h>
+
+#include "harness.h"
+
+/* Items the threads move (quick: none of these cases; default 10 000,
+ * full 20 000): under the GIL on 2 PUs CPython 3.11 moves about 90 k a
+ * second, so a tenth of a second in default (the full hour on 64 PUs has
+ * no more room). */
+int64_t tqueue_pinned_items(const struct pb_config *cfg);
+/* How long the process queue's producer sends: 100 ms (CPython starts two
+ * processes first; the full hour on 64 PUs has no room for more). */
+int64_t tqueue_pinned_send_ms(const struct pb_config *cfg);
+
+#endif
