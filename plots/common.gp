@@ -116,8 +116,13 @@ pk_fmt(f, u) = sprintf(f.u.' ('.f.'–'.f.')', pk_med, pk_min, pk_max)
 # --- output ----------------------------------------------------------------
 out_formats = "png svg"
 font_name = 'DejaVu Sans'
+# The SVG is the report's figure (scripts/report.py), drawn at the size it
+# prints: at most 680 px wide (A4's text, 180 mm), its aspect kept, with the
+# font scaled 1.2 so that a 9 px label prints at 8.1 pt and the rest at
+# 9.9 pt (issue 20: text in a figure >= 8 pt in print).
+svg_w(w, h) = w > 680 ? 680 : w
 term_cmd(fmt, w, h) = (fmt eq 'svg') \
-    ? sprintf("set terminal svg size %d,%d dynamic noenhanced font '%s,12' background rgb 'white'", w, h, font_name) \
+    ? sprintf("set terminal svg size %d,%d dynamic noenhanced font '%s,11' fontscale 1.2 background rgb 'white'", svg_w(w, h), h * svg_w(w, h) / w, font_name) \
     : sprintf("set terminal pngcairo size %d,%d noenhanced font '%s,11' background rgb 'white'", w, h, font_name)
 out_path(name, fmt) = outdir.'/'.name.'.'.fmt
 

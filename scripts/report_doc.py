@@ -49,14 +49,28 @@ def figure_cells(f):
     return text
 
 
-def findings_table(rows):
+def short_claim(exp, claim):
+    """A claim without its experiment's name in front: the section's
+    heading says it ("tasks fork, io: ..." under "tasks" is "fork, io: ...")."""
+    for sep in (": ", ", ", " "):
+        if claim.startswith(exp + sep) and len(claim) > len(exp + sep):
+            return claim[len(exp + sep):]
+    return claim
+
+
+def findings_table(rows, exp=""):
     """The findings of one experiment: one row per finding. A finding whose
     claim is a block of its own (price's table of every primitive, pages
     long) is named, with where to read it."""
     simple = [f for f in rows if "\n" not in f["claim"] and not f["id"].startswith(FIDELITY)]
-    blocks = [table(["finding", "figures (medians) — verdict"],
-                    [[esc(f["claim"]), figure_cells(f)] for f in simple],
-                    "findings")] if simple else []
+    # One cell a finding, the claim then its figures (medians) and verdict,
+    # the rows in two columns of the page: a claim and its figures fill the
+    # lines they take, where two table columns leave the shorter one half
+    # empty. No header row: it would head the first column only.
+    blocks = ['<div class="findings">' + table(
+        [],
+        [[f"{esc(short_claim(exp, f['claim']))}: {figure_cells(f)}"] for f in simple],
+        "findings") + "</div>"] if simple else []
     blocks += [f'<p class="fine">{esc(f["claim"].split(chr(10))[0])}: in the run\'s '
                f"summary.md (finding {esc(f['id'])}).</p>" for f in rows if "\n" in f["claim"]]
     return blocks
@@ -132,7 +146,7 @@ def place_figures(doc, run, exp, stems, caption, mark):
         if not path:
             continue
         doc.figures += 1
-        width, height, font_pt = report_run.placed(path, doc.text_px)
+        width, height, font_pt = report_run.fitted(path, doc.text_px, MIN_TEXT_PT + 0.05)
         doc.placed.append((path, width, font_pt))
         text = caption if not html else "From the same run."
         html.append(figure_html(path, (width, height), doc.figures, text,
@@ -145,15 +159,15 @@ def footnote(run, exp, mark_no):
     noisy, failed = run.noisy.get(exp, []), run.failed.get(exp, [])
     if not noisy and not failed:
         return "", ""
+    # What "noisy" means is said once, in Appendix B.
     bits = []
     if noisy:
-        bits.append(f"{len(noisy)} of {len(cases)} cases are noisy (their repetitions "
-                    "spread by more than 25 %, max/min > 1.25)")
+        bits.append(f"{len(noisy)} of {len(cases)} cases are noisy")
     if failed:
         bits.append(f"{len(failed)} had a failed repetition")
     return (f"<sup>{mark_no}</sup>",
-            f'<p class="footnote"><sup>{mark_no}</sup> {"; ".join(bits)}: Appendix D '
-            "names them.</p>")
+            f'<p class="footnote"><sup>{mark_no}</sup> {"; ".join(bits)} '
+            "(Appendix D).</p>")
 
 
 def experiment_section(doc, run, exp, mark_no):
@@ -163,15 +177,15 @@ def experiment_section(doc, run, exp, mark_no):
     mark, note = footnote(run, exp, mark_no)
     stems = [] if row["figures"].strip() == "-" else row["figures"].split()
     figs = place_figures(doc, run, exp, stems, cap, mark) if cap else []
-    # The table first: text fills the end of a page, the figure (kept
-    # whole) starts the next when it does not fit.
-    found = run.found.experiment(exp)
-    doc.add(*findings_table(found))
-    if exp == "cpython":
-        doc.add(fidelity_table(run), *costs_note(run))
+    # The figure and its caption (the lesson) first, then the findings;
+    # a figure that does not fit what is left of the page floats past the
+    # table (report_page's script), never past the section.
     if cap:
         doc.captions.append((exp, cap))
         doc.add(*(figs or [f'<p class="caption"><b>In numbers.</b> {esc(cap)}{mark}</p>']))
+    doc.add(*findings_table(run.found.experiment(exp), exp))
+    if exp == "cpython":
+        doc.add(fidelity_table(run), *costs_note(run))
     if note:
         doc.add(note)
     return bool(note)

@@ -44,34 +44,46 @@ def paper(name=None):
     return css, (w - 2 * MARGIN_MM) / MM_PER_PX, (h - TOP_MM - BOTTOM_MM) / MM_PER_PX
 
 
-# Figures float as in print typesetting: a figure that would not fit in
-# what is left of its page waits, and the text after it fills the page; it
-# goes in after the block during which the page turns. The pages are
-# simulated from the blocks' heights (the text column is as wide on screen
-# as in print), before printing.
+# Figures float as in print typesetting, within their section: a figure
+# that would not fit in what is left of its page waits, and the text after
+# it fills the page; it goes in after the block during which the page turns,
+# and at the latest before the next section's heading or the section's
+# footnote (a figure never lands in another experiment's section). The pages are simulated from the
+# blocks' heights (the text column is as wide on screen as in print). The
+# simulation does not know the rows and headings that print moves to the
+# next page whole, so a figure must fit with SLACK_PX to spare: a figure put
+# off that would have fit costs nothing while the section's text fills the
+# page, one that is put in and does not fit leaves the page's end empty.
+SLACK_PX = 80
 FLOAT_SCRIPT = """<script>
 document.addEventListener('DOMContentLoaded', function () {
-  var H = %(page)d, body = document.body, kids = [].slice.call(body.children), i;
+  var H = %(page)d, F = %(page)d - %(slack)d, i;
+  var body = document.body, kids = [].slice.call(body.children);
   var tops = kids.map(function (k) { return k.getBoundingClientRect().top; });
   tops.push(body.getBoundingClientRect().bottom);
-  var y = 0, waiting = [], moves = [];
+  var y = 0, waiting = [], moves = [], prev = null;
+  function flush(after, all) {
+    while (waiting.length && (all || y + waiting[0][1] <= F)) {
+      var w = waiting.shift();
+      y = y + w[1] <= H ? y + w[1] : w[1];
+      moves.push([w[0], after]); after = w[0];
+    }
+  }
   for (i = 0; i < kids.length; i++) {
     var k = kids[i], h = tops[i + 1] - tops[i];
     if (k.tagName === 'FIGURE') {
-      if (!waiting.length && y + h <= H) y += h; else waiting.push([k, h]);
+      if (!waiting.length && y + h <= F) { y += h; prev = k; } else waiting.push([k, h]);
       continue;
     }
+    // a section ends at the next heading, or at its footnote (which
+    // follows the caption that holds its mark)
+    if ((k.tagName === 'H1' || k.classList.contains('footnote')) && prev) flush(prev, true);
     y += h;
+    prev = k;
     if (getComputedStyle(k).breakAfter === 'page') { y = 0; continue; }
-    if (y > H) {
-      y = y %% H;
-      var after = k;
-      while (waiting.length && y + waiting[0][1] <= H) {
-        var w = waiting.shift();
-        moves.push([w[0], after]); after = w[0]; y += w[1];
-      }
-    }
+    if (y > H) { y = y %% H; flush(k, false); }
   }
+  if (prev) flush(prev, true);
   moves.forEach(function (m) { m[1].after(m[0]); });
 });
 </script>
@@ -79,7 +91,7 @@ document.addEventListener('DOMContentLoaded', function () {
 
 
 def float_script(page_px):
-    return FLOAT_SCRIPT % {"page": page_px}
+    return FLOAT_SCRIPT % {"page": page_px, "slack": SLACK_PX}
 
 
 def style(size, text_px, page_px):
@@ -89,21 +101,22 @@ def style(size, text_px, page_px):
                     font: 8pt 'DejaVu Sans', sans-serif; color: #555; }} }}
 body {{ max-width: {text_px:.0f}px; margin: 0 auto; font: 9pt/1.3 'DejaVu Sans', sans-serif;
        color: #111; }}
-h1 {{ font-size: 12pt; margin: 0.8em 0 0.2em; break-after: avoid; }}
+h1 {{ font-size: 12pt; margin: 0.6em 0 0.15em; break-after: avoid; }}
 h1.title {{ font-size: 17pt; margin-top: 0; }}
 .summary {{ font-style: italic; margin: 0 0 0.3em; }}
 p {{ margin: 0.3em 0; }}
-figure {{ margin: 0.4em 0; break-inside: avoid; }}
+figure {{ margin: 0.3em 0; break-inside: avoid; }}
 figure img {{ display: block; margin: 0 auto; height: auto; }}
 figcaption, p.caption {{ font-size: 9pt; margin-top: 0.2em; }}
-table {{ border-collapse: collapse; font-size: 7pt; line-height: 1.2; margin: 0.3em 0;
+table {{ border-collapse: collapse; font-size: 7pt; line-height: 1.15; margin: 0.3em 0;
         width: 100%; }}
-th, td {{ border-bottom: 0.5px solid #bbb; padding: 0.08em 0.3em; vertical-align: top;
+th, td {{ border-bottom: 0.5px solid #bbb; padding: 0.05em 0.3em; vertical-align: top;
          text-align: left; }}
 th {{ border-bottom: 1px solid #555; }}
 tr {{ break-inside: avoid; }}
 td.num {{ white-space: nowrap; }}
-table.findings td:first-child {{ width: 34%; }}
+div.findings {{ columns: 2; column-gap: 1.2em; margin: 0.3em 0; }}
+div.findings table {{ margin: 0; border-top: 1px solid #555; }}
 table.lessons {{ font-size: 9.5pt; line-height: 1.3; }}
 table.lessons td {{ padding: 0.3em 0.4em; }}
 table.lessons td:first-child {{ width: 50%; }}
@@ -115,8 +128,7 @@ p.footnote {{ font-size: 7.5pt; color: #333; margin-top: 0.1em; }}
 .noisy-list p {{ margin: 0.1em 0; word-break: break-all; }}
 .noisy-list code {{ font-family: 'DejaVu Sans Condensed', 'DejaVu Sans', sans-serif; }}
 code {{ font-size: 0.92em; }}
-nav#TOC {{ font-size: 8.5pt; columns: 3; column-gap: 1.5em; margin-top: 0.8em;
-           break-after: page; }}
+nav#TOC {{ font-size: 8.5pt; columns: 3; column-gap: 1.5em; margin-top: 0.8em; }}
 nav#TOC h1 {{ column-span: all; font-size: 11pt; margin: 0 0 0.2em; }}
 nav#TOC ul {{ list-style: none; padding-left: 0; margin: 0; }}
 nav#TOC a {{ color: #111; text-decoration: none; }}
@@ -138,9 +150,10 @@ def data_uri(path):
 
 def table(headers, rows, cls=""):
     """An HTML table; rows are lists of already escaped cells, or of
-    (cell, css class) pairs."""
-    out = [f'<table class="{cls}"><thead><tr>'
-           + "".join(f"<th>{h}</th>" for h in headers) + "</tr></thead><tbody>"]
+    (cell, css class) pairs; no header row when headers is empty."""
+    head = ("<thead><tr>" + "".join(f"<th>{h}</th>" for h in headers) + "</tr></thead>"
+            if headers else "")
+    out = [f'<table class="{cls}">{head}<tbody>']
     for r in rows:
         cells = []
         for c in r:
@@ -175,7 +188,7 @@ def embed(html_text, base):
 def figure_html(path, size, number, caption, mark="", base="", what=""):
     """A figure at size (width, height in CSS px: known before it loads, so
     that the pages can be planned); what (its experiment) is named in the
-    caption, since a figure may float past the next heading."""
+    caption."""
     src = os.path.relpath(path, base) if base else path
     label = f"Figure {number}" + (f" ({esc(what)})" if what else "")
     return (f'<figure><img src="{esc(src)}" '

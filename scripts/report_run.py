@@ -124,3 +124,24 @@ def placed(path, text_width_px):
     width = min(natural, text_width_px)
     scale = width / natural
     return width, height * scale, None if font_px is None else font_px * scale / PX_PER_PT
+
+
+# A figure taller than this share of its width prints narrower than the
+# text, as narrow as its smallest text allows (min_pt), and at least
+# TALL_MIN_SHARE of the text's width: a tall figure at full width would
+# take half a page.
+TALL_ASPECT = 0.5
+TALL_MIN_SHARE = 0.7
+
+
+def fitted(path, text_width_px, min_pt):
+    """(width, height in CSS px, smallest text in pt or None) at which the
+    report prints a figure: as placed(), but a tall figure whose text
+    allows it prints narrower, its smallest text still at min_pt or more."""
+    width, height, pt = placed(path, text_width_px)
+    if pt is None or height <= TALL_ASPECT * width or pt <= min_pt:
+        return width, height, pt
+    scale = max(min_pt / pt, TALL_MIN_SHARE * text_width_px / width)
+    if scale >= 1:
+        return width, height, pt
+    return width * scale, height * scale, pt * scale

@@ -6,6 +6,7 @@ Reads what report.py wrote into RUN_DIR (captions.txt) and the PDF's text
   - every experiment of experiments.csv has a caption, and the PDF holds it;
   - every caption holds a number that is a figure of findings.csv (within
     the rounding the caption shows), and no case name of cases.csv;
+  - every figure lies in its own experiment's section;
   - page 1 (PAGE1_TEXT) states the five lessons, each with a verdict.
 Prints one line per failure and exits 1 on any; --self-check first proves,
 on altered copies of the captions, that each check can fail.
@@ -90,6 +91,24 @@ def check_captions(run_dir, caps, pdf_text, values, names):
     return bad
 
 
+def check_sections(pdf_text, exps):
+    """Every figure ("Figure N (exp).") lies in its experiment's section:
+    the nearest numbered heading ("K exp" on a line of its own) before it
+    is its own. The contents list the same lines, before any figure."""
+    heads = [(m.start(), m.group(1)) for m in
+             re.finditer(r"^\f?\d+ (\S+)$", pdf_text, re.M) if m.group(1) in exps]
+    # a label may break at its hyphen: compared without what is not a letter
+    letters = {re.sub(r"[^a-z]", "", e): e for e in exps}
+    bad = []
+    for m in re.finditer(r"Figure (\d+) \(([^)]+)\)\.", pdf_text):
+        exp = letters.get(re.sub(r"[^a-z]", "", m.group(2)), m.group(2))
+        before = [e for pos, e in heads if pos < m.start()]
+        if not before or before[-1] != exp:
+            bad.append(f"figure {m.group(1)} ({exp}) lies in section "
+                       f"{before[-1] if before else 'none'}")
+    return bad
+
+
 def check_page1(page1):
     bad = []
     text = norm(page1)
@@ -113,6 +132,9 @@ def self_check(run_dir, caps, pdf_text, values, names):
         text = pdf_text if what != "no figure" else pdf_text + c[exp]
         if not check_captions(run_dir, c, text, values, names):
             return [f"self-check: a caption with {what} passed"]
+    exps = list(pbdata.read_experiments(os.path.join(run_dir, "experiments.csv")))
+    if not check_sections(pdf_text + f"\n99 {exps[0]}\nFigure 99 ({exps[-1]}).", exps):
+        return ["self-check: a figure in another experiment's section passed"]
     return []
 
 
@@ -128,6 +150,8 @@ def main(argv):
     caps, values, names = read_captions(run_dir), figure_values(run_dir), case_names(run_dir)
     bad = self_check(run_dir, caps, pdf_text, values, names) if selfcheck else []
     bad += check_captions(run_dir, caps, pdf_text, values, names)
+    bad += check_sections(pdf_text, list(pbdata.read_experiments(
+        os.path.join(run_dir, "experiments.csv"))))
     if len(args) == 3:
         with open(args[2], encoding="utf-8") as f:
             bad += check_page1(f.read())
@@ -135,7 +159,8 @@ def main(argv):
         print(b)
     if not bad:
         print(f"{len(caps)} captions: in the PDF, each with a figure of findings.csv, "
-              "no case name" + ("; page 1 states the five lessons" if len(args) == 3 else ""))
+              "no case name; every figure in its own section"
+              + ("; page 1 states the five lessons" if len(args) == 3 else ""))
     return 1 if bad else 0
 
 

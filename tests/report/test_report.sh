@@ -7,8 +7,9 @@
 # a broken image. report.pdf (pdfinfo, pdftotext): A4 by default and Letter
 # under an en_US locale, at most 10 pages for a quick run (16 for default);
 # check_report.py: every experiment's caption is in the PDF with a figure of
-# findings.csv and no case name, page 1 states the five lessons (and it
-# proves on altered captions that it can fail). PB_REPORT_RUNS="DIR ..."
+# findings.csv and no case name, every figure in its own section, page 1
+# states the five lessons (and it proves on altered captions that it can
+# fail). Every figure's text prints at 8 pt or more (report.py's warning). PB_REPORT_RUNS="DIR ..."
 # checks copies of existing run directories the same way (make report's
 # time printed). Prints cmocka-style [  PASSED  ] / [  FAILED  ] lines.
 set -uo pipefail
@@ -49,10 +50,10 @@ runs=("$tmp"/results/rep/*/) # sorted: the last is the newest
 run=${runs[-1]}
 run=${run%/}
 
-if LC_ALL='' LC_PAPER='' LANG=C.UTF-8 "$PYTHON" scripts/report.py --run "$run" >"$tmp/report.log" 2>&1; then
+if LC_ALL='' LC_PAPER='' LANG=C.UTF-8 "$PYTHON" scripts/report.py --run "$run" >"$tmp/report-a4.log" 2>&1; then
 	ok "make report writes report.html and report.pdf"
 else
-	bad "report" "report.py failed: $(cat "$tmp/report.log")"
+	bad "report" "report.py failed: $(cat "$tmp/report-a4.log")"
 	finish
 fi
 html="$run/report.html"
@@ -202,15 +203,27 @@ def svg(w, font):
     return p
 ok = placed(svg(600, 12), 680) == (600, 400, 9.0) and placed(svg(1400, 12), 680)[2] < 8
 ok = ok and placed(svg(1400, 12), 680)[0] == 680
-print("600 px at 12 px: 9 pt, kept at 600 px; 1400 px: shrunk to the text, under 8 pt")
+# tall (600 x 400 is 2:3): narrower, down to 8 pt; wide (1400 x 400): as placed
+from report_run import fitted
+w, h, pt = fitted(svg(600, 12), 680, 8.0)
+ok = ok and abs(pt - 8.0) < 1e-9 and abs(w - 600 * 8 / 9) < 1e-6 and abs(h / w - 2 / 3) < 1e-9
+ok = ok and fitted(svg(1400, 30), 680, 8.0) == placed(svg(1400, 30), 680)
+print("600 px at 12 px: 9 pt, kept at 600 px; 1400 px: shrunk to the text, under 8 pt; "
+      "a tall one narrower down to 8 pt")
 sys.exit(0 if ok else 1)
 PY
 	ok "figure placement: $(cat "$tmp/legible.out")"
 else bad "legibility" "$(cat "$tmp/legible.out")"; fi
-if grep -q "under 8 pt" "$tmp/report.log"; then
-	echo "note: figures whose text prints under 8 pt (plots/*.gp draw them):"
-	grep "under 8 pt" "$tmp/report.log" | sed 's/^report: warning: /  /; s/: its smallest text prints at/:/; s/, under 8 pt.*//'
-fi
+# legible LOG NAME: every figure of the report prints its text at 8 pt or
+# more (report.py warns per figure, from the SVG's font sizes and the width
+# the figure prints at).
+legible() {
+	if grep -q "under 8 pt" "$1"; then
+		bad "legibility" "$2: figures whose text prints under 8 pt: $(grep "under 8 pt" "$1" |
+			sed 's/^report: warning: //; s/: its smallest text prints at/:/; s/, under 8 pt.*//' | tr '\n' ' ')"
+	else ok "$2: every figure's text prints at 8 pt or more"; fi
+}
+legible "$tmp/report-a4.log" "$(basename "$run")"
 
 # Existing runs (PB_REPORT_RUNS): copies, so that nothing is written there.
 for src in ${PB_REPORT_RUNS:-}; do
@@ -220,6 +233,7 @@ for src in ${PB_REPORT_RUNS:-}; do
 	if LC_ALL='' LC_PAPER='' LANG=C.UTF-8 "$PYTHON" scripts/report.py --run "$copy" >"$tmp/report.log" 2>&1; then
 		secs=$(echo "$(date +%s.%N) - $start" | bc)
 		ok "$(basename "$src"): report built in ${secs%???????} s"
+		legible "$tmp/report.log" "$(basename "$src")"
 		pdf_checks "$copy" A4
 		line=$(check_page "$copy/report.html" | tr '\n' ' ')
 		if verdict "$line"; then ok "browser: $(basename "$src") renders ($line)"; else bad "browser" "$line"; fi
