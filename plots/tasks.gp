@@ -24,24 +24,27 @@ set style fill solid 0.85 border rgb '#404040'
 set boxwidth bw absolute
 set errorbars 0.5
 set grid noxtics ytics ls 100
-set xtics scale 0 nomirror
+# At the SVG's 680 px five two-line labels do not fit side by side in a
+# panel: they are turned 45 degrees, ending at their bar.
+set xtics scale 0 nomirror rotate by 45 right
 set ylabel 'speedup over serial (×)'
 set key top left horizontal opaque box lc rgb '#bfbfbf' samplen 2 width 1
 set offsets 0, 0, 0, 0
 
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1300, 600)
+    eval term_cmd(fmt, 1300, 800)
     set output out_path(name, fmt)
-    set multiplot title fig_title font ','.(fmt eq 'svg' ? 14 : 13)
+    # the title's two long lines fit 680 px at the body's size
+    set multiplot title fig_title font ','.(fmt eq 'svg' ? 11 : 13)
     do for [c = 0:1] {
         wl = word(wls, c + 1)
         f = value('bars_'.wl)
         n = value('n_'.wl)
         ideal = value('ideal_'.wl)
-        set lmargin at screen 0.07 + c * 0.5
-        set rmargin at screen 0.47 + c * 0.5
+        set lmargin at screen 0.085 + c * 0.49
+        set rmargin at screen 0.49 + c * 0.49
         set tmargin at screen 0.80
-        set bmargin at screen 0.16
+        set bmargin at screen 0.24
         set title wl_title(wl)
         set xrange [-0.6:n - 0.4]
         set yrange [0:value('ymax_'.wl)]
