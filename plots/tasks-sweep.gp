@@ -94,12 +94,15 @@ if (n_any == 0) {
 # --- layout ----------------------------------------------------------------
 # Each panel gets a fixed plot area, so all panels line up; one key for all
 # of them sits below, across the width, where it covers nothing.
+# Laid out for the SVG's 680 px (issue 20): a two-line title, two-line panel
+# titles, and a key of up to 11 entries in rows of four below the panels.
 W = 1300
-H = 980
-col_l(c) = 0.075 + c * 0.5
-col_r(c) = col_l(c) + 0.395
-row_t(r) = r == 0 ? 0.87 : 0.52
-row_b(r) = r == 0 ? 0.60 : 0.20
+H = 1150
+col_l(c) = 0.11 + c * 0.49
+col_r(c) = col_l(c) + 0.37
+row_t(r) = r == 0 ? 0.82 : 0.46
+row_b(r) = r == 0 ? 0.60 : 0.24
+wl_name(wl) = wl eq 'io' ? 'IO' : (wl eq 'cpu' ? 'CPU' : wl)
 
 set format x '%.0f'
 set mxtics 1
@@ -113,7 +116,7 @@ if (pinsel ne 'none') page_title = page_title.' — pin '.(pinsel eq '' ? '(empt
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
     set output out_path(name, fmt)
-    set multiplot title page_title font ','.(fmt eq 'svg' ? 15 : 14) noenhanced
+    set multiplot title page_title font ','.(fmt eq 'svg' ? 11 : 14) noenhanced
     do for [r = 0:1] {
         met = word(mets, r + 1)
         do for [c = 0:1] {
@@ -125,17 +128,15 @@ do for [fmt in out_formats] {
             set rmargin at screen col_r(c)
             set tmargin at screen row_t(r)
             set bmargin at screen row_b(r)
-            set title sprintf('workload %s%s — %s', wl, (desc ne '' ? ' ('.desc.')' : ''), \
-                met_title(met)) noenhanced
+            set title sprintf('%s tasks — %s%s', wl_name(wl), met_title(met), \
+                (desc ne '' ? "\n(".desc.')' : '')) noenhanced
             if (r == 1) { set xlabel 'workers' } else { unset xlabel }
             set ylabel met_label(met)
             maxw = value(sprintf('maxw_%s', wl))
             set xrange [0.6:maxw + 0.4]
             set xtics xtic_step(maxw) nomirror out scale 0.6
             set ytics autofreq nomirror out scale 0.6
-            # one key, drawn with the last panel, below all of them
-            keyed = r == 1 && c == 1
-            set key at screen 0.5, 0.12 center top horizontal maxrows 3 Left reverse width 2
+            keyed = 0   # the key is a plot of its own, below (a panel's is too narrow)
             if (words(list) == 0 && !has_ideal) {
                 set label 1 'no data' at graph 0.5, 0.5 center tc rgb '#808080'
                 unset key
@@ -165,6 +166,28 @@ do for [fmt in out_formats] {
             }
         }
     }
+    # One key for all panels, in rows of four across the figure's width: an
+    # empty plot whose only content is its key.
+    set lmargin at screen 0.02
+    set rmargin at screen 0.98
+    set tmargin at screen 0.13
+    set bmargin at screen 0.01
+    unset title
+    unset xlabel
+    unset ylabel
+    unset tics
+    unset grid
+    unset border
+    set xrange [0:1]
+    set yrange [0:1]
+    set key at screen 0.5, 0.13 center top horizontal maxcols 4 Left reverse width 1
+    plot for [m in tmodels] NaN with linespoints ls ls_of(m) title model_title(m) noenhanced, \
+        NaN with lines ls ideal_ls title 'ideal'
+    set tics
+    set grid xtics ytics ls 100
+    set border 3 lc rgb '#404040'
+    set tics nomirror out scale 0.6
+    set yrange [0:*]
     unset multiplot
     set output
     print 'wrote ', out_path(name, fmt)
