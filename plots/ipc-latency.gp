@@ -65,17 +65,23 @@ set logscale y
 eval 'set ytics '.us_tics
 if (exists('ymin')) { set yrange [ymin:ymax] } else { set yrange [*:*] }
 set xrange [0.3:words(list) + 0.7]
-eval 'set xtics '.xt.' rotate by 30 right nomirror noenhanced'
-set bmargin 7
+# Laid out for the SVG's 680 px (issue 20): about 14 channels a panel leave
+# 21 px a slot, so the labels stand upright; one key, above the panels.
+eval 'set xtics '.xt.' rotate by 90 right nomirror noenhanced'
 set ylabel 'round trip (log scale)'
 set style fill solid 0.8 border lc rgb '#404040'
 set boxwidth 0.36
-set key top left maxrows 3
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1400, 600)
+    eval term_cmd(fmt, 1400, 1200)
     set output out_path(name, fmt)
-    set multiplot layout 1, 2 title (exists('fig_title') ? fig_title : sprintf('ipc-latency (%s) — %s — %s', sizes, machine, cpu)) noenhanced
-    do for [pin in 'single scatter'] {
+    set multiplot title (exists('fig_title') ? fig_title : sprintf('ipc-latency (%s) — %s — %s', sizes, machine, cpu)) noenhanced
+    do for [c = 0:1] {
+        pin = word('single scatter', c + 1)
+        set lmargin at screen 0.13 + c * 0.49
+        set rmargin at screen 0.49 + c * 0.49
+        set tmargin at screen 0.76
+        set bmargin at screen 0.31
+        unset key
         set title (pin eq 'single' ? 'both on one PU (pin single)' : 'on different cores (pin scatter)')
         # (gnuplot 5.4 runs a "plot for" clause with an empty range once:
         # CPython's clauses are left out of the command when it is absent)
@@ -88,6 +94,28 @@ do for [fmt in out_formats] {
         P = P."params using ((sel_any(pin, 'latency_ns_mean', 0) || sel_any(pin, 'latency_ns_mean', 1)) ? idx(strcol(4)) : NaN):($13 / 1e3):($12 / 1e3):($14 / 1e3) with yerrorbars pt 7 ps 1.0 lc rgb '#1b1b1b' title 'mean (min–max)'"
         eval 'plot '.P
     }
+    # the key: the same plot with every point out of range, across the width
+    # (a panel's key is laid out in the panel's width)
+    set lmargin at screen 0.02
+    set rmargin at screen 0.98
+    set tmargin at screen 0.91
+    set bmargin at screen 0.80
+    unset title
+    unset ylabel
+    unset tics
+    unset grid
+    unset border
+    set xrange [-3:-2]
+    set key at screen 0.5, 0.91 center top horizontal maxcols 3 opaque box
+    eval 'plot '.P
+    set tics
+    set tics nomirror out scale 0.6
+    eval 'set ytics '.us_tics
+    eval 'set xtics '.xt.' rotate by 90 right nomirror noenhanced'
+    set grid xtics ytics ls 100
+    set border 3 lc rgb '#404040'
+    set ylabel 'round trip (log scale)'
+    set xrange [0.3:words(list) + 0.7]
     unset multiplot
     set output
     print 'wrote ', out_path(name, fmt)
