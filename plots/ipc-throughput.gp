@@ -26,17 +26,24 @@ set logscale xy
 if (exists('xmin')) { set xrange [xmin:xmax] } else { set xrange [5:1.6e6] }
 set autoscale yfix
 set offsets 0, 0, graph 0.06, graph 0.06
-set xtics ('8 B' 8, '64 B' 64, '512 B' 512, '4 KiB' 4096, '32 KiB' 32768, '' 65536, \
-    '256 KiB' 262144, '1 MiB' 1048576) rotate by -30
+# Labels every 64× only: at the SVG's 680 px (issue 20) a panel is 250 px
+# wide and its labels must not touch; the sizes between are bare tics.
+xt = "('8 B' 8, '' 64, '512 B' 512, '' 4096, '32 KiB' 32768, '' 262144, '1 MiB' 1048576)"
+eval 'set xtics '.xt
 set mxtics 1
 set format y '%.0s%c'
 set xlabel 'message size'
-set key outside right top vertical Left reverse
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1400, 560)
+    eval term_cmd(fmt, 1400, 1000)
     set output out_path(name, fmt)
-    set multiplot layout 1, 2 title (exists('fig_title') ? fig_title : sprintf('ipc-throughput — %s — %s', machine, cpu))
-    do for [met in 'bytes_per_s msgs_per_s'] {
+    set multiplot title (exists('fig_title') ? fig_title : sprintf('ipc-throughput — %s — %s', machine, cpu))
+    unset key
+    do for [c = 0:1] {
+        met = word('bytes_per_s msgs_per_s', c + 1)
+        set lmargin at screen 0.12 + c * 0.49
+        set rmargin at screen 0.48 + c * 0.49
+        set tmargin at screen 0.84
+        set bmargin at screen 0.38
         set title (met eq 'bytes_per_s' ? 'payload bytes per second' : 'messages per second')
         set ylabel (met eq 'bytes_per_s' ? 'bytes/s' : 'messages/s')
         if (has_memcpy) {
@@ -49,6 +56,41 @@ do for [fmt in out_formats] {
                     with yerrorlines ls ipc_ls(m) title m
         }
     }
+    # one key across the width below the panels: the right panel's plot
+    # again, every point out of range (a panel's key is laid out in its width)
+    set lmargin at screen 0.02
+    set rmargin at screen 0.98
+    set tmargin at screen 0.22
+    set bmargin at screen 0.02
+    unset title
+    unset xlabel
+    unset ylabel
+    unset tics
+    unset grid
+    unset border
+    set xrange [1e-3:1e-2]
+    set yrange [1:10]
+    set key at screen 0.5, 0.22 center top horizontal maxcols 3 Left reverse opaque box
+    if (has_memcpy) {
+        plot for [m in kinds] summary using (sel(m, met) ? column(8) : NaN):13:12:14 \
+                with yerrorlines ls ipc_ls(m) title m, \
+            summary using (sel('memcpy', met) ? column(8) : NaN):13 \
+                with lines ls 30 title 'memcpy'
+    } else {
+        plot for [m in kinds] summary using (sel(m, met) ? column(8) : NaN):13:12:14 \
+                with yerrorlines ls ipc_ls(m) title m
+    }
+    unset key
+    set tics
+    set tics nomirror out scale 0.6
+    eval 'set xtics '.xt
+    set mxtics 1
+    set grid xtics ytics ls 100
+    set border 3 lc rgb '#404040'
+    set xlabel 'message size'
+    if (exists('xmin')) { set xrange [xmin:xmax] } else { set xrange [5:1.6e6] }
+    set yrange [*:*]
+    set autoscale yfix
     unset multiplot
     set output
     print 'wrote ', out_path(name, fmt)
