@@ -80,21 +80,44 @@ eval pick("sel_py('unlocked', 'lost_pct')")
 py_lost = pk_n > 0
 
 # --- layout ----------------------------------------------------------------
+# Laid out for the SVG's 680 px (issue 20): a panel's own key does not fit
+# beside it, so each row has one key across the width below it (both
+# columns draw the same variants and pins); the caption is the report's
+# (from findings.csv), not drawn here.
 W = 1400
-H = 900
-# each panel's key right of it, clear of the next panel's tic labels; the
-# caption is the report's (from findings.csv), not drawn here
-col_l(c) = 0.065 + c * 0.5
-col_r(c) = col_l(c) + 0.255
-row_t(r) = r == 0 ? 0.88 : 0.43
-row_b(r) = r == 0 ? 0.545 : 0.08
+H = 1260
+col_l(c) = 0.11 + c * 0.49
+col_r(c) = col_l(c) + 0.37
+row_t(r) = r == 0 ? 0.86 : 0.41
+row_b(r) = r == 0 ? 0.64 : 0.19
+key_t(r) = r == 0 ? 0.575 : 0.07
+# the variants either column draws, for the top row's key
+key_cost = cost_procs
+do for [v in cost_threads] { if (!in_words(key_cost, v)) { key_cost = key_cost.' '.v } }
+key_lost = lost_procs
+do for [p in lost_threads] { if (!in_words(key_lost, p)) { key_lost = key_lost.' '.p } }
+
+# key_plot(r): an empty plot across the width whose only content is row r's key
+key_plot(r) = sprintf('set lmargin at screen 0.02; set rmargin at screen 0.98; ' \
+    .'set tmargin at screen %g; set bmargin at screen %g; unset title; unset xlabel; ' \
+    .'unset ylabel; unset tics; unset grid; unset border; unset logscale y; ' \
+    .'set xrange [0:1]; set yrange [0:1]; ' \
+    .'set key at screen 0.5, %g center top horizontal maxcols 4 Left reverse width 1 notitle; ', \
+    key_t(r), key_t(r) - 0.06, key_t(r)) \
+    .(r == 0 \
+      ? 'plot for [v in key_cost] NaN with linespoints ls variant_ls(v) title v noenhanced' \
+        .(words(py_cost) > 0 ? ', for [v in py_cost] NaN with points ls py_ls(v) pt py_pt(v) ps 1.8 title py_title(v) noenhanced' : '') \
+      : 'plot for [p in key_lost] NaN with linespoints ls pin_ls(p) title pin_title(p) noenhanced' \
+        .(py_lost ? ", NaN with points ls variant_ls('unlocked') pt 6 ps 1.8 title py_title('unlocked') noenhanced" : '')) \
+    .'; set tics; set tics nomirror out scale 0.6; set grid xtics ytics ls 100; ' \
+    .'set border 3 lc rgb "#404040"'
 
 page_title = exists('fig_title') ? fig_title : sprintf('counter-contention — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
     set output out_path(name, fmt)
-    set multiplot title page_title font ','.(fmt eq 'svg' ? 15 : 14) noenhanced
+    set multiplot title page_title font ','.(fmt eq 'svg' ? 11 : 14) noenhanced
     do for [c = 0:1] {
         m = word(modes, c + 1)
         short = c == 0 ? 'procs' : 'threads'
@@ -102,21 +125,20 @@ do for [fmt in out_formats] {
         set rmargin at screen col_r(c)
         set xrange [0.6:maxw + 0.4]
         set xtics xtic_step(maxw) nomirror out scale 0.6
-        set xlabel 'workers'
         set format x '%.0f'
+        unset key
 
         # top: cost per increment
         list = value('cost_'.short)
         pyl = c == 0 ? py_cost : ''
         set tmargin at screen row_t(0)
         set bmargin at screen row_b(0)
-        set title sprintf('%s — cost per increment (pin %s)', m, run_pin) noenhanced
+        unset xlabel
+        set title sprintf('%s — cost (pin %s)', m, run_pin) noenhanced
         set ylabel 'ns per increment (log)'
         set logscale y
         set yrange [*:*]
         set format y '%g'
-        set key at screen col_r(c) + 0.012, row_t(0) left top vertical Left reverse width 1 \
-            notitle
         if (words(list) == 0) {
             set label 1 'no data' at graph 0.5, 0.5 center tc rgb '#808080'
             plot 1 notitle lc rgb 'white'
@@ -136,11 +158,10 @@ do for [fmt in out_formats] {
         list = value('lost_'.short)
         set tmargin at screen row_t(1)
         set bmargin at screen row_b(1)
+        set xlabel 'workers'
         set title sprintf('%s — unlocked: lost updates', m) noenhanced
         set ylabel 'lost (% of increments)'
         set yrange [0:*]
-        set key at screen col_r(c) + 0.012, row_t(1) left top vertical Left reverse width 1 \
-            title 'pin' noenhanced
         if (words(list) == 0) {
             set label 1 'no data' at graph 0.5, 0.5 center tc rgb '#808080'
             plot 1 notitle lc rgb 'white'
@@ -153,6 +174,8 @@ do for [fmt in out_formats] {
             eval 'plot '.P
         }
     }
+    eval key_plot(0)
+    eval key_plot(1)
     unset multiplot
     set output
     print 'wrote ', out_path(name, fmt)
