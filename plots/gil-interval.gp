@@ -32,19 +32,25 @@ ref = NaN
 stats summary using ((is(3, 'gil-convoy') && is(4, 'threads') && is(10, 'latency_us_p50') \
     && column(8) == 1) ? (ref = column(13)) : 0, 1) nooutput
 
-W = 1400
-H = 560
+# Laid out for the SVG's 680 px (issue 20): each panel's key below it,
+# clear of the data; room on the right for the switches' axis.
+W = 1300
+H = 960
 page_title = exists('fig_title') ? fig_title : sprintf('gil-interval — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
     set output out_path(name, fmt)
-    set multiplot layout 1, 2 title page_title font ','.(fmt eq 'svg' ? 15 : 14) noenhanced
+    set multiplot title page_title font ','.(fmt eq 'svg' ? 11 : 14) noenhanced
+    set tmargin at screen 0.82
+    set bmargin at screen 0.40
     set xlabel 'switch interval (log scale)'
     set logscale x
     set xrange [xmin / 1.6:xmax * 1.6]
     eval 'set xtics '.us_tics
-    set key top left opaque
+    set lmargin at screen 0.15
+    set rmargin at screen 0.46
+    set key at screen 0.15, 0.25 left top vertical Left reverse opaque
 
     set title 'IO round trip next to one CPU thread' noenhanced
     set ylabel 'latency (log scale)'
@@ -72,8 +78,9 @@ do for [fmt in out_formats] {
     set ylabel 'work (cores of calibrated ticks/s)'
     set yrange [0:*]
     set ytics autofreq
-    # bottom left: the work runs along the top, the switches fall to the right
-    set key bottom left opaque
+    set lmargin at screen 0.60
+    set rmargin at screen 0.86
+    set key at screen 0.60, 0.25 left top vertical Left reverse opaque
     set offsets 0, 0, graph 0.06, 0
     set y2label 'GIL switches per second, log scale'
     set logscale y2
