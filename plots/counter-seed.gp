@@ -66,7 +66,7 @@ page_title = exists('fig_title') ? fig_title : sprintf('counter-seed — %s — 
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 1200, 600)
     set output out_path(name, fmt)
-    set title page_title font ','.(fmt eq 'svg' ? 14 : 13) noenhanced
+    set title page_title font ','.(fmt eq 'svg' ? 11 : 13) noenhanced
     set lmargin at screen 0.07
     set rmargin at screen 0.74
     set tmargin at screen 0.86

@@ -71,7 +71,7 @@ page_title = sprintf('counter-window — %s — %s', machine, cpu)
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 1100, 700)
     set output out_path(name, fmt)
-    set title (exists("fig_title") ? fig_title : page_title) font ','.(fmt eq 'svg' ? 14 : 13) noenhanced
+    set title (exists("fig_title") ? fig_title : page_title) font ','.(fmt eq 'svg' ? 11 : 13) noenhanced
     set lmargin at screen 0.08
     set rmargin at screen 0.96
     set tmargin at screen 0.86

@@ -20,18 +20,22 @@ set style fill solid 0.6 border -1
 set boxwidth 0.6
 set key off
 set yrange [0:*]
+set bmargin 4   # the two-line tic labels
+# At the SVG's 680 px (issue 20) a slot is about 100 px: labels go on two
+# lines, split at their first space.
+two_lines(s) = strstrt(s, ' ') > 0 ? s[1:strstrt(s, ' ') - 1]."\n".s[strstrt(s, ' ') + 1:] : s
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1100, 560)
+    eval term_cmd(fmt, 1100, 700)
     set output out_path(name, fmt)
     set multiplot layout 1, 2 title (exists('fig_title') ? fig_title \
-        : sprintf('deadlock — %s — %s', machine, cpu)) font ','.(fmt eq 'svg' ? 13 : 12)
+        : sprintf('deadlock — %s — %s', machine, cpu)) font ','.(fmt eq 'svg' ? 11 : 12)
     if (exists('locked')) {
         set title 'repetitions that deadlocked'
         set datafile separator whitespace
         set xrange [-0.6:n_locked - 0.4]
         set yrange [0:reps * 1.2]
         set ylabel sprintf('repetitions (of %.0f)', reps)
-        plot locked using 0:2:xticlabels(1) with boxes lc rgb '#d55e00', \
+        plot locked using 0:2:xticlabels(two_lines(strcol(1))) with boxes lc rgb '#d55e00', \
              locked using 0:2:(sprintf('%.0f of %.0f', $2, $3)) with labels offset 0, 0.8
         set datafile separator ','
         set yrange [0:*]
@@ -42,7 +46,7 @@ do for [fmt in out_formats] {
     set title 'cures: one round of both locks'
     set xrange [0.4:3.6]
     set xtics scale 0
-    set xtics ('lock order' 1, 'try-lock + back-off' 2, 'RLock re-entry' 3)
+    set xtics ("lock\norder" 1, "try-lock +\nback-off" 2, "RLock\nre-entry" 3)
     set ylabel 'ns per round'
     plot for [i = 1:3] summary using (sel(word(cures, i), 'per_round_ns') ? i : NaN):13 \
         with boxes lc rgb '#009e73', \

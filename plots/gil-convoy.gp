@@ -68,7 +68,7 @@ page_title = exists('fig_title') ? fig_title : sprintf('gil-convoy — %s — %s
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
     set output out_path(name, fmt)
-    set multiplot layout 1, 2 title page_title font ','.(fmt eq 'svg' ? 14 : 13) noenhanced
+    set multiplot layout 1, 2 title page_title font ','.(fmt eq 'svg' ? 11 : 13) noenhanced
     set xlabel 'K: CPU threads next to the IO thread'
     set xrange [-0.3:kmax + 0.3]
     set xtics 1

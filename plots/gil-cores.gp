@@ -36,7 +36,7 @@ page_title = exists('fig_title') ? fig_title : sprintf('gil-cores — %s — %s'
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
     set output out_path(name, fmt)
-    set multiplot layout 1, 2 title page_title font ','.(fmt eq 'svg' ? 15 : 14) noenhanced
+    set multiplot layout 1, 2 title page_title font ','.(fmt eq 'svg' ? 11 : 14) noenhanced
     set xlabel 'PUs the two threads are pinned to'
     set xrange [0.6:2.4]
     set xtics 1

@@ -25,7 +25,7 @@ unset key
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 900, 560)
     set output out_path(name, fmt)
-    set title fig_title font ','.(fmt eq 'svg' ? 13 : 12)
+    set title fig_title font ','.(fmt eq 'svg' ? 11 : 12)
     set lmargin 10
     set rmargin 4
     plot bars using 0:2:xticlabels(1) with boxes lc rgb '#009e73', \

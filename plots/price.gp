@@ -31,7 +31,7 @@ x1(pin) = x0(pin) + span * slots(pin) / (slots('single') + slots('scatter'))
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 1500, 640)
     set output out_path(name, fmt)
-    set multiplot title fig_title font ','.(fmt eq 'svg' ? 14 : 13)
+    set multiplot title fig_title font ','.(fmt eq 'svg' ? 11 : 13)
     do for [pin in 'single scatter'] {
         if (value('n_'.pin) > 0) {
             f = value('data_'.pin)

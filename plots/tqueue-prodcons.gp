@@ -45,7 +45,7 @@ set key outside right top vertical Left reverse
 do for [fmt in out_formats] {
     eval term_cmd(fmt, 1000, 560)
     set output out_path(name, fmt)
-    set title (exists('fig_title') ? fig_title : page_title) font ','.(fmt eq 'svg' ? 13 : 12)
+    set title (exists('fig_title') ? fig_title : page_title) font ','.(fmt eq 'svg' ? 11 : 12)
     plot for [w in lines] params using (sel(model_of(w), cons_of(w)) ? column('param_p') : NaN):13:12:14 \
         with yerrorlines lc rgb colour(model_of(w)) lw (0.5 + 0.5 * cons_of(w)) \
         pt (cons_of(w) eq '1' ? 6 : (cons_of(w) eq '2' ? 4 : 8)) ps 1.5 \

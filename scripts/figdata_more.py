@@ -227,7 +227,7 @@ def deadlock(ctx):
     title = f"Deadlocked, of {n:.0f} repetitions: " + ", ".join(locked)
     timeout = ctx.figure(fid, "timeout")
     if timeout:
-        title += f" (each ended by the {timeout['median']:.3g} ms timeout)"
+        title += f"\n(each ended by the {timeout['median']:.3g} ms timeout)"
     order = ctx.figure("deadlock.cures", "lock order")
     backoff = ctx.figure("deadlock.cures", "try-lock with back-off")
     if order and backoff:
