@@ -61,25 +61,31 @@ set style line 48 lc rgb '#b2abd2' lw 2 dt 4 pt 3 ps 1.2    # CPython sleep over
 # with K: said once, not as the first row's)
 desc = have(echo_us) ? sprintf('the echo after %d µs', echo_us) : ''
 
+# Laid out for the SVG's 680 px (issue 20): two-line panel titles, and the
+# left panel's key (up to 8 entries) across the width below both panels.
 W = 1400
-H = 560
+H = 1200
 page_title = exists('fig_title') ? fig_title : sprintf('gil-convoy — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
     set output out_path(name, fmt)
-    set multiplot layout 1, 2 title page_title font ','.(fmt eq 'svg' ? 11 : 13) noenhanced
+    set multiplot title page_title font ','.(fmt eq 'svg' ? 11 : 13) noenhanced
+    set tmargin at screen 0.80
+    set bmargin at screen 0.42
     set xlabel 'K: CPU threads next to the IO thread'
     set xrange [-0.3:kmax + 0.3]
     set xtics 1
     set key top left opaque
 
-    set title sprintf('IO round trip latency (%s)', desc) noenhanced
+    set lmargin at screen 0.12
+    set rmargin at screen 0.47
+    set title 'IO round trip latency'.(desc ne '' ? "\n(".desc.')' : '') noenhanced
     set ylabel 'latency (µs, log scale)'
     set logscale y
     if (have(ylo) && ylo > 0) { set yrange [ylo / 2:yhi * 40] } else { set yrange [*:*] }
     set format y '%g'
-    set key top left opaque vertical Left reverse samplen 3 font ',10'
+    unset key
     # (gnuplot 5.4 runs a "plot for" clause with an empty range once: the
     # clauses of absent series are left out of the command instead)
     P = "interval_us with lines ls ideal_ls title sprintf('switch interval (%g ms, the default)', interval_us / 1e3)"
@@ -95,10 +101,11 @@ do for [fmt in out_formats] {
         P = P.", params using (sel_py('sleep', 'overshoot_us_p50') ? column(8) : NaN):13:12:14 with yerrorlines ls 48 title model_title(py).': sleep(1 ms) overshoot p50' noenhanced"
     }
     eval 'plot '.P
-    set key top left opaque vertical Left reverse samplen 3 font ',10'
     unset logscale y
 
-    set title 'CPU threads: work done'.(py_echo || py_sleep ? ' (C models; CPython counts loop iterations, not cores)' : '') noenhanced
+    set lmargin at screen 0.62
+    set rmargin at screen 0.97
+    set title 'CPU threads: work done'.(py_echo || py_sleep ? "\n(C only; CPython counts loops, not cores)" : '') noenhanced
     set ylabel 'work (cores of calibrated ticks/s)'
     set yrange [0:*]
     # only the K that have CPU threads (figdata.py): no empty K = 0 slot
@@ -111,6 +118,30 @@ do for [fmt in out_formats] {
         plot for [m in have] params using (sel(m, 'cpu_work_cores') ? column(8) : NaN):13:12:14 \
                 with yerrorlines ls ls_of(m) title m noenhanced
     }
+    # the left panel's key across the width: its plot again, every point
+    # out of range (a panel's key is laid out in the panel's width)
+    set lmargin at screen 0.02
+    set rmargin at screen 0.98
+    set tmargin at screen 0.29
+    set bmargin at screen 0.01
+    unset title
+    unset xlabel
+    unset ylabel
+    unset tics
+    unset grid
+    unset border
+    set xrange [-3:-2]
+    set yrange [0:1]
+    set key at screen 0.5, 0.29 center top horizontal maxcols 2 Left reverse samplen 3 opaque box
+    eval 'plot '.P
+    unset key
+    set tics
+    set tics nomirror out scale 0.6
+    set xtics 1
+    set grid xtics ytics ls 100
+    set border 3 lc rgb '#404040'
+    set xlabel 'K: CPU threads next to the IO thread'
+    set xrange [-0.3:kmax + 0.3]
     unset multiplot
     set output
     print 'wrote ', out_path(name, fmt)
