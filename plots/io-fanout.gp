@@ -30,9 +30,9 @@ set offsets 0, 0, graph 0.08, graph 0.08
 if (!exists("fig_title")) fig_title = sprintf('io-fanout — %s — %s', machine, cpu)
 set xlabel 'concurrent tasks K'
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1400, 520)
+    eval term_cmd(fmt, 1400, 800)
     set output out_path(name, fmt)
-    set multiplot layout 1, 3 title fig_title font ','.(fmt eq 'svg' ? 11 : 13) margins 0.06, 0.98, 0.14, 0.84 spacing 0.07
+    set multiplot layout 1, 3 title fig_title font ','.(fmt eq 'svg' ? 11 : 13) margins 0.09, 0.98, 0.16, 0.80 spacing 0.10
     do for [j = 1:3] {
         set title title_of(j)
         set ylabel word('s µs KiB', j)
