@@ -91,7 +91,8 @@ def price(ctx):
         every += [v for t in table for v in (t[2], t[3], t[4], t[5]) if v]
         if pin == "single" and table:
             hi, lo = max(table, key=lambda t: t[1]), min(table, key=lambda t: t[1])
-            out["fig_title"] = (f"What one operation costs here: from {ns_label(lo[1])} "
+            # two lines: one is wider than the SVG's 680 px (issue 20)
+            out["fig_title"] = (f"What one operation costs here:\nfrom {ns_label(lo[1])} "
                                 f"({lo[0]}) to {ns_label(hi[1])} ({hi[0]}), "
                                 f"{hi[1] / lo[1]:,.0f}× apart")
     if not every:
