@@ -41,9 +41,12 @@ set format y '%.0s%c'
 page_title = sprintf('tqueue-prodcons — %s — %s', machine, cpu)
 set xlabel 'producers'
 set ylabel 'items/s (all consumers, log scale)'
-set key outside right top vertical Left reverse
+# below the plot in two columns: at the SVG's 680 px a key on the right
+# leaves the title (centred on the plot) hanging off the canvas (issue 20)
+set bmargin at screen 0.32
+set key at screen 0.5, 0.20 center top horizontal maxcols 2 Left reverse
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1000, 560)
+    eval term_cmd(fmt, 1000, 800)
     set output out_path(name, fmt)
     set title (exists('fig_title') ? fig_title : page_title) font ','.(fmt eq 'svg' ? 11 : 12)
     plot for [w in lines] params using (sel(model_of(w), cons_of(w)) ? column('param_p') : NaN):13:12:14 \
