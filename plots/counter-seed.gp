@@ -64,13 +64,15 @@ if (py_have) {
 page_title = exists('fig_title') ? fig_title : sprintf('counter-seed — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1200, 600)
+    eval term_cmd(fmt, 1200, 760)
     set output out_path(name, fmt)
     set title page_title font ','.(fmt eq 'svg' ? 11 : 13) noenhanced
-    set lmargin at screen 0.07
-    set rmargin at screen 0.74
+    # the key below the plot, so that the plot and its title (centred on
+    # it) span the SVG's 680 px (issue 20)
+    set lmargin at screen 0.09
+    set rmargin at screen 0.97
     set tmargin at screen 0.86
-    set bmargin at screen 0.12
+    set bmargin at screen 0.24
     set xrange [0.4:nbars + 0.6]
     # up to the data or the seed's band, whichever is higher (figdata.py)
     set yrange [0:(exists('ymax') ? ymax : 100)]
@@ -81,7 +83,7 @@ do for [fmt in out_formats] {
     set grid noxtics ytics ls 100
     set style fill solid 0.85 border -1
     set boxwidth 0.36
-    set key at screen 0.75, 0.86 left top vertical Left reverse width 0
+    set key at screen 0.5, 0.11 center top horizontal Left reverse width 0
     set object 1 rect from graph 0, first seed_lo to graph 1, first seed_hi fc rgb '#f4a582' fs solid 0.35 noborder behind
     set label 3 sprintf("the seed's own runs: %.0f–%.0f %%", seed_lo, seed_hi) at graph 0.01, first seed_hi + 3 left tc rgb '#b2182b' noenhanced
     if (py_have) {
