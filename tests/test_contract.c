@@ -79,6 +79,32 @@ static void case_names_match_golden(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* A CPython tasks twin's speedup is over cpython-serial of its workload:
+ * wherever a profile plans a twin, it plans that baseline too (the default
+ * profile once lost cpython-serial/io, and the fidelity table's IO rows
+ * said "no data"). */
+static void tasks_twins_have_their_baseline(void **state)
+{
+	static const char *const workloads[] = { "io", "cpu" };
+	char tag[64], cmd[1024];
+
+	(void)state;
+	for (size_t t = 0; t < 2; t++)
+		for (size_t p = 0; p < 3; p++)
+			for (size_t w = 0; w < 2; w++) {
+				topo_tag(topologies[t], tag, sizeof(tag));
+				snprintf(cmd, sizeof(cmd),
+					 "f=tests/golden/cases-%s-%s.txt; "
+					 "! grep -q '^tasks/cpython-[a-z]*/%s/' $f || "
+					 "grep -q '^tasks/cpython-serial/%s/' $f",
+					 tag, profiles[p], workloads[w], workloads[w]);
+				if (sh(cmd) != 0)
+					fprintf(stderr, "%s, %s: %s twins without cpython-serial\n",
+						tag, profiles[p], workloads[w]);
+				assert_int_equal(sh(cmd), 0);
+			}
+}
+
 /* The name a case's cases.csv rows build: the experiment, then each row in
  * the name, as its value alone (name_key "=") or as "<name_key>:<value>". */
 struct rebuilt {
@@ -300,6 +326,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(case_names_match_golden),
+		cmocka_unit_test(tasks_twins_have_their_baseline),
 		cmocka_unit_test(case_names_rebuild_from_cases_csv),
 		cmocka_unit_test(raw_csv_end_to_end),
 		cmocka_unit_test(msgs_per_s_one_unit),

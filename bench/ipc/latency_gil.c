@@ -240,7 +240,8 @@ int64_t queue_busy_trips(const struct pb_config *cfg)
 	 * 19 s in all (six cases and the CPython twin's three, 5 repetitions,
 	 * run 20261207T161308Z): default 15, a median of 15 delays each;
 	 * full 30 (100 did not fit its hour on 64 PUs) */
-	return PB_PICK(cfg, 15, 15, 30);
+	return PB_PICK(cfg, 15, 10, 30); /* default 10: the four 8 ms cases took 10 s of
+					   * a 5:11 default make bench on a 2-vCPU AMD EPYC VM, run 20261207T190057Z */
 }
 
 double queue_busy_estimate(const struct pb_config *cfg, double busy_us)

@@ -115,7 +115,7 @@ static void prodcons_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			      .model = "queue",
 			      .workers = PC_WORKERS,
 			      .param = "task_ms",
-			      .param_value = PB_PICK(cfg, 20, 200, 500), /* full: the seed's */
+			      .param_value = PB_PICK(cfg, 20, 100, 500), /* full: the seed's */
 			      .run = prodcons_case,
 			      .budget_s = 60 };
 

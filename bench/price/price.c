@@ -187,6 +187,9 @@ static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const s
 		 * tool (stress-ng, hyperfine, perf) were 10 of quick's 72 s of
 		 * cases on 2 PUs (run 20261207T150608Z); default pairs them */
 		if (!p->peer || cfg->profile == PROFILE_QUICK ||
+		    /* default: not a peer of a second a run (perf's futex
+		     * wake: 5.3 s of a 5:11 default make bench on a 2-vCPU AMD EPYC VM, run 20261207T190057Z), full pairs it */
+		    (cfg->profile == PROFILE_DEFAULT && p->peer_fixed_s >= 0.5) ||
 		    !((p->pair_pins ? p->pair_pins : p->pins) & (1u << k)))
 			continue;
 		ops = (double)p->pair_ops[cfg->profile];

@@ -57,8 +57,10 @@ static void plan_tasks(struct pb_plan *plan, const struct pb_config *cfg)
 				/* default: the io tasks all at once, as quick (a
 				 * 5-minute budget: w:2 too made the 14 twins take
 				 * 20 s on a 2-vCPU AMD EPYC VM, run
-				 * 20261207T161308Z; the C twins draw the curve) */
-				if (cfg->profile == PROFILE_DEFAULT && kind == WL_IO && w[i] != n)
+				 * 20261207T161308Z; the C twins draw the curve).
+				 * Serial (m = 0) is every speedup's baseline. */
+				if (cfg->profile == PROFILE_DEFAULT && kind == WL_IO && m > 0 &&
+				    w[i] != n)
 					continue;
 				py_tasks_add(plan, cfg, models[m], kind, ms, m == 0 ? 1 : w[i]);
 			}
