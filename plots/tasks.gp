@@ -41,6 +41,8 @@ do for [fmt in out_formats] {
         f = value('bars_'.wl)
         n = value('n_'.wl)
         ideal = value('ideal_'.wl)
+        # a run without this workload (a --filter) leaves its panel empty
+        if (n == 0) { continue }
         set lmargin at screen 0.085 + c * 0.49
         set rmargin at screen 0.49 + c * 0.49
         set tmargin at screen 0.80
