@@ -48,9 +48,6 @@ class Paired(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    result = unittest.main(exit=False, verbosity=2).result
-    failed = len(result.failures) + len(result.errors)
-    print("[  PASSED  ] %d test(s)." % (result.testsRun - failed))
-    if failed:
-        print("[  FAILED  ] %d test(s)." % failed)
-    sys.exit(1 if failed else 0)
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import pbunit  # tests/pbunit.py: the suites' shared main
+    sys.exit(pbunit.main())

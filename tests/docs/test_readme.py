@@ -91,9 +91,6 @@ class Readme(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    result = unittest.main(exit=False, verbosity=2).result
-    n, bad = result.testsRun, len(result.failures) + len(result.errors)
-    print("[  PASSED  ] %d test(s)." % (n - bad))
-    if bad:
-        print("[  FAILED  ] %d test(s)." % bad)
-    sys.exit(1 if bad else 0)
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import pbunit  # tests/pbunit.py: the suites' shared main
+    sys.exit(pbunit.main())
