@@ -181,6 +181,97 @@ static void a_difference_by_design_is_marked_and_not_counted(void **state)
 	assert_int_equal(t.differs + t.agrees, 0);
 }
 
+/* ---- the thread queue's rows (fidelity_sync.c) ---- */
+
+enum { TQ_NCASES = 9 };
+struct tq_fake {
+	struct pb_plan plan;
+	struct pb_case cases[TQ_NCASES];
+	struct rep_result reps[TQ_NCASES][3], *rp[TQ_NCASES];
+	int nreps[TQ_NCASES];
+	struct pb_report rep;
+};
+
+/* tqueue-prodcons/<model>/-/<extra>/w:2 at msgs_per_s v in 3 repetitions */
+static void tq_case(struct tq_fake *f, const char *model, const char *extra, double v)
+{
+	int i = (int)f->plan.n++;
+	struct pb_case *c = &f->cases[i];
+
+	c->experiment = "tqueue-prodcons";
+	c->model = model;
+	c->workload = "-";
+	c->workers = 2;
+	snprintf(c->extra, sizeof(c->extra), "%s", extra);
+	snprintf(c->name, sizeof(c->name), "tqueue-prodcons/%s/-/%s/w:2", model, extra);
+	f->rp[i] = f->reps[i];
+	f->nreps[i] = 3;
+	for (int r = 0; r < 3; r++)
+		rep_result_add(&f->reps[i][r], "msgs_per_s", v, "msg/s");
+}
+
+/* One PU, unbounded: C threads-py / mp-queue-py against CPython's pair,
+ * with the plain process queue (mp-queue, twice mp-queue-py's rate) and
+ * the unpinned no-cost models beside them; returns the judged row's
+ * verdict (cpy_mpq: cpython-mp-queue's rate) and the no-cost row's. */
+static void tq_judge(double cpy_mpq, char *verdict, char *nocost, size_t len)
+{
+	static struct tq_fake f;
+	const char *single = "p:1/c:1/maxsize:0/pin:single", *q = "p:1/c:1/pin:single";
+
+	memset(&f, 0, sizeof(f));
+	tq_case(&f, "threads-py", single, 1000);
+	tq_case(&f, "mp-queue", q, 100);
+	tq_case(&f, "mp-queue-py", q, 50);
+	tq_case(&f, "cpython-threads", single, 900);
+	tq_case(&f, "cpython-mp-queue", q, cpy_mpq);
+	tq_case(&f, "threads-gil", "p:1/c:1", 9e6);
+	tq_case(&f, "mp-queue", "p:1/c:1", 1e5);
+	tq_case(&f, "cpython-threads", "p:1/c:1", 6e5);
+	tq_case(&f, "cpython-mp-queue", "p:1/c:1", 5e4);
+	f.plan.cases = f.cases;
+	f.plan.cap = f.plan.n;
+	f.rep = (struct pb_report){ .cfg = &cfg,
+				    .plan = &f.plan,
+				    .reps = f.rp,
+				    .nreps = f.nreps,
+				    .experiment = "cpython" };
+	fidelity_judge_sync(&f.rep, NULL);
+	for (size_t i = 0; i < f.rep.nfindings; i++) {
+		const struct pb_finding *fd = f.rep.findings[i];
+		const char *v = fd->verdict ? fd->verdict : "";
+
+		if (strcmp(fd->id,
+			   "cpython.fidelity.thread_queue_vs_process_queue_single_unbounded") == 0)
+			snprintf(verdict, len, "%s", v);
+		if (strcmp(fd->id, "cpython.fidelity.thread_queue_vs_process_queue") == 0)
+			snprintf(nocost, len, "%s", v);
+	}
+	for (size_t i = 0; i < f.plan.n; i++)
+		for (int r = 0; r < 3; r++)
+			rep_result_free(&f.reps[i][r]);
+	findings_free(&f.rep);
+	free(f.rep.rows);
+}
+
+/* Each side's thread queue over its own process queue, both charged the
+ * interpreter's work: 1000/50 against 900/45 agrees; against the plain
+ * mp-queue (1000/100) it would differ. CPython's process queue at 20 (45x)
+ * differs. The no-cost row is shown, not judged. */
+static void thread_queue_rows_compare_the_charged_models(void **state)
+{
+	char verdict[64] = "", nocost[64] = "";
+
+	(void)state;
+	tq_judge(45, verdict, nocost, sizeof(verdict));
+	assert_string_equal(verdict, "agrees");
+	assert_string_equal(nocost, "not judged");
+	tq_judge(20, verdict, nocost, sizeof(verdict));
+	assert_string_equal(verdict, "differs");
+	tq_judge(90, verdict, nocost, sizeof(verdict)); /* 10x: what mp-queue would give */
+	assert_string_equal(verdict, "differs");
+}
+
 /* ---- reasons against the code ---- */
 
 /* A mechanism a reason may name, and what its program must then contain
@@ -284,6 +375,7 @@ int main(void)
 		cmocka_unit_test(qualitative_rows_need_both_sides_and_the_ratio),
 		cmocka_unit_test(a_missing_side_is_no_data_with_its_reason),
 		cmocka_unit_test(a_difference_by_design_is_marked_and_not_counted),
+		cmocka_unit_test(thread_queue_rows_compare_the_charged_models),
 		cmocka_unit_test(reasons_name_what_their_programs_do),
 	};
 

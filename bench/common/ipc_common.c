@@ -296,8 +296,10 @@ int ipc_stream(struct pb_ctx *ctx, int m, const struct ipc_stream_job *job,
 
 	o.senders = p;
 	o.receivers = nc;
-	/* the feeder buffers without bound: keep a flood to ~1 MiB in flight */
-	o.maxsize = (1u << 20) / (j.msg_bytes + 1) + 4;
+	/* the feeder buffers without bound: keep a flood to ~1 MiB in flight
+	 * (unless the job asks for a Queue(maxsize) of its own) */
+	if (!o.maxsize)
+		o.maxsize = (1u << 20) / (j.msg_bytes + 1) + 4;
 	j.duration_ns = job->send_ms * 1000000ull;
 	if (!(j.sh = ipc_shared_new()) || pipe(j.go) < 0)
 		return pb_fail(ctx, "setup: %s", strerror(errno));

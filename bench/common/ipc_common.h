@@ -95,7 +95,7 @@ double queue_busy_estimate(const struct pb_config *cfg, double busy_us);
 void latency_gil_plan(struct pb_plan *plan, const struct pb_config *cfg);
 /* The same stream without metrics, for a case that runs several (a
  * pairing): opts adds channel options (senders and receivers are set from
- * producers and consumers); timed starts and stops the case's timer around
+ * producers and consumers; maxsize, when 0, keeps ~1 MiB in flight); timed starts and stops the case's timer around
  * it. What the consumers received, and the seconds from the start line to
  * the last consumer's end, into out; 0, or -1 after pb_fail. */
 struct ipc_stream_job {

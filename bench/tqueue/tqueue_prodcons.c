@@ -12,7 +12,10 @@
  * of each put and get, as CPython measured it in the same repetition
  * (tqueue.py model=calibrate), on one PU and on all of them, bounded and
  * unbounded: a second core makes CPython's thread queue slower, its GIL
- * hand-offs crossing cores.
+ * hand-offs crossing cores. mp-queue-py (tqueue_mpq.c) is the process
+ * queue charged CPython's work per call the same way (ipc.py
+ * model=calibrate): the fidelity table divides threads-py by it, as it
+ * divides cpython-threads by cpython-mp-queue.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -32,8 +35,9 @@
 #define TQ_MAXSIZE 1024 /* Queue(maxsize=1024): producers wait when consumers lag */
 #define TQ_MAXW 8
 
-enum { TQM_THREADS, TQM_THREADS_GIL, TQM_MPQUEUE, TQM_THREADS_PY, TQM_N };
-static const char *const tqm_names[TQM_N] = { "threads", "threads-gil", "mp-queue", "threads-py" };
+enum { TQM_THREADS, TQM_THREADS_GIL, TQM_MPQUEUE, TQM_THREADS_PY, TQM_MPQUEUE_PY, TQM_N };
+static const char *const tqm_names[TQM_N] = { "threads", "threads-gil", "mp-queue", "threads-py",
+					      "mp-queue-py" };
 
 struct tq_job {
 	struct tqueue q;    /* threads: pthread's own lock, no GIL */
@@ -207,6 +211,9 @@ static int tq_run(struct pb_ctx *ctx, const struct pb_case *c)
 	else if (model == TQM_MPQUEUE)
 		rc = ipc_run_stream(ctx, IPC_QUEUE, 64, (uint64_t)pb_case_get(c, "send_ms"),
 				    j->producers, j->consumers);
+	else if (model == TQM_MPQUEUE_PY)
+		rc = tqueue_mpq_py_run(ctx, j->producers, j->consumers,
+				       (uint64_t)pb_case_get(c, "send_ms"));
 	else
 		rc = threads_run(ctx, j, (size_t)maxsize, costs);
 	free(j);
@@ -220,10 +227,11 @@ static int tq_run(struct pb_ctx *ctx, const struct pb_case *c)
  * its calibration (a Python start-up, 0.2 s). */
 static double tq_estimate(int m, int64_t n, int64_t send_ms)
 {
-	static const double per_item[TQM_N] = { 0.3e-6, 1e-6, 0, 10e-6 };
+	static const double per_item[TQM_N] = { 0.3e-6, 1e-6, 0, 10e-6, 0 };
 
-	if (m == TQM_MPQUEUE)
-		return 0.05 + 1.2 * (double)send_ms / 1e3;
+	if (m == TQM_MPQUEUE || m == TQM_MPQUEUE_PY) /* -py: ipc.py's calibration */
+		return (m == TQM_MPQUEUE_PY ? IPC_PY_CALIBRATE_EST_S : 0) + 0.05 +
+		       1.2 * (double)send_ms / 1e3;
 	return (m == TQM_THREADS_PY ? 0.2 : 0.01) + (double)n * per_item[m];
 }
 
@@ -264,8 +272,9 @@ static void tq_sweep(struct pb_plan *plan, const struct pb_config *cfg, struct p
 
 /* One producer and one consumer on one PU (pin:single) and wherever the OS
  * puts them (pin:none): threads-py with an unbounded and a bounded queue,
- * and the process queue beside them. Default and full (a Python start-up
- * per repetition). */
+ * and the process queue beside them, plain (mp-queue) and charged CPython's
+ * work per call (mp-queue-py: the fidelity table's divisor). Default and
+ * full (a Python start-up per repetition). */
 static void tq_pinned(struct pb_plan *plan, const struct pb_config *cfg, struct pb_case c)
 {
 	static const enum pin_policy pins[] = { PIN_SINGLE, PIN_NONE };
@@ -277,8 +286,8 @@ static void tq_pinned(struct pb_plan *plan, const struct pb_config *cfg, struct 
 	c.workers = 2;
 	c.pin_fixed = true;
 	for (int p = 0; p < 2; p++)
-		for (int s = 0; s < 3; s++) {
-			int m = s < 2 ? TQM_THREADS_PY : TQM_MPQUEUE;
+		for (int s = 0; s < 4; s++) {
+			int m = s < 2 ? TQM_THREADS_PY : s == 2 ? TQM_MPQUEUE : TQM_MPQUEUE_PY;
 			struct pb_case x = c;
 
 			x.model = tqm_names[m];
@@ -354,6 +363,11 @@ static void tq_pinned_summarize(struct pb_report *rep)
 			pb_finding_stat(f, rep, t, "threads-py", "msgs_per_s", "items/s");
 			pb_finding_stat(f, rep, q, "mp-queue", "msgs_per_s", "items/s");
 			pb_finding_figure(f, "threads-py / mp-queue", r, "x");
+			q = tq_find(rep, "mp-queue-py", qx);
+			if (!pb_report_ratio(rep, t, q, "msgs_per_s", &r))
+				continue;
+			pb_finding_stat(f, rep, q, "mp-queue-py", "msgs_per_s", "items/s");
+			pb_finding_figure(f, "threads-py / mp-queue-py", r, "x");
 		}
 }
 

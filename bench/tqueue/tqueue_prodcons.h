@@ -20,4 +20,11 @@ int64_t tqueue_pinned_items(const struct pb_config *cfg);
  * processes first; the full hour on 64 PUs has no room for more). */
 int64_t tqueue_pinned_send_ms(const struct pb_config *cfg);
 
+/* tqueue.py's multiprocessing.Queue(maxsize=1024) */
+#define TQ_MP_MAXSIZE 1024
+/* mp-queue-py (tqueue_mpq.c): the process queue charged CPython's work per
+ * call, measured first in this case; producers send for send_ms. 0 (also
+ * after pb_skip: no interpreter), or -1 after pb_fail. */
+int tqueue_mpq_py_run(struct pb_ctx *ctx, int producers, int consumers, uint64_t send_ms);
+
 #endif
