@@ -238,6 +238,45 @@ static void deadlock_experiment_ends(void **state)
 	assert_int_equal(ok, 10);
 }
 
+/* threads-py starts the consumer before the producer, as tqueue.py does
+ * (`for x in ts + ps: x.start()`, each start() waiting for the thread to
+ * begin): the consumer's first get finds the queue empty and waits on
+ * not_empty. Unbounded, so nothing else makes a thread wait. Before the
+ * fix the producer started first and put every item before the consumer
+ * ran: no wait in most repetitions. Needs CPython (the calibration); at
+ * least 2 of 3 repetitions, in case a loaded machine holds the consumer
+ * back a whole switch interval. */
+static void thread_queue_consumer_waits_first(void **state)
+{
+	const char *bin = getenv("PARBENCH_BIN") ? getenv("PARBENCH_BIN") : "bench/parbench";
+	const char *py = getenv("PYTHON") ? getenv("PYTHON") : "/usr/bin/python3";
+	char cmd[768], line[512];
+	int waited = 0, reps = 0;
+	FILE *f;
+
+	(void)state;
+	if (access(py, X_OK) != 0)
+		skip();
+	snprintf(cmd, sizeof(cmd),
+		 "%s --profile default --reps 3 --python %s --filter "
+		 "'^tqueue-prodcons/threads-py/-/p:1/c:1/maxsize:0/pin:single/w:2$' --csv - "
+		 "2>/dev/null",
+		 bin, py);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		const char *m = strstr(line, ",cond_waits,");
+
+		if (m) {
+			reps++;
+			waited += atof(m + strlen(",cond_waits,")) >= 1;
+		}
+	}
+	assert_int_equal(WEXITSTATUS(pclose(f)), 0);
+	assert_int_equal(reps, 3);
+	assert_true(waited >= 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +288,7 @@ int main(void)
 		cmocka_unit_test(lock_reentry_times_out),
 		cmocka_unit_test(rlock_reentry_counts),
 		cmocka_unit_test(deadlock_experiment_ends),
+		cmocka_unit_test(thread_queue_consumer_waits_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,7 +15,9 @@
  * hand-offs crossing cores. mp-queue-py (tqueue_mpq.c) is the process
  * queue charged CPython's work per call the same way (ipc.py
  * model=calibrate): the fidelity table divides threads-py by it, as it
- * divides cpython-threads by cpython-mp-queue.
+ * divides cpython-threads by cpython-mp-queue. The threads start as
+ * tqueue.py's do: consumers first, each Thread.start() waiting for the
+ * thread to begin, the main thread holding the GIL between them.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -50,6 +52,9 @@ struct tq_job {
 	int producers, consumers;
 	int producers_left; /* atomic: the last producer puts the sentinels */
 	uint64_t got[TQ_MAXW], sum[TQ_MAXW];
+	pthread_mutex_t lock; /* Thread.start()'s handshake: started, under lock */
+	pthread_cond_t started_cond;
+	int started;
 };
 
 struct tq_worker {
@@ -79,12 +84,35 @@ static void *py_get(struct tq_worker *w)
 	return item;
 }
 
+/* _bootstrap_inner: a new thread takes the GIL, then sets _started. */
+static void set_started(struct tq_job *j)
+{
+	pthread_mutex_lock(&j->lock);
+	j->started++;
+	pthread_cond_signal(&j->started_cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* Thread.start() returns after self._started.wait(): the main thread
+ * drops the GIL until thread n has begun, then takes it back (from a
+ * thread that runs, that is a wait or a switch interval). */
+static void wait_started(struct tq_job *j, struct gil_thread *main_t, int n)
+{
+	gil_drop(main_t);
+	pthread_mutex_lock(&j->lock);
+	while (j->started < n)
+		pthread_cond_wait(&j->started_cond, &j->lock);
+	pthread_mutex_unlock(&j->lock);
+	gil_take(main_t);
+}
+
 static void *producer(void *arg)
 {
 	struct tq_worker *w = arg;
 	struct tq_job *j = w->job;
 
 	gil_take(&w->gt);
+	set_started(j);
 	for (long k = 0; k < j->per_producer; k++)
 		py_put(w, (void *)(uintptr_t)(w->id * j->per_producer + k + 1));
 	if (__atomic_sub_fetch(&j->producers_left, 1, __ATOMIC_ACQ_REL) == 0)
@@ -101,6 +129,7 @@ static void *consumer(void *arg)
 	void *item;
 
 	gil_take(&w->gt);
+	set_started(j);
 	while ((item = py_get(w)) != NULL) {
 		j->got[w->id]++;
 		j->sum[w->id] += (uintptr_t)item;
@@ -109,22 +138,34 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
+/* As tqueue.py's run_threads: the main thread, holding the GIL, starts the
+ * consumers, then the producers (`for x in ts + ps: x.start()`), each
+ * start waiting for the thread to begin; then it waits in join() without
+ * the GIL. So the consumer blocks in its first get before any put. */
 static int start_all(struct tq_job *j, struct tq_worker *w, pthread_t *tid)
 {
 	int n = j->producers + j->consumers, err = 0, i;
+	struct gil_thread main_t;
 
+	gil_thread_init(&main_t, &j->gil, -1, 0);
+	gil_take(&main_t);
 	for (i = 0; i < n && err == 0; i++) {
-		w[i] = (struct tq_worker){ .job = j,
-					   .id = i < j->producers ? i : i - j->producers };
+		bool cons = i < j->consumers;
+
+		w[i] = (struct tq_worker){ .job = j, .id = cons ? i : i - j->consumers };
 		if ((err = gil_thread_init(&w[i].gt, &j->gil, i, 0)) != 0)
 			break;
 		if ((err = -tqpy_waiter_init(&w[i].waiter)) == 0 &&
 		    (err = threads_spawn(j->topo, j->placement, i, &tid[i],
-					 i < j->producers ? producer : consumer, &w[i])) != 0)
+					 cons ? consumer : producer, &w[i])) != 0)
 			tqpy_waiter_destroy(&w[i].waiter);
 		if (err)
 			gil_thread_free(&w[i].gt);
+		else
+			wait_started(j, &main_t, i + 1);
 	}
+	gil_drop(&main_t); /* join(): blocking, the GIL released */
+	gil_thread_free(&main_t);
 	return err ? -(i - 1) - 1 : n; /* on failure: -(threads started) - 1 */
 }
 
@@ -139,6 +180,8 @@ static int threads_run(struct pb_ctx *ctx, struct tq_job *j, size_t maxsize,
 	if (tqueue_init(&j->q, TQ_FIFO, maxsize) < 0 || tqpy_init(&j->p, maxsize, costs) < 0 ||
 	    gil_init(&j->gil, GIL_DEFAULT_INTERVAL_US, j->with_gil) != 0)
 		return pb_fail(ctx, "tqueue_init/tqpy_init/gil_init failed");
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->started_cond, NULL);
 	j->producers_left = j->producers;
 	pb_timer_start(ctx);
 	n = start_all(j, w, tid);
@@ -157,6 +200,8 @@ static int threads_run(struct pb_ctx *ctx, struct tq_job *j, size_t maxsize,
 	tqueue_destroy(&j->q);
 	tqpy_destroy(&j->p);
 	gil_destroy(&j->gil);
+	pthread_cond_destroy(&j->started_cond);
+	pthread_mutex_destroy(&j->lock);
 	if (n < 0)
 		return pb_fail(ctx, "pthread_create failed after %d threads", -n - 1);
 	if (got != total || sum != total * (total + 1) / 2)
