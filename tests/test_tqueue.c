@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,6 +278,53 @@ static void thread_queue_consumer_waits_first(void **state)
 	assert_true(waited >= 2);
 }
 
+/* The value of metric name in a raw CSV line, or -1 when it is not there. */
+static double raw_metric(const char *line, const char *name)
+{
+	char key[64];
+	const char *m;
+
+	snprintf(key, sizeof(key), ",%s,", name);
+	m = strstr(line, key);
+	return m ? atof(m + strlen(key)) : -1;
+}
+
+/* mp-queue-py's rate is over run_mp's clock: CPython's two Processes'
+ * start and join (measured by tqueue.py model=calibrate-process) added to
+ * the C stream's time. messages / msgs_per_s must be the stream's time
+ * plus both, to 1 %; a rate over the stream alone fails. Needs CPython. */
+static void process_queue_pays_cpython_process_start(void **state)
+{
+	const char *bin = getenv("PARBENCH_BIN") ? getenv("PARBENCH_BIN") : "bench/parbench";
+	const char *py = getenv("PYTHON") ? getenv("PYTHON") : "/usr/bin/python3";
+	double v[5] = { -1, -1, -1, -1, -1 };
+	static const char *const names[] = { "msgs_per_s", "stream_msgs_per_s", "messages",
+					     "py_start_us", "py_join_us" };
+	char cmd[768], line[512];
+	FILE *f;
+
+	(void)state;
+	if (access(py, X_OK) != 0)
+		skip();
+	snprintf(cmd, sizeof(cmd),
+		 "%s --profile default --reps 1 --python %s --filter "
+		 "'^tqueue-prodcons/mp-queue-py/-/p:1/c:1/pin:single/w:2$' --csv - 2>/dev/null",
+		 bin, py);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		for (int i = 0; i < 5; i++)
+			if (raw_metric(line, names[i]) >= 0)
+				v[i] = raw_metric(line, names[i]);
+	assert_int_equal(WEXITSTATUS(pclose(f)), 0);
+	for (int i = 0; i < 5; i++)
+		assert_true(v[i] > 0);
+	double total = v[2] / v[0], stream = v[2] / v[1], added = (v[3] + v[4]) / 1e6;
+
+	assert_true(total > stream);
+	assert_true(fabs(total - (stream + added)) < 0.01 * total);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +337,7 @@ int main(void)
 		cmocka_unit_test(rlock_reentry_counts),
 		cmocka_unit_test(deadlock_experiment_ends),
 		cmocka_unit_test(thread_queue_consumer_waits_first),
+		cmocka_unit_test(process_queue_pays_cpython_process_start),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

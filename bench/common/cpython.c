@@ -427,6 +427,24 @@ int cpython_tqueue_costs(struct pb_ctx *ctx, struct cpython_tqueue_costs *out)
 	return 0;
 }
 
+int cpython_process_costs(struct pb_ctx *ctx, struct cpython_process_costs *out)
+{
+	static const char *const names[] = { "py_start_us", "py_join_us" };
+	static const char *const units[] = { "us", "us" };
+	double *const slot[] = { &out->start_us, &out->join_us };
+	char text[4096] = "", why[200];
+	int rc = run_calibration(ctx, "tqueue.py", "model=calibrate-process", "n=5", text,
+				 sizeof(text));
+
+	if (rc)
+		return rc;
+	if (parse_named(text, names, slot, 2, units, why, sizeof(why)) < 0)
+		return pb_fail(ctx, "%s", why);
+	for (size_t i = 0; i < 2; i++)
+		pb_metric(ctx, names[i], *slot[i], "us");
+	return 0;
+}
+
 /* The interpreter's start and imports are outside the measured work but
  * inside the watchdog's budget. */
 #define PY_SLACK_S 30.0

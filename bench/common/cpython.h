@@ -76,6 +76,15 @@ struct cpython_tqueue_costs {
 /* Run it in this case process (outside the timed work) and record the
  * five as metrics: 0, 1 after pb_skip, or -1 after pb_fail. */
 int cpython_tqueue_costs(struct pb_ctx *ctx, struct cpython_tqueue_costs *out);
+/* What tqueue.py's run_mp spends on its two Processes (tqueue.py
+ * model=calibrate-process): start_us from before the first start() to the
+ * second target's first line, join_us from the last target's end to both
+ * joins; medians of 5 rounds, recorded as py_start_us and py_join_us. 0, 1
+ * after pb_skip, or -1 after pb_fail. */
+struct cpython_process_costs {
+	double start_us, join_us;
+};
+int cpython_process_costs(struct pb_ctx *ctx, struct cpython_process_costs *out);
 
 /* The fidelity table: notes and derived rows, C against CPython. */
 void cpython_fidelity(struct pb_report *rep);

@@ -24,6 +24,13 @@ C consumers get them until a sentinel each, every item exactly once.
         and py_notify_ns (notify releasing a waiter), each less the `with`
         around it. The C model threads-py charges them
         (lib/models/tqueue_py.h).
+    tqueue.py model=calibrate-process [n=5]
+        what run_mp spends starting and joining its two Processes, as it
+        does them (the consumer's, then the producer's, each with an empty
+        target): py_start_us from before the first start() to the second
+        target's first line, py_join_us from the last target's end to both
+        joins returning; medians of n rounds. The C model mp-queue-py adds
+        them to its stream's time (bench/tqueue/tqueue_mpq.c).
 """
 import multiprocessing
 import queue
@@ -154,15 +161,43 @@ def calibrate(n, chunk=250):
         pb.metric("py_%s_ns" % name, max(best[name] - best["with"], 0.0), "ns")
 
 
+def stamp(begun, ended):
+    begun.value = time.perf_counter_ns()
+    ended.value = time.perf_counter_ns()
+
+
+def calibrate_process(n):
+    """run_mp's Process start and join, with targets that only stamp the
+    clock (perf_counter is CLOCK_MONOTONIC, the same in every process)."""
+    starts, joins = [], []
+    for _ in range(max(n, 1)):
+        t = [(multiprocessing.Value("q", 0, lock=False),
+              multiprocessing.Value("q", 0, lock=False)) for _ in range(2)]
+        ps = [multiprocessing.Process(target=stamp, args=x) for x in t]
+        t0 = time.perf_counter_ns()
+        for x in ps:
+            x.start()
+        for x in ps:
+            x.join()
+        t1 = time.perf_counter_ns()
+        starts.append(t[1][0].value - t0)
+        joins.append(t1 - max(t[0][1].value, t[1][1].value))
+    for name, ns in (("py_start_us", starts), ("py_join_us", joins)):
+        pb.metric(name, max(sorted(ns)[len(ns) // 2], 0) / 1e3, "us")
+
+
 def main():
     a = pb.args()
     pb.need(a, "model")
     if a["model"] == "calibrate":
         calibrate(a.get("n", 5000))
         pb.finish()
+    if a["model"] == "calibrate-process":
+        calibrate_process(a.get("n", 5))
+        pb.finish()
     pb.need(a, "p", "c", "n", "send_ms")
     if a["model"] not in ("threads", "mp-queue"):
-        pb.fail("model must be threads|mp-queue|calibrate")
+        pb.fail("model must be threads|mp-queue|calibrate|calibrate-process")
     pb.pin(pb.pus(a), 0)
     pb.start()
     if a["model"] == "threads":

@@ -274,8 +274,10 @@ static double tq_estimate(int m, int64_t n, int64_t send_ms)
 {
 	static const double per_item[TQM_N] = { 0.3e-6, 1e-6, 0, 10e-6, 0 };
 
-	if (m == TQM_MPQUEUE || m == TQM_MPQUEUE_PY) /* -py: ipc.py's calibration */
-		return (m == TQM_MPQUEUE_PY ? IPC_PY_CALIBRATE_EST_S : 0) + 0.05 +
+	double calibrations = IPC_PY_CALIBRATE_EST_S + TQ_PROCESS_CALIBRATE_EST_S;
+
+	if (m == TQM_MPQUEUE || m == TQM_MPQUEUE_PY) /* -py: its two calibrations */
+		return (m == TQM_MPQUEUE_PY ? calibrations : 0) + 0.05 +
 		       1.2 * (double)send_ms / 1e3;
 	return (m == TQM_THREADS_PY ? 0.2 : 0.01) + (double)n * per_item[m];
 }

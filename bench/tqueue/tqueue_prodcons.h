@@ -23,8 +23,12 @@ int64_t tqueue_pinned_send_ms(const struct pb_config *cfg);
 /* tqueue.py's multiprocessing.Queue(maxsize=1024) */
 #define TQ_MP_MAXSIZE 1024
 /* mp-queue-py (tqueue_mpq.c): the process queue charged CPython's work per
- * call, measured first in this case; producers send for send_ms. 0 (also
- * after pb_skip: no interpreter), or -1 after pb_fail. */
+ * call and its Processes' start and join, measured first in this case;
+ * producers send for send_ms. 0 (also after pb_skip: no interpreter), or
+ * -1 after pb_fail. */
+/* What its two calibrations take (ipc.py's, then tqueue.py's five rounds of
+ * two Processes; 0.3 s on a loaded 2-vCPU AMD EPYC VM), for the estimates */
+#define TQ_PROCESS_CALIBRATE_EST_S 0.3
 int tqueue_mpq_py_run(struct pb_ctx *ctx, int producers, int consumers, uint64_t send_ms);
 
 #endif
