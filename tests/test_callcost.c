@@ -100,6 +100,34 @@ static void test_queue_charges_put_feeder_get(void **state)
 	channel_close(ch);
 }
 
+/* A burst the feeder cannot keep up with (its first message charged
+ * 10,000 ticks, some 200 us of real work): the first message after an empty buffer pays feed (the
+ * Condition, _feed's outer loop), the ones it finds still draining pay
+ * feed_more; every message pays one or the other. Without feed_more every
+ * message pays feed (the test above). */
+static void test_feeder_draining_pays_feed_more(void **state)
+{
+	struct channel_opts o = { .call_ns = { .feed = 1e7, .feed_more = 1000 } };
+	char err[200], buf[64];
+	struct channel *ch = channel_create(CH_QUEUE, &o, err, sizeof(err));
+	struct channel_charges c;
+
+	(void)state;
+	assert_non_null(ch);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(channel_send(ch, "0123456789", 10, 1000), 0);
+	assert_int_equal(channel_flush(ch), 0);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(channel_recv(ch, buf, sizeof(buf), 10000), 10);
+	channel_charges(ch, &c);
+	assert_int_equal(c.calls[CH_CALL_FEED] + c.calls[CH_CALL_FEED_MORE], N);
+	assert_true(c.calls[CH_CALL_FEED] >= 1);
+	assert_true(c.calls[CH_CALL_FEED_MORE] >= 1);
+	assert_int_equal(c.ticks[CH_CALL_FEED], 10000 * c.calls[CH_CALL_FEED]);
+	assert_int_equal(c.ticks[CH_CALL_FEED_MORE], 1 * c.calls[CH_CALL_FEED_MORE]);
+	channel_close(ch);
+}
+
 /* Today's models: nothing charged unless asked; less than a tick is one. */
 static void test_default_charges_nothing(void **state)
 {
@@ -211,6 +239,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_stream_charges_each_call, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_charges_put_feeder_get, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_feeder_draining_pays_feed_more, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_default_charges_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_costs_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_calibration_parser, setup, teardown),

@@ -369,16 +369,21 @@ static int calibration_extras(struct pb_ctx *ctx, const char *text)
 
 int cpython_call_costs(struct pb_ctx *ctx, size_t msg_bytes, struct cpython_call_costs *out)
 {
+	static const char *const more[] = { "py_feed_more_ns" };
+	double *const more_slot[] = { &out->feed_more_ns };
 	char text[4096] = "", why[200], msg_size[64];
 	int rc;
 
 	snprintf(msg_size, sizeof(msg_size), "msg_bytes=%zu", msg_bytes);
 	if ((rc = run_calibration(ctx, "ipc.py", "model=calibrate", msg_size, text, sizeof(text))))
 		return rc;
-	if (cpython_parse_costs(text, out, why, sizeof(why)) < 0)
+
+	if (cpython_parse_costs(text, out, why, sizeof(why)) < 0 ||
+	    parse_named(text, more, more_slot, 1, NULL, why, sizeof(why)) < 0)
 		return pb_fail(ctx, "%s", why);
 	for (size_t i = 0; i < NCOSTS; i++)
 		pb_metric(ctx, cost_names[i], *cost_slot(out, i), "ns");
+	pb_metric(ctx, more[0], out->feed_more_ns, "ns");
 	return calibration_extras(ctx, text);
 }
 

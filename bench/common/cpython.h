@@ -43,6 +43,8 @@ struct pb_case cpython_case(const char *experiment, const char *model, const cha
  * message, Queue.get; ns per call. */
 struct cpython_call_costs {
 	double send_bytes_ns, recv_bytes_ns, put_ns, feed_ns, get_ns;
+	double feed_more_ns; /* cpython_call_costs only: a message the feeder finds
+			      * while draining (py_feed_more_ns) */
 };
 /* Parse the calibration's stdout ("metric value unit" lines; other lines
  * are ignored): 0 when every cost is there once, finite, 0 .. 1e6 ns;

@@ -84,9 +84,10 @@ static void tq_why(struct pb_report *rep, const struct fidelity_claim *cl, char 
 /* tqueue-prodcons's pinned cases, one producer and one consumer on one PU
  * and on all of them, Queue() and Queue(maxsize=1024): each side's thread
  * queue over its own process queue, the C models both charged CPython's
- * work per call as CPython measured it in the same repetition (threads-py:
- * tqueue.py model=calibrate; mp-queue-py: ipc.py model=calibrate). ±35 %:
- * issue 22's bound. */
+ * work as CPython measured it in the same repetition (threads-py, per call:
+ * tqueue.py model=calibrate; mp-queue-py, per call: ipc.py model=calibrate,
+ * and its two Processes' start and join: tqueue.py model=calibrate-process).
+ * ±35 %: issue 22's bound. */
 static void judge_tqueue(struct pb_report *rep, struct fidelity_tally *t)
 {
 	static const char *const pins[] = { "single", "none" };
@@ -118,7 +119,7 @@ static void judge_tqueue(struct pb_report *rep, struct fidelity_tally *t)
 			snprintf(text, sizeof(text),
 				 "queue.Queue(maxsize=%d) between threads / multiprocessing.Queue "
 				 "between processes, 1 producer 1 consumer, %s, items/s; C: threads-py "
-				 "/ mp-queue-py, CPython's work per call charged",
+				 "/ mp-queue-py, charged CPython's work per call and Process start-up",
 				 m ? TQ_MAXSIZE : 0, where[p]);
 			tq_why(rep, &cl, why, sizeof(why));
 			fidelity_judge(rep, &cl, NULL, false, t);

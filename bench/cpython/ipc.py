@@ -26,7 +26,9 @@ message (pickle_ns) and the empty function call (empty_call_ns).
         (Queue.put: the semaphore, the Condition, append, notify),
         py_feed_ns (the feeder thread per message: the Condition and its
         wait's bookkeeping, popleft, ForkingPickler.dumps, the writer lock,
-        send_bytes) and py_get_ns (Queue.get: the reader lock, recv_bytes,
+        send_bytes; py_feed_more_ns the same for a message found while
+        the feeder still drains its buffer: popleft, dumps, the writer
+        lock, send_bytes) and py_get_ns (Queue.get: the reader lock, recv_bytes,
         the semaphore, ForkingPickler.loads). The C models charge these per
         call (lib/models/channel/channel.h, call_ns).
 """
@@ -280,7 +282,19 @@ def calibrate_feed(q, msg, n, runs):
             write(wfd, frame)
             read(rfd, size)
 
+    def more(k):  # a message found while draining: _feed's inner loop only
+        for _ in range(k):
+            buffer.append(msg)
+            obj = dumps(buffer.popleft())
+            wlock.acquire()
+            try:
+                send(obj)
+            finally:
+                wlock.release()
+            read(rfd, size)
+
     pb.metric("py_feed_ns", paired(n, runs, call, bare), "ns")
+    pb.metric("py_feed_more_ns", paired(n, runs, more, bare), "ns")
     return frame
 
 

@@ -33,10 +33,11 @@ static int stream(struct pb_ctx *ctx, int producers, int consumers, uint64_t sen
 
 	if (rc != 0)
 		return rc;
-	job.opts = (struct channel_opts){
-		.maxsize = TQ_MP_MAXSIZE,
-		.call_ns = { .send = py.put_ns, .recv = py.get_ns, .feed = py.feed_ns }
-	};
+	job.opts = (struct channel_opts){ .maxsize = TQ_MP_MAXSIZE,
+					  .call_ns = { .send = py.put_ns,
+						       .recv = py.get_ns,
+						       .feed = py.feed_ns,
+						       .feed_more = py.feed_more_ns } };
 	return ipc_stream(ctx, IPC_QUEUE, &job, out) < 0 ? -1 : 0;
 }
 

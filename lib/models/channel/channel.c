@@ -53,7 +53,10 @@ static int charge_init(struct ch_charge *c, enum channel_kind kind,
 		       const struct channel_call_ns *ns, char *err, size_t errlen)
 {
 	const double v[CH_NCALLS] = {
-		[CH_CALL_SEND] = ns->send, [CH_CALL_RECV] = ns->recv, [CH_CALL_FEED] = ns->feed
+		[CH_CALL_SEND] = ns->send,
+		[CH_CALL_RECV] = ns->recv,
+		[CH_CALL_FEED] = ns->feed,
+		[CH_CALL_FEED_MORE] = ns->feed_more,
 	};
 
 	for (int i = 0; i < CH_NCALLS; i++) {
@@ -65,7 +68,7 @@ static int charge_init(struct ch_charge *c, enum channel_kind kind,
 		if (v[i] > 0 && c->per_call[i] == 0)
 			c->per_call[i] = 1; /* less than a tick is still a cost */
 	}
-	if (ns->feed > 0 && kind != CH_QUEUE) {
+	if ((ns->feed > 0 || ns->feed_more > 0) && kind != CH_QUEUE) {
 		ch_err(err, errlen, "channel: call_ns.feed needs a feeder thread (queue), not %s",
 		       ch_kinds[kind]->name);
 		return -EINVAL;

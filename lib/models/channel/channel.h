@@ -70,7 +70,11 @@
  * header, Queue.put takes the semaphore and the Condition and appends),
  * recv after it has read (recv_bytes makes the bytes object, Queue.get
  * unpickles), and, for queue only, the feeder thread before each write
- * (the feeder's popleft, dumps, writer lock and send_bytes). The costs are
+ * (the feeder's popleft, dumps, writer lock and send_bytes): feed for a
+ * message it waited for or found after its buffer ran empty (_feed's outer
+ * loop: the Condition, its wait, the IndexError that ended the last
+ * batch), feed_more for one it finds still draining (the inner loop), as a
+ * stream's messages mostly are. The costs are
  * measured elsewhere (bench/cpython/ipc.py model=calibrate, by CPython);
  * channel_charges says what was spent.
  *
@@ -144,13 +148,17 @@ struct channel_opts {
 	struct channel_call_ns {
 		double send, recv; /* ns of CPU work per send / recv call; 0: none */
 		double feed;	   /* queue only: per message, in the feeder thread */
+		double feed_more;  /* queue only: per message the feeder finds without
+				    * waiting, still in _feed's inner loop (popleft,
+				    * dumps, the lock, send_bytes); 0: feed */
 	} call_ns;
 	struct gil *gil; /* queue: the process's GIL, see above; NULL: none */
 };
 
 /* What opts.call_ns spent in this process: calls charged and workload ticks
- * spent, per call (CH_CALL_SEND, CH_CALL_RECV, CH_CALL_FEED). */
-enum { CH_CALL_SEND, CH_CALL_RECV, CH_CALL_FEED, CH_NCALLS };
+ * spent, per call (CH_CALL_SEND, CH_CALL_RECV, CH_CALL_FEED, and
+ * CH_CALL_FEED_MORE for the feeder's messages charged feed_more). */
+enum { CH_CALL_SEND, CH_CALL_RECV, CH_CALL_FEED, CH_CALL_FEED_MORE, CH_NCALLS };
 struct channel_charges {
 	unsigned long long calls[CH_NCALLS], ticks[CH_NCALLS];
 	/* opts.gil: the feeder's GIL takes and the time it waited in them */

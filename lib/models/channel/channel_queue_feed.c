@@ -69,6 +69,7 @@ static void *feeder(void *arg)
 	struct queue *q = arg;
 	struct gil_thread *t = q->charge->gil ? &q->ft : NULL;
 	struct qnode *n;
+	bool more = false; /* still draining: _feed's inner loop */
 	int rc;
 
 	if (t && gil_thread_init(t, q->charge->gil, -1, 0) == 0)
@@ -80,6 +81,8 @@ static void *feeder(void *arg)
 			gil_drop(t);
 			pthread_mutex_lock(&q->mu);
 		}
+		if (!q->head)
+			more = false; /* IndexError: back to the Condition */
 		while (!q->head && !q->closing)
 			pthread_cond_wait(&q->more, &q->mu);
 		if (!q->head)
@@ -91,8 +94,14 @@ static void *feeder(void *arg)
 		pthread_mutex_unlock(&q->mu);
 		if (t && !t->holding)
 			feeder_take(q);
-		/* the feeder's Python per message: popleft, dumps, the lock */
-		ch_charge_call_gil(q->charge, CH_CALL_FEED, t);
+		/* the feeder's Python per message: popleft, dumps, the lock;
+		 * the first after an empty buffer also the Condition's */
+		ch_charge_call_gil(q->charge,
+				   more && q->charge->per_call[CH_CALL_FEED_MORE] ?
+					   CH_CALL_FEED_MORE :
+					   CH_CALL_FEED,
+				   t);
+		more = true;
 		if (t)
 			gil_drop(t); /* the writer lock and os.write */
 		/* after an error the rest is dropped, as Python's feeder does */
