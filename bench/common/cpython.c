@@ -411,23 +411,25 @@ int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out)
 
 int cpython_tqueue_costs(struct pb_ctx *ctx, struct cpython_tqueue_costs *out)
 {
-	static const char *const names[] = { "py_put_ns", "py_get_ns", "py_with_ns", "py_wait_ns",
-					     "py_notify_ns" };
-	double *const slot[] = { &out->put_ns, &out->get_ns, &out->with_ns, &out->wait_ns,
-				 &out->notify_ns };
+	static const char *const names[] = { "py_put_ns",      "py_get_ns",    "py_with_ns",
+					     "py_wait_ns",     "py_notify_ns", "py_prod_loop_ns",
+					     "py_cons_loop_ns" };
+	double *const slot[] = { &out->put_ns,	    &out->get_ns,    &out->with_ns,
+				 &out->wait_ns,	    &out->notify_ns, &out->prod_loop_ns,
+				 &out->cons_loop_ns };
 	char text[4096] = "", why[200];
 	int rc = run_calibration(ctx, "tqueue.py", "model=calibrate", "n=5000", text, sizeof(text));
 
 	if (rc)
 		return rc;
-	if (parse_named(text, names, slot, 5, NULL, why, sizeof(why)) < 0)
+	if (parse_named(text, names, slot, 7, NULL, why, sizeof(why)) < 0)
 		return pb_fail(ctx, "%s", why);
 	if (out->with_ns > out->put_ns || out->with_ns > out->get_ns)
 		return pb_fail(ctx,
 			       "calibration: a `with` on the Condition (%.0f ns) dearer than the "
 			       "put (%.0f ns) or the get (%.0f ns) it is part of",
 			       out->with_ns, out->put_ns, out->get_ns);
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < 7; i++)
 		pb_metric(ctx, names[i], *slot[i], "ns");
 	return 0;
 }

@@ -74,6 +74,7 @@ int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out)
  * (a notify that releases a waiter), the last two beyond the `with`; ns. */
 struct cpython_tqueue_costs {
 	double put_ns, get_ns, with_ns, wait_ns, notify_ns;
+	double prod_loop_ns, cons_loop_ns; /* run_threads' loops around put and get */
 };
 /* Run it in this case process (outside the timed work) and record the
  * five as metrics: 0, 1 after pb_skip, or -1 after pb_fail. */

@@ -22,8 +22,11 @@ C consumers get them until a sentinel each, every item exactly once.
         calls less an empty loop's; py_wait_ns (Condition.wait's own
         work: wait(0) makes, appends and drops a waiter without blocking)
         and py_notify_ns (notify releasing a waiter), each less the `with`
-        around it. The C model threads-py charges them
-        (lib/models/tqueue_py.h).
+        around it; py_prod_loop_ns and py_cons_loop_ns, what run_threads'
+        own loops add around each put and get (the loop, the method
+        lookup, the `is not None` test and the count). The C model
+        threads-py charges them (lib/models/tqueue_py.h, the loops' part
+        outside the queue's mutex).
     tqueue.py model=calibrate-process [n=5]
         what run_mp spends starting and joining its two Processes, as it
         does them (the consumer's, then the producer's, each with an empty
@@ -146,8 +149,19 @@ def calibrate(n, chunk=250):
                 cond.notify()
             waiter.acquire()
 
+    got = [0]
+
+    def prods(k):  # run_threads' producer loop, as written
+        for _ in range(k):
+            q.put(ITEM)
+
+    def conss(k):  # run_threads' consumer loop, as written (and one None)
+        q.put(None)
+        while q.get() is not None:
+            got[0] += 1
+
     loops = (("base", empty), ("put", puts), ("get", gets), ("with", withs),
-             ("wait", waits), ("notify", notifies))
+             ("wait", waits), ("notify", notifies), ("prod", prods), ("cons", conss))
     best = {}
     for _ in range(max(n // chunk, 1)):  # puts chunk, gets them back: never blocks
         for name, loop in loops:
@@ -159,6 +173,9 @@ def calibrate(n, chunk=250):
         pb.metric("py_%s_ns" % name, max(best[name] - best["base"], 0.0), "ns")
     for name in ("wait", "notify"):  # beyond the `with` around them
         pb.metric("py_%s_ns" % name, max(best[name] - best["with"], 0.0), "ns")
+    for name, call in (("prod", "put"), ("cons", "get")):  # the loop around the call
+        pb.metric("py_%s_loop_ns" % name, max(best[name] - best[call] + best["base"], 0.0),
+                  "ns")
 
 
 def stamp(begun, ended):

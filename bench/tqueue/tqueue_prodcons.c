@@ -225,9 +225,10 @@ static int py_costs(struct pb_ctx *ctx, struct tqpy_costs *out)
 
 	if (rc)
 		return rc < 0 ? -1 : 1;
-	*out = (struct tqpy_costs){ .put_out = ticks_of(py.with_ns),
+	/* outside the mutex: the `with`, and tqueue.py's own loop around the call */
+	*out = (struct tqpy_costs){ .put_out = ticks_of(py.with_ns + py.prod_loop_ns),
 				    .put_in = ticks_of(py.put_ns - py.with_ns),
-				    .get_out = ticks_of(py.with_ns),
+				    .get_out = ticks_of(py.with_ns + py.cons_loop_ns),
 				    .get_in = ticks_of(py.get_ns - py.with_ns),
 				    .wait = ticks_of(py.wait_ns),
 				    .notify = ticks_of(py.notify_ns) };
