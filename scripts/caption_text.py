@@ -96,7 +96,7 @@ CAPTIONS = {
         "{interval_1000us|round trip p50}.",
         "A shorter interval answers IO sooner and costs the CPU thread work: "
         "{interval_100us|CPU work} of a core at 100 µs against "
-        "{interval_50000us|CPU work} at 50 ms.",
+        "{interval_10000us|CPU work} at 10 ms.",
         "The CPU thread keeps {interval_1000us|CPU work} of a core at 1 ms and "
         "{interval_5000us|CPU work} at 5 ms.",
     ],
