@@ -94,11 +94,12 @@ static const struct fidelity_claim gil_claims[] = {
 	/* 2 PUs: the interval and a hand-off (on one PU also the OS's
 	 * tick to run the waiter: 8 or 12 ms, both sides; gil-cores) */
 	{ "gil_slice_2pus",
-	  "GIL time slice of 2 CPU threads on 2 PUs at a 5 ms interval (p50)",
+	  "GIL time slice of 2 CPU threads on 2 PUs at a 5 ms interval (p50; each side: a run "
+	  "until the other thread has run, as gil.py counts it)",
 	  ONE,
 	  { KEY("gil-cores", "threads-gil", "cpu", NULL, 2, "pus", 2),
 	    {},
-	    "gil_slice_us_p50",
+	    "turn_slice_us_p50",
 	    NULL },
 	  { KEY("gil-cores", "cpython-threads", "cpu", NULL, 2, "pus", 2),
 	    {},

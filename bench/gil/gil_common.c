@@ -85,6 +85,13 @@ static void run_metrics(struct pb_ctx *ctx, const struct gil_threads_spec *s,
 			  r->cpu_rate / (workload_calibration().ticks_per_ms * 1e3), "cores");
 	}
 	pb_metric(ctx, "tick_ns", workload_calibration().tick_ns, "ns");
+	/* the slices as gil.py measures them (two CPU threads or more, with
+	 * or without a GIL): what the fidelity table sets beside CPython's */
+	if (r->nturn_slices > 0) {
+		pb_metric(ctx, "turn_slices", (double)r->nturn_slices, "count");
+		pb_metric(ctx, "turn_slice_us_p50", pct(r->turn_slice_us, r->nturn_slices, 50),
+			  "us");
+	}
 	pb_report_pus(ctx, r->ran_on, r->nthreads);
 	if (s->with_gil)
 		gil_metrics(ctx, s, r);

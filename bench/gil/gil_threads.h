@@ -46,6 +46,8 @@ struct gil_threads_result {
 	uint64_t cpu_ticks;	    /* done by all CPU threads */
 	double cpu_rate;	    /* sum over CPU threads of ticks / time from start to end */
 	unsigned long switches;	    /* the GIL's switch_number at the end */
+	double *turn_slice_us;	    /* the CPU threads' slices as gil.py sees them */
+	size_t nturn_slices;	    /* (turn_look in gil_threads.c), first and last cut */
 	double wall_s;		    /* from the start signal to the last join */
 	char error[256];
 };
