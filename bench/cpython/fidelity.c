@@ -14,7 +14,7 @@
 #include "cpython.h"
 #include "fidelity.h"
 #include "gil.h"
-#include "gil_common.h"
+#include "twins.h"
 
 #define TASK(m, wl, w) KEY("tasks", m, wl, NULL, w, NULL, 0)
 /* Against each side's serial model (base): the quick profile runs the
@@ -161,11 +161,13 @@ static void judge_convoy(struct pb_report *rep, int echo_us, struct fidelity_tal
 	};
 
 	/* the 100 us echo's id is the one runs have always had */
-	snprintf(id, sizeof(id), echo_us == GIL_ECHO_US ? "convoy_round_trip_k1" :
-							  "convoy_round_trip_k1_echo%d", echo_us);
+	snprintf(id, sizeof(id),
+		 echo_us == GIL_ECHO_US ? "convoy_round_trip_k1" : "convoy_round_trip_k1_echo%d",
+		 echo_us);
 	snprintf(text, sizeof(text),
 		 "convoy: echo round trip next to 1 CPU thread, the echo answering after %d us "
-		 "(p50)", echo_us);
+		 "(p50)",
+		 echo_us);
 	convoy_why(&cl, rep, why, sizeof(why));
 	fidelity_judge(rep, &cl, NULL, false, t);
 }
