@@ -161,9 +161,10 @@ static void judge_convoy(struct pb_report *rep, int echo_us, struct fidelity_tal
 	};
 
 	/* the 100 us echo's id is the one runs have always had */
-	snprintf(id, sizeof(id),
-		 echo_us == GIL_ECHO_US ? "convoy_round_trip_k1" : "convoy_round_trip_k1_echo%d",
-		 echo_us);
+	if (echo_us == GIL_ECHO_US)
+		snprintf(id, sizeof(id), "convoy_round_trip_k1");
+	else
+		snprintf(id, sizeof(id), "convoy_round_trip_k1_echo%d", echo_us);
 	snprintf(text, sizeof(text),
 		 "convoy: echo round trip next to 1 CPU thread, the echo answering after %d us "
 		 "(p50)",
