@@ -129,26 +129,39 @@ static struct pb_case_key convoy_key(struct pb_report *rep, const char *model, i
 }
 
 /* The convoy's reason, from the run: how many switch intervals each side's
- * round trip spends waiting for the GIL (docs/gil.md: the convoy). */
+ * round trip spends waiting for the GIL, and where the model lost it
+ * (docs/gil.md: the convoy; medians over the repetitions). */
 static void convoy_why(const struct fidelity_claim *cl, struct pb_report *rep, char *why,
 		       size_t len)
 {
-	double c = pb_report_median(rep, pb_report_find(rep, &cl->c.a), "latency_us_p50");
+	const struct pb_case *cc = pb_report_find(rep, &cl->c.a);
+	double c = pb_report_median(rep, cc, "latency_us_p50");
 	double py = pb_report_median(rep, pb_report_find(rep, &cl->py.a), "latency_us_p50");
 
+	if (c < GIL_DEFAULT_INTERVAL_US / 2 && py < GIL_DEFAULT_INTERVAL_US / 2) {
+		snprintf(why, len,
+			 "neither side's median round trip waited for the GIL (both below half a "
+			 "switch interval, %d us): what differs is the round trip itself, around "
+			 "whose two calls CPython runs its interpreter",
+			 GIL_DEFAULT_INTERVAL_US);
+		return;
+	}
 	snprintf(why, len,
 		 "a round trip waits for the GIL a whole number of switch intervals (%d us): "
-		 "CPython %.2f of them, the C model %.2f, so the two lose the GIL to the CPU "
+		 "CPython %.2f of them, the C model %.2f (it lost the GIL at the send in %.0f "
+		 "of %.0f round trips, at the recv in %.0f), so the two lose the GIL to the CPU "
 		 "thread a different number of times per round trip on this placement",
-		 GIL_DEFAULT_INTERVAL_US, py / GIL_DEFAULT_INTERVAL_US,
-		 c / GIL_DEFAULT_INTERVAL_US);
+		 GIL_DEFAULT_INTERVAL_US, py / GIL_DEFAULT_INTERVAL_US, c / GIL_DEFAULT_INTERVAL_US,
+		 pb_report_median(rep, cc, "io_gil_lost_at_send"),
+		 pb_report_median(rep, cc, "round_trips"),
+		 pb_report_median(rep, cc, "io_gil_lost_at_recv"));
 }
 
 /* The echo round trip next to one CPU thread, C against CPython, each
  * echo delay on both sides (a sleep is another program: no row). */
 static void judge_convoy(struct pb_report *rep, int echo_us, struct fidelity_tally *t)
 {
-	char id[64], text[160], why[320];
+	char id[64], text[160], why[448];
 	struct fidelity_claim cl = {
 		.id = id,
 		.text = text,
