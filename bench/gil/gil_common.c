@@ -62,8 +62,12 @@ static void gil_metrics(struct pb_ctx *ctx, const struct gil_threads_spec *s,
 	pb_metric(ctx, "gil_switches_per_s", (double)r->switches / r->wall_s, "1/s");
 	pb_metric(ctx, "gil_wait_s", wait, "s");
 	pb_metric(ctx, "gil_hold_s", hold, "s");
-	if (first_cpu) /* the IO thread's own wait: the convoy, summed */
+	if (first_cpu) { /* the IO thread's own wait: the convoy, summed */
 		pb_metric(ctx, "io_gil_wait_s", (double)r->threads[0].wait_ns / 1e9, "s");
+		/* and where it lost the GIL: its two chances a round trip */
+		pb_metric(ctx, "io_gil_lost_at_send", r->lost_at_send, "count");
+		pb_metric(ctx, "io_gil_lost_at_recv", r->lost_at_recv, "count");
+	}
 	slice_metrics(ctx, r, first_cpu);
 }
 

@@ -231,15 +231,22 @@ static void *cpu_thread(void *arg)
 }
 
 /* One round trip: a byte out, the same byte back (gil.py: sock.sendall,
- * sock.recv), each call releasing the GIL and taking it again. */
-static int round_trip(struct gx_run *run, struct gil_thread *gt, unsigned char b)
+ * sock.recv), each call releasing the GIL and taking it again: two chances
+ * to lose it, counted when rec (a recorded round trip). On two PUs the
+ * send's is lost when the CPU thread, woken as the IO thread took the GIL,
+ * is already waiting in take_gil at the drop (docs/gil.md, traced). */
+static int round_trip(struct gx_run *run, struct gil_thread *gt, unsigned char b, bool rec)
 {
 	unsigned char back = 0;
+	unsigned long in = gt->switches_in;
 	ssize_t n = gil_sendall(gt, run->sock, &b, 1);
 
+	run->r->lost_at_send += rec && gt->switches_in != in;
 	if (n < 0)
 		return sys_fail(run->io_error, sizeof(run->io_error), "send to the echo process");
+	in = gt->switches_in;
 	n = gil_recv(gt, run->sock, &back, 1);
+	run->r->lost_at_recv += rec && gt->switches_in != in;
 	if (n < 0)
 		return sys_fail(run->io_error, sizeof(run->io_error), "recv from the echo process");
 	if (n != 1 || back != b) {
@@ -262,7 +269,7 @@ static void *io_thread(void *arg)
 	for (int i = 0; i < s->warmup + s->round_trips; i++) {
 		uint64_t t0 = clock_now_ns();
 
-		if (round_trip(run, th->gt, (unsigned char)i) < 0)
+		if (round_trip(run, th->gt, (unsigned char)i, i >= s->warmup) < 0)
 			break;
 		if (i >= s->warmup)
 			run->r->latency_us[i - s->warmup] = (double)(clock_now_ns() - t0) / 1e3;
