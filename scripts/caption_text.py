@@ -96,7 +96,7 @@ CAPTIONS = {
         "{interval_1000us|round trip p50}.",
         "A shorter interval answers IO sooner and costs the CPU thread work: "
         "{interval_100us|CPU work} of a core at 100 µs against "
-        "{interval_50000us|CPU work} at 50 ms.",
+        "{interval_10000us|CPU work} at 10 ms.",
         "The CPU thread keeps {interval_1000us|CPU work} of a core at 1 ms and "
         "{interval_5000us|CPU work} at 5 ms.",
     ],
@@ -220,8 +220,9 @@ CAPTIONS = {
         "models do not have.",
         "A pool round trip costs {cpython.fidelity.pool_round_trip|CPython} in CPython "
         "against {cpython.fidelity.pool_round_trip|C} in C.",
-        "Next to a CPU thread the GIL adds {cpython.fidelity.convoy_gil_wait_k1|CPython} to a "
-        "blocking call in CPython and {cpython.fidelity.convoy_gil_wait_k1|C} in the model.",
+        "Next to a CPU thread the GIL adds {cpython.fidelity.convoy_gil_wait_k1|CPython} to an "
+        "echo round trip (a sendall and a recv) in CPython and "
+        "{cpython.fidelity.convoy_gil_wait_k1|C} in the model.",
         "Threads speed IO tasks up {cpython.fidelity.tasks_io_thread_speedup|CPython} in "
         "CPython and {cpython.fidelity.tasks_io_thread_speedup|C} in the model.",
     ],

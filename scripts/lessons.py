@@ -32,8 +32,8 @@ LESSONS = [
       ("threads under the GIL", FID + "tasks_cpu_threads_gil_speedup")]),
     ("The GIL's interval and convoy",
      ["Next to one CPU thread, an IO thread under the GIL waits "
-      "{cpython.fidelity.convoy_gil_wait_k1|C} longer per blocking call, about one switch "
-      "interval ({gil-*|switch interval}): its round trip is "
+      "{cpython.fidelity.convoy_gil_wait_k1|C} longer per round trip (a sendall and a recv), "
+      "whole switch intervals ({gil-*|switch interval}) of them: its round trip is "
       "{gil-convoy.convoy_k1|threads-gil / threads} that of free threads.",
       "Next to one CPU thread, an IO thread's round trip under the GIL is "
       "{gil-convoy.convoy_k1|threads-gil / threads} that of free threads."],

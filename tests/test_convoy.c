@@ -142,9 +142,40 @@ static void test_round_trip_two_calls(void **state)
 	assert_int_equal(r.threads[0].acquisitions, 1 + 2 * (7 + 2));
 	assert_int_equal(r.threads[0].switches_in, 1); /* the first take only */
 	assert_int_equal(r.threads[0].forced_drops, 0);
+	assert_int_equal(r.lost_at_send, 0);
+	assert_int_equal(r.lost_at_recv, 0);
 	gil_threads_result_free(&r);
 	assert_no_children();
 	assert_int_equal(count_open_fds(), fds);
+}
+
+/* The engine counts where the IO thread lost the GIL. An echo slower than
+ * a switch interval leaves the recv blocked long enough for the CPU thread
+ * to be scheduled and take the GIL in every round trip: each recorded one
+ * is lost at the recv (the send's chance is a race: not asserted), and the
+ * warm-up round trips are not counted. */
+static void test_losses_counted_per_chance(void **state)
+{
+	struct gil_threads_spec spec = {
+		.with_gil = true,
+		.switch_us = GIL_DEFAULT_INTERVAL_US,
+		.cpu_threads = 1,
+		.round_trips = 4,
+		.warmup = 2,
+		.echo_ns = 6ull * GIL_DEFAULT_INTERVAL_US * 1000,
+	};
+	struct gil_threads_result r;
+
+	(void)state;
+	alarm(HANG_GUARD_S);
+	assert_int_equal(gil_threads_run(&spec, &r), 0);
+	assert_int_equal(r.lost_at_recv, 4);
+	assert_in_range(r.lost_at_send, 0, 4);
+	/* each loss is a switch back to the IO thread, the first take one more */
+	assert_true(r.threads[0].switches_in >= 1 + (unsigned long)r.lost_at_recv);
+	gil_threads_result_free(&r);
+	assert_no_children();
+	alarm(0);
 }
 
 int main(void)
@@ -152,6 +183,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_chances_per_round_trip),
 		cmocka_unit_test(test_round_trip_two_calls),
+		cmocka_unit_test(test_losses_counted_per_chance),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,18 +7,21 @@
  * reasons of every claim checked against the code: a reason that names a
  * program (gil.py, deadlock.c) and a mechanism (busy-waits, sleeps,
  * pickles) fails here when that program does not contain the mechanism.
- * No case runs. */
+ * And the convoy's rows on a plan of its cases: the echo against the echo,
+ * at each delay. No case runs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <math.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpython.h"
 #include "fidelity.h"
 #include "harness_impl.h"
 
@@ -368,6 +371,82 @@ static void reasons_name_what_their_programs_do(void **state)
 	assert_int_equal(bad, 1);
 }
 
+/* The convoy's cases, each with its own p50: the rows must take each side's
+ * echo round trip at the same delay (whatever n the profile gave it), and
+ * the GIL wait of the echo on both sides, never CPython's sleep. */
+static const struct convoy_case {
+	const char *model, *workload;
+	int n, delay_us, k;
+	double p50;
+} convoy_cases[] = {
+	{ "threads-gil", "io", 22, 100, 1, 5300 },
+	{ "threads-gil", "io", 150, 100, 0, 200 },
+	{ "threads-gil", "io", 20, 0, 1, 30 },
+	{ "cpython-threads", "io", 22, 100, 1, 10400 },
+	{ "cpython-threads", "io", 150, 100, 0, 300 },
+	{ "cpython-threads", "io", 20, 0, 1, 10300 },
+	{ "cpython-threads", "sleep", 22, 1000, 1, 7000 },
+	{ "cpython-threads", "sleep", 150, 1000, 0, 1100 },
+};
+
+static void convoy_plan(struct pb_plan *plan)
+{
+	for (size_t i = 0; i < sizeof(convoy_cases) / sizeof(*convoy_cases); i++) {
+		const struct convoy_case *cc = &convoy_cases[i];
+		struct pb_case c = { .experiment = "gil-convoy",
+				     .model = cc->model,
+				     .workload = cc->workload,
+				     .workers = cc->k + 1,
+				     .param = "cpu_threads",
+				     .param_value = cc->k };
+
+		pb_case_name(&c, "n", cc->n);
+		pb_case_name(&c, strcmp(cc->workload, "io") ? "sleep_us" : "echo_us", cc->delay_us);
+		pb_plan_add(plan, &c);
+	}
+}
+
+/* The figure name of finding cpython.fidelity.<id> (NaN: none). */
+static double figure(const struct pb_report *rep, const char *id, const char *name)
+{
+	char full[96];
+
+	snprintf(full, sizeof(full), "cpython.fidelity.%s", id);
+	for (size_t i = 0; i < rep->nfindings; i++)
+		for (size_t k = 0;
+		     strcmp(rep->findings[i]->id, full) == 0 && k < rep->findings[i]->nfigs; k++)
+			if (strcmp(rep->findings[i]->figs[k].name, name) == 0)
+				return rep->findings[i]->figs[k].s.median;
+	return NAN;
+}
+
+static void convoy_rows_compare_the_echo_with_the_echo(void **state)
+{
+	struct pb_plan plan = { 0 };
+	struct pb_report rep = { 0 };
+
+	(void)state;
+	convoy_plan(&plan);
+	report_init(&rep, &cfg, &plan, false);
+	rep.experiment = "cpython";
+	for (size_t i = 0; i < plan.n; i++)
+		for (int r = 0; r < 3; r++) {
+			struct rep_result *res = report_new_rep(&rep, i);
+
+			memset(res, 0, sizeof(*res));
+			rep_result_add(res, "latency_us_p50", convoy_cases[i].p50, "us");
+		}
+	cpython_fidelity(&rep);
+	assert_true(figure(&rep, "convoy_round_trip_k1", "C") == 5300);
+	assert_true(figure(&rep, "convoy_round_trip_k1", "CPython") == 10400);
+	assert_true(figure(&rep, "convoy_round_trip_k1_echo0", "C") == 30);
+	assert_true(figure(&rep, "convoy_round_trip_k1_echo0", "CPython") == 10300);
+	assert_true(figure(&rep, "convoy_gil_wait_k1", "C") == 5300 - 200);
+	assert_true(figure(&rep, "convoy_gil_wait_k1", "CPython") == 10400 - 300);
+	report_free(&rep); /* and its findings */
+	plan_free(&plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +456,7 @@ int main(void)
 		cmocka_unit_test(a_difference_by_design_is_marked_and_not_counted),
 		cmocka_unit_test(thread_queue_rows_compare_the_charged_models),
 		cmocka_unit_test(reasons_name_what_their_programs_do),
+		cmocka_unit_test(convoy_rows_compare_the_echo_with_the_echo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

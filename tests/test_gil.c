@@ -363,6 +363,39 @@ static void test_c_calls(void **state)
 	assert_no_children();
 }
 
+/* The slices as gil.py counts them (a run until the other thread has run):
+ * under the GIL, with no IO thread, the turn changes only where the GIL
+ * changed hands by a forced drop, so there are no more turn slices than
+ * forced drops, and a run of 20 ms of work a thread at a 0.5 ms interval
+ * has some. The first and the last of each thread are cut. */
+static void test_turn_slices(void **state)
+{
+	struct gil_threads_spec spec = {
+		.with_gil = true,
+		.switch_us = 500,
+		.cpu_threads = 2,
+		.slice_cap = 4096,
+	};
+	struct gil_threads_result r;
+	uint64_t forced = 0;
+	struct wl_calibration saved = workload_calibration();
+
+	(void)state;
+	workload_calibrate(); /* 20 ms of this machine's ticks, then as before */
+	spec.cpu_ticks = wl_ticks_for_ms(20);
+	workload_set_calibration(saved);
+	assert_int_equal(gil_threads_run(&spec, &r), 0);
+	for (int i = 0; i < 2; i++)
+		forced += r.threads[i].forced_drops;
+	assert_true(r.nturn_slices > 0);
+	assert_true(r.nturn_slices <= forced);
+	for (size_t k = 0; k < r.nturn_slices; k++)
+		assert_true(r.turn_slice_us[k] >= 0);
+	gil_threads_result_free(&r);
+	assert_null(r.turn_slice_us);
+	assert_no_children();
+}
+
 static void test_gil_threads_bad_input(void **state)
 {
 	struct gil_threads_spec none = { .with_gil = true, .switch_us = 100 };
@@ -460,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_gil_threads_leaves_nothing),
 		cmocka_unit_test(test_gil_threads_bad_input),
 		cmocka_unit_test(test_c_calls),
+		cmocka_unit_test(test_turn_slices),
 		cmocka_unit_test(test_compute_is_the_workload),
 		cmocka_unit_test(test_thread_models),
 		cmocka_unit_test(test_thread_models_bad_input),

@@ -11,6 +11,14 @@
 
 #include "harness.h"
 
+/* How long the convoy's echo takes to answer (gil-convoy, gil-interval and
+ * their twins; the fidelity table finds the cases by it), about a LAN
+ * round trip. With an instant echo the IO thread is mostly back before the
+ * CPU thread, woken when the GIL was dropped, has been scheduled, and
+ * re-takes the free GIL (docs/gil.md); this long, the read really blocks,
+ * as Beazley's did. */
+#define GIL_ECHO_US 100
+
 void tasks_cpython_twins(struct pb_plan *plan, const struct pb_config *cfg);
 void gil_cpython_twins(struct pb_plan *plan, const struct pb_config *cfg); /* convoy, cores */
 void ipc_cpython_twins(struct pb_plan *plan, const struct pb_config *cfg); /* ipc-latency */

@@ -62,8 +62,12 @@ static void gil_metrics(struct pb_ctx *ctx, const struct gil_threads_spec *s,
 	pb_metric(ctx, "gil_switches_per_s", (double)r->switches / r->wall_s, "1/s");
 	pb_metric(ctx, "gil_wait_s", wait, "s");
 	pb_metric(ctx, "gil_hold_s", hold, "s");
-	if (first_cpu) /* the IO thread's own wait: the convoy, summed */
+	if (first_cpu) { /* the IO thread's own wait: the convoy, summed */
 		pb_metric(ctx, "io_gil_wait_s", (double)r->threads[0].wait_ns / 1e9, "s");
+		/* and where it lost the GIL: its two chances a round trip */
+		pb_metric(ctx, "io_gil_lost_at_send", r->lost_at_send, "count");
+		pb_metric(ctx, "io_gil_lost_at_recv", r->lost_at_recv, "count");
+	}
 	slice_metrics(ctx, r, first_cpu);
 }
 
@@ -85,6 +89,13 @@ static void run_metrics(struct pb_ctx *ctx, const struct gil_threads_spec *s,
 			  r->cpu_rate / (workload_calibration().ticks_per_ms * 1e3), "cores");
 	}
 	pb_metric(ctx, "tick_ns", workload_calibration().tick_ns, "ns");
+	/* the slices as gil.py measures them (two CPU threads or more, with
+	 * or without a GIL): what the fidelity table sets beside CPython's */
+	if (r->nturn_slices > 0) {
+		pb_metric(ctx, "turn_slices", (double)r->nturn_slices, "count");
+		pb_metric(ctx, "turn_slice_us_p50", pct(r->turn_slice_us, r->nturn_slices, 50),
+			  "us");
+	}
 	pb_report_pus(ctx, r->ran_on, r->nthreads);
 	if (s->with_gil)
 		gil_metrics(ctx, s, r);

@@ -18,12 +18,7 @@
 #include <stdint.h>
 
 #include "harness.h"
-
-/* How long the echo takes to answer, about a LAN round trip. With an
- * instant echo the IO thread is mostly back before the CPU thread, woken
- * when the GIL was dropped, has been scheduled, and re-takes the free GIL
- * (docs/gil.md); this long, the read really blocks, as Beazley's did. */
-#define GIL_ECHO_US 100
+#include "twins.h" /* GIL_ECHO_US */
 
 /* Run case c; each CPU thread computes cpu_ticks ticks (0: until the IO
  * thread is done). */

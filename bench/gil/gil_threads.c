@@ -33,8 +33,11 @@ struct gx_thread {
 	pthread_t tid;
 	bool spawned;
 	bool is_io;
-	uint64_t ticks, x; /* x: the tick chain's value, kept so the work is used */
-	double busy_s;	   /* from the start signal to the thread's last tick */
+	uint64_t ticks, x;    /* x: the tick chain's value, kept so the work is used */
+	double busy_s;	      /* from the start signal to the thread's last tick */
+	uint64_t begin, last; /* the slice under way, as turn_look sees it */
+	double *turn_us;      /* the slices it ended, in us */
+	size_t nturn;
 };
 
 struct gx_run {
@@ -48,6 +51,7 @@ struct gx_run {
 	int gate; /* 0: wait, 1: go, -1: abort (a spawn failed) */
 	uint64_t t_go;
 	atomic_int stop; /* the IO thread is done: CPU threads finish */
+	atomic_int turn; /* the CPU thread that looked last (-1: none yet) */
 	struct gx_thread *th;
 	char io_error[128]; /* written by the IO thread, read after joining it */
 };
@@ -154,19 +158,44 @@ static void gate_open(struct gx_run *run, int value)
 	pthread_mutex_unlock(&run->gate_lock);
 }
 
-/* A fixed amount of CPU work in the spec's mode: NOPOLL and RELEASED go in
- * C calls of call_ticks each. */
-static uint64_t cpu_work(const struct gil_threads_spec *s, struct gil_thread *gt, uint64_t x)
+/* A CPU thread's look at the turn, as gil.py's slice_thread does it: a
+ * slice ends when another CPU thread has looked since this one's last look
+ * (it ran in between). Measured so, and not from the GIL's holds, the
+ * figure means the same on both sides of the fidelity table, and a model
+ * that lost its GIL (PB_FAULT_GIL=off) shows its short slices instead of
+ * none. Relaxed: under the GIL the holder's looks are ordered by the GIL's
+ * mutex; without it any interleaving is a true answer. */
+static void turn_look(struct gx_thread *th)
 {
-	uint64_t call = s->call_ticks ? s->call_ticks : s->cpu_ticks;
+	struct gx_run *run = th->run;
+	int me = (int)(th - run->th), was = atomic_load_explicit(&run->turn, memory_order_relaxed);
+	uint64_t t = clock_now_ns();
 
-	if (s->cpu_mode == GX_CPU_POLL)
-		return gil_compute(gt, x, s->cpu_ticks);
+	if (was != me) {
+		if (was >= 0 && th->nturn < run->s->slice_cap)
+			th->turn_us[th->nturn++] = (double)(th->last - th->begin) / 1e3;
+		atomic_store_explicit(&run->turn, me, memory_order_relaxed);
+		th->begin = t;
+	}
+	th->last = t;
+}
+
+/* A fixed amount of CPU work in the spec's mode, with a look at the turn
+ * every CHUNK ticks (POLL) or every C call (NOPOLL and RELEASED go in C
+ * calls of call_ticks each). */
+static uint64_t cpu_work(const struct gil_threads_spec *s, struct gx_thread *th, uint64_t x)
+{
+	uint64_t call = s->cpu_mode == GX_CPU_POLL ? CHUNK :
+			s->call_ticks		   ? s->call_ticks :
+						     s->cpu_ticks;
+
 	for (uint64_t done = 0; done < s->cpu_ticks; done += call) {
 		uint64_t k = s->cpu_ticks - done < call ? s->cpu_ticks - done : call;
 
-		x = s->cpu_mode == GX_CPU_NOPOLL ? gil_compute_nopoll(gt, x, k) :
-						   gil_compute_released(gt, x, k);
+		x = s->cpu_mode == GX_CPU_POLL	 ? gil_compute(th->gt, x, k) :
+		    s->cpu_mode == GX_CPU_NOPOLL ? gil_compute_nopoll(th->gt, x, k) :
+						   gil_compute_released(th->gt, x, k);
+		turn_look(th);
 	}
 	return x;
 }
@@ -182,15 +211,19 @@ static void *cpu_thread(void *arg)
 	t_go = run->t_go; /* read under gate_lock's happens-before */
 	th->x = (uint64_t)th->gt->id | 1;
 	gil_take(th->gt);
+	th->begin = th->last = clock_now_ns();
 	if (run->s->cpu_ticks) {
-		th->x = cpu_work(run->s, th->gt, th->x);
+		th->x = cpu_work(run->s, th, th->x);
 		th->ticks = run->s->cpu_ticks;
 	} else {
 		while (!atomic_load_explicit(&run->stop, memory_order_relaxed)) {
 			th->x = gil_compute(th->gt, th->x, CHUNK);
 			th->ticks += CHUNK;
+			turn_look(th);
 		}
 	}
+	if (th->nturn < run->s->slice_cap) /* the slice the end cut */
+		th->turn_us[th->nturn++] = (double)(th->last - th->begin) / 1e3;
 	th->busy_s = (double)(clock_now_ns() - t_go) / 1e9;
 	gil_exit(th->gt);
 	run->r->ran_on[th - run->th] = run->s->topo ? topo_last_pu(run->s->topo) : -1;
@@ -198,15 +231,22 @@ static void *cpu_thread(void *arg)
 }
 
 /* One round trip: a byte out, the same byte back (gil.py: sock.sendall,
- * sock.recv), each call releasing the GIL and taking it again. */
-static int round_trip(struct gx_run *run, struct gil_thread *gt, unsigned char b)
+ * sock.recv), each call releasing the GIL and taking it again: two chances
+ * to lose it, counted when rec (a recorded round trip). On two PUs the
+ * send's is lost when the CPU thread, woken as the IO thread took the GIL,
+ * is already waiting in take_gil at the drop (docs/gil.md, traced). */
+static int round_trip(struct gx_run *run, struct gil_thread *gt, unsigned char b, bool rec)
 {
 	unsigned char back = 0;
+	unsigned long in = gt->switches_in;
 	ssize_t n = gil_sendall(gt, run->sock, &b, 1);
 
+	run->r->lost_at_send += rec && gt->switches_in != in;
 	if (n < 0)
 		return sys_fail(run->io_error, sizeof(run->io_error), "send to the echo process");
+	in = gt->switches_in;
 	n = gil_recv(gt, run->sock, &back, 1);
+	run->r->lost_at_recv += rec && gt->switches_in != in;
 	if (n < 0)
 		return sys_fail(run->io_error, sizeof(run->io_error), "recv from the echo process");
 	if (n != 1 || back != b) {
@@ -229,7 +269,7 @@ static void *io_thread(void *arg)
 	for (int i = 0; i < s->warmup + s->round_trips; i++) {
 		uint64_t t0 = clock_now_ns();
 
-		if (round_trip(run, th->gt, (unsigned char)i) < 0)
+		if (round_trip(run, th->gt, (unsigned char)i, i >= s->warmup) < 0)
 			break;
 		if (i >= s->warmup)
 			run->r->latency_us[i - s->warmup] = (double)(clock_now_ns() - t0) / 1e3;
@@ -269,13 +309,17 @@ static int alloc_result(struct gx_run *run, int n)
 	r->threads = calloc((size_t)n, sizeof(*r->threads));
 	r->ran_on = calloc((size_t)n, sizeof(*r->ran_on));
 	r->latency_us = calloc((size_t)s->round_trips + 1, sizeof(*r->latency_us));
+	r->turn_slice_us = calloc((size_t)n * s->slice_cap + 1, sizeof(*r->turn_slice_us));
 	run->th = calloc((size_t)n, sizeof(*run->th));
-	if (!r->threads || !r->ran_on || !r->latency_us || !run->th)
+	if (!r->threads || !r->ran_on || !r->latency_us || !r->turn_slice_us || !run->th)
 		return -1;
 	for (int i = 0; i < n; i++) {
 		if (gil_thread_init(&r->threads[i], &run->gil, i, s->slice_cap))
 			return -1;
-		run->th[i] = (struct gx_thread){ .run = run, .gt = &r->threads[i] };
+		run->th[i] = (struct gx_thread){ .run = run,
+						 .gt = &r->threads[i],
+						 .turn_us = r->turn_slice_us +
+							    (size_t)i * s->slice_cap };
 		run->th[i].is_io = s->round_trips > 0 && i == 0;
 		r->ran_on[i] = -1;
 	}
@@ -318,6 +362,13 @@ static void join_all(struct gx_run *run, int n)
 		r->cpu_ticks += th->ticks;
 		if (th->busy_s > 0)
 			r->cpu_rate += (double)th->ticks / th->busy_s;
+		/* gil.py's slices[1:-1]: the first and the last are cut by the
+		 * start and the end (memmove: the segments only move down) */
+		if (th->nturn > 2) {
+			memmove(r->turn_slice_us + r->nturn_slices, th->turn_us + 1,
+				(th->nturn - 2) * sizeof(*th->turn_us));
+			r->nturn_slices += th->nturn - 2;
+		}
 	}
 	r->wall_s = (double)(clock_now_ns() - run->t_go) / 1e9;
 	if (run->io_error[0] && !r->error[0])
@@ -355,6 +406,7 @@ int gil_threads_run(const struct gil_threads_spec *s, struct gil_threads_result 
 		return -1;
 	}
 	atomic_init(&run.stop, 0);
+	atomic_init(&run.turn, -1);
 	pthread_mutex_init(&run.gate_lock, NULL);
 	pthread_cond_init(&run.gate_cond, NULL);
 	rc = run_threads(&run, n);
@@ -375,5 +427,6 @@ void gil_threads_result_free(struct gil_threads_result *r)
 	free(r->threads);
 	free(r->ran_on);
 	free(r->latency_us);
+	free(r->turn_slice_us);
 	*r = (struct gil_threads_result){ 0 };
 }

@@ -44,9 +44,14 @@ struct gil_threads_result {
 	struct gil_thread *threads; /* each thread's GIL counters and slices */
 	int *ran_on;		    /* nthreads: PU each thread last ran on (-1: unknown) */
 	uint64_t cpu_ticks;	    /* done by all CPU threads */
-	double cpu_rate;	    /* sum over CPU threads of ticks / time from start to end */
-	unsigned long switches;	    /* the GIL's switch_number at the end */
-	double wall_s;		    /* from the start signal to the last join */
+	/* recorded round trips in which the IO thread lost the GIL to another
+	 * thread inside sendall, inside recv (it took the GIL back as a switch) */
+	int lost_at_send, lost_at_recv;
+	double cpu_rate;	/* sum over CPU threads of ticks / time from start to end */
+	unsigned long switches; /* the GIL's switch_number at the end */
+	double *turn_slice_us;	/* the CPU threads' slices as gil.py sees them */
+	size_t nturn_slices;	/* (turn_look in gil_threads.c), first and last cut */
+	double wall_s;		/* from the start signal to the last join */
 	char error[256];
 };
 

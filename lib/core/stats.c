@@ -12,20 +12,32 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-double stats_percentile(double *v, size_t n, double p)
+double stats_percentile_sorted(const double *v, size_t n, double p)
 {
 	double rank, frac;
 	size_t lo;
 
 	if (n == 0 || p < 0 || p > 100)
 		return NAN;
-	qsort(v, n, sizeof(*v), cmp_double);
 	rank = p / 100.0 * (double)(n - 1);
 	lo = (size_t)rank;
 	if (lo + 1 >= n)
 		return v[n - 1];
 	frac = rank - (double)lo;
 	return v[lo] + frac * (v[lo + 1] - v[lo]);
+}
+
+void stats_sort(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+}
+
+double stats_percentile(double *v, size_t n, double p)
+{
+	if (n == 0 || p < 0 || p > 100)
+		return NAN;
+	stats_sort(v, n);
+	return stats_percentile_sorted(v, n, p);
 }
 
 double stats_median(double *v, size_t n)

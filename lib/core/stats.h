@@ -15,6 +15,11 @@ struct stats_summary {
 /* p-th percentile, 0 <= p <= 100, by linear interpolation between the two
  * closest ranks (numpy's default). Sorts v in place. NaN when n == 0. */
 double stats_percentile(double *v, size_t n, double p);
+/* The same percentile of v already in ascending order (stats_sort): for
+ * several percentiles of one large sample, sort once. */
+double stats_percentile_sorted(const double *v, size_t n, double p);
+/* Sorts v in place, ascending. */
+void stats_sort(double *v, size_t n);
 /* Median of v (sorts v in place); the mean of the two middle values when n
  * is even. NaN when n == 0. */
 double stats_median(double *v, size_t n);

@@ -251,10 +251,13 @@ void pb_metric_spread(struct pb_ctx *ctx, const char *prefix, double *v, size_t 
 
 	for (size_t i = 0; i < n; i++)
 		sum += v[i];
+	/* one sort for the five cuts: price's samples run to millions */
+	stats_sort(v, n);
 	for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]) && n > 0; k++) {
 		snprintf(name, sizeof(name), "%s_%s", prefix, cuts[k].suffix);
 		pb_metric(ctx, name,
-			  cuts[k].p < 0 ? sum / (double)n : stats_percentile(v, n, cuts[k].p),
+			  cuts[k].p < 0 ? sum / (double)n :
+					  stats_percentile_sorted(v, n, cuts[k].p),
 			  unit);
 	}
 }

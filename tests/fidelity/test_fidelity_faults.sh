@@ -6,8 +6,11 @@
 # in the C model: PB_FAULT_GIL=off runs threads-gil without the GIL,
 # PB_FAULT_GIL=no-interval makes a waiter ask for the GIL at once (the
 # switch interval ignored). The table must then say "differs" where the
-# fault shows: without the GIL the convoy's round trip and the CPU threads'
-# hand-offs per second; without the interval the time slice and the convoy.
+# fault shows, each fault in at least the time slice, the convoy and the CPU
+# threads' rows: without the GIL the slices (counted as gil.py counts them)
+# shrink to nothing, the round trip waits for nobody, the CPU threads speed
+# up and their hand-offs per second change; without the interval the slice
+# shrinks, and the convoy and the hand-offs follow.
 # A table that agrees with a broken model would fail here. Needs python3
 # for the CPython side (skipped, as a pass, without one). Prints
 # cmocka-style [  PASSED  ] / [  FAILED  ] lines.
@@ -68,6 +71,7 @@ if [ -z "$PYTHON" ]; then
 	ok "no python3: the CPython side cannot run (skipped)"
 	finish
 fi
-run off convoy_round_trip_k1 tasks_cpu_threads_gil_switches
-run no-interval gil_slice_2pus convoy_round_trip_k1
+run off gil_slice_2pus convoy_round_trip_k1 tasks_cpu_threads_gil_speedup \
+	tasks_cpu_threads_gil_switches
+run no-interval gil_slice_2pus convoy_round_trip_k1 tasks_cpu_threads_gil_switches
 finish
