@@ -70,21 +70,33 @@ def ensure_plots(run_dir):
 
 
 def comparison(doc, cmp_res):
-    """With --runs: the comparison's table and overlay plots."""
-    import compare
+    """With --runs: the comparison's answer (compare.md's per pair: the
+    headline, the speed factor, the experiments' geometric means, the
+    differences called, the findings side by side) and the overlay plots;
+    compare.md and compare.csv keep every case."""
+    import compare_md
     runs = cmp_res["runs"]
     doc.add("# Comparison {#comparison}",
-            f"From `{cmp_res['out']}` (compare.md, compare.csv, merged.csv).")
+            f"From `{cmp_res['out']}`: compare.md lists every change and compare.csv every "
+            "case; here, the answer.")
     if cmp_res["doubts"]:
         doc.add(f"**Doubtful comparison:** {'; '.join(cmp_res['doubts'])}.")
-    for j, rows in cmp_res["pairs"]:
-        nsig = sum(x["verdict"] == "significant" for x in rows)
-        doc.add(f"## run 1 ({runs[0].machine}) against run {j + 1} ({runs[j].machine})",
-                f"{nsig} of {len(rows)} cases differ significantly (Mann–Whitney U, "
-                "p < 0.05).")
-        if rows:
-            doc.add("::: fine\n" + "\n".join(compare.md_table(
-                rows, [runs[0].machine, runs[j].machine])) + "\n:::")
+    for j, pair in cmp_res["results"]:
+        a, b = runs[0], runs[j]
+        called = [r for r in pair["rows"] if r["verdict"] in compare_md.CALLED]
+        hidden = len(pair["rows"]) - len(called)
+        doc.add(f"## A = run 1 ({a.machine} {a.stamp}), B = run {j + 1} ({b.machine} {b.stamp})",
+                f"**{compare_md.headline(pair, runs)}** "
+                + compare_md.factor_sentence(pair["factor"]) + " "
+                + compare_md.machine_sentence(pair, runs),
+                "::: fine\n" + "\n".join(compare_md.experiments_table(pair)) + "\n:::")
+        if called:
+            doc.add("::: fine\n" + "\n".join(compare_md.md_table(
+                called, [f"A: {a.machine}", f"B: {b.machine}"])) + "\n:::")
+        doc.add(f'<p class="fine">Not listed here: {hidden} case(s) not called a difference '
+                "(compare.md gives those beyond the threshold with their reason).</p>",
+                "::: {.fine .cmp-findings}\n" + "\n".join(compare_md.findings_lines(pair))
+                + "\n:::")
     for exp, metric, png in cmp_res["curves"]:
         doc.figures += 1
         cap = (f"{exp}: {metric} against workers, one line per run ("

@@ -32,6 +32,9 @@ class Doc:
     def __init__(self, text_px, base):
         self.md, self.captions, self.placed = [], [], []
         self.text_px, self.figures, self.base = text_px, 0, base
+        # A quick run's findings go to Appendix E (apart is its blocks):
+        # its sections keep what each teaches, the figure and its caption.
+        self.apart = None
 
     def add(self, *blocks):
         for b in blocks:
@@ -58,19 +61,19 @@ def short_claim(exp, claim):
     return claim
 
 
-def findings_table(rows, exp=""):
+def findings_table(rows, exp="", wrap=True):
     """The findings of one experiment: one row per finding. A finding whose
     claim is a block of its own (price's table of every primitive, pages
-    long) is named, with where to read it."""
+    long) is named, with where to read it. wrap: in two columns of the
+    page (in the section), else the bare table (Appendix E's columns)."""
     simple = [f for f in rows if "\n" not in f["claim"] and not f["id"].startswith(FIDELITY)]
     # One cell a finding, the claim then its figures (medians) and verdict,
     # the rows in two columns of the page: a claim and its figures fill the
     # lines they take, where two table columns leave the shorter one half
     # empty. No header row: it would head the first column only.
-    blocks = ['<div class="findings">' + table(
-        [],
-        [[f"{esc(short_claim(exp, f['claim']))}: {figure_cells(f)}"] for f in simple],
-        "findings") + "</div>"] if simple else []
+    cells = table([], [[f"{esc(short_claim(exp, f['claim']))}: {figure_cells(f)}"]
+                       for f in simple], "findings") if simple else ""
+    blocks = [f'<div class="findings">{cells}</div>' if wrap else cells] if simple else []
     blocks += [f'<p class="fine">{esc(f["claim"].split(chr(10))[0])}: in the run\'s '
                f"summary.md (finding {esc(f['id'])}).</p>" for f in rows if "\n" in f["claim"]]
     return blocks
@@ -134,8 +137,8 @@ def lessons_page(doc, run):
                   "lessons"),
             "<p class=\"fine\">Each experiment's section states its own lesson with the "
             "run's figures, under its figure; the appendices hold the machine, the methods, "
-            "the seed programs and the cases whose repetitions spread by more than "
-            "25 %.</p>",
+            "the seed programs, the cases whose repetitions spread by more than 25 %"
+            + (" and the findings" if doc.apart is not None else "") + ".</p>",
             "</div>", "<!-- the table of contents -->")
 
 
@@ -154,41 +157,45 @@ def place_figures(doc, run, exp, stems, caption, mark):
     return html
 
 
-def footnote(run, exp, mark_no):
+def noisy_note(run, exp):
+    """How many of the section's cases are noisy or failed, as the end of
+    its caption: a line of its own would cost each section a line."""
     cases = run.cases.get(exp, [])
     noisy, failed = run.noisy.get(exp, []), run.failed.get(exp, [])
     if not noisy and not failed:
-        return "", ""
+        return ""
     # What "noisy" means is said once, in Appendix B.
     bits = []
     if noisy:
         bits.append(f"{len(noisy)} of {len(cases)} cases are noisy")
     if failed:
         bits.append(f"{len(failed)} had a failed repetition")
-    return (f"<sup>{mark_no}</sup>",
-            f'<p class="footnote"><sup>{mark_no}</sup> {"; ".join(bits)} '
-            "(Appendix D).</p>")
+    return f' <span class="note">({"; ".join(bits)}: Appendix D.)</span>'
 
 
-def experiment_section(doc, run, exp, mark_no):
+def experiment_section(doc, run, exp):
     row = run.registry[exp]
     doc.add(f"# {exp} {{#exp-{exp}}}", f"<p><b>What it teaches.</b> {esc(row['teaches'])}</p>")
     cap = captions.caption(run.found, exp)
-    mark, note = footnote(run, exp, mark_no)
+    note = noisy_note(run, exp)
     stems = [] if row["figures"].strip() == "-" else row["figures"].split()
-    figs = place_figures(doc, run, exp, stems, cap, mark) if cap else []
+    figs = place_figures(doc, run, exp, stems, cap, note) if cap else []
     # The figure and its caption (the lesson) first, then the findings;
     # a figure that does not fit what is left of the page floats past the
     # table (report_page's script), never past the section.
     if cap:
         doc.captions.append((exp, cap))
-        doc.add(*(figs or [f'<p class="caption"><b>In numbers.</b> {esc(cap)}{mark}</p>']))
-    doc.add(*findings_table(run.found.experiment(exp), exp))
+        doc.add(*(figs or [f'<p class="caption"><b>In numbers.</b> {esc(cap)}{note}</p>']))
+    elif note:
+        doc.add(f'<p class="caption">{note}</p>')
+    if doc.apart is None:
+        doc.add(*findings_table(run.found.experiment(exp), exp))
+    else:
+        blocks = findings_table(run.found.experiment(exp), exp, wrap=False)
+        if blocks:
+            doc.apart.append(f'<p class="fexp"><b>{esc(exp)}</b></p>' + "".join(blocks))
     if exp == "cpython":
         doc.add(fidelity_table(run), *costs_note(run))
-    if note:
-        doc.add(note)
-    return bool(note)
 
 
 def seed_map(run):
@@ -202,6 +209,12 @@ def seed_map(run):
     return ["<p>The tutorials' programs parbench re-creates, and what each tutorial "
             "printed, by experiment (the run's experiments.csv).</p>",
             table(["experiment", "the seed programs it re-creates"], rows, "seeds")]
+
+
+def unprefixed(exp, case):
+    """A case's name under its experiment's heading: without the "exp/" it
+    starts with (the list prints the heading with its slash)."""
+    return case[len(exp) + 1:] if case.startswith(exp + "/") else case
 
 
 def appendices(doc, run):
@@ -220,10 +233,17 @@ def appendices(doc, run):
     for exp in run.experiments():
         names = run.noisy.get(exp, []) + [f"{c} (failed)" for c in run.failed.get(exp, [])]
         if names:
-            body.append(f"<p><b>{esc(exp)}</b> ({len(names)}): "
-                        + ", ".join(f"<code>{esc(c)}</code>" for c in names) + "</p>")
+            body.append(f"<p><b>{esc(exp)}/</b> ({len(names)}): "
+                        + ", ".join(f"<code>{esc(unprefixed(exp, c))}</code>" for c in names)
+                        + "</p>")
     doc.add('<div class="noisy-list">' + "".join(body) + "</div>" if body else
             "<p>No case of this run is noisy.</p>")
+    if doc.apart:
+        doc.add("# Appendix E: the findings {.unnumbered #app-findings}",
+                f"<p>A {esc(run.meta.get('profile', '?'))} run's findings, by experiment: each "
+                "claim with its figures (medians of the repetitions) and its verdict; "
+                "findings.csv and summary.md give the minima and maxima.</p>",
+                '<div class="findings-apart">' + "".join(doc.apart) + "</div>")
 
 
 METHODS = [
@@ -253,9 +273,10 @@ def legibility(doc):
 def build(run, text_px, base):
     """The report's Doc; figures are named relative to base (its directory)."""
     doc = Doc(text_px, base)
+    if run.meta.get("profile") == "quick":
+        doc.apart = []
     lessons_page(doc, run)
-    marks = 0
     for exp in run.experiments():
-        marks += experiment_section(doc, run, exp, marks + 1)
+        experiment_section(doc, run, exp)
     appendices(doc, run)
     return doc

@@ -130,7 +130,7 @@ def placed(path, text_width_px):
 # text, as narrow as its smallest text allows (min_pt), and at least
 # TALL_MIN_SHARE of the text's width: a tall figure at full width would
 # take half a page.
-TALL_ASPECT = 0.5
+TALL_ASPECT = 0.35
 TALL_MIN_SHARE = 0.7
 
 
