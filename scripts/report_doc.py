@@ -61,19 +61,54 @@ def short_claim(exp, claim):
     return claim
 
 
+# A grid (one column per figure) for GRID_MIN_ROWS or more findings that
+# share their figures'
+# names, up to GRID_MAX_FIGURES figures (a header row costs less than the
+# names repeated in every row); the others stay cells of text.
+GRID_MAX_FIGURES = 6
+GRID_MIN_ROWS = 4
+
+
+def grid_groups(simple):
+    """The findings with the same figure names, in order, as (names, rows)
+    for each name list that two or more findings share; the rest."""
+    groups = {}
+    for f in simple:
+        groups.setdefault(tuple(g["name"] for g in f["figures"]), []).append(f)
+    grids = [(k, v) for k, v in groups.items()
+             if len(v) >= GRID_MIN_ROWS and 0 < len(k) <= GRID_MAX_FIGURES]
+    gridded = {id(f) for _k, v in grids for f in v}
+    return grids, [f for f in simple if id(f) not in gridded]
+
+
+def findings_grid(exp, names, rows):
+    """Findings that share figure names as a table: the claim, one column
+    per figure (its median), the verdict if any has one."""
+    judged = any(f["verdict"] for f in rows)
+    head = ["finding"] + [esc(n) for n in names] + (["verdict"] if judged else [])
+    body = [[esc(short_claim(exp, f["claim"]))]
+            + [(f"{esc(captions.quantity(g))}", "num") for g in f["figures"]]
+            + ([verdict_html(f["verdict"]) or "–"] if judged else []) for f in rows]
+    return table(head, body, "findings-grid")
+
+
 def findings_table(rows, exp="", wrap=True):
-    """The findings of one experiment: one row per finding. A finding whose
-    claim is a block of its own (price's table of every primitive, pages
-    long) is named, with where to read it. wrap: in two columns of the
-    page (in the section), else the bare table (Appendix E's columns)."""
+    """The findings of one experiment: those that share their figures'
+    names as a grid (findings_grid), the others one row each. A finding
+    whose claim is a block of its own (price's table of every primitive,
+    pages long) is named, with where to read it. wrap: the rows in two
+    columns of the page (in the section), else bare (Appendix E's columns)."""
     simple = [f for f in rows if "\n" not in f["claim"] and not f["id"].startswith(FIDELITY)]
+    grids, rest = grid_groups(simple)
+    blocks = [findings_grid(exp, names, group) for names, group in grids]
     # One cell a finding, the claim then its figures (medians) and verdict,
     # the rows in two columns of the page: a claim and its figures fill the
     # lines they take, where two table columns leave the shorter one half
     # empty. No header row: it would head the first column only.
     cells = table([], [[f"{esc(short_claim(exp, f['claim']))}: {figure_cells(f)}"]
-                       for f in simple], "findings") if simple else ""
-    blocks = [f'<div class="findings">{cells}</div>' if wrap else cells] if simple else []
+                       for f in rest], "findings") if rest else ""
+    if cells:
+        blocks.append(f'<div class="findings">{cells}</div>' if wrap else cells)
     blocks += [f'<p class="fine">{esc(f["claim"].split(chr(10))[0])}: in the run\'s '
                f"summary.md (finding {esc(f['id'])}).</p>" for f in rows if "\n" in f["claim"]]
     return blocks

@@ -118,6 +118,9 @@ td.num {{ white-space: nowrap; }}
 div.findings {{ columns: 2; column-gap: 1.2em; margin: 0.3em 0; }}
 div.findings table {{ margin: 0; border-top: 1px solid #555; }}
 div.findings-apart {{ columns: 3; column-gap: 1em; }}
+table.findings-grid {{ border-top: 1px solid #555; }}
+table.findings-grid th {{ font-weight: normal; font-style: italic; }}
+table.findings-grid td:last-child, table.findings-grid td.num {{ white-space: nowrap; }}
 div.findings-apart table {{ margin: 0 0 0.3em; border-top: 1px solid #555; }}
 p.fexp {{ margin: 0.2em 0 0; font-size: 7.5pt; break-after: avoid; }}
 table.fidelity td:first-child {{ width: 30%; }}
