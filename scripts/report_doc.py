@@ -2,9 +2,9 @@
 
 Page 1 says what the machine taught (lessons.py), then a table of contents,
 one numbered section per experiment in registry order (what it teaches,
-its figures with a caption written from findings.csv, its findings as a
-table, a footnote counting its noisy cases) and the appendices: machine,
-methods, seed programs, noisy cases. Tables and figures are raw HTML in
+its figures with a caption written from findings.csv that ends with the
+count of its noisy cases, its findings as tables) and the appendices:
+machine, methods, seed programs, noisy cases, and a quick run's findings. Tables and figures are raw HTML in
 the Markdown; the headings are Markdown so that pandoc numbers them and
 builds the table of contents.
 """
