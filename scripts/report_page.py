@@ -123,8 +123,8 @@ table.findings-grid th {{ font-weight: normal; font-style: italic; }}
 table.findings-grid td:last-child, table.findings-grid td.num {{ white-space: nowrap; }}
 div.findings-apart table {{ margin: 0 0 0.3em; border-top: 1px solid #555; }}
 p.fexp {{ margin: 0.2em 0 0; font-size: 7.5pt; break-after: avoid; }}
-table.fidelity td:first-child {{ width: 30%; }}
-table.fidelity td:last-child {{ width: 38%; }}
+table.fidelity td:first-child {{ width: 34%; }}
+table.fidelity td:nth-child(5) {{ white-space: nowrap; }}
 table.lessons {{ font-size: 9.5pt; line-height: 1.3; }}
 table.lessons td {{ padding: 0.3em 0.4em; }}
 table.lessons td:first-child {{ width: 50%; }}
