@@ -32,8 +32,9 @@ class Doc:
     def __init__(self, text_px, base):
         self.md, self.captions, self.placed = [], [], []
         self.text_px, self.figures, self.base = text_px, 0, base
-        # A quick run's findings go to Appendix E (apart is its blocks):
-        # its sections keep what each teaches, the figure and its caption.
+        # A quick run's findings, by experiment, for Appendix E:
+        # (experiment, its grids, its other rows as one table or "", its
+        # named blocks); None: in their sections.
         self.apart = None
 
     def add(self, *blocks):
@@ -92,26 +93,42 @@ def findings_grid(exp, names, rows):
     return table(head, body, "findings-grid")
 
 
-def findings_table(rows, exp="", wrap=True):
-    """The findings of one experiment: those that share their figures'
-    names as a grid (findings_grid), the others one row each. A finding
-    whose claim is a block of its own (price's table of every primitive,
-    pages long) is named, with where to read it. wrap: the rows in two
-    columns of the page (in the section), else bare (Appendix E's columns)."""
+def findings_parts(rows, exp="", grid=True):
+    """The findings of one experiment, for Appendix E: (the grids of those
+    that share their figures' names, one table of the others: each claim
+    then its figures' medians and verdict, or "", the paragraphs naming a
+    finding whose claim is a block of its own: price's table of every
+    primitive, pages long, with where to read it)."""
     simple = [f for f in rows if "\n" not in f["claim"] and not f["id"].startswith(FIDELITY)]
-    grids, rest = grid_groups(simple)
-    blocks = [findings_grid(exp, names, group) for names, group in grids]
-    # One cell a finding, the claim then its figures (medians) and verdict,
-    # the rows in two columns of the page: a claim and its figures fill the
-    # lines they take, where two table columns leave the shorter one half
-    # empty. No header row: it would head the first column only.
+    grids, rest = grid_groups(simple) if grid else ([], simple)
+    # No header row for the others: it would head the first column only.
     cells = table([], [[f"{esc(short_claim(exp, f['claim']))}: {figure_cells(f)}"]
                        for f in rest], "findings") if rest else ""
-    if cells:
-        blocks.append(f'<div class="findings">{cells}</div>' if wrap else cells)
-    blocks += [f'<p class="fine">{esc(f["claim"].split(chr(10))[0])}: in the run\'s '
-               f"summary.md (finding {esc(f['id'])}).</p>" for f in rows if "\n" in f["claim"]]
-    return blocks
+    named = [f'<p class="fine">{esc(f["claim"].split(chr(10))[0])}: in the run\'s '
+             f"summary.md (finding {esc(f['id'])}).</p>" for f in rows if "\n" in f["claim"]]
+    return [findings_grid(exp, names, group) for names, group in grids], cells, named
+
+
+def findings_appendix(apart):
+    """Appendix E's body: the experiments' findings in three columns; an
+    experiment with a grid spans the page (a grid is too wide for a
+    column), its other rows in three columns under it."""
+    out, flow = [], []
+
+    def flush():
+        if flow:
+            out.append('<div class="findings-apart">' + "".join(flow) + "</div>")
+            flow.clear()
+    for exp, grids, cells, named in apart:
+        head = f'<p class="fexp"><b>{esc(exp)}</b></p>'
+        if not grids:
+            flow.append(head + cells + "".join(named))
+            continue
+        flush()
+        rest = f'<div class="findings-apart">{cells}</div>' if cells else ""
+        out.append(head + "".join(grids) + rest + "".join(named))
+    flush()
+    return out
 
 
 def fidelity_table(run):
@@ -172,8 +189,9 @@ def lessons_page(doc, run):
                   "lessons"),
             "<p class=\"fine\">Each experiment's section states its own lesson with the "
             "run's figures, under its figure; the appendices hold the machine, the methods, "
-            "the seed programs, the cases whose repetitions spread by more than 25 %"
-            + (" and the findings" if doc.apart is not None else "") + ".</p>",
+            "the seed programs and the cases whose repetitions spread by more than 25 %"
+            + (", and every finding with its figures (Appendix E)" if doc.apart is not None
+               else "") + ".</p>",
             "</div>", "<!-- the table of contents -->")
 
 
@@ -215,20 +233,25 @@ def experiment_section(doc, run, exp):
     note = noisy_note(run, exp)
     stems = [] if row["figures"].strip() == "-" else row["figures"].split()
     figs = place_figures(doc, run, exp, stems, cap, note) if cap else []
-    # The figure and its caption (the lesson) first, then the findings;
-    # a figure that does not fit what is left of the page floats past the
-    # table (report_page's script), never past the section.
+    # The figure and its caption (the lesson) first, then the findings (a
+    # quick run's in Appendix E: its sections are what each experiment
+    # teaches, the figure and its caption); a figure that does not fit what
+    # is left of the page floats past the text after it (report_page's
+    # script), never past the section.
     if cap:
         doc.captions.append((exp, cap))
         doc.add(*(figs or [f'<p class="caption"><b>In numbers.</b> {esc(cap)}{note}</p>']))
     elif note:
         doc.add(f'<p class="caption">{note}</p>')
+    # Appendix E is three columns of text, too narrow for a grid
+    grids, cells, named = findings_parts(run.found.experiment(exp), exp, doc.apart is None)
     if doc.apart is None:
-        doc.add(*findings_table(run.found.experiment(exp), exp))
-    else:
-        blocks = findings_table(run.found.experiment(exp), exp, wrap=False)
-        if blocks:
-            doc.apart.append(f'<p class="fexp"><b>{esc(exp)}</b></p>' + "".join(blocks))
+        # the others in two columns of the page: a claim and its figures
+        # fill the lines they take, where two table columns leave the
+        # shorter one half empty
+        doc.add(*grids, *([f'<div class="findings">{cells}</div>'] if cells else []), *named)
+    elif grids or cells or named:
+        doc.apart.append((exp, grids, cells, named))
     if exp == "cpython":
         doc.add(fidelity_table(run), *costs_note(run))
 
@@ -278,7 +301,7 @@ def appendices(doc, run):
                 f"<p>A {esc(run.meta.get('profile', '?'))} run's findings, by experiment: each "
                 "claim with its figures (medians of the repetitions) and its verdict; "
                 "findings.csv and summary.md give the minima and maxima.</p>",
-                '<div class="findings-apart">' + "".join(doc.apart) + "</div>")
+                *findings_appendix(doc.apart))
 
 
 METHODS = [
