@@ -4,9 +4,9 @@ Page 1 says what the machine taught (lessons.py), then a table of contents,
 one numbered section per experiment in registry order (what it teaches,
 its figures with a caption written from findings.csv that ends with the
 count of its noisy cases, its findings as tables) and the appendices:
-machine, methods, seed programs, noisy cases, and a quick run's findings. Tables and figures are raw HTML in
-the Markdown; the headings are Markdown so that pandoc numbers them and
-builds the table of contents.
+machine, methods, seed programs, noisy cases, and a quick run's findings.
+Tables and figures are raw HTML in the Markdown; the headings are Markdown
+so that pandoc numbers them and builds the table of contents.
 """
 
 import os
