@@ -3,7 +3,8 @@
 #
 # Headless Chromium opens report.html from disk: the test fails if the page
 # is blank, an image did not load (naturalWidth 0), a URL points outside the
-# file, or the console shows an error; the checker is checked on a copy with
+# file, an element is wider than the text (the print would shrink every
+# page to fit it), or the console shows an error; the checker is checked on a copy with
 # a broken image. report.pdf (pdfinfo, pdftotext): A4 by default and Letter
 # under an en_US locale, at most 10 pages for a quick run (16 for default);
 # check_report.py: every experiment's caption is in the PDF with a figure of
@@ -83,11 +84,15 @@ window.addEventListener('load', function () {
   var ext = [].slice.call(document.querySelectorAll('[src],[href]')).map(function (e) {
     return e.getAttribute('src') || e.getAttribute('href'); }).filter(function (u) {
     return /^([a-z]+:)?\\/\\//i.test(u) && !/^data:/.test(u); }).length;
+  // wider than the text: Chromium would shrink every printed page to fit it
+  var right = document.body.getBoundingClientRect().right + 1;
+  var wide = [].slice.call(document.body.querySelectorAll('*')).filter(function (e) {
+    return e.getBoundingClientRect().right > right; }).length;
   var p = document.createElement('pre');
   p.id = 'pbcheck';
   p.textContent = 'PBCHECK images=' + imgs.length + ' broken=' + broken + ' text=' +
-    document.body.innerText.trim().length + ' external=' + ext + ' errors=' + __errs.length +
-    ' ' + __errs.join(' | ');
+    document.body.innerText.trim().length + ' external=' + ext + ' wide=' + wide +
+    ' errors=' + __errs.length + ' ' + __errs.join(' | ');
   document.body.appendChild(p);
 });
 </script>"""
@@ -113,6 +118,7 @@ verdict() {
 	[ "${n:-0}" -ge 1 ] || return 1
 	grep -q ' broken=0 ' <<<"$line" || return 1
 	grep -q ' external=0 ' <<<"$line" || return 1
+	grep -q ' wide=0 ' <<<"$line" || return 1
 	grep -Eq ' errors=0( |$)' <<<"$line" || return 1
 	t=$(sed -n 's/.* text=\([0-9]*\) .*/\1/p' <<<"$line")
 	[ "${t:-0}" -ge 500 ]
@@ -127,6 +133,14 @@ line=$(check_page "$run/broken.html" | tr '\n' ' ')
 rm -f "$run/broken.html"
 if verdict "$line"; then bad "browser self-check" "a missing image passed: $line"; else
 	ok "browser self-check: a missing image fails ($line)"; fi
+
+# ... and a table wider than the text (printed, every page would shrink).
+sed 's|</body>|<table><tr><td style="white-space:nowrap">'"$(printf 'wide %.0s' $(seq 300))"'</td></tr></table></body>|' \
+	"$html" >"$run/wide.html"
+line=$(check_page "$run/wide.html" | tr '\n' ' ')
+rm -f "$run/wide.html"
+if verdict "$line"; then bad "browser self-check" "a table wider than the text passed: $line"; else
+	ok "browser self-check: a table wider than the text fails ($(grep -o 'wide=[0-9]*' <<<"$line"))"; fi
 
 # No URL leaves the file (every plot is a data URI).
 if grep -Eo '(src|href)="[^"]*"' "$html" | grep -v '"data:' | grep -Eq '"(https?:)?//'; then
