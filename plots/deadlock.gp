@@ -26,7 +26,7 @@ set bmargin 4   # the two-line tic labels
 # parse-ok: a label broken for display; no fact is read from it
 two_lines(s) = strstrt(s, ' ') > 0 ? s[1:strstrt(s, ' ') - 1]."\n".s[strstrt(s, ' ') + 1:] : s
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1100, 700)
+    eval term_cmd(fmt, 1100, 520)
     set output out_path(name, fmt)
     set multiplot layout 1, 2 title (exists('fig_title') ? fig_title \
         : sprintf('deadlock — %s — %s', machine, cpu)) font ','.(fmt eq 'svg' ? 11 : 12)

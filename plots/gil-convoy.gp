@@ -62,17 +62,18 @@ set style line 48 lc rgb '#b2abd2' lw 2 dt 4 pt 3 ps 1.2    # CPython sleep over
 desc = have(echo_us) ? sprintf('the echo after %d µs', echo_us) : ''
 
 # Laid out for the SVG's 680 px (issue 20): two-line panel titles, and the
-# left panel's key (up to 8 entries) across the width below both panels.
+# left panel's key (up to 8 entries) across the width below both panels, in
+# two columns of four (its longest entries are last, in the right column).
 W = 1400
-H = 1200
+H = 1050
 page_title = exists('fig_title') ? fig_title : sprintf('gil-convoy — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
     eval term_cmd(fmt, W, H)
     set output out_path(name, fmt)
     set multiplot title page_title font ','.(fmt eq 'svg' ? 11 : 13) noenhanced
-    set tmargin at screen 0.80
-    set bmargin at screen 0.42
+    set tmargin at screen 0.77
+    set bmargin at screen 0.335
     set xlabel 'K: CPU threads next to the IO thread'
     set xrange [-0.3:kmax + 0.3]
     set xtics 1
@@ -122,7 +123,7 @@ do for [fmt in out_formats] {
     # out of range (a panel's key is laid out in the panel's width)
     set lmargin at screen 0.02
     set rmargin at screen 0.98
-    set tmargin at screen 0.29
+    set tmargin at screen 0.19
     set bmargin at screen 0.01
     unset title
     unset xlabel
@@ -132,7 +133,7 @@ do for [fmt in out_formats] {
     unset border
     set xrange [-3:-2]
     set yrange [0:1]
-    set key at screen 0.5, 0.29 center top horizontal maxcols 2 Left reverse samplen 3 opaque box
+    set key at screen 0.5, 0.19 center top vertical maxrows 4 Left reverse samplen 2 width -4 opaque box
     eval 'plot '.P
     unset key
     set tics

@@ -44,7 +44,7 @@ set xlabel 'producers'
 set ylabel 'messages/s (all consumers, log scale)'
 set key outside right top vertical Left reverse
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1000, 560)
+    eval term_cmd(fmt, 1000, 480)
     set output out_path(name, fmt)
     set title (exists('fig_title') ? fig_title : page_title) font ','.(fmt eq 'svg' ? 11 : 12)
     plot for [w in lines] params using (sel(kind_of(w), cons_of(w)) ? column(8) : NaN):13:12:14 \

@@ -23,7 +23,7 @@ set offsets 0, 0, 0, 0
 unset key
 
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 900, 560)
+    eval term_cmd(fmt, 900, 380)
     set output out_path(name, fmt)
     set title fig_title font ','.(fmt eq 'svg' ? 11 : 12)
     set lmargin 10

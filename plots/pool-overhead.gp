@@ -78,7 +78,7 @@ set grid noxtics ytics ls 100
 set bmargin 4
 
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1000, 600)
+    eval term_cmd(fmt, 1000, 480)
     set output out_path(name, fmt)
     set title (exists('fig_title') ? fig_title : sprintf("pool-overhead — %s — %s — no work per task\n%s", machine, cpu, ratios)) noenhanced
     plot params using (sel(key(0)) ? xpos(key(0)) : NaN):13:(rgb(strcol(4))) \

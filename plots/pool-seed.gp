@@ -37,30 +37,44 @@ stats summary using (sel('seed') ? (seed = column(13)) : 0, 1) nooutput
 palette = "#0072b2 #d55e00 #009e73 #cc79a7 #e69f00 #56b4e9 #f0e442 #8c8c8c"
 tend = 0
 do for [i = 1:ntask] {
+    stats summary using (sel(sprintf('task%d_end_s', i)) ? (t1 = column(13)) : 0, 1) nooutput
+    tend = t1 > tend ? t1 : tend
+}
+# The x axis runs to XPAD times the last end, which leaves room right of the
+# join line for its label. A bar's label is as long as its bar allows: a
+# label is about LABEL_SHARE of the axis per character at print width (680
+# px, 12 px text): "task 3  (0.05 s)", else "3 (0.05 s)", else "3".
+XPAD = 1.35
+xmax = (wall > tend ? wall : tend) * XPAD
+LABEL_SHARE = 0.0125
+bar_label(i, d) = d / xmax > 17 * LABEL_SHARE ? sprintf('task %d  (%.2f s)', i, d) \
+    : d / xmax > 11 * LABEL_SHARE ? sprintf('%d (%.2f s)', i, d) : sprintf('%d', i)
+do for [i = 1:ntask] {
     stats summary using (sel(sprintf('task%d_worker', i)) ? (wk = column(13)) : 0, 1) nooutput
     stats summary using (sel(sprintf('task%d_start_s', i)) ? (t0 = column(13)) : 0, 1) nooutput
     stats summary using (sel(sprintf('task%d_end_s', i)) ? (t1 = column(13)) : 0, 1) nooutput
     wk = floor(wk + 0.5)
-    tend = t1 > tend ? t1 : tend
     set object i rectangle from t0, wk - 0.32 to t1, wk + 0.32 \
         fc rgb word(palette, (i - 1) % 8 + 1) fs solid 0.75 border lc rgb '#303030'
-    set label i sprintf('task %d  (%.2f s)', i, t1 - t0) at (t0 + t1) / 2, wk center front \
+    set label i bar_label(i, t1 - t0) at (t0 + t1) / 2, wk center front \
         tc rgb '#ffffff' font ',10'
 }
 set arrow 1 from wall, graph 0 to wall, graph 1 nohead lc rgb '#8c8c8c' dt 2 lw 1.5
-set label 100 sprintf(' join returns: %.2f s', wall) at wall, graph 0.97 left tc rgb '#606060' font ',10'
+# right of the dashed line, clear of it (no bar ends past the join)
+set label 100 sprintf('join returns: %.2f s', wall) at wall, graph 0.5 left offset char 0.6, 0 \
+    tc rgb '#606060' font ',10'
 
 set yrange [workers - 0.4:-0.6]
 set ytics 1 nomirror out scale 0
 set format y 'worker %g'
-set xrange [0:(wall > tend ? wall : tend) * 1.22]
+set xrange [0:xmax]
 set xtics nomirror out scale 0.6
 set xlabel 'time since the first apply_async (s)'
 set grid xtics noytics ls 100
 unset key
 
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 900, 420)
+    eval term_cmd(fmt, 900, 220 + 50 * workers)
     set output out_path(name, fmt)
     if (gantt_exp eq 'pool-seed') {
         set title (exists('fig_title') ? fig_title : sprintf("pool-seed — %s — %s", machine, cpu)) \

@@ -21,7 +21,7 @@ set style fill solid 0.6 border -1
 set boxwidth 0.6
 set key off
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 760, 520)
+    eval term_cmd(fmt, 760, 340)
     set output out_path(name, fmt)
     set title (exists('fig_title') ? fig_title : sprintf('switch (one PU) — %s — %s', machine, cpu))
     plot for [i = 1:3] summary using (sel(word(kinds, i)) ? i : NaN):($13 / 1e3) \

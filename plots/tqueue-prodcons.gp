@@ -41,14 +41,19 @@ set format y '%.0s%c'
 page_title = sprintf('tqueue-prodcons — %s — %s', machine, cpu)
 set xlabel 'producers'
 set ylabel 'items/s (all consumers, log scale)'
-# below the plot in two columns: at the SVG's 680 px a key on the right
-# leaves the title (centred on the plot) hanging off the canvas (issue 20)
-set bmargin at screen 0.32
-set key at screen 0.5, 0.20 center top horizontal maxcols 2 Left reverse
+# the key in one column right of the plot, the title a label centred on the
+# canvas (a plot's title centres on the plot, which the key pushes left):
+# at the SVG's 680 px the figure is as short as its key (issue 20)
+set lmargin at screen 0.11
+set rmargin at screen 0.50
+set tmargin at screen 0.80
+set bmargin at screen 0.14
+set key at screen 0.52, 0.80 left top vertical Left reverse samplen 2
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1000, 800)
+    eval term_cmd(fmt, 1000, 600)
     set output out_path(name, fmt)
-    set title (exists('fig_title') ? fig_title : page_title) font ','.(fmt eq 'svg' ? 11 : 12)
+    set label 1 (exists('fig_title') ? fig_title : page_title) at screen 0.5, 0.96 center \
+        font ','.(fmt eq 'svg' ? 11 : 12)
     plot for [w in lines] params using (sel(model_of(w), cons_of(w)) ? column('param_p') : NaN):13:12:14 \
         with yerrorlines lc rgb colour(model_of(w)) lw (0.5 + 0.5 * cons_of(w)) \
         pt (cons_of(w) eq '1' ? 6 : (cons_of(w) eq '2' ? 4 : 8)) ps 1.5 \

@@ -24,7 +24,7 @@ import pbdata  # noqa: E402
 import report_doc  # noqa: E402
 import report_page  # noqa: E402
 from pbdata import DataError  # noqa: E402
-from report_run import RunView  # noqa: E402
+from report_run import RunView, fitted  # noqa: E402
 
 # One launch prints the page: a headless Chromium still starts a whole
 # browser (about 3 s of the report's build on a loaded 2-PU machine, the
@@ -69,34 +69,72 @@ def ensure_plots(run_dir):
             print(f"report: warning: plot.sh {run_dir} failed:\n{res.stderr}", file=sys.stderr)
 
 
+def changed_findings(pair):
+    """The side-by-side figures a reader is shown: a finding's verdict
+    changed, or one of its figures moved by more than MIN_CHANGE."""
+    mc = pair["min_change"]
+
+    def moved(x):
+        a, b = x["median_a"], x["median_b"]
+        return a != b if not a else abs(b / a - 1) > mc
+    ids = {x["finding"] for x in pair["findings"]
+           if x["verdict_a"] != x["verdict_b"] or moved(x)}
+    return [x for x in pair["findings"] if x["finding"] in ids]
+
+
 def comparison(doc, cmp_res):
-    """With --runs: the comparison's table and overlay plots."""
-    import compare
+    """With --runs: the comparison's answer (compare.md's per pair: the
+    headline, the speed factor, the experiments' geometric means, the
+    differences called, the findings that changed) and the overlay plots
+    of the experiments with a difference called; compare.md,
+    compare.csv, findings_compare.csv and curves/ keep the rest."""
+    import cmpstats
+    import compare_md
     runs = cmp_res["runs"]
     doc.add("# Comparison {#comparison}",
-            f"From `{cmp_res['out']}` (compare.md, compare.csv, merged.csv).")
+            f"From `{cmp_res['out']}`: compare.md lists every change, compare.csv every case, "
+            "findings_compare.csv every finding's figures; here, the answer.")
     if cmp_res["doubts"]:
         doc.add(f"**Doubtful comparison:** {'; '.join(cmp_res['doubts'])}.")
-    for j, rows in cmp_res["pairs"]:
-        nsig = sum(x["verdict"] == "significant" for x in rows)
-        doc.add(f"## run 1 ({runs[0].machine}) against run {j + 1} ({runs[j].machine})",
-                f"{nsig} of {len(rows)} cases differ significantly (Mann–Whitney U, "
-                "p < 0.05).")
-        if rows:
-            doc.add("::: fine\n" + "\n".join(compare.md_table(
-                rows, [runs[0].machine, runs[j].machine])) + "\n:::")
-    for exp, metric, png in cmp_res["curves"]:
+    shown = set()
+    for j, pair in cmp_res["results"]:
+        a, b = runs[0], runs[j]
+        mc = cmpstats.pct(pair["min_change"])
+        called = [r for r in pair["rows"] if r["verdict"] in compare_md.CALLED]
+        changed = changed_findings(pair)
+        shown |= {r["experiment"] for r in called}
+        doc.add(f"## A = run 1 ({a.machine} {a.stamp}), B = run {j + 1} ({b.machine} {b.stamp})",
+                f"**{compare_md.headline(pair, runs)}** "
+                + compare_md.factor_sentence(pair["factor"]) + " "
+                + compare_md.machine_sentence(pair, runs),
+                "::: fine\n" + "\n".join(compare_md.experiments_table(pair)) + "\n:::")
+        if called:
+            doc.add("::: fine\n" + "\n".join(compare_md.md_table(
+                called, [f"A: {a.machine}", f"B: {b.machine}"])) + "\n:::")
+        nfind = len({x["finding"] for x in pair["findings"]})
+        doc.add(f'<p class="fine">Not listed here: {len(pair["rows"]) - len(called)} case(s) '
+                "not called a difference (compare.md gives those beyond the threshold with "
+                f"their reason), and {nfind - len({x['finding'] for x in changed})} of the "
+                f"{nfind} findings both runs have whose verdict is the same and whose figures "
+                f"moved by ±{mc} or less.</p>")
+        if changed:
+            doc.add("::: fine\n" + "\n".join(compare_md.findings_lines(
+                dict(pair, findings=changed))) + "\n:::")
+    curves = [c for c in cmp_res["curves"] if c[0] in shown]
+    rest = [c[0] for c in cmp_res["curves"] if c[0] not in shown]
+    if rest:
+        doc.add(f'<p class="fine">Curves of the experiments without a difference called are in '
+                f"curves/ beside compare.md: {', '.join(rest)}.</p>")
+    for exp, metric, png in curves:
+        svg = os.path.splitext(png)[0] + ".svg"
+        path = svg if os.path.exists(svg) else png
         doc.figures += 1
         cap = (f"{exp}: {metric} against workers, one line per run ("
                + "; ".join(r.label() for r in runs) + "), median with min–max.")
-        width, height, _pt = report_page_width(png, doc.text_px)
-        doc.add(report_page.figure_html(png, (width, height), doc.figures, cap, base=doc.base))
+        width, height, pt = fitted(path, doc.text_px, report_page.MIN_TEXT_PT + 0.05)
+        doc.placed.append((path, width, pt))
+        doc.add(report_page.figure_html(path, (width, height), doc.figures, cap, base=doc.base))
         doc.captions.append((exp, cap))
-
-
-def report_page_width(path, text_px):
-    from report_run import placed
-    return placed(path, text_px)
 
 
 def pandoc_html(md_path, html_path, title, css):

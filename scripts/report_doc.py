@@ -2,11 +2,11 @@
 
 Page 1 says what the machine taught (lessons.py), then a table of contents,
 one numbered section per experiment in registry order (what it teaches,
-its figures with a caption written from findings.csv, its findings as a
-table, a footnote counting its noisy cases) and the appendices: machine,
-methods, seed programs, noisy cases. Tables and figures are raw HTML in
-the Markdown; the headings are Markdown so that pandoc numbers them and
-builds the table of contents.
+its figures with a caption written from findings.csv that ends with the
+count of its noisy cases, its findings as tables) and the appendices:
+machine, methods, seed programs, noisy cases, and a quick run's findings.
+Tables and figures are raw HTML in the Markdown; the headings are Markdown
+so that pandoc numbers them and builds the table of contents.
 """
 
 import os
@@ -32,6 +32,10 @@ class Doc:
     def __init__(self, text_px, base):
         self.md, self.captions, self.placed = [], [], []
         self.text_px, self.figures, self.base = text_px, 0, base
+        # A quick run's findings, by experiment, for Appendix E:
+        # (experiment, its grids, its other rows as one table or "", its
+        # named blocks); None: in their sections.
+        self.apart = None
 
     def add(self, *blocks):
         for b in blocks:
@@ -58,22 +62,73 @@ def short_claim(exp, claim):
     return claim
 
 
-def findings_table(rows, exp=""):
-    """The findings of one experiment: one row per finding. A finding whose
-    claim is a block of its own (price's table of every primitive, pages
-    long) is named, with where to read it."""
+# A grid (one column per figure) for GRID_MIN_ROWS or more findings that
+# share their figures'
+# names, up to GRID_MAX_FIGURES figures (a header row costs less than the
+# names repeated in every row); the others stay cells of text.
+GRID_MAX_FIGURES = 6
+GRID_MIN_ROWS = 4
+
+
+def grid_groups(simple):
+    """The findings with the same figure names, in order, as (names, rows)
+    for each name list that two or more findings share; the rest."""
+    groups = {}
+    for f in simple:
+        groups.setdefault(tuple(g["name"] for g in f["figures"]), []).append(f)
+    grids = [(k, v) for k, v in groups.items()
+             if len(v) >= GRID_MIN_ROWS and 0 < len(k) <= GRID_MAX_FIGURES]
+    gridded = {id(f) for _k, v in grids for f in v}
+    return grids, [f for f in simple if id(f) not in gridded]
+
+
+def findings_grid(exp, names, rows):
+    """Findings that share figure names as a table: the claim, one column
+    per figure (its median), the verdict if any has one."""
+    judged = any(f["verdict"] for f in rows)
+    head = ["finding"] + [esc(n) for n in names] + (["verdict"] if judged else [])
+    body = [[esc(short_claim(exp, f["claim"]))]
+            + [(f"{esc(captions.quantity(g))}", "num") for g in f["figures"]]
+            + ([verdict_html(f["verdict"]) or "–"] if judged else []) for f in rows]
+    return table(head, body, "findings-grid")
+
+
+def findings_parts(rows, exp="", grid=True):
+    """The findings of one experiment, for Appendix E: (the grids of those
+    that share their figures' names, one table of the others: each claim
+    then its figures' medians and verdict, or "", the paragraphs naming a
+    finding whose claim is a block of its own: price's table of every
+    primitive, pages long, with where to read it)."""
     simple = [f for f in rows if "\n" not in f["claim"] and not f["id"].startswith(FIDELITY)]
-    # One cell a finding, the claim then its figures (medians) and verdict,
-    # the rows in two columns of the page: a claim and its figures fill the
-    # lines they take, where two table columns leave the shorter one half
-    # empty. No header row: it would head the first column only.
-    blocks = ['<div class="findings">' + table(
-        [],
-        [[f"{esc(short_claim(exp, f['claim']))}: {figure_cells(f)}"] for f in simple],
-        "findings") + "</div>"] if simple else []
-    blocks += [f'<p class="fine">{esc(f["claim"].split(chr(10))[0])}: in the run\'s '
-               f"summary.md (finding {esc(f['id'])}).</p>" for f in rows if "\n" in f["claim"]]
-    return blocks
+    grids, rest = grid_groups(simple) if grid else ([], simple)
+    # No header row for the others: it would head the first column only.
+    cells = table([], [[f"{esc(short_claim(exp, f['claim']))}: {figure_cells(f)}"]
+                       for f in rest], "findings") if rest else ""
+    named = [f'<p class="fine">{esc(f["claim"].split(chr(10))[0])}: in the run\'s '
+             f"summary.md (finding {esc(f['id'])}).</p>" for f in rows if "\n" in f["claim"]]
+    return [findings_grid(exp, names, group) for names, group in grids], cells, named
+
+
+def findings_appendix(apart):
+    """Appendix E's body: the experiments' findings in three columns; an
+    experiment with a grid spans the page (a grid is too wide for a
+    column), its other rows in three columns under it."""
+    out, flow = [], []
+
+    def flush():
+        if flow:
+            out.append('<div class="findings-apart">' + "".join(flow) + "</div>")
+            flow.clear()
+    for exp, grids, cells, named in apart:
+        head = f'<p class="fexp"><b>{esc(exp)}</b></p>'
+        if not grids:
+            flow.append(head + cells + "".join(named))
+            continue
+        flush()
+        rest = f'<div class="findings-apart">{cells}</div>' if cells else ""
+        out.append(head + "".join(grids) + rest + "".join(named))
+    flush()
+    return out
 
 
 def fidelity_table(run):
@@ -134,8 +189,9 @@ def lessons_page(doc, run):
                   "lessons"),
             "<p class=\"fine\">Each experiment's section states its own lesson with the "
             "run's figures, under its figure; the appendices hold the machine, the methods, "
-            "the seed programs and the cases whose repetitions spread by more than "
-            "25 %.</p>",
+            "the seed programs and the cases whose repetitions spread by more than 25 %"
+            + (", and every finding with its figures (Appendix E)" if doc.apart is not None
+               else "") + ".</p>",
             "</div>", "<!-- the table of contents -->")
 
 
@@ -154,41 +210,50 @@ def place_figures(doc, run, exp, stems, caption, mark):
     return html
 
 
-def footnote(run, exp, mark_no):
+def noisy_note(run, exp):
+    """How many of the section's cases are noisy or failed, as the end of
+    its caption: a line of its own would cost each section a line."""
     cases = run.cases.get(exp, [])
     noisy, failed = run.noisy.get(exp, []), run.failed.get(exp, [])
     if not noisy and not failed:
-        return "", ""
+        return ""
     # What "noisy" means is said once, in Appendix B.
     bits = []
     if noisy:
         bits.append(f"{len(noisy)} of {len(cases)} cases are noisy")
     if failed:
         bits.append(f"{len(failed)} had a failed repetition")
-    return (f"<sup>{mark_no}</sup>",
-            f'<p class="footnote"><sup>{mark_no}</sup> {"; ".join(bits)} '
-            "(Appendix D).</p>")
+    return f' <span class="note">({"; ".join(bits)}: Appendix D.)</span>'
 
 
-def experiment_section(doc, run, exp, mark_no):
+def experiment_section(doc, run, exp):
     row = run.registry[exp]
     doc.add(f"# {exp} {{#exp-{exp}}}", f"<p><b>What it teaches.</b> {esc(row['teaches'])}</p>")
     cap = captions.caption(run.found, exp)
-    mark, note = footnote(run, exp, mark_no)
+    note = noisy_note(run, exp)
     stems = [] if row["figures"].strip() == "-" else row["figures"].split()
-    figs = place_figures(doc, run, exp, stems, cap, mark) if cap else []
-    # The figure and its caption (the lesson) first, then the findings;
-    # a figure that does not fit what is left of the page floats past the
-    # table (report_page's script), never past the section.
+    figs = place_figures(doc, run, exp, stems, cap, note) if cap else []
+    # The figure and its caption (the lesson) first, then the findings (a
+    # quick run's in Appendix E: its sections are what each experiment
+    # teaches, the figure and its caption); a figure that does not fit what
+    # is left of the page floats past the text after it (report_page's
+    # script), never past the section.
     if cap:
         doc.captions.append((exp, cap))
-        doc.add(*(figs or [f'<p class="caption"><b>In numbers.</b> {esc(cap)}{mark}</p>']))
-    doc.add(*findings_table(run.found.experiment(exp), exp))
+        doc.add(*(figs or [f'<p class="caption"><b>In numbers.</b> {esc(cap)}{note}</p>']))
+    elif note:
+        doc.add(f'<p class="caption">{note}</p>')
+    # Appendix E is three columns of text, too narrow for a grid
+    grids, cells, named = findings_parts(run.found.experiment(exp), exp, doc.apart is None)
+    if doc.apart is None:
+        # the others in two columns of the page: a claim and its figures
+        # fill the lines they take, where two table columns leave the
+        # shorter one half empty
+        doc.add(*grids, *([f'<div class="findings">{cells}</div>'] if cells else []), *named)
+    elif grids or cells or named:
+        doc.apart.append((exp, grids, cells, named))
     if exp == "cpython":
         doc.add(fidelity_table(run), *costs_note(run))
-    if note:
-        doc.add(note)
-    return bool(note)
 
 
 def seed_map(run):
@@ -202,6 +267,12 @@ def seed_map(run):
     return ["<p>The tutorials' programs parbench re-creates, and what each tutorial "
             "printed, by experiment (the run's experiments.csv).</p>",
             table(["experiment", "the seed programs it re-creates"], rows, "seeds")]
+
+
+def unprefixed(exp, case):
+    """A case's name under its experiment's heading: without the "exp/" it
+    starts with (the list prints the heading with its slash)."""
+    return case[len(exp) + 1:] if case.startswith(exp + "/") else case
 
 
 def appendices(doc, run):
@@ -220,10 +291,17 @@ def appendices(doc, run):
     for exp in run.experiments():
         names = run.noisy.get(exp, []) + [f"{c} (failed)" for c in run.failed.get(exp, [])]
         if names:
-            body.append(f"<p><b>{esc(exp)}</b> ({len(names)}): "
-                        + ", ".join(f"<code>{esc(c)}</code>" for c in names) + "</p>")
+            body.append(f"<p><b>{esc(exp)}/</b> ({len(names)}): "
+                        + ", ".join(f"<code>{esc(unprefixed(exp, c))}</code>" for c in names)
+                        + "</p>")
     doc.add('<div class="noisy-list">' + "".join(body) + "</div>" if body else
             "<p>No case of this run is noisy.</p>")
+    if doc.apart:
+        doc.add("# Appendix E: the findings {.unnumbered #app-findings}",
+                f"<p>A {esc(run.meta.get('profile', '?'))} run's findings, by experiment: each "
+                "claim with its figures (medians of the repetitions) and its verdict; "
+                "findings.csv and summary.md give the minima and maxima.</p>",
+                *findings_appendix(doc.apart))
 
 
 METHODS = [
@@ -253,9 +331,10 @@ def legibility(doc):
 def build(run, text_px, base):
     """The report's Doc; figures are named relative to base (its directory)."""
     doc = Doc(text_px, base)
+    if run.meta.get("profile") == "quick":
+        doc.apart = []
     lessons_page(doc, run)
-    marks = 0
     for exp in run.experiments():
-        marks += experiment_section(doc, run, exp, marks + 1)
+        experiment_section(doc, run, exp)
     appendices(doc, run)
     return doc

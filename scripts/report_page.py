@@ -47,14 +47,14 @@ def paper(name=None):
 # Figures float as in print typesetting, within their section: a figure
 # that would not fit in what is left of its page waits, and the text after
 # it fills the page; it goes in after the block during which the page turns,
-# and at the latest before the next section's heading or the section's
-# footnote (a figure never lands in another experiment's section). The pages are simulated from the
+# and at the latest before the next section's heading (a figure never lands
+# in another experiment's section). The pages are simulated from the
 # blocks' heights (the text column is as wide on screen as in print). The
 # simulation does not know the rows and headings that print moves to the
 # next page whole, so a figure must fit with SLACK_PX to spare: a figure put
 # off that would have fit costs nothing while the section's text fills the
 # page, one that is put in and does not fit leaves the page's end empty.
-SLACK_PX = 80
+SLACK_PX = 48
 FLOAT_SCRIPT = """<script>
 document.addEventListener('DOMContentLoaded', function () {
   var H = %(page)d, F = %(page)d - %(slack)d, i;
@@ -75,9 +75,8 @@ document.addEventListener('DOMContentLoaded', function () {
       if (!waiting.length && y + h <= F) { y += h; prev = k; } else waiting.push([k, h]);
       continue;
     }
-    // a section ends at the next heading, or at its footnote (which
-    // follows the caption that holds its mark)
-    if ((k.tagName === 'H1' || k.classList.contains('footnote')) && prev) flush(prev, true);
+    // a section ends at the next heading
+    if (k.tagName === 'H1' && prev) flush(prev, true);
     y += h;
     prev = k;
     if (getComputedStyle(k).breakAfter === 'page') { y = 0; continue; }
@@ -101,7 +100,8 @@ def style(size, text_px, page_px):
                     font: 8pt 'DejaVu Sans', sans-serif; color: #555; }} }}
 body {{ max-width: {text_px:.0f}px; margin: 0 auto; font: 9pt/1.3 'DejaVu Sans', sans-serif;
        color: #111; }}
-h1 {{ font-size: 12pt; margin: 0.6em 0 0.15em; break-after: avoid; }}
+h1 {{ font-size: 11.5pt; margin: 0.5em 0 0.1em; break-after: avoid; }}
+h2 {{ font-size: 10pt; margin: 0.4em 0 0.1em; break-after: avoid; }}
 h1.title {{ font-size: 17pt; margin-top: 0; }}
 .summary {{ font-style: italic; margin: 0 0 0.3em; }}
 p {{ margin: 0.3em 0; }}
@@ -117,13 +117,21 @@ tr {{ break-inside: avoid; }}
 td.num {{ white-space: nowrap; }}
 div.findings {{ columns: 2; column-gap: 1.2em; margin: 0.3em 0; }}
 div.findings table {{ margin: 0; border-top: 1px solid #555; }}
+div.findings-apart {{ columns: 3; column-gap: 1em; }}
+table.findings-grid {{ border-top: 1px solid #555; }}
+table.findings-grid th {{ font-weight: normal; font-style: italic; }}
+table.findings-grid td:last-child, table.findings-grid td.num {{ white-space: nowrap; }}
+div.findings-apart table {{ margin: 0 0 0.3em; border-top: 1px solid #555; }}
+p.fexp {{ margin: 0.2em 0 0; font-size: 7.5pt; break-after: avoid; }}
+table.fidelity td:first-child {{ width: 34%; }}
+table.fidelity td:nth-child(5) {{ white-space: nowrap; }}
 table.lessons {{ font-size: 9.5pt; line-height: 1.3; }}
 table.lessons td {{ padding: 0.3em 0.4em; }}
 table.lessons td:first-child {{ width: 50%; }}
 table.seeds td:first-child {{ width: 18%; }}
 table.machine td:nth-child(odd) {{ width: 12%; font-weight: bold; }}
 .verdict-agrees {{ color: #135e13; }} .verdict-differs {{ color: #8a1c1c; }}
-p.footnote {{ font-size: 7.5pt; color: #333; margin-top: 0.1em; }}
+span.note {{ font-size: 7.5pt; color: #333; }}
 .noisy-list {{ font-size: 6pt; line-height: 1.15; columns: 4; column-gap: 0.8em; }}
 .noisy-list p {{ margin: 0.1em 0; word-break: break-all; }}
 .noisy-list code {{ font-family: 'DejaVu Sans Condensed', 'DejaVu Sans', sans-serif; }}

@@ -128,9 +128,9 @@ def placed(path, text_width_px):
 
 # A figure taller than this share of its width prints narrower than the
 # text, as narrow as its smallest text allows (min_pt), and at least
-# TALL_MIN_SHARE of the text's width: a tall figure at full width would
-# take half a page.
-TALL_ASPECT = 0.5
+# TALL_MIN_SHARE of the text's width: a figure at full width would take
+# more of the page than its text needs (issue 20: 16 pages for a default run).
+TALL_ASPECT = 0.35
 TALL_MIN_SHARE = 0.7
 
 

@@ -3,15 +3,19 @@
 #
 # Headless Chromium opens report.html from disk: the test fails if the page
 # is blank, an image did not load (naturalWidth 0), a URL points outside the
-# file, or the console shows an error; the checker is checked on a copy with
+# file, an element is wider than the text (the print would shrink every
+# page to fit it), or the console shows an error; the checker is checked on a copy with
 # a broken image. report.pdf (pdfinfo, pdftotext): A4 by default and Letter
 # under an en_US locale, at most 10 pages for a quick run (16 for default);
 # check_report.py: every experiment's caption is in the PDF with a figure of
 # findings.csv and no case name, every figure in its own section, page 1
 # states the five lessons (and it proves on altered captions that it can
-# fail). Every figure's text prints at 8 pt or more (report.py's warning). PB_REPORT_RUNS="DIR ..."
-# checks copies of existing run directories the same way (make report's
-# time printed). Prints cmocka-style [  PASSED  ] / [  FAILED  ] lines.
+# fail). Every figure's text prints at 8 pt or more (report.py's warning).
+# A quick run's findings are its Appendix E. PB_REPORT_RUNS="DIR ..." checks
+# copies of existing run directories the same way (make report's time
+# printed; at most 16 pages for a default run, 10 for a quick one), and
+# with two or more default runs, make compare + make report RUNS over
+# them: its time, at most 24 pages. Prints cmocka-style [  PASSED  ] / [  FAILED  ] lines.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -80,11 +84,15 @@ window.addEventListener('load', function () {
   var ext = [].slice.call(document.querySelectorAll('[src],[href]')).map(function (e) {
     return e.getAttribute('src') || e.getAttribute('href'); }).filter(function (u) {
     return /^([a-z]+:)?\\/\\//i.test(u) && !/^data:/.test(u); }).length;
+  // wider than the text: Chromium would shrink every printed page to fit it
+  var right = document.body.getBoundingClientRect().right + 1;
+  var wide = [].slice.call(document.body.querySelectorAll('*')).filter(function (e) {
+    return e.getBoundingClientRect().right > right; }).length;
   var p = document.createElement('pre');
   p.id = 'pbcheck';
   p.textContent = 'PBCHECK images=' + imgs.length + ' broken=' + broken + ' text=' +
-    document.body.innerText.trim().length + ' external=' + ext + ' errors=' + __errs.length +
-    ' ' + __errs.join(' | ');
+    document.body.innerText.trim().length + ' external=' + ext + ' wide=' + wide +
+    ' errors=' + __errs.length + ' ' + __errs.join(' | ');
   document.body.appendChild(p);
 });
 </script>"""
@@ -110,6 +118,7 @@ verdict() {
 	[ "${n:-0}" -ge 1 ] || return 1
 	grep -q ' broken=0 ' <<<"$line" || return 1
 	grep -q ' external=0 ' <<<"$line" || return 1
+	grep -q ' wide=0 ' <<<"$line" || return 1
 	grep -Eq ' errors=0( |$)' <<<"$line" || return 1
 	t=$(sed -n 's/.* text=\([0-9]*\) .*/\1/p' <<<"$line")
 	[ "${t:-0}" -ge 500 ]
@@ -124,6 +133,14 @@ line=$(check_page "$run/broken.html" | tr '\n' ' ')
 rm -f "$run/broken.html"
 if verdict "$line"; then bad "browser self-check" "a missing image passed: $line"; else
 	ok "browser self-check: a missing image fails ($line)"; fi
+
+# ... and a table wider than the text (printed, every page would shrink).
+sed 's|</body>|<table><tr><td style="white-space:nowrap">'"$(printf 'wide %.0s' $(seq 300))"'</td></tr></table></body>|' \
+	"$html" >"$run/wide.html"
+line=$(check_page "$run/wide.html" | tr '\n' ' ')
+rm -f "$run/wide.html"
+if verdict "$line"; then bad "browser self-check" "a table wider than the text passed: $line"; else
+	ok "browser self-check: a table wider than the text fails ($(grep -o 'wide=[0-9]*' <<<"$line"))"; fi
 
 # No URL leaves the file (every plot is a data URI).
 if grep -Eo '(src|href)="[^"]*"' "$html" | grep -v '"data:' | grep -Eq '"(https?:)?//'; then
@@ -225,10 +242,19 @@ legible() {
 }
 legible "$tmp/report-a4.log" "$(basename "$run")"
 
+# A quick run's findings are Appendix E (its sections: what each teaches,
+# the figure, the caption); the noisy count is in the caption, no footnote.
+if grep -q "^# Appendix E: the findings" "$run/report.md" &&
+	grep -q 'class="findings-apart"' "$run/report.md" && ! grep -q 'class="footnote"' "$run/report.md"; then
+	ok "quick run: the findings in Appendix E"
+else bad "appendix E" "a quick run's report.md has no Appendix E of findings"; fi
+
 # Existing runs (PB_REPORT_RUNS): copies, so that nothing is written there.
+copies=()
 for src in ${PB_REPORT_RUNS:-}; do
 	copy="$tmp/runs/$(basename "$src")"
 	mkdir -p "$tmp/runs" && cp -r "$src" "$copy" && rm -f "$copy"/report.*
+	[ "$(sed -n 's/^# profile=//p' "$copy/summary.csv" | head -1)" = default ] && copies+=("$copy")
 	start=$(date +%s.%N)
 	if LC_ALL='' LC_PAPER='' LANG=C.UTF-8 "$PYTHON" scripts/report.py --run "$copy" >"$tmp/report.log" 2>&1; then
 		secs=$(echo "$(date +%s.%N) - $start" | bc)
@@ -239,6 +265,25 @@ for src in ${PB_REPORT_RUNS:-}; do
 		if verdict "$line"; then ok "browser: $(basename "$src") renders ($line)"; else bad "browser" "$line"; fi
 	else bad "report" "$src: $(tail -3 "$tmp/report.log")"; fi
 done
+
+# Two or more default runs: make compare, then make report RUNS=... (its
+# time printed): at most 24 pages (issue 21), and it renders.
+if [ ${#copies[@]} -ge 2 ]; then
+	start=$(date +%s.%N)
+	if "$PYTHON" scripts/compare.py "${copies[@]}" --out "$tmp/cmp" >"$tmp/compare.log" 2>&1 &&
+		LC_ALL='' LC_PAPER='' LANG=C.UTF-8 "$PYTHON" scripts/report.py --runs "${copies[@]}" \
+			--out "$tmp/cmp" >"$tmp/report.log" 2>&1; then
+		secs=$(echo "$(date +%s.%N) - $start" | bc)
+		pages=$(pdfinfo "$tmp/cmp/report.pdf" 2>/dev/null | sed -n 's/^Pages: *//p')
+		ok "${#copies[@]} runs: compare and report in ${secs%???????} s"
+		if [ -n "$pages" ] && [ "$pages" -le 24 ]; then
+			ok "${#copies[@]} runs: $pages pages (at most 24)"
+		else bad "pdf pages" "report of ${#copies[@]} runs: ${pages:-no} pages (at most 24)"; fi
+		legible "$tmp/report.log" "report of ${#copies[@]} runs"
+		line=$(check_page "$tmp/cmp/report.html" | tr '\n' ' ')
+		if verdict "$line"; then ok "browser: the report of ${#copies[@]} runs renders"; else bad "browser" "$line"; fi
+	else bad "report of runs" "$(tail -3 "$tmp/compare.log" "$tmp/report.log")"; fi
+fi
 
 # Bad arguments: exit 2 with a message, no traceback.
 "$PYTHON" scripts/report.py --run "$tmp/no-such-run" >"$tmp/out" 2>&1
