@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "price_report.h"
@@ -77,11 +78,10 @@ static double mean_of(const double *v, size_t n)
 	return s / (double)n;
 }
 
-/* One round: our loop and the peer's run of n operations, in the order
- * the round's parity says (so that neither always goes first). The peer
- * goes first in round 0: a peer that declines to run here (stress-ng
- * --spawn as root) skips the case before our side has spent its time
- * (posix_spawn of stress-ng 100 times: 17 s of a loaded default run). */
+/* One round: our loop and the peer's run of n operations, in an order that
+ * alternates with the round and, across repetitions (one round each in
+ * default), with the case process's pid, so that neither side always goes
+ * first. */
 static int pair_round(struct pb_ctx *ctx, const struct pb_case *c, size_t r, double *ns,
 		      double *ours, double *theirs)
 {
@@ -91,7 +91,7 @@ static int pair_round(struct pb_ctx *ctx, const struct pb_case *c, size_t r, dou
 	int rc = 0;
 
 	for (int k = 0; k < 2 && rc == 0; k++) {
-		if ((k == 0) == (r % 2 == 1)) {
+		if ((k == 0) == ((r + (size_t)getpid()) % 2 == 0)) {
 			rc = fn(ctx, c, ns, (size_t)n);
 			*ours = rc == 0 ? mean_of(ns, (size_t)n) : NAN;
 		} else {
@@ -143,17 +143,19 @@ static int paired_case(struct pb_ctx *ctx, const struct pb_case *c)
 
 /* ---- the plan ---- */
 
-/* The alternations of a pairing a repetition. Default: 2, 10 in all over 5
- * repetitions (a 5-minute budget on 2 PUs: with 3 the pairings took 47 s of
- * a 7:16 default run on a 2-vCPU AMD EPYC VM, run 20261207T161308Z, most of
- * it the peers' own start-ups); full: 3, 30 over 10 repetitions (5 did not
- * fit the hour on 64 PUs once fork was priced at the 1.5 ms a slow VM
- * charges). A peer that takes a second a run (perf's futex wake: ten wakes
- * 100 ms apart) alternates once a repetition by default, three times in
- * full. */
+/* The alternations of a pairing a repetition. Default: 1, 5 in all over 5
+ * repetitions, each repetition's ratio one pairing and the spread across
+ * them (2 took 20 s of price's 51 in a loaded default run on a 2-vCPU AMD
+ * EPYC VM, 20261207T202535Z, most of it the peers' own start-ups; with 3
+ * the pairings took 47 s of a 7:16 default run, 20261207T161308Z); full:
+ * 3, 30 over 10 repetitions (5 did not fit the hour on 64 PUs once fork
+ * was priced at the 1.5 ms a slow VM charges). A peer that takes a second
+ * a run (perf's futex wake: ten wakes 100 ms apart) alternates once a
+ * repetition by default, three times in full. */
 static int pair_rounds(const struct pb_config *cfg, const struct price_prim *p)
 {
-	return p->peer_fixed_s >= 0.5 ? PB_PICK(cfg, 3, 1, 3) : PB_PICK(cfg, 3, 2, 3);
+	(void)p;
+	return PB_PICK(cfg, 3, 1, 3);
 }
 
 static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const struct price_prim *p)
@@ -183,7 +185,9 @@ static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const s
 			continue;
 		pb_case_name_str(&c, "pin", pin_policy_name(pins[k]));
 		pb_case_set(&c, "ops", (int64_t)ops);
-		c.est_s = 0.02 + 1.1 * ops * p->op_ns / 1e9;
+		/* the loop, its warm-up tenth, and the sort of its samples for
+		 * the percentiles (about 60 ns a sample at 2 million) */
+		c.est_s = 0.02 + 1.1 * ops * p->op_ns / 1e9 + ops * 60e-9;
 		if (!p->pair_only)
 			pb_plan_add(plan, &c);
 		/* quick prices the primitives alone: the pairings with a peer
