@@ -283,7 +283,7 @@ static double tq_estimate(int m, int64_t n, int64_t send_ms)
 	return (m == TQM_THREADS_PY ? 0.2 : 0.01) + (double)n * per_item[m];
 }
 
-/* P x C in {1, 2, 4} (quick: {1, 2}; default: the diagonal)
+/* P x C in {1, 2, 4} (quick: 1x1 and 2x2; default: the diagonal)
  * for threads, threads-gil and mp-queue. */
 static void tq_sweep(struct pb_plan *plan, const struct pb_config *cfg, struct pb_case c)
 {
@@ -306,8 +306,10 @@ static void tq_sweep(struct pb_plan *plan, const struct pb_config *cfg, struct p
 				/* default: the diagonal 1x1, 2x2, 4x4 (the
 				 * lopsided 1x4 and 4x1 took 7 s of a 5:17
 				 * default make bench on a 2-vCPU AMD EPYC VM, run
-				 * 20261207T193300Z); full has every pair */
-				if (cfg->profile == PROFILE_DEFAULT && p != k)
+				 * 20261207T193300Z); quick: 1x1, 2x2 (1x2 and
+				 * 2x1, 1.5 s of a 1:06 quick one, run
+				 * 20261207T211732Z); full has every pair */
+				if (cfg->profile != PROFILE_FULL && p != k)
 					continue;
 				x.model = tqm_names[m];
 				x.workers = counts[p] + counts[k];
