@@ -148,14 +148,13 @@ static int paired_case(struct pb_ctx *ctx, const struct pb_case *c)
  * them (2 took 20 s of price's 51 in a loaded default run on a 2-vCPU AMD
  * EPYC VM, 20261207T202535Z, most of it the peers' own start-ups; with 3
  * the pairings took 47 s of a 7:16 default run, 20261207T161308Z); full:
- * 3, 30 over 10 repetitions (5 did not fit the hour on 64 PUs once fork
- * was priced at the 1.5 ms a slow VM charges). A peer that takes a second
- * a run (perf's futex wake: ten wakes 100 ms apart) alternates once a
- * repetition by default, three times in full. */
+ * 2, 20 over 10 repetitions (3 put full past its hour on 64 PUs once the
+ * queues' CPython calibrations came, 5 once fork was priced at the 1.5 ms
+ * a slow VM charges). */
 static int pair_rounds(const struct pb_config *cfg, const struct price_prim *p)
 {
 	(void)p;
-	return PB_PICK(cfg, 3, 1, 3);
+	return PB_PICK(cfg, 3, 1, 2);
 }
 
 static void plan_prim(struct pb_plan *plan, const struct pb_config *cfg, const struct price_prim *p)
