@@ -74,7 +74,7 @@ static void gil_plan(struct pb_plan *plan, const struct pb_config *cfg, struct p
 
 		pb_case_unname(&c);
 		c.workers = w[i];
-		c.est_s = 0.01 + 10e-9 * (double)(n * w[i]) + 0.0005 * w[i];
+		c.est_s = 0.003 + 10e-9 * (double)(n * w[i]) + 0.0005 * w[i];
 		for (int v = 0; v < 2; v++)
 			counter_add(plan, c, variants[v], COUNTER_THREADS_GIL, n);
 	}
@@ -136,7 +136,9 @@ static void contention_plan(struct pb_plan *plan, const struct pb_config *cfg)
 					if (strcmp(name, "value-unlocked") == 0)
 						continue;
 
-					c.est_s = 0.01 +
+					/* the start: 3 ms (22 ms a repetition
+					 * in all, run 20261207T213102Z) */
+					c.est_s = 0.003 +
 						  1e-9 * increment_ns(name, w[i] > cfg->pus) *
 							  (double)(n * w[i]) +
 						  0.0005 * w[i];

@@ -56,7 +56,8 @@ static void window_plan(struct pb_plan *plan, const struct pb_config *cfg)
 				/* 30 to 130 ms a repetition at every window (default
 				 * runs 20261130T200841Z, 20261130T204845Z, loaded): the
 				 * increments shrink as it grows */
-				c.est_s = 0.06;
+				c.est_s =
+					0.04; /* 37 ms a repetition (runs 20261207T213008Z, 213102Z) */
 				counter_add(plan, c, "unlocked", m,
 					    window_increments(win[i], gaps[g]));
 			}

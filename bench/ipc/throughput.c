@@ -42,7 +42,7 @@ static void ceiling_plan(struct pb_plan *plan, const struct pb_config *cfg)
 			     .pin = PIN_SCATTER,
 			     .run = ceiling_case,
 			     .budget_s = 30,
-			     .est_s = 0.05 + PB_PICK(cfg, 15, 40, 250) / 1e3 };
+			     .est_s = 0.02 + PB_PICK(cfg, 15, 40, 250) / 1e3 };
 
 	pb_case_name(&k, "slots", 16); /* 1 MiB in flight, as the shm ring */
 	pb_case_set(&k, "run_ms", PB_PICK(cfg, 15, 40, 250));
@@ -70,7 +70,7 @@ static void throughput_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	 * took 24 s of a 7:16 default run on a 2-vCPU AMD EPYC VM, run
 	 * 20261207T161308Z); full 120 ms (250 did not fit its hour on 64
 	 * PUs) */
-	c.est_s = 0.03 + PB_PICK(cfg, 15, 25, 120) / 1e3; /* two workers, then send_ms */
+	c.est_s = 0.015 + PB_PICK(cfg, 15, 25, 120) / 1e3; /* two workers, then send_ms */
 	m.est_s = 0.01 + PB_PICK(cfg, 10, 30, 200) / 1e3;
 	pb_case_set(&c, "send_ms", PB_PICK(cfg, 15, 25, 120));
 	for (size_t k = 0; k < sizeof(stream_models) / sizeof(stream_models[0]); k++) {
