@@ -115,13 +115,16 @@ struct pb_case {
  * adds PB_EST_CASE_S to every repetition of an isolated case: the case
  * process, google-benchmark and the raw rows (quick run 20261130T192952Z
  * on 2 PUs: 60 s in all for 44 s of timed work, 5 s of Python start-ups and
- * 5 s of plots over 855 repetitions, about 7 ms each; 15 ms leaves room). */
+ * 5 s of plots over 855 repetitions, about 7 ms each; quick run
+ * 20261207T213008Z on the same kind of VM: 45 s of cases for 35 s of timed
+ * work and 4 s of Python start-ups over 663 repetitions, 9 ms each; 10 ms
+ * leaves room: 15 ms made quick's estimate 36 % longer than its cases). */
 #define PB_EST_DEFAULT_S 0.05
 /* A plan's estimate of one process started, exited and reaped: the
  * slowest machine parbench has met (a 2-vCPU AMD EPYC VM, price/fork p50
  * 1.3 ms, run 20261207T151356Z), so that estimates err long. */
 #define PB_EST_FORK_S 0.0015
-#define PB_EST_CASE_S 0.015
+#define PB_EST_CASE_S 0.010
 
 /* Set the case's integer parameter name to value (adding it, or replacing
  * its value: a parameter in the name stays there, at its place). */

@@ -9,6 +9,7 @@
 #include "registry.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "csv.h"
@@ -233,8 +234,9 @@ void registry_list(const struct pb_experiment *const suites[], const size_t *nca
 		list_row(suites[e], ncases[e], est);
 		shown++;
 	}
+	int secs = (int)lround(total); /* one rounding for both forms */
+
 	printf("%zu experiments, %zu cases (parbench --list --cases names them)\n", shown, plan->n);
-	printf("estimated time: %.0f s (%d:%02d) for profile %s, %d repetitions, on %d PUs\n",
-	       total, (int)total / 60, (int)total % 60, pb_profile_name(cfg->profile), cfg->reps,
-	       cfg->pus);
+	printf("estimated time: %d s (%d:%02d) for profile %s, %d repetitions, on %d PUs\n", secs,
+	       secs / 60, secs % 60, pb_profile_name(cfg->profile), cfg->reps, cfg->pus);
 }
