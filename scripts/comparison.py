@@ -154,6 +154,13 @@ def setting_diffs(base, other):
             if base.meta.get(k, "-") != other.meta.get(k, "-")]
 
 
+def spread(fig):
+    """A figure's (min, max) over its repetitions, or None for a figure of
+    one value (a ratio of two medians)."""
+    n, lo, hi = fig.get("n"), fig.get("min"), fig.get("max")
+    return (lo, hi) if n and n > 1 and lo is not None and hi is not None else None
+
+
 def findings_side_by_side(base, other):
     """The dimensionless figures (speedups, ratios, shares) of the findings
     both runs have: one dict per (finding, figure), those whose verdict
@@ -172,6 +179,7 @@ def findings_side_by_side(base, other):
                 continue
             out.append({"finding": fid, "claim": f["claim"], "figure": x["name"],
                         "unit": x["unit"], "median_a": x["median"], "median_b": y["median"],
+                        "range_a": spread(x), "range_b": spread(y),
                         "verdict_a": f["verdict"], "verdict_b": g["verdict"]})
     return sorted(out, key=lambda r: r["verdict_a"] == r["verdict_b"])
 

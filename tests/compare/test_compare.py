@@ -302,6 +302,28 @@ class Verdicts(unittest.TestCase):
                          [("speedup", "1.96", "0.99")])
 
 
+class ReportFindings(unittest.TestCase):
+    """The two-run report shows a finding whose verdict changed, or whose
+    figure moved beyond MIN_CHANGE and out of both runs' ranges; a move
+    inside a run's spread, or a one-value figure, stays in compare's
+    files."""
+
+    def test_changed_findings(self):
+        import report
+
+        def row(fid, a, b, ra, rb, va="x", vb="x"):
+            return {"finding": fid, "figure": "f", "median_a": a, "median_b": b,
+                    "range_a": ra, "range_b": rb, "verdict_a": va, "verdict_b": vb}
+        pair = {"min_change": 0.05, "findings": [
+            row("verdict", 1.0, 1.01, (0.9, 1.1), (0.9, 1.1), "scales", "does not scale"),
+            row("inside", 1.0, 1.3, (0.8, 1.4), (1.2, 1.5)),
+            row("beyond", 1.0, 1.3, (0.95, 1.05), (1.25, 1.35)),
+            row("small", 1.0, 1.04, (0.99, 1.01), (1.03, 1.05)),
+            row("one_value", 1.0, 2.0, None, None)]}
+        self.assertEqual([x["finding"] for x in report.changed_findings(pair)],
+                         ["verdict", "beyond"])
+
+
 class BadInput(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="parbench-cmp.")
