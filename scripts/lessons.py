@@ -12,6 +12,12 @@ from captions import fill
 
 FID = "cpython.fidelity."
 
+# The experiment that shows each lesson below (IO and CPU: tasks; the
+# GIL: gil-convoy; Queue vs Pipe: ipc-latency; the counter: counter-seed,
+# the seed's own program), and cpython's fidelity table: a quick run's
+# report draws their figures and gives the others' captions without one.
+LESSON_EXPERIMENTS = ("tasks", "gil-convoy", "ipc-latency", "counter-seed", "cpython")
+
 # title; sentences (the first the run can fill is used); CPython's side:
 # (label, fidelity id) pairs, whose "CPython" figure and verdict are shown.
 LESSONS = [

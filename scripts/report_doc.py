@@ -232,7 +232,14 @@ def experiment_section(doc, run, exp):
     cap = captions.caption(run.found, exp)
     note = noisy_note(run, exp)
     stems = [] if row["figures"].strip() == "-" else row["figures"].split()
-    figs = place_figures(doc, run, exp, stems, cap, note) if cap else []
+    # A quick run's report is a handout of ten pages: the figures of the
+    # experiments the lessons on page 1 come from; the others' captions
+    # say where their figures are (a quick run with all 28 drew 17 pages)
+    brief = doc.apart is not None and exp not in lessons.LESSON_EXPERIMENTS
+    if brief and stems:
+        note += (' <span class="note">(Figure: ' + ", ".join(
+            f"plots/{esc(s)}.svg" for s in stems) + ".)</span>")
+    figs = place_figures(doc, run, exp, stems, cap, note) if cap and not brief else []
     # The figure and its caption (the lesson) first, then the findings (a
     # quick run's in Appendix E: its sections are what each experiment
     # teaches, the figure and its caption); a figure that does not fit what

@@ -42,9 +42,10 @@ chromium_run() {
 		--user-data-dir="$prof" "$@"
 }
 
-# A small real run: io and cpu tasks, serial and fork, and the seed's
-# producer/consumer (a table-only experiment), quick profile.
-if ! bench/parbench --profile quick --filter '^(tasks/(serial|fork)/|ipc-prodcons/)' --reps 3 \
+# A small real run: io and cpu tasks, serial and fork, the seed's
+# producer/consumer (a table-only experiment) and the switches (a
+# figure outside the lessons'), quick profile.
+if ! bench/parbench --profile quick --filter '^(tasks/(serial|fork)/|ipc-prodcons/|switch/)' --reps 3 \
 	--machine rep \
 	--results "$tmp/results" >"$tmp/bench.log" 2>&1; then
 	bad "run" "parbench failed: $(tail -3 "$tmp/bench.log")"
@@ -248,6 +249,14 @@ if grep -q "^# Appendix E: the findings" "$run/report.md" &&
 	grep -q 'class="findings-apart"' "$run/report.md" && ! grep -q 'class="footnote"' "$run/report.md"; then
 	ok "quick run: the findings in Appendix E"
 else bad "appendix E" "a quick run's report.md has no Appendix E of findings"; fi
+
+# A quick run's report draws the lessons' figures (tasks) and names the
+# others' in their caption (switch), so that it stays a handout of ten pages.
+if grep -q '<img src="plots/tasks\.svg"' "$run/report.md" &&
+	! grep -q '<img src="plots/switch\.' "$run/report.md" &&
+	grep -q '(Figure: plots/switch\.svg\.)' "$run/report.md"; then
+	ok "quick run: the lessons' figures drawn, the others named"
+else bad "quick figures" "tasks' figure not drawn, or switch's drawn or not named"; fi
 
 # Existing runs (PB_REPORT_RUNS): copies, so that nothing is written there.
 copies=()
