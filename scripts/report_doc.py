@@ -190,7 +190,8 @@ def lessons_page(doc, run):
             "<p class=\"fine\">Each experiment's section states its own lesson with the "
             "run's figures, under its figure; the appendices hold the machine, the methods, "
             "the seed programs and the cases whose repetitions spread by more than 25 %"
-            + (", and every finding with its figures (Appendix E)" if doc.apart is not None
+            + (", and the lessons' findings with their figures (Appendix E)"
+               if doc.apart is not None
                else "") + ".</p>",
             "</div>", "<!-- the table of contents -->")
 
@@ -257,7 +258,7 @@ def experiment_section(doc, run, exp):
         # fill the lines they take, where two table columns leave the
         # shorter one half empty
         doc.add(*grids, *([f'<div class="findings">{cells}</div>'] if cells else []), *named)
-    elif grids or cells or named:
+    elif (grids or cells or named) and not brief:
         doc.apart.append((exp, grids, cells, named))
     if exp == "cpython":
         doc.add(fidelity_table(run), *costs_note(run))
@@ -305,9 +306,10 @@ def appendices(doc, run):
             "<p>No case of this run is noisy.</p>")
     if doc.apart:
         doc.add("# Appendix E: the findings {.unnumbered #app-findings}",
-                f"<p>A {esc(run.meta.get('profile', '?'))} run's findings, by experiment: each "
-                "claim with its figures (medians of the repetitions) and its verdict; "
-                "findings.csv and summary.md give the minima and maxima.</p>",
+                "<p>The findings of the experiments page 1's lessons come from, by "
+                "experiment: each claim with its figures (medians of the repetitions) and its "
+                "verdict; findings.csv and summary.md give every experiment's, with the minima "
+                "and maxima.</p>",
                 *findings_appendix(doc.apart))
 
 
