@@ -190,7 +190,7 @@ CAPTIONS = {
     ],
     "tqueue-prodcons": [
         "queue.Queue between two threads carries {thread_queue_vs_process_queue|threads} "
-        "items a second ({thread_queue_vs_process_queue|threads-gil} under the GIL), "
+        "({thread_queue_vs_process_queue|threads-gil} under the GIL), "
         "multiprocessing.Queue between two processes "
         "{thread_queue_vs_process_queue|mp-queue}.",
         "Crossing the process boundary costs a factor of "
