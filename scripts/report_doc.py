@@ -233,14 +233,17 @@ def experiment_section(doc, run, exp):
     cap = captions.caption(run.found, exp)
     note = noisy_note(run, exp)
     stems = [] if row["figures"].strip() == "-" else row["figures"].split()
-    # A quick run's report is a handout of ten pages: the figures of the
-    # experiments the lessons on page 1 come from; the others' captions
-    # say where their figures are (a quick run with all 28 drew 17 pages)
+    # A quick run's report is a handout of ten pages: the first figure of
+    # each experiment the lessons on page 1 come from (its lesson; tasks'
+    # sweep is its second); the captions name the figures not drawn (a
+    # quick run with all 28 experiments' drew 17 pages)
     brief = doc.apart is not None and exp not in lessons.LESSON_EXPERIMENTS
-    if brief and stems:
+    drawn = [] if brief or not cap else stems[:1] if doc.apart is not None else stems
+    named = [x for x in stems if x not in drawn]
+    if named:
         note += (' <span class="note">(Figure: ' + ", ".join(
-            f"plots/{esc(s)}.svg" for s in stems) + ".)</span>")
-    figs = place_figures(doc, run, exp, stems, cap, note) if cap and not brief else []
+            f"plots/{esc(x)}.svg" for x in named) + ".)</span>")
+    figs = place_figures(doc, run, exp, drawn, cap, note) if drawn else []
     # The figure and its caption (the lesson) first, then the findings (a
     # quick run's in Appendix E: its sections are what each experiment
     # teaches, the figure and its caption); a figure that does not fit what
