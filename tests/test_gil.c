@@ -366,8 +366,11 @@ static void test_c_calls(void **state)
 /* The slices as gil.py counts them (a run until the other thread has run):
  * under the GIL, with no IO thread, the turn changes only where the GIL
  * changed hands by a forced drop, so there are no more turn slices than
- * forced drops, and a run of 20 ms of work a thread at a 0.5 ms interval
- * has some. The first and the last of each thread are cut. */
+ * forced drops. With 6 forced drops or more, each thread saw at least three
+ * turns, so some slices remain after the first and last of each are cut:
+ * natively 20 ms of work a thread at a 0.5 ms interval has dozens; under
+ * valgrind, which runs one thread at a time, a run may have fewer, and
+ * then only the bound is checked. */
 static void test_turn_slices(void **state)
 {
 	struct gil_threads_spec spec = {
@@ -387,7 +390,8 @@ static void test_turn_slices(void **state)
 	assert_int_equal(gil_threads_run(&spec, &r), 0);
 	for (int i = 0; i < 2; i++)
 		forced += r.threads[i].forced_drops;
-	assert_true(r.nturn_slices > 0);
+	if (forced >= 6)
+		assert_true(r.nturn_slices > 0);
 	assert_true(r.nturn_slices <= forced);
 	for (size_t k = 0; k < r.nturn_slices; k++)
 		assert_true(r.turn_slice_us[k] >= 0);
