@@ -52,23 +52,26 @@ broken() { # broken NAME: a fresh copy of the run in $tmp/NAME
 	cp -r "$run" "$tmp/$1"
 	printf '%s\n' "$tmp/$1"
 }
+# expect_fail NAME DIR PATTERN WHAT: the check must fail on DIR with a
+# message matching PATTERN
+expect_fail() {
+	local out
+	if out=$(check "$2"); then
+		bad "$1" "passed, where this must fail: $4 ($out)"
+	elif echo "$out" | grep -q "$3"; then
+		ok "$4"
+	else bad "$1" "$out"; fi
+}
+
 d=$(broken clipped)
 gnuplot -e "set terminal pngcairo size 300,200; set output '$d/plots/tasks.png'; \
 	unset border; unset tics; set lmargin at screen 0; set rmargin at screen 1; \
 	plot [0:1] 0.5 notitle lw 3" 2>/dev/null
-if out=$(check "$d"); then
-	bad "clipped" "a line through the border passed: $out"
-elif echo "$out" | grep -q "tasks.png: .*within 2 px of the border"; then
-	ok "a line drawn to the border fails it"
-else bad "clipped" "$out"; fi
+expect_fail clipped "$d" "tasks.png: .*within 2 px of the border" "a line drawn to the border fails it"
 
 d=$(broken stray)
 cp "$d/plots/tasks.png" "$d/plots/pool-tasks.png"
-if out=$(check "$d"); then
-	bad "stray" "a file no experiment names passed"
-elif echo "$out" | grep -q "pool-tasks.png: not a figure"; then
-	ok "a file no experiment names fails it"
-else bad "stray" "$out"; fi
+expect_fail stray "$d" "pool-tasks.png: not a figure" "a file no experiment names fails it"
 
 # set_figures FILE EXPERIMENT VALUE: experiments.csv with that row's figures
 set_figures() {
@@ -90,19 +93,11 @@ PY
 
 d=$(broken misnamed)
 set_figures "$d/experiments.csv" tasks "tasks pool-tasks"
-if out=$(check "$d"); then
-	bad "misnamed" "a figure not named after its experiment passed"
-elif echo "$out" | grep -q "figure pool-tasks is not named after the experiment"; then
-	ok "a figure not named after its experiment fails it"
-else bad "misnamed" "$out"; fi
+expect_fail misnamed "$d" "figure pool-tasks is not named after the experiment" "a figure not named after its experiment fails it"
 
 d=$(broken nofigure)
 set_figures "$d/experiments.csv" pool-manager-queue ""
-if out=$(check "$d"); then
-	bad "nofigure" "an experiment with no figure and no '-' passed"
-elif echo "$out" | grep -q "pool-manager-queue: no figure and not declared table only"; then
-	ok "an experiment with neither a figure nor table only fails it"
-else bad "nofigure" "$out"; fi
+expect_fail nofigure "$d" "pool-manager-queue: no figure and not declared table only" "an experiment with neither a figure nor table only fails it"
 
 for r in ${PB_FIGURE_RUNS:-}; do
 	if ! scripts/plot.sh "$r" >"$tmp/plot.log" 2>&1; then
