@@ -36,6 +36,8 @@ class Doc:
         # (experiment, its grids, its other rows as one table or "", its
         # named blocks); None: in their sections.
         self.apart = None
+        # A quick run's report is a handout (experiment_section)
+        self.handout = False
 
     def add(self, *blocks):
         for b in blocks:
@@ -237,8 +239,8 @@ def experiment_section(doc, run, exp):
     # each experiment the lessons on page 1 come from (its lesson; tasks'
     # sweep is its second); the captions name the figures not drawn (a
     # quick run with all 28 experiments' drew 17 pages)
-    brief = doc.apart is not None and exp not in lessons.LESSON_EXPERIMENTS
-    drawn = [] if brief or not cap else stems[:1] if doc.apart is not None else stems
+    brief = doc.handout and exp not in lessons.LESSON_EXPERIMENTS
+    drawn = [] if brief or not cap else stems[:1] if doc.handout else stems
     named = [x for x in stems if x not in drawn]
     if named:
         note += (' <span class="note">(Figure: ' + ", ".join(
@@ -344,7 +346,7 @@ def build(run, text_px, base):
     """The report's Doc; figures are named relative to base (its directory)."""
     doc = Doc(text_px, base)
     if run.meta.get("profile") == "quick":
-        doc.apart = []
+        doc.apart, doc.handout = [], True
     lessons_page(doc, run)
     for exp in run.experiments():
         experiment_section(doc, run, exp)
