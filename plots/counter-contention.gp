@@ -85,7 +85,7 @@ py_lost = pk_n > 0
 # columns draw the same variants and pins); the caption is the report's
 # (from findings.csv), not drawn here.
 W = 1400
-H = 1260
+H = 1080
 col_l(c) = 0.11 + c * 0.49
 col_r(c) = col_l(c) + 0.37
 row_t(r) = r == 0 ? 0.86 : 0.41

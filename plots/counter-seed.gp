@@ -64,7 +64,7 @@ if (py_have) {
 page_title = exists('fig_title') ? fig_title : sprintf('counter-seed — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1200, 760)
+    eval term_cmd(fmt, 1200, 560)
     set output out_path(name, fmt)
     set title page_title font ','.(fmt eq 'svg' ? 11 : 13) noenhanced
     # the key below the plot, so that the plot and its title (centred on

@@ -69,7 +69,7 @@ pick_file = params
 page_title = sprintf('counter-window — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1100, 700)
+    eval term_cmd(fmt, 1100, 600)
     set output out_path(name, fmt)
     set title (exists("fig_title") ? fig_title : page_title) font ','.(fmt eq 'svg' ? 11 : 13) noenhanced
     set lmargin at screen 0.08

@@ -65,7 +65,7 @@ desc = have(echo_us) ? sprintf('the echo after %d µs', echo_us) : ''
 # left panel's key (up to 8 entries) across the width below both panels, in
 # two columns of four (its longest entries are last, in the right column).
 W = 1400
-H = 1050
+H = 900
 page_title = exists('fig_title') ? fig_title : sprintf('gil-convoy — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
@@ -82,10 +82,10 @@ do for [fmt in out_formats] {
     set lmargin at screen 0.12
     set rmargin at screen 0.47
     set title 'IO round trip latency'.(desc ne '' ? "\n(".desc.')' : '') noenhanced
-    set ylabel 'latency (µs, log scale)'
+    set ylabel 'latency (log scale)'
     set logscale y
     if (have(ylo) && ylo > 0) { set yrange [ylo / 2:yhi * 40] } else { set yrange [*:*] }
-    set format y '%g'
+    eval 'set ytics '.us_tics
     unset key
     # (gnuplot 5.4 runs a "plot for" clause with an empty range once: the
     # clauses of absent series are left out of the command instead)
@@ -103,6 +103,7 @@ do for [fmt in out_formats] {
     }
     eval 'plot '.P
     unset logscale y
+    set ytics autofreq
 
     set lmargin at screen 0.62
     set rmargin at screen 0.97

@@ -30,7 +30,7 @@ set offsets 0, 0, graph 0.08, graph 0.08
 if (!exists("fig_title")) fig_title = sprintf('io-fanout — %s — %s', machine, cpu)
 set xlabel 'concurrent tasks K'
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1400, 800)
+    eval term_cmd(fmt, 1400, 700)
     set output out_path(name, fmt)
     set multiplot layout 1, 3 title fig_title font ','.(fmt eq 'svg' ? 11 : 13) margins 0.09, 0.98, 0.16, 0.80 spacing 0.10
     do for [j = 1:3] {

@@ -9,12 +9,15 @@ For each run directory (after scripts/plot.sh drew it):
   plots/ is one of them;
 - nothing is clipped: in each PNG no pixel within 2 px of the border differs
   from the white background. gnuplot reads the border strips back (the
-  project's plotting dependency; nothing else is installed for this).
+  project's plotting dependency; nothing else is installed for this);
+- no text of an SVG writes a number with an exponent (1e+06, 2.5e-05):
+  ticks and titles write 1 ms, 1M, 1234× (issue 20).
 
 Prints one line per problem and exits 1 if there is any, 2 on bad input.
 """
 
 import os
+import re
 import subprocess
 import sys
 
@@ -22,6 +25,10 @@ import pbdata
 
 MARGIN = 2  # px that must stay background along each edge
 WHITE = (255, 255, 255)
+# parse-ok: a figure's own drawn text, checked for how it writes numbers
+SVG_TEXT = re.compile(r"<text\b[^>]*>(.*?)</text>", re.S)
+TAG = re.compile(r"<[^>]*>")
+EXPONENT = re.compile(r"\d[eE][+-]?\d")
 
 
 def png_size(path):
@@ -96,6 +103,13 @@ def check_files(run):
         stem, ext = os.path.splitext(f)
         if stem not in want or ext not in (".svg", ".png"):
             bad.append(f"plots/{f}: not a figure of experiments.csv")
+        elif ext == ".svg":
+            with open(os.path.join(pdir, f), encoding="utf-8", errors="replace") as svg:
+                texts = [t for t in (TAG.sub("", x) for x in SVG_TEXT.findall(svg.read()))
+                         if EXPONENT.search(t)]
+            if texts:
+                bad.append(f"plots/{f}: a number written with an exponent: "
+                           f"'{texts[0].strip()}'")
         elif ext == ".png":
             px = border_pixels(os.path.join(pdir, f))
             if px:

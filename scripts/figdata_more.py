@@ -6,6 +6,12 @@ import math
 import figdata
 
 
+def times(v, digits=2):
+    """A ratio as a title writes it: 0.52×, 58×, 102×, 1234× (digits
+    significant digits, never an exponent)."""
+    return f"{v:.{digits}g}×" if abs(v) < 10 ** digits else f"{v:.0f}×"
+
+
 def pct(g):
     """A percentage as a title writes it: 43 %, 0.067 %."""
     v = g["median"]
@@ -41,7 +47,7 @@ def manager_queue(ctx):
     title = "A result's way back from a worker, per task"
     if "manager-queue" in rows and "queue" in rows:
         r = rows["manager-queue"]["median"] / rows["queue"]["median"]
-        title = (f"Through the manager's queue a result costs {r:.2g}× an inherited Queue\n"
+        title = (f"Through the manager's queue a result costs {times(r)} an inherited Queue\n"
                  f"({rows['manager-queue']['median']:.3g} against "
                  f"{rows['queue']['median']:.3g} µs per task)")
     return {"fig_title": title, "bars": path, "n_bars": len(table),
@@ -165,8 +171,8 @@ def tqueue_prodcons(ctx):
     free, gil = ctx.figure(fid, "threads / mp-queue"), ctx.figure(fid, "threads-gil / mp-queue")
     mp = ctx.figure(fid, "mp-queue")
     if free and gil and mp:
-        out["fig_title"] = (f"queue.Queue between threads moves {free['median']:.2g}× "
-                            f"(no GIL) and {gil['median']:.2g}× (GIL)\nthe items of "
+        out["fig_title"] = (f"queue.Queue between threads moves {times(free['median'])} "
+                            f"(no GIL) and {times(gil['median'])} (GIL)\nthe items of "
                             f"multiprocessing.Queue ({rate(mp['median'])}),\n"
                             f"1 producer and 1 consumer")
     return out or None
@@ -180,7 +186,7 @@ def ipc_scaling(ctx):
            and pbdata_param(ctx, r["case"], "c") == 1}
     if "queue" in one and "shm" in one:
         out["fig_title"] = (f"1 producer, 1 consumer: shared memory moves {rate(one['shm'])},\n"
-                            f"{one['shm'] / one['queue']:.2g}× a Queue's {rate(one['queue'])}")
+                            f"{times(one['shm'] / one['queue'])} a Queue's {rate(one['queue'])}")
     return out or None
 
 
@@ -203,7 +209,7 @@ def gil_convoy(ctx):
         k, gil, free = at["threads"][0], at["threads-gil"][1], at["threads"][1]
         out["fig_title"] = (f"Next to {k:.0f} CPU thread{'s' if k != 1 else ''}, an IO "
                             f"thread's round trip takes {us_label(gil)} under the GIL,\n"
-                            f"{gil / free:.2g}× the {us_label(free)} it takes without one")
+                            f"{times(gil / free)} the {us_label(free)} it takes without one")
     return out or None
 
 

@@ -5,7 +5,7 @@ builders compute titles that need more than that). A title whose figures
 the run lacks (a filtered or quick run) is left out, and the .gp file keeps
 its plain title."""
 
-from figdata_more import ns_label
+from figdata_more import ns_label, times
 
 
 def us(v):
@@ -21,7 +21,7 @@ def ns(v):
 
 
 def x(v):
-    return f"{v:.3g}×"
+    return times(v, 3)
 
 
 def pct(v):

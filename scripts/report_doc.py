@@ -288,6 +288,63 @@ def unprefixed(exp, case):
     return case[len(exp) + 1:] if case.startswith(exp + "/") else case
 
 
+def braced(names):
+    """Case names written short, as a shell writes braces: names that
+    differ in one '/'-separated part only become one name whose part lists
+    theirs ("counter-procs/{unlocked,spin}/w:1"), the part that joins the
+    most names first, until no two join; expanding the braces gives every
+    name back once (Appendix D's 187 noisy names of a default run take a
+    third of the lines). A name with a brace or a comma of its own stays
+    as it is."""
+    rows = [n.split("/") for n in names if not set("{},") & set(n)]
+    kept = [n for n in names if set("{},") & set(n)]
+    while True:
+        best = None
+        for i in range(max((len(r) for r in rows), default=0)):
+            groups = {}
+            for r in rows:
+                if len(r) > i:
+                    groups.setdefault((len(r), tuple(r[:i]), tuple(r[i + 1:])), []).append(r)
+            joined = sum(len(g) - 1 for g in groups.values())
+            if joined and (best is None or joined > best[0]):
+                best = (joined, i, groups)
+        if best is None:
+            return ["/".join(r) for r in rows] + kept
+        rows = joined_rows(rows, *best[1:])
+
+
+def joined_rows(rows, i, groups):
+    """rows with each group (rows alike but for part i) made one row, where
+    its first row was, part i listing the group's parts in braces: after
+    their common "key:" when they share one ("w:{1,2}")."""
+    out, seen = [], set()
+    for r in rows:
+        key = (len(r), tuple(r[:i]), tuple(r[i + 1:]))
+        if len(r) <= i or key in seen:
+            out += [r] if len(r) <= i else []
+            continue
+        seen.add(key)
+        split = [brace_items(g[i]) for g in groups[key]]
+        heads = {h for h, _ in split}
+        if len(heads) == 1:
+            items = [x for _, xs in split for x in xs]
+            part = heads.pop() + ("{" + ",".join(items) + "}" if len(items) > 1 else items[0])
+        else:
+            part = "{" + ",".join(h + x for h, xs in split for x in xs) + "}"
+        out.append(r[:i] + [part] + r[i + 1:])
+    return out
+
+
+def brace_items(part):
+    """("key:", [values]) of a name's part: "w:{1,2}" -> ("w:", ["1", "2"]),
+    "n:10" -> ("n:", ["10"]), "{a,b}" -> ("", ["a", "b"])."""
+    head, brace, items = part.partition("{")
+    if brace:
+        return head, items.rstrip("}").split(",")
+    head, colon, value = part.rpartition(":")
+    return (head + colon, [value]) if colon else ("", [part])
+
+
 def appendices(doc, run):
     m = run.meta
     cells = [[esc(k), esc(m.get(key, "–"))] for k, key in MACHINE_KEYS]
@@ -302,11 +359,12 @@ def appendices(doc, run):
     doc.add("# Appendix D: noisy cases {.unnumbered #app-noisy}")
     body = []
     for exp in run.experiments():
-        names = run.noisy.get(exp, []) + [f"{c} (failed)" for c in run.failed.get(exp, [])]
-        if names:
-            body.append(f"<p><b>{esc(exp)}/</b> ({len(names)}): "
-                        + ", ".join(f"<code>{esc(unprefixed(exp, c))}</code>" for c in names)
-                        + "</p>")
+        noisy, failed = run.noisy.get(exp, []), run.failed.get(exp, [])
+        if noisy or failed:
+            short = [(n, "") for n in braced([unprefixed(exp, c) for c in noisy])]
+            short += [(n, " (failed)") for n in braced([unprefixed(exp, c) for c in failed])]
+            body.append(f"<p><b>{esc(exp)}/</b> ({len(noisy) + len(failed)}): "
+                        + ", ".join(f"<code>{esc(n)}</code>{f}" for n, f in short) + "</p>")
     doc.add('<div class="noisy-list">' + "".join(body) + "</div>" if body else
             "<p>No case of this run is noisy.</p>")
     if doc.apart:

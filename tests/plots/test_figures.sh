@@ -69,6 +69,10 @@ gnuplot -e "set terminal pngcairo size 300,200; set output '$d/plots/tasks.png';
 	plot [0:1] 0.5 notitle lw 3" 2>/dev/null
 expect_fail clipped "$d" "tasks.png: .*within 2 px of the border" "a line drawn to the border fails it"
 
+d=$(broken exponent)
+sed -i 's/>[^<>]*ideal[^<>]*</>1e+06</' "$d/plots/tasks.svg"
+expect_fail exponent "$d" "tasks.svg: a number written with an exponent: '1e+06'" "a tick written 1e+06 fails it"
+
 d=$(broken stray)
 cp "$d/plots/tasks.png" "$d/plots/pool-tasks.png"
 expect_fail stray "$d" "pool-tasks.png: not a figure" "a file no experiment names fails it"
