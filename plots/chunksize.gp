@@ -58,7 +58,7 @@ set ylabel 'wall time (s, log scale)'
 set key top right
 
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 900, 500)
+    eval term_cmd(fmt, 900, 430)
     set output out_path(name, fmt)
     set title (exists('fig_title') ? fig_title : sprintf("chunksize — %s — %s\nmap over %s tiny tasks%s", \
         machine, cpu, ntasks, ratio ne '' ? ":\n".ratio : '')) noenhanced

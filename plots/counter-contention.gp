@@ -85,9 +85,9 @@ py_lost = pk_n > 0
 # columns draw the same variants and pins); the caption is the report's
 # (from findings.csv), not drawn here.
 W = 1400
-H = 1080
-col_l(c) = 0.11 + c * 0.49
-col_r(c) = col_l(c) + 0.37
+H = 1180
+col_l(c) = 0.125 + c * 0.49
+col_r(c) = col_l(c) + 0.355
 row_t(r) = r == 0 ? 0.86 : 0.41
 row_b(r) = r == 0 ? 0.64 : 0.19
 key_t(r) = r == 0 ? 0.575 : 0.07
@@ -135,7 +135,7 @@ do for [fmt in out_formats] {
         set bmargin at screen row_b(0)
         unset xlabel
         set title sprintf('%s — cost (pin %s)', m, run_pin) noenhanced
-        set ylabel 'ns per increment (log)'
+        set ylabel 'ns / increment (log)'
         set logscale y
         set yrange [*:*]
         set format y '%g'

@@ -64,15 +64,15 @@ if (py_have) {
 page_title = exists('fig_title') ? fig_title : sprintf('counter-seed — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1200, 560)
+    eval term_cmd(fmt, 1200, 600)
     set output out_path(name, fmt)
     set title page_title font ','.(fmt eq 'svg' ? 11 : 13) noenhanced
     # the key below the plot, so that the plot and its title (centred on
     # it) span the SVG's 680 px (issue 20)
     set lmargin at screen 0.09
     set rmargin at screen 0.97
-    set tmargin at screen 0.86
-    set bmargin at screen 0.24
+    set tmargin at screen 0.83
+    set bmargin at screen 0.25
     set xrange [0.4:nbars + 0.6]
     # up to the data or the seed's band, whichever is higher (figdata.py)
     set yrange [0:(exists('ymax') ? ymax : 100)]

@@ -69,13 +69,13 @@ pick_file = params
 page_title = sprintf('counter-window — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1100, 600)
+    eval term_cmd(fmt, 1100, 640)
     set output out_path(name, fmt)
     set title (exists("fig_title") ? fig_title : page_title) font ','.(fmt eq 'svg' ? 11 : 13) noenhanced
     set lmargin at screen 0.08
     set rmargin at screen 0.96
     set tmargin at screen 0.86
-    set bmargin at screen 0.25
+    set bmargin at screen 0.29
     set logscale x
     set xrange [7:(have(py_ns) && py_ns > 10000 ? py_ns * 1.4 : 14000)]
     set xtics ('0' 10, '25' 25, '50' 50, '100' 100, '200' 200, '500' 500, '1 µs' 1000, \
@@ -83,7 +83,7 @@ do for [fmt in out_formats] {
     set xlabel 'window between load and store (ns; 0 drawn at the left)'
     set ylabel 'lost (% of increments)'
     set yrange [0:*]
-    set key at screen 0.5, 0.13 center top horizontal maxcols 2 Left reverse width 2
+    set key at screen 0.5, 0.105 center top horizontal maxcols 2 Left reverse width 2
     if (have(py_ns)) {
         set arrow 1 from py_ns, graph 0 to py_ns, graph 1 nohead lc rgb '#8c8c8c' dt 3 lw 1.5
         set label 2 "CPython's v.value += 1" at py_ns, graph 0.97 right offset -0.5, 0 tc rgb '#606060' noenhanced

@@ -65,7 +65,7 @@ desc = have(echo_us) ? sprintf('the echo after %d µs', echo_us) : ''
 # left panel's key (up to 8 entries) across the width below both panels, in
 # two columns of four (its longest entries are last, in the right column).
 W = 1400
-H = 900
+H = 840
 page_title = exists('fig_title') ? fig_title : sprintf('gil-convoy — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {
@@ -79,7 +79,7 @@ do for [fmt in out_formats] {
     set xtics 1
     set key top left opaque
 
-    set lmargin at screen 0.12
+    set lmargin at screen 0.135
     set rmargin at screen 0.47
     set title 'IO round trip latency'.(desc ne '' ? "\n(".desc.')' : '') noenhanced
     set ylabel 'latency (log scale)'

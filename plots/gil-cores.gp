@@ -32,7 +32,7 @@ do for [m in mods] {
 # Laid out for the SVG's 680 px (issue 20): keys below the panels, clear
 # of the data; the right panel's title on two lines.
 W = 1400
-H = 840
+H = 720
 page_title = exists('fig_title') ? fig_title : sprintf('gil-cores — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {

@@ -35,7 +35,7 @@ stats summary using ((is(3, 'gil-convoy') && is(4, 'threads') && is(10, 'latency
 # Laid out for the SVG's 680 px (issue 20): each panel's key below it,
 # clear of the data; room on the right for the switches' axis.
 W = 1300
-H = 840
+H = 780
 page_title = exists('fig_title') ? fig_title : sprintf('gil-interval — %s — %s', machine, cpu)
 
 do for [fmt in out_formats] {

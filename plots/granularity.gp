@@ -40,7 +40,7 @@ set ylabel 'efficiency = ideal time / measured time'
 set key top left Left reverse horizontal maxrows 2 width 2
 
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 900, 540)
+    eval term_cmd(fmt, 900, 460)
     set output out_path(name, fmt)
     set title (exists('fig_title') ? fig_title : sprintf("granularity — %s — %s", machine, cpu)) \
         .sprintf("\nCPU tasks on W = %d workers; the pool is warm (started before the clock)", workers) noenhanced

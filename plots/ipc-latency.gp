@@ -72,7 +72,7 @@ set ylabel 'round trip (log scale)'
 set style fill solid 0.8 border lc rgb '#404040'
 set boxwidth 0.36
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1400, 1000)
+    eval term_cmd(fmt, 1400, 1200)
     set output out_path(name, fmt)
     set multiplot title (exists('fig_title') ? fig_title : sprintf('ipc-latency (%s) — %s — %s', sizes, machine, cpu)) noenhanced
     do for [c = 0:1] {

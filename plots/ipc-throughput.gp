@@ -34,7 +34,7 @@ set mxtics 1
 set format y '%.0s%c'
 set xlabel 'message size'
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1400, 860)
+    eval term_cmd(fmt, 1400, 800)
     set output out_path(name, fmt)
     set multiplot title (exists('fig_title') ? fig_title : sprintf('ipc-throughput — %s — %s', machine, cpu))
     unset key

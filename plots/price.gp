@@ -31,7 +31,7 @@ span = R - L - gap
 x0(pin) = pin eq 'single' ? L : L + span * slots('single') / (slots('single') + slots('scatter')) + gap
 x1(pin) = x0(pin) + span * slots(pin) / (slots('single') + slots('scatter'))
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1500, 780)
+    eval term_cmd(fmt, 1500, 900)
     set output out_path(name, fmt)
     set multiplot title fig_title font ','.(fmt eq 'svg' ? 11 : 13)
     do for [pin in 'single scatter'] {

@@ -97,7 +97,7 @@ if (n_any == 0) {
 # Laid out for the SVG's 680 px (issue 20): a two-line title, two-line panel
 # titles, and a key of up to 11 entries in rows of four below the panels.
 W = 1300
-H = 1000
+H = 1060
 col_l(c) = 0.11 + c * 0.49
 col_r(c) = col_l(c) + 0.37
 row_t(r) = r == 0 ? 0.82 : 0.46

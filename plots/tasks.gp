@@ -32,7 +32,7 @@ set key top left horizontal opaque box lc rgb '#bfbfbf' samplen 2 width 1
 set offsets 0, 0, 0, 0
 
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1300, 800)
+    eval term_cmd(fmt, 1300, 700)
     set output out_path(name, fmt)
     # the title's two long lines fit 680 px at the body's size
     set multiplot title fig_title font ','.(fmt eq 'svg' ? 11 : 13)

@@ -14,7 +14,7 @@ import os
 import captions
 import lessons
 import report_run
-from report_page import MIN_TEXT_PT, esc, figure_html, table, verdict_html
+from report_page import MIN_TEXT_PT, esc, figure_html, table, table_row, verdict_html
 
 MACHINE_KEYS = [("machine", "machine"), ("CPU", "cpu_model"), ("packages", "packages"),
                 ("cores", "cores"), ("PUs", "pus"), ("caches", "caches"), ("kernel", "kernel"),
@@ -85,14 +85,28 @@ def grid_groups(simple):
 
 
 def findings_grid(exp, names, rows):
-    """Findings that share figure names as a table: the claim, one column
-    per figure (its median), the verdict if any has one."""
+    """Findings that share figure names as tables: the claim, one column
+    per figure (its median), the verdict if any has one. Claims that say
+    the same after their subject ("counter-procs (pin none), 2 workers: the
+    cost of an increment, atomic against the locks") are one table whose
+    header says it once, each row its subject (a grid's claims wrapped to
+    two lines each, a default run's report a page longer)."""
     judged = any(f["verdict"] for f in rows)
-    head = ["finding"] + [esc(n) for n in names] + (["verdict"] if judged else [])
-    body = [[esc(short_claim(exp, f["claim"]))]
-            + [(f"{esc(captions.quantity(g))}", "num") for g in f["figures"]]
-            + ([verdict_html(f["verdict"]) or "–"] if judged else []) for f in rows]
-    return table(head, body, "findings-grid")
+    tails = {}
+    for f in rows:
+        subject, colon, tail = short_claim(exp, f["claim"]).partition(": ")
+        tails.setdefault(tail if colon else "", []).append((subject if colon else "", f))
+    if "" in tails or any(len(v) < 2 for v in tails.values()):
+        tails = {"": [(short_claim(exp, f["claim"]), f) for f in rows]}
+    out = []
+    for tail, group in tails.items():
+        head = [esc(tail) or "finding"] + [esc(n) for n in names] + \
+            (["verdict"] if judged else [])
+        body = [[esc(subject)] + [(f"{esc(captions.quantity(g))}", "num") for g in f["figures"]]
+                + ([verdict_html(f["verdict"]) or "–"] if judged else [])
+                for subject, f in group]
+        out.append(table(head, body, "findings-grid"))
+    return "".join(out)
 
 
 def findings_parts(rows, exp="", grid=True):
@@ -134,7 +148,10 @@ def findings_appendix(apart):
 
 
 def fidelity_table(run):
-    """Claim, C, CPython, CPython/C, verdict, reason: the fidelity rows."""
+    """Claim, C, CPython, CPython/C, verdict, and the reason under them: the
+    fidelity rows. The reason spans the row's width on a line of its own
+    (beside the claim, a column of reasons made most rows five lines
+    high); a row and its reason are one block that print does not split."""
     rows = []
     for f in run.found.rows:
         if not f["id"].startswith(FIDELITY):
@@ -143,17 +160,21 @@ def fidelity_table(run):
         if "C" not in figs or "CPython" not in figs:
             continue
         ratio = figs.get("CPython/C")
-        rows.append([esc(f["claim"]), (esc(captions.quantity(figs["C"])), "num"),
-                     (esc(captions.quantity(figs["CPython"])), "num"),
-                     (esc(captions.quantity(ratio)) if ratio else "–", "num"),
-                     verdict_html(f["verdict"] or "not judged"),
-                     f'<span class="fine">{esc(f["reason"])}</span>'])
+        cells = [esc(f["claim"]), (esc(captions.quantity(figs["C"])), "num"),
+                 (esc(captions.quantity(figs["CPython"])), "num"),
+                 (esc(captions.quantity(ratio)) if ratio else "–", "num"),
+                 verdict_html(f["verdict"] or "not judged")]
+        why = f["reason"]
+        rows.append(table_row(cells) + (f'<tr class="why"><td colspan="5"><span class="fine">'
+                                        f"{esc(why)}</span></td></tr>" if why else ""))
     if not rows:
         return ""
+    body = "".join(f'<tbody class="pair">{r}</tbody>' for r in rows)
+    head = "".join(f"<th>{h}</th>" for h in ("claim (its reason below it)", "C", "CPython",
+                                             "CPython/C", "verdict"))
     return ("<p><b>The fidelity table.</b> Claim by claim, the C model's figure, CPython's, "
             "their ratio and whether they agree; where they differ, why.</p>"
-            + table(["claim", "C", "CPython", "CPython/C", "verdict", "reason"], rows,
-                    "fidelity"))
+            f'<table class="fidelity"><thead><tr>{head}</tr></thead>{body}</table>')
 
 
 def costs_note(run):
@@ -271,15 +292,15 @@ def experiment_section(doc, run, exp):
 
 def seed_map(run):
     """Each experiment and the seed programs it re-creates: experiments.csv's
-    seeds column (bench/registry.c's pb_seeds)."""
-    rows = [[f"<b>{esc(e)}</b>", esc(r["seeds"])] for e, r in run.registry.items()
+    seeds column (bench/registry.c's pb_seeds), in two columns."""
+    rows = [f"<p><b>{esc(e)}</b>: {esc(r['seeds'])}</p>" for e, r in run.registry.items()
             if r["seeds"] and r["seeds"] != "-"]
     if not rows:
         return ["<p>This run's experiments.csv names no seed programs (a run made before "
                 "its seeds column, schema 2).</p>"]
     return ["<p>The tutorials' programs parbench re-creates, and what each tutorial "
             "printed, by experiment (the run's experiments.csv).</p>",
-            table(["experiment", "the seed programs it re-creates"], rows, "seeds")]
+            '<div class="seeds">' + "".join(rows) + "</div>"]
 
 
 def unprefixed(exp, case):
@@ -386,7 +407,9 @@ METHODS = [
     "ratios measured within one run.",
     "A case is noisy when the largest of its repetitions is more than 1.25 times the "
     "smallest (or a repetition flagged itself); its figures are kept, and Appendix D names "
-    "it. The C models mirror CPython's sources (Python/ceval_gil.c, multiprocessing's "
+    "it. A section's precision note gives the median of its cases' coefficients of variation "
+    "(CV: the sample standard deviation of a case's successful repetitions over their "
+    "mean). The C models mirror CPython's sources (Python/ceval_gil.c, multiprocessing's "
     "pool.py, queues.py, connection.py); the cpython-* cases run the same work in CPython, "
     "and the fidelity table says claim by claim whether the two agree.",
     "Every sentence and table of this report is computed from the run's findings.csv, "

@@ -47,18 +47,20 @@ def paper(name=None):
 # Figures float as in print typesetting: a figure that would not fit in
 # what is left of its page waits, and the text after it fills the page; it
 # goes in after the block during which the page turns, so at the top of the
-# next page. The text that fills the page may be the next section's (its
-# heading, what it teaches, its findings) as in a printed book, never
-# further: a figure still waiting at the second heading after its own goes
-# in before that heading, and a figure never passes another. Kept within
-# its own section, a default run's figures left 2.2 pages of empty page
-# ends (run 20261207T213102Z; issue 20's limit is 16 pages). The pages are
-# simulated from the blocks' heights (the text column is as wide on screen
-# as in print). The simulation does not know the rows and headings that
-# print moves to the next page whole, so a figure must fit with SLACK_PX to
-# spare: a figure put off that would have fit costs nothing while text
-# fills the page, one that is put in and does not fit leaves the page's
-# end empty.
+# next page. The text that fills the page may be the next sections' (a
+# heading, what it teaches, the findings) as in a printed book, two
+# headings at most: a figure still waiting at the third heading after its
+# own goes in before that heading, a figure never passes another, and one
+# that lands in a later section names its own in its label. Kept within its
+# own section, a default run's figures left 2.2 pages of empty page ends,
+# and within the next one 0.6 (run 20261207T213102Z: 20, then 17 pages;
+# issue 20's limit is 16). The pages are simulated from the blocks'
+# heights (the text column is as wide on screen as in print), each page
+# turning where print turns it: between table rows, between lines. What
+# the simulation still misses (orphans, a heading kept with its text) is
+# why a figure must fit with SLACK_PX to spare: a figure put off that would
+# have fit costs nothing while text fills the page, one that is put in and
+# does not fit leaves the page's end empty.
 SLACK_PX = 48
 FLOAT_SCRIPT = """<script>
 document.addEventListener('DOMContentLoaded', function () {
@@ -66,15 +68,23 @@ document.addEventListener('DOMContentLoaded', function () {
   var body = document.body, kids = [].slice.call(body.children);
   var tops = kids.map(function (k) { return k.getBoundingClientRect().top; });
   tops.push(body.getBoundingClientRect().bottom);
-  var y = 0, waiting = [], moves = [], prev = null;
+  var y = 0, waiting = [], moves = [], prev = null, section = '';
+  // a figure that lands in a later section names its own: "Figure 4
+  // (granularity, section 4)."
+  function away(fig, num) {
+    var b = fig.querySelector('figcaption b');
+    if (b && num) b.textContent = b.textContent.replace(/\)\.$/, ', section ' + num + ').');
+  }
   // Where print can break inside a block, from its top: between table
-  // rows (a row is not split), between lines of a paragraph (two lines at
+  // rows (a row is not split, nor parted from its reason), between lines of a paragraph (two lines at
   // least on each side), never inside a heading.
   function breakAt(k, room) {
     var top = k.getBoundingClientRect().top, best = 0, rows = k.querySelectorAll('tr');
     if (k.tagName === 'H1') return 0;
     if (rows.length) {
       rows.forEach(function (r) {
+        var next = r.nextElementSibling;
+        if (next && next.classList.contains('why')) return; // a row and its reason
         var rt = r.getBoundingClientRect();
         if (rt.bottom - top <= room && rt.bottom - top > best) best = rt.bottom - top;
       });
@@ -89,18 +99,20 @@ document.addEventListener('DOMContentLoaded', function () {
       var w = waiting.shift();
       y = y + w[1] <= H ? y + w[1] : w[1];
       moves.push([w[0], after]); after = w[0];
+      if (w[2]) away(w[0], w[3]);
     }
   }
   for (i = 0; i < kids.length; i++) {
     var k = kids[i], h = tops[i + 1] - tops[i];
     if (k.tagName === 'FIGURE') {
-      if (!waiting.length && y + h <= F) { y += h; prev = k; } else waiting.push([k, h]);
+      if (!waiting.length && y + h <= F) { y += h; prev = k; } else waiting.push([k, h, 0, section]);
       continue;
     }
     // a figure waits past one heading, not two
     if (k.tagName === 'H1') {
-      if (waiting.length && waiting[0][2] && prev) flush(prev, true);
-      waiting.forEach(function (w) { w[2] = true; });
+      if (waiting.length && waiting[0][2] >= 2 && prev) flush(prev, true);
+      waiting.forEach(function (w) { w[2] = (w[2] || 0) + 1; });
+      section = k.dataset.number || section;
     }
     var was = y;
     y += h;
@@ -130,7 +142,7 @@ def style(size, text_px, page_px):
 @page {{ size: {size}; margin: {TOP_MM}mm {MARGIN_MM}mm {BOTTOM_MM}mm;
   @bottom-center {{ content: "page " counter(page) " of " counter(pages);
                     font: 8pt 'DejaVu Sans', sans-serif; color: #555; }} }}
-body {{ max-width: {text_px:.0f}px; margin: 0 auto; font: 9pt/1.3 'DejaVu Sans', sans-serif;
+body {{ max-width: {text_px:.0f}px; margin: 0 auto; font: 9pt/1.25 'DejaVu Sans', sans-serif;
        color: #111; }}
 h1 {{ font-size: 11.5pt; margin: 0.5em 0 0.1em; break-after: avoid; }}
 h2 {{ font-size: 10pt; margin: 0.4em 0 0.1em; break-after: avoid; }}
@@ -139,7 +151,7 @@ h1.title {{ font-size: 17pt; margin-top: 0; }}
 p {{ margin: 0.3em 0; }}
 figure {{ margin: 0.3em 0; break-inside: avoid; }}
 figure img {{ display: block; margin: 0 auto; height: auto; }}
-figcaption, p.caption {{ font-size: 9pt; margin-top: 0.2em; }}
+figcaption, p.caption {{ font-size: 8.5pt; margin-top: 0.2em; }}
 table {{ border-collapse: collapse; font-size: 7pt; line-height: 1.15; margin: 0.3em 0;
         width: 100%; }}
 th, td {{ border-bottom: 0.5px solid #bbb; padding: 0.05em 0.3em; vertical-align: top;
@@ -155,12 +167,16 @@ table.findings-grid th {{ font-weight: normal; font-style: italic; }}
 table.findings-grid td:last-child, table.findings-grid td.num {{ white-space: nowrap; }}
 div.findings-apart table {{ margin: 0 0 0.3em; border-top: 1px solid #555; }}
 p.fexp {{ margin: 0.2em 0 0; font-size: 7.5pt; break-after: avoid; }}
-table.fidelity td:first-child {{ width: 34%; }}
 table.fidelity td:nth-child(5) {{ white-space: nowrap; }}
+table.fidelity tbody.pair {{ break-inside: avoid; }}
+table.fidelity tbody.pair tr:not(:last-child) td {{ border-bottom: none; }}
+table.fidelity tr.why td {{ padding-left: 1.5em; }}
 table.lessons {{ font-size: 9.5pt; line-height: 1.3; }}
 table.lessons td {{ padding: 0.3em 0.4em; }}
-table.lessons td:first-child {{ width: 50%; }}
-table.seeds td:first-child {{ width: 18%; }}
+table.lessons td:first-child {{ width: 52%; }}
+table.lessons td:nth-child(2) {{ width: 19%; }}
+div.seeds {{ columns: 2; column-gap: 1.2em; font-size: 7.5pt; line-height: 1.2; }}
+div.seeds p {{ margin: 0 0 0.25em; break-inside: avoid; }}
 table.machine td:nth-child(odd) {{ width: 12%; font-weight: bold; }}
 .verdict-agrees {{ color: #135e13; }} .verdict-differs {{ color: #8a1c1c; }}
 span.note {{ font-size: 7.5pt; color: #333; }}
@@ -168,7 +184,7 @@ span.note {{ font-size: 7.5pt; color: #333; }}
 .noisy-list p {{ margin: 0.1em 0; word-break: break-all; }}
 .noisy-list code {{ font-family: 'DejaVu Sans Condensed', 'DejaVu Sans', sans-serif; }}
 code {{ font-size: 0.92em; }}
-nav#TOC {{ font-size: 8.5pt; columns: 3; column-gap: 1.5em; margin-top: 0.8em; }}
+nav#TOC {{ font-size: 8.5pt; columns: 4; column-gap: 1.5em; margin-top: 0.8em; }}
 nav#TOC h1 {{ column-span: all; font-size: 11pt; margin: 0 0 0.2em; }}
 nav#TOC ul {{ list-style: none; padding-left: 0; margin: 0; }}
 nav#TOC a {{ color: #111; text-decoration: none; }}
@@ -193,15 +209,17 @@ def table(headers, rows, cls=""):
     (cell, css class) pairs; no header row when headers is empty."""
     head = ("<thead><tr>" + "".join(f"<th>{h}</th>" for h in headers) + "</tr></thead>"
             if headers else "")
-    out = [f'<table class="{cls}">{head}<tbody>']
-    for r in rows:
-        cells = []
-        for c in r:
-            text, klass = c if isinstance(c, tuple) else (c, "")
-            cells.append(f'<td class="{klass}">{text}</td>' if klass else f"<td>{text}</td>")
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
+    return f'<table class="{cls}">{head}<tbody>' + "".join(map(table_row, rows)) \
+        + "</tbody></table>"
+
+
+def table_row(cells):
+    """<tr> of already escaped cells, or of (cell, css class) pairs."""
+    out = []
+    for c in cells:
+        text, klass = c if isinstance(c, tuple) else (c, "")
+        out.append(f'<td class="{klass}">{text}</td>' if klass else f"<td>{text}</td>")
+    return "<tr>" + "".join(out) + "</tr>"
 
 
 def embed(html_text, base):

@@ -266,9 +266,8 @@ void pb_report_cv_note(struct pb_report *rep, const struct pb_case_key *key, con
 		med = stats_median(cv, n);
 		snprintf(id, sizeof(id), "precision_%s", metric);
 		f = pb_report_finding(rep, id,
-				      "precision of %s (%s, pin %s): the coefficient of variation "
-				      "(CV = sample stddev / mean of a case's successful "
-				      "repetitions), target median CV <= %.0f %%",
+				      "precision of %s (%s, pin %s): the cases' coefficient of "
+				      "variation (CV), target median CV <= %.0f %%",
 				      key->experiment ? key->experiment : "every case", metric,
 				      pin_policy_name(rep->cfg->pin), 100 * PB_CV_TARGET);
 		pb_finding_value(f, "median CV", 100 * med, "%");

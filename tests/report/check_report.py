@@ -7,7 +7,8 @@ Reads what report.py wrote into RUN_DIR (captions.txt) and the PDF's text
   - every caption holds a number that is a figure of findings.csv (within
     the rounding the caption shows), and no case name of cases.csv;
   - every figure lies in its own experiment's section or, floated to the
-    top of the next page, in the next one's (report_page's float rule);
+    top of a page, in one of the next two (report_page's float rule), and
+    then its label names its section;
   - page 1 (PAGE1_TEXT) states the five lessons, each with a verdict.
 Prints one line per failure and exits 1 on any; --self-check first proves,
 on altered copies of the captions, that each check can fail.
@@ -93,19 +94,23 @@ def check_captions(run_dir, caps, pdf_text, values, names):
 
 
 def check_sections(pdf_text, exps):
-    """Every figure ("Figure N (exp).") lies in its experiment's section or
-    the next one's: of the numbered headings ("K exp" on a line of its own)
-    before it, the nearest or the one before that is its own. The contents
-    list the same lines, before any figure."""
-    heads = [(m.start(), m.group(1)) for m in
-             re.finditer(r"^\f?\d+ (\S+)$", pdf_text, re.M) if m.group(1) in exps]
+    """Every figure ("Figure N (exp)." or, away from it, "Figure N (exp,
+    section K).") lies in its experiment's section or one of the next two:
+    of the numbered headings ("K exp" on a line of its own) before it, one
+    of the nearest three is its own, the nearest when the label names no
+    section. The contents list the same lines, before any figure."""
+    heads = [(m.start(), m.group(2)) for m in
+             re.finditer(r"^\f?(\d+) (\S+)$", pdf_text, re.M) if m.group(2) in exps]
+    number = {e: n.group(1) for e in exps
+              for n in re.finditer(r"^\f?(\d+) " + re.escape(e) + "$", pdf_text, re.M)}
     # a label may break at its hyphen: compared without what is not a letter
     letters = {re.sub(r"[^a-z]", "", e): e for e in exps}
     bad = []
-    for m in re.finditer(r"Figure (\d+) \(([^)]+)\)\.", pdf_text):
+    for m in re.finditer(r"Figure (\d+) \(([^),]+)(?:, section (\d+))?\)\.", pdf_text):
         exp = letters.get(re.sub(r"[^a-z]", "", m.group(2)), m.group(2))
         before = [e for pos, e in heads if pos < m.start()]
-        if exp not in before[-2:]:
+        if exp not in before[-3:] or (exp != before[-1]) != bool(m.group(3)) \
+                or (m.group(3) and m.group(3) != number.get(exp)):
             bad.append(f"figure {m.group(1)} ({exp}) lies in section "
                        f"{before[-1] if before else 'none'}")
     return bad
@@ -135,8 +140,8 @@ def self_check(run_dir, caps, pdf_text, values, names):
         if not check_captions(run_dir, c, text, values, names):
             return [f"self-check: a caption with {what} passed"]
     exps = list(pbdata.read_experiments(os.path.join(run_dir, "experiments.csv")))
-    two_on = f"\n98 {exps[1]}\n99 {exps[0]}\nFigure 99 ({exps[-1]})."
-    if not check_sections(pdf_text + two_on, exps):
+    three_on = f"\n97 {exps[2]}\n98 {exps[1]}\n99 {exps[0]}\nFigure 99 ({exps[-1]})."
+    if not check_sections(pdf_text + three_on, exps):
         return ["self-check: a figure in another experiment's section passed"]
     return []
 
@@ -162,7 +167,7 @@ def main(argv):
         print(b)
     if not bad:
         print(f"{len(caps)} captions: in the PDF, each with a figure of findings.csv, "
-              "no case name; every figure in its own section or the next"
+              "no case name; every figure in its own section or named"
               + ("; page 1 states the five lessons" if len(args) == 3 else ""))
     return 1 if bad else 0
 
