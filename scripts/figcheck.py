@@ -27,8 +27,8 @@ MARGIN = 2  # px that must stay background along each edge
 WHITE = (255, 255, 255)
 # parse-ok: a figure's own drawn text, checked for how it writes numbers
 SVG_TEXT = re.compile(r"<text\b[^>]*>(.*?)</text>", re.S)
-TAG = re.compile(r"<[^>]*>")
-EXPONENT = re.compile(r"\d[eE][+-]?\d")
+TAG = re.compile(r"<[^>]*>")  # parse-ok: the SVG's markup around that text
+EXPONENT = re.compile(r"\d[eE][+-]?\d")  # parse-ok: a number as drawn, 1e+06
 
 
 def png_size(path):

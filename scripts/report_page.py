@@ -73,11 +73,11 @@ document.addEventListener('DOMContentLoaded', function () {
   // (granularity, section 4)."
   function away(fig, num) {
     var b = fig.querySelector('figcaption b');
-    if (b && num) b.textContent = b.textContent.replace(/\)\.$/, ', section ' + num + ').');
+    if (b && num) b.textContent = b.textContent.replace(/\\)\\.$/, ', section ' + num + ').');
   }
   // Where print can break inside a block, from its top: between table
-  // rows (a row is not split, nor parted from its reason), between lines of a paragraph (two lines at
-  // least on each side), never inside a heading.
+  // rows (a row is not split, nor parted from its reason), between lines
+  // of a paragraph (two lines at least on each side), never in a heading.
   function breakAt(k, room) {
     var top = k.getBoundingClientRect().top, best = 0, rows = k.querySelectorAll('tr');
     if (k.tagName === 'H1') return 0;
@@ -90,8 +90,8 @@ document.addEventListener('DOMContentLoaded', function () {
       });
       return best;
     }
-    var lh = parseFloat(getComputedStyle(k).lineHeight) || 15, n = Math.round(k.offsetHeight / lh);
-    var fit = Math.floor(room / lh);
+    var lh = parseFloat(getComputedStyle(k).lineHeight) || 15;
+    var n = Math.round(k.offsetHeight / lh), fit = Math.floor(room / lh);
     return n >= 4 && fit >= 2 ? Math.min(fit, n - 2) * lh : 0;
   }
   function flush(after, all) {
@@ -105,7 +105,8 @@ document.addEventListener('DOMContentLoaded', function () {
   for (i = 0; i < kids.length; i++) {
     var k = kids[i], h = tops[i + 1] - tops[i];
     if (k.tagName === 'FIGURE') {
-      if (!waiting.length && y + h <= F) { y += h; prev = k; } else waiting.push([k, h, 0, section]);
+      if (!waiting.length && y + h <= F) { y += h; prev = k; }
+      else waiting.push([k, h, 0, section]);
       continue;
     }
     // a figure waits past one heading, not two
