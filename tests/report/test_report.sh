@@ -8,8 +8,8 @@
 # a broken image. report.pdf (pdfinfo, pdftotext): A4 by default and Letter
 # under an en_US locale, at most 10 pages for a quick run (16 for default);
 # check_report.py: every experiment's caption is in the PDF with a figure of
-# findings.csv and no case name, every figure in its own section, page 1
-# states the five lessons (and it proves on altered captions that it can
+# findings.csv and no case name, every figure in its own section or, named
+# so, in one of the next two; page 1 states the five lessons (and it proves on altered captions that it can
 # fail). Every figure's text prints at 8 pt or more (report.py's warning).
 # A quick run's findings are its Appendix E. PB_REPORT_RUNS="DIR ..." checks
 # copies of existing run directories the same way (make report's time
