@@ -59,8 +59,10 @@ if (has('pool@same') && has('pipe@same')) \
 if (has('pool@same') && has('fork@same')) \
     ratios = ratios.sprintf(', fork = %.0f× pool', med_fork_same / med_pool_same)
 
+# the streams' "W workers" as W=2: at print width "2 workers" runs into its
+# neighbours' (issue 20)
 label(k) = model_of(k)."\n".(group_of(k) eq 'same' ? 'one PU' : group_of(k) eq 'cross' ? \
-    'two PUs' : sprintf('%d workers', wstream))
+    'two PUs' : sprintf('W=%d', wstream))
 tics = ''
 do for [k in present] {
     tics = tics.(tics eq '' ? '' : ', ').sprintf('"%s" %d', label(k), xpos(k))
