@@ -171,7 +171,7 @@ static inline uint64_t value_unlocked_increment(struct counter_shm *s, int w, ui
 	x = window(x ^ v, hold);
 	value_unlock(s, w);
 	x = window(x, ticks); /* its return, the add, the setter's call */
-	value_lock(s, w, 1); /* the setter: acquire, self._obj.value = v, release */
+	value_lock(s, w, 1);  /* the setter: acquire, self._obj.value = v, release */
 	x = window(x, hold);
 	atomic_store_explicit(&s->value, v + 1, memory_order_relaxed);
 	x = window(x, hold);

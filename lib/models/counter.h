@@ -120,7 +120,7 @@ struct counter_result {
 	/* value-unlocked: the largest first load of any worker: what the
 	 * others had counted when the last one began */
 	uint64_t head_start;
-	int *ran_on;		 /* caller's array of `workers` PUs, or NULL */
+	int *ran_on; /* caller's array of `workers` PUs, or NULL */
 	char error[256];
 };
 

@@ -34,10 +34,10 @@ struct counter_slot {
 	uint64_t takes, gives;		       /* value-unlocked: lock takes and give-backs */
 	uint64_t blocked[2];		       /* ... and takes whose sem_trywait failed:
 						* the getter's [0], the setter's [1] */
-	struct gil gil; /* value-unlocked: the worker's interpreter's GIL */
-	uint64_t gil_retakes;	/* ... taken again after a blocked take */
-	uint64_t first_read;	/* ... the value its first load saw */
-	bool loaded;		/* ... first_read is set */
+	struct gil gil;			       /* value-unlocked: the worker's interpreter's GIL */
+	uint64_t gil_retakes;		       /* ... taken again after a blocked take */
+	uint64_t first_read;		       /* ... the value its first load saw */
+	bool loaded;			       /* ... first_read is set */
 	int pu;				       /* the PU it finished on */
 	atomic_int cpu;			       /* the PU it waits on at the start ... */
 	_Atomic uint64_t seen_ns;	       /* ... as seen then */
