@@ -60,9 +60,11 @@ static void report(struct pb_ctx *ctx, const struct counter_job *j, const struct
 			  "%");
 		pb_metric(ctx, "blocked_setter_pct", 100.0 * (double)r->lock_blocked[1] / expected,
 			  "%");
-		/* the increments made before the last worker's first load (as
-		 * counter.py workload=trace's head_start_count) */
+		/* the increments made before the last worker's first load and
+		 * after the first one's last (as counter.py workload=trace's
+		 * head_start_count and tail_count) */
 		pb_metric(ctx, "head_start_count", (double)r->head_start, "count");
+		pb_metric(ctx, "tail_count", (double)r->tail, "count");
 	}
 	pb_report_pus(ctx, r->ran_on, j->workers);
 }

@@ -69,7 +69,9 @@ def tracer(v, n, placement, slot, go, conn, stamps):
 
 def interleaving(logs):
     """What the workers' loads show. head_start: the values the others had
-    counted when the last worker made its first load (a late start);
+    counted when the last worker made its first load (a late start); tail:
+    the values loaded after the first worker to finish made its last load
+    (an early end);
     shared: the share of increments whose value another worker loaded too
     (their windows overlapped: all but one of them lost); runs: how many
     stretches of consecutive values one worker loaded alone, and
@@ -86,7 +88,9 @@ def interleaving(logs):
             runs += 1
         last = owner[x]
     alone = sum(1 for w in owner.values() if w >= 0)
-    return {"head_start": max(log[0] for log in logs), "shared_pct": 100.0 * shared / total,
+    return {"head_start": max(log[0] for log in logs),
+            "tail": max(log[-1] for log in logs) - min(log[-1] for log in logs),
+            "shared_pct": 100.0 * shared / total,
             "runs": runs, "mean_run": alone / runs if runs else 0.0}
 
 
@@ -115,6 +119,7 @@ def trace(a):
     pb.metric("start_lag_us", (max(stamps) - min(stamps)) / 1e3, "us")
     st = interleaving(logs)
     pb.metric("head_start_count", st["head_start"], "count")
+    pb.metric("tail_count", st["tail"], "count")
     pb.metric("shared_pct", st["shared_pct"], "%")
     pb.metric("runs_alone", st["runs"], "count")
     pb.metric("mean_run", st["mean_run"], "count")

@@ -168,6 +168,7 @@ static inline uint64_t value_unlocked_increment(struct counter_shm *s, int w, ui
 		s->slot[w].first_read = v;
 		s->slot[w].loaded = true;
 	}
+	s->slot[w].last_read = v;
 	x = window(x ^ v, hold);
 	value_unlock(s, w);
 	x = window(x, ticks); /* its return, the add, the setter's call */

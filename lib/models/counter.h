@@ -120,6 +120,9 @@ struct counter_result {
 	/* value-unlocked: the largest first load of any worker: what the
 	 * others had counted when the last one began */
 	uint64_t head_start;
+	/* value-unlocked: the values loaded after the first worker to finish
+	 * made its last load (largest last load minus smallest) */
+	uint64_t tail;
 	int *ran_on; /* caller's array of `workers` PUs, or NULL */
 	char error[256];
 };

@@ -308,6 +308,7 @@ static void collect(struct run *run)
 	struct counter_result *r = run->r;
 	struct counter_slot *slot = run->s->slot;
 	uint64_t go = run->s->go_ns, first_end = UINT64_MAX, last_end = go, last_start = go;
+	uint64_t last_lo = UINT64_MAX, last_hi = 0;
 
 	r->final_count = j->ops->total(run->s, j->workers);
 	r->lock_takes = r->lock_gives = r->lock_blocked[0] = r->lock_blocked[1] = 0;
@@ -325,9 +326,12 @@ static void collect(struct run *run)
 		r->gil_retakes += slot[i].gil_retakes;
 		if (slot[i].first_read > r->head_start)
 			r->head_start = slot[i].first_read;
+		last_lo = slot[i].last_read < last_lo ? slot[i].last_read : last_lo;
+		last_hi = slot[i].last_read > last_hi ? slot[i].last_read : last_hi;
 		if (r->ran_on)
 			r->ran_on[i] = slot[i].pu;
 	}
+	r->tail = last_hi >= last_lo ? last_hi - last_lo : 0;
 	r->span_s = (double)(last_end - go) / 1e9;
 	r->start_skew_s = (double)(last_start - go) / 1e9;
 	r->overlap = last_end > go && first_end > last_start ?

@@ -37,6 +37,7 @@ struct counter_slot {
 	struct gil gil;			       /* value-unlocked: the worker's interpreter's GIL */
 	uint64_t gil_retakes;		       /* ... taken again after a blocked take */
 	uint64_t first_read;		       /* ... the value its first load saw */
+	uint64_t last_read;		       /* ... and its last */
 	bool loaded;			       /* ... first_read is set */
 	int pu;				       /* the PU it finished on */
 	atomic_int cpu;			       /* the PU it waits on at the start ... */

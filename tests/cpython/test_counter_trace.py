@@ -28,7 +28,7 @@ class Interleaving(unittest.TestCase):
     def test_one_after_the_other(self):
         # A counts 0..9 alone, then B 10..19: nothing shared, one run each.
         st = counter.interleaving([list(range(10)), list(range(10, 20))])
-        self.assertEqual(st, {"head_start": 10, "shared_pct": 0.0, "runs": 2,
+        self.assertEqual(st, {"head_start": 10, "tail": 10, "shared_pct": 0.0, "runs": 2,
                               "mean_run": 10.0})
 
     def test_lockstep(self):
@@ -43,6 +43,7 @@ class Interleaving(unittest.TestCase):
         # A 5, B 6, A 7, B 8.
         st = counter.interleaving([[0, 1, 2, 3, 5, 7], [4, 6, 8]])
         self.assertEqual(st["head_start"], 4)
+        self.assertEqual(st["tail"], 1)
         self.assertEqual(st["runs"], 6)
         self.assertAlmostEqual(st["mean_run"], 9 / 6)
         self.assertEqual(st["shared_pct"], 0.0)
