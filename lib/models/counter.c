@@ -120,18 +120,12 @@ static inline uint64_t semaphore_increment(struct counter_shm *s, int w, uint64_
  * increment). Named for what CPython calls it: a Value, incremented
  * without its lock.
  *
- * The take is SemLock.acquire's (Modules/_multiprocessing/semaphore.c,
- * _multiprocessing_SemLock_acquire_impl): sem_trywait with the GIL held;
- * only when the semaphore is taken, Py_BEGIN_ALLOW_THREADS, sem_wait,
- * Py_END_ALLOW_THREADS. So a worker that finds the lock taken first gives
- * its interpreter's GIL back and only then blocks, and once the semaphore
- * is its own it must take its GIL again before it can touch the value: the
- * lock is held through the take_gil, and the other worker, which may have
- * just released it, runs on meanwhile. The C sem_wait alone goes straight
- * from its failed fast path into the futex. Each worker is an interpreter
- * of its own (processes: s->slot[w].gil, enabled; free threads: disabled,
- * as a free-threaded build's take and drop are no-ops). `where`: 0 the
- * getter, 1 the setter (which one blocked, counted: who waits). */
+ * The take is SemLock.acquire's (Modules/_multiprocessing/semaphore.c):
+ * sem_trywait with the GIL held; only if that fails, Py_BEGIN_ALLOW_THREADS,
+ * sem_wait, Py_END_ALLOW_THREADS (the GIL taken back with the semaphore
+ * held). Each worker is an interpreter with its own GIL (processes:
+ * s->slot[w].gil; free threads: disabled, no-op take and drop). `where`:
+ * 0 the getter, 1 the setter, counted when blocked (who waits). */
 static inline void value_lock(struct counter_shm *s, int w, int where)
 {
 	struct gil_thread *t;
