@@ -271,7 +271,8 @@ static const struct pb_param_decl counter_contention_params[] = {
 	{ "mode", PB_INT, "", "processes, threads or threads under the GIL, as enum counter_mode" },
 	{ "increments", PB_INT, "count", "increments per worker" },
 	{ "window", PB_STR, "",
-	  "\"cpython\": CPython's window, gap and lock hold, measured each repetition" },
+	  "\"cpython\": CPython's window, gap, lock hold and second worker's start lag, "
+	  "measured each repetition" },
 	{ "window_cpython", PB_INT, "", "1: CPython's window" },
 	{ 0 }, /* the end */
 };
