@@ -186,8 +186,10 @@ static void test_value_unlocked(void **state)
  * held, and only when that fails the GIL dropped around sem_wait and taken
  * back. So in processes (each an interpreter with its GIL) every blocked
  * take, and no other, retakes the worker's GIL; free threads have no GIL
- * to retake. A hold of 100 us in each locked section makes two workers
- * find the lock taken. */
+ * to retake. A hold of 200 us in each locked section makes two processes
+ * find the lock taken (tried up to 5 times: a run where one never did
+ * would check nothing). Threads are not required to block: under valgrind
+ * they run one at a time. */
 static void test_value_unlocked_blocked_retakes_gil(void **state)
 {
 	(void)state;
@@ -197,12 +199,17 @@ static void test_value_unlocked_blocked_retakes_gil(void **state)
 					 .workers = 2,
 					 .increments = 200,
 					 .hold_ns = 200000 };
-		struct counter_result r = run_ok(j);
-		uint64_t blocked = r.lock_blocked[0] + r.lock_blocked[1];
+		uint64_t blocked = 0;
 
-		assert_true(blocked > 0);
-		assert_true(blocked <= r.lock_takes);
-		assert_int_equal(r.gil_retakes, mode == COUNTER_PROCS ? blocked : 0);
+		for (int try = 0; try < 5 && (try == 0 || blocked == 0); try++) {
+			struct counter_result r = run_ok(j);
+
+			blocked = r.lock_blocked[0] + r.lock_blocked[1];
+			assert_true(blocked <= r.lock_takes);
+			assert_int_equal(r.gil_retakes, mode == COUNTER_PROCS ? blocked : 0);
+		}
+		if (mode == COUNTER_PROCS)
+			assert_true(blocked > 0);
 	}
 }
 
