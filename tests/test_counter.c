@@ -182,6 +182,56 @@ static void test_value_unlocked(void **state)
 	assert_nothing_left(fds);
 }
 
+/* value-unlocked's take is SemLock.acquire's: sem_trywait with the GIL
+ * held, and only when that fails the GIL dropped around sem_wait and taken
+ * back. So in processes (each an interpreter with its GIL) every blocked
+ * take, and no other, retakes the worker's GIL; free threads have no GIL
+ * to retake. A hold of 200 us in each locked section makes two processes
+ * find the lock taken (tried up to 5 times: a run where one never did
+ * would check nothing). Threads are not required to block: under valgrind
+ * they run one at a time. */
+static void test_value_unlocked_blocked_retakes_gil(void **state)
+{
+	(void)state;
+	for (int mode = COUNTER_PROCS; mode <= COUNTER_THREADS; mode++) {
+		struct counter_job j = { .ops = counter_find("value-unlocked"),
+					 .mode = (enum counter_mode)mode,
+					 .workers = 2,
+					 .increments = 200,
+					 .hold_ns = 200000 };
+		uint64_t blocked = 0;
+
+		for (int try = 0; try < 5 && (try == 0 || blocked == 0); try++) {
+			struct counter_result r = run_ok(j);
+
+			blocked = r.lock_blocked[0] + r.lock_blocked[1];
+			assert_true(blocked <= r.lock_takes);
+			assert_int_equal(r.gil_retakes, mode == COUNTER_PROCS ? blocked : 0);
+		}
+		if (mode == COUNTER_PROCS)
+			assert_true(blocked > 0);
+	}
+}
+
+/* A staggered start, as CPython's Processes begin one after the other:
+ * the second worker begins no earlier than stagger_ns after the start
+ * signal, and the first has counted meanwhile (the second's first load
+ * sees its increments). */
+static void test_value_unlocked_stagger(void **state)
+{
+	struct counter_job j = { .ops = counter_find("value-unlocked"),
+				 .mode = COUNTER_PROCS,
+				 .workers = 2,
+				 .increments = 2000,
+				 .stagger_ns = 20000000 };
+	struct counter_result r = run_ok(j);
+
+	(void)state;
+	assert_true(r.start_skew_s >= 0.02);
+	assert_true(r.head_start > 0);
+	assert_true(r.final_count <= r.expected_count);
+}
+
 /* The other variants do not count their lock: lock_takes is value-unlocked's. */
 static void test_lock_takes_only_value(void **state)
 {
@@ -397,6 +447,8 @@ int main(void)
 		cmocka_unit_test(test_threads_gil),
 		cmocka_unit_test(test_value_unlocked),
 		cmocka_unit_test(test_lock_takes_only_value),
+		cmocka_unit_test(test_value_unlocked_blocked_retakes_gil),
+		cmocka_unit_test(test_value_unlocked_stagger),
 	};
 
 	return cmocka_run_group_tests_name("counter", tests, NULL, NULL);

@@ -387,6 +387,25 @@ int cpython_call_costs(struct pb_ctx *ctx, size_t msg_bytes, struct cpython_call
 	return calibration_extras(ctx, text);
 }
 
+/* counter.py workload=calibrate-start: how late its second worker begins. */
+static int counter_start_lag(struct pb_ctx *ctx, double *lag_ns)
+{
+	static const char *const names[] = { "py_start_lag_us" };
+	static const char *const units[] = { "us" };
+	double lag_us = 0, *const slot[] = { &lag_us };
+	char text[4096] = "", why[200];
+	int rc = run_calibration(ctx, "counter.py", "workload=calibrate-start", "runs=5", text,
+				 sizeof(text));
+
+	if (rc)
+		return rc;
+	if (parse_named(text, names, slot, 1, units, why, sizeof(why)) < 0)
+		return pb_fail(ctx, "%s", why);
+	pb_metric(ctx, names[0], lag_us, "us");
+	*lag_ns = lag_us * 1e3;
+	return 0;
+}
+
 int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out)
 {
 	static const char *const names[] = { "py_window_ns", "py_gap_ns", "py_hold_ns" };
@@ -406,7 +425,9 @@ int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out)
 			       out->hold_ns, out->window_ns, out->gap_ns);
 	for (size_t i = 0; i < 3; i++)
 		pb_metric(ctx, names[i], *slot[i], "ns");
-	return calibration_extras(ctx, text);
+	if ((rc = calibration_extras(ctx, text)))
+		return rc;
+	return counter_start_lag(ctx, &out->start_lag_ns);
 }
 
 int cpython_tqueue_costs(struct pb_ctx *ctx, struct cpython_tqueue_costs *out)

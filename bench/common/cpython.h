@@ -59,9 +59,11 @@ int cpython_call_costs(struct pb_ctx *ctx, size_t msg_bytes, struct cpython_call
  * process alone (counter.py workload=calibrate): window_ns from the
  * getter's load to the setter's store, gap_ns from the store to the next
  * load, hold_ns the Value's lock held in one accessor (half of it in the
- * window, half in the gap, on either side of each access); ns. */
+ * window, half in the gap, on either side of each access); ns. And how
+ * late the second of two workers begins counting after the first, started
+ * as counter.py starts them (workload=calibrate-start): start_lag_ns. */
 struct cpython_counter_costs {
-	double window_ns, gap_ns, hold_ns;
+	double window_ns, gap_ns, hold_ns, start_lag_ns;
 };
 /* Run that calibration in this case process (outside the timed work) and
  * record both as metrics: 0, 1 after pb_skip, or -1 after pb_fail. */

@@ -51,9 +51,21 @@ static void report(struct pb_ctx *ctx, const struct counter_job *j, const struct
 		pb_metric(ctx, "gil_switches", (double)r->gil_switches, "count");
 	if (j->window_ns)
 		pb_metric(ctx, "window_ticks", (double)r->window_ticks, "count");
-	if (r->lock_takes) /* value-unlocked: the getter's and the setter's */
+	if (r->lock_takes) { /* value-unlocked: the getter's and the setter's */
 		pb_metric(ctx, "lock_takes_per_increment", (double)r->lock_takes / expected,
 			  "count");
+		/* who waited: the share of getters and of setters that found
+		 * the lock taken */
+		pb_metric(ctx, "blocked_getter_pct", 100.0 * (double)r->lock_blocked[0] / expected,
+			  "%");
+		pb_metric(ctx, "blocked_setter_pct", 100.0 * (double)r->lock_blocked[1] / expected,
+			  "%");
+		/* the increments made before the last worker's first load and
+		 * after the first one's last (as counter.py workload=trace's
+		 * head_start_count and tail_count) */
+		pb_metric(ctx, "head_start_count", (double)r->head_start, "count");
+		pb_metric(ctx, "tail_count", (double)r->tail, "count");
+	}
 	pb_report_pus(ctx, r->ran_on, j->workers);
 }
 
@@ -86,6 +98,7 @@ static int counter_case_run(struct pb_ctx *ctx, const struct pb_case *c)
 		j.hold_ns = (uint64_t)(py.hold_ns + 0.5);
 		j.window_ns = (uint64_t)(py.window_ns - py.hold_ns + 0.5);
 		j.gap_ns = (uint64_t)(py.gap_ns - py.hold_ns + 0.5);
+		j.stagger_ns = (uint64_t)(py.start_lag_ns + 0.5);
 	}
 	r.ran_on = calloc((size_t)c->workers, sizeof(*r.ran_on));
 	if (!r.ran_on)

@@ -15,10 +15,22 @@
         release and return, the loop, the getter's call and acquire);
         py_hold_ns the Value's lock held in one accessor (acquire's return,
         self._obj.value, the call of release), part of each of those.
+    counter.py workload=calibrate-start [workers=2 runs=5] pus=...
+        how the workers of the other workloads begin: started as main()
+        starts them (one Process after the other, the start Event set
+        right after the last start()), each stamps the clock where its loop
+        would begin; py_start_lag_us the median over runs of the time from
+        the first worker's stamp to the last one's.
+    counter.py workload=trace workers=2 n=100000 pus=...
+        a measurement, not a seed: unlocked's loop, started as unlocked's,
+        with `x = v.value; v.value = x + 1` (the same getter and setter)
+        and each worker's loaded x kept in a list, then the interleaving
+        those loads show (see interleaving()).
 """
 import multiprocessing
 import sys
 import time
+from array import array
 
 import pbcommon as pb
 
@@ -38,6 +50,110 @@ def worker(v, model, n, sleep_s, placement, slot, go):
             v.value += 1
             if sleep_s:
                 time.sleep(sleep_s)
+
+
+def tracer(v, n, placement, slot, go, conn, stamps):
+    """unlocked's loop, keeping each load (the list's store is in the gap,
+    after the setter, outside the window); the loads go back through a
+    pipe once the loop is done."""
+    pb.pin(placement, slot)
+    go.wait()
+    stamps[slot] = time.perf_counter_ns()
+    log = array("q", bytes(8 * n))
+    for k in range(n):
+        x = v.value
+        v.value = x + 1
+        log[k] = x
+    conn.send_bytes(log.tobytes())
+
+
+def interleaving(logs):
+    """What the workers' loads show. head_start: the values the others had
+    counted when the last worker made its first load (a late start); tail:
+    the values loaded after the first worker to finish made its last load
+    (an early end);
+    shared: the share of increments whose value another worker loaded too
+    (their windows overlapped: all but one of them lost); runs: how many
+    stretches of consecutive values one worker loaded alone, and
+    mean_run their mean length (how often the counter changed hands)."""
+    owner = {}
+    for w, log in enumerate(logs):
+        for x in log:
+            owner[x] = w if owner.get(x, w) == w else -1
+    total = sum(len(log) for log in logs)
+    shared = sum(1 for log in logs for x in log if owner[x] < 0)
+    runs, last = 0, None
+    for x in sorted(owner):
+        if owner[x] >= 0 and owner[x] != last:
+            runs += 1
+        last = owner[x]
+    alone = sum(1 for w in owner.values() if w >= 0)
+    return {"head_start": max(log[0] for log in logs),
+            "tail": max(log[-1] for log in logs) - min(log[-1] for log in logs),
+            "shared_pct": 100.0 * shared / total,
+            "runs": runs, "mean_run": alone / runs if runs else 0.0}
+
+
+def trace(a):
+    pb.need(a, "workers", "n")
+    w, n = a["workers"], a["n"]
+    if w < 2 or n <= 0:
+        pb.fail("trace: workers must be >= 2 and n > 0")
+    v = multiprocessing.Value("i", 0)
+    go = multiprocessing.Event()
+    pipes = [multiprocessing.Pipe(duplex=False) for _ in range(w)]
+    stamps = multiprocessing.RawArray("q", w)
+    procs = [multiprocessing.Process(target=tracer,
+                                     args=(v, n, pb.pus(a), i, go, pipes[i][1], stamps))
+             for i in range(w)]
+    pb.start()
+    for p in procs:
+        p.start()
+    go.set()
+    logs = [array("q", r.recv_bytes()) for r, _ in pipes]
+    for p in procs:
+        p.join()
+        if p.exitcode != 0:
+            pb.fail("a worker exited with status %s" % p.exitcode)
+    pb.metric("lost_pct", 100.0 * (w * n - v.value) / (w * n), "%")
+    pb.metric("start_lag_us", (max(stamps) - min(stamps)) / 1e3, "us")
+    st = interleaving(logs)
+    pb.metric("head_start_count", st["head_start"], "count")
+    pb.metric("tail_count", st["tail"], "count")
+    pb.metric("shared_pct", st["shared_pct"], "%")
+    pb.metric("runs_alone", st["runs"], "count")
+    pb.metric("mean_run", st["mean_run"], "count")
+
+
+def start_stamp(v, placement, slot, go, stamps):
+    pb.pin(placement, slot)
+    go.wait()
+    stamps[slot] = time.perf_counter_ns()
+
+
+def calibrate_start(a):
+    """main()'s start, workers that only stamp the clock where their loop
+    would begin (perf_counter is CLOCK_MONOTONIC, one clock for every
+    process): the first worker counts alone while the next one's fork and
+    start-up run."""
+    w, runs = a.get("workers", 2), a.get("runs", 5)
+    if w < 2 or runs <= 0:
+        pb.fail("calibrate-start: workers must be >= 2 and runs > 0")
+    lags = []
+    for _ in range(runs):
+        v = multiprocessing.Value("i", 0)
+        go = multiprocessing.Event()
+        stamps = multiprocessing.RawArray("q", w)
+        procs = [multiprocessing.Process(target=start_stamp,
+                                         args=(v, pb.pus(a), i, go, stamps))
+                 for i in range(w)]
+        for p in procs:
+            p.start()
+        go.set()
+        for p in procs:
+            p.join()
+        lags.append(max(stamps) - min(stamps))
+    pb.metric("py_start_lag_us", sorted(lags)[len(lags) // 2] / 1e3, "us")
 
 
 def best(n, runs, loop, before=None):
@@ -149,14 +265,15 @@ def calibrate(a):
 
 def main():
     a = pb.args()
-    if a.get("workload") == "calibrate":
-        calibrate(a)
+    special = {"calibrate": calibrate, "calibrate-start": calibrate_start, "trace": trace}
+    if a.get("workload") in special:
+        special[a["workload"]](a)
         pb.finish()
         return
     pb.need(a, "workload", "workers", "n")
     model, w, n = a["workload"], a["workers"], a["n"]
     if model not in ("unlocked", "locked", "rawvalue"):
-        pb.fail("workload must be unlocked|locked|rawvalue")
+        pb.fail("workload must be unlocked|locked|rawvalue|trace|calibrate|calibrate-start")
     v = multiprocessing.Value("i", 0, lock=model != "rawvalue")
     go = multiprocessing.Event()
     sleep_s = a.get("sleep_ms", 0) / 1e3

@@ -118,11 +118,29 @@ static inline uint64_t semaphore_increment(struct counter_shm *s, int w, uint64_
  * indivisible, not the increment. Each take and give-back is counted on the
  * worker's own line (the unit test's check that there are two of each per
  * increment). Named for what CPython calls it: a Value, incremented
- * without its lock. */
-static inline void value_lock(struct counter_shm *s, int w)
+ * without its lock.
+ *
+ * The take is SemLock.acquire's (Modules/_multiprocessing/semaphore.c):
+ * sem_trywait with the GIL held; only if that fails, Py_BEGIN_ALLOW_THREADS,
+ * sem_wait, Py_END_ALLOW_THREADS (the GIL taken back with the semaphore
+ * held). Each worker is an interpreter with its own GIL (processes:
+ * s->slot[w].gil; free threads: disabled, no-op take and drop). `where`:
+ * 0 the getter, 1 the setter, counted when blocked (who waits). */
+static inline void value_lock(struct counter_shm *s, int w, int where)
 {
-	while (sem_wait(&s->sem) != 0 && errno == EINTR)
+	struct gil_thread *t;
+	int rc;
+
+	while ((rc = sem_trywait(&s->sem)) != 0 && errno == EINTR)
 		;
+	if (rc != 0) {
+		t = gil_current();
+		s->slot[w].blocked[where]++;
+		gil_drop(t);
+		while (sem_wait(&s->sem) != 0 && errno == EINTR)
+			;
+		gil_take(t);
+	}
 	s->slot[w].takes++;
 }
 
@@ -137,13 +155,18 @@ static inline uint64_t value_unlocked_increment(struct counter_shm *s, int w, ui
 {
 	uint64_t v, hold = s->hold_ticks;
 
-	value_lock(s, w); /* the getter: acquire, self._obj.value, release */
+	value_lock(s, w, 0); /* the getter: acquire, self._obj.value, release */
 	x = window(x, hold);
 	v = atomic_load_explicit(&s->value, memory_order_relaxed);
+	if (__builtin_expect(!s->slot[w].loaded, 0)) { /* what the others counted first */
+		s->slot[w].first_read = v;
+		s->slot[w].loaded = true;
+	}
+	s->slot[w].last_read = v;
 	x = window(x ^ v, hold);
 	value_unlock(s, w);
 	x = window(x, ticks); /* its return, the add, the setter's call */
-	value_lock(s, w);     /* the setter: acquire, self._obj.value = v, release */
+	value_lock(s, w, 1);  /* the setter: acquire, self._obj.value = v, release */
 	x = window(x, hold);
 	atomic_store_explicit(&s->value, v + 1, memory_order_relaxed);
 	x = window(x, hold);
@@ -240,7 +263,23 @@ generic_loop(increment_fn inc, struct counter_shm *s, int w, const struct counte
 COUNTER_LOOP(unlocked)
 COUNTER_LOOP(mutex)
 COUNTER_LOOP(semaphore)
-COUNTER_LOOP(value_unlocked)
+
+/* A worker of value-unlocked is a Python interpreter: it holds its own GIL
+ * while it runs (value_lock gives it back around a blocking wait). With no
+ * slices to record, gil_thread_init cannot fail. */
+static uint64_t value_unlocked_loop(struct counter_shm *s, int w, const struct counter_job *j)
+{
+	struct gil_thread t;
+	uint64_t x;
+
+	gil_thread_init(&t, &s->slot[w].gil, w, 0);
+	gil_take(&t);
+	x = generic_loop(value_unlocked_increment, s, w, j);
+	s->slot[w].gil_retakes = t.acquisitions ? t.acquisitions - 1 : 0; /* none without a GIL */
+	gil_exit(&t);
+	gil_thread_free(&t);
+	return x;
+}
 COUNTER_LOOP(spin)
 COUNTER_LOOP(atomic)
 COUNTER_LOOP(sharded)
@@ -368,6 +407,28 @@ static void semaphore_destroy(struct counter_shm *s)
 	sem_destroy(&s->sem);
 }
 
+/* The semaphore, and each worker's GIL: enabled in processes (each one an
+ * interpreter), disabled in threads (free threads: no GIL). */
+static int value_unlocked_init(struct counter_shm *s, bool pshared)
+{
+	int rc = semaphore_init(s, pshared);
+
+	for (int i = 0; !rc && i < s->workers; i++)
+		if ((rc = gil_init(&s->slot[i].gil, GIL_DEFAULT_INTERVAL_US, pshared))) {
+			while (i-- > 0)
+				gil_destroy(&s->slot[i].gil);
+			sem_destroy(&s->sem);
+		}
+	return rc;
+}
+
+static void value_unlocked_destroy(struct counter_shm *s)
+{
+	for (int i = 0; i < s->workers; i++)
+		gil_destroy(&s->slot[i].gil);
+	semaphore_destroy(s);
+}
+
 static void plain_destroy(struct counter_shm *s)
 {
 	(void)s;
@@ -410,7 +471,7 @@ VARIANT(semaphore, "POSIX semaphore of value 1 around it, like multiprocessing.L
 	semaphore_init, value_total, semaphore_destroy);
 VARIANT_AS(value_unlocked, "value-unlocked",
 	   "Value's getter and setter each under its semaphore, the window between: loses updates",
-	   false, NULL, semaphore_init, value_total, semaphore_destroy);
+	   false, NULL, value_unlocked_init, value_total, value_unlocked_destroy);
 VARIANT(spin, "test-and-test-and-set spin lock with pause around it", true, NULL, plain_init,
 	value_total, plain_destroy);
 VARIANT(atomic, "window, then atomic_fetch_add", true, atomic_gil_loop, plain_init, value_total,

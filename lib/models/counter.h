@@ -78,6 +78,11 @@ struct counter_job {
 	 * sections, half before the access and half after: what CPython's
 	 * accessor runs between its acquire and its release */
 	uint64_t hold_ns;
+	/* worker i begins counting i x stagger_ns after the start signal (0:
+	 * all at once): CPython's Processes, started one after the other,
+	 * each begin once their fork and start-up are done, and the ones
+	 * already counting count alone meanwhile */
+	uint64_t stagger_ns;
 	uint64_t sleep_ns; /* sleep before every increment: the seed's sleep(0.01) */
 	/* sleep until the next multiple of sleep_ns instead (CLOCK_MONOTONIC):
 	 * every worker wakes on the same tick, as with a coarse timer */
@@ -105,7 +110,20 @@ struct counter_result {
 	uint64_t gil_switches;	 /* COUNTER_THREADS_GIL: takes by a new holder */
 	uint64_t lock_takes;	 /* value-unlocked: the Value's lock taken, all workers */
 	uint64_t lock_gives;	 /* ... and given back */
-	int *ran_on;		 /* caller's array of `workers` PUs, or NULL */
+	/* value-unlocked: takes that found the lock taken (sem_trywait
+	 * failed: the worker dropped its GIL and waited), [0] in the getter,
+	 * [1] in the setter */
+	uint64_t lock_blocked[2];
+	/* value-unlocked: the workers' GIL taken again after a blocked take
+	 * (processes; free threads have no GIL: 0) */
+	uint64_t gil_retakes;
+	/* value-unlocked: the largest first load of any worker: what the
+	 * others had counted when the last one began */
+	uint64_t head_start;
+	/* value-unlocked: the values loaded after the first worker to finish
+	 * made its last load (largest last load minus smallest) */
+	uint64_t tail;
+	int *ran_on; /* caller's array of `workers` PUs, or NULL */
 	char error[256];
 };
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -135,6 +136,20 @@ static bool start_line(struct counter_shm *s, int workers, int id)
 	return true;
 }
 
+/* A staggered start (job->stagger_ns): worker id sleeps until id x
+ * stagger_ns past the start signal; the workers before it count alone
+ * meanwhile, as CPython's first Process does while the next one is forked
+ * and starts up. */
+static void stagger(const struct counter_job *j, const struct counter_shm *s, int id)
+{
+	uint64_t t = s->go_ns + (uint64_t)id * j->stagger_ns;
+	struct timespec ts = { .tv_sec = (time_t)(t / 1000000000u),
+			       .tv_nsec = (long)(t % 1000000000u) };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
 /* A worker: wait at the start line, count, note when and where it ended. */
 static void worker_body(struct run *run, int id)
 {
@@ -144,6 +159,8 @@ static void worker_body(struct run *run, int id)
 
 	if (!start_line(s, j->workers, id))
 		return;
+	if (j->stagger_ns && id > 0)
+		stagger(j, s, id);
 	me->start_ns = clock_now_ns();
 	me->sink = j->ops->loop(s, id, j);
 	me->end_ns = clock_now_ns();
@@ -291,9 +308,11 @@ static void collect(struct run *run)
 	struct counter_result *r = run->r;
 	struct counter_slot *slot = run->s->slot;
 	uint64_t go = run->s->go_ns, first_end = UINT64_MAX, last_end = go, last_start = go;
+	uint64_t last_lo = UINT64_MAX, last_hi = 0;
 
 	r->final_count = j->ops->total(run->s, j->workers);
-	r->lock_takes = r->lock_gives = 0;
+	r->lock_takes = r->lock_gives = r->lock_blocked[0] = r->lock_blocked[1] = 0;
+	r->gil_retakes = r->head_start = 0;
 	r->lost_updates = r->expected_count > r->final_count ? r->expected_count - r->final_count :
 							       0;
 	for (int i = 0; i < j->workers; i++) {
@@ -302,9 +321,17 @@ static void collect(struct run *run)
 		last_start = slot[i].start_ns > last_start ? slot[i].start_ns : last_start;
 		r->lock_takes += slot[i].takes;
 		r->lock_gives += slot[i].gives;
+		r->lock_blocked[0] += slot[i].blocked[0];
+		r->lock_blocked[1] += slot[i].blocked[1];
+		r->gil_retakes += slot[i].gil_retakes;
+		if (slot[i].first_read > r->head_start)
+			r->head_start = slot[i].first_read;
+		last_lo = slot[i].last_read < last_lo ? slot[i].last_read : last_lo;
+		last_hi = slot[i].last_read > last_hi ? slot[i].last_read : last_hi;
 		if (r->ran_on)
 			r->ran_on[i] = slot[i].pu;
 	}
+	r->tail = last_hi >= last_lo ? last_hi - last_lo : 0;
 	r->span_s = (double)(last_end - go) / 1e9;
 	r->start_skew_s = (double)(last_start - go) / 1e9;
 	r->overlap = last_end > go && first_end > last_start ?
@@ -379,6 +406,7 @@ int counter_run(const struct counter_job *j, struct counter_result *r)
 		snprintf(r->error, sizeof(r->error), "mmap %zu bytes: %s", size, strerror(errno));
 		return -1;
 	}
+	run.s->workers = j->workers;
 	run.s->window_ticks = r->window_ticks;
 	run.s->gap_ticks = ticks_for(j->gap_ns);
 	run.s->hold_ticks = ticks_for(j->hold_ns / 2);

@@ -10,11 +10,13 @@
 #define PB_COUNTER_SHM_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
 #include "counter.h"
+#include "gil.h"
 
 /* Two cache lines: Intel's adjacent-line prefetcher moves lines in pairs,
  * so 64-byte padding would still let neighbours share. */
@@ -30,6 +32,13 @@ struct counter_slot {
 	uint64_t end_ns;		       /* when its last increment was done */
 	uint64_t sink;			       /* the window's work, so it is done */
 	uint64_t takes, gives;		       /* value-unlocked: lock takes and give-backs */
+	uint64_t blocked[2];		       /* ... and takes whose sem_trywait failed:
+						* the getter's [0], the setter's [1] */
+	struct gil gil;			       /* value-unlocked: the worker's interpreter's GIL */
+	uint64_t gil_retakes;		       /* ... taken again after a blocked take */
+	uint64_t first_read;		       /* ... the value its first load saw */
+	uint64_t last_read;		       /* ... and its last */
+	bool loaded;			       /* ... first_read is set */
 	int pu;				       /* the PU it finished on */
 	atomic_int cpu;			       /* the PU it waits on at the start ... */
 	_Atomic uint64_t seen_ns;	       /* ... as seen then */
@@ -45,6 +54,7 @@ struct counter_shm {
 	_Alignas(LINE) atomic_int ready;  /* workers at the start line */
 	atomic_int go;			  /* GO_WAIT, then GO_RUN or GO_ABORT */
 	int spread;			  /* how many PUs the workers can be on */
+	int workers;			  /* how many slots follow */
 	uint64_t window_ticks, gap_ticks; /* the job's, as wl_tick()s */
 	uint64_t hold_ticks;		  /* half the job's hold_ns, as wl_tick()s */
 	uint64_t go_ns;			  /* written by the last worker to arrive */
