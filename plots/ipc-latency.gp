@@ -72,15 +72,15 @@ set ylabel 'round trip (log scale)'
 set style fill solid 0.8 border lc rgb '#404040'
 set boxwidth 0.36
 do for [fmt in out_formats] {
-    eval term_cmd(fmt, 1400, 1200)
+    eval term_cmd(fmt, 1400, 1000)
     set output out_path(name, fmt)
     set multiplot title (exists('fig_title') ? fig_title : sprintf('ipc-latency (%s) — %s — %s', sizes, machine, cpu)) noenhanced
     do for [c = 0:1] {
         pin = word('single scatter', c + 1)
         set lmargin at screen 0.13 + c * 0.49
         set rmargin at screen 0.49 + c * 0.49
-        set tmargin at screen 0.76
-        set bmargin at screen 0.31
+        set tmargin at screen 0.72
+        set bmargin at screen 0.37
         unset key
         set title (pin eq 'single' ? 'both on one PU (pin single)' : 'on different cores (pin scatter)')
         # (gnuplot 5.4 runs a "plot for" clause with an empty range once:
@@ -98,15 +98,15 @@ do for [fmt in out_formats] {
     # (a panel's key is laid out in the panel's width)
     set lmargin at screen 0.02
     set rmargin at screen 0.98
-    set tmargin at screen 0.91
-    set bmargin at screen 0.80
+    set tmargin at screen 0.895
+    set bmargin at screen 0.78
     unset title
     unset ylabel
     unset tics
     unset grid
     unset border
     set xrange [-3:-2]
-    set key at screen 0.5, 0.91 center top horizontal maxcols 3 opaque box
+    set key at screen 0.5, 0.895 center top horizontal maxcols 3 opaque box
     eval 'plot '.P
     set tics
     set tics nomirror out scale 0.6
