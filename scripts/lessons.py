@@ -73,7 +73,10 @@ def cpython_side(found, pairs):
             continue
         figs.append(f"{label} {text}")
         v = f["verdict"] or "not judged"
-        why = f" ({f['reason']})" if v == "differs" and f["reason"] else ""
+        # a difference's size here, its reason in the fidelity table (a
+        # sentence of reasons made page 1's row a dozen lines high)
+        ratio, _ = fill("{" + fid + "|CPython/C}", found)
+        why = f" (CPython/C {ratio}: see the fidelity table)" if v == "differs" and ratio else ""
         verdicts.append(f"{label}: {v}{why}")
     return figs, verdicts
 
