@@ -172,9 +172,11 @@ def fidelity_table(run):
     body = "".join(f'<tbody class="pair">{r}</tbody>' for r in rows)
     head = "".join(f"<th>{h}</th>" for h in ("claim (its reason below it)", "C", "CPython",
                                              "CPython/C", "verdict"))
-    return ("<p><b>The fidelity table.</b> Claim by claim, the C model's figure, CPython's, "
-            "their ratio and whether they agree; where they differ, why.</p>"
-            f'<table class="fidelity"><thead><tr>{head}</tr></thead>{body}</table>')
+    # one block with its lead-in: a figure floated to this page goes after
+    # the table, never between the two
+    return ('<div class="fidelity"><p><b>The fidelity table.</b> Claim by claim, the C '
+            "model's figure, CPython's, their ratio and whether they agree; where they differ, "
+            f'why.</p><table class="fidelity"><thead><tr>{head}</tr></thead>{body}</table></div>')
 
 
 def costs_note(run):
