@@ -45,7 +45,7 @@ do for [fmt in out_formats] {
         if (n == 0) { continue }
         set lmargin at screen 0.085 + c * 0.49
         set rmargin at screen 0.49 + c * 0.49
-        set tmargin at screen 0.80
+        set tmargin at screen 0.77
         set bmargin at screen 0.24
         set title wl_title(wl)
         set xrange [-0.6:n - 0.4]
