@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "deadlock.h"
 #include "leakcheck.h"
 #include "pylock.h"
 #include "tqueue.h"
@@ -212,12 +213,14 @@ static void rlock_reentry_counts(void **state)
 
 /* The experiment through the binary: every case ends with status ok (the
  * harness watchdog would say otherwise), abba and lock re-entry record
- * deadlocked = 1, the cures 0. */
+ * deadlocked = 1, the cures 0, and lock re-entry's timed region holds its
+ * REENTRY_WAITS waits, each the whole timeout (quick: 50 ms). */
 static void deadlock_experiment_ends(void **state)
 {
 	const char *bin = getenv("PARBENCH_BIN") ? getenv("PARBENCH_BIN") : "bench/parbench";
 	char cmd[512], line[512];
-	int dead = 0, alive = 0, ok = 0;
+	int dead = 0, alive = 0, ok = 0, walls = 0;
+	const char *w;
 	FILE *f;
 
 	(void)state;
@@ -232,7 +235,12 @@ static void deadlock_experiment_ends(void **state)
 		dead += strstr(line, ",deadlocked,1,") != NULL;
 		alive += strstr(line, ",deadlocked,0,") != NULL;
 		ok += strstr(line, ",status,0,ok") != NULL;
+		if (strstr(line, ",deadlock/lock-reentry/") && (w = strstr(line, ",wall_s,"))) {
+			assert_true(strtod(w + strlen(",wall_s,"), NULL) >= REENTRY_WAITS * 0.050);
+			walls++;
+		}
 	}
+	assert_int_equal(walls, 2);
 	assert_int_equal(WEXITSTATUS(pclose(f)), 0);
 	assert_int_equal(dead, 4);  /* abba and lock-reentry, 2 repetitions each */
 	assert_int_equal(alive, 6); /* ordered, trylock-backoff, rlock-reentry */

@@ -220,7 +220,8 @@ static const struct fidelity_claim lock_claims[] = {
 	  "wait)",
 	  TOL(1.0) },
 	{ "lock_reentry_late",
-	  "Lock re-entry by its owner: the timeout's lateness (p50 over repetitions)",
+	  "Lock re-entry by its owner: the timeout's lateness (median of 5 waits a repetition, "
+	  "p50 over repetitions)",
 	  ONE,
 	  { DL("lock-reentry"), {}, "detect_late_us", NULL },
 	  { DL("cpython-lock-reentry"), {}, "detect_late_us", NULL },

@@ -4,6 +4,7 @@
  * planned beside it.
  */
 #include "cpython.h"
+#include "deadlock.h"
 #include "twins.h"
 
 static const struct cpython_prog locks_prog = { "locks.py", NULL };
@@ -21,6 +22,8 @@ static void plan_deadlock(struct pb_plan *plan, const struct pb_config *cfg)
 		if (m == 1)
 			pb_case_name(&c, "rounds", PB_PICK(cfg, 100000, 500000, 2000000));
 		c.workers = m == 0 ? 2 : 1;
+		if (m == 2) /* locks.py's REENTRY_WAITS waits, each the whole timeout */
+			c.est_s += REENTRY_WAITS * pb_case_get(&c, "detect_ms") / 1e3;
 		pb_plan_add(plan, &c);
 	}
 }
