@@ -20,10 +20,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "deadlock.h"
 #include "leakcheck.h"
 #include "pylock.h"
 #include "tqueue.h"
+#include "twins.h"
 
 #define P(x) ((void *)(uintptr_t)(x))
 
@@ -251,6 +251,7 @@ static void deadlock_experiment_ends(void **state)
 		}
 	}
 	assert_int_equal(walls, 2);
+	assert_int_equal(atoi(REENTRY_WAITS_TEXT), REENTRY_WAITS); /* the fidelity claim's words */
 	assert_int_equal(WEXITSTATUS(pclose(f)), 0);
 	assert_int_equal(dead, 4);  /* abba and lock-reentry, 2 repetitions each */
 	assert_int_equal(alive, 6); /* ordered, trylock-backoff, rlock-reentry */

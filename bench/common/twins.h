@@ -19,6 +19,15 @@
  * as Beazley's did. */
 #define GIL_ECHO_US 100
 
+/* lock-reentry's timed waits in a repetition (locks.py's REENTRY_WAITS;
+ * deadlock.c, its twin and the fidelity table's claim): the timeout's
+ * lateness is their median. One wait's lateness is mostly
+ * the VM's timer jitter: CPython's were 188-341 us over 5 repetitions of
+ * one wait each in run 20261207T232954Z, the model's 127-178 us, and the
+ * fidelity row flipped on it. */
+#define REENTRY_WAITS 5
+#define REENTRY_WAITS_TEXT "5" /* for claims; test_tqueue checks it is REENTRY_WAITS */
+
 void tasks_cpython_twins(struct pb_plan *plan, const struct pb_config *cfg);
 void gil_cpython_twins(struct pb_plan *plan, const struct pb_config *cfg); /* convoy, cores */
 void ipc_cpython_twins(struct pb_plan *plan, const struct pb_config *cfg); /* ipc-latency */

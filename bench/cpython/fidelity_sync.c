@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "fidelity.h"
+#include "twins.h"
 
 #define TQ(m) KEY("tqueue-prodcons", m, NULL, "p:1/c:1", 0, NULL, 0)
 #define TQX(m, x) KEY("tqueue-prodcons", m, NULL, x, 0, NULL, 0)
@@ -220,8 +221,8 @@ static const struct fidelity_claim lock_claims[] = {
 	  "wait)",
 	  TOL(1.0) },
 	{ "lock_reentry_late",
-	  "Lock re-entry by its owner: the timeout's lateness (median of 5 waits a repetition, "
-	  "p50 over repetitions)",
+	  "Lock re-entry by its owner: the timeout's lateness (median of " REENTRY_WAITS_TEXT
+	  " waits a repetition, p50 over repetitions)",
 	  ONE,
 	  { DL("lock-reentry"), {}, "detect_late_us", NULL },
 	  { DL("cpython-lock-reentry"), {}, "detect_late_us", NULL },

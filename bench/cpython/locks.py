@@ -64,7 +64,7 @@ def rlock_reentry(rounds):
     pb.metric("per_round_ns", wall / rounds * 1e9, "ns")
 
 
-# The owner's timed waits in a repetition (bench/locks/deadlock.c's
+# The owner's timed waits in a repetition (bench/common/twins.h's
 # REENTRY_WAITS): one wait's lateness is mostly the machine's timer jitter,
 # so the timeout's lateness is the median of these.
 REENTRY_WAITS = 5

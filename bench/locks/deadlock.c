@@ -22,8 +22,8 @@
 #include <string.h>
 
 #include "clock.h"
-#include "deadlock.h"
 #include "harness.h"
+#include "twins.h"
 #include "pylock.h"
 #include "stats.h"
 

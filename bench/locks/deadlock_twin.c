@@ -4,7 +4,6 @@
  * planned beside it.
  */
 #include "cpython.h"
-#include "deadlock.h"
 #include "twins.h"
 
 static const struct cpython_prog locks_prog = { "locks.py", NULL };
