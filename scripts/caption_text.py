@@ -220,7 +220,8 @@ CAPTIONS = {
         "models do not have.",
         "A pool round trip costs {cpython.fidelity.pool_round_trip|CPython} in CPython "
         "against {cpython.fidelity.pool_round_trip|C} in C.",
-        "Next to a CPU thread the GIL adds {cpython.fidelity.convoy_gil_wait_k1|CPython} to an "
+        "Next to a CPU thread on another PU the GIL adds "
+        "{cpython.fidelity.convoy_gil_wait_k1|CPython} to an "
         "echo round trip (a sendall and a recv) in CPython and "
         "{cpython.fidelity.convoy_gil_wait_k1|C} in the model.",
         "Threads speed IO tasks up {cpython.fidelity.tasks_io_thread_speedup|CPython} in "

@@ -37,10 +37,10 @@ LESSONS = [
      [("processes", FID + "tasks_cpu_process_speedup"),
       ("threads under the GIL", FID + "tasks_cpu_threads_gil_speedup")]),
     ("The GIL's interval and convoy",
-     ["Next to one CPU thread, an IO thread under the GIL waits "
+     ["Next to one CPU thread on another PU, an IO thread under the GIL waits "
       "{cpython.fidelity.convoy_gil_wait_k1|C} longer per round trip (a sendall and a recv), "
-      "whole switch intervals ({gil-*|switch interval}) of them: its round trip is "
-      "{gil-convoy.convoy_k1|threads-gil / threads} that of free threads.",
+      "whole switch intervals ({gil-*|switch interval}) of them; on one PU its round trip "
+      "takes {gil-convoy.convoy_k1_1pu|threads-gil p50}.",
       "Next to one CPU thread, an IO thread's round trip under the GIL is "
       "{gil-convoy.convoy_k1|threads-gil / threads} that of free threads."],
      [("GIL wait", FID + "convoy_gil_wait_k1"), ("time slice", FID + "gil_slice_2pus")]),

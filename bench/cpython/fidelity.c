@@ -114,19 +114,30 @@ static const struct fidelity_claim gil_claims[] = {
 };
 
 /* The convoy's case of model next to k CPU threads, the echo answering
- * after echo_us: the planned case's own extra (its n differs by profile),
- * or one that matches nothing (the row says "not in this run's plan"). */
-static struct pb_case_key convoy_key(struct pb_report *rep, const char *model, int k, int echo_us)
+ * after echo_us, placed by pin (NULL: the run's placement): the planned
+ * case's own extra (its n differs by profile), or one that matches nothing
+ * (the row says "not in this run's plan"). */
+static struct pb_case_key convoy_key(struct pb_report *rep, const char *model, int k, int echo_us,
+				     const char *pin)
 {
 	struct pb_case_key key = CONVOY(model, "io", k);
 
 	for (const struct pb_case *c = NULL; (c = pb_report_next(rep, &key, c));)
-		if (pb_case_get(c, "echo_us") == echo_us) {
+		if (pb_case_get(c, "echo_us") == echo_us &&
+		    (pin ? c->pin_fixed && strcmp(pin_policy_name(c->pin), pin) == 0 :
+			   !c->pin_fixed)) {
 			key.extra = c->extra;
 			return key;
 		}
 	key.extra = "(not planned)";
 	return key;
+}
+
+/* The placement the convoy's 2-PU rows fix: scatter, or single on a
+ * machine of one PU (its only placement). */
+static const char *convoy_two_pus(struct pb_report *rep)
+{
+	return pin_policy_name(pb_report_cfg(rep)->pus > 1 ? PIN_SCATTER : PIN_SINGLE);
 }
 
 /* The convoy's reason, from the run: how many switch intervals each side's
@@ -158,59 +169,101 @@ static void convoy_why(const struct fidelity_claim *cl, struct pb_report *rep, c
 		 pb_report_median(rep, cc, "io_gil_lost_at_recv"));
 }
 
-/* The echo round trip next to one CPU thread, C against CPython, each
- * echo delay on both sides (a sleep is another program: no row). */
-static void judge_convoy(struct pb_report *rep, int echo_us, struct fidelity_tally *t)
+/* Why the run's own placement is not judged when the scheduler chose it
+ * (--pin none): the intervals each side's repetitions waited, from the
+ * run. False when the run fixed a placement (the row is judged). */
+static bool convoy_unplaced(const struct fidelity_claim *cl, struct pb_report *rep, char *why,
+			    size_t len)
 {
-	char id[64], text[160], why[448];
+	const struct pb_case *cc = pb_report_find(rep, &cl->c.a),
+			     *pc = pb_report_find(rep, &cl->py.a);
+	struct stats_summary c = { 0 }, py = { 0 };
+	double iv = GIL_DEFAULT_INTERVAL_US;
+
+	if (pb_report_cfg(rep)->pin != PIN_NONE || !cc || !pc ||
+	    !pb_report_stat(rep, cc->name, "latency_us_p50", &c) ||
+	    !pb_report_stat(rep, pc->name, "latency_us_p50", &py))
+		return false;
+	snprintf(why, len,
+		 "--pin none leaves the threads' placement to the scheduler: a round trip waits "
+		 "about one switch interval (%d us) while the CPU thread shares the IO thread's "
+		 "PU, two while it has its own, on both sides (the rows on one PU and on two "
+		 "judge each); here a repetition's p50 was %.2f to %.2f intervals in C, %.2f to "
+		 "%.2f in CPython",
+		 GIL_DEFAULT_INTERVAL_US, c.min / iv, c.max / iv, py.min / iv, py.max / iv);
+	return true;
+}
+
+/* The echo round trip next to one CPU thread, C against CPython, each
+ * echo delay on both sides (a sleep is another program: no row), placed
+ * by pin (NULL: the run's placement, judged only when the run fixed it). */
+static void judge_convoy(struct pb_report *rep, int echo_us, const char *pin,
+			 struct fidelity_tally *t)
+{
+	char id[64], text[192], why[512];
 	struct fidelity_claim cl = {
 		.id = id,
 		.text = text,
 		.op = ONE,
-		.c = { convoy_key(rep, "threads-gil", 1, echo_us), {}, "latency_us_p50", NULL },
-		.py = { convoy_key(rep, "cpython-threads", 1, echo_us), {}, "latency_us_p50", NULL },
+		.c = { convoy_key(rep, "threads-gil", 1, echo_us, pin), {}, "latency_us_p50", NULL },
+		.py = { convoy_key(rep, "cpython-threads", 1, echo_us, pin),
+			{},
+			"latency_us_p50",
+			NULL },
 		.kind = CLOSE,
 		.unit = "us",
 		.why = why,
 	};
+	const char *where = !pin ? "" : strcmp(pin, "single") == 0 ? "_1pu" : "_2pus";
+	bool info = false;
 
 	/* the 100 us echo's id is the one runs have always had */
-	if (echo_us == GIL_ECHO_US)
-		snprintf(id, sizeof(id), "convoy_round_trip_k1");
-	else
-		snprintf(id, sizeof(id), "convoy_round_trip_k1_echo%d", echo_us);
+	snprintf(id, sizeof(id), "convoy_round_trip_k1%s%s", echo_us == GIL_ECHO_US ? "" : "_echo0",
+		 where);
 	snprintf(text, sizeof(text),
-		 "convoy: echo round trip next to 1 CPU thread, the echo answering after %d us "
-		 "(p50)",
-		 echo_us);
-	convoy_why(&cl, rep, why, sizeof(why));
-	fidelity_judge(rep, &cl, NULL, false, t);
+		 "convoy: echo round trip next to 1 CPU thread, the echo answering after %d us, "
+		 "%s (p50)",
+		 echo_us,
+		 !pin			    ? "placed as the run places (--pin)" :
+		 strcmp(pin, "single") == 0 ? "both threads on one PU" :
+					      "each thread on its own PU");
+	if (!pin)
+		info = convoy_unplaced(&cl, rep, why, sizeof(why));
+	if (!info)
+		convoy_why(&cl, rep, why, sizeof(why));
+	fidelity_judge(rep, &cl, NULL, info, t);
 }
 
 static const char why_convoy_wait[] =
 	"the two lose the GIL to the CPU thread a different number of times per round trip "
-	"(convoy_round_trip_k1 gives the intervals)";
+	"(convoy_round_trip_k1_2pus gives the intervals)";
 
-/* What the CPU thread adds to the round trip: k=1 − k=0, the echo after
+/* What the CPU thread adds to the round trip on two PUs (the convoy's
+ * full lesson): k=1 each thread on its own PU − k=0, the echo after
  * 100 us on both sides (only that echo has a k=0 case). */
 static void judge_convoy_wait(struct pb_report *rep, struct fidelity_tally *t)
 {
+	const char *two = convoy_two_pus(rep);
+	bool one_pu = strcmp(two, "single") == 0;
 	const struct fidelity_claim cl = {
 		"convoy_gil_wait_k1",
-		"convoy: GIL wait added to the echo round trip (100 us) by 1 CPU thread (p50, k=1 − "
-		"k=0)",
+		one_pu ?
+			"convoy: GIL wait added to the echo round trip (100 us) by 1 CPU thread on "
+			"the IO thread's PU, the machine's only one (p50, k=1 − k=0)" :
+			"convoy: GIL wait added to the echo round trip (100 us) by 1 CPU thread on "
+			"its own PU (p50, k=1 − k=0)",
 		SUB,
-		{ convoy_key(rep, "threads-gil", 1, GIL_ECHO_US),
-		  convoy_key(rep, "threads-gil", 0, GIL_ECHO_US), "latency_us_p50",
+		{ convoy_key(rep, "threads-gil", 1, GIL_ECHO_US, two),
+		  convoy_key(rep, "threads-gil", 0, GIL_ECHO_US, NULL), "latency_us_p50",
 		  "latency_us_p50" },
-		{ convoy_key(rep, "cpython-threads", 1, GIL_ECHO_US),
-		  convoy_key(rep, "cpython-threads", 0, GIL_ECHO_US), "latency_us_p50",
+		{ convoy_key(rep, "cpython-threads", 1, GIL_ECHO_US, two),
+		  convoy_key(rep, "cpython-threads", 0, GIL_ECHO_US, NULL), "latency_us_p50",
 		  "latency_us_p50" },
 		CLOSE,
 		0,
 		"us",
 		why_convoy_wait,
-		TOL_ROW(0, "gil_wait") /* its CPython case is convoy_round_trip_k1's too */
+		TOL_ROW(0, "gil_wait") /* its CPython case is a convoy_round_trip_k1 row's too */
 	};
 
 	fidelity_judge(rep, &cl, NULL, false, t);
@@ -219,8 +272,14 @@ static void judge_convoy_wait(struct pb_report *rep, struct fidelity_tally *t)
 static void judge_gil(struct pb_report *rep, struct fidelity_tally *t)
 {
 	fidelity_judge(rep, &gil_claims[0], NULL, false, t);
-	judge_convoy(rep, GIL_ECHO_US, t);
-	judge_convoy(rep, 0, t);
+	for (int e = 0; e < 2; e++) {
+		int echo_us = e ? 0 : GIL_ECHO_US;
+
+		judge_convoy(rep, echo_us, NULL, t);
+		judge_convoy(rep, echo_us, "single", t);
+		if (pb_report_cfg(rep)->pus > 1)
+			judge_convoy(rep, echo_us, "scatter", t);
+	}
 	judge_convoy_wait(rep, t);
 }
 

@@ -89,12 +89,17 @@ static void verdict(struct pb_finding *f, const struct fidelity_claim *cl, doubl
 	if (hc && hp && in) {
 		t->agrees++;
 		pb_finding_verdict(f, "agrees", NULL);
-	} else if (!hc && !hp) {
+	} else if (!hc && !hp && in) {
 		t->both_fail++;
 		pb_finding_verdict(f, "both fail", "neither side is %s %.4g", rel, cl->threshold);
 	} else if (cl->by_design) {
 		t->by_design++;
 		pb_finding_verdict(f, "differs by design", "%s", cl->why);
+	} else if (!hc && !hp) { /* and apart: failing alike is not failing the same */
+		t->differs++;
+		pb_finding_verdict(f, "differs",
+				   "neither side is %s %.4g, and CPython/C is outside ±%.0f %%: %s",
+				   rel, cl->threshold, pct, cl->why);
 	} else if (!hc || !hp) {
 		t->differs++;
 		pb_finding_verdict(f, "differs", "%s is not %s %.4g: %s", hc ? "CPython" : "C", rel,

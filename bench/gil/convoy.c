@@ -18,16 +18,44 @@
 
 static int convoy_run(struct pb_ctx *ctx, const struct pb_case *c);
 
-static void convoy_add(struct pb_plan *plan, struct pb_case *c, int n, int echo_us, int k, bool gil)
+/* pin: the placement the case fixes, in its name (NULL: the run's) */
+static void convoy_add(struct pb_plan *plan, struct pb_case *c, int n, int echo_us, int k, bool gil,
+		       const char *pin)
 {
 	pb_case_unname(c);
 	pb_case_name(c, "n", n);
 	pb_case_name(c, "echo_us", echo_us);
+	if (pin)
+		pb_case_name_str(c, "pin", pin);
 	c->budget_s = gil_budget(n, GIL_DEFAULT_INTERVAL_US);
 	c->workers = k + 1;
 	c->param_value = k;
 	pb_case_set(c, "cpu_threads", k);
 	gil_plan_add(plan, c, gil);
+}
+
+/* K = 1 under the GIL with the placement fixed, each followed by its
+ * CPython twin: the IO and CPU threads on one PU (single), and on two
+ * (scatter, on a machine that has two), for each echo the run has. On one
+ * PU a round trip loses the GIL once (at the recv); on two it may lose it
+ * at the send too, when the CPU thread's PU wakes before the send returns,
+ * and how often is the machine's: on a 2-vCPU VM whole stretches of a run
+ * pay one interval, others two, on both sides alike (docs/gil.md: the
+ * convoy and the placement). The fidelity table judges these pairs. */
+static void convoy_plan_placed(struct pb_plan *plan, const struct pb_config *cfg, struct pb_case *c)
+{
+	for (int p = 0; p < 2 && p < cfg->pus; p++)
+		for (int e = 0; e < 2 - (cfg->profile == PROFILE_QUICK); e++) {
+			int echo_us = e ? 0 : GIL_ECHO_US;
+
+			c->pin_fixed = true;
+			c->pin = p ? PIN_SCATTER : PIN_SINGLE;
+			convoy_add(plan, c,
+				   e ? gil_convoy_instant_trips(cfg) : gil_convoy_trips(cfg, 1),
+				   echo_us, 1, true, pin_policy_name(c->pin));
+			gil_convoy_twin_placed(plan, cfg, echo_us, c->pin);
+		}
+	c->pin_fixed = false;
 }
 
 static void convoy_plan(struct pb_plan *plan, const struct pb_config *cfg)
@@ -43,13 +71,14 @@ static void convoy_plan(struct pb_plan *plan, const struct pb_config *cfg)
 	pb_case_set(&c, "switch_us", GIL_DEFAULT_INTERVAL_US);
 	for (int gil = 0; gil < 2; gil++)
 		for (int k = 0; k <= kmax; k = k < 2 ? k + 1 : 2 * k)
-			convoy_add(plan, &c, gil_convoy_trips(cfg, k), GIL_ECHO_US, k, gil);
+			convoy_add(plan, &c, gil_convoy_trips(cfg, k), GIL_ECHO_US, k, gil, NULL);
 	/* the instant echo: default and full, where its CPython twin runs
 	 * and its fidelity row is judged (quick's minute has no room for the
 	 * twin, and the C cases alone took 1 s of a 1:06 quick make bench on
 	 * a 2-vCPU AMD EPYC VM, run 20261207T211732Z) */
 	for (int gil = 0; gil < 2 && cfg->profile != PROFILE_QUICK; gil++)
-		convoy_add(plan, &c, gil_convoy_instant_trips(cfg), 0, 1, gil);
+		convoy_add(plan, &c, gil_convoy_instant_trips(cfg), 0, 1, gil, NULL);
+	convoy_plan_placed(plan, cfg, &c);
 }
 
 int gil_convoy_trips(const struct pb_config *cfg, int k)
@@ -165,6 +194,30 @@ static void slices_finding(struct pb_report *rep, const struct pb_case *g, int k
 	pb_finding_stat(f, rep, g, "switches", "gil_switches_per_s", "1/s");
 }
 
+/* A case with its placement fixed (convoy_plan_placed): its round trip
+ * p50 in switch intervals, and where the IO thread lost the GIL. */
+static void placement_finding(struct pb_report *rep, const struct pb_case *g)
+{
+	const char *pin = pin_policy_name(g->pin);
+	int echo_us = (int)pb_case_get(g, "echo_us");
+	struct pb_finding *f;
+	char id[48];
+
+	snprintf(id, sizeof(id), "convoy_k1_%s%s", echo_us ? "" : "echo0_",
+		 g->pin == PIN_SINGLE ? "1pu" : "2pus");
+	f = pb_report_finding(rep, id,
+			      "gil-convoy K=1, echo after %d us, pin %s (%s): IO round trip p50 "
+			      "under the GIL, and where the IO thread lost the GIL to the CPU thread",
+			      echo_us, pin,
+			      g->pin == PIN_SINGLE ? "both threads on one PU" :
+						     "each on its own PU");
+	pb_finding_stat(f, rep, g, "threads-gil p50", "latency_us_p50", "us");
+	pb_finding_stat(f, rep, g, "lost at send", "io_gil_lost_at_send", "count");
+	pb_finding_stat(f, rep, g, "lost at recv", "io_gil_lost_at_recv", "count");
+	pb_finding_stat(f, rep, g, "round trips", "round_trips", "count");
+	pb_finding_value(f, "switch interval", GIL_DEFAULT_INTERVAL_US, "us");
+}
+
 /* IO latency under the GIL against without it, at each K. */
 static void convoy_summarize(struct pb_report *rep)
 {
@@ -174,6 +227,10 @@ static void convoy_summarize(struct pb_report *rep)
 	     g = pb_report_next(rep, &gil, g)) {
 		int k = (int)g->param_value;
 
+		if (g->pin_fixed) {
+			placement_finding(rep, g);
+			continue;
+		}
 		convoy_finding(rep, g, convoy_case(rep, "threads", g->extra, k), k);
 		if (k >= 2)
 			slices_finding(rep, g, k);
@@ -189,6 +246,7 @@ static const struct pb_param_decl gil_convoy_params[] = {
 	{ "cpu_threads", PB_INT, "count", "CPU-bound threads beside the IO thread" },
 	{ "switch_us", PB_INT, "us", "the GIL's switch interval" },
 	{ "gil", PB_INT, "", "1: the threads run under the GIL" },
+	{ "pin", PB_ENUM, "", "the placement the case fixes" },
 	{ 0 }, /* the end */
 };
 

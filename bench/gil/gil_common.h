@@ -37,6 +37,12 @@ double gil_estimate(int64_t trips, unsigned long switch_us, int cpu_threads);
  * CPU threads a round trip waits about three intervals, so 20; with none it
  * is 0.15 ms, so 300 for a steady p50. */
 int gil_convoy_trips(const struct pb_config *cfg, int k);
+/* gil-convoy's CPython twin at K = 1, the echo after echo_us, placed by pin
+ * (gil_twins.c): planned by gil-convoy right after its C case, so that in
+ * each round of --interleave the two run a second apart and see the same
+ * machine (the race at the send is the machine's: docs/gil.md). */
+void gil_convoy_twin_placed(struct pb_plan *plan, const struct pb_config *cfg, int echo_us,
+			    enum pin_policy pin);
 /* Round trips of gil-convoy's instant echo (echo_us 0, K = 1, and its
  * cpython twin): 20 in every profile, as K = 1 in quick (each costs 5 to
  * 10 ms when the convoy forms; the full hour has no room for more). */

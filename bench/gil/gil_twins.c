@@ -14,7 +14,7 @@ static const struct cpython_prog slices_prog = { "gil.py", "mode=slices" };
 /* One gil-convoy twin: the echo round trip (echo_us, as the C twin's) or
  * time.sleep(1 ms), next to k CPU threads at the default 5 ms interval. */
 static void py_convoy_add(struct pb_plan *plan, const struct pb_config *cfg, bool sleep,
-			  int echo_us, int k)
+			  int echo_us, int k, const enum pin_policy *pin)
 {
 	/* as the C twin's */
 	int n = echo_us == 0 && !sleep ? gil_convoy_instant_trips(cfg) : gil_convoy_trips(cfg, k);
@@ -26,6 +26,11 @@ static void py_convoy_add(struct pb_plan *plan, const struct pb_config *cfg, boo
 		pb_case_name(&c, "sleep_us", 1000);
 	else
 		pb_case_name(&c, "echo_us", echo_us);
+	if (pin) { /* as the C twin's placed cases (bench/gil/convoy.c) */
+		pb_case_name_str(&c, "pin", pin_policy_name(*pin));
+		c.pin_fixed = true;
+		c.pin = *pin;
+	}
 	pb_case_set(&c, "switch_us", 5000);
 	c.workers = k + 1;
 	c.param = "cpu_threads";
@@ -47,11 +52,17 @@ static void plan_convoy(struct pb_plan *plan, const struct pb_config *cfg)
 	 * 20261207T211732Z) */
 	for (int v = 0; v < 2 - (cfg->profile == PROFILE_QUICK); v++)
 		for (int k = 0; k <= kmax; k = k < 2 ? k + 1 : 2 * k)
-			py_convoy_add(plan, cfg, v, GIL_ECHO_US, k);
+			py_convoy_add(plan, cfg, v, GIL_ECHO_US, k, NULL);
 	/* quick: the C models' instant echo only (the convoy lesson is the
 	 * 100 us echo's; the twin's start is most of its 0.4 s) */
 	if (cfg->profile != PROFILE_QUICK)
-		py_convoy_add(plan, cfg, false, 0, 1);
+		py_convoy_add(plan, cfg, false, 0, 1, NULL);
+}
+
+void gil_convoy_twin_placed(struct pb_plan *plan, const struct pb_config *cfg, int echo_us,
+			    enum pin_policy pin)
+{
+	py_convoy_add(plan, cfg, false, echo_us, 1, &pin);
 }
 
 /* gil-cores: two CPU threads' time slices, on one PU and on two. */

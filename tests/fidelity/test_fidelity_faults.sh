@@ -71,7 +71,9 @@ if [ -z "$PYTHON" ]; then
 	ok "no python3: the CPython side cannot run (skipped)"
 	finish
 fi
-run off gil_slice_2pus convoy_round_trip_k1 tasks_cpu_threads_gil_speedup \
+run off gil_slice_2pus convoy_round_trip_k1_2pus convoy_round_trip_k1_1pu \
+	tasks_cpu_threads_gil_speedup \
 	tasks_cpu_threads_gil_switches
-run no-interval gil_slice_2pus convoy_round_trip_k1 tasks_cpu_threads_gil_switches
+run no-interval gil_slice_2pus convoy_round_trip_k1_2pus convoy_round_trip_k1_1pu \
+	tasks_cpu_threads_gil_switches
 finish
