@@ -32,6 +32,11 @@ void tasks_cpython_twins(struct pb_plan *plan, const struct pb_config *cfg);
 void gil_cpython_twins(struct pb_plan *plan, const struct pb_config *cfg); /* convoy, cores */
 void ipc_cpython_twins(struct pb_plan *plan, const struct pb_config *cfg); /* ipc-latency */
 void counter_cpython_twins(struct pb_plan *plan, const struct pb_config *cfg);
+/* cpython-value/unlocked/w:2, planned by counter-contention right after
+ * value-unlocked: with --interleave the two run seconds apart and see the
+ * same machine (on a 2-vCPU VM the PUs' cache-line round trip went from
+ * 180 to 480 ns and back within minutes, and CPython's loss with it) */
+void counter_twin_unlocked(struct pb_plan *plan, const struct pb_config *cfg);
 /* pool-overhead, chunksize, ordering */
 void pool_cpython_twins(struct pb_plan *plan, const struct pb_config *cfg);
 void tqueue_cpython_twins(struct pb_plan *plan, const struct pb_config *cfg);

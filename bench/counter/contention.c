@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "counter_common.h"
+#include "twins.h"
 
 #define MAX_W 1024
 
@@ -100,6 +101,7 @@ static void cpython_twin_plan(struct pb_plan *plan, const struct pb_config *cfg,
 	c.workers = 2;
 	c.est_s = 0.6 + 0.5e-6 * (double)(2 * n);
 	counter_add(plan, c, "value-unlocked", COUNTER_PROCS, n);
+	counter_twin_unlocked(plan, cfg); /* its CPython twin, side by side */
 }
 
 /* Every variant, W workers sharing a fixed total of increments as fast as
@@ -274,6 +276,7 @@ static const struct pb_param_decl counter_contention_params[] = {
 	  "\"cpython\": CPython's window, gap, lock hold and second worker's start lag, "
 	  "measured each repetition" },
 	{ "window_cpython", PB_INT, "", "1: CPython's window" },
+	{ "n", PB_INT, "count", "increments per worker of the CPython twin (cpython-value/unlocked)" },
 	{ 0 }, /* the end */
 };
 

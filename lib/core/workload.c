@@ -88,6 +88,13 @@ uint64_t wl_ticks_for_ms(double ms)
 	return (uint64_t)(ms * calibration.ticks_per_ms + 0.5);
 }
 
+uint64_t wl_rounds_for_ns(double ns)
+{
+	if (calibration.ticks_per_ms <= 0)
+		workload_calibrate();
+	return (uint64_t)(ns / 1e6 * calibration.ticks_per_ms * WL_ROUNDS_PER_TICK + 0.5);
+}
+
 uint64_t workload_run(enum workload_kind k, double task_ms, uint64_t seed)
 {
 	if (k == WL_CPU)

@@ -20,16 +20,25 @@ enum workload_kind { WL_IO, WL_CPU };
 const char *workload_name(enum workload_kind k);
 bool workload_parse(const char *name, enum workload_kind *out);
 
-/* One tick: a short dependent chain the compiler cannot fold or skip
- * (xorshift-multiply). Inline so a model can interleave its own check. */
+/* One round of the tick's chain (xorshift-multiply): a few ns, for a model
+ * that charges times of tens of ns, where a whole tick (~25 ns on a 2-vCPU
+ * AMD EPYC VM) would round them by half their size. */
+static inline uint64_t wl_round(uint64_t x)
+{
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x * 0x9e3779b97f4a7c15ull;
+}
+
+#define WL_ROUNDS_PER_TICK 8
+
+/* One tick: a short dependent chain the compiler cannot fold or skip.
+ * Inline so a model can interleave its own check. */
 static inline uint64_t wl_tick(uint64_t x)
 {
-	for (int i = 0; i < 8; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		x *= 0x9e3779b97f4a7c15ull;
-	}
+	for (int i = 0; i < WL_ROUNDS_PER_TICK; i++)
+		x = wl_round(x);
 	return x;
 }
 
@@ -48,6 +57,8 @@ struct wl_calibration workload_calibrate(void);
 void workload_set_calibration(struct wl_calibration c);
 struct wl_calibration workload_calibration(void);
 uint64_t wl_ticks_for_ms(double ms);
+/* The rounds (wl_round) that take about ns, from the same calibration. */
+uint64_t wl_rounds_for_ns(double ns);
 
 /* Do one task of the given kind and length; returns the task's result
  * (for cpu the tick chain's value, for io the seed) so callers can check

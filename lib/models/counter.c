@@ -65,6 +65,15 @@ static inline uint64_t window(uint64_t x, uint64_t ticks)
 	return x;
 }
 
+/* The same in wl_round()s: value-unlocked's charged times, tens of ns. */
+static inline uint64_t rounds(uint64_t x, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		x = wl_round(x);
+	__asm__ volatile("" : : "r"(x) : "memory");
+	return x;
+}
+
 /* Read, work, write back: the seed's `val.value += 1`. Relaxed atomics make
  * the load and the store indivisible each (no torn value, no data race in
  * C's sense: TSan and UBSan have nothing to say), but nothing joins them,
@@ -153,23 +162,25 @@ static inline void value_unlock(struct counter_shm *s, int w)
 static inline uint64_t value_unlocked_increment(struct counter_shm *s, int w, uint64_t ticks,
 						uint64_t x)
 {
-	uint64_t v, hold = s->hold_ticks;
+	uint64_t v, hold = s->hold_rounds;
 
-	value_lock(s, w, 0); /* the getter: acquire, self._obj.value, release */
-	x = window(x, hold);
+	(void)ticks;		      /* its times are in rounds: s->window_rounds, s->gap_rounds */
+	x = rounds(x, s->gap_rounds); /* the setter's return, the loop, the getter's call */
+	value_lock(s, w, 0);	      /* the getter: acquire, self._obj.value, release */
+	x = rounds(x, hold);
 	v = atomic_load_explicit(&s->value, memory_order_relaxed);
 	if (__builtin_expect(!s->slot[w].loaded, 0)) { /* what the others counted first */
 		s->slot[w].first_read = v;
 		s->slot[w].loaded = true;
 	}
 	s->slot[w].last_read = v;
-	x = window(x ^ v, hold);
+	x = rounds(x ^ v, hold);
 	value_unlock(s, w);
-	x = window(x, ticks); /* its return, the add, the setter's call */
-	value_lock(s, w, 1);  /* the setter: acquire, self._obj.value = v, release */
-	x = window(x, hold);
+	x = rounds(x, s->window_rounds); /* its return, the add, the setter's call */
+	value_lock(s, w, 1);		 /* the setter: acquire, self._obj.value = v, release */
+	x = rounds(x, hold);
 	atomic_store_explicit(&s->value, v + 1, memory_order_relaxed);
-	x = window(x, hold);
+	x = rounds(x, hold);
 	value_unlock(s, w);
 	return x;
 }
@@ -238,11 +249,14 @@ static void pause_between(const struct counter_job *j)
 typedef uint64_t (*increment_fn)(struct counter_shm *s, int w, uint64_t ticks, uint64_t x);
 
 /* Always inlined with a constant `inc`, so each variant's loop has its
- * increment inlined: the loop costs the same for all of them. */
-static inline __attribute__((always_inline)) uint64_t
-generic_loop(increment_fn inc, struct counter_shm *s, int w, const struct counter_job *j)
+ * increment inlined: the loop costs the same for all of them. gap: the
+ * ticks before each increment (value-unlocked charges its own, in rounds). */
+static inline __attribute__((always_inline)) uint64_t generic_loop(increment_fn inc,
+								   struct counter_shm *s, int w,
+								   const struct counter_job *j,
+								   uint64_t gap)
 {
-	uint64_t x = (uint64_t)w + 1, ticks = s->window_ticks, gap = s->gap_ticks;
+	uint64_t x = (uint64_t)w + 1, ticks = s->window_ticks;
 
 	for (uint64_t i = 0; i < j->increments; i++) {
 		if (j->sleep_ns)
@@ -257,7 +271,7 @@ generic_loop(increment_fn inc, struct counter_shm *s, int w, const struct counte
 #define COUNTER_LOOP(v)                                                                     \
 	static uint64_t v##_loop(struct counter_shm *s, int w, const struct counter_job *j) \
 	{                                                                                   \
-		return generic_loop(v##_increment, s, w, j);                                \
+		return generic_loop(v##_increment, s, w, j, s->gap_ticks);                  \
 	}
 
 COUNTER_LOOP(unlocked)
@@ -274,7 +288,8 @@ static uint64_t value_unlocked_loop(struct counter_shm *s, int w, const struct c
 
 	gil_thread_init(&t, &s->slot[w].gil, w, 0);
 	gil_take(&t);
-	x = generic_loop(value_unlocked_increment, s, w, j);
+	/* the gap is the increment's own, in rounds: none in ticks */
+	x = generic_loop(value_unlocked_increment, s, w, j, 0);
 	s->slot[w].gil_retakes = t.acquisitions ? t.acquisitions - 1 : 0; /* none without a GIL */
 	gil_exit(&t);
 	gil_thread_free(&t);

@@ -410,6 +410,9 @@ int counter_run(const struct counter_job *j, struct counter_result *r)
 	run.s->window_ticks = r->window_ticks;
 	run.s->gap_ticks = ticks_for(j->gap_ns);
 	run.s->hold_ticks = ticks_for(j->hold_ns / 2);
+	run.s->hold_rounds = wl_rounds_for_ns((double)j->hold_ns / 2);
+	run.s->window_rounds = wl_rounds_for_ns((double)j->window_ns);
+	run.s->gap_rounds = wl_rounds_for_ns((double)j->gap_ns);
 	run.pid = calloc((size_t)j->workers, sizeof(*run.pid));
 	run.tid = calloc((size_t)j->workers, sizeof(*run.tid));
 	run.workers = calloc((size_t)j->workers, sizeof(*run.workers));

@@ -57,7 +57,10 @@ struct counter_shm {
 	int workers;			  /* how many slots follow */
 	uint64_t window_ticks, gap_ticks; /* the job's, as wl_tick()s */
 	uint64_t hold_ticks;		  /* half the job's hold_ns, as wl_tick()s */
-	uint64_t go_ns;			  /* written by the last worker to arrive */
+	/* value-unlocked: half the hold, the window and the gap as wl_round()s:
+	 * CPython's times are tens of ns, a tick about 25 */
+	uint64_t hold_rounds, window_rounds, gap_rounds;
+	uint64_t go_ns; /* written by the last worker to arrive */
 	struct counter_slot slot[];
 };
 
