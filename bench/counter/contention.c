@@ -276,7 +276,8 @@ static const struct pb_param_decl counter_contention_params[] = {
 	  "\"cpython\": CPython's window, gap, lock hold and second worker's start lag, "
 	  "measured each repetition" },
 	{ "window_cpython", PB_INT, "", "1: CPython's window" },
-	{ "n", PB_INT, "count", "increments per worker of the CPython twin (cpython-value/unlocked)" },
+	{ "n", PB_INT, "count",
+	  "increments per worker of the CPython twin (cpython-value/unlocked)" },
 	{ 0 }, /* the end */
 };
 

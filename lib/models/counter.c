@@ -65,15 +65,6 @@ static inline uint64_t window(uint64_t x, uint64_t ticks)
 	return x;
 }
 
-/* The same in wl_round()s: value-unlocked's charged times, tens of ns. */
-static inline uint64_t rounds(uint64_t x, uint64_t n)
-{
-	for (uint64_t i = 0; i < n; i++)
-		x = wl_round(x);
-	__asm__ volatile("" : : "r"(x) : "memory");
-	return x;
-}
-
 /* Read, work, write back: the seed's `val.value += 1`. Relaxed atomics make
  * the load and the store indivisible each (no torn value, no data race in
  * C's sense: TSan and UBSan have nothing to say), but nothing joins them,
@@ -164,23 +155,23 @@ static inline uint64_t value_unlocked_increment(struct counter_shm *s, int w, ui
 {
 	uint64_t v, hold = s->hold_rounds;
 
-	(void)ticks;		      /* its times are in rounds: s->window_rounds, s->gap_rounds */
-	x = rounds(x, s->gap_rounds); /* the setter's return, the loop, the getter's call */
-	value_lock(s, w, 0);	      /* the getter: acquire, self._obj.value, release */
-	x = rounds(x, hold);
+	(void)ticks; /* its times are in rounds: s->window_rounds, s->gap_rounds */
+	x = counter_rounds(x, s->gap_rounds); /* the setter's return, the loop, the getter's call */
+	value_lock(s, w, 0);		      /* the getter: acquire, self._obj.value, release */
+	x = counter_rounds(x, hold);
 	v = atomic_load_explicit(&s->value, memory_order_relaxed);
 	if (__builtin_expect(!s->slot[w].loaded, 0)) { /* what the others counted first */
 		s->slot[w].first_read = v;
 		s->slot[w].loaded = true;
 	}
 	s->slot[w].last_read = v;
-	x = rounds(x ^ v, hold);
+	x = counter_rounds(x ^ v, hold);
 	value_unlock(s, w);
-	x = rounds(x, s->window_rounds); /* its return, the add, the setter's call */
-	value_lock(s, w, 1);		 /* the setter: acquire, self._obj.value = v, release */
-	x = rounds(x, hold);
+	x = counter_rounds(x, s->window_rounds); /* its return, the add, the setter's call */
+	value_lock(s, w, 1); /* the setter: acquire, self._obj.value = v, release */
+	x = counter_rounds(x, hold);
 	atomic_store_explicit(&s->value, v + 1, memory_order_relaxed);
-	x = rounds(x, hold);
+	x = counter_rounds(x, hold);
 	value_unlock(s, w);
 	return x;
 }

@@ -17,6 +17,7 @@
 
 #include "counter.h"
 #include "gil.h"
+#include "workload.h"
 
 /* Two cache lines: Intel's adjacent-line prefetcher moves lines in pairs,
  * so 64-byte padding would still let neighbours share. */
@@ -63,6 +64,16 @@ struct counter_shm {
 	uint64_t go_ns; /* written by the last worker to arrive */
 	struct counter_slot slot[];
 };
+
+/* n wl_round()s on x: value-unlocked's charged times, tens of ns, where a
+ * whole tick (wl_tick, ~25 ns) would round them by half their size. */
+static inline uint64_t counter_rounds(uint64_t x, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		x = wl_round(x);
+	__asm__ volatile("" : : "r"(x) : "memory");
+	return x;
+}
 
 static inline void cpu_relax(void)
 {
