@@ -5,7 +5,8 @@
            [echo_us=100] [sleep_us=1000] pus=...
         An IO thread does n blocking calls next to K CPU threads: a round
         trip through a socketpair to an echo process (which answers after
-        echo_us), or time.sleep(sleep_us). Each call's time, p50/p99/max.
+        echo_us), or time.sleep(sleep_us). Each call's time: mean, p50, p99,
+        max.
     gil.py mode=slices ms=25 switch_us=5000 pus=...
         Two CPU threads of ms worth of loop each: their time slices (a
         thread's run of the loop between two turns of the other thread),
@@ -87,6 +88,7 @@ def convoy(a, placement):
         sock.close()
         os.waitpid(pid, 0)
     pb.metric("round_trips", len(lat), "count")
+    pb.metric("latency_us_mean", sum(lat) / len(lat), "us")
     for p in (50, 99, 100):
         pb.metric("latency_us_p%d" % p if p < 100 else "latency_us_max",
                   pb.percentile(lat, p), "us")

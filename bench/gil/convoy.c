@@ -206,11 +206,12 @@ static void placement_finding(struct pb_report *rep, const struct pb_case *g)
 	snprintf(id, sizeof(id), "convoy_k1_%s%s", echo_us ? "" : "echo0_",
 		 g->pin == PIN_SINGLE ? "1pu" : "2pus");
 	f = pb_report_finding(rep, id,
-			      "gil-convoy K=1, echo after %d us, pin %s (%s): IO round trip p50 "
+			      "gil-convoy K=1, echo after %d us, pin %s (%s): IO round trip (mean, p50) "
 			      "under the GIL, and where the IO thread lost the GIL to the CPU thread",
 			      echo_us, pin,
 			      g->pin == PIN_SINGLE ? "both threads on one PU" :
 						     "each on its own PU");
+	pb_finding_stat(f, rep, g, "threads-gil mean", "latency_us_mean", "us");
 	pb_finding_stat(f, rep, g, "threads-gil p50", "latency_us_p50", "us");
 	pb_finding_stat(f, rep, g, "lost at send", "io_gil_lost_at_send", "count");
 	pb_finding_stat(f, rep, g, "lost at recv", "io_gil_lost_at_recv", "count");

@@ -77,7 +77,15 @@ static void run_metrics(struct pb_ctx *ctx, const struct gil_threads_spec *s,
 	size_t n = (size_t)s->round_trips;
 
 	if (n > 0) {
+		double sum = 0;
+
+		for (size_t i = 0; i < n; i++)
+			sum += r->latency_us[i];
 		pb_metric(ctx, "round_trips", (double)n, "count");
+		/* the mean too: a round trip pays one switch interval or two,
+		 * and where about half pay two the p50 jumps between them on a
+		 * few round trips; the mean moves with the share */
+		pb_metric(ctx, "latency_us_mean", sum / (double)n, "us");
 		pb_metric(ctx, "latency_us_p50", pct(r->latency_us, n, 50), "us");
 		pb_metric(ctx, "latency_us_p99", pct(r->latency_us, n, 99), "us");
 		pb_metric(ctx, "latency_us_max", pct(r->latency_us, n, 100), "us");
