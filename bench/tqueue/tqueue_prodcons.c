@@ -325,8 +325,9 @@ static void tq_sweep(struct pb_plan *plan, const struct pb_config *cfg, struct p
 /* One producer and one consumer on one PU (pin:single) and wherever the OS
  * puts them (pin:none): threads-py with an unbounded and a bounded queue,
  * and the process queue beside them, plain (mp-queue) and charged CPython's
- * work per call (mp-queue-py: the fidelity table's divisor). Default and
- * full (a Python start-up per repetition). */
+ * work per call (mp-queue-py: the fidelity table's divisor), each charged
+ * model followed by its CPython twin. Default and full (a Python start-up
+ * per repetition). */
 static void tq_pinned(struct pb_plan *plan, const struct pb_config *cfg, struct pb_case c)
 {
 	static const enum pin_policy pins[] = { PIN_SINGLE, PIN_NONE };
@@ -352,6 +353,11 @@ static void tq_pinned(struct pb_plan *plan, const struct pb_config *cfg, struct 
 				pb_case_name(&x, "maxsize", sizes[s]);
 			pb_case_name_str(&x, "pin", pin_policy_name(pins[p]));
 			pb_plan_add(plan, &x);
+			/* the CPython twin, side by side (mp-queue has none: the
+			 * twin's divisor is mp-queue-py) */
+			if (m != TQM_MPQUEUE)
+				tqueue_twin_pinned(plan, cfg, pins[p],
+						   m == TQM_THREADS_PY ? sizes[s] : -1);
 		}
 }
 

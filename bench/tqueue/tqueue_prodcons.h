@@ -19,6 +19,14 @@ int64_t tqueue_pinned_items(const struct pb_config *cfg);
 /* How long the process queue's producer sends: 100 ms (CPython starts two
  * processes first; the full hour on 64 PUs has no room for more). */
 int64_t tqueue_pinned_send_ms(const struct pb_config *cfg);
+/* The CPython twin (tqueue.py) of a pinned case, placed by pin: the thread
+ * queue of that maxsize (0: unbounded), or the process queue (maxsize < 0).
+ * tq_pinned plans each right after its C case, so that with --interleave
+ * the two run seconds apart and see the same machine: the GIL's hand-offs
+ * across PUs wait on their wake-ups, which drift over minutes on a shared
+ * VM (tqueue_twin.c). */
+void tqueue_twin_pinned(struct pb_plan *plan, const struct pb_config *cfg, enum pin_policy pin,
+			int64_t maxsize);
 
 /* tqueue.py's multiprocessing.Queue(maxsize=1024) */
 #define TQ_MP_MAXSIZE 1024
