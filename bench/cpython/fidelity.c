@@ -185,12 +185,9 @@ static bool convoy_unplaced(const struct fidelity_claim *cl, struct pb_report *r
 	    !pb_report_stat(rep, pc->name, "latency_us_p50", &py))
 		return false;
 	snprintf(why, len,
-		 "--pin none leaves the threads' placement to the scheduler: a round trip waits "
-		 "about one switch interval (%d us) while the CPU thread shares the IO thread's "
-		 "PU, two while it has its own, on both sides (the rows on one PU and on two "
-		 "judge each); here a repetition's p50 was %.2f to %.2f intervals in C, %.2f to "
-		 "%.2f in CPython",
-		 GIL_DEFAULT_INTERVAL_US, c.min / iv, c.max / iv, py.min / iv, py.max / iv);
+		 "placed by the scheduler: one interval on a shared PU, two apart (judged "
+		 "below); p50 by repetition %.2f to %.2f intervals in C, %.2f to %.2f in CPython",
+		 c.min / iv, c.max / iv, py.min / iv, py.max / iv);
 	return true;
 }
 
@@ -204,7 +201,7 @@ static void judge_convoy(struct pb_report *rep, int echo_us, const char *pin,
 			 struct fidelity_tally *t)
 {
 	const char *metric = pin ? "latency_us_mean" : "latency_us_p50";
-	char id[64], text[192], why[512];
+	char id[64], text[192], why[512], placed[48];
 	struct fidelity_claim cl = {
 		.id = id,
 		.text = text,
@@ -218,6 +215,8 @@ static void judge_convoy(struct pb_report *rep, int echo_us, const char *pin,
 	const char *where = !pin ? "" : strcmp(pin, "single") == 0 ? "_1pu" : "_2pus";
 	bool info = false;
 
+	snprintf(placed, sizeof(placed), "placed as the run's pin %s places them",
+		 pin_policy_name(pb_report_cfg(rep)->pin));
 	/* the 100 us echo's id is the one runs have always had */
 	snprintf(id, sizeof(id), "convoy_round_trip_k1%s%s", echo_us == GIL_ECHO_US ? "" : "_echo0",
 		 where);
@@ -225,7 +224,7 @@ static void judge_convoy(struct pb_report *rep, int echo_us, const char *pin,
 		 "convoy: echo round trip next to 1 CPU thread, the echo answering after %d us, "
 		 "%s (%s)",
 		 echo_us,
-		 !pin			    ? "placed as the run places (--pin)" :
+		 !pin			    ? placed :
 		 strcmp(pin, "single") == 0 ? "both threads on one PU" :
 					      "each thread on its own PU",
 		 pin ? "mean" : "p50");
