@@ -194,8 +194,9 @@ static void slices_finding(struct pb_report *rep, const struct pb_case *g, int k
 	pb_finding_stat(f, rep, g, "switches", "gil_switches_per_s", "1/s");
 }
 
-/* A case with its placement fixed (convoy_plan_placed): its round trip
- * p50 in switch intervals, and where the IO thread lost the GIL. */
+/* A case with its placement fixed (convoy_plan_placed): its round trip's
+ * mean and p50, and where the IO thread lost the GIL (at the send, at the
+ * recv) in how many round trips. */
 static void placement_finding(struct pb_report *rep, const struct pb_case *g)
 {
 	const char *pin = pin_policy_name(g->pin);
