@@ -350,6 +350,23 @@ static int run_calibration(struct pb_ctx *ctx, const char *script, const char *a
 	return run_program(ctx, argv, &(struct sink){ .text = text, .cap = cap }) < 0 ? -1 : 0;
 }
 
+/* run_calibration, then the named figures of its output into slot (units:
+ * each name's, NULL: ns); text keeps the output for a caller that reads
+ * more of it. 0, 1 after pb_skip, or -1 after pb_fail. */
+static int calibrate_named(struct pb_ctx *ctx, const char *script, const char *a1, const char *a2,
+			   const char *const *names, double *const *slot, size_t n,
+			   const char *const *units, char *text, size_t cap)
+{
+	char why[200];
+	int rc = run_calibration(ctx, script, a1, a2, text, cap);
+
+	if (rc)
+		return rc;
+	if (parse_named(text, names, slot, n, units, why, sizeof(why)) < 0)
+		return pb_fail(ctx, "%s", why);
+	return 0;
+}
+
 /* The tries a calibration took and whether load swamped it (then the case
  * is noisy, never failed: ipc.py and counter.py retry and go on). */
 static int calibration_extras(struct pb_ctx *ctx, const char *text)
@@ -393,14 +410,12 @@ static int counter_start_lag(struct pb_ctx *ctx, double *lag_ns)
 	static const char *const names[] = { "py_start_lag_us" };
 	static const char *const units[] = { "us" };
 	double lag_us = 0, *const slot[] = { &lag_us };
-	char text[4096] = "", why[200];
-	int rc = run_calibration(ctx, "counter.py", "workload=calibrate-start", "runs=5", text,
-				 sizeof(text));
+	char text[4096] = "";
+	int rc = calibrate_named(ctx, "counter.py", "workload=calibrate-start", "runs=5", names,
+				 slot, 1, units, text, sizeof(text));
 
 	if (rc)
 		return rc;
-	if (parse_named(text, names, slot, 1, units, why, sizeof(why)) < 0)
-		return pb_fail(ctx, "%s", why);
 	pb_metric(ctx, names[0], lag_us, "us");
 	*lag_ns = lag_us * 1e3;
 	return 0;
@@ -410,14 +425,12 @@ int cpython_counter_costs(struct pb_ctx *ctx, struct cpython_counter_costs *out)
 {
 	static const char *const names[] = { "py_window_ns", "py_gap_ns", "py_hold_ns" };
 	double *const slot[] = { &out->window_ns, &out->gap_ns, &out->hold_ns };
-	char text[4096] = "", why[200];
-	int rc = run_calibration(ctx, "counter.py", "workload=calibrate", "n=50000", text,
-				 sizeof(text));
+	char text[4096] = "";
+	int rc = calibrate_named(ctx, "counter.py", "workload=calibrate", "n=50000", names, slot, 3,
+				 NULL, text, sizeof(text));
 
 	if (rc)
 		return rc;
-	if (parse_named(text, names, slot, 3, NULL, why, sizeof(why)) < 0)
-		return pb_fail(ctx, "%s", why);
 	if (out->hold_ns >= out->window_ns || out->hold_ns >= out->gap_ns)
 		return pb_fail(ctx,
 			       "calibration: the lock held %.0f ns, not less than the window "
@@ -438,13 +451,12 @@ int cpython_tqueue_costs(struct pb_ctx *ctx, struct cpython_tqueue_costs *out)
 	double *const slot[] = { &out->put_ns,	    &out->get_ns,    &out->with_ns,
 				 &out->wait_ns,	    &out->notify_ns, &out->prod_loop_ns,
 				 &out->cons_loop_ns };
-	char text[4096] = "", why[200];
-	int rc = run_calibration(ctx, "tqueue.py", "model=calibrate", "n=5000", text, sizeof(text));
+	char text[4096] = "";
+	int rc = calibrate_named(ctx, "tqueue.py", "model=calibrate", "n=5000", names, slot, 7,
+				 NULL, text, sizeof(text));
 
 	if (rc)
 		return rc;
-	if (parse_named(text, names, slot, 7, NULL, why, sizeof(why)) < 0)
-		return pb_fail(ctx, "%s", why);
 	if (out->with_ns > out->put_ns || out->with_ns > out->get_ns)
 		return pb_fail(ctx,
 			       "calibration: a `with` on the Condition (%.0f ns) dearer than the "
@@ -460,14 +472,12 @@ int cpython_process_costs(struct pb_ctx *ctx, struct cpython_process_costs *out)
 	static const char *const names[] = { "py_start_us", "py_join_us" };
 	static const char *const units[] = { "us", "us" };
 	double *const slot[] = { &out->start_us, &out->join_us };
-	char text[4096] = "", why[200];
-	int rc = run_calibration(ctx, "tqueue.py", "model=calibrate-process", "n=5", text,
-				 sizeof(text));
+	char text[4096] = "";
+	int rc = calibrate_named(ctx, "tqueue.py", "model=calibrate-process", "n=5", names, slot, 2,
+				 units, text, sizeof(text));
 
 	if (rc)
 		return rc;
-	if (parse_named(text, names, slot, 2, units, why, sizeof(why)) < 0)
-		return pb_fail(ctx, "%s", why);
 	for (size_t i = 0; i < 2; i++)
 		pb_metric(ctx, names[i], *slot[i], "us");
 	return 0;
