@@ -114,18 +114,18 @@ static const struct fidelity_claim gil_claims[] = {
 };
 
 /* The convoy's case of model next to k CPU threads, the echo answering
- * after echo_us, placed by pin (NULL: the run's placement): the planned
+ * after echo_us, placed by pin (PIN_NONE: the run's placement; the placed
+ * cases are single and scatter): the planned
  * case's own extra (its n differs by profile), or one that matches nothing
  * (the row says "not in this run's plan"). */
 static struct pb_case_key convoy_key(struct pb_report *rep, const char *model, int k, int echo_us,
-				     const char *pin)
+				     enum pin_policy pin)
 {
 	struct pb_case_key key = CONVOY(model, "io", k);
 
 	for (const struct pb_case *c = NULL; (c = pb_report_next(rep, &key, c));)
-		if (pb_case_get(c, "echo_us") == echo_us &&
-		    (pin ? c->pin_fixed && strcmp(pin_policy_name(c->pin), pin) == 0 :
-			   !c->pin_fixed)) {
+		if (pb_case_get(c, "echo_us") == echo_us && c->pin_fixed == (pin != PIN_NONE) &&
+		    (!c->pin_fixed || c->pin == pin)) {
 			key.extra = c->extra;
 			return key;
 		}
@@ -135,9 +135,9 @@ static struct pb_case_key convoy_key(struct pb_report *rep, const char *model, i
 
 /* The placement the convoy's 2-PU rows fix: scatter, or single on a
  * machine of one PU (its only placement). */
-static const char *convoy_two_pus(struct pb_report *rep)
+static enum pin_policy convoy_two_pus(struct pb_report *rep)
 {
-	return pin_policy_name(pb_report_cfg(rep)->pus > 1 ? PIN_SCATTER : PIN_SINGLE);
+	return pb_report_cfg(rep)->pus > 1 ? PIN_SCATTER : PIN_SINGLE;
 }
 
 /* The convoy's reason, from the run: how many switch intervals each side's
@@ -193,14 +193,15 @@ static bool convoy_unplaced(const struct fidelity_claim *cl, struct pb_report *r
 
 /* The echo round trip next to one CPU thread, C against CPython, each
  * echo delay on both sides (a sleep is another program: no row), placed
- * by pin (NULL: the run's placement, judged only when the run fixed it).
+ * by pin (PIN_NONE: the run's placement, judged only when the run fixed
+ * it).
  * The placed rows compare the mean: on two PUs a round trip pays one
  * interval or two, and where about half pay two a repetition's p50 jumps
  * between them on a round trip or two (docs/gil.md). */
-static void judge_convoy(struct pb_report *rep, int echo_us, const char *pin,
+static void judge_convoy(struct pb_report *rep, int echo_us, enum pin_policy pin,
 			 struct fidelity_tally *t)
 {
-	const char *metric = pin ? "latency_us_mean" : "latency_us_p50";
+	const char *metric = pin == PIN_NONE ? "latency_us_p50" : "latency_us_mean";
 	char id[64], text[192], why[512], placed[48];
 	struct fidelity_claim cl = {
 		.id = id,
@@ -212,7 +213,7 @@ static void judge_convoy(struct pb_report *rep, int echo_us, const char *pin,
 		.unit = "us",
 		.why = why,
 	};
-	const char *where = !pin ? "" : strcmp(pin, "single") == 0 ? "_1pu" : "_2pus";
+	const char *where = pin == PIN_NONE ? "" : pin == PIN_SINGLE ? "_1pu" : "_2pus";
 	bool info = false;
 
 	snprintf(placed, sizeof(placed), "placed as the run's pin %s places them",
@@ -224,11 +225,11 @@ static void judge_convoy(struct pb_report *rep, int echo_us, const char *pin,
 		 "convoy: echo round trip next to 1 CPU thread, the echo answering after %d us, "
 		 "%s (%s)",
 		 echo_us,
-		 !pin			    ? placed :
-		 strcmp(pin, "single") == 0 ? "both threads on one PU" :
-					      "each thread on its own PU",
-		 pin ? "mean" : "p50");
-	if (!pin)
+		 pin == PIN_NONE   ? placed :
+		 pin == PIN_SINGLE ? "both threads on one PU" :
+				     "each thread on its own PU",
+		 pin == PIN_NONE ? "p50" : "mean");
+	if (pin == PIN_NONE)
 		info = convoy_unplaced(&cl, rep, why, sizeof(why));
 	if (!info)
 		convoy_why(&cl, rep, why, sizeof(why));
@@ -244,8 +245,8 @@ static const char why_convoy_wait[] =
  * 100 us on both sides (only that echo has a k=0 case). */
 static void judge_convoy_wait(struct pb_report *rep, struct fidelity_tally *t)
 {
-	const char *two = convoy_two_pus(rep);
-	bool one_pu = strcmp(two, "single") == 0;
+	enum pin_policy two = convoy_two_pus(rep);
+	bool one_pu = two == PIN_SINGLE;
 	const struct fidelity_claim cl = {
 		"convoy_gil_wait_k1",
 		one_pu ?
@@ -255,10 +256,10 @@ static void judge_convoy_wait(struct pb_report *rep, struct fidelity_tally *t)
 			"its own PU (mean, k=1 − k=0)",
 		SUB,
 		{ convoy_key(rep, "threads-gil", 1, GIL_ECHO_US, two),
-		  convoy_key(rep, "threads-gil", 0, GIL_ECHO_US, NULL), "latency_us_mean",
+		  convoy_key(rep, "threads-gil", 0, GIL_ECHO_US, PIN_NONE), "latency_us_mean",
 		  "latency_us_mean" },
 		{ convoy_key(rep, "cpython-threads", 1, GIL_ECHO_US, two),
-		  convoy_key(rep, "cpython-threads", 0, GIL_ECHO_US, NULL), "latency_us_mean",
+		  convoy_key(rep, "cpython-threads", 0, GIL_ECHO_US, PIN_NONE), "latency_us_mean",
 		  "latency_us_mean" },
 		CLOSE,
 		0,
@@ -276,10 +277,10 @@ static void judge_gil(struct pb_report *rep, struct fidelity_tally *t)
 	for (int e = 0; e < 2; e++) {
 		int echo_us = e ? 0 : GIL_ECHO_US;
 
-		judge_convoy(rep, echo_us, NULL, t);
-		judge_convoy(rep, echo_us, "single", t);
+		judge_convoy(rep, echo_us, PIN_NONE, t);
+		judge_convoy(rep, echo_us, PIN_SINGLE, t);
 		if (pb_report_cfg(rep)->pus > 1)
-			judge_convoy(rep, echo_us, "scatter", t);
+			judge_convoy(rep, echo_us, PIN_SCATTER, t);
 	}
 	judge_convoy_wait(rep, t);
 }
